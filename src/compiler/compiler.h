@@ -1,0 +1,49 @@
+// The compiler's public entry: TTIR text in, validated SPIR-V words and a reflection record
+// out. The ordered pass list lives in compiler/pipeline.cc.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/reflection.h"
+#include "support/status.h"
+#include "target/target.h"
+
+namespace tvk {
+
+/// Options of one compilation.
+struct CompileOptions {
+  /// Subgroups per workgroup (Triton's num_warps).
+  int numWarps = 4;
+  /// The device the code is for.
+  Target target;
+  /// Run spirv-val on the result (on by default; an invalid module is an error).
+  bool validate = true;
+  /// Print the IR after each pass to stderr.
+  bool printAfterAll = false;
+  /// Source file name used in error messages (`kernel.ttir`).
+  std::string fileName = "<ttir>";
+};
+
+/// A compiled kernel.
+struct CompiledKernel {
+  /// SPIR-V binary.
+  std::vector<uint32_t> spirv;
+  /// What the launcher needs.
+  Reflection reflection;
+};
+
+/// Compiles TTIR text for `options.target`.
+Result<CompiledKernel> compileTTIR(const std::string& ttir, const CompileOptions& options);
+
+/// Disassembles SPIR-V to text (for `tvk compile --asm`).
+Result<std::string> disassembleSpirv(const std::vector<uint32_t>& words);
+
+/// Validates SPIR-V for the target's Vulkan environment.
+Status validateSpirv(const std::vector<uint32_t>& words, const Target& target);
+
+/// Compiler version string, part of every cache key.
+const char* compilerVersion();
+
+}  // namespace tvk

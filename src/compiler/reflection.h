@@ -1,0 +1,62 @@
+// What a compiled kernel needs from its launcher: the reflection record that travels with
+// the SPIR-V words. The runtime checks it against the device and packs arguments by it.
+//
+// Push-constant block layout (std430-like, offsets in bytes):
+//   0: uint pid_base[3]      program-id offset of this dispatch (grids are split)
+//  12: uint num_programs[3]  the full grid
+//  24: scalar kernel arguments in parameter order, each aligned to its own size
+// Buffers: descriptor set 0, binding = the parameter's index in the tt.func signature.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tvk {
+
+/// One kernel parameter (in tt.func order).
+struct ArgInfo {
+  /// What the launcher passes for it.
+  enum class Kind { Buffer, Scalar };
+  /// Buffer or scalar.
+  Kind kind = Kind::Scalar;
+  /// Parameter name (`x_ptr`).
+  std::string name;
+  /// TTIR type spelling (`!tt.ptr<f32>`, `i32`, `f32`, `i1`, `i64`).
+  std::string type;
+  /// Buffer: element size in bytes of the pointee; Scalar: size in bytes in push constants.
+  uint32_t size = 0;
+  /// Buffer: descriptor binding in set 0. Scalar: -1.
+  int binding = -1;
+  /// Scalar: byte offset in the push-constant block. Buffer: -1.
+  int pushOffset = -1;
+  /// Buffer: the kernel may read it.
+  bool read = false;
+  /// Buffer: the kernel may write it (stores, atomics).
+  bool written = false;
+  /// Buffer: divisibility in bytes the kernel assumed for the pointer (tt.divisibility).
+  uint32_t alignment = 1;
+};
+
+/// The reflection record of one compiled kernel.
+struct Reflection {
+  /// Entry point name (the tt.func name).
+  std::string entry;
+  /// Parameters in order.
+  std::vector<ArgInfo> args;
+  /// Bytes of push constants used (header + scalars).
+  uint32_t pushConstantBytes = 24;
+  /// Workgroup size (num_warps × subgroup size, 1, 1).
+  uint32_t workgroupSize[3] = {1, 1, 1};
+  /// Subgroup size the code was compiled for; the runtime must guarantee it.
+  uint32_t subgroupSize = 0;
+  /// num_warps the kernel was compiled with.
+  uint32_t numWarps = 4;
+  /// Workgroup (shared) memory bytes used.
+  uint32_t sharedBytes = 0;
+  /// Device features the module needs (`int64`, `float16`, `storage16`, `storage8`,
+  /// `int8`, `atomicFloat32Add`, `subgroupShuffle`, ...).
+  std::vector<std::string> features;
+};
+
+}  // namespace tvk

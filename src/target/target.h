@@ -1,0 +1,84 @@
+// A compilation target: the device facts the compiler needs, filled from a live Vulkan
+// device (runtime/) or from a named profile, so kernels compile without a device.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/status.h"
+
+namespace tvk {
+
+/// One cooperative-matrix shape the device supports (VkCooperativeMatrixPropertiesKHR).
+struct CoopMatShape {
+  /// Rows of A and C.
+  uint32_t m = 0;
+  /// Columns of B and C.
+  uint32_t n = 0;
+  /// Columns of A, rows of B.
+  uint32_t k = 0;
+  /// A/B element type spelling (`f16`, `bf16`, `i8`).
+  std::string ab;
+  /// C/result element type spelling (`f32`, `f16`, `i32`).
+  std::string c;
+};
+
+/// Device facts the compiler uses. Never assume any of these: read them from here.
+struct Target {
+  /// Profile or device name (`lavapipe`, `nvidia-hopper`, `NVIDIA H100 80GB HBM3`).
+  std::string name;
+  /// Vulkan API version the SPIR-V targets (VK_MAKE_API_VERSION form, e.g. 1.3).
+  uint32_t vulkanVersion = (1u << 22) | (1u << 12);
+  /// Subgroup size the shaders run with (8 on lavapipe by default, 32 on NVIDIA/Apple).
+  uint32_t subgroupSize = 32;
+  /// True when subgroup size may vary and the runtime must require `subgroupSize`
+  /// (VK_EXT_subgroup_size_control / Vulkan 1.3 requiredSubgroupSize).
+  bool subgroupSizeControl = false;
+  /// Subgroup operations available (VkSubgroupFeatureFlags bits).
+  uint32_t subgroupOps = 0;
+  /// maxComputeSharedMemorySize in bytes.
+  uint32_t sharedMemoryBytes = 32768;
+  /// maxComputeWorkGroupInvocations.
+  uint32_t maxWorkgroupInvocations = 1024;
+  /// maxComputeWorkGroupCount (per dimension).
+  uint32_t maxWorkgroupCount[3] = {65535, 65535, 65535};
+  /// maxPushConstantsSize in bytes.
+  uint32_t pushConstantBytes = 128;
+  /// maxStorageBufferRange in bytes.
+  uint64_t maxStorageBufferRange = 1ull << 27;
+  /// minStorageBufferOffsetAlignment in bytes.
+  uint32_t storageBufferOffsetAlignment = 16;
+  /// shaderInt64.
+  bool int64 = false;
+  /// shaderFloat64.
+  bool float64 = false;
+  /// shaderInt16.
+  bool int16 = false;
+  /// shaderFloat16 (arithmetic).
+  bool float16 = false;
+  /// shaderInt8 (arithmetic).
+  bool int8 = false;
+  /// storageBuffer16BitAccess.
+  bool storage16 = false;
+  /// storageBuffer8BitAccess.
+  bool storage8 = false;
+  /// shaderBufferFloat32AtomicAdd (SPV_EXT_shader_atomic_float_add).
+  bool atomicFloat32Add = false;
+  /// shaderBufferInt64Atomics.
+  bool atomicInt64 = false;
+  /// bufferDeviceAddress.
+  bool bufferDeviceAddress = false;
+  /// VK_KHR_cooperative_matrix shapes (empty when unsupported).
+  std::vector<CoopMatShape> coopMatShapes;
+
+  /// One-line-per-field human description (for `tvk devices`).
+  std::string describe() const;
+};
+
+/// A named profile: `lavapipe`, `nvidia-hopper`, `apple-m1-moltenvk`. Error if unknown.
+Result<Target> targetProfile(const std::string& name);
+/// Names of all profiles.
+std::vector<std::string> targetProfileNames();
+
+}  // namespace tvk
