@@ -4,7 +4,11 @@
 // Push-constant block layout (std430-like, offsets in bytes):
 //   0: uint pid_base[3]      program-id offset of this dispatch (grids are split)
 //  12: uint num_programs[3]  the full grid
-//  24: scalar kernel arguments in parameter order, each aligned to its own size
+//  24: for each buffer parameter, in parameter order: uint base_elems, the pointer's distance
+//      in pointee elements from the start of the bound descriptor range (the runtime binds a
+//      buffer at an offset aligned down to minStorageBufferOffsetAlignment and passes the rest
+//      here; the kernel adds it to every index into that buffer)
+//   then: scalar kernel arguments in parameter order, each aligned to its own size
 // Buffers: descriptor set 0, binding = the parameter's index in the tt.func signature.
 #pragma once
 
@@ -28,7 +32,8 @@ struct ArgInfo {
   uint32_t size = 0;
   /// Buffer: descriptor binding in set 0. Scalar: -1.
   int binding = -1;
-  /// Scalar: byte offset in the push-constant block. Buffer: -1.
+  /// Scalar: byte offset of its value in the push-constant block. Buffer: byte offset of its
+  /// uint32 base_elems word.
   int pushOffset = -1;
   /// Buffer: the kernel may read it.
   bool read = false;
