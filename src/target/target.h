@@ -35,12 +35,24 @@ struct Target {
   /// True when subgroup size may vary and the runtime must require `subgroupSize`
   /// (VK_EXT_subgroup_size_control / Vulkan 1.3 requiredSubgroupSize).
   bool subgroupSizeControl = false;
+  /// Smallest subgroup size a pipeline may require (subgroup size control; else subgroupSize).
+  uint32_t minSubgroupSize = 32;
+  /// Largest subgroup size a pipeline may require (subgroup size control; else subgroupSize).
+  uint32_t maxSubgroupSize = 32;
+  /// maxComputeWorkgroupSubgroups when a subgroup size is required (0 when unknown).
+  uint32_t maxWorkgroupSubgroups = 0;
+  /// computeFullSubgroups: pipelines may require every subgroup to be full.
+  bool computeFullSubgroups = false;
   /// Subgroup operations available (VkSubgroupFeatureFlags bits).
   uint32_t subgroupOps = 0;
+  /// shaderSubgroupExtendedTypes: subgroup ops on 8/16/64-bit types.
+  bool subgroupExtendedTypes = false;
   /// maxComputeSharedMemorySize in bytes.
   uint32_t sharedMemoryBytes = 32768;
   /// maxComputeWorkGroupInvocations.
   uint32_t maxWorkgroupInvocations = 1024;
+  /// maxComputeWorkGroupSize (per dimension).
+  uint32_t maxWorkgroupSize[3] = {1024, 1024, 64};
   /// maxComputeWorkGroupCount (per dimension).
   uint32_t maxWorkgroupCount[3] = {65535, 65535, 65535};
   /// maxPushConstantsSize in bytes.
