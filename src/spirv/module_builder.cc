@@ -1,0 +1,373 @@
+#include "spirv/module_builder.h"
+
+#include <cstring>
+
+namespace tvk::spirv {
+
+namespace {
+uint32_t u(spv::Op op) { return static_cast<uint32_t>(op); }
+
+uint16_t floatToHalfBits(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = x & 0x7fffffu;
+  if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
+  if (exp <= 0) {
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000u;
+    uint32_t shift = static_cast<uint32_t>(14 - exp);
+    uint32_t half = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = sign | (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) ++half;
+  return static_cast<uint16_t>(half);
+}
+}  // namespace
+
+void appendString(std::vector<uint32_t>& out, const std::string& s) {
+  size_t words = s.size() / 4 + 1;
+  size_t start = out.size();
+  out.resize(start + words, 0);
+  std::memcpy(&out[start], s.data(), s.size());
+}
+
+ModuleBuilder::ModuleBuilder(uint32_t version) : version_(version) {
+  addCapability(spv::Capability::Shader);
+}
+
+void ModuleBuilder::put(Words& out, spv::Op op, const Words& operands) {
+  out.push_back(static_cast<uint32_t>((operands.size() + 1) << 16) | u(op));
+  out.insert(out.end(), operands.begin(), operands.end());
+}
+
+void ModuleBuilder::addCapability(spv::Capability cap) {
+  if (!caps_.insert(static_cast<uint32_t>(cap)).second) return;
+  put(capabilities_, spv::Op::OpCapability, {static_cast<uint32_t>(cap)});
+  switch (cap) {
+    case spv::Capability::StorageBuffer8BitAccess:
+      if (version_ < 0x00010500) addExtension("SPV_KHR_8bit_storage");
+      break;
+    case spv::Capability::AtomicFloat32AddEXT:
+      addExtension("SPV_EXT_shader_atomic_float_add");
+      break;
+    default:
+      break;
+  }
+}
+
+void ModuleBuilder::addExtension(const std::string& name) {
+  if (!extNames_.insert(name).second) return;
+  Words w;
+  appendString(w, name);
+  put(extensions_, spv::Op::OpExtension, w);
+}
+
+Id ModuleBuilder::glslImport() {
+  if (glsl_) return glsl_;
+  glsl_ = newId();
+  Words w{glsl_};
+  appendString(w, "GLSL.std.450");
+  put(imports_, spv::Op::OpExtInstImport, w);
+  return glsl_;
+}
+
+void ModuleBuilder::addEntryPoint(spv::ExecutionModel model, Id fn, const std::string& name,
+                                  const std::vector<Id>& interface) {
+  Words w{static_cast<uint32_t>(model), fn};
+  appendString(w, name);
+  w.insert(w.end(), interface.begin(), interface.end());
+  put(entryPoints_, spv::Op::OpEntryPoint, w);
+}
+
+void ModuleBuilder::addExecutionMode(Id fn, spv::ExecutionMode mode,
+                                     const std::vector<uint32_t>& literals) {
+  Words w{fn, static_cast<uint32_t>(mode)};
+  w.insert(w.end(), literals.begin(), literals.end());
+  put(execModes_, spv::Op::OpExecutionMode, w);
+}
+
+void ModuleBuilder::name(Id id, const std::string& text) {
+  Words w{id};
+  appendString(w, text);
+  put(debug_, spv::Op::OpName, w);
+}
+
+void ModuleBuilder::decorate(Id id, spv::Decoration d, const std::vector<uint32_t>& literals) {
+  Words w{id, static_cast<uint32_t>(d)};
+  w.insert(w.end(), literals.begin(), literals.end());
+  if (!decorations_.insert(w).second) return;
+  put(annotations_, spv::Op::OpDecorate, w);
+}
+
+void ModuleBuilder::memberDecorate(Id structId, uint32_t member, spv::Decoration d,
+                                   const std::vector<uint32_t>& literals) {
+  Words w{structId, member, static_cast<uint32_t>(d)};
+  w.insert(w.end(), literals.begin(), literals.end());
+  put(annotations_, spv::Op::OpMemberDecorate, w);
+}
+
+Id ModuleBuilder::getOrAdd(spv::Op op, const Words& operands) {
+  Words key{u(op)};
+  key.insert(key.end(), operands.begin(), operands.end());
+  auto it = dedup_.find(key);
+  if (it != dedup_.end()) return it->second;
+  Id id = newId();
+  dedup_[key] = id;
+  return id;
+}
+
+Id ModuleBuilder::typeVoid() {
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeVoid, {});
+  if (dedup_.size() != before) put(types_, spv::Op::OpTypeVoid, {id});
+  return id;
+}
+
+Id ModuleBuilder::typeBool() {
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeBool, {});
+  if (dedup_.size() != before) put(types_, spv::Op::OpTypeBool, {id});
+  return id;
+}
+
+Id ModuleBuilder::typeInt(int bits) {
+  size_t before = dedup_.size();
+  Words ops{static_cast<uint32_t>(bits), 0};
+  Id id = getOrAdd(spv::Op::OpTypeInt, ops);
+  if (dedup_.size() != before) {
+    if (bits == 64) addCapability(spv::Capability::Int64);
+    put(types_, spv::Op::OpTypeInt, {id, ops[0], ops[1]});
+    scalarBits_[id] = bits;
+  }
+  return id;
+}
+
+Id ModuleBuilder::typeFloat(int bits) {
+  size_t before = dedup_.size();
+  Words ops{static_cast<uint32_t>(bits)};
+  Id id = getOrAdd(spv::Op::OpTypeFloat, ops);
+  if (dedup_.size() != before) {
+    if (bits == 64) addCapability(spv::Capability::Float64);
+    put(types_, spv::Op::OpTypeFloat, {id, ops[0]});
+    scalarBits_[id] = bits;
+    floatTypes_.insert(id);
+  }
+  return id;
+}
+
+Id ModuleBuilder::typeVector(Id elem, uint32_t n) {
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeVector, {elem, n});
+  if (dedup_.size() != before) put(types_, spv::Op::OpTypeVector, {id, elem, n});
+  return id;
+}
+
+Id ModuleBuilder::typeArray(Id elem, uint32_t length) {
+  Id len = u32(length);
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeArray, {elem, len});
+  if (dedup_.size() != before) put(types_, spv::Op::OpTypeArray, {id, elem, len});
+  return id;
+}
+
+Id ModuleBuilder::typeRuntimeArray(Id elem, uint32_t stride) {
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeRuntimeArray, {elem, stride});
+  if (dedup_.size() != before) {
+    put(types_, spv::Op::OpTypeRuntimeArray, {id, elem});
+    decorate(id, spv::Decoration::ArrayStride, {stride});
+  }
+  return id;
+}
+
+Id ModuleBuilder::typeStruct(const std::vector<Id>& members) {
+  Id id = newId();
+  Words w{id};
+  w.insert(w.end(), members.begin(), members.end());
+  put(types_, spv::Op::OpTypeStruct, w);
+  return id;
+}
+
+Id ModuleBuilder::typePointer(spv::StorageClass sc, Id pointee) {
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypePointer, {static_cast<uint32_t>(sc), pointee});
+  if (dedup_.size() != before)
+    put(types_, spv::Op::OpTypePointer, {id, static_cast<uint32_t>(sc), pointee});
+  return id;
+}
+
+Id ModuleBuilder::typeFunction(Id ret, const std::vector<Id>& params) {
+  Words ops{ret};
+  ops.insert(ops.end(), params.begin(), params.end());
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeFunction, ops);
+  if (dedup_.size() != before) {
+    Words w{id};
+    w.insert(w.end(), ops.begin(), ops.end());
+    put(types_, spv::Op::OpTypeFunction, w);
+  }
+  return id;
+}
+
+Id ModuleBuilder::constInt(Id type, uint64_t value) {
+  int bits = scalarBits(type);
+  Words ops{type};
+  if (bits == 64) {
+    ops.push_back(static_cast<uint32_t>(value));
+    ops.push_back(static_cast<uint32_t>(value >> 32));
+  } else {
+    uint64_t mask = bits >= 32 ? 0xffffffffull : ((1ull << bits) - 1);
+    ops.push_back(static_cast<uint32_t>(value & mask));
+  }
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpConstant, ops);
+  if (dedup_.size() != before) {
+    Words w{type, id};
+    w.insert(w.end(), ops.begin() + 1, ops.end());
+    put(types_, spv::Op::OpConstant, w);
+  }
+  return id;
+}
+
+Id ModuleBuilder::constFloatBits(Id type, uint64_t bits) { return constInt(type, bits); }
+
+Id ModuleBuilder::constFloat(Id type, double value) {
+  int bits = scalarBits(type);
+  if (bits == 64) {
+    uint64_t b;
+    std::memcpy(&b, &value, 8);
+    return constFloatBits(type, b);
+  }
+  float f = static_cast<float>(value);
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  if (bits == 16) return constFloatBits(type, floatToHalfBits(f));
+  return constFloatBits(type, b);
+}
+
+Id ModuleBuilder::constBool(bool v) {
+  Id t = typeBool();
+  spv::Op op = v ? spv::Op::OpConstantTrue : spv::Op::OpConstantFalse;
+  size_t before = dedup_.size();
+  Id id = getOrAdd(op, {t});
+  if (dedup_.size() != before) put(types_, op, {t, id});
+  return id;
+}
+
+Id ModuleBuilder::constNull(Id type) {
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpConstantNull, {type});
+  if (dedup_.size() != before) put(types_, spv::Op::OpConstantNull, {type, id});
+  return id;
+}
+
+Id ModuleBuilder::globalVariable(Id ptrType, spv::StorageClass sc) {
+  Id id = newId();
+  put(types_, spv::Op::OpVariable, {ptrType, id, static_cast<uint32_t>(sc)});
+  return id;
+}
+
+int ModuleBuilder::scalarBits(Id type) const {
+  auto it = scalarBits_.find(type);
+  return it == scalarBits_.end() ? 0 : it->second;
+}
+
+bool ModuleBuilder::isFloatType(Id type) const { return floatTypes_.count(type) > 0; }
+
+Id ModuleBuilder::beginFunction(Id fn, Id returnType, Id fnType) {
+  put(fnHeader_, spv::Op::OpFunction, {returnType, fn, 0, fnType});
+  currentBlock_ = newId();
+  put(fnHeader_, spv::Op::OpLabel, {currentBlock_});
+  return currentBlock_;
+}
+
+Id ModuleBuilder::localVariable(Id ptrType) {
+  Id id = newId();
+  put(locals_, spv::Op::OpVariable,
+      {ptrType, id, static_cast<uint32_t>(spv::StorageClass::Function)});
+  return id;
+}
+
+void ModuleBuilder::endFunction() { put(body_, spv::Op::OpFunctionEnd, {}); }
+
+void ModuleBuilder::startBlock(Id label) {
+  put(body_, spv::Op::OpLabel, {label});
+  currentBlock_ = label;
+}
+
+bool ModuleBuilder::setPrologue(bool on) {
+  bool old = inPrologue_;
+  inPrologue_ = on;
+  return old;
+}
+
+void ModuleBuilder::deriveCapabilities(spv::Op op) {
+  switch (op) {
+    case spv::Op::OpGroupNonUniformShuffleXor:
+    case spv::Op::OpGroupNonUniformShuffle:
+      addCapability(spv::Capability::GroupNonUniform);
+      addCapability(spv::Capability::GroupNonUniformShuffle);
+      break;
+    case spv::Op::OpGroupNonUniformElect:
+    case spv::Op::OpGroupNonUniformBroadcastFirst:
+      addCapability(spv::Capability::GroupNonUniform);
+      break;
+    case spv::Op::OpAtomicFAddEXT:
+      addCapability(spv::Capability::AtomicFloat32AddEXT);
+      break;
+    default:
+      break;
+  }
+}
+
+Id ModuleBuilder::emit(spv::Op op, Id resultType, const std::vector<uint32_t>& operands) {
+  deriveCapabilities(op);
+  Id id = newId();
+  Words w{resultType, id};
+  w.insert(w.end(), operands.begin(), operands.end());
+  put(inPrologue_ ? prologue_ : body_, op, w);
+  return id;
+}
+
+void ModuleBuilder::emitVoid(spv::Op op, const std::vector<uint32_t>& operands) {
+  deriveCapabilities(op);
+  put(inPrologue_ ? prologue_ : body_, op, operands);
+}
+
+Id ModuleBuilder::glsl(uint32_t inst, Id resultType, const std::vector<Id>& args) {
+  Words w{glslImport(), inst};
+  w.insert(w.end(), args.begin(), args.end());
+  return emit(spv::Op::OpExtInst, resultType, w);
+}
+
+std::vector<uint32_t> ModuleBuilder::finish() const {
+  Words out{spv::MagicNumber, version_, 0, nextId_, 0};
+  auto add = [&](const Words& w) { out.insert(out.end(), w.begin(), w.end()); };
+  add(capabilities_);
+  add(extensions_);
+  add(imports_);
+  Words mm;
+  put(mm, spv::Op::OpMemoryModel,
+      {static_cast<uint32_t>(spv::AddressingModel::Logical),
+       static_cast<uint32_t>(spv::MemoryModel::GLSL450)});
+  add(mm);
+  add(entryPoints_);
+  add(execModes_);
+  add(debug_);
+  add(annotations_);
+  add(types_);
+  add(fnHeader_);
+  add(locals_);
+  add(prologue_);
+  add(body_);
+  return out;
+}
+
+}  // namespace tvk::spirv

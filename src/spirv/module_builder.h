@@ -1,0 +1,147 @@
+// SPIR-V module builder: hands out ids, keeps the spec's logical section order, and dedupes
+// types, constants, capabilities, extensions and extended-instruction imports (GetOrAdd).
+// Lowering code never writes OpType*/OpConstant words by hand: it asks the builder.
+//
+// Example:
+//   ModuleBuilder b;
+//   Id f32 = b.typeFloat(32);
+//   Id one = b.constFloat(f32, 1.0);          // same id on every call
+//   b.beginFunction(...); Id s = b.emit(spv::Op::OpFAdd, f32, {x, one});
+//   std::vector<uint32_t> words = b.finish();
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <spirv/unified1/spirv.hpp11>
+
+namespace tvk::spirv {
+
+/// A SPIR-V result id (0 = none).
+using Id = uint32_t;
+
+/// Builds one SPIR-V module with a single entry-point function.
+class ModuleBuilder {
+ public:
+  /// Creates an empty module (SPIR-V version `version`, e.g. 0x00010300 for 1.3) with
+  /// capability Shader and memory model Logical GLSL450.
+  explicit ModuleBuilder(uint32_t version = 0x00010300);
+
+  /// A fresh id.
+  Id newId() { return nextId_++; }
+
+  /// Declares a capability (once); also adds the extension it needs at this SPIR-V version.
+  void addCapability(spv::Capability cap);
+  /// Declares an extension (once).
+  void addExtension(const std::string& name);
+  /// True when `cap` was declared.
+  bool hasCapability(spv::Capability cap) const { return caps_.count(static_cast<uint32_t>(cap)); }
+  /// The `GLSL.std.450` import id (added on first use).
+  Id glslImport();
+
+  /// Adds an OpEntryPoint.
+  void addEntryPoint(spv::ExecutionModel model, Id fn, const std::string& name,
+                     const std::vector<Id>& interface);
+  /// Adds an OpExecutionMode.
+  void addExecutionMode(Id fn, spv::ExecutionMode mode, const std::vector<uint32_t>& literals);
+  /// Adds an OpName.
+  void name(Id id, const std::string& text);
+  /// Adds an OpDecorate (deduplicated).
+  void decorate(Id id, spv::Decoration d, const std::vector<uint32_t>& literals = {});
+  /// Adds an OpMemberDecorate.
+  void memberDecorate(Id structId, uint32_t member, spv::Decoration d,
+                      const std::vector<uint32_t>& literals = {});
+
+  /// OpTypeVoid.
+  Id typeVoid();
+  /// OpTypeBool.
+  Id typeBool();
+  /// OpTypeInt (signedness 0 for every width; opcodes carry the signedness). Adds Int64 for 64.
+  Id typeInt(int bits);
+  /// OpTypeFloat. Adds Float64 for 64 (16-bit capabilities are the caller's choice).
+  Id typeFloat(int bits);
+  /// OpTypeVector.
+  Id typeVector(Id elem, uint32_t n);
+  /// OpTypeArray with a uint32 constant length.
+  Id typeArray(Id elem, uint32_t length);
+  /// OpTypeRuntimeArray decorated with ArrayStride `stride` (deduplicated per (elem, stride)).
+  Id typeRuntimeArray(Id elem, uint32_t stride);
+  /// OpTypeStruct: always a new type (structs carry their own decorations).
+  Id typeStruct(const std::vector<Id>& members);
+  /// OpTypePointer.
+  Id typePointer(spv::StorageClass sc, Id pointee);
+  /// OpTypeFunction.
+  Id typeFunction(Id ret, const std::vector<Id>& params);
+
+  /// Integer constant of integer type `type` (64-bit types take two words).
+  Id constInt(Id type, uint64_t value);
+  /// Float constant of float type `type` from its bit pattern.
+  Id constFloatBits(Id type, uint64_t bits);
+  /// Float constant of float type `type` (rounded to its width).
+  Id constFloat(Id type, double value);
+  /// OpConstantTrue/False.
+  Id constBool(bool v);
+  /// OpConstantNull.
+  Id constNull(Id type);
+  /// Convenience: uint32 constant.
+  Id u32(uint32_t v) { return constInt(typeInt(32), v); }
+
+  /// A module-scope OpVariable of pointer type `ptrType`.
+  Id globalVariable(Id ptrType, spv::StorageClass sc);
+  /// Width in bits of a type made by typeInt/typeFloat (0 otherwise).
+  int scalarBits(Id type) const;
+  /// True when `type` was made by typeFloat.
+  bool isFloatType(Id type) const;
+
+  /// Starts the (single) function: OpFunction, its entry OpLabel. Returns the entry label.
+  Id beginFunction(Id fn, Id returnType, Id fnType);
+  /// A function-scope OpVariable (placed at the start of the entry block).
+  Id localVariable(Id ptrType);
+  /// Ends the function (OpFunctionEnd).
+  void endFunction();
+  /// Starts a block with OpLabel `label` (the previous block must be terminated).
+  void startBlock(Id label);
+  /// The label of the block being written.
+  Id currentBlock() const { return currentBlock_; }
+  /// Redirects emission to the prologue of the entry block (code that dominates everything),
+  /// or back to the body. Returns the previous setting.
+  bool setPrologue(bool on);
+
+  /// Emits an instruction with a result type and result id; returns the new id.
+  Id emit(spv::Op op, Id resultType, const std::vector<uint32_t>& operands);
+  /// Emits an instruction without result (stores, branches, barriers...).
+  void emitVoid(spv::Op op, const std::vector<uint32_t>& operands);
+  /// Emits a GLSL.std.450 extended instruction.
+  Id glsl(uint32_t inst, Id resultType, const std::vector<Id>& args);
+
+  /// Assembles the module in section order.
+  std::vector<uint32_t> finish() const;
+
+ private:
+  using Words = std::vector<uint32_t>;
+  static void put(Words& out, spv::Op op, const Words& operands);
+  Id getOrAdd(spv::Op op, const Words& operandsAfterResult);
+  void deriveCapabilities(spv::Op op);
+
+  uint32_t version_;
+  Id nextId_ = 1;
+  std::set<uint32_t> caps_;
+  std::set<std::string> extNames_;
+  Words capabilities_, extensions_, imports_, entryPoints_, execModes_, debug_, annotations_,
+      types_, fnHeader_, locals_, prologue_, body_;
+  std::map<Words, Id> dedup_;
+  std::set<Words> decorations_;
+  std::map<Id, int> scalarBits_;
+  std::set<Id> floatTypes_;
+  Id glsl_ = 0;
+  Id currentBlock_ = 0;
+  bool inPrologue_ = false;
+};
+
+/// Appends a string literal (nul-terminated, padded to words) to `out`.
+void appendString(std::vector<uint32_t>& out, const std::string& s);
+
+}  // namespace tvk::spirv
