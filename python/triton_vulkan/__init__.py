@@ -1,0 +1,49 @@
+"""triton_vulkan: run Triton kernels on Vulkan devices.
+
+Without Triton:
+    import triton_vulkan as tv
+    k = tv.compile(ttir_text, num_warps=4)
+    k[(grid,)](x, y, out, n)            # torch tensors, numpy arrays, Python scalars
+    tv.synchronize()
+
+With Triton (3.6): `triton_vulkan.activate()` makes the Vulkan driver the active one; then
+`@triton.jit` kernels compile to SPIR-V and launch on the Vulkan device.
+
+Memory: `empty`, `zeros`, `from_torch` give CPU torch tensors whose storage is host-mapped
+Vulkan memory (zero copy). Other CPU tensors and numpy arrays are copied into Vulkan memory
+for a launch, and copied back after it only when the kernel writes them.
+
+torch and triton are imported lazily (inside functions).
+"""
+from ._version import __version__, SUPPORTED_TRITON
+from .errors import VulkanError, CompilationError, UnsupportedTritonVersion
+from .device import devices, device, synchronize, current_device, set_device
+from .memory import empty, zeros, from_torch, is_vulkan_tensor
+from .kernel import compile, Kernel
+
+__all__ = [
+    "__version__", "SUPPORTED_TRITON", "VulkanError", "CompilationError", "UnsupportedTritonVersion",
+    "devices", "device", "synchronize", "current_device", "set_device", "empty", "zeros", "from_torch",
+    "is_vulkan_tensor", "compile", "Kernel", "activate", "compiler_version",
+]
+
+
+def compiler_version():
+    """Version of the TTIR → SPIR-V compiler (part of every Triton cache key)."""
+    from . import _C
+    return _C.compiler_version()
+
+
+def activate(device=None):
+    """Makes the Vulkan driver Triton's active driver (also where CUDA is present) and returns it.
+
+    `device`: a Vulkan device index (default: TVK_DEVICE, else the runtime's default device)."""
+    from .backend.driver import VulkanDriver
+    from .backend.version import check_triton_version
+    check_triton_version()
+    from triton.runtime import driver as triton_driver
+    if device is not None:
+        set_device(device)
+    drv = VulkanDriver()
+    triton_driver.set_active(drv)
+    return drv

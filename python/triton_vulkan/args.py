@@ -1,0 +1,111 @@
+"""Turning Python launch arguments into what the native launch takes.
+
+Buffers: a tensor in Vulkan memory passes its data_ptr() (zero copy). A CPU torch tensor or a
+numpy array elsewhere is staged: its whole storage is copied into a temporary Vulkan allocation,
+and copied back after the launch only when the reflection record says the kernel writes it.
+Scalars: Python int/float/bool (numpy scalars are converted); the native side packs and range-checks.
+"""
+from . import _C
+from .errors import VulkanError
+from .memory import Staged, storage_span, numpy_span
+
+
+def _type_name(v):
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
+def _itemsize(v):
+    if hasattr(v, "element_size"):
+        return v.element_size()
+    if hasattr(v, "itemsize"):
+        return v.itemsize
+    dt = getattr(v, "dtype", None)
+    return getattr(dt, "itemsize", None)
+
+
+def _buffer(dev, info, v, staged, allow_int):
+    name, ty = info["name"], info["type"]
+    if v is None or isinstance(v, (bool, float)) or (isinstance(v, int) and not allow_int):
+        raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
+    if isinstance(v, int):
+        if _C.find_allocation(v) is None:
+            raise ValueError(f"argument '{name}': address {v:#x} is not in Vulkan memory")
+        return v
+    torch_device = getattr(v, "device", None)
+    dev_type = getattr(torch_device, "type", None)
+    if dev_type is not None and dev_type != "cpu":
+        raise VulkanError(
+            f"argument '{name}' is a {dev_type} tensor ({torch_device}); a Vulkan kernel takes CPU tensors "
+            f"(copied in and out) or triton_vulkan tensors (zero copy: triton_vulkan.empty/zeros/from_torch)")
+    size = info["size"]
+    item = _itemsize(v)
+    if item is not None and size and item != size:
+        raise TypeError(f"argument '{name}' has {item}-byte elements ({getattr(v, 'dtype', '?')}), "
+                        f"the kernel's {ty} has {size}-byte elements")
+    if hasattr(v, "data_ptr"):
+        ptr = v.data_ptr()
+        if _C.find_allocation(ptr) is not None:
+            return ptr
+        base = getattr(v, "base", None)  # triton.TensorWrapper (reinterpret) wraps a tensor
+        has_storage = base is not None and (hasattr(base, "untyped_storage") or hasattr(base, "storage"))
+        holder = base if has_storage else v
+        try:
+            start, nbytes = storage_span(holder)
+        except (AttributeError, RuntimeError, TypeError):
+            raise TypeError(f"argument '{name}': cannot find the storage of {_type_name(v)}") from None
+        st = Staged(dev, start, nbytes, info["written"])
+        staged.append(st)
+        return st.alloc.address + (ptr - start)
+    if hasattr(v, "__array_interface__"):
+        ptr = v.__array_interface__["data"][0]
+        if info["written"] and not v.flags.writeable:
+            raise ValueError(f"argument '{name}': the kernel writes it but the numpy array is read-only")
+        start, nbytes = numpy_span(v)
+        st = Staged(dev, start, nbytes, info["written"])
+        staged.append(st)
+        return st.alloc.address + (ptr - start)
+    raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
+
+
+def _scalar(info, v):
+    if hasattr(v, "item") and getattr(v, "shape", None) == () and not hasattr(v, "data_ptr"):
+        v = v.item()  # numpy scalar / 0-d array
+    if not isinstance(v, (int, float)):
+        raise TypeError(f"argument '{info['name']}' ({info['type']}) expects a Python scalar, got {_type_name(v)}")
+    return v
+
+
+def prepare(dev, reflection, args, allow_int=False):
+    """(values for Device.launch, staged regions) for `args` in the kernel's parameter order."""
+    infos = reflection["args"]
+    if len(args) != len(infos):
+        names = ", ".join(i["name"] for i in infos)
+        raise TypeError(f"kernel '{reflection['entry']}' takes {len(infos)} arguments ({names}), got {len(args)}")
+    values, staged = [], []
+    for info, v in zip(infos, args):
+        if info["kind"] == "buffer":
+            values.append(_buffer(dev, info, v, staged, allow_int))
+        else:
+            values.append(_scalar(info, v))
+    return values, staged
+
+
+def launch(dev, native, reflection, grid, args, allow_int=False):
+    """Records a launch of `native` (an _C.Kernel); synchronizes only when a staged buffer is written."""
+    values, staged = prepare(dev, reflection, args, allow_int)
+    dev.launch(native, grid, values)
+    if any(s.written for s in staged):
+        dev.synchronize()
+        for s in staged:
+            s.copy_back()
+
+
+def normalize_grid(grid):
+    """A 3-tuple of ints from an int or a 1–3 element sequence."""
+    if isinstance(grid, int):
+        return (grid, 1, 1)
+    g = tuple(int(x) for x in grid)
+    if not 1 <= len(g) <= 3:
+        raise ValueError(f"grid must have 1 to 3 dimensions, got {len(g)}")
+    return g + (1,) * (3 - len(g))

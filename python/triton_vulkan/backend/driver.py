@@ -1,0 +1,268 @@
+"""VulkanDriver: Triton's view of a Vulkan device (target, launcher, benchmarking).
+
+Device keys are strings ("vulkan:0") so that Triton's per-device caches never collide with
+CUDA's integer devices when both drivers are used in one process.
+`is_active()` is True only where no CUDA/HIP device is usable and a Vulkan device exists;
+`triton_vulkan.activate()` makes this driver the active one in any case."""
+import functools
+
+from triton.backends.compiler import GPUTarget
+from triton.backends.driver import DriverBase
+
+from .. import _C
+from .. import args as _args
+from .. import device as _dev
+from .targets import arch_of
+from .version import check_triton_version
+
+_TYPE_TO_CPP = {
+    "i1": "int8_t", "i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "i64": "int64_t",
+    "u1": "uint8_t", "u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
+    "fp16": "double", "bf16": "double", "fp32": "double", "f32": "double", "fp64": "double",
+}
+
+
+def _key(index):
+    return f"vulkan:{index}"
+
+
+def _index(device):
+    if device is None:
+        return _dev.current_device()
+    if isinstance(device, str):
+        return int(device.rsplit(":", 1)[-1])
+    return int(device)
+
+
+class _Binary:
+    """What load_binary returns as Triton's `function`: the SPIR-V of one kernel on one device;
+    the pipeline is created on the first launch (it needs the reflection record from metadata)."""
+    __slots__ = ("spirv", "device", "native")
+
+    def __init__(self, spirv, device):
+        self.spirv = spirv
+        self.device = device
+        self.native = None
+
+
+class VulkanUtils:
+    """driver.utils: load_binary and device properties."""
+
+    def load_binary(self, name, kernel, shared, device):
+        dev = _dev.device(_index(device))
+        limit = dev.target.shared_memory_bytes
+        if shared > limit:
+            raise _C.VulkanError(f"kernel '{name}' needs {shared} bytes of shared memory, the device has {limit}")
+        return None, _Binary(bytes(kernel), dev), 0, 0, dev.target.max_workgroup_invocations
+
+    @functools.lru_cache(maxsize=None)
+    def get_device_properties(self, device):
+        dev = _dev.device(_index(device))
+        t = dev.target
+        return {
+            "max_shared_mem": t.shared_memory_bytes,
+            "max_num_regs": 0,
+            "multiprocessor_count": 1,
+            "warpSize": t.subgroup_size,
+            "sm_clock_rate": 0,
+            "mem_clock_rate": 0,
+            "mem_bus_width": 0,
+            "name": dev.info["name"],
+        }
+
+
+def _flatten(sig, value, out_types, out_values):
+    if isinstance(sig, tuple):
+        for s, v in zip(sig, value):
+            _flatten(s, v, out_types, out_values)
+    else:
+        out_types.append(sig)
+        out_values.append(value)
+
+
+class VulkanLauncher:
+    """launcher_cls(src, metadata): called with Triton 3.6's launch protocol
+    (gridX, gridY, gridZ, stream, function, kernel_metadata, launch_metadata, enter_hook, exit_hook, *args),
+    where args are all kernel parameters, constexprs included."""
+
+    def __init__(self, src, metadata):
+        sig = list(src.signature.values())
+        for t in sig:
+            if isinstance(t, str) and t.startswith("tensordesc"):
+                raise _C.CompilationError(f"unsupported: tensor descriptor arguments ({t}) in kernel '{metadata.name}'")
+        self.signature = sig
+        self.nested = any(isinstance(t, tuple) for t in sig)
+        self.positions = [i for i, t in enumerate(sig) if t != "constexpr"]
+        self.reflection = metadata.vk_reflection
+        self.name = metadata.name
+
+    def _kernel_args(self, args):
+        if not self.nested:
+            return [args[i] for i in self.positions]
+        types, values = [], []
+        for s, v in zip(self.signature, args):
+            _flatten(s, v, types, values)
+        return [v for t, v in zip(types, values) if t != "constexpr"]
+
+    def __call__(self, gridX, gridY, gridZ, stream, function, kernel_metadata, launch_metadata,
+                 launch_enter_hook, launch_exit_hook, *args):
+        kargs = self._kernel_args(args)
+        if function.native is None:
+            function.native = function.device.kernel(function.spirv, self.reflection)
+        if launch_enter_hook is not None and getattr(launch_enter_hook, "calls", True):
+            launch_enter_hook(launch_metadata)
+        _args.launch(function.device, function.native, self.reflection, (gridX, gridY, gridZ), kargs,
+                     allow_int=True)
+        if launch_exit_hook is not None and getattr(launch_exit_hook, "calls", True):
+            launch_exit_hook(launch_metadata)
+
+
+class VulkanEvent:
+    """A GPU timestamp (torch.cuda.Event-like) for triton.testing.do_bench."""
+
+    def __init__(self, enable_timing=True):
+        self._dev = None
+        self._event = None
+
+    def record(self, stream=None):
+        self._dev = _dev.device()
+        self._event = self._dev.record_event()
+
+    def elapsed_time(self, end):
+        if self._event is None or end._event is None:
+            raise _C.VulkanError("elapsed_time: both events must be recorded")
+        return self._dev.elapsed_ms(self._event, end._event)
+
+    def synchronize(self):
+        if self._dev is not None:
+            self._dev.synchronize()
+
+
+class VulkanDeviceInterface:
+    """What triton.testing needs from `driver.get_device_interface()` (torch.cuda-like)."""
+    Event = VulkanEvent
+
+    @staticmethod
+    def synchronize(device=None):
+        _dev.synchronize(None if device is None else _index(device))
+
+    @staticmethod
+    def current_device():
+        return _key(_dev.current_device())
+
+    @staticmethod
+    def set_device(device):
+        _dev.set_device(_index(device))
+
+    @staticmethod
+    def device_count():
+        return len(_dev.devices())
+
+
+_FILL_TTIR = """module {
+  tt.func public @tvk_fill_i32(%p: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %n: i32) attributes {noinline = false} {
+    %c = arith.constant 1024 : i32
+    %z = arith.constant dense<0> : tensor<1024xi32>
+    %pid = tt.get_program_id x : i32
+    %base = arith.muli %pid, %c : i32
+    %r = tt.make_range {end = 1024 : i32, start = 0 : i32} : tensor<1024xi32>
+    %b = tt.splat %base : i32 -> tensor<1024xi32>
+    %o = arith.addi %b, %r : tensor<1024xi32>
+    %nn = tt.splat %n : i32 -> tensor<1024xi32>
+    %m = arith.cmpi slt, %o, %nn : tensor<1024xi32>
+    %ps = tt.splat %p : !tt.ptr<i32> -> tensor<1024x!tt.ptr<i32>>
+    %pp = tt.addptr %ps, %o : tensor<1024x!tt.ptr<i32>>, tensor<1024xi32>
+    tt.store %pp, %z, %m : tensor<1024x!tt.ptr<i32>>
+    tt.return
+  }
+}
+"""
+
+
+class _BenchCache:
+    """256 MiB of Vulkan memory that clear_cache overwrites on the GPU (evicting L2)."""
+
+    def __init__(self, dev):
+        from .. import memory
+        self.n = 64 * 1024 * 1024
+        self.tensor = memory.empty(self.n, dtype=_torch_int32(), device=dev.index)
+        self.kernel = None
+        try:
+            from ..kernel import compile as tv_compile
+            self.kernel = tv_compile(_FILL_TTIR, num_warps=4, device=dev.index, file_name="tvk_fill.ttir")
+        except _C.VulkanError as e:  # the compiler cannot build the fill kernel yet: no L2 clearing
+            import warnings
+            warnings.warn(f"triton_vulkan: do_bench runs without clearing caches ({e})")
+
+    def clear(self):
+        if self.kernel is not None:
+            self.kernel[((self.n + 1023) // 1024,)](self.tensor, self.n)
+
+
+def _torch_int32():
+    import torch
+    return torch.int32
+
+
+class VulkanDriver(DriverBase):
+    """Triton's driver for Vulkan devices."""
+
+    def __init__(self):
+        super().__init__()
+        check_triton_version()
+        if not _C.has_runtime:
+            raise _C.VulkanError("triton_vulkan was built without the Vulkan runtime")
+        self.utils = VulkanUtils()
+        self.launcher_cls = VulkanLauncher
+        self._bench_cache = {}
+
+    @staticmethod
+    def is_active():
+        try:
+            import torch
+            if torch.cuda.is_available() or getattr(torch.version, "hip", None):
+                return False
+        except ImportError:
+            pass
+        try:
+            return bool(_C.has_runtime and _C.devices())
+        except Exception:
+            return False
+
+    def get_current_device(self):
+        return _key(_dev.current_device())
+
+    def set_current_device(self, device):
+        _dev.set_device(_index(device))
+
+    def get_current_stream(self, device=None):
+        return 0  # one in-order stream per device
+
+    def get_current_target(self):
+        t = _dev.device().target
+        return GPUTarget("vulkan", arch_of(t), t.subgroup_size)
+
+    def get_active_torch_device(self):
+        import torch
+        return torch.device("cpu")  # Vulkan tensors are CPU tensors over mapped Vulkan memory
+
+    def map_python_to_cpp_type(self, ty: str) -> str:
+        if ty.startswith("*"):
+            return "void*"
+        return _TYPE_TO_CPP.get(ty, ty)
+
+    def get_benchmarker(self):
+        from triton.testing import do_bench
+        return do_bench
+
+    def get_device_interface(self):
+        return VulkanDeviceInterface
+
+    def get_empty_cache_for_benchmark(self):
+        dev = _dev.device()
+        if dev.index not in self._bench_cache:
+            self._bench_cache[dev.index] = _BenchCache(dev)
+        return self._bench_cache[dev.index]
+
+    def clear_cache(self, cache):
+        cache.clear()

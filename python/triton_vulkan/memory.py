@@ -1,0 +1,109 @@
+"""Torch tensors whose storage is Vulkan memory (zero copy), and staging of other host memory.
+
+A Vulkan tensor is `torch.frombuffer` over an `_C.Allocation` (host-mapped Vulkan memory, a
+buffer-protocol object). The tensor's storage holds a reference to the allocation; when the last
+tensor (view) dies, the allocation is freed and its memory returns to the runtime's caching
+allocator. Launches resolve a tensor's data_ptr() to (buffer, offset) through the native registry
+of live allocations (`_C.find_allocation`).
+"""
+import ctypes
+import math
+
+from . import _C
+from .device import device as _device
+
+
+def _torch():
+    import torch
+    return torch
+
+
+def _dtype_size(dtype):
+    torch = _torch()
+    if dtype.is_floating_point:
+        return torch.finfo(dtype).bits // 8
+    if dtype == torch.bool:
+        return 1
+    if dtype.is_complex:
+        return torch.finfo(dtype).bits // 4
+    return torch.iinfo(dtype).bits // 8
+
+
+def _wrap(alloc, shape, dtype, nbytes):
+    """A tensor of `shape`/`dtype` over the first `nbytes` bytes of `alloc`."""
+    torch = _torch()
+    flat = torch.frombuffer(alloc, dtype=torch.uint8, count=max(nbytes, 1))
+    if nbytes == 0:
+        flat = flat[:0]
+    return flat.view(dtype).reshape(shape)
+
+
+def empty(*shape, dtype=None, device=None):
+    """An uninitialized CPU tensor stored in host-mapped Vulkan memory of `device`."""
+    torch = _torch()
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)):
+        shape = tuple(shape[0])
+    shape = tuple(int(s) for s in shape)
+    dtype = dtype or torch.float32
+    nbytes = math.prod(shape) * _dtype_size(dtype)
+    alloc = _device(device).allocate(max(nbytes, 1))
+    return _wrap(alloc, shape, dtype, nbytes)
+
+
+def zeros(*shape, dtype=None, device=None):
+    """A zero-filled CPU tensor stored in Vulkan memory."""
+    t = empty(*shape, dtype=dtype, device=device)
+    t.zero_()
+    return t
+
+
+def from_torch(t, device=None):
+    """A contiguous copy of tensor `t` (any torch device) in Vulkan memory."""
+    out = empty(tuple(t.shape), dtype=t.dtype, device=device)
+    out.copy_(t.detach().to("cpu"))
+    return out
+
+
+def allocation_of(t):
+    """(allocation, byte offset) of a tensor's data_ptr() in Vulkan memory, or None."""
+    return _C.find_allocation(t.data_ptr())
+
+
+def is_vulkan_tensor(t):
+    """True when tensor `t`'s storage is Vulkan memory."""
+    return hasattr(t, "data_ptr") and getattr(t, "device", None) is not None and \
+        t.device.type == "cpu" and _C.find_allocation(t.data_ptr()) is not None
+
+
+def storage_span(t):
+    """(start address, bytes) of the whole storage of a CPU torch tensor."""
+    try:
+        st = t.untyped_storage()
+        return st.data_ptr(), st.nbytes()
+    except AttributeError:  # torch 1.x
+        st = t.storage()
+        return st.data_ptr(), st.nbytes()
+
+
+def numpy_span(a):
+    """(start address, bytes) of the memory a numpy array's elements span."""
+    import numpy as np
+    lo, hi = np.byte_bounds(a)
+    return lo, hi - lo
+
+
+class Staged:
+    """A host region copied into a temporary Vulkan allocation for one launch."""
+    __slots__ = ("host", "nbytes", "alloc", "written")
+
+    def __init__(self, dev, host, nbytes, written):
+        self.host = host
+        self.nbytes = nbytes
+        self.written = written
+        self.alloc = dev.allocate(max(nbytes, 1))
+        if nbytes:
+            ctypes.memmove(self.alloc.address, host, nbytes)
+
+    def copy_back(self):
+        if self.written and self.nbytes:
+            ctypes.memmove(self.host, self.alloc.address, self.nbytes)

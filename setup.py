@@ -1,0 +1,40 @@
+"""Build hook for pyproject.toml: the native extension triton_vulkan._C is built by CMake.
+
+If python/triton_vulkan/_C*.so already exists (`make` built it), it is packaged as is;
+otherwise CMake + Ninja build it first (build directory: $TVK_BUILD or build-pip/)."""
+import glob
+import os
+import subprocess
+import sys
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+from setuptools.dist import Distribution
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+PKG = os.path.join(ROOT, "python", "triton_vulkan")
+
+
+def _built():
+    return glob.glob(os.path.join(PKG, "_C*.so")) + glob.glob(os.path.join(PKG, "_C*.pyd"))
+
+
+class BuildPyWithCMake(build_py):
+    def run(self):
+        if not _built():
+            build = os.environ.get("TVK_BUILD", os.path.join(ROOT, "build-pip"))
+            jobs = os.environ.get("JOBS", "2")
+            subprocess.check_call(["cmake", "-S", ROOT, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                                   f"-DPython3_EXECUTABLE={sys.executable}"])
+            subprocess.check_call(["ninja", "-C", build, "-j", jobs, "tvk_python"])
+        if not _built():
+            raise RuntimeError("triton_vulkan._C was not built")
+        super().run()
+
+
+class BinaryDistribution(Distribution):
+    def has_ext_modules(self):
+        return True
+
+
+setup(cmdclass={"build_py": BuildPyWithCMake}, distclass=BinaryDistribution)
