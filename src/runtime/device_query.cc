@@ -1,0 +1,186 @@
+// Reading a physical device's facts and deriving its Target.
+#include "runtime/device_query.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/vk_check.h"
+
+namespace tvk {
+namespace {
+
+using PFN_coopMatProps = VkResult(VKAPI_PTR*)(VkPhysicalDevice, uint32_t*,
+                                              CoopMatPropertiesKHR*);
+
+// Appends `s` to a pNext chain whose tail is `*tail`.
+template <typename S>
+void chain(void**& tail, S& s) {
+  *tail = &s;
+  tail = &s.pNext;
+}
+
+void readCoopMatShapes(VkInstance instance, DeviceFacts& f) {
+  auto get = reinterpret_cast<PFN_coopMatProps>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
+  if (!get) return;
+  uint32_t count = 0;
+  if (get(f.physical, &count, nullptr) != VK_SUCCESS) return;
+  std::vector<CoopMatPropertiesKHR> props(count);
+  if (get(f.physical, &count, props.data()) != VK_SUCCESS) return;
+  props.resize(count);
+  for (const CoopMatPropertiesKHR& p : props)
+    if (p.scope == 3 /* VK_SCOPE_SUBGROUP_KHR */) f.coopMatProps.push_back(p);
+}
+
+void pickComputeQueue(DeviceFacts& f) {
+  uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(f.physical, &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(f.physical, &count, families.data());
+  int best = -1;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (!(families[i].queueFlags & VK_QUEUE_COMPUTE_BIT)) continue;
+    bool computeOnly = !(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT);
+    // Prefer a family with timestamps; among those, a compute-only one.
+    bool better = best < 0 ||
+                  (families[i].timestampValidBits > 0 &&
+                   families[best].timestampValidBits == 0) ||
+                  (computeOnly && families[i].timestampValidBits > 0 &&
+                   (families[best].queueFlags & VK_QUEUE_GRAPHICS_BIT));
+    if (better) best = static_cast<int>(i);
+  }
+  f.computeQueueFamily = best;
+  if (best >= 0) f.timestampValidBits = families[best].timestampValidBits;
+}
+
+}  // namespace
+
+bool DeviceFacts::hasExtension(const char* name) const {
+  return std::find(extensions.begin(), extensions.end(), name) != extensions.end();
+}
+
+std::string componentTypeName(uint32_t t) {
+  switch (t) {
+    case 0: return "f16";
+    case 1: return "f32";
+    case 2: return "f64";
+    case 3: return "i8";
+    case 4: return "i16";
+    case 5: return "i32";
+    case 6: return "i64";
+    case 7: return "u8";
+    case 8: return "u16";
+    case 9: return "u32";
+    case 10: return "u64";
+    case 1000141000: return "bf16";
+    default: return "";
+  }
+}
+
+Result<DeviceFacts> queryDeviceFacts(VkInstance instance, VkPhysicalDevice physical,
+                                     uint32_t instanceApi) {
+  DeviceFacts f;
+  f.physical = physical;
+  vkGetPhysicalDeviceProperties(physical, &f.props);
+  f.apiVersion = std::min(f.props.apiVersion, instanceApi);
+  uint32_t count = 0;
+  TVK_VK(vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, nullptr));
+  std::vector<VkExtensionProperties> exts(count);
+  TVK_VK(vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, exts.data()));
+  for (uint32_t i = 0; i < count; ++i) f.extensions.push_back(exts[i].extensionName);
+
+  const bool v12 = f.apiVersion >= VK_API_VERSION_1_2;
+  const bool v13 = f.apiVersion >= VK_API_VERSION_1_3;
+  f.has8Bit = v12 || f.hasExtension(VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+  f.hasFloat16Int8 = v12 || f.hasExtension(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+  f.hasAtomicInt64 = v12 || f.hasExtension(VK_KHR_SHADER_ATOMIC_INT64_EXTENSION_NAME);
+  f.hasAtomicFloat = f.hasExtension(VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
+  f.hasBda = v12 || f.hasExtension(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
+  f.hasSizeControl = v13 || f.hasExtension(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+  f.hasExtendedTypes =
+      v12 || f.hasExtension(VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
+  f.hasCoopMat = f.hasExtension(kCoopMatExtension);
+  f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  void** tail = &features.pNext;
+  chain(tail, f.storage16);
+  if (f.has8Bit) chain(tail, f.storage8);
+  if (f.hasFloat16Int8) chain(tail, f.float16Int8);
+  if (f.hasAtomicInt64) chain(tail, f.atomicInt64);
+  if (f.hasAtomicFloat) chain(tail, f.atomicFloat);
+  if (f.hasBda) chain(tail, f.bda);
+  if (f.hasSizeControl) chain(tail, f.sizeControl);
+  if (f.hasExtendedTypes) chain(tail, f.extendedTypes);
+  if (f.hasCoopMat) chain(tail, f.coopMat);
+  vkGetPhysicalDeviceFeatures2(physical, &features);
+  f.core = features.features;
+  *tail = nullptr;
+
+  VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+  const bool hasDriver = v12 || f.hasExtension(VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  tail = &props.pNext;
+  chain(tail, f.subgroup);
+  if (f.hasSizeControl) chain(tail, f.sizeControlProps);
+  if (hasDriver) chain(tail, driver);
+  vkGetPhysicalDeviceProperties2(physical, &props);
+  *tail = nullptr;
+  if (hasDriver) f.driver = std::string(driver.driverName) + " " + driver.driverInfo;
+  if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance, f);
+  pickComputeQueue(f);
+  // The structs are copied into the caller's value: drop pointers into this frame.
+  f.storage16.pNext = f.storage8.pNext = f.float16Int8.pNext = f.atomicInt64.pNext = nullptr;
+  f.atomicFloat.pNext = f.bda.pNext = f.sizeControl.pNext = f.extendedTypes.pNext = nullptr;
+  f.coopMat.pNext = f.subgroup.pNext = f.sizeControlProps.pNext = nullptr;
+  return f;
+}
+
+Target targetFromDevice(const DeviceFacts& f) {
+  const VkPhysicalDeviceLimits& l = f.props.limits;
+  Target t;
+  t.name = f.props.deviceName;
+  t.vulkanVersion = VK_MAKE_API_VERSION(0, VK_API_VERSION_MAJOR(f.apiVersion),
+                                        VK_API_VERSION_MINOR(f.apiVersion), 0);
+  t.subgroupSize = f.subgroup.subgroupSize;
+  t.subgroupOps = (f.subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
+                      ? f.subgroup.supportedOperations
+                      : 0;
+  t.subgroupSizeControl = f.hasSizeControl && f.sizeControl.subgroupSizeControl &&
+                          (f.sizeControlProps.requiredSubgroupSizeStages &
+                           VK_SHADER_STAGE_COMPUTE_BIT);
+  t.minSubgroupSize = t.subgroupSizeControl ? f.sizeControlProps.minSubgroupSize : t.subgroupSize;
+  t.maxSubgroupSize = t.subgroupSizeControl ? f.sizeControlProps.maxSubgroupSize : t.subgroupSize;
+  t.maxWorkgroupSubgroups =
+      f.hasSizeControl ? f.sizeControlProps.maxComputeWorkgroupSubgroups : 0;
+  t.computeFullSubgroups = f.hasSizeControl && f.sizeControl.computeFullSubgroups;
+  t.subgroupExtendedTypes = f.hasExtendedTypes && f.extendedTypes.shaderSubgroupExtendedTypes;
+  t.sharedMemoryBytes = l.maxComputeSharedMemorySize;
+  t.maxWorkgroupInvocations = l.maxComputeWorkGroupInvocations;
+  for (int i = 0; i < 3; ++i) {
+    t.maxWorkgroupSize[i] = l.maxComputeWorkGroupSize[i];
+    t.maxWorkgroupCount[i] = l.maxComputeWorkGroupCount[i];
+  }
+  t.pushConstantBytes = l.maxPushConstantsSize;
+  t.maxStorageBufferRange = l.maxStorageBufferRange;
+  t.storageBufferOffsetAlignment = static_cast<uint32_t>(l.minStorageBufferOffsetAlignment);
+  t.int64 = f.core.shaderInt64;
+  t.float64 = f.core.shaderFloat64;
+  t.int16 = f.core.shaderInt16;
+  t.float16 = f.hasFloat16Int8 && f.float16Int8.shaderFloat16;
+  t.int8 = f.hasFloat16Int8 && f.float16Int8.shaderInt8;
+  t.storage16 = f.storage16.storageBuffer16BitAccess;
+  t.storage8 = f.has8Bit && f.storage8.storageBuffer8BitAccess;
+  t.atomicFloat32Add = f.hasAtomicFloat && f.atomicFloat.shaderBufferFloat32AtomicAdd;
+  t.atomicInt64 = f.hasAtomicInt64 && f.atomicInt64.shaderBufferInt64Atomics;
+  t.bufferDeviceAddress = f.hasBda && f.bda.bufferDeviceAddress;
+  for (const CoopMatPropertiesKHR& p : f.coopMatProps) {
+    std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);
+    std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
+    if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;
+    t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, a, c});
+  }
+  return t;
+}
+
+}  // namespace tvk

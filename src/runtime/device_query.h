@@ -1,0 +1,121 @@
+// Everything the runtime reads from a VkPhysicalDevice: properties, features, extensions,
+// queue family; and the Target derived from them (Target::fromDevice lives here because
+// the target layer has no Vulkan dependency).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <vulkan/vulkan.h>
+
+#include "support/status.h"
+#include "target/target.h"
+
+namespace tvk {
+
+/// VK_KHR_cooperative_matrix structures (the installed headers predate the extension).
+constexpr const char* kCoopMatExtension = "VK_KHR_cooperative_matrix";
+/// VkPhysicalDeviceCooperativeMatrixFeaturesKHR.
+struct CoopMatFeaturesKHR {
+  /// VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR.
+  VkStructureType sType = static_cast<VkStructureType>(1000506000);
+  /// Chain.
+  void* pNext = nullptr;
+  /// cooperativeMatrix.
+  VkBool32 cooperativeMatrix = VK_FALSE;
+  /// cooperativeMatrixRobustBufferAccess.
+  VkBool32 cooperativeMatrixRobustBufferAccess = VK_FALSE;
+};
+/// VkCooperativeMatrixPropertiesKHR.
+struct CoopMatPropertiesKHR {
+  /// VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR.
+  VkStructureType sType = static_cast<VkStructureType>(1000506001);
+  /// Chain.
+  void* pNext = nullptr;
+  /// Rows of A, C, Result.
+  uint32_t MSize = 0;
+  /// Columns of B, C, Result.
+  uint32_t NSize = 0;
+  /// Columns of A, rows of B.
+  uint32_t KSize = 0;
+  /// Component types (VkComponentTypeKHR values).
+  uint32_t AType = 0, BType = 0, CType = 0, ResultType = 0;
+  /// saturatingAccumulation.
+  VkBool32 saturatingAccumulation = VK_FALSE;
+  /// VkScopeKHR (3 = subgroup).
+  uint32_t scope = 0;
+};
+
+/// The facts of one physical device.
+struct DeviceFacts {
+  /// The handle.
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  /// Core properties (limits, name, type).
+  VkPhysicalDeviceProperties props{};
+  /// min(device apiVersion, instance apiVersion).
+  uint32_t apiVersion = 0;
+  /// Supported device extensions.
+  std::vector<std::string> extensions;
+  /// driverName + driverInfo ("" when unknown).
+  std::string driver;
+  /// Core 1.0 features.
+  VkPhysicalDeviceFeatures core{};
+  /// 16-bit storage (core 1.1).
+  VkPhysicalDevice16BitStorageFeatures storage16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  /// 8-bit storage.
+  VkPhysicalDevice8BitStorageFeatures storage8{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES};
+  /// shaderFloat16 / shaderInt8.
+  VkPhysicalDeviceShaderFloat16Int8Features float16Int8{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  /// 64-bit integer atomics.
+  VkPhysicalDeviceShaderAtomicInt64Features atomicInt64{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_INT64_FEATURES};
+  /// Float atomics (VK_EXT_shader_atomic_float).
+  VkPhysicalDeviceShaderAtomicFloatFeaturesEXT atomicFloat{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT};
+  /// Buffer device address.
+  VkPhysicalDeviceBufferDeviceAddressFeatures bda{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES};
+  /// Subgroup size control.
+  VkPhysicalDeviceSubgroupSizeControlFeatures sizeControl{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
+  /// Subgroup extended types.
+  VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures extendedTypes{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_EXTENDED_TYPES_FEATURES};
+  /// Cooperative matrix (KHR).
+  CoopMatFeaturesKHR coopMat;
+  /// Subgroup properties.
+  VkPhysicalDeviceSubgroupProperties subgroup{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  /// Subgroup size control properties.
+  VkPhysicalDeviceSubgroupSizeControlProperties sizeControlProps{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
+  /// Subgroup-scope cooperative matrix shapes.
+  std::vector<CoopMatPropertiesKHR> coopMatProps;
+  /// Which optional feature structs exist (extension or core version).
+  bool has8Bit = false, hasFloat16Int8 = false, hasAtomicInt64 = false, hasAtomicFloat = false,
+       hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false;
+  /// VK_KHR_push_descriptor is supported.
+  bool pushDescriptor = false;
+  /// A queue family with compute (prefers compute-only), or -1.
+  int computeQueueFamily = -1;
+  /// timestampValidBits of that family.
+  uint32_t timestampValidBits = 0;
+
+  /// True when the device supports extension `name`.
+  bool hasExtension(const char* name) const;
+};
+
+/// Reads every fact of `physical`; `instanceApi` caps the API version used.
+Result<DeviceFacts> queryDeviceFacts(VkInstance instance, VkPhysicalDevice physical,
+                                     uint32_t instanceApi);
+
+/// Fills every Target field from the device's facts.
+Target targetFromDevice(const DeviceFacts& facts);
+
+/// The spelling used in Target/CoopMatShape for a VkComponentTypeKHR ("" when unsupported).
+std::string componentTypeName(uint32_t componentType);
+
+}  // namespace tvk

@@ -1,0 +1,195 @@
+// Checking a compiled kernel against the device and creating its compute pipeline.
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "runtime/device_impl.h"
+#include "runtime/vk_check.h"
+
+namespace tvk {
+namespace {
+
+constexpr uint32_t kMaxPushDescriptors = 32;  // guaranteed minimum of maxPushDescriptors
+
+// Reflection feature names → whether a target has them.
+const std::map<std::string, std::function<bool(const Target&)>>& featureTable() {
+  static const std::map<std::string, std::function<bool(const Target&)>> kTable = {
+      {"int64", [](const Target& t) { return t.int64; }},
+      {"float64", [](const Target& t) { return t.float64; }},
+      {"int16", [](const Target& t) { return t.int16; }},
+      {"float16", [](const Target& t) { return t.float16; }},
+      {"int8", [](const Target& t) { return t.int8; }},
+      {"storage16", [](const Target& t) { return t.storage16; }},
+      {"storage8", [](const Target& t) { return t.storage8; }},
+      {"atomicFloat32Add", [](const Target& t) { return t.atomicFloat32Add; }},
+      {"atomicInt64", [](const Target& t) { return t.atomicInt64; }},
+      {"bufferDeviceAddress", [](const Target& t) { return t.bufferDeviceAddress; }},
+      {"subgroupExtendedTypes", [](const Target& t) { return t.subgroupExtendedTypes; }},
+      {"cooperativeMatrix", [](const Target& t) { return !t.coopMatShapes.empty(); }},
+      {"subgroupBasic", [](const Target& t) { return (t.subgroupOps & 0x1) != 0; }},
+      {"subgroupVote", [](const Target& t) { return (t.subgroupOps & 0x2) != 0; }},
+      {"subgroupArithmetic", [](const Target& t) { return (t.subgroupOps & 0x4) != 0; }},
+      {"subgroupBallot", [](const Target& t) { return (t.subgroupOps & 0x8) != 0; }},
+      {"subgroupShuffle", [](const Target& t) { return (t.subgroupOps & 0x10) != 0; }},
+      {"subgroupShuffleRelative", [](const Target& t) { return (t.subgroupOps & 0x20) != 0; }},
+      {"subgroupClustered", [](const Target& t) { return (t.subgroupOps & 0x40) != 0; }},
+      {"subgroupQuad", [](const Target& t) { return (t.subgroupOps & 0x80) != 0; }},
+  };
+  return kTable;
+}
+
+uint64_t hashWords(const std::vector<uint32_t>& words) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the words
+  for (uint32_t w : words) {
+    h ^= w;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+bool sameKernel(const CompiledKernel& a, const CompiledKernel& b) {
+  return a.spirv == b.spirv && a.reflection.entry == b.reflection.entry &&
+         a.reflection.subgroupSize == b.reflection.subgroupSize &&
+         a.reflection.pushConstantBytes == b.reflection.pushConstantBytes &&
+         a.reflection.sharedBytes == b.reflection.sharedBytes &&
+         std::equal(a.reflection.workgroupSize, a.reflection.workgroupSize + 3,
+                    b.reflection.workgroupSize) &&
+         a.reflection.args.size() == b.reflection.args.size() &&
+         std::equal(a.reflection.args.begin(), a.reflection.args.end(),
+                    b.reflection.args.begin(), [](const ArgInfo& x, const ArgInfo& y) {
+                      return x.kind == y.kind && x.size == y.size && x.binding == y.binding &&
+                             x.pushOffset == y.pushOffset && x.alignment == y.alignment;
+                    });
+}
+
+}  // namespace
+
+Status checkKernelFitsDevice(const Reflection& r, const Target& t) {
+  const std::string who = "kernel '" + r.entry + "' cannot run on " + t.name + ": ";
+  for (const std::string& f : r.features) {
+    auto it = featureTable().find(f);
+    if (it == featureTable().end())
+      return Status::error(who + "unknown required feature '" + f + "'");
+    if (!it->second(t)) return Status::error(who + "the device lacks feature '" + f + "'");
+  }
+  uint32_t invocations = r.workgroupSize[0] * r.workgroupSize[1] * r.workgroupSize[2];
+  if (invocations == 0) return Status::error(who + "workgroup size is 0");
+  if (invocations > t.maxWorkgroupInvocations)
+    return Status::error(who + "workgroup of " + std::to_string(invocations) +
+                         " invocations exceeds maxComputeWorkGroupInvocations " +
+                         std::to_string(t.maxWorkgroupInvocations));
+  for (int i = 0; i < 3; ++i)
+    if (r.workgroupSize[i] > t.maxWorkgroupSize[i])
+      return Status::error(who + "workgroup size " + std::to_string(r.workgroupSize[i]) +
+                           " exceeds maxComputeWorkGroupSize[" + std::to_string(i) + "] " +
+                           std::to_string(t.maxWorkgroupSize[i]));
+  if (r.sharedBytes > t.sharedMemoryBytes)
+    return Status::error(who + "needs " + std::to_string(r.sharedBytes) +
+                         " bytes of shared memory, the device has " +
+                         std::to_string(t.sharedMemoryBytes));
+  if (r.pushConstantBytes > t.pushConstantBytes)
+    return Status::error(who + "needs " + std::to_string(r.pushConstantBytes) +
+                         " bytes of push constants, the device has " +
+                         std::to_string(t.pushConstantBytes));
+  if (r.subgroupSize != 0) {
+    bool controllable = t.subgroupSizeControl && r.subgroupSize >= t.minSubgroupSize &&
+                        r.subgroupSize <= t.maxSubgroupSize;
+    if (!controllable && r.subgroupSize != t.subgroupSize)
+      return Status::error(who + "compiled for subgroup size " +
+                           std::to_string(r.subgroupSize) + ", the device runs " +
+                           std::to_string(t.subgroupSize) + " and cannot require another");
+    if (controllable && t.maxWorkgroupSubgroups > 0 &&
+        invocations > r.subgroupSize * t.maxWorkgroupSubgroups)
+      return Status::error(who + "workgroup of " + std::to_string(invocations) +
+                           " exceeds maxComputeWorkgroupSubgroups " +
+                           std::to_string(t.maxWorkgroupSubgroups) + " x subgroup size");
+  }
+  for (const ArgInfo& a : r.args) {
+    if (a.kind == ArgInfo::Kind::Buffer && a.size == 0)
+      return Status::error(who + "buffer parameter '" + a.name + "' has element size 0");
+  }
+  return Status();
+}
+
+void PipelineImpl::destroy() {
+  if (device == VK_NULL_HANDLE) return;
+  if (pipeline) vkDestroyPipeline(device, pipeline, nullptr);
+  if (layout) vkDestroyPipelineLayout(device, layout, nullptr);
+  if (setLayout) vkDestroyDescriptorSetLayout(device, setLayout, nullptr);
+  pipeline = VK_NULL_HANDLE;
+  layout = VK_NULL_HANDLE;
+  setLayout = VK_NULL_HANDLE;
+  device = VK_NULL_HANDLE;
+}
+
+Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel) {
+  Impl& d = *impl_;
+  const Reflection& r = kernel.reflection;
+  if (kernel.spirv.empty()) return Status::error("kernel '" + r.entry + "' has no SPIR-V");
+  TVK_RETURN_IF_ERROR(checkKernelFitsDevice(r, target()));
+  uint64_t key = hashWords(kernel.spirv);
+  for (const auto& p : d.pipelines[key])
+    if (sameKernel(p->kernel, kernel)) return std::shared_ptr<Pipeline>(p);
+
+  auto p = std::make_shared<PipelineImpl>();
+  p->device = d.device;
+  p->kernel = kernel;
+  p->owner = &d;
+  p->pushBytes = (r.pushConstantBytes + 3) / 4 * 4;
+  std::vector<VkDescriptorSetLayoutBinding> bindings;
+  for (const ArgInfo& a : r.args) {
+    if (a.kind != ArgInfo::Kind::Buffer) continue;
+    VkDescriptorSetLayoutBinding b{};
+    b.binding = static_cast<uint32_t>(a.binding);
+    b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    b.descriptorCount = 1;
+    b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    bindings.push_back(b);
+  }
+  p->pushDescriptors = d.pushDescriptorFn != nullptr && bindings.size() <= kMaxPushDescriptors;
+  VkDescriptorSetLayoutCreateInfo setInfo{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  setInfo.flags =
+      p->pushDescriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
+  setInfo.bindingCount = static_cast<uint32_t>(bindings.size());
+  setInfo.pBindings = bindings.data();
+  TVK_VK(vkCreateDescriptorSetLayout(d.device, &setInfo, nullptr, &p->setLayout));
+
+  VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, p->pushBytes};
+  VkPipelineLayoutCreateInfo layoutInfo{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &p->setLayout;
+  layoutInfo.pushConstantRangeCount = p->pushBytes ? 1 : 0;
+  layoutInfo.pPushConstantRanges = &range;
+  TVK_VK(vkCreatePipelineLayout(d.device, &layoutInfo, nullptr, &p->layout));
+
+  VkShaderModuleCreateInfo moduleInfo{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  moduleInfo.codeSize = kernel.spirv.size() * sizeof(uint32_t);
+  moduleInfo.pCode = kernel.spirv.data();
+  VkShaderModule module = VK_NULL_HANDLE;
+  TVK_VK(vkCreateShaderModule(d.device, &moduleInfo, nullptr, &module));
+
+  const Target& t = target();
+  VkPipelineShaderStageRequiredSubgroupSizeCreateInfo required{
+      VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO};
+  required.requiredSubgroupSize = r.subgroupSize;
+  VkComputePipelineCreateInfo info{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+  info.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+  info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  info.stage.module = module;
+  info.stage.pName = r.entry.c_str();
+  if (r.subgroupSize != 0 && t.subgroupSizeControl && r.subgroupSize >= t.minSubgroupSize &&
+      r.subgroupSize <= t.maxSubgroupSize) {
+    info.stage.pNext = &required;
+    if (t.computeFullSubgroups && r.workgroupSize[0] % r.subgroupSize == 0)
+      info.stage.flags |= VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
+  }
+  info.layout = p->layout;
+  VkResult result = vkCreateComputePipelines(d.device, VK_NULL_HANDLE, 1, &info, nullptr,
+                                             &p->pipeline);
+  vkDestroyShaderModule(d.device, module, nullptr);
+  TVK_RETURN_IF_ERROR(vkCheck(result, "vkCreateComputePipelines"));
+  d.pipelines[key].push_back(p);
+  return std::shared_ptr<Pipeline>(p);
+}
+
+}  // namespace tvk

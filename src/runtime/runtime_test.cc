@@ -1,0 +1,402 @@
+// Runtime tests on the local Vulkan device (lavapipe here), all under the validation layer.
+#include "runtime/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+
+#include "runtime/device_impl.h"
+#include "runtime/devices.h"
+#include "runtime/glsl_testing.h"
+#include "runtime/memory.h"
+#include "runtime/vk_check.h"
+
+namespace tvk {
+namespace {
+
+using testing::bufferArg;
+using testing::compileGlsl;
+using testing::scalarArg;
+
+// Every test here runs with the validation layer on (set before the instance exists).
+const bool kValidationOn = [] { return setenv("TVK_VALIDATION", "1", 0) == 0; }();
+
+Device& device() {
+  static std::unique_ptr<Device> dev = [] {
+    Result<std::unique_ptr<Device>> d = openDevice(-1);
+    if (!d.ok()) {
+      std::fprintf(stderr, "openDevice: %s\n", d.status().message().c_str());
+      std::abort();
+    }
+    return std::move(*d);
+  }();
+  return *dev;
+}
+
+// out[out_base + i] = x[x_base + i] + y[y_base + i] for i < n, Triton's add kernel layout.
+CompiledKernel addKernel(const Target& t, uint32_t numWarps = 4) {
+  uint32_t wg = numWarps * t.subgroupSize;
+  std::string glsl = R"(#version 450
+layout(local_size_x = WG) in;
+layout(push_constant) uniform PC { uint pid_base[3]; uint num_programs[3];
+  uint x_base; uint y_base; uint out_base; int n; } pc;
+layout(set = 0, binding = 0) buffer X { float x[]; };
+layout(set = 0, binding = 1) buffer Y { float y[]; };
+layout(set = 0, binding = 2) buffer O { float o[]; };
+void main() {
+  uint pid = gl_WorkGroupID.x + pc.pid_base[0];
+  uint i = pid * WG + gl_LocalInvocationID.x;
+  if (int(i) < pc.n) o[pc.out_base + i] = x[pc.x_base + i] + y[pc.y_base + i];
+}
+)";
+  glsl.replace(glsl.find("WG"), 2, std::to_string(wg));
+  glsl.replace(glsl.find("WG"), 2, std::to_string(wg));
+  Result<std::vector<uint32_t>> words = compileGlsl(glsl);
+  EXPECT_TRUE(words.ok()) << words.status().message();
+  CompiledKernel k;
+  if (words.ok()) k.spirv = *words;
+  Reflection& r = k.reflection;
+  r.entry = "main";
+  r.args = {bufferArg("x", 0, 4, 24), bufferArg("y", 1, 4, 28), bufferArg("out", 2, 4, 32),
+            scalarArg("n", "i32", 4, 36)};
+  r.pushConstantBytes = 40;
+  r.workgroupSize[0] = wg;
+  r.subgroupSize = t.subgroupSize;
+  r.numWarps = numWarps;
+  return k;
+}
+
+// hits[pid] += 1 and seen_grid = num_programs, one invocation per program.
+CompiledKernel gridKernel() {
+  std::string glsl = R"(#version 450
+layout(local_size_x = 1) in;
+layout(push_constant) uniform PC { uint pid_base[3]; uint num_programs[3];
+  uint hits_base; uint grid_base; } pc;
+layout(set = 0, binding = 0) buffer H { uint hits[]; };
+layout(set = 0, binding = 1) buffer G { uint grid[]; };
+void main() {
+  uint pid = gl_WorkGroupID.x + pc.pid_base[0];
+  atomicAdd(hits[pc.hits_base + pid], 1u);
+  if (pid == 0u) {
+    grid[pc.grid_base + 0] = pc.num_programs[0];
+    grid[pc.grid_base + 1] = pc.num_programs[1];
+    grid[pc.grid_base + 2] = pc.num_programs[2];
+  }
+}
+)";
+  Result<std::vector<uint32_t>> words = compileGlsl(glsl);
+  EXPECT_TRUE(words.ok()) << words.status().message();
+  CompiledKernel k;
+  if (words.ok()) k.spirv = *words;
+  k.reflection.entry = "main";
+  k.reflection.args = {bufferArg("hits", 0, 4, 24), bufferArg("grid", 1, 4, 28)};
+  k.reflection.pushConstantBytes = 32;
+  k.reflection.workgroupSize[0] = 1;
+  return k;
+}
+
+class RuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { before_ = validationMessageCount(); }
+  void TearDown() override {
+    EXPECT_EQ(validationMessageCount(), before_) << "validation messages were reported";
+  }
+  size_t before_ = 0;
+};
+
+TEST(Validation, MessengerCountsAndStoresMessages) {
+  Device& d = device();
+  ASSERT_TRUE(validationEnabled());
+  size_t before = validationMessageCount();
+  // Invalid on purpose: a buffer of size 0 (VUID-VkBufferCreateInfo-size-00912).
+  VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  info.size = 0;
+  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkResult r = vkCreateBuffer(d.impl().device, &info, nullptr, &buffer);
+  if (r == VK_SUCCESS && buffer != VK_NULL_HANDLE) vkDestroyBuffer(d.impl().device, buffer, nullptr);
+  ASSERT_GT(validationMessageCount(), before);
+  std::vector<std::string> messages = validationMessages();
+  EXPECT_NE(messages.back().find("size"), std::string::npos) << messages.back();
+}
+
+TEST_F(RuntimeTest, EnumeratesLavapipeWithDeviceLimits) {
+  ASSERT_TRUE(kValidationOn);
+  Result<std::vector<DeviceInfo>> devices = enumerateDevices();
+  ASSERT_TRUE(devices.ok()) << devices.status().message();
+  ASSERT_FALSE(devices->empty());
+  int defaults = 0;
+  for (const DeviceInfo& d : *devices) defaults += d.isDefault;
+  EXPECT_EQ(defaults, 1);
+  EXPECT_TRUE(validationEnabled());
+  const Target& t = device().target();
+  // Every limit comes from the device: sanity, not hard-coded values.
+  EXPECT_GT(t.subgroupSize, 0u);
+  EXPECT_EQ(t.subgroupSize & (t.subgroupSize - 1), 0u);
+  EXPECT_GE(t.maxSubgroupSize, t.minSubgroupSize);
+  EXPECT_GE(t.sharedMemoryBytes, 16384u);
+  EXPECT_GE(t.pushConstantBytes, 128u);
+  EXPECT_GE(t.maxWorkgroupCount[0], 65535u);
+  EXPECT_EQ(t.name, device().info().name);
+  if (device().info().name.find("llvmpipe") != std::string::npos) {
+    EXPECT_EQ(device().info().type, "cpu");
+    EXPECT_TRUE(t.int64 && t.float16 && t.storage8 && t.storage16);
+    // lavapipe's subgroup size follows LP_NATIVE_VECTOR_WIDTH (32-bit lanes).
+    const char* width = std::getenv("LP_NATIVE_VECTOR_WIDTH");
+    if (width) {
+      EXPECT_EQ(t.subgroupSize, static_cast<uint32_t>(std::atoi(width) / 32));
+    }
+  }
+}
+
+TEST(DeviceChoice, PrefersDiscreteThenIntegratedAndHonoursSelector) {
+  std::vector<DeviceInfo> devs(3);
+  devs[0].index = 0; devs[0].name = "llvmpipe (LLVM 15)"; devs[0].type = "cpu";
+  devs[1].index = 1; devs[1].name = "Intel UHD"; devs[1].type = "integrated";
+  devs[2].index = 2; devs[2].name = "NVIDIA H100"; devs[2].type = "discrete";
+  EXPECT_EQ(*chooseDevice(devs, ""), 2);
+  devs.pop_back();
+  EXPECT_EQ(*chooseDevice(devs, ""), 1);
+  EXPECT_EQ(*chooseDevice(devs, "0"), 0);
+  EXPECT_EQ(*chooseDevice(devs, "LLVMPIPE"), 0);
+  EXPECT_FALSE(chooseDevice(devs, "7").ok());
+  EXPECT_FALSE(chooseDevice(devs, "radeon").ok());
+  EXPECT_FALSE(chooseDevice({}, "").ok());
+}
+
+TEST_F(RuntimeTest, BufferAllocMapAndReuse) {
+  Device& d = device();
+  Result<Buffer> a = d.allocate(1000);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_NE(a->data(), nullptr);  // lavapipe memory is host-visible
+  EXPECT_EQ(a->size(), 1000u);
+  std::memset(a->data(), 0xab, a->size());
+  Result<Buffer> b = d.allocate(1000);
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(a->vkBuffer(), b->vkBuffer());
+  if (a->vkMemory() == b->vkMemory()) {
+    VkDeviceSize lo = std::min(a->memoryOffset(), b->memoryOffset());
+    VkDeviceSize hi = std::max(a->memoryOffset(), b->memoryOffset());
+    EXPECT_GE(hi - lo, 1000u);
+  }
+  VkBuffer first = a->vkBuffer();
+  size_t allocated = d.allocatedBytes();
+  *a = Buffer();  // back to the cache
+  Result<Buffer> c = d.allocate(900);  // same size class
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->vkBuffer(), first);
+  EXPECT_EQ(c->size(), 900u);
+  EXPECT_EQ(d.allocatedBytes(), allocated);
+  // Upload/download round trip.
+  std::vector<uint8_t> bytes(900);
+  std::iota(bytes.begin(), bytes.end(), 0);
+  ASSERT_TRUE(d.upload(*c, 0, bytes.data(), bytes.size()).ok());
+  std::vector<uint8_t> back(900);
+  ASSERT_TRUE(d.download(*c, 0, back.data(), back.size()).ok());
+  EXPECT_EQ(back, bytes);
+  EXPECT_FALSE(d.upload(*c, 800, bytes.data(), 200).ok());
+  EXPECT_FALSE(d.allocate(0).ok());
+  Result<Buffer> big = d.allocate(40u << 20);  // dedicated block
+  ASSERT_TRUE(big.ok()) << big.status().message();
+  static_cast<uint8_t*>(big->data())[(40u << 20) - 1] = 7;
+}
+
+TEST(SizeClass, RoundsUpWithBoundedWaste) {
+  EXPECT_EQ(sizeClassFor(1), 256u);
+  EXPECT_EQ(sizeClassFor(256), 256u);
+  EXPECT_EQ(sizeClassFor(257), 512u);
+  EXPECT_EQ(sizeClassFor(4096), 4096u);
+  for (VkDeviceSize s : {4097ull, 10000ull, 1000000ull, 123456789ull}) {
+    VkDeviceSize c = sizeClassFor(s);
+    EXPECT_GE(c, s);
+    EXPECT_LE(c, s + s / 4 + 256);
+    EXPECT_EQ(sizeClassFor(c), c);
+  }
+}
+
+void runAdd(Device& d, uint64_t outOffsetElems) {
+  const Target& t = d.target();
+  CompiledKernel k = addKernel(t);
+  Result<std::shared_ptr<Pipeline>> p = d.pipeline(k);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const int n = 10007;
+  Result<Buffer> x = d.allocate(n * 4), y = d.allocate(n * 4);
+  Result<Buffer> out = d.allocate((n + outOffsetElems) * 4);
+  ASSERT_TRUE(x.ok() && y.ok() && out.ok());
+  float* xp = static_cast<float*>(x->data());
+  float* yp = static_cast<float*>(y->data());
+  float* op = static_cast<float*>(out->data());
+  for (int i = 0; i < n; ++i) { xp[i] = i * 0.5f; yp[i] = 1000.0f - i; }
+  for (uint64_t i = 0; i < n + outOffsetElems; ++i) op[i] = -1.0f;
+  uint32_t wg = k.reflection.workgroupSize[0];
+  uint32_t grid[3] = {(n + wg - 1) / wg, 1, 1};
+  Status s = d.launch(**p, grid,
+                      {LaunchArg::ofBuffer(*x), LaunchArg::ofBuffer(*y),
+                       LaunchArg::ofBuffer(*out, outOffsetElems * 4), LaunchArg::of<int32_t>(n)});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(op[outOffsetElems], -1.0f);  // nothing runs before synchronize()
+  ASSERT_TRUE(d.synchronize().ok());
+  for (uint64_t i = 0; i < outOffsetElems; ++i) EXPECT_EQ(op[i], -1.0f) << i;
+  int bad = 0;
+  for (int i = 0; i < n; ++i) bad += op[outOffsetElems + i] != xp[i] + yp[i];
+  EXPECT_EQ(bad, 0);
+}
+
+TEST_F(RuntimeTest, LaunchesGlslAddWithPushConstants) { runAdd(device(), 0); }
+
+TEST_F(RuntimeTest, LaunchesWithUnalignedBufferOffset) {
+  // 5 floats = 20 bytes: bound at 16 (alignment) with base_elems 1 on lavapipe.
+  runAdd(device(), 5);
+  runAdd(device(), 64);
+}
+
+TEST_F(RuntimeTest, PipelinesAreCached) {
+  CompiledKernel k = addKernel(device().target());
+  Result<std::shared_ptr<Pipeline>> a = device().pipeline(k);
+  Result<std::shared_ptr<Pipeline>> b = device().pipeline(k);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->get(), b->get());
+}
+
+TEST_F(RuntimeTest, DescriptorPoolPathWithoutPushDescriptors) {
+  Result<std::unique_ptr<Device>> d = openDevice(device().info().index);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  (*d)->impl().pushDescriptorFn = nullptr;
+  EXPECT_FALSE((*d)->usesPushDescriptors());
+  runAdd(**d, 3);
+  runAdd(**d, 0);
+}
+
+TEST_F(RuntimeTest, SplitsGridsLargerThanMaxWorkgroupCount) {
+  Device& d = device();
+  const uint32_t programs = d.target().maxWorkgroupCount[0] + 4465;  // 70000 on lavapipe
+  Result<std::shared_ptr<Pipeline>> p = d.pipeline(gridKernel());
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  Result<Buffer> hits = d.allocate(programs * 4), grid = d.allocate(64);
+  ASSERT_TRUE(hits.ok() && grid.ok());
+  std::memset(hits->data(), 0, programs * 4);
+  std::memset(grid->data(), 0, 64);
+  uint64_t before = d.dispatchCount();
+  uint32_t g[3] = {programs, 1, 1};
+  ASSERT_TRUE(d.launch(**p, g, {LaunchArg::ofBuffer(*hits), LaunchArg::ofBuffer(*grid)}).ok());
+  ASSERT_TRUE(d.synchronize().ok());
+  EXPECT_EQ(d.dispatchCount() - before, 2u);
+  const uint32_t* h = static_cast<const uint32_t*>(hits->data());
+  uint32_t wrong = 0;
+  for (uint32_t i = 0; i < programs; ++i) wrong += h[i] != 1;
+  EXPECT_EQ(wrong, 0u);
+  const uint32_t* gp = static_cast<const uint32_t*>(grid->data());
+  EXPECT_EQ(gp[0], programs);
+  EXPECT_EQ(gp[1], 1u);
+  EXPECT_EQ(gp[2], 1u);
+}
+
+TEST(SplitGrid, CoversEveryProgramOnce) {
+  uint32_t grid[3] = {70000, 3, 70000};
+  uint32_t max[3] = {65535, 2, 65535};
+  std::vector<DispatchPiece> pieces = splitGrid(grid, max);
+  EXPECT_EQ(pieces.size(), 8u);
+  uint64_t total = 0;
+  for (const DispatchPiece& p : pieces) {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_LE(p.count[i], max[i]);
+      EXPECT_LE(p.base[i] + p.count[i], grid[i]);
+    }
+    total += uint64_t(p.count[0]) * p.count[1] * p.count[2];
+  }
+  EXPECT_EQ(total, 70000ull * 3 * 70000);
+  uint32_t empty[3] = {5, 0, 1};
+  EXPECT_TRUE(splitGrid(empty, max).empty());
+}
+
+TEST_F(RuntimeTest, TimestampsMeasureLaunches) {
+  Device& d = device();
+  CompiledKernel k = addKernel(d.target());
+  Result<std::shared_ptr<Pipeline>> p = d.pipeline(k);
+  ASSERT_TRUE(p.ok());
+  const int n = 1 << 20;
+  Result<Buffer> x = d.allocate(n * 4), y = d.allocate(n * 4), o = d.allocate(n * 4);
+  ASSERT_TRUE(x.ok() && y.ok() && o.ok());
+  uint32_t grid[3] = {n / k.reflection.workgroupSize[0], 1, 1};
+  Result<Event> start = d.recordEvent();
+  ASSERT_TRUE(start.ok()) << start.status().message();
+  ASSERT_TRUE(d.launch(**p, grid,
+                       {LaunchArg::ofBuffer(*x), LaunchArg::ofBuffer(*y), LaunchArg::ofBuffer(*o),
+                        LaunchArg::of<int32_t>(n)})
+                  .ok());
+  Result<Event> end = d.recordEvent();
+  ASSERT_TRUE(end.ok());
+  Result<double> ms = d.elapsedMs(*start, *end);
+  ASSERT_TRUE(ms.ok()) << ms.status().message();
+  EXPECT_GT(*ms, 0.0);
+  EXPECT_LT(*ms, 60000.0);
+}
+
+TEST_F(RuntimeTest, ArgumentErrorsAreClear) {
+  Device& d = device();
+  CompiledKernel k = addKernel(d.target());
+  Result<std::shared_ptr<Pipeline>> p = d.pipeline(k);
+  ASSERT_TRUE(p.ok());
+  Result<Buffer> x = d.allocate(64);
+  ASSERT_TRUE(x.ok());
+  uint32_t grid[3] = {1, 1, 1};
+  LaunchArg b = LaunchArg::ofBuffer(*x);
+  auto err = [&](std::vector<LaunchArg> args) {
+    Status s = d.launch(**p, grid, args);
+    EXPECT_FALSE(s.ok());
+    return s.message();
+  };
+  EXPECT_NE(err({b, b, b}).find("takes 4 arguments, got 3"), std::string::npos);
+  EXPECT_NE(err({b, b, LaunchArg::of<int32_t>(1), LaunchArg::of<int32_t>(1)})
+                .find("is a buffer"),
+            std::string::npos);
+  EXPECT_NE(err({b, b, b, b}).find("is a scalar"), std::string::npos);
+  EXPECT_NE(err({b, b, b, LaunchArg::of<int64_t>(1)}).find("takes 4 bytes, got 8"),
+            std::string::npos);
+  EXPECT_NE(err({b, b, LaunchArg::ofBuffer(*x, 64), LaunchArg::of<int32_t>(1)})
+                .find("outside its buffer"),
+            std::string::npos);
+  EXPECT_NE(err({b, b, LaunchArg::ofBuffer(*x, 2), LaunchArg::of<int32_t>(1)})
+                .find("element size"),
+            std::string::npos);
+  ASSERT_TRUE(d.synchronize().ok());
+}
+
+TEST_F(RuntimeTest, KernelsTheDeviceCannotRunAreRejected) {
+  Device& d = device();
+  CompiledKernel k = addKernel(d.target());
+  k.reflection.features = {"noSuchFeature"};
+  Result<std::shared_ptr<Pipeline>> p = d.pipeline(k);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("noSuchFeature"), std::string::npos);
+  k.reflection.features = {};
+  k.reflection.subgroupSize = d.target().maxSubgroupSize * 2;
+  p = d.pipeline(k);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("subgroup size"), std::string::npos);
+  k.reflection.subgroupSize = d.target().subgroupSize;
+  k.reflection.sharedBytes = d.target().sharedMemoryBytes + 4;
+  p = d.pipeline(k);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("shared memory"), std::string::npos);
+  Target noFp64 = d.target();
+  noFp64.float64 = false;
+  Reflection r = k.reflection;
+  r.sharedBytes = 0;
+  r.features = {"float64"};
+  Status s = checkKernelFitsDevice(r, noFp64);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("float64"), std::string::npos);
+}
+
+TEST(VkCheck, NamesResults) {
+  Status s = vkCheck(VK_ERROR_DEVICE_LOST, "vkQueueSubmit(queue, 1, &submit, fence)");
+  EXPECT_EQ(s.message(), "vkQueueSubmit failed: VK_ERROR_DEVICE_LOST");
+  EXPECT_STREQ(vkResultName(VK_ERROR_OUT_OF_DEVICE_MEMORY), "VK_ERROR_OUT_OF_DEVICE_MEMORY");
+  EXPECT_TRUE(vkCheck(VK_SUCCESS, "x").ok());
+}
+
+}  // namespace
+}  // namespace tvk
