@@ -245,6 +245,8 @@ struct Module {
   std::vector<std::unique_ptr<Operation>> ops;
   /// Module attributes (`module attributes {...}`), if any.
   AttrDict attrs;
+  /// Location of the module op itself (`} loc(#loc)`).
+  Location loc;
   /// The first public tt.func, or null.
   Operation* kernel() const;
 };

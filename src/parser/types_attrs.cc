@@ -1,0 +1,424 @@
+// Type and attribute grammar of the TTIR parser.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "parser/parser_impl.h"
+
+namespace tvk::parser {
+
+using ir::Attribute;
+using ir::Type;
+
+/// True for the float type spellings MLIR knows.
+static bool isFloatName(const std::string& n) {
+  static const char* names[] = {"f16", "bf16", "f32", "f64", "tf32", "f80", "f128"};
+  for (const char* k : names)
+    if (n == k) return true;
+  return n.rfind("f8E", 0) == 0 || n.rfind("f6E", 0) == 0 || n.rfind("f4E", 0) == 0;
+}
+
+bool Parser::parseAngleText(std::string& out) {
+  skipWs();
+  if (pos >= text.size() || text[pos] != '<') return fail("expected '<'");
+  size_t start = pos;
+  int level = 0;
+  while (pos < text.size()) {
+    char c = text[pos++];
+    if (c == '"') {  // skip strings inside
+      while (pos < text.size() && text[pos] != '"') pos += text[pos] == '\\' ? 2 : 1;
+      ++pos;
+      continue;
+    }
+    if (c == '<') ++level;
+    if (c == '>' && text[pos - 2] != '-' && --level == 0) {
+      out = text.substr(start, pos - start);
+      return true;
+    }
+    if (c == '\n' || c == '{' || c == '}') break;
+  }
+  return fail("unbalanced '<'");
+}
+
+bool Parser::parseType(Type& t) {
+  if (++depth > 64) return fail("type nested too deeply");
+  struct Guard {
+    int& d;
+    ~Guard() { --d; }
+  } guard{depth};
+  skipWs();
+  if (tryConsume("!tt.ptr<")) {
+    Type pointee;
+    if (!parseType(pointee)) return false;
+    int64_t as = 1;
+    if (tryConsume(",") && !parseInt(as)) return false;
+    if (!expect(">")) return false;
+    t = Type::ptr(pointee, static_cast<int>(as));
+    return true;
+  }
+  if (peek() == '!') {  // other dialect types are kept as text
+    size_t start = pos++;
+    while (pos < text.size() && (identChar(text[pos]))) ++pos;
+    std::string body;
+    if (peek() == '<' && !parseAngleText(body)) return false;
+    t = Type();
+    t.kind = Type::Kind::Opaque;
+    t.name = text.substr(start, pos - start);
+    t.name.erase(std::remove_if(t.name.begin(), t.name.end(), [](char c) { return c == '\n'; }),
+                 t.name.end());
+    return true;
+  }
+  if (tryConsume("tensor<")) {
+    std::vector<int64_t> shape;
+    for (;;) {
+      skipWs();
+      if (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+        int64_t d;
+        if (!parseInt(d) || !expect("x")) return false;
+        shape.push_back(d);
+        continue;
+      }
+      if (pos < text.size() && text[pos] == '?') return fail("dynamic tensor shapes are not supported");
+      break;
+    }
+    Type elem;
+    if (!parseType(elem) || !expect(">")) return false;
+    t = Type::tensor(std::move(shape), elem);
+    return true;
+  }
+  skipWs();
+  size_t start = pos;
+  while (pos < text.size() && std::isalnum(static_cast<unsigned char>(text[pos]))) ++pos;
+  std::string n = text.substr(start, pos - start);
+  if (n.size() > 1 && n[0] == 'i' && std::all_of(n.begin() + 1, n.end(), ::isdigit)) {
+    t = Type::i(std::stoi(n.substr(1)));
+    return true;
+  }
+  if (n == "index") {
+    t = Type();
+    t.kind = Type::Kind::Index;
+    t.bits = 64;
+    return true;
+  }
+  if (n == "none") {
+    t = Type();
+    return true;
+  }
+  if (isFloatName(n)) {
+    t = Type::f(n);
+    return true;
+  }
+  pos = start;
+  return fail("unknown type '" + (n.empty() ? text.substr(pos, 12) : n) + "'");
+}
+
+bool Parser::parseBareTypeList(std::vector<Type>& out) {
+  do {
+    Type t;
+    if (!parseType(t)) return false;
+    out.push_back(t);
+  } while (tryConsume(","));
+  return true;
+}
+
+bool Parser::parseTypeList(std::vector<Type>& out) {
+  if (tryConsume("(")) {
+    if (tryConsume(")")) return true;
+    return parseBareTypeList(out) && expect(")");
+  }
+  Type t;
+  if (!parseType(t)) return false;
+  out.push_back(t);
+  return true;
+}
+
+bool Parser::parseFunctionalType(std::vector<Type>& ins, std::vector<Type>& outs) {
+  if (!expect("(")) return false;
+  if (!tryConsume(")") && !(parseBareTypeList(ins) && expect(")"))) return false;
+  return expect("->") && parseTypeList(outs);
+}
+
+bool Parser::parseAngleType(Type& t) {
+  Type inner;
+  if (!expect("<") || !parseType(inner) || !expect(">")) return false;
+  t = Type::ptr(inner);
+  return true;
+}
+
+/// A raw numeric/bool literal (before its type is known).
+struct Literal {
+  std::string text;  ///< as written
+  bool isFloat = false;
+  bool isHex = false;
+  bool isBool = false;
+};
+
+/// Reads a number / hex / true / false literal at the cursor.
+static bool readLiteral(Parser& p, Literal& lit) {
+  p.skipWs();
+  const std::string& t = p.text;
+  size_t s = p.pos;
+  if (p.tryKeyword("true") || p.tryKeyword("false")) {
+    lit.text = t.substr(s, p.pos - s);
+    lit.isBool = true;
+    return true;
+  }
+  size_t i = s;
+  if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+  if (t.compare(i, 2, "0x") == 0) {
+    i += 2;
+    while (i < t.size() && std::isxdigit(static_cast<unsigned char>(t[i]))) ++i;
+    lit.isHex = true;
+  } else {
+    size_t digits = i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == digits) return p.fail("expected a number");
+    if (i < t.size() && t[i] == '.') {
+      lit.isFloat = true;
+      ++i;
+      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+      lit.isFloat = true;
+      ++i;
+      if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    }
+  }
+  lit.text = t.substr(s, i - s);
+  p.pos = i;
+  return true;
+}
+
+/// Decodes IEEE half bits.
+static double halfToDouble(uint32_t h) {
+  int sign = (h >> 15) & 1, e = (h >> 10) & 31, m = h & 1023;
+  double v;
+  if (e == 0) v = std::ldexp(m, -24);
+  else if (e == 31) v = m ? NAN : INFINITY;
+  else v = std::ldexp(m + 1024, e - 25);
+  return sign ? -v : v;
+}
+
+/// Turns a literal into a typed scalar attribute.
+static bool literalAttr(Parser& p, const Literal& lit, const Type& type, Attribute& a) {
+  a = Attribute();
+  a.type = type;
+  if (lit.isBool) {
+    a.kind = Attribute::Kind::Bool;
+    a.i = lit.text == "true";
+    if (type.kind == Type::Kind::None) a.type = Type::i(1);
+    return true;
+  }
+  const Type& st = type.scalar();
+  if (st.isFloat() || lit.isFloat) {
+    a.kind = Attribute::Kind::Float;
+    a.s = lit.text;
+    if (lit.isHex) {
+      uint64_t bits = std::strtoull(lit.text.c_str(), nullptr, 16);
+      if (st.bits == 64) {
+        std::memcpy(&a.f, &bits, 8);
+      } else if (st.bits == 32 || st.name == "bf16") {
+        uint32_t b = st.bits == 32 ? static_cast<uint32_t>(bits) : static_cast<uint32_t>(bits) << 16;
+        float f;
+        std::memcpy(&f, &b, 4);
+        a.f = f;
+      } else if (st.name == "f16") {
+        a.f = halfToDouble(static_cast<uint32_t>(bits));
+      } else {
+        a.f = 0;  // fp8 hex payloads: value kept only as text
+      }
+    } else {
+      a.f = std::strtod(lit.text.c_str(), nullptr);
+    }
+    return true;
+  }
+  a.kind = Attribute::Kind::Int;
+  if (lit.isHex) {
+    a.i = static_cast<int64_t>(std::strtoull(lit.text.c_str(), nullptr, 16));
+  } else {
+    errno = 0;
+    a.i = std::strtoll(lit.text.c_str(), nullptr, 10);
+    if (errno) return p.fail("integer out of range: " + lit.text);
+  }
+  return true;
+}
+
+/// Reads dense<...> content: nested lists of literals, flattened.
+static bool readDenseElems(Parser& p, std::vector<Literal>& out, int depth) {
+  if (depth > 16) return p.fail("dense literal nested too deeply");
+  if (p.tryConsume("[")) {
+    if (p.tryConsume("]")) return true;
+    do {
+      if (!readDenseElems(p, out, depth + 1)) return false;
+    } while (p.tryConsume(","));
+    return p.expect("]");
+  }
+  if (p.peek() == '(') return p.fail("complex dense literals are not supported");
+  Literal lit;
+  if (!readLiteral(p, lit)) return false;
+  out.push_back(lit);
+  return true;
+}
+
+bool Parser::parseAttr(Attribute& a) {
+  if (++depth > 64) return fail("attribute nested too deeply");
+  struct Guard {
+    int& d;
+    ~Guard() { --d; }
+  } guard{depth};
+  a = Attribute();
+  char c = peek();
+  if (c == '"') {
+    a.kind = Attribute::Kind::String;
+    return parseString(a.s);
+  }
+  if (c == '[') {
+    ++pos;
+    a.kind = Attribute::Kind::Array;
+    if (tryConsume("]")) return true;
+    do {
+      Attribute e;
+      if (!parseAttr(e)) return false;
+      a.elems.push_back(std::move(e));
+    } while (tryConsume(","));
+    return expect("]");
+  }
+  if (c == '{') {
+    a.kind = Attribute::Kind::Dict;
+    a.dict = std::make_shared<ir::AttrDict>();
+    return parseAttrDict(*a.dict);
+  }
+  if (c == '@') {
+    a.kind = Attribute::Kind::Opaque;
+    std::string sym;
+    if (!parseSymbol(sym)) return false;
+    a.s = "@\"" + sym + "\"";
+    return true;
+  }
+  if (c == '#') {
+    size_t start = pos++;
+    while (pos < text.size() && identChar(text[pos])) ++pos;
+    std::string body;
+    if (pos < text.size() && text[pos] == '<' && !parseAngleText(body)) return false;
+    a.kind = Attribute::Kind::Opaque;
+    a.s = text.substr(start, pos - start);
+    return true;
+  }
+  if (tryKeyword("unit")) return true;
+  if (tryConsume("array<")) {
+    a.kind = Attribute::Kind::Array;
+    a.denseArray = true;
+    if (!parseType(a.type)) return false;
+    if (tryConsume(":")) {
+      do {
+        Literal lit;
+        Attribute e;
+        if (!readLiteral(*this, lit) || !literalAttr(*this, lit, a.type, e)) return false;
+        e.type = Type();
+        a.elems.push_back(e);
+      } while (tryConsume(","));
+    }
+    return expect(">");
+  }
+  if (tryConsume("dense<")) {
+    a.kind = Attribute::Kind::Dense;
+    std::vector<Literal> lits;
+    if (peek() == '"') {
+      if (!parseString(a.s)) return false;
+      a.s = "\"" + a.s + "\"";
+    } else if (peek() != '>' && !readDenseElems(*this, lits, 0)) {
+      return false;
+    }
+    if (!expect(">") || !expect(":") || !parseType(a.type)) return false;
+    for (const Literal& lit : lits) {
+      Attribute e;
+      if (!literalAttr(*this, lit, a.type.scalar(), e)) return false;
+      a.elems.push_back(e);
+    }
+    if (a.elems.size() > 1 && static_cast<int64_t>(a.elems.size()) != a.type.numel())
+      return fail("dense literal has " + std::to_string(a.elems.size()) + " elements, type " +
+                  a.type.str() + " needs " + std::to_string(a.type.numel()));
+    return true;
+  }
+  if (c == '-' || c == '+' || std::isdigit(static_cast<unsigned char>(c)) ||
+      text.compare(pos, 4, "true") == 0 || text.compare(pos, 5, "false") == 0) {
+    Literal lit;
+    if (!readLiteral(*this, lit)) return false;
+    Type t;
+    if (!lit.isBool && tryConsume(":") && !parseType(t)) return false;
+    return literalAttr(*this, lit, t, a);
+  }
+  // A type used as an attribute, or an opaque `name<...>` attribute.
+  size_t start = pos;
+  Type t;
+  if (parseType(t)) {
+    a.kind = Attribute::Kind::TypeAttr;
+    a.type = t;
+    return true;
+  }
+  error.clear();
+  pos = start;
+  std::string id;
+  if (!parseIdent(id)) return false;
+  a.kind = Attribute::Kind::Keyword;
+  a.s = id;
+  if (peek() == '<') {
+    std::string body;
+    if (!parseAngleText(body)) return false;
+    a.kind = Attribute::Kind::Opaque;
+    a.s = text.substr(start, pos - start);
+  }
+  return true;
+}
+
+bool Parser::parseAttrDict(ir::AttrDict& d) {
+  if (!expect("{")) return false;
+  if (tryConsume("}")) return true;
+  do {
+    std::string key;
+    if (peek() == '"') {
+      if (!parseString(key)) return false;
+    } else if (!parseIdent(key)) {
+      return false;
+    }
+    Attribute v;
+    if (tryConsume("=")) {
+      if (!parseAttr(v)) return false;
+    }
+    d[key] = std::move(v);
+  } while (tryConsume(","));
+  return expect("}");
+}
+
+bool Parser::parseOptionalAttrDict(ir::AttrDict& d) {
+  if (peek() != '{') return true;
+  // An attr-dict starts with `{ident =`, `{ident,`, `{ident}` or `{}`; a region with an op.
+  size_t save = pos;
+  ++pos;
+  skipWs();
+  if (pos < text.size() && text[pos] == '}') {
+    ++pos;
+    return true;
+  }
+  std::string key;
+  bool isDict = false;
+  if (pos < text.size() && (std::isalpha(static_cast<unsigned char>(text[pos])) || text[pos] == '_' || text[pos] == '"')) {
+    if (text[pos] == '"') {
+      isDict = parseString(key);
+    } else {
+      parseIdent(key);
+      isDict = true;
+    }
+    char n = peek();
+    isDict = isDict && (n == '=' || n == ',' || n == '}');
+  }
+  error.clear();
+  pos = save;
+  if (!isDict) return true;
+  return parseAttrDict(d);
+}
+
+}  // namespace tvk::parser
