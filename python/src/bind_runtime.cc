@@ -69,7 +69,7 @@ PyAllocation* findAllocation(uintptr_t address) {
   if (it == r.begin()) return nullptr;
   --it;
   PyAllocation* a = it->second;
-  if (address >= a->address && address <= a->address + a->size) return a;  // one-past-end allowed
+  if (address >= a->address && address < a->address + a->size) return a;
   return nullptr;
 }
 

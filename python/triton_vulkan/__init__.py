@@ -17,7 +17,7 @@ torch and triton are imported lazily (inside functions).
 """
 from ._version import __version__, SUPPORTED_TRITON
 from .errors import VulkanError, CompilationError, UnsupportedTritonVersion
-from .device import devices, device, synchronize, current_device, set_device
+from ._device import devices, device, synchronize, current_device, set_device
 from .memory import empty, zeros, from_torch, is_vulkan_tensor
 from .kernel import compile, Kernel
 

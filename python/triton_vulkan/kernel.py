@@ -1,7 +1,7 @@
 """`triton_vulkan.compile(ttir)`: a TTIR kernel compiled for a Vulkan device, launched as kernel[grid](*args)."""
 from . import _C
 from . import args as _args
-from .device import device as _device
+from ._device import device as _device
 
 
 class Kernel:

@@ -10,7 +10,7 @@ import ctypes
 import math
 
 from . import _C
-from .device import device as _device
+from ._device import device as _device
 
 
 def _torch():

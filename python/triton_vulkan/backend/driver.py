@@ -11,7 +11,7 @@ from triton.backends.driver import DriverBase
 
 from .. import _C
 from .. import args as _args
-from .. import device as _dev
+from .. import _device as _dev
 from .targets import arch_of
 from .version import check_triton_version
 
