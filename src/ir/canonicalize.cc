@@ -1,0 +1,240 @@
+// Canonicalization: scalar constant folding, unreachable-block removal and dead-code
+// elimination, repeated to a fixed point.
+#include "ir/canonicalize.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+#include "ir/op_syntax.h"
+#include "ir/walk.h"
+
+namespace tvk::ir {
+
+bool isPure(const Operation& op) {
+  if (op.name == "scf.while" || op.name == "tt.func") return false;  // may not terminate
+  if (op.name == "tt.load" && op.intAttr("isVolatile", 0)) return false;
+  bool pure = true;
+  if (op.name == "scf.for" || op.name == "scf.if") {
+    for (const auto& r : op.regions)
+      for (const auto& b : r->blocks)
+        for (const auto& o : b->ops) {
+          const OpSyntax* s = lookupOpSyntax(o->name);
+          if (!(s && s->terminator) && !isPure(*o)) pure = false;
+        }
+    return pure;
+  }
+  const OpSyntax* syn = lookupOpSyntax(op.name);
+  if (!syn || !syn->pure || syn->terminator) return false;
+  walk(op, [&](const Operation& o) {
+    const OpSyntax* s = lookupOpSyntax(o.name);
+    if (&o != &op && !(s && (s->pure || s->terminator))) pure = false;
+  });
+  return pure;
+}
+
+namespace {
+
+/// Sign-extends (or zero-extends for unsigned use) `v` to `bits`.
+int64_t wrap(int64_t v, int bits) {
+  if (bits >= 64) return v;
+  uint64_t mask = (uint64_t{1} << bits) - 1;
+  uint64_t u = static_cast<uint64_t>(v) & mask;
+  if (bits > 1 && (u >> (bits - 1)) & 1) u |= ~mask;
+  if (bits == 1) return static_cast<int64_t>(u);
+  return static_cast<int64_t>(u);
+}
+
+/// Unsigned view of `v` at `bits`.
+uint64_t uns(int64_t v, int bits) {
+  return bits >= 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
+}
+
+/// Scalar constant value of `v`, or null.
+const Attribute* constOf(const Value* v) {
+  if (!v->def || v->def->name != "arith.constant" || v->type.isTensor()) return nullptr;
+  const Attribute* a = v->def->attr("value");
+  if (!a || (a->kind != Attribute::Kind::Int && a->kind != Attribute::Kind::Bool &&
+             a->kind != Attribute::Kind::Float))
+    return nullptr;
+  return a;
+}
+
+using IntFold = std::function<bool(int64_t, int64_t, int bits, int64_t&)>;
+using FloatFold = std::function<double(double, double)>;
+
+const std::map<std::string, IntFold>& intFolds() {
+  static const std::map<std::string, IntFold> t = {
+      {"arith.addi", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) + uint64_t(b)); return true; }},
+      {"arith.subi", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) - uint64_t(b)); return true; }},
+      {"arith.muli", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) * uint64_t(b)); return true; }},
+      {"arith.divsi", [](int64_t a, int64_t b, int, int64_t& r) { if (b == 0 || (b == -1 && a == INT64_MIN)) return false; r = a / b; return true; }},
+      {"arith.remsi", [](int64_t a, int64_t b, int, int64_t& r) { if (b == 0 || b == -1) return false; r = a % b; return true; }},
+      {"arith.divui", [](int64_t a, int64_t b, int n, int64_t& r) { if (!uns(b, n)) return false; r = int64_t(uns(a, n) / uns(b, n)); return true; }},
+      {"arith.remui", [](int64_t a, int64_t b, int n, int64_t& r) { if (!uns(b, n)) return false; r = int64_t(uns(a, n) % uns(b, n)); return true; }},
+      {"arith.andi", [](int64_t a, int64_t b, int, int64_t& r) { r = a & b; return true; }},
+      {"arith.ori", [](int64_t a, int64_t b, int, int64_t& r) { r = a | b; return true; }},
+      {"arith.xori", [](int64_t a, int64_t b, int, int64_t& r) { r = a ^ b; return true; }},
+      {"arith.maxsi", [](int64_t a, int64_t b, int, int64_t& r) { r = std::max(a, b); return true; }},
+      {"arith.minsi", [](int64_t a, int64_t b, int, int64_t& r) { r = std::min(a, b); return true; }},
+      {"arith.shli", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = int64_t(uint64_t(a) << b); return true; }},
+      {"arith.shrsi", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = a >> b; return true; }},
+      {"arith.shrui", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = int64_t(uns(a, n) >> b); return true; }},
+  };
+  return t;
+}
+
+const std::map<std::string, FloatFold>& floatFolds() {
+  static const std::map<std::string, FloatFold> t = {
+      {"arith.addf", [](double a, double b) { return a + b; }},
+      {"arith.subf", [](double a, double b) { return a - b; }},
+      {"arith.mulf", [](double a, double b) { return a * b; }},
+      {"arith.divf", [](double a, double b) { return a / b; }},
+  };
+  return t;
+}
+
+/// Evaluates an integer comparison predicate.
+bool cmpi(const std::string& p, int64_t a, int64_t b, int n, bool& r) {
+  uint64_t ua = uns(a, n), ub = uns(b, n);
+  if (p == "eq") r = a == b;
+  else if (p == "ne") r = a != b;
+  else if (p == "slt") r = a < b;
+  else if (p == "sle") r = a <= b;
+  else if (p == "sgt") r = a > b;
+  else if (p == "sge") r = a >= b;
+  else if (p == "ult") r = ua < ub;
+  else if (p == "ule") r = ua <= ub;
+  else if (p == "ugt") r = ua > ub;
+  else if (p == "uge") r = ua >= ub;
+  else return false;
+  return true;
+}
+
+/// Turns `op` into `arith.constant value` (its result value, and so its uses, stay).
+void becomeConstant(Operation& op, Attribute value) {
+  op.name = "arith.constant";
+  op.operands.clear();
+  op.attrs.clear();
+  op.propertyNames.clear();
+  value.type = op.results[0]->type;
+  op.attrs["value"] = value;
+}
+
+/// Tries to fold one scalar op whose operands are constants.
+bool foldOp(Operation& op) {
+  if (op.results.size() != 1 || op.operands.empty() || op.results[0]->type.isTensor()) return false;
+  std::vector<const Attribute*> cs;
+  for (Value* v : op.operands) {
+    const Attribute* a = constOf(v);
+    if (!a) return false;
+    cs.push_back(a);
+  }
+  const Type& rt = op.results[0]->type;
+  const Type& it = op.operands[0]->type;
+  int n = it.bits;
+  if (auto f = intFolds().find(op.name); f != intFolds().end() && cs.size() == 2 && it.kind == Type::Kind::Int) {
+    int64_t r;
+    if (!f->second(wrap(cs[0]->i, n), wrap(cs[1]->i, n), n, r)) return false;
+    becomeConstant(op, Attribute::integer(wrap(r, n), rt));
+    if (n == 1) op.attrs["value"].kind = Attribute::Kind::Bool;
+    return true;
+  }
+  if (auto f = floatFolds().find(op.name); f != floatFolds().end() && cs.size() == 2 &&
+      (rt.name == "f32" || rt.name == "f64")) {
+    double r = f->second(cs[0]->f, cs[1]->f);
+    if (rt.name == "f32") r = static_cast<float>(r);
+    Attribute a;
+    a.kind = Attribute::Kind::Float;
+    a.f = r;
+    if (!std::isfinite(r)) return false;
+    becomeConstant(op, a);
+    return true;
+  }
+  if (op.name == "arith.cmpi" && cs.size() == 2) {
+    bool r;
+    if (!cmpi(op.strAttr("predicate"), wrap(cs[0]->i, n), wrap(cs[1]->i, n), n, r)) return false;
+    Attribute a;
+    a.kind = Attribute::Kind::Bool;
+    a.i = r;
+    becomeConstant(op, a);
+    return true;
+  }
+  if ((op.name == "arith.extsi" || op.name == "arith.extui" || op.name == "arith.trunci") &&
+      rt.kind == Type::Kind::Int) {
+    int64_t v = op.name == "arith.extui" ? static_cast<int64_t>(uns(cs[0]->i, n)) : wrap(cs[0]->i, n);
+    becomeConstant(op, Attribute::integer(wrap(v, rt.bits), rt));
+    if (rt.bits == 1) op.attrs["value"].kind = Attribute::Kind::Bool;
+    return true;
+  }
+  if (op.name == "arith.select" && cs.size() == 3) {
+    Attribute pick = cs[0]->i ? *cs[1] : *cs[2];
+    becomeConstant(op, pick);
+    return true;
+  }
+  return false;
+}
+
+/// Removes non-entry blocks of every region (no branch op is supported, so they are
+/// unreachable, e.g. `^bb1:  // no predecessors` after a tt.return).
+bool dropUnreachable(Operation& root) {
+  bool changed = false;
+  walk(root, [&](Operation& o) {
+    for (auto& r : o.regions) {
+      bool branches = false;
+      for (auto& b : r->blocks)
+        for (auto& x : b->ops) branches |= x->name.rfind("cf.", 0) == 0;
+      if (!branches && r->blocks.size() > 1) {
+        r->blocks.resize(1);
+        changed = true;
+      }
+    }
+  });
+  return changed;
+}
+
+/// Use counts of every value in `m`.
+std::unordered_map<const Value*, int> countUses(Module& m) {
+  std::unordered_map<const Value*, int> uses;
+  walk(m, [&](Operation& o) {
+    for (Value* v : o.operands) ++uses[v];
+  });
+  return uses;
+}
+
+/// Erases pure ops whose results are unused, innermost and last first.
+bool dce(Block& b, std::unordered_map<const Value*, int>& uses) {
+  bool changed = false;
+  for (size_t k = b.ops.size(); k-- > 0;) {
+    Operation& o = *b.ops[k];
+    for (auto& r : o.regions)
+      for (auto& inner : r->blocks) changed |= dce(*inner, uses);
+    bool used = false;
+    for (const auto& r : o.results) used |= uses[r.get()] > 0;
+    if (used || !isPure(o)) continue;
+    walk(o, [&](Operation& x) {
+      for (Value* v : x.operands) --uses[v];
+    });
+    b.ops.erase(b.ops.begin() + k);
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace
+
+void canonicalize(Module& m) {
+  for (int round = 0; round < 100; ++round) {
+    bool changed = false;
+    for (auto& top : m.ops) changed |= dropUnreachable(*top);
+    walk(m, [&](Operation& o) { changed |= foldOp(o); });
+    auto uses = countUses(m);
+    for (auto& top : m.ops)
+      for (auto& r : top->regions)
+        for (auto& b : r->blocks) changed |= dce(*b, uses);
+    if (!changed) break;
+  }
+}
+
+}  // namespace tvk::ir

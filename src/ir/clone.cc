@@ -1,0 +1,65 @@
+// Deep copy of operations with value remapping.
+#include "ir/clone.h"
+
+namespace tvk::ir {
+
+/// Copies a value's identity (name, type, location).
+static std::unique_ptr<Value> copyValue(const Value& v) {
+  auto n = std::make_unique<Value>();
+  n->name = v.name;
+  n->type = v.type;
+  n->index = v.index;
+  n->loc = v.loc;
+  return n;
+}
+
+std::unique_ptr<Operation> cloneOp(const Operation& op, ValueMap& map) {
+  auto c = std::make_unique<Operation>();
+  c->name = op.name;
+  c->attrs = op.attrs;
+  c->propertyNames = op.propertyNames;
+  c->argAttrs = op.argAttrs;
+  c->resultTypes = op.resultTypes;
+  c->loc = op.loc;
+  for (Value* v : op.operands) {
+    auto it = map.find(v);
+    c->operands.push_back(it == map.end() ? v : it->second);
+  }
+  for (const auto& r : op.regions) {
+    auto nr = std::make_unique<Region>();
+    nr->parentOp = c.get();
+    for (const auto& b : r->blocks) {
+      auto nb = std::make_unique<Block>();
+      nb->parentRegion = nr.get();
+      nb->label = b->label;
+      for (const auto& a : b->args) {
+        auto na = copyValue(*a);
+        na->ownerBlock = nb.get();
+        map[a.get()] = na.get();
+        nb->args.push_back(std::move(na));
+      }
+      for (const auto& o : b->ops) {
+        auto no = cloneOp(*o, map);
+        no->parentBlock = nb.get();
+        nb->ops.push_back(std::move(no));
+      }
+      nr->blocks.push_back(std::move(nb));
+    }
+    c->regions.push_back(std::move(nr));
+  }
+  for (const auto& r : op.results) {
+    auto nr = copyValue(*r);
+    nr->def = c.get();
+    map[r.get()] = nr.get();
+    c->results.push_back(std::move(nr));
+  }
+  return c;
+}
+
+Location withCaller(const Location& l, const Location& caller) {
+  Location out = l;
+  out.caller = std::make_shared<const Location>(l.caller ? withCaller(*l.caller, caller) : caller);
+  return out;
+}
+
+}  // namespace tvk::ir

@@ -1,0 +1,100 @@
+// Inliner for tt.call of functions defined in the same module.
+#include "ir/inline.h"
+
+#include <map>
+#include <set>
+
+#include "ir/clone.h"
+#include "ir/walk.h"
+
+namespace tvk::ir {
+namespace {
+
+/// The top-level op (tt.func) that contains `op`.
+Operation* topLevel(Operation* op) {
+  while (op->parentBlock && op->parentBlock->parentRegion && op->parentBlock->parentRegion->parentOp)
+    op = op->parentBlock->parentRegion->parentOp;
+  return op;
+}
+
+/// Sets the location of `op` and everything nested in it to `callsite(loc at caller)`.
+void relocate(Operation& op, const Location& caller) {
+  walk(op, [&](Operation& o) {
+    o.loc = withCaller(o.loc, caller);
+    for (auto& r : o.regions)
+      for (auto& b : r->blocks)
+        for (auto& a : b->args) a->loc = withCaller(a->loc, caller);
+  });
+}
+
+/// Inlines one call; `callee` has a body whose entry block ends with tt.return.
+Status inlineOne(Operation* call, const Operation& callee) {
+  const Block& entry = callee.body(0);
+  const Operation* ret = entry.terminator();
+  if (!ret || ret->name != "tt.return")
+    return Status::error("inline: " + funcName(callee) + ": entry block does not end with tt.return");
+  if (entry.args.size() != call->operands.size() || ret->operands.size() != call->results.size())
+    return Status::error("inline: " + call->where() + ": call does not match @" + funcName(callee));
+  ValueMap map;
+  for (size_t i = 0; i < entry.args.size(); ++i) map[entry.args[i].get()] = call->operands[i];
+  Block* blk = call->parentBlock;
+  auto pos = blk->ops.begin();
+  while (pos->get() != call) ++pos;
+  std::vector<std::unique_ptr<Operation>> clones;
+  for (size_t k = 0; k + 1 < entry.ops.size(); ++k) {
+    auto c = cloneOp(*entry.ops[k], map);
+    c->parentBlock = blk;
+    relocate(*c, call->loc);
+    clones.push_back(std::move(c));
+  }
+  Operation* scope = topLevel(call);
+  for (size_t i = 0; i < call->results.size(); ++i) {
+    Value* from = call->results[i].get();
+    auto it = map.find(ret->operands[i]);
+    Value* to = it == map.end() ? ret->operands[i] : it->second;
+    replaceAllUses(from, to, *scope);
+  }
+  size_t idx = pos - blk->ops.begin();
+  blk->ops.erase(blk->ops.begin() + idx);
+  blk->ops.insert(blk->ops.begin() + idx, std::make_move_iterator(clones.begin()),
+                  std::make_move_iterator(clones.end()));
+  return Status();
+}
+
+}  // namespace
+
+Status inlineCalls(Module& m) {
+  std::map<std::string, Operation*> funcs;
+  for (auto& op : m.ops)
+    if (op->name == "tt.func") funcs[funcName(*op)] = op.get();
+  for (int round = 0;; ++round) {
+    std::vector<Operation*> calls;
+    walk(m, [&](Operation& o) {
+      if (o.name == "tt.call" && funcs.count(o.strAttr("callee"))) calls.push_back(&o);
+    });
+    if (calls.empty()) break;
+    if (round > 64) return Status::error("inline: recursive calls (" + calls[0]->where() + " calls @" + calls[0]->strAttr("callee") + ")");
+    for (Operation* call : calls) {
+      const Operation* callee = funcs[call->strAttr("callee")];
+      if (callee->regions.empty() || callee->regions[0]->blocks.empty())
+        return Status::error("unsupported: call of external function @" + funcName(*callee) + " at " + call->loc.userStr());
+      bool branches = false;
+      walk(*callee, [&](const Operation& o) { branches |= o.name.rfind("cf.", 0) == 0; });
+      if (branches) return Status::error("unsupported: inlining @" + funcName(*callee) + " with branches at " + call->loc.userStr());
+      TVK_RETURN_IF_ERROR(inlineOne(call, *callee));
+    }
+  }
+  // Drop private functions that nothing calls any more.
+  std::set<std::string> called;
+  walk(m, [&](Operation& o) {
+    if (o.name == "tt.call") called.insert(o.strAttr("callee"));
+  });
+  std::vector<std::unique_ptr<Operation>> kept;
+  for (auto& op : m.ops)
+    if (!(op->name == "tt.func" && op->strAttr("sym_visibility") == "private" && !called.count(funcName(*op))))
+      kept.push_back(std::move(op));
+  m.ops = std::move(kept);
+  return Status();
+}
+
+}  // namespace tvk::ir
