@@ -37,4 +37,8 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildPyWithCMake}, distclass=BinaryDistribution)
+# setuptools' scratch space goes to build-pip/, not build/ (the CMake build directory).
+os.makedirs(os.path.join(ROOT, "build-pip"), exist_ok=True)
+setup(cmdclass={"build_py": BuildPyWithCMake}, distclass=BinaryDistribution,
+      options={"build": {"build_base": os.path.join("build-pip", "setuptools")},
+               "egg_info": {"egg_base": "build-pip"}})

@@ -3,6 +3,7 @@
 Stages: `ttir` (Triton's TTIR passes, the AMD backend's list) and `spv` (the native compiler:
 SPIR-V bytes; metadata gets `name`, `shared` and `vk_reflection`, the reflection record the
 launcher packs arguments by)."""
+import functools
 import hashlib
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Tuple
@@ -55,6 +56,13 @@ class VulkanOptions:
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
+def _native_digest():
+    """Digest of the loaded native extension (the compiler is linked into it)."""
+    with open(_C.__file__, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
 def _min_dot_size(lhs_type, rhs_type):
     return (1, 1, 1)
 
@@ -73,8 +81,11 @@ class VulkanBackend(BaseBackend):
         self.binary_ext = "spv"
 
     def hash(self):
-        # Triton's own key covers only in-tree code: our versions and the device facts go here.
-        return f"triton-vulkan-{__version__}-compiler-{_C.compiler_version()}-{self.target.arch}-{self.target.warp_size}"
+        # Triton's own key covers only in-tree code: our versions, a digest of the native
+        # compiler actually loaded (a rebuilt compiler never reuses stale SPIR-V) and the
+        # device facts (arch) go here.
+        return (f"triton-vulkan-{__version__}-compiler-{_C.compiler_version()}-{_native_digest()}"
+                f"-{self.target.arch}-{self.target.warp_size}")
 
     def parse_options(self, opts) -> Any:
         names = {f.name for f in fields(VulkanOptions)}
@@ -124,7 +135,7 @@ class VulkanBackend(BaseBackend):
         name = mod.get_entry_func_name()
         target = target_of(options.arch)
         spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir")
-        metadata["name"] = reflection["entry"] or name
+        metadata["name"] = name
         metadata["shared"] = int(reflection["shared_bytes"])
         metadata["vk_reflection"] = reflection
         metadata["vk_compiler_version"] = _C.compiler_version()
