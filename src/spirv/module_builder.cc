@@ -195,6 +195,19 @@ Id ModuleBuilder::typeStruct(const std::vector<Id>& members) {
   return id;
 }
 
+Id ModuleBuilder::typeStructShared(const std::vector<Id>& members) {
+  Words ops(members.begin(), members.end());
+  ops.insert(ops.begin(), 0xffffffffu);  // keeps the key apart from decorated structs
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeStruct, ops);
+  if (dedup_.size() != before) {
+    Words w{id};
+    w.insert(w.end(), members.begin(), members.end());
+    put(types_, spv::Op::OpTypeStruct, w);
+  }
+  return id;
+}
+
 Id ModuleBuilder::typePointer(spv::StorageClass sc, Id pointee) {
   size_t before = dedup_.size();
   Id id = getOrAdd(spv::Op::OpTypePointer, {static_cast<uint32_t>(sc), pointee});
@@ -334,6 +347,14 @@ Id ModuleBuilder::emit(spv::Op op, Id resultType, const std::vector<uint32_t>& o
   w.insert(w.end(), operands.begin(), operands.end());
   put(inPrologue_ ? prologue_ : body_, op, w);
   return id;
+}
+
+void ModuleBuilder::emitWithId(spv::Op op, Id resultType, Id result,
+                               const std::vector<uint32_t>& operands) {
+  deriveCapabilities(op);
+  Words w{resultType, result};
+  w.insert(w.end(), operands.begin(), operands.end());
+  put(inPrologue_ ? prologue_ : body_, op, w);
 }
 
 void ModuleBuilder::emitVoid(spv::Op op, const std::vector<uint32_t>& operands) {

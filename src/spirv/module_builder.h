@@ -71,6 +71,8 @@ class ModuleBuilder {
   Id typeRuntimeArray(Id elem, uint32_t stride);
   /// OpTypeStruct: always a new type (structs carry their own decorations).
   Id typeStruct(const std::vector<Id>& members);
+  /// OpTypeStruct without decorations, deduplicated (e.g. OpUMulExtended results).
+  Id typeStructShared(const std::vector<Id>& members);
   /// OpTypePointer.
   Id typePointer(spv::StorageClass sc, Id pointee);
   /// OpTypeFunction.
@@ -112,6 +114,9 @@ class ModuleBuilder {
 
   /// Emits an instruction with a result type and result id; returns the new id.
   Id emit(spv::Op op, Id resultType, const std::vector<uint32_t>& operands);
+  /// Emits an instruction whose result id `result` was allocated earlier with newId() (for
+  /// forward references such as loop back-edge values used by OpPhi).
+  void emitWithId(spv::Op op, Id resultType, Id result, const std::vector<uint32_t>& operands);
   /// Emits an instruction without result (stores, branches, barriers...).
   void emitVoid(spv::Op op, const std::vector<uint32_t>& operands);
   /// Emits a GLSL.std.450 extended instruction.

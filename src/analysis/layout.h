@@ -1,0 +1,65 @@
+// Layout analysis: how each tensor value is distributed over the invocations of a workgroup.
+//
+// v1 uses one blocked, row-major layout per shape. With W invocations and `vec` = v contiguous
+// elements per run, the element with row-major linear index L is held by invocation t in
+// register slot r where L = (r / v) * (W * v) + t * v + (r % v); there are
+// R = ceil(numel / (W v)) * v slots. A tensor with numel < W * v is replicated: invocation t
+// holds L = (t * v + r) % numel and only the first copy (t * v < numel) is the owner that may
+// perform side effects. All tensors with the same numel share the linear mapping, so
+// elementwise ops are per slot and expand_dims/reshape are free.
+//
+// Example (W = 128, v = 1):
+//   tensor<1024xf32>   -> blocked<1024> R=8
+//   tensor<16x1xi32>   -> blocked<16x1> R=1 replicated
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/ir.h"
+#include "support/status.h"
+
+namespace tvk::analysis {
+
+/// The v1 blocked layout of one tensor shape.
+struct Layout {
+  /// Tensor shape.
+  std::vector<int64_t> shape;
+  /// Number of elements.
+  int64_t numel = 1;
+  /// Invocations per workgroup (W).
+  uint32_t invocations = 1;
+  /// Contiguous elements per run held by one invocation (v).
+  uint32_t vec = 1;
+  /// Register slots per invocation (R).
+  uint32_t slots = 1;
+  /// True when numel < W * v (several invocations hold each element).
+  bool replicated = false;
+  /// Row-major linear index held by invocation `t` in slot `r`.
+  int64_t linearIndex(uint32_t t, uint32_t r) const;
+  /// True when invocation `t` is the owner of its slots.
+  bool isOwner(uint32_t t) const;
+  /// Text form, e.g. `blocked<16x128> W=128 v=1 R=16`.
+  std::string str() const;
+};
+
+/// The layout of a tensor shape for W invocations; error when a dimension is not a power of 2.
+Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations);
+
+/// Layouts of every tensor value of a function.
+struct LayoutInfo {
+  /// Invocations per workgroup.
+  uint32_t invocations = 1;
+  /// Layout per tensor value.
+  std::map<const ir::Value*, Layout> layouts;
+};
+
+/// Assigns layouts to every tensor value in `func` (a tt.func).
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations);
+
+/// Prints `%name : type -> layout` per tensor value, in program order.
+std::string printLayouts(const ir::Operation& func, const LayoutInfo& info);
+
+}  // namespace tvk::analysis

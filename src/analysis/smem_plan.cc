@@ -1,0 +1,65 @@
+#include "analysis/smem_plan.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "ir/walk.h"
+
+namespace tvk::analysis {
+
+uint32_t scratchWords(const ir::Type& t) {
+  const ir::Type& s = t.scalar();
+  if (s.isPtr()) return 2;
+  return s.bits > 32 ? 2 : 1;
+}
+
+uint32_t scratchBytes(const ir::Operation& op, Remat& remat) {
+  const std::string& n = op.name;
+  if (n == "tt.reduce" || n == "tt.scan") {
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
+    return static_cast<uint32_t>(words * 4);
+  }
+  if (n == "tt.broadcast" || n == "tt.trans") {
+    const ir::Value* src = op.operand(0);
+    if (remat(src)) return 0;
+    return static_cast<uint32_t>(src->type.numel() * scratchWords(src->type) * 4);
+  }
+  if ((n == "tt.atomic_rmw" || n == "tt.atomic_cas") && !op.result()->type.isTensor())
+    return scratchWords(op.result()->type) * 4;
+  return 0;
+}
+
+Result<SmemPlan> planSharedMemory(const ir::Operation& func, uint32_t limitBytes) {
+  SmemPlan plan;
+  Remat remat;
+  const ir::Operation* biggest = nullptr;
+  ir::walk(func, [&](const ir::Operation& op) {
+    uint32_t bytes = scratchBytes(op, remat);
+    if (!bytes) return;
+    plan.allocs[&op] = SmemAlloc{0, bytes};
+    plan.order.push_back(&op);
+    if (bytes > plan.totalBytes) {
+      plan.totalBytes = bytes;
+      biggest = &op;
+    }
+  });
+  if (plan.totalBytes > limitBytes)
+    return Status::error("shared memory: " + biggest->where() + " needs " +
+                         std::to_string(plan.totalBytes) + " bytes, the target allows " +
+                         std::to_string(limitBytes));
+  return plan;
+}
+
+std::string printSmemPlan(const SmemPlan& plan) {
+  std::string out;
+  for (const ir::Operation* op : plan.order) {
+    const SmemAlloc& a = plan.allocs.at(op);
+    out += op->where() + ": " + std::to_string(a.bytes) + " bytes at " + std::to_string(a.offset) +
+           "\n";
+  }
+  out += "total " + std::to_string(plan.totalBytes) + " bytes\n";
+  return out;
+}
+
+}  // namespace tvk::analysis

@@ -1,0 +1,55 @@
+// Shared-memory plan: how many bytes of workgroup scratch each op needs and where they go.
+//
+// Every op that uses scratch brackets its use with barriers (barrier, write, barrier, read),
+// so the scratch of an op is live only while that op runs: ops in sequence reuse the same
+// bytes and every allocation starts at offset 0; the module's size is the maximum. Scratch is
+// one Workgroup array of uint32 words; each element takes one word (two for 64-bit types).
+//
+// Example: softmax over tensor<1024xf32> with W = 128 gives
+//   tt.reduce at kernels.py:20: 4096 bytes at 0
+//   total 4096 bytes
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/remat.h"
+#include "ir/ir.h"
+#include "support/status.h"
+
+namespace tvk::analysis {
+
+/// One op's scratch allocation.
+struct SmemAlloc {
+  /// Byte offset in the workgroup scratch array (a multiple of 4).
+  uint32_t offset = 0;
+  /// Bytes reserved.
+  uint32_t bytes = 0;
+};
+
+/// The plan for one kernel.
+struct SmemPlan {
+  /// Scratch per op that needs it.
+  std::map<const ir::Operation*, SmemAlloc> allocs;
+  /// Ops with scratch, in program order.
+  std::vector<const ir::Operation*> order;
+  /// Total workgroup memory bytes (max over ops).
+  uint32_t totalBytes = 0;
+};
+
+/// 32-bit words one element of scalar type `t` takes in scratch.
+uint32_t scratchWords(const ir::Type& t);
+
+/// Scratch bytes op `op` needs (0 for none). `remat` decides whether data-movement ops can
+/// recompute their source instead of exchanging it through memory.
+uint32_t scratchBytes(const ir::Operation& op, Remat& remat);
+
+/// Plans scratch for `func`; fails when it exceeds `limitBytes`, naming the largest op.
+Result<SmemPlan> planSharedMemory(const ir::Operation& func, uint32_t limitBytes);
+
+/// Text form: one line per op, then the total.
+std::string printSmemPlan(const SmemPlan& plan);
+
+}  // namespace tvk::analysis

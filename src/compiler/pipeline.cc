@@ -1,0 +1,86 @@
+#include "compiler/pipeline.h"
+
+#include <functional>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "ir/canonicalize.h"
+#include "ir/inline.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "lower/lower.h"
+#include "parser/parser.h"
+
+namespace tvk {
+
+namespace {
+
+using Pass = std::function<Status(const std::string&, const CompileOptions&, PipelineState&)>;
+
+Status parsePass(const std::string& ttir, const CompileOptions& o, PipelineState& s) {
+  auto m = parser::parseTTIR(ttir, o.fileName);
+  if (!m.ok()) return m.status();
+  s.module = std::move(*m);
+  return Status();
+}
+
+Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& s) {
+  s.kernel = s.module->kernel();
+  if (!s.kernel) return Status::error("no public tt.func in the module");
+  uint32_t W = static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize;
+  auto layouts = analysis::analyzeLayouts(*s.kernel, W);
+  if (!layouts.ok()) return layouts.status();
+  s.layouts = std::move(*layouts);
+  auto prov = analysis::analyzeProvenance(*s.kernel);
+  if (!prov.ok()) return prov.status();
+  s.provenance = std::move(*prov);
+  s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
+  auto smem = analysis::planSharedMemory(*s.kernel, o.target.sharedMemoryBytes);
+  if (!smem.ok()) return smem.status();
+  s.smem = std::move(*smem);
+  return Status();
+}
+
+// The ordered pass list.
+const std::vector<std::pair<std::string, Pass>>& passes() {
+  static const std::vector<std::pair<std::string, Pass>> kPasses = {
+      {"parse", parsePass},
+      {"inline", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::inlineCalls(*s.module);
+       }},
+      {"verify", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::verifyModule(*s.module);
+       }},
+      {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         ir::canonicalize(*s.module);
+         return Status();
+       }},
+      {"analyses", analysesPass},
+      {"lower", [](const std::string&, const CompileOptions& o, PipelineState& s) -> Status {
+         auto k = lower::lowerKernel(*s.kernel, o, s.provenance, s.smem);
+         if (!k.ok()) return k.status();
+         s.compiled = std::move(*k);
+         return Status();
+       }},
+      {"validate", [](const std::string&, const CompileOptions& o, PipelineState& s) {
+         return o.validate ? validateSpirv(s.compiled.spirv, o.target) : Status();
+       }},
+  };
+  return kPasses;
+}
+
+}  // namespace
+
+Status runPipeline(const std::string& ttir, const CompileOptions& options, PipelineState& state,
+                   const std::string& stopAfter) {
+  for (const auto& [name, pass] : passes()) {
+    TVK_RETURN_IF_ERROR(pass(ttir, options, state));
+    if (options.printAfterAll && state.module && name != "lower" && name != "validate")
+      std::cerr << "// ----- after " << name << " -----\n" << ir::printModule(*state.module, false);
+    if (name == stopAfter) break;
+  }
+  return Status();
+}
+
+}  // namespace tvk

@@ -1,0 +1,40 @@
+// The compiler's ordered pass list, in one place: parse → inline → verify → canonicalize →
+// analyses (layouts, provenance, axis info, shared-memory plan) → lower → validate.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "analysis/axis_info.h"
+#include "analysis/layout.h"
+#include "analysis/provenance.h"
+#include "analysis/smem_plan.h"
+#include "compiler/compiler.h"
+#include "ir/ir.h"
+
+namespace tvk {
+
+/// Everything the passes produce.
+struct PipelineState {
+  /// The parsed (then transformed) module.
+  std::unique_ptr<ir::Module> module;
+  /// The kernel function.
+  const ir::Operation* kernel = nullptr;
+  /// Layout analysis result.
+  analysis::LayoutInfo layouts;
+  /// Provenance analysis result.
+  analysis::Provenance provenance;
+  /// Axis-info analysis result.
+  analysis::AxisInfoMap axisInfo;
+  /// Shared-memory plan.
+  analysis::SmemPlan smem;
+  /// The output (after `lower`).
+  CompiledKernel compiled;
+};
+
+/// Runs the passes in order up to and including the pass named `stopAfter` ("" = all):
+/// `parse`, `inline`, `verify`, `canonicalize`, `analyses`, `lower`, `validate`.
+Status runPipeline(const std::string& ttir, const CompileOptions& options, PipelineState& state,
+                   const std::string& stopAfter = "");
+
+}  // namespace tvk

@@ -1,0 +1,359 @@
+#include "lower/context.h"
+
+#include <algorithm>
+
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+uint32_t log2u(int64_t v) {
+  uint32_t s = 0;
+  while ((int64_t{1} << s) < v) ++s;
+  return s;
+}
+}  // namespace
+
+Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
+                 const CompileOptions& o, const analysis::Provenance& p,
+                 const analysis::SmemPlan& s)
+    : b(builder),
+      func(f),
+      opts(o),
+      W(static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize),
+      prov(p),
+      smem(s) {
+  memo_.emplace_back();
+}
+
+// --- values ------------------------------------------------------------------------------
+
+void Context::bind(const ir::Value* v, std::vector<Id> ids) { values_[v] = std::move(ids); }
+
+const std::vector<Id>& Context::ids(const ir::Value* v) const {
+  static const std::vector<Id> kEmpty;
+  auto it = values_.find(v);
+  return it == values_.end() ? kEmpty : it->second;
+}
+
+Id Context::at(const ir::Value* v, uint32_t r) const {
+  const std::vector<Id>& ids = this->ids(v);
+  if (ids.empty()) return 0;
+  return ids.size() == 1 ? ids[0] : ids[r];
+}
+
+// --- types -------------------------------------------------------------------------------
+
+Result<Id> Context::regType(const ir::Type& t, bool wide) {
+  const Target& tg = opts.target;
+  switch (t.kind) {
+    case ir::Type::Kind::Index:
+      return u32();
+    case ir::Type::Kind::Int:
+      if (t.bits == 1) return boolean();
+      if (t.bits <= 32) return u32();
+      if (t.bits == 64) {
+        if (!tg.int64) return Status::error("the target has no 64-bit integers (i64)");
+        needFeature("int64");
+        return b.typeInt(64);
+      }
+      break;
+    case ir::Type::Kind::Float:
+      if (t.bits <= 32) return f32();
+      if (t.bits == 64) {
+        if (!tg.float64) return Status::error("the target has no 64-bit floats (f64)");
+        needFeature("float64");
+        return b.typeFloat(64);
+      }
+      break;
+    case ir::Type::Kind::Pointer:
+      if (wide) {
+        if (!tg.int64) return Status::error("the target has no 64-bit integers (i64 offsets)");
+        needFeature("int64");
+        return b.typeInt(64);
+      }
+      return u32();
+    default:
+      break;
+  }
+  return Status::error("no register type for " + t.str());
+}
+
+Result<Id> Context::regTypeOf(const ir::Value* v) {
+  const ir::Type& s = v->type.scalar();
+  bool wide = false;
+  if (s.isPtr()) {
+    auto it = prov.ptrs.find(v);
+    if (it != prov.ptrs.end()) wide = it->second.wide;
+  }
+  return regType(s, wide);
+}
+
+void Context::needFeature(const std::string& f) {
+  if (std::find(features.begin(), features.end(), f) == features.end()) features.push_back(f);
+}
+
+// --- layout and coordinates --------------------------------------------------------------
+
+const analysis::Layout& Context::layout(const ir::Type& t) {
+  auto it = layouts_.find(t.shape);
+  if (it != layouts_.end()) return it->second;
+  auto l = analysis::blockedLayout(t.shape, W);
+  analysis::Layout lay = l.ok() ? *l : analysis::Layout{};
+  return layouts_.emplace(t.shape, lay).first->second;
+}
+
+uint32_t Context::slots(const ir::Value* v) {
+  return v->type.isTensor() ? layout(v->type).slots : 1;
+}
+
+Id Context::invocation() {
+  if (invocation_) return invocation_;
+  bool old = b.setPrologue(true);
+  invocation_ = b.emit(spv::Op::OpLoad, u32(), {localIndexVar});
+  b.setPrologue(old);
+  return invocation_;
+}
+
+Id Context::slotLinear(const std::vector<int64_t>& shape, uint32_t r) {
+  auto key = std::make_pair(shape, r);
+  auto it = linear_.find(key);
+  if (it != linear_.end()) return it->second;
+  ir::Type t;
+  t.kind = ir::Type::Kind::Tensor;
+  t.shape = shape;
+  const analysis::Layout& l = layout(t);
+  Id tid = invocation();
+  bool old = b.setPrologue(true);
+  Id lin;
+  Id tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, u32(), {tid, c32(l.vec)});
+  if (l.replicated) {
+    Id x = r ? b.emit(spv::Op::OpIAdd, u32(), {tv, c32(r)}) : tv;
+    lin = b.emit(spv::Op::OpBitwiseAnd, u32(), {x, c32(static_cast<uint32_t>(l.numel - 1))});
+  } else {
+    uint32_t base = (r / l.vec) * W * l.vec + r % l.vec;
+    lin = base ? b.emit(spv::Op::OpIAdd, u32(), {tv, c32(base)}) : tv;
+  }
+  b.setPrologue(old);
+  linear_[key] = lin;
+  return lin;
+}
+
+const std::vector<Id>& Context::slotCoords(const std::vector<int64_t>& shape, uint32_t r) {
+  auto key = std::make_pair(shape, r);
+  auto it = coords_.find(key);
+  if (it != coords_.end()) return it->second;
+  Id lin = slotLinear(shape, r);
+  bool old = b.setPrologue(true);
+  std::vector<Id> c = delinearize(lin, shape);
+  b.setPrologue(old);
+  return coords_.emplace(key, c).first->second;
+}
+
+Id Context::ownerCond(const std::vector<int64_t>& shape) {
+  ir::Type t;
+  t.kind = ir::Type::Kind::Tensor;
+  t.shape = shape;
+  const analysis::Layout& l = layout(t);
+  if (!l.replicated) return 0;
+  auto it = owner_.find(shape);
+  if (it != owner_.end()) return it->second;
+  Id tid = invocation();
+  bool old = b.setPrologue(true);
+  Id tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, u32(), {tid, c32(l.vec)});
+  Id c = b.emit(spv::Op::OpULessThan, boolean(),
+                {tv, c32(static_cast<uint32_t>(l.numel))});
+  b.setPrologue(old);
+  owner_[shape] = c;
+  return c;
+}
+
+std::vector<Id> Context::delinearize(Id linear, const std::vector<int64_t>& shape) {
+  std::vector<Id> c(shape.size(), 0);
+  uint32_t shift = 0;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] == 1) {
+      c[i] = c32(0);
+      continue;
+    }
+    Id x = shift ? b.emit(spv::Op::OpShiftRightLogical, u32(), {linear, c32(shift)}) : linear;
+    c[i] = i == 0 ? x
+                  : b.emit(spv::Op::OpBitwiseAnd, u32(),
+                           {x, c32(static_cast<uint32_t>(shape[i] - 1))});
+    shift += log2u(shape[i]);
+  }
+  return c;
+}
+
+Id Context::linearize(const std::vector<Id>& coords, const std::vector<int64_t>& shape) {
+  Id acc = 0;
+  uint32_t shift = 0;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] == 1) continue;
+    Id term = shift ? b.emit(spv::Op::OpShiftLeftLogical, u32(), {coords[i], c32(shift)})
+                    : coords[i];
+    acc = acc ? b.emit(spv::Op::OpBitwiseOr, u32(), {acc, term}) : term;
+    shift += log2u(shape[i]);
+  }
+  return acc ? acc : c32(0);
+}
+
+// --- rematerialization --------------------------------------------------------------------
+
+void Context::pushScope() { memo_.emplace_back(); }
+void Context::popScope() { memo_.pop_back(); }
+
+void Context::memoSlots(const ir::Value* v) {
+  if (!v->type.isTensor() || !remat(v)) return;
+  const std::vector<Id>& ids = this->ids(v);
+  for (uint32_t r = 0; r < ids.size(); ++r)
+    memo_.back()[{v, slotCoords(v->type.shape, r)}] = ids[r];
+}
+
+Result<Id> Context::emitAt(const ir::Value* v, const std::vector<Id>& coords) {
+  if (!v->type.isTensor()) return ids(v).empty() ? Result<Id>(Status::error("unbound value"))
+                                                  : Result<Id>(ids(v)[0]);
+  auto key = std::make_pair(v, coords);
+  for (auto it = memo_.rbegin(); it != memo_.rend(); ++it) {
+    auto f = it->find(key);
+    if (f != it->end()) return f->second;
+  }
+  const ir::Operation* op = v->def;
+  if (!op) return Status::error("internal: emitAt of a block argument " + v->name);
+  const std::string& n = op->name;
+  const std::vector<int64_t>& shape = v->type.shape;
+  Result<Id> res = Status::error("internal: cannot rematerialize " + op->where());
+  if (n == "arith.constant" || n == "tt.splat") {
+    // Constants and splats are the same in every slot.
+    if (ids(v).empty()) return Status::error("internal: unbound " + op->where());
+    res = ids(v)[0];
+  } else if (n == "tt.make_range") {
+    res = b.emit(spv::Op::OpIAdd, u32(),
+                 {coords[0], c32(static_cast<uint32_t>(op->intAttr("start")))});
+  } else if (n == "tt.expand_dims") {
+    std::vector<Id> c = coords;
+    c.erase(c.begin() + op->intAttr("axis"));
+    res = emitAt(op->operand(0), c);
+  } else if (n == "tt.reshape") {
+    Id lin = linearize(coords, shape);
+    res = emitAt(op->operand(0), delinearize(lin, op->operand(0)->type.shape));
+  } else if (n == "tt.broadcast") {
+    const std::vector<int64_t>& ss = op->operand(0)->type.shape;
+    std::vector<Id> c = coords;
+    for (size_t i = 0; i < ss.size(); ++i)
+      if (ss[i] == 1) c[i] = c32(0);
+    res = emitAt(op->operand(0), c);
+  } else if (n == "tt.trans") {
+    const ir::Attribute* ord = op->attr("order");
+    std::vector<Id> c(coords.size());
+    for (size_t i = 0; i < coords.size(); ++i)
+      c[static_cast<size_t>(ord->elems[i].i)] = coords[i];
+    res = emitAt(op->operand(0), c);
+  } else if (analysis::isElementwiseOp(n)) {
+    std::vector<Id> args;
+    for (const ir::Value* o : op->operands) {
+      auto a = emitAt(o, coords);
+      if (!a.ok()) return a;
+      args.push_back(*a);
+    }
+    res = scalarOp(*op, args);
+  }
+  if (res.ok()) memo_.back()[key] = *res;
+  return res;
+}
+
+// --- lowering ----------------------------------------------------------------------------
+
+Status Context::unsupported(const ir::Operation& op, const std::string& why) const {
+  if (why.rfind("unsupported: ", 0) == 0) return Status::error(why);
+  return Status::error("unsupported: " + op.where() + (why.empty() ? "" : ": " + why));
+}
+
+Status Context::lowerBlock(const ir::Block& block) {
+  for (const auto& op : block.ops) TVK_RETURN_IF_ERROR(lowerOp(*op));
+  return Status();
+}
+
+Status Context::lowerOp(const ir::Operation& op) {
+  const Registry& r = registry();
+  auto it = r.ops.find(op.name);
+  if (it == r.ops.end()) return unsupported(op);
+  Status s = it->second(*this, op);
+  if (!s.ok() && s.message().rfind("unsupported: ", 0) != 0 &&
+      s.message().find(" at ") == std::string::npos)
+    return unsupported(op, s.message());
+  return s;
+}
+
+Result<Id> Context::scalarOp(const ir::Operation& op, const std::vector<Id>& args) {
+  const Registry& r = registry();
+  auto it = r.scalar.find(op.name);
+  if (it == r.scalar.end()) return unsupported(op);
+  return it->second(*this, op, args);
+}
+
+// --- structured control flow -------------------------------------------------------------
+
+Id Context::andCond(Id a, Id c) {
+  if (!a) return c;
+  if (!c) return a;
+  return b.emit(spv::Op::OpLogicalAnd, boolean(), {a, c});
+}
+
+Status Context::ifThen(Id cond, const std::function<Status()>& then) {
+  if (!cond) return then();
+  Id thenL = b.newId(), merge = b.newId();
+  b.emitVoid(spv::Op::OpSelectionMerge, {merge, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {cond, thenL, merge});
+  b.startBlock(thenL);
+  pushScope();
+  Status s = then();
+  popScope();
+  TVK_RETURN_IF_ERROR(s);
+  b.emitVoid(spv::Op::OpBranch, {merge});
+  b.startBlock(merge);
+  return Status();
+}
+
+Result<Id> Context::ifValue(Id cond, Id type, const std::function<Result<Id>()>& then,
+                            Id other) {
+  if (!cond) return then();
+  Id pre = b.currentBlock();
+  Id thenL = b.newId(), merge = b.newId();
+  b.emitVoid(spv::Op::OpSelectionMerge, {merge, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {cond, thenL, merge});
+  b.startBlock(thenL);
+  pushScope();
+  Result<Id> v = then();
+  popScope();
+  if (!v.ok()) return v;
+  Id thenEnd = b.currentBlock();
+  b.emitVoid(spv::Op::OpBranch, {merge});
+  b.startBlock(merge);
+  return b.emit(spv::Op::OpPhi, type, {*v, thenEnd, other, pre});
+}
+
+Status Context::counted(Id count, const std::function<Status(Id)>& body) {
+  Id pre = b.currentBlock();
+  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
+  Id next = b.newId();
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(header);
+  Id i = b.emit(spv::Op::OpPhi, u32(), {c32(0), pre, next, cont});
+  Id cmp = b.emit(spv::Op::OpULessThan, boolean(), {i, count});
+  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
+  b.startBlock(bodyL);
+  pushScope();
+  Status s = body(i);
+  popScope();
+  TVK_RETURN_IF_ERROR(s);
+  b.emitVoid(spv::Op::OpBranch, {cont});
+  b.startBlock(cont);
+  b.emitWithId(spv::Op::OpIAdd, u32(), next, {i, c32(1)});
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(merge);
+  return Status();
+}
+
+}  // namespace tvk::lower

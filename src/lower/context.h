@@ -1,0 +1,187 @@
+// The lowering context: state shared by the per-op lowerings of one kernel (value → per-slot
+// SPIR-V ids, layouts and slot coordinates, rematerialization, buffers, push constants,
+// shared memory and structured control-flow helpers). Per-op code lives in the registry
+// (lower/registry.h), one family per file.
+//
+// Representation: a scalar IR value is one id (uniform: every invocation computes it); a
+// tensor value is one id per register slot of its layout (analysis/layout.h). Register types:
+// i1 → bool; i8/i16/i32 → 32-bit int (sign-extended for i8/i16); i64 → 64-bit int;
+// f16/bf16/fp8 → f32 rounded to the IR type after every op; f32/f64 as is; pointers → an
+// element offset (i32, or i64 when provenance says `wide`) into the argument's buffer.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/layout.h"
+#include "analysis/provenance.h"
+#include "analysis/remat.h"
+#include "analysis/smem_plan.h"
+#include "compiler/compiler.h"
+#include "ir/ir.h"
+#include "spirv/module_builder.h"
+
+namespace tvk::lower {
+
+using spirv::Id;
+
+/// Where a kernel parameter lives at run time.
+struct ParamSlot {
+  /// Push-constant member index of the scalar value or of the buffer's base_elems word.
+  uint32_t member = 0;
+  /// Byte offset in the push-constant block.
+  uint32_t offset = 0;
+  /// True for pointer parameters.
+  bool isBuffer = false;
+};
+
+/// Lowering state of one kernel.
+class Context {
+ public:
+  /// Sets up types and builtins for `func` compiled with `opts`.
+  Context(spirv::ModuleBuilder& builder, const ir::Operation& func, const CompileOptions& opts,
+          const analysis::Provenance& prov, const analysis::SmemPlan& smem);
+
+  /// The module being built.
+  spirv::ModuleBuilder& b;
+  /// The kernel.
+  const ir::Operation& func;
+  /// Compile options (target, numWarps).
+  const CompileOptions& opts;
+  /// Workgroup size W = numWarps × subgroupSize.
+  uint32_t W;
+  /// Pointer provenance.
+  const analysis::Provenance& prov;
+  /// Shared-memory plan.
+  const analysis::SmemPlan& smem;
+  /// Rematerializability query.
+  analysis::Remat remat;
+  /// Kernel parameters' push-constant placement (filled by the kernel setup).
+  std::vector<ParamSlot> params;
+  /// The push-constant variable and its struct member types (filled by the kernel setup).
+  Id pushVar = 0;
+  /// Push-constant member types, by member index.
+  std::vector<Id> pushMemberTypes;
+  /// The WorkgroupId builtin variable.
+  Id workgroupIdVar = 0;
+  /// The LocalInvocationIndex builtin variable.
+  Id localIndexVar = 0;
+  /// Interface variables for OpEntryPoint.
+  std::vector<Id> interfaceVars;
+  /// Features the module needs (reflection).
+  std::vector<std::string> features;
+
+  // --- values -------------------------------------------------------------------------
+  /// Binds the lowered ids of `v` (one for scalars, one per slot for tensors).
+  void bind(const ir::Value* v, std::vector<Id> ids);
+  /// The lowered ids of `v` (empty when not lowered).
+  const std::vector<Id>& ids(const ir::Value* v) const;
+  /// Slot `r` of `v`, or its only id when `v` is a scalar (broadcast).
+  Id at(const ir::Value* v, uint32_t r) const;
+
+  // --- types --------------------------------------------------------------------------
+  /// Register type of a scalar IR type (pointer → offset type given `wide`).
+  Result<Id> regType(const ir::Type& scalar, bool wide = false);
+  /// Register type of value `v`'s elements (uses provenance for pointers).
+  Result<Id> regTypeOf(const ir::Value* v);
+  /// 32-bit int type.
+  Id u32() { return b.typeInt(32); }
+  /// 32-bit float type.
+  Id f32() { return b.typeFloat(32); }
+  /// Bool type.
+  Id boolean() { return b.typeBool(); }
+  /// uint32 constant.
+  Id c32(uint32_t v) { return b.u32(v); }
+  /// Records a needed device feature (reflection), once.
+  void needFeature(const std::string& f);
+
+  // --- layout and coordinates ---------------------------------------------------------
+  /// The layout of tensor type `t`.
+  const analysis::Layout& layout(const ir::Type& t);
+  /// Number of slots of `v` (1 for scalars).
+  uint32_t slots(const ir::Value* v);
+  /// This invocation's index in the workgroup (computed in the prologue).
+  Id invocation();
+  /// Linear index held in slot `r` of shape `shape` (prologue).
+  Id slotLinear(const std::vector<int64_t>& shape, uint32_t r);
+  /// Coordinates (uint32 ids) of slot `r` of shape `shape` (prologue).
+  const std::vector<Id>& slotCoords(const std::vector<int64_t>& shape, uint32_t r);
+  /// Bool id "this invocation owns its slots of `shape`", or 0 when every invocation does.
+  Id ownerCond(const std::vector<int64_t>& shape);
+  /// Coordinates of a linear index (emitted in the current block).
+  std::vector<Id> delinearize(Id linear, const std::vector<int64_t>& shape);
+  /// Row-major linear index of coordinates (emitted in the current block).
+  Id linearize(const std::vector<Id>& coords, const std::vector<int64_t>& shape);
+
+  // --- rematerialization ---------------------------------------------------------------
+  /// The element of rematerializable `v` at `coords` (recomputed and memoized per scope).
+  Result<Id> emitAt(const ir::Value* v, const std::vector<Id>& coords);
+  /// Records that slot ids of a freshly lowered tensor are its values at its slot coords.
+  void memoSlots(const ir::Value* v);
+  /// Opens a memo scope (entering a nested block).
+  void pushScope();
+  /// Closes the innermost memo scope.
+  void popScope();
+
+  // --- lowering -----------------------------------------------------------------------
+  /// Lowers every op of `block` in order (terminators lower to nothing; callers read them).
+  Status lowerBlock(const ir::Block& block);
+  /// Lowers one op through the registry.
+  Status lowerOp(const ir::Operation& op);
+  /// Applies the elementwise scalar function of `op` to `args` (one id per operand).
+  Result<Id> scalarOp(const ir::Operation& op, const std::vector<Id>& args);
+  /// `unsupported: <op> at <file>:<line>` (+ `: why`).
+  Status unsupported(const ir::Operation& op, const std::string& why = "") const;
+
+  // --- structured control flow ---------------------------------------------------------
+  /// `if (cond) then()` as a structured selection.
+  Status ifThen(Id cond, const std::function<Status()>& then);
+  /// `cond ? then() : other` where then() runs only when `cond` holds.
+  Result<Id> ifValue(Id cond, Id type, const std::function<Result<Id>()>& then, Id other);
+  /// `for (i = 0; i < count; ++i) body(i)` with a uint32 counter (no carried values).
+  Status counted(Id count, const std::function<Status(Id)>& body);
+  /// Bool AND of two conditions where either may be 0 (= true).
+  Id andCond(Id a, Id c);
+
+  // --- memory -------------------------------------------------------------------------
+  /// Loads push-constant member `member`.
+  Id loadPush(uint32_t member);
+  /// Pointer to element `offset` of the buffer of parameter `arg` viewed as `pointee`
+  /// elements (adds the base_elems word, rescaled from the parameter's element size).
+  Result<Id> bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide);
+  /// Storage type of a pointee in buffers (f16 → float16, bf16 → uint16, i1/fp8 → uint8).
+  Result<Id> storageType(const ir::Type& pointee);
+  /// Converts a loaded storage value to its register form.
+  Result<Id> fromStorage(const ir::Type& pointee, Id v);
+  /// Converts a register value to its storage form.
+  Result<Id> toStorage(const ir::Type& pointee, Id v);
+  /// Workgroup barrier (execution + workgroup memory, acquire-release).
+  void barrier();
+  /// Stores register value `v` of register type `regT` at scratch word `word` (64-bit
+  /// types take two words).
+  Status smemStore(Id word, Id regT, Id v);
+  /// Loads a register value of register type `regT` from scratch word `word`.
+  Result<Id> smemLoad(Id word, Id regT);
+  /// First scratch word of `op`'s allocation in the plan.
+  Result<uint32_t> smemBase(const ir::Operation& op) const;
+
+  /// Rounds a register value to the precision of narrow float IR type `t` (f16/bf16); other
+  /// types pass through.
+  Result<Id> roundTo(const ir::Type& t, Id v);
+
+ private:
+  std::map<const ir::Value*, std::vector<Id>> values_;
+  std::map<std::vector<int64_t>, analysis::Layout> layouts_;
+  std::map<std::pair<std::vector<int64_t>, uint32_t>, std::vector<Id>> coords_;
+  std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> linear_;
+  std::map<std::vector<int64_t>, Id> owner_;
+  std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
+  std::map<std::pair<int, Id>, Id> bufferVars_;
+  Id invocation_ = 0;
+  Id smemVar_ = 0;
+};
+
+}  // namespace tvk::lower

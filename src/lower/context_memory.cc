@@ -1,0 +1,224 @@
+// Context: buffers, push constants, shared memory and narrow-float rounding.
+#include "lower/context.h"
+
+namespace tvk::lower {
+
+namespace {
+constexpr uint32_t kScopeWorkgroup = 2;
+constexpr uint32_t kSemAcqRel = 0x8;
+constexpr uint32_t kSemWorkgroupMemory = 0x100;
+
+int storageBytes(const ir::Type& t) {
+  if (t.isInt() && t.bits == 1) return 1;
+  return (t.bits + 7) / 8;
+}
+}  // namespace
+
+Id Context::loadPush(uint32_t member) {
+  Id type = pushMemberTypes[member];
+  Id ptr = b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::PushConstant, type),
+                  {pushVar, c32(member)});
+  return b.emit(spv::Op::OpLoad, type, {ptr});
+}
+
+Result<Id> Context::storageType(const ir::Type& t) {
+  const Target& tg = opts.target;
+  if (t.isFloat() && t.bits == 32) return f32();
+  if (t.isInt() && t.bits == 32) return u32();
+  if (t.kind == ir::Type::Kind::Index) return u32();
+  if (t.bits == 64) {
+    auto r = regType(t);
+    if (!r.ok()) return r;
+    return *r;
+  }
+  if (t.bits == 16) {
+    if (!tg.storage16) return Status::error("the target has no 16-bit storage (" + t.str() + ")");
+    b.addCapability(spv::Capability::StorageBuffer16BitAccess);
+    needFeature("storage16");
+    return t.name == "f16" ? b.typeFloat(16) : b.typeInt(16);
+  }
+  if (t.bits == 8 || t.bits == 1) {
+    if (!tg.storage8) return Status::error("the target has no 8-bit storage (" + t.str() + ")");
+    b.addCapability(spv::Capability::StorageBuffer8BitAccess);
+    needFeature("storage8");
+    return b.typeInt(8);
+  }
+  return Status::error("no storage type for " + t.str());
+}
+
+Result<Id> Context::fromStorage(const ir::Type& t, Id v) {
+  if (t.isFloat() && t.name == "f16") return b.emit(spv::Op::OpFConvert, f32(), {v});
+  if (t.isFloat() && t.name == "bf16") {
+    Id w = b.emit(spv::Op::OpUConvert, u32(), {v});
+    Id s = b.emit(spv::Op::OpShiftLeftLogical, u32(), {w, c32(16)});
+    return b.emit(spv::Op::OpBitcast, f32(), {s});
+  }
+  if (t.isFloat() && t.bits == 8) return Status::error("fp8 loads are not supported yet");
+  if (t.isInt() && t.bits == 1) {
+    Id w = b.emit(spv::Op::OpUConvert, u32(), {v});
+    return b.emit(spv::Op::OpINotEqual, boolean(), {w, c32(0)});
+  }
+  if (t.isInt() && t.bits < 32) return b.emit(spv::Op::OpSConvert, u32(), {v});
+  return v;
+}
+
+Result<Id> Context::toStorage(const ir::Type& t, Id v) {
+  if (t.isFloat() && t.name == "f16") return b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
+  if (t.isFloat() && t.name == "bf16") {
+    Id w = b.emit(spv::Op::OpBitcast, u32(), {v});
+    Id s = b.emit(spv::Op::OpShiftRightLogical, u32(), {w, c32(16)});
+    return b.emit(spv::Op::OpUConvert, b.typeInt(16), {s});
+  }
+  if (t.isFloat() && t.bits == 8) return Status::error("fp8 stores are not supported yet");
+  if (t.isInt() && t.bits == 1) {
+    Id i8 = b.typeInt(8);
+    return b.emit(spv::Op::OpSelect, i8, {v, b.constInt(i8, 1), b.constInt(i8, 0)});
+  }
+  if (t.isInt() && t.bits < 32) return b.emit(spv::Op::OpUConvert, b.typeInt(t.bits), {v});
+  return v;
+}
+
+Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide) {
+  auto st = storageType(pointee);
+  if (!st.ok()) return st;
+  auto key = std::make_pair(arg, *st);
+  Id var;
+  auto it = bufferVars_.find(key);
+  if (it != bufferVars_.end()) {
+    var = it->second;
+  } else {
+    uint32_t bytes = static_cast<uint32_t>(storageBytes(pointee));
+    Id arr = b.typeRuntimeArray(*st, bytes);
+    Id s = b.typeStruct({arr});
+    b.decorate(s, spv::Decoration::Block);
+    b.memberDecorate(s, 0, spv::Decoration::Offset, {0});
+    var = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, s),
+                           spv::StorageClass::StorageBuffer);
+    b.decorate(var, spv::Decoration::DescriptorSet, {0});
+    b.decorate(var, spv::Decoration::Binding, {static_cast<uint32_t>(arg)});
+    if (!prov.argWritten[arg]) b.decorate(var, spv::Decoration::NonWritable);
+    b.name(var, func.body().arg(arg)->name + (bufferVars_.empty() ? "" : "_view"));
+    bufferVars_[key] = var;
+  }
+  // Base element offset of the binding, rescaled from the parameter's element size.
+  const ir::Type& argPointee = *func.body().arg(arg)->type.elem;
+  int argBytes = storageBytes(argPointee), curBytes = storageBytes(pointee);
+  Id base = loadPush(params[arg].member);
+  if (argBytes > curBytes)
+    base = b.emit(spv::Op::OpIMul, u32(), {base, c32(static_cast<uint32_t>(argBytes / curBytes))});
+  else if (argBytes < curBytes)
+    base = b.emit(spv::Op::OpUDiv, u32(), {base, c32(static_cast<uint32_t>(curBytes / argBytes))});
+  Id idx;
+  if (wide) {
+    Id u64 = b.typeInt(64);
+    Id base64 = b.emit(spv::Op::OpUConvert, u64, {base});
+    idx = b.emit(spv::Op::OpIAdd, u64, {offset, base64});
+  } else {
+    idx = b.emit(spv::Op::OpIAdd, u32(), {offset, base});
+  }
+  return b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::StorageBuffer, *st),
+                {var, c32(0), idx});
+}
+
+void Context::barrier() {
+  b.emitVoid(spv::Op::OpControlBarrier, {c32(kScopeWorkgroup), c32(kScopeWorkgroup),
+                                         c32(kSemAcqRel | kSemWorkgroupMemory)});
+}
+
+Result<uint32_t> Context::smemBase(const ir::Operation& op) const {
+  auto it = smem.allocs.find(&op);
+  if (it == smem.allocs.end())
+    return Status::error("internal: no shared-memory allocation for " + op.where());
+  return it->second.offset / 4;
+}
+
+namespace {
+Id smemWordPtr(spirv::ModuleBuilder& b, Id var, Id word) {
+  return b.emit(spv::Op::OpAccessChain,
+                b.typePointer(spv::StorageClass::Workgroup, b.typeInt(32)), {var, word});
+}
+}  // namespace
+
+Status Context::smemStore(Id word, Id regT, Id v) {
+  if (!smemVar_) {
+    uint32_t words = std::max<uint32_t>(1, (smem.totalBytes + 3) / 4);
+    Id arr = b.typeArray(u32(), words);
+    smemVar_ = b.globalVariable(b.typePointer(spv::StorageClass::Workgroup, arr),
+                                spv::StorageClass::Workgroup);
+    b.name(smemVar_, "scratch");
+  }
+  int bits = b.scalarBits(regT);
+  if (regT == boolean()) {
+    v = b.emit(spv::Op::OpSelect, u32(), {v, c32(1), c32(0)});
+  } else if (bits == 64) {
+    Id u64 = b.typeInt(64);
+    Id x = b.isFloatType(regT) ? b.emit(spv::Op::OpBitcast, u64, {v}) : v;
+    Id lo = b.emit(spv::Op::OpUConvert, u32(), {x});
+    Id hiw = b.emit(spv::Op::OpShiftRightLogical, u64, {x, b.constInt(u64, 32)});
+    Id hi = b.emit(spv::Op::OpUConvert, u32(), {hiw});
+    Id w1 = b.emit(spv::Op::OpIAdd, u32(), {word, c32(1)});
+    b.emitVoid(spv::Op::OpStore, {smemWordPtr(b, smemVar_, word), lo});
+    b.emitVoid(spv::Op::OpStore, {smemWordPtr(b, smemVar_, w1), hi});
+    return Status();
+  } else if (b.isFloatType(regT)) {
+    v = b.emit(spv::Op::OpBitcast, u32(), {v});
+  }
+  b.emitVoid(spv::Op::OpStore, {smemWordPtr(b, smemVar_, word), v});
+  return Status();
+}
+
+Result<Id> Context::smemLoad(Id word, Id regT) {
+  if (!smemVar_) return Status::error("internal: shared memory read before any write");
+  int bits = b.scalarBits(regT);
+  if (bits == 64) {
+    Id u64 = b.typeInt(64);
+    Id w1 = b.emit(spv::Op::OpIAdd, u32(), {word, c32(1)});
+    Id lo = b.emit(spv::Op::OpLoad, u32(), {smemWordPtr(b, smemVar_, word)});
+    Id hi = b.emit(spv::Op::OpLoad, u32(), {smemWordPtr(b, smemVar_, w1)});
+    Id lo64 = b.emit(spv::Op::OpUConvert, u64, {lo});
+    Id hi64 = b.emit(spv::Op::OpUConvert, u64, {hi});
+    Id sh = b.emit(spv::Op::OpShiftLeftLogical, u64, {hi64, b.constInt(u64, 32)});
+    Id x = b.emit(spv::Op::OpBitwiseOr, u64, {sh, lo64});
+    return b.isFloatType(regT) ? b.emit(spv::Op::OpBitcast, regT, {x}) : x;
+  }
+  Id w = b.emit(spv::Op::OpLoad, u32(), {smemWordPtr(b, smemVar_, word)});
+  if (regT == boolean()) return b.emit(spv::Op::OpINotEqual, boolean(), {w, c32(0)});
+  if (b.isFloatType(regT)) return b.emit(spv::Op::OpBitcast, regT, {w});
+  return w;
+}
+
+Result<Id> Context::roundTo(const ir::Type& t, Id v) {
+  if (!t.isFloat()) return v;
+  if (t.name == "f16") {
+    if (opts.target.float16) {
+      b.addCapability(spv::Capability::Float16);
+      needFeature("float16");
+    } else if (opts.target.storage16) {
+      b.addCapability(spv::Capability::StorageBuffer16BitAccess);
+      needFeature("storage16");
+    } else {
+      return Status::error("the target has neither float16 nor 16-bit storage (f16)");
+    }
+    Id h = b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
+    return b.emit(spv::Op::OpFConvert, f32(), {h});
+  }
+  if (t.name == "bf16") {
+    // Round to nearest even on the upper 16 bits; NaNs stay (quiet) NaNs.
+    Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
+    Id lsb = b.emit(spv::Op::OpBitwiseAnd, u32(),
+                    {b.emit(spv::Op::OpShiftRightLogical, u32(), {bits, c32(16)}), c32(1)});
+    Id bias = b.emit(spv::Op::OpIAdd, u32(), {lsb, c32(0x7fff)});
+    Id rounded = b.emit(spv::Op::OpBitwiseAnd, u32(),
+                        {b.emit(spv::Op::OpIAdd, u32(), {bits, bias}), c32(0xffff0000u)});
+    Id quiet = b.emit(spv::Op::OpBitwiseAnd, u32(),
+                      {b.emit(spv::Op::OpBitwiseOr, u32(), {bits, c32(0x00400000u)}),
+                       c32(0xffff0000u)});
+    Id isNan = b.emit(spv::Op::OpIsNan, boolean(), {v});
+    Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, quiet, rounded});
+    return b.emit(spv::Op::OpBitcast, f32(), {r});
+  }
+  if (t.bits == 8) return Status::error("fp8 arithmetic is not supported yet");
+  return v;
+}
+
+}  // namespace tvk::lower

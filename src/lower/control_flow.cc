@@ -1,0 +1,211 @@
+// scf.for / scf.while / scf.if as structured SPIR-V (OpLoopMerge/OpSelectionMerge), with one
+// OpPhi per loop-carried scalar and per slot of loop-carried tensors. All conditions are
+// scalars, hence uniform, so barriers inside these regions stay legal.
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+
+// Flattened (type, id) list of the slots of `vals`.
+struct Slots {
+  std::vector<Id> types;
+  std::vector<Id> ids;
+};
+
+Result<Slots> flatten(Context& c, const std::vector<ir::Value*>& vals) {
+  Slots s;
+  for (const ir::Value* v : vals) {
+    auto t = c.regTypeOf(v);
+    if (!t.ok()) return t.status();
+    uint32_t n = c.slots(v);
+    for (uint32_t i = 0; i < n; ++i) {
+      s.types.push_back(*t);
+      s.ids.push_back(c.at(v, i));
+    }
+  }
+  return s;
+}
+
+// Binds `vals` from a flat id list starting at `pos`.
+void bindFlat(Context& c, const std::vector<ir::Value*>& vals, const std::vector<Id>& ids,
+              size_t pos = 0) {
+  for (const ir::Value* v : vals) {
+    uint32_t n = c.slots(v);
+    c.bind(v, std::vector<Id>(ids.begin() + pos, ids.begin() + pos + n));
+    pos += n;
+  }
+}
+
+std::vector<ir::Value*> argsOf(const ir::Block& b, size_t from = 0) {
+  std::vector<ir::Value*> v;
+  for (size_t i = from; i < b.args.size(); ++i) v.push_back(b.args[i].get());
+  return v;
+}
+
+std::vector<ir::Value*> resultsOf(const ir::Operation& op) {
+  std::vector<ir::Value*> v;
+  for (const auto& r : op.results) v.push_back(r.get());
+  return v;
+}
+
+std::vector<ir::Value*> operandsFrom(const ir::Operation* op, int from) {
+  std::vector<ir::Value*> v;
+  if (!op) return v;
+  for (int i = from; i < op->numOperands(); ++i) v.push_back(op->operand(i));
+  return v;
+}
+
+Status lowerFor(Context& c, const ir::Operation& op) {
+  auto& b = c.b;
+  const ir::Block& body = op.body();
+  Id lb = c.at(op.operand(0), 0), ub = c.at(op.operand(1), 0), step = c.at(op.operand(2), 0);
+  auto ivT = c.regTypeOf(op.operand(0));
+  if (!ivT.ok()) return ivT.status();
+  auto init = flatten(c, operandsFrom(&op, 3));
+  if (!init.ok()) return init.status();
+  size_t n = init->ids.size();
+  Id pre = b.currentBlock();
+  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
+  Id ivNext = b.newId();
+  std::vector<Id> next(n), phis(n);
+  for (size_t i = 0; i < n; ++i) next[i] = b.newId();
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(header);
+  Id iv = b.emit(spv::Op::OpPhi, *ivT, {lb, pre, ivNext, cont});
+  for (size_t i = 0; i < n; ++i)
+    phis[i] = b.emit(spv::Op::OpPhi, init->types[i], {init->ids[i], pre, next[i], cont});
+  bool isUnsigned = op.attr("unsignedCmp") != nullptr;
+  Id cmp = b.emit(isUnsigned ? spv::Op::OpULessThan : spv::Op::OpSLessThan, c.boolean(),
+                  {iv, ub});
+  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
+  b.startBlock(bodyL);
+  c.pushScope();
+  c.bind(body.arg(0), {iv});
+  bindFlat(c, argsOf(body, 1), phis);
+  Status s = c.lowerBlock(body);
+  if (!s.ok()) return s;
+  auto yields = flatten(c, operandsFrom(body.terminator(), 0));
+  c.popScope();
+  if (!yields.ok()) return yields.status();
+  b.emitVoid(spv::Op::OpBranch, {cont});
+  b.startBlock(cont);
+  for (size_t i = 0; i < n; ++i)
+    b.emitWithId(spv::Op::OpCopyObject, init->types[i], next[i], {yields->ids[i]});
+  b.emitWithId(spv::Op::OpIAdd, *ivT, ivNext, {iv, step});
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(merge);
+  bindFlat(c, resultsOf(op), phis);
+  return Status();
+}
+
+Status lowerWhile(Context& c, const ir::Operation& op) {
+  auto& b = c.b;
+  const ir::Block& before = op.body(0);
+  const ir::Block& after = op.body(1);
+  auto init = flatten(c, operandsFrom(&op, 0));
+  if (!init.ok()) return init.status();
+  size_t n = init->ids.size();
+  Id pre = b.currentBlock();
+  Id header = b.newId(), beforeL = b.newId(), afterL = b.newId(), cont = b.newId(),
+     merge = b.newId();
+  std::vector<Id> next(n), phis(n);
+  for (size_t i = 0; i < n; ++i) next[i] = b.newId();
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(header);
+  for (size_t i = 0; i < n; ++i)
+    phis[i] = b.emit(spv::Op::OpPhi, init->types[i], {init->ids[i], pre, next[i], cont});
+  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
+  b.emitVoid(spv::Op::OpBranch, {beforeL});
+  b.startBlock(beforeL);
+  c.pushScope();
+  bindFlat(c, argsOf(before), phis);
+  TVK_RETURN_IF_ERROR(c.lowerBlock(before));
+  const ir::Operation* cond = before.terminator();
+  if (!cond || cond->name != "scf.condition") return c.unsupported(op, "missing scf.condition");
+  Id condId = c.at(cond->operand(0), 0);
+  auto carried = flatten(c, operandsFrom(cond, 1));
+  c.popScope();
+  if (!carried.ok()) return carried.status();
+  Id beforeEnd = b.currentBlock();
+  b.emitVoid(spv::Op::OpBranchConditional, {condId, afterL, merge});
+  b.startBlock(afterL);
+  c.pushScope();
+  bindFlat(c, argsOf(after), carried->ids);
+  TVK_RETURN_IF_ERROR(c.lowerBlock(after));
+  auto yields = flatten(c, operandsFrom(after.terminator(), 0));
+  c.popScope();
+  if (!yields.ok()) return yields.status();
+  b.emitVoid(spv::Op::OpBranch, {cont});
+  b.startBlock(cont);
+  for (size_t i = 0; i < n; ++i)
+    b.emitWithId(spv::Op::OpCopyObject, init->types[i], next[i], {yields->ids[i]});
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(merge);
+  std::vector<Id> res;
+  for (size_t i = 0; i < carried->ids.size(); ++i)
+    res.push_back(b.emit(spv::Op::OpPhi, carried->types[i], {carried->ids[i], beforeEnd}));
+  bindFlat(c, resultsOf(op), res);
+  return Status();
+}
+
+Status lowerIf(Context& c, const ir::Operation& op) {
+  auto& b = c.b;
+  Id cond = c.at(op.operand(0), 0);
+  bool hasElse = op.regions.size() > 1 && !op.regions[1]->blocks.empty();
+  Id thenL = b.newId(), elseL = hasElse ? b.newId() : 0, merge = b.newId();
+  b.emitVoid(spv::Op::OpSelectionMerge, {merge, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {cond, thenL, hasElse ? elseL : merge});
+  auto arm = [&](const ir::Block& blk, Slots& out, Id& end) -> Status {
+    c.pushScope();
+    TVK_RETURN_IF_ERROR(c.lowerBlock(blk));
+    auto y = flatten(c, operandsFrom(blk.terminator(), 0));
+    c.popScope();
+    if (!y.ok()) return y.status();
+    out = *y;
+    end = b.currentBlock();
+    b.emitVoid(spv::Op::OpBranch, {merge});
+    return Status();
+  };
+  Slots thenY, elseY;
+  Id thenEnd = 0, elseEnd = 0;
+  b.startBlock(thenL);
+  TVK_RETURN_IF_ERROR(arm(op.body(0), thenY, thenEnd));
+  if (hasElse) {
+    b.startBlock(elseL);
+    TVK_RETURN_IF_ERROR(arm(op.body(1), elseY, elseEnd));
+  }
+  b.startBlock(merge);
+  if (op.results.empty()) return Status();
+  if (!hasElse) return c.unsupported(op, "scf.if with results but no else");
+  std::vector<Id> res;
+  for (size_t i = 0; i < thenY.ids.size(); ++i)
+    res.push_back(b.emit(spv::Op::OpPhi, thenY.types[i],
+                         {thenY.ids[i], thenEnd, elseY.ids[i], elseEnd}));
+  bindFlat(c, resultsOf(op), res);
+  return Status();
+}
+
+Status noop(Context&, const ir::Operation&) { return Status(); }
+
+Status lowerReturn(Context& c, const ir::Operation& op) {
+  if (op.numOperands()) return c.unsupported(op, "return with values");
+  c.b.emitVoid(spv::Op::OpReturn, {});
+  return Status();
+}
+
+}  // namespace
+
+void registerControlFlowOps(Registry& r) {
+  registerLowering(r, "scf.for", lowerFor);
+  registerLowering(r, "scf.while", lowerWhile);
+  registerLowering(r, "scf.if", lowerIf);
+  registerLowering(r, "scf.yield", noop);
+  registerLowering(r, "scf.condition", noop);
+  registerLowering(r, "tt.reduce.return", noop);
+  registerLowering(r, "tt.scan.return", noop);
+  registerLowering(r, "tt.return", lowerReturn);
+}
+
+}  // namespace tvk::lower

@@ -1,0 +1,183 @@
+// Float arithmetic, comparisons, select and constants.
+#include <cstring>
+
+#include <spirv/unified1/GLSL.std.450.h>
+
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+
+const ir::Type& resultScalar(const ir::Operation& op) { return op.result()->type.scalar(); }
+
+// A binary float op, rounded to the result type.
+ScalarFn floatBinary(spv::Op opcode) {
+  return [opcode](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    return c.roundTo(resultScalar(op), c.b.emit(opcode, *t, {a[0], a[1]}));
+  };
+}
+
+// A GLSL.std.450 float op with any number of operands, rounded to the result type.
+ScalarFn floatGlsl(uint32_t inst) {
+  return [inst](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    return c.roundTo(resultScalar(op), c.b.glsl(inst, *t, a));
+  };
+}
+
+// maximumf/minimumf: NaN-propagating max/min.
+ScalarFn nanPropagating(uint32_t inst) {
+  return [inst](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    Id r = c.b.glsl(inst, *t, a);
+    Id nb = c.b.emit(spv::Op::OpIsNan, c.boolean(), {a[1]});
+    r = c.b.emit(spv::Op::OpSelect, *t, {nb, a[1], r});
+    Id na = c.b.emit(spv::Op::OpIsNan, c.boolean(), {a[0]});
+    return c.b.emit(spv::Op::OpSelect, *t, {na, a[0], r});
+  };
+}
+
+Result<Id> cmpf(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  static const std::map<std::string, spv::Op> kOps = {
+      {"oeq", spv::Op::OpFOrdEqual},         {"ogt", spv::Op::OpFOrdGreaterThan},
+      {"oge", spv::Op::OpFOrdGreaterThanEqual}, {"olt", spv::Op::OpFOrdLessThan},
+      {"ole", spv::Op::OpFOrdLessThanEqual}, {"one", spv::Op::OpFOrdNotEqual},
+      {"ueq", spv::Op::OpFUnordEqual},       {"ugt", spv::Op::OpFUnordGreaterThan},
+      {"uge", spv::Op::OpFUnordGreaterThanEqual}, {"ult", spv::Op::OpFUnordLessThan},
+      {"ule", spv::Op::OpFUnordLessThanEqual}, {"une", spv::Op::OpFUnordNotEqual}};
+  std::string p = op.strAttr("predicate");
+  Id bt = c.boolean();
+  auto it = kOps.find(p);
+  if (it != kOps.end()) return c.b.emit(it->second, bt, {a[0], a[1]});
+  if (p == "ord" || p == "uno") {
+    Id n0 = c.b.emit(spv::Op::OpIsNan, bt, {a[0]});
+    Id n1 = c.b.emit(spv::Op::OpIsNan, bt, {a[1]});
+    Id any = c.b.emit(spv::Op::OpLogicalOr, bt, {n0, n1});
+    return p == "uno" ? any : c.b.emit(spv::Op::OpLogicalNot, bt, {any});
+  }
+  if (p == "true") return c.b.constBool(true);
+  if (p == "false") return c.b.constBool(false);
+  return c.unsupported(op, "cmpf predicate " + p);
+}
+
+Result<Id> select(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  return c.b.emit(spv::Op::OpSelect, *t, {a[0], a[1], a[2]});
+}
+
+Result<Id> negf(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  return c.b.emit(spv::Op::OpFNegate, *t, {a[0]});
+}
+
+// extf/truncf and tt.fp_to_fp between float types: registers are f32 for narrow types.
+Result<Id> fconvert(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  auto s = c.regTypeOf(op.operand(0));
+  if (!t.ok()) return t;
+  if (!s.ok()) return s;
+  const ir::Type& rt = resultScalar(op);
+  if (rt.bits == 8 || op.operand(0)->type.scalar().bits == 8)
+    return c.unsupported(op, "fp8 conversions");
+  std::string rounding = op.strAttr("rounding", "rtne");
+  if (rounding != "rtne") return c.unsupported(op, "rounding mode " + rounding);
+  Id v = *t == *s ? a[0] : c.b.emit(spv::Op::OpFConvert, *t, {a[0]});
+  return c.roundTo(rt, v);
+}
+
+// Decodes a float attribute (hex text is the bit pattern of the attribute's type).
+double floatAttrValue(const ir::Attribute& a, const ir::Type& t) {
+  if (a.s.size() > 2 && a.s[0] == '0' && (a.s[1] == 'x' || a.s[1] == 'X')) {
+    uint64_t bits = std::stoull(a.s.substr(2), nullptr, 16);
+    if (t.bits == 64) {
+      double d;
+      std::memcpy(&d, &bits, 8);
+      return d;
+    }
+    uint32_t f32bits = static_cast<uint32_t>(bits);
+    if (t.name == "bf16") f32bits = static_cast<uint32_t>(bits) << 16;
+    if (t.name == "f16") {
+      uint32_t h = static_cast<uint32_t>(bits), sign = (h & 0x8000u) << 16;
+      uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+      if (e == 0x1f) f32bits = sign | 0x7f800000u | (m << 13);
+      else if (e == 0 && m == 0) f32bits = sign;
+      else if (e == 0) {
+        float v = static_cast<float>(m) / 1024.0f / 16384.0f;
+        std::memcpy(&f32bits, &v, 4);
+        f32bits |= sign;
+      } else {
+        f32bits = sign | ((e + 112) << 23) | (m << 13);
+      }
+    }
+    float f;
+    std::memcpy(&f, &f32bits, 4);
+    return f;
+  }
+  return a.f;
+}
+
+}  // namespace
+
+/// The register constant of scalar attribute `a` of IR type `t`.
+Result<Id> constantOf(Context& c, const ir::Attribute& a, const ir::Type& t) {
+  auto rt = c.regType(t);
+  if (!rt.ok()) return rt;
+  if (t.isInt()) {
+    if (t.bits == 1) return c.b.constBool(a.kind == ir::Attribute::Kind::Bool ? a.i != 0 : (a.i & 1));
+    int64_t v = a.i;
+    if (t.bits < 32) v = static_cast<int64_t>(static_cast<int64_t>(v << (64 - t.bits)) >> (64 - t.bits));
+    return c.b.constInt(*rt, static_cast<uint64_t>(v));
+  }
+  if (t.isFloat()) {
+    if (t.bits == 8) return Status::error("fp8 constants are not supported yet");
+    return c.b.constFloat(*rt, floatAttrValue(a, t));
+  }
+  return Status::error("constant of type " + t.str());
+}
+
+namespace {
+Status lowerConstant(Context& c, const ir::Operation& op) {
+  const ir::Attribute* v = op.attr("value");
+  const ir::Value* res = op.result();
+  if (!v) return c.unsupported(op, "constant without value");
+  const ir::Type& st = res->type.scalar();
+  const ir::Attribute* scalar = v;
+  if (v->kind == ir::Attribute::Kind::Dense) {
+    if (!v->isSplat()) return c.unsupported(op, "non-splat dense constant");
+    scalar = &v->elems[0];
+  }
+  auto id = constantOf(c, *scalar, st);
+  if (!id.ok()) return c.unsupported(op, id.status().message());
+  c.bind(res, std::vector<Id>(res->type.isTensor() ? c.slots(res) : 1, *id));
+  return Status();
+}
+}  // namespace
+
+void registerElementwiseOps(Registry& r) {
+  registerLowering(r, "arith.constant", lowerConstant);
+  registerElementwise(r, "arith.addf", floatBinary(spv::Op::OpFAdd));
+  registerElementwise(r, "arith.subf", floatBinary(spv::Op::OpFSub));
+  registerElementwise(r, "arith.mulf", floatBinary(spv::Op::OpFMul));
+  registerElementwise(r, "arith.divf", floatBinary(spv::Op::OpFDiv));
+  registerElementwise(r, "tt.precise_divf", floatBinary(spv::Op::OpFDiv));
+  registerElementwise(r, "arith.remf", floatBinary(spv::Op::OpFRem));
+  registerElementwise(r, "arith.negf", negf);
+  registerElementwise(r, "arith.maxnumf", floatGlsl(GLSLstd450NMax));
+  registerElementwise(r, "arith.minnumf", floatGlsl(GLSLstd450NMin));
+  registerElementwise(r, "arith.maximumf", nanPropagating(GLSLstd450NMax));
+  registerElementwise(r, "arith.minimumf", nanPropagating(GLSLstd450NMin));
+  registerElementwise(r, "arith.cmpf", cmpf);
+  registerElementwise(r, "arith.select", select);
+  registerElementwise(r, "arith.extf", fconvert);
+  registerElementwise(r, "arith.truncf", fconvert);
+  registerElementwise(r, "tt.fp_to_fp", fconvert);
+}
+
+}  // namespace tvk::lower

@@ -1,0 +1,240 @@
+// Integer arithmetic, comparisons, casts, bitcasts and tt.mulhiui.
+//
+// i8/i16 live in 32-bit registers, sign-extended: results are re-normalized after each op
+// and unsigned ops zero-extend their operands first.
+#include <spirv/unified1/GLSL.std.450.h>
+
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+
+int bitsOf(const ir::Value* v) {
+  const ir::Type& t = v->type.scalar();
+  return t.kind == ir::Type::Kind::Index ? 32 : t.bits;
+}
+
+// Re-normalizes a narrow int register (sign-extends from `bits`).
+Id norm(Context& c, int bits, Id v) {
+  if (bits >= 32 || bits == 1) return v;
+  return c.b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {v, c.c32(0), c.c32(bits)});
+}
+
+// Zero-extended view of a narrow int register.
+Id zext(Context& c, int bits, Id v) {
+  if (bits >= 32 || bits == 1) return v;
+  return c.b.emit(spv::Op::OpBitFieldUExtract, c.u32(), {v, c.c32(0), c.c32(bits)});
+}
+
+// Binary integer op; `boolOp` is used for i1 operands (0 = unsupported for i1).
+ScalarFn intBinary(spv::Op opcode, spv::Op boolOp, bool unsignedOperands = false) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int bits = bitsOf(op.result());
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    if (bits == 1) {
+      if (boolOp == spv::Op::OpNop) return c.unsupported(op, "on i1");
+      return c.b.emit(boolOp, c.boolean(), {a[0], a[1]});
+    }
+    Id x = a[0], y = a[1];
+    if (unsignedOperands) {
+      x = zext(c, bits, x);
+      y = zext(c, bits, y);
+    }
+    return norm(c, bits, c.b.emit(opcode, *t, {x, y}));
+  };
+}
+
+ScalarFn intGlsl(uint32_t inst, bool unsignedOperands) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int bits = bitsOf(op.result());
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    if (bits == 1) return c.unsupported(op, "on i1");
+    std::vector<Id> args = a;
+    if (unsignedOperands)
+      for (Id& x : args) x = zext(c, bits, x);
+    return norm(c, bits, c.b.glsl(inst, *t, args));
+  };
+}
+
+Result<Id> cmpi(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  std::string p = op.strAttr("predicate");
+  int bits = bitsOf(op.operand(0));
+  Id bt = c.boolean();
+  if (bits == 1) {
+    if (p == "eq") return c.b.emit(spv::Op::OpLogicalEqual, bt, {a[0], a[1]});
+    if (p == "ne") return c.b.emit(spv::Op::OpLogicalNotEqual, bt, {a[0], a[1]});
+    // i1 as unsigned 0/1 or signed 0/-1.
+    Id u = c.u32();
+    Id x = c.b.emit(spv::Op::OpSelect, u, {a[0], c.c32(1), c.c32(0)});
+    Id y = c.b.emit(spv::Op::OpSelect, u, {a[1], c.c32(1), c.c32(0)});
+    static const std::map<std::string, spv::Op> kB = {
+        {"ult", spv::Op::OpULessThan}, {"ule", spv::Op::OpULessThanEqual},
+        {"ugt", spv::Op::OpUGreaterThan}, {"uge", spv::Op::OpUGreaterThanEqual},
+        {"slt", spv::Op::OpUGreaterThan}, {"sle", spv::Op::OpUGreaterThanEqual},
+        {"sgt", spv::Op::OpULessThan}, {"sge", spv::Op::OpULessThanEqual}};
+    auto it = kB.find(p);
+    if (it == kB.end()) return c.unsupported(op, "cmpi predicate " + p);
+    return c.b.emit(it->second, bt, {x, y});
+  }
+  static const std::map<std::string, spv::Op> kOps = {
+      {"eq", spv::Op::OpIEqual},          {"ne", spv::Op::OpINotEqual},
+      {"slt", spv::Op::OpSLessThan},      {"sle", spv::Op::OpSLessThanEqual},
+      {"sgt", spv::Op::OpSGreaterThan},   {"sge", spv::Op::OpSGreaterThanEqual},
+      {"ult", spv::Op::OpULessThan},      {"ule", spv::Op::OpULessThanEqual},
+      {"ugt", spv::Op::OpUGreaterThan},   {"uge", spv::Op::OpUGreaterThanEqual}};
+  auto it = kOps.find(p);
+  if (it == kOps.end()) return c.unsupported(op, "cmpi predicate " + p);
+  Id x = a[0], y = a[1];
+  if (p[0] == 'u') {
+    x = zext(c, bits, x);
+    y = zext(c, bits, y);
+  }
+  return c.b.emit(it->second, bt, {x, y});
+}
+
+// extsi/extui/trunci/index_cast between integer widths.
+ScalarFn intCast(bool isSigned) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int from = bitsOf(op.operand(0)), to = bitsOf(op.result());
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    if (from == 1) {
+      uint64_t one = isSigned ? ~0ull : 1ull;
+      return c.b.emit(spv::Op::OpSelect, *t, {a[0], c.b.constInt(*t, one), c.b.constInt(*t, 0)});
+    }
+    if (to == 1) {
+      Id lowBit = c.b.emit(spv::Op::OpBitwiseAnd, c.b.typeInt(from > 32 ? 64 : 32),
+                           {a[0], c.b.constInt(c.b.typeInt(from > 32 ? 64 : 32), 1)});
+      return c.b.emit(spv::Op::OpINotEqual, c.boolean(),
+                      {lowBit, c.b.constInt(c.b.typeInt(from > 32 ? 64 : 32), 0)});
+    }
+    Id v = a[0];
+    if (to > from) {
+      if (!isSigned) v = zext(c, from, v);
+      if (to == 64 && from < 64)
+        return c.b.emit(isSigned ? spv::Op::OpSConvert : spv::Op::OpUConvert, *t, {v});
+      return v;
+    }
+    // Truncation.
+    if (from == 64 && to < 64) v = c.b.emit(spv::Op::OpUConvert, c.u32(), {v});
+    return norm(c, to, v);
+  };
+}
+
+ScalarFn intToFloat(bool isSigned) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int from = bitsOf(op.operand(0));
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    Id v = a[0];
+    if (from == 1) {
+      double one = isSigned ? -1.0 : 1.0;
+      return c.b.emit(spv::Op::OpSelect, *t,
+                      {v, c.b.constFloat(*t, one), c.b.constFloat(*t, 0.0)});
+    }
+    if (!isSigned) v = zext(c, from, v);
+    Id r = c.b.emit(isSigned ? spv::Op::OpConvertSToF : spv::Op::OpConvertUToF, *t, {v});
+    return c.roundTo(op.result()->type.scalar(), r);
+  };
+}
+
+ScalarFn floatToInt(bool isSigned) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int to = bitsOf(op.result());
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    if (to == 1) {
+      Id ti = c.u32();
+      Id v = c.b.emit(isSigned ? spv::Op::OpConvertFToS : spv::Op::OpConvertFToU, ti, {a[0]});
+      return c.b.emit(spv::Op::OpINotEqual, c.boolean(), {v, c.c32(0)});
+    }
+    Id v = c.b.emit(isSigned ? spv::Op::OpConvertFToS : spv::Op::OpConvertFToU, *t, {a[0]});
+    return norm(c, to, v);
+  };
+}
+
+// tt.mulhiui / arith.mulhisi-style high half of a product.
+ScalarFn mulHigh(bool isSigned) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int bits = bitsOf(op.result());
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    if (bits != 32 && bits != 64) return c.unsupported(op, "on i" + std::to_string(bits));
+    Id st = c.b.typeStructShared({*t, *t});
+    Id r = c.b.emit(isSigned ? spv::Op::OpSMulExtended : spv::Op::OpUMulExtended, st,
+                    {a[0], a[1]});
+    return c.b.emit(spv::Op::OpCompositeExtract, *t, {r, 1});
+  };
+}
+
+// tt.bitcast / arith.bitcast: same-width reinterpretation; pointers rescale their offset.
+Result<Id> bitcast(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  const ir::Type& from = op.operand(0)->type.scalar();
+  const ir::Type& to = op.result()->type.scalar();
+  auto t = c.regTypeOf(op.result());
+  auto s = c.regTypeOf(op.operand(0));
+  if (!t.ok()) return t;
+  if (!s.ok()) return s;
+  if (from.isPtr()) {
+    int fb = (from.elem->bits + 7) / 8, tb = (to.elem->bits + 7) / 8;
+    Id v = a[0];
+    if (*t != *s) v = c.b.emit(spv::Op::OpUConvert, *t, {v});
+    if (fb > tb) return c.b.emit(spv::Op::OpIMul, *t, {v, c.b.constInt(*t, fb / tb)});
+    if (fb < tb) return c.b.emit(spv::Op::OpSDiv, *t, {v, c.b.constInt(*t, tb / fb)});
+    return v;
+  }
+  if (from.bits != to.bits) return c.unsupported(op, "bitcast between widths");
+  if (from.bits == 32 || from.bits == 64)
+    return *t == *s ? a[0] : c.b.emit(spv::Op::OpBitcast, *t, {a[0]});
+  if (from.bits == 1) return a[0];
+  return c.unsupported(op, "bitcast of " + from.str());
+}
+
+Result<Id> absi(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  return norm(c, bitsOf(op.result()), c.b.glsl(GLSLstd450SAbs, *t, {a[0]}));
+}
+
+}  // namespace
+
+void registerIntOps(Registry& r) {
+  const spv::Op none = spv::Op::OpNop;
+  registerElementwise(r, "arith.addi", intBinary(spv::Op::OpIAdd, spv::Op::OpLogicalNotEqual));
+  registerElementwise(r, "arith.subi", intBinary(spv::Op::OpISub, spv::Op::OpLogicalNotEqual));
+  registerElementwise(r, "arith.muli", intBinary(spv::Op::OpIMul, spv::Op::OpLogicalAnd));
+  registerElementwise(r, "arith.divsi", intBinary(spv::Op::OpSDiv, none));
+  registerElementwise(r, "arith.divui", intBinary(spv::Op::OpUDiv, none, true));
+  registerElementwise(r, "arith.remsi", intBinary(spv::Op::OpSRem, none));
+  registerElementwise(r, "arith.remui", intBinary(spv::Op::OpUMod, none, true));
+  registerElementwise(r, "arith.andi", intBinary(spv::Op::OpBitwiseAnd, spv::Op::OpLogicalAnd));
+  registerElementwise(r, "arith.ori", intBinary(spv::Op::OpBitwiseOr, spv::Op::OpLogicalOr));
+  registerElementwise(r, "arith.xori",
+                      intBinary(spv::Op::OpBitwiseXor, spv::Op::OpLogicalNotEqual));
+  registerElementwise(r, "arith.shli", intBinary(spv::Op::OpShiftLeftLogical, none));
+  registerElementwise(r, "arith.shrsi", intBinary(spv::Op::OpShiftRightArithmetic, none));
+  registerElementwise(r, "arith.shrui", intBinary(spv::Op::OpShiftRightLogical, none, true));
+  registerElementwise(r, "arith.maxsi", intGlsl(GLSLstd450SMax, false));
+  registerElementwise(r, "arith.minsi", intGlsl(GLSLstd450SMin, false));
+  registerElementwise(r, "arith.maxui", intGlsl(GLSLstd450UMax, true));
+  registerElementwise(r, "arith.minui", intGlsl(GLSLstd450UMin, true));
+  registerElementwise(r, "arith.cmpi", cmpi);
+  registerElementwise(r, "arith.extsi", intCast(true));
+  registerElementwise(r, "arith.extui", intCast(false));
+  registerElementwise(r, "arith.trunci", intCast(true));
+  registerElementwise(r, "arith.index_cast", intCast(true));
+  registerElementwise(r, "arith.sitofp", intToFloat(true));
+  registerElementwise(r, "arith.uitofp", intToFloat(false));
+  registerElementwise(r, "arith.fptosi", floatToInt(true));
+  registerElementwise(r, "arith.fptoui", floatToInt(false));
+  registerElementwise(r, "tt.mulhiui", mulHigh(false));
+  registerElementwise(r, "arith.mulhisi", mulHigh(true));
+  registerElementwise(r, "tt.bitcast", bitcast);
+  registerElementwise(r, "arith.bitcast", bitcast);
+  registerElementwise(r, "math.absi", absi);
+}
+
+}  // namespace tvk::lower

@@ -1,0 +1,98 @@
+// math.* ops: GLSL.std.450 where its precision is enough, own code for erf.
+#include <spirv/unified1/GLSL.std.450.h>
+
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+
+ScalarFn glslUnary(uint32_t inst) {
+  return [inst](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    return c.roundTo(op.result()->type.scalar(), c.b.glsl(inst, *t, a));
+  };
+}
+
+// Horner evaluation of sum coef[i] * x^i.
+Id horner(Context& c, Id t, Id x, const std::vector<double>& coef) {
+  Id acc = c.b.constFloat(t, coef.back());
+  for (int i = static_cast<int>(coef.size()) - 2; i >= 0; --i) {
+    Id m = c.b.emit(spv::Op::OpFMul, t, {acc, x});
+    acc = c.b.emit(spv::Op::OpFAdd, t, {m, c.b.constFloat(t, coef[i])});
+  }
+  return acc;
+}
+
+// erf: Taylor series below 0.5 (relative error < 1e-7), Abramowitz–Stegun 7.1.26 above
+// (absolute error < 1.5e-7 where |erf| > 0.52).
+Result<Id> erf(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto tr = c.regTypeOf(op.result());
+  if (!tr.ok()) return tr;
+  Id t = *tr, x = a[0];
+  auto& b = c.b;
+  const double k = 1.1283791670955126;  // 2 / sqrt(pi)
+  Id x2 = b.emit(spv::Op::OpFMul, t, {x, x});
+  Id series = horner(c, t, x2, {k, -k / 3, k / 10, -k / 42, k / 216, -k / 1320});
+  Id small = b.emit(spv::Op::OpFMul, t, {x, series});
+  Id ax = b.glsl(GLSLstd450FAbs, t, {x});
+  Id den = b.emit(spv::Op::OpFAdd, t,
+                  {b.constFloat(t, 1.0), b.emit(spv::Op::OpFMul, t, {ax, b.constFloat(t, 0.3275911)})});
+  Id tt = b.emit(spv::Op::OpFDiv, t, {b.constFloat(t, 1.0), den});
+  Id poly = horner(c, t, tt,
+                   {0.0, 0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429});
+  Id e = b.glsl(GLSLstd450Exp, t, {b.emit(spv::Op::OpFNegate, t, {x2})});
+  Id y = b.emit(spv::Op::OpFSub, t, {b.constFloat(t, 1.0), b.emit(spv::Op::OpFMul, t, {poly, e})});
+  Id big = b.glsl(GLSLstd450FSign, t, {x});
+  big = b.emit(spv::Op::OpFMul, t, {big, y});
+  Id isSmall = b.emit(spv::Op::OpFOrdLessThan, c.boolean(), {ax, b.constFloat(t, 0.5)});
+  Id r = b.emit(spv::Op::OpSelect, t, {isSmall, small, big});
+  Id nan = b.emit(spv::Op::OpIsNan, c.boolean(), {x});
+  r = b.emit(spv::Op::OpSelect, t, {nan, x, r});
+  return c.roundTo(op.result()->type.scalar(), r);
+}
+
+Result<Id> fma(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  return c.roundTo(op.result()->type.scalar(), c.b.glsl(GLSLstd450Fma, *t, a));
+}
+
+Result<Id> clampf(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  bool propagate = op.intAttr("propagateNan", 0) != 0 || op.strAttr("propagateNan") == "all";
+  Id r = c.b.glsl(GLSLstd450NClamp, *t, a);
+  if (propagate) {
+    Id nan = c.b.emit(spv::Op::OpIsNan, c.boolean(), {a[0]});
+    r = c.b.emit(spv::Op::OpSelect, *t, {nan, a[0], r});
+  }
+  return r;
+}
+
+}  // namespace
+
+void registerMathOps(Registry& r) {
+  registerElementwise(r, "math.exp", glslUnary(GLSLstd450Exp));
+  registerElementwise(r, "math.exp2", glslUnary(GLSLstd450Exp2));
+  registerElementwise(r, "math.log", glslUnary(GLSLstd450Log));
+  registerElementwise(r, "math.log2", glslUnary(GLSLstd450Log2));
+  registerElementwise(r, "math.sin", glslUnary(GLSLstd450Sin));
+  registerElementwise(r, "math.cos", glslUnary(GLSLstd450Cos));
+  registerElementwise(r, "math.tan", glslUnary(GLSLstd450Tan));
+  registerElementwise(r, "math.tanh", glslUnary(GLSLstd450Tanh));
+  registerElementwise(r, "math.sqrt", glslUnary(GLSLstd450Sqrt));
+  registerElementwise(r, "tt.precise_sqrt", glslUnary(GLSLstd450Sqrt));
+  registerElementwise(r, "math.rsqrt", glslUnary(GLSLstd450InverseSqrt));
+  registerElementwise(r, "math.floor", glslUnary(GLSLstd450Floor));
+  registerElementwise(r, "math.ceil", glslUnary(GLSLstd450Ceil));
+  registerElementwise(r, "math.trunc", glslUnary(GLSLstd450Trunc));
+  registerElementwise(r, "math.roundeven", glslUnary(GLSLstd450RoundEven));
+  registerElementwise(r, "math.absf", glslUnary(GLSLstd450FAbs));
+  registerElementwise(r, "math.erf", erf);
+  registerElementwise(r, "math.fma", fma);
+  registerElementwise(r, "tt.clampf", clampf);
+}
+
+}  // namespace tvk::lower

@@ -1,0 +1,45 @@
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+void registerLowering(Registry& r, const std::string& name, LowerFn fn) {
+  r.ops[name] = std::move(fn);
+}
+
+void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
+  r.scalar[name] = fn;
+  r.ops[name] = [fn](Context& c, const ir::Operation& op) -> Status {
+    const ir::Value* res = op.result();
+    std::vector<Id> out;
+    uint32_t n = c.slots(res);
+    for (uint32_t s = 0; s < n; ++s) {
+      std::vector<Id> args;
+      for (const ir::Value* o : op.operands) args.push_back(c.at(o, s));
+      auto v = fn(c, op, args);
+      if (!v.ok()) return v.status();
+      out.push_back(*v);
+    }
+    c.bind(res, std::move(out));
+    c.memoSlots(res);
+    return Status();
+  };
+}
+
+const Registry& registry() {
+  static const Registry r = [] {
+    Registry reg;
+    registerElementwiseOps(reg);
+    registerIntOps(reg);
+    registerMathOps(reg);
+    registerMemoryOps(reg);
+    registerTensorShapeOps(reg);
+    registerReduceOps(reg);
+    registerControlFlowOps(reg);
+    registerAtomicOps(reg);
+    registerProgramIdOps(reg);
+    return reg;
+  }();
+  return r;
+}
+
+}  // namespace tvk::lower

@@ -1,0 +1,108 @@
+// make_range, splat, expand_dims, reshape, broadcast and trans. Same-numel tensors share the
+// linear slot mapping, so expand_dims/reshape are free and splat is the scalar in every slot.
+// broadcast/trans recompute a rematerializable source at the mapped coordinates, else
+// exchange the source through shared memory.
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+
+Status makeRange(Context& c, const ir::Operation& op) {
+  const ir::Value* res = op.result();
+  std::vector<Id> out;
+  for (uint32_t s = 0; s < c.slots(res); ++s) {
+    auto v = c.emitAt(res, c.slotCoords(res->type.shape, s));
+    if (!v.ok()) return v.status();
+    out.push_back(*v);
+  }
+  c.bind(res, std::move(out));
+  c.memoSlots(res);
+  return Status();
+}
+
+Status splat(Context& c, const ir::Operation& op) {
+  const std::vector<Id>& src = c.ids(op.operand(0));
+  if (src.size() != 1) return c.unsupported(op, "splat of a tensor");
+  c.bind(op.result(), std::vector<Id>(c.slots(op.result()), src[0]));
+  return Status();
+}
+
+Status sameSlots(Context& c, const ir::Operation& op) {
+  c.bind(op.result(), c.ids(op.operand(0)));
+  c.memoSlots(op.result());
+  return Status();
+}
+
+// Source coordinates of result coordinates for broadcast/trans.
+std::vector<Id> sourceCoords(Context& c, const ir::Operation& op, const std::vector<Id>& rc) {
+  const std::vector<int64_t>& ss = op.operand(0)->type.shape;
+  std::vector<Id> sc = rc;
+  if (op.name == "tt.broadcast") {
+    for (size_t i = 0; i < ss.size(); ++i)
+      if (ss[i] == 1) sc[i] = c.c32(0);
+  } else {
+    const ir::Attribute* ord = op.attr("order");
+    for (size_t i = 0; i < rc.size(); ++i) sc[static_cast<size_t>(ord->elems[i].i)] = rc[i];
+  }
+  return sc;
+}
+
+Status moveData(Context& c, const ir::Operation& op) {
+  const ir::Value* res = op.result();
+  const ir::Value* src = op.operand(0);
+  if (op.name == "tt.trans" && !op.attr("order")) return c.unsupported(op, "trans without order");
+  std::vector<Id> out;
+  if (c.remat(res)) {
+    for (uint32_t s = 0; s < c.slots(res); ++s) {
+      auto v = c.emitAt(res, c.slotCoords(res->type.shape, s));
+      if (!v.ok()) return v.status();
+      out.push_back(*v);
+    }
+    c.bind(res, std::move(out));
+    c.memoSlots(res);
+    return Status();
+  }
+  auto rt = c.regTypeOf(src);
+  if (!rt.ok()) return rt.status();
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  uint32_t words = c.b.scalarBits(*rt) == 64 ? 2 : 1;
+  // barrier; owners write the source at its linear index; barrier; read mapped elements.
+  c.barrier();
+  Id owner = c.ownerCond(src->type.shape);
+  TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
+    for (uint32_t s = 0; s < c.slots(src); ++s) {
+      Id lin = c.slotLinear(src->type.shape, s);
+      Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
+      w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+      TVK_RETURN_IF_ERROR(c.smemStore(w, *rt, c.at(src, s)));
+    }
+    return Status();
+  }));
+  c.barrier();
+  for (uint32_t s = 0; s < c.slots(res); ++s) {
+    std::vector<Id> sc = sourceCoords(c, op, c.slotCoords(res->type.shape, s));
+    Id lin = c.linearize(sc, src->type.shape);
+    Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
+    w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+    auto v = c.smemLoad(w, *rt);
+    if (!v.ok()) return v.status();
+    out.push_back(*v);
+  }
+  c.bind(res, std::move(out));
+  return Status();
+}
+
+}  // namespace
+
+void registerTensorShapeOps(Registry& r) {
+  registerLowering(r, "tt.make_range", makeRange);
+  registerLowering(r, "tt.splat", splat);
+  registerLowering(r, "tt.expand_dims", sameSlots);
+  registerLowering(r, "tt.reshape", sameSlots);
+  registerLowering(r, "tt.broadcast", moveData);
+  registerLowering(r, "tt.trans", moveData);
+}
+
+}  // namespace tvk::lower
