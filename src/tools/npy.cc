@@ -76,7 +76,7 @@ Result<uint32_t> npyItemSize(const std::string& descr) {
 }
 
 Result<NpyArray> parseNpy(const std::vector<uint8_t>& bytes) {
-  static const char kMagic[] = "\x93NUMPY";
+  static const uint8_t kMagic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (bytes.size() < 10 || !std::equal(kMagic, kMagic + 6, bytes.begin()))
     return Status::error("not an .npy file (bad magic)");
   uint8_t major = bytes[6];
