@@ -34,7 +34,7 @@ int pickMemoryType(VkPhysicalDevice physical, uint32_t typeBits, MemoryKind kind
     return -1;
   };
   int type = -1;
-  if (kind == MemoryKind::Device) {
+  if (kind == MemoryKind::Device || kind == MemoryKind::DeviceUnmapped) {
     // Host-visible VRAM counts only when it is not the small 256 MiB BAR window of a
     // discrete GPU.
     bool discrete = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
@@ -46,7 +46,8 @@ int pickMemoryType(VkPhysicalDevice physical, uint32_t typeBits, MemoryKind kind
     if (type < 0) type = find(mappable, 0);
   }
   if (type >= 0)
-    *hostVisible = (mp.memoryTypes[type].propertyFlags & mappable) == mappable;
+    *hostVisible = kind != MemoryKind::DeviceUnmapped &&
+                   (mp.memoryTypes[type].propertyFlags & mappable) == mappable;
   return type;
 }
 
@@ -66,7 +67,7 @@ Result<std::unique_ptr<MemoryPool>> MemoryPool::create(VkDevice device,
                                                        VkDeviceSize alignment) {
   std::unique_ptr<MemoryPool> pool(new MemoryPool());
   pool->device_ = device;
-  pool->deviceAddress_ = deviceAddress && kind == MemoryKind::Device;
+  pool->deviceAddress_ = deviceAddress && kind != MemoryKind::Staging;
   pool->alignment_ = std::max<VkDeviceSize>(alignment, 256);
   pool->usage_ = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                  VK_BUFFER_USAGE_TRANSFER_DST_BIT;

@@ -48,7 +48,9 @@ enum class MemoryKind {
   /// Device-local, host-visible when that is large enough (lavapipe, Apple, ReBAR).
   Device,
   /// Host-visible and coherent (staging).
-  Staging
+  Staging,
+  /// Device memory that is never mapped even when it could be (exercises the staging path).
+  DeviceUnmapped
 };
 
 /// The size class serving a request of `bytes` (multiple of 256, at most 25% larger above

@@ -203,6 +203,31 @@ TEST_F(RuntimeTest, BufferAllocMapAndReuse) {
   static_cast<uint8_t*>(big->data())[(40u << 20) - 1] = 7;
 }
 
+TEST_F(RuntimeTest, StagingPathForUnmappedMemory) {
+  Result<std::unique_ptr<Device>> opened = openDevice(device().info().index);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Device::Impl& d = (*opened)->impl();
+  const Target& t = (*opened)->target();
+  auto memory = MemoryPool::create(d.device, d.facts.physical, MemoryKind::DeviceUnmapped,
+                                   t.bufferDeviceAddress, t.storageBufferOffsetAlignment);
+  auto staging = MemoryPool::create(d.device, d.facts.physical, MemoryKind::Staging, false,
+                                    t.storageBufferOffsetAlignment);
+  ASSERT_TRUE(memory.ok() && staging.ok());
+  d.memory = std::move(*memory);
+  d.staging = std::move(*staging);
+  Result<Buffer> b = (*opened)->allocate(4000);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->data(), nullptr);
+  std::vector<uint32_t> in(1000), out(1000, 0);
+  std::iota(in.begin(), in.end(), 17u);
+  ASSERT_TRUE((*opened)->upload(*b, 0, in.data(), 4000).ok());
+  ASSERT_TRUE((*opened)->download(*b, 0, out.data(), 4000).ok());
+  EXPECT_EQ(out, in);
+  std::vector<uint32_t> part(10, 0);
+  ASSERT_TRUE((*opened)->download(*b, 400, part.data(), 40).ok());
+  EXPECT_EQ(part[0], 117u);
+}
+
 TEST(SizeClass, RoundsUpWithBoundedWaste) {
   EXPECT_EQ(sizeClassFor(1), 256u);
   EXPECT_EQ(sizeClassFor(256), 256u);
