@@ -168,6 +168,10 @@ Result<std::unique_ptr<ir::Module>> Parser::run() {
       if (!parseOptionalLoc(m->loc)) break;
       continue;
     }
+    if (peek() == '}') {
+      fail("unbalanced '}'");
+      break;
+    }
     if (!parseOp(*blk)) break;
   }
   if (!error.empty()) return Status::error(error);

@@ -1,0 +1,230 @@
+// Parser tests: corpus round trip, op forms, locations, and errors on malformed input.
+#include "parser/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ir/printer.h"
+#include "ir/walk.h"
+
+namespace tvk::parser {
+namespace {
+
+std::string readFile(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::filesystem::path> corpus() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& d : std::filesystem::directory_iterator(std::string(TVK_SOURCE_DIR) + "/tests/conformance/cases"))
+    for (const char* n : {"kernel.ttir", "kernel.source.ttir"})
+      if (std::filesystem::exists(d.path() / n)) files.push_back(d.path() / n);
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// Finds the first op named `name` in the module.
+const ir::Operation* findOp(const ir::Module& m, const std::string& name) {
+  const ir::Operation* found = nullptr;
+  ir::walk(m, [&](const ir::Operation& o) {
+    if (!found && o.name == name) found = &o;
+  });
+  return found;
+}
+
+/// Parses a module or fails the test.
+std::unique_ptr<ir::Module> mustParse(const std::string& text) {
+  auto m = parseTTIR(text, "test.ttir");
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  if (!m.ok()) return nullptr;
+  return std::move(m.value());
+}
+
+/// Wraps op lines into a kernel with the given arguments.
+std::string kernel(const std::string& args, const std::string& body) {
+  return "module {\n  tt.func public @k(" + args + ") {\n" + body + "    tt.return\n  }\n}\n";
+}
+
+TEST(Parser, CorpusRoundTrips) {
+  auto files = corpus();
+  EXPECT_GE(files.size(), 48u);
+  for (const auto& f : files) {
+    auto m1 = parseTTIR(readFile(f), f.string());
+    ASSERT_TRUE(m1.ok()) << m1.status().message();
+    std::string p1 = ir::printModule(**m1);
+    auto m2 = parseTTIR(p1, f.string() + " (printed)");
+    ASSERT_TRUE(m2.ok()) << m2.status().message();
+    EXPECT_EQ(ir::printModule(**m2), p1) << f;
+    // Without locations too (str_nodebug style).
+    std::string n1 = ir::printModule(**m1, false);
+    auto m3 = parseTTIR(n1, f.string() + " (nodebug)");
+    ASSERT_TRUE(m3.ok()) << m3.status().message();
+    EXPECT_EQ(ir::printModule(**m3, false), n1) << f;
+  }
+}
+
+TEST(Parser, PrintsOpsAsTritonDoes) {
+  // Each line is printed back exactly (the printer uses the same registry as the parser).
+  const char* lines[] = {
+      "%1 = tt.splat %p : !tt.ptr<f32> -> tensor<16x!tt.ptr<f32>>",
+      "%2 = tt.addptr %1, %r : tensor<16x!tt.ptr<f32>>, tensor<16xi32>",
+      "%3 = arith.cmpi slt, %r, %r : tensor<16xi32>",
+      "%4 = tt.load %2, %3, %f : tensor<16x!tt.ptr<f32>>",
+      "%5 = tt.load %2 cacheModifier = ca evictionPolicy = evict_last {isVolatile = true} : tensor<16x!tt.ptr<f32>>",
+      "%6 = tt.atomic_rmw fadd, acq_rel, gpu, %2, %4, %3 : (tensor<16x!tt.ptr<f32>>, tensor<16xf32>, tensor<16xi1>) -> tensor<16xf32>",
+      "%7 = tt.fp_to_fp %4, rounding = rtne : tensor<16xf32> -> tensor<16xf8E4M3FN>",
+      "%8 = arith.select %3, %4, %f : tensor<16xi1>, tensor<16xf32>",
+      "%9 = arith.sitofp %r : tensor<16xi32> to tensor<16xf32>",
+      "%10 = tt.expand_dims %4 {axis = 0 : i32} : tensor<16xf32> -> tensor<1x16xf32>",
+      "%11 = arith.constant dense<0xFF800000> : tensor<16xf32>",
+      "%12 = arith.constant dense<[1, 2]> : tensor<2xi32>",
+      "%13 = tt.clampf %4, %f, %f, propagateNan = none : tensor<16xf32>",
+      "%14 = tt.get_program_id y : i32",
+      "%15 = arith.constant 4.6566126E-10 : f32",
+      "tt.store %2, %4, %3 : tensor<16x!tt.ptr<f32>>",
+  };
+  std::string body =
+      "    %r = tt.make_range {end = 16 : i32, start = 0 : i32} : tensor<16xi32>\n"
+      "    %f = arith.constant dense<1.000000e+00> : tensor<16xf32>\n";
+  for (const char* l : lines) body += std::string("    ") + l + "\n";
+  auto m = mustParse(kernel("%p: !tt.ptr<f32>", body));
+  ASSERT_TRUE(m);
+  std::string out = ir::printModule(*m, false);
+  for (const char* l : lines) EXPECT_NE(out.find(l), std::string::npos) << l << "\n" << out;
+  const ir::Operation* rmw = findOp(*m, "tt.atomic_rmw");
+  ASSERT_TRUE(rmw);
+  EXPECT_EQ(rmw->strAttr("atomic_rmw_op"), "fadd");
+  EXPECT_EQ(rmw->strAttr("sem"), "acq_rel");
+  EXPECT_EQ(rmw->strAttr("scope"), "gpu");
+  EXPECT_EQ(findOp(*m, "arith.cmpi")->strAttr("predicate"), "slt");
+  EXPECT_EQ(findOp(*m, "tt.get_program_id")->intAttr("axis"), 1);
+  EXPECT_EQ(findOp(*m, "tt.fp_to_fp")->strAttr("rounding"), "rtne");
+  EXPECT_EQ(findOp(*m, "tt.fp_to_fp")->result()->type.str(), "tensor<16xf8E4M3FN>");
+  EXPECT_EQ(findOp(*m, "arith.cmpi")->result()->type.str(), "tensor<16xi1>");
+}
+
+TEST(Parser, HexFloatAndDenseValues) {
+  auto m = mustParse(kernel("", "    %c = arith.constant dense<0xFF800000> : tensor<4xf32>\n"
+                                "    %d = arith.constant dense<[1, -2, 3, 4]> : tensor<2x2xi32>\n"));
+  ASSERT_TRUE(m);
+  const ir::Attribute* v = findOp(*m, "arith.constant")->attr("value");
+  ASSERT_TRUE(v && v->isSplat());
+  EXPECT_TRUE(std::isinf(v->elems[0].f) && v->elems[0].f < 0);
+  std::string out = ir::printModule(*m, false);
+  EXPECT_NE(out.find("dense<[[1, -2], [3, 4]]> : tensor<2x2xi32>"), std::string::npos) << out;
+}
+
+TEST(Parser, StructuredControlFlow) {
+  auto m = mustParse(kernel(
+      "%n: i32",
+      "    %c0 = arith.constant 0 : i32\n"
+      "    %c1 = arith.constant 1 : i32\n"
+      "    %acc:2 = scf.for %i = %c0 to %n step %c1 iter_args(%a = %c0, %b = %c1) -> (i32, i32)  : i32 {\n"
+      "      %s = arith.addi %a, %i : i32\n"
+      "      scf.yield %s, %b : i32, i32\n"
+      "    }\n"
+      "    %w = scf.while (%x = %acc#1) : (i32) -> i32 {\n"
+      "      %t = arith.cmpi slt, %x, %n : i32\n"
+      "      scf.condition(%t) %x : i32\n"
+      "    } do {\n"
+      "    ^bb0(%y: i32):\n"
+      "      %y2 = arith.addi %y, %c1 : i32\n"
+      "      scf.yield %y2 : i32\n"
+      "    }\n"
+      "    %t2 = arith.cmpi sgt, %w, %acc#0 : i32\n"
+      "    scf.if %t2 {\n"
+      "      gpu.barrier\n"
+      "    }\n"));
+  ASSERT_TRUE(m);
+  const ir::Operation* f = findOp(*m, "scf.for");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->numOperands(), 5);           // lb, ub, step, 2 inits
+  EXPECT_EQ(f->body().args.size(), 3u);     // iv + 2 iter args
+  EXPECT_EQ(f->results.size(), 2u);
+  const ir::Operation* w = findOp(*m, "scf.while");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->operand(0), f->result(1));
+  EXPECT_EQ(w->regions.size(), 2u);
+  EXPECT_EQ(w->body(0).terminator()->name, "scf.condition");
+  const ir::Operation* i = findOp(*m, "scf.if");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->body(0).terminator()->name, "scf.yield");  // implicit yield added
+  std::string out = ir::printModule(*m, false);
+  EXPECT_NE(out.find("%acc:2 = scf.for %i = %c0 to %n step %c1 iter_args(%a = %c0, %b = %c1) -> (i32, i32)  : i32 {"), std::string::npos) << out;
+  EXPECT_NE(out.find("%t2 = arith.cmpi sgt, %w, %acc#0 : i32"), std::string::npos) << out;
+}
+
+TEST(Parser, ResolvesLocationsToUserLines) {
+  auto m = mustParse(readFile(std::string(TVK_SOURCE_DIR) + "/tests/conformance/cases/add_f32/kernel.ttir"));
+  ASSERT_TRUE(m);
+  const ir::Operation* load = findOp(*m, "tt.load");
+  ASSERT_TRUE(load);
+  EXPECT_EQ(load->loc.file, "kernels.py");
+  EXPECT_EQ(load->loc.line, 11);
+  EXPECT_EQ(load->loc.col, 16);
+  EXPECT_EQ(load->loc.name, "x");
+  EXPECT_EQ(load->where(), "tt.load at kernels.py:11");
+  // Call-site locations report the outermost (user) frame.
+  auto src = mustParse(readFile(std::string(TVK_SOURCE_DIR) + "/tests/conformance/cases/argmax/kernel.ttir"));
+  ASSERT_TRUE(src);
+  bool sawCallsite = false;
+  ir::walk(*src, [&](const ir::Operation& o) {
+    if (o.loc.caller) {
+      sawCallsite = true;
+      EXPECT_EQ(o.loc.userStr().rfind("kernels.py:", 0), 0u) << o.loc.mlir();
+    }
+  });
+  EXPECT_TRUE(sawCallsite);
+}
+
+TEST(Parser, ErrorsOnMalformedInput) {
+  std::string good = kernel("%a: i32", "    %0 = arith.addi %a, %a : i32\n");
+  ASSERT_TRUE(parseTTIR(good, "k.ttir").ok());
+  struct Case {
+    std::string text, expect;
+  } cases[] = {
+      {good.substr(0, good.size() / 2), "k.ttir:"},
+      {kernel("%a: i32", "    %0 = arith.addi %a, %a : foo32\n"), "k.ttir:3: unknown type 'foo32'"},
+      {kernel("%a: i32", "    %0 = arith.addi %a, %b : i32\n"), "k.ttir:3: use of undefined value %b"},
+      {good + "}\n", "unbalanced '}'"},
+      {kernel("%a: i32", "    %0 = arith.addi %a, %a : i32\n").substr(0, good.size() - 4), "unbalanced braces"},
+      {kernel("%a: i32", "    %0 = tt.frobnicate %a : i32 loc(#l)\n") + "#l = loc(\"kernels.py\":42:7)\n",
+       "unsupported: tt.frobnicate at kernels.py:42"},
+      {kernel("%a: i32", "    %0 = tt.frobnicate %a : i32\n"), "unsupported: tt.frobnicate at k.ttir:3"},
+      {kernel("%a: i32", "    %0 = arith.addi %a, %a : i32 loc(#nope)\n"), "undefined location alias #nope"},
+      {kernel("%a: i32", "    %0 = arith.addi %a, %a : i32 loc(#x)\n") + "#x = loc(#y)\n#y = loc(#x)\n", "cyclic location alias"},
+      {kernel("", "    %c = arith.constant dense<[1, 2, 3]> : tensor<4xi32>\n"), "dense literal has 3 elements"},
+      {"", "no operations"},
+  };
+  for (const auto& c : cases) {
+    auto m = parseTTIR(c.text, "k.ttir");
+    ASSERT_FALSE(m.ok()) << c.text;
+    EXPECT_NE(m.status().message().find(c.expect), std::string::npos) << m.status().message();
+  }
+  // Unknown ops in generic form are fine.
+  EXPECT_TRUE(parseTTIR(kernel("%a: i32", "    %0 = \"foo.bar\"(%a) <{k = 1 : i32}> : (i32) -> i32\n"), "k").ok());
+}
+
+TEST(Parser, TruncatedCorpusNeverCrashes) {
+  std::string text = readFile(std::string(TVK_SOURCE_DIR) + "/tests/conformance/cases/attention/kernel.ttir");
+  int errors = 0;
+  for (size_t cut = 0; cut < text.size(); cut += 97) {
+    auto m = parseTTIR(text.substr(0, cut), "t");
+    if (!m.ok()) {
+      ++errors;
+      EXPECT_FALSE(m.status().message().empty());
+    }
+  }
+  EXPECT_GT(errors, 0);
+}
+
+}  // namespace
+}  // namespace tvk::parser
