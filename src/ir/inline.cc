@@ -1,6 +1,7 @@
 // Inliner for tt.call of functions defined in the same module.
 #include "ir/inline.h"
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -61,12 +62,36 @@ Status inlineOne(Operation* call, const Operation& callee) {
   return Status();
 }
 
+/// Fails when the call graph among `funcs` has a cycle (recursion cannot be inlined).
+Status checkAcyclic(const std::map<std::string, Operation*>& funcs) {
+  std::map<std::string, int> state;  // 0 new, 1 on stack, 2 done
+  std::function<Status(const std::string&)> visit = [&](const std::string& f) -> Status {
+    state[f] = 1;
+    std::vector<const Operation*> calls;
+    walk(static_cast<const Operation&>(*funcs.at(f)), [&](const Operation& o) {
+      if (o.name == "tt.call" && funcs.count(o.strAttr("callee"))) calls.push_back(&o);
+    });
+    for (const Operation* c : calls) {
+      std::string g = c->strAttr("callee");
+      if (state[g] == 1)
+        return Status::error("inline: recursive call of @" + g + " at " + c->loc.userStr());
+      if (state[g] == 0) TVK_RETURN_IF_ERROR(visit(g));
+    }
+    state[f] = 2;
+    return Status();
+  };
+  for (const auto& [name, op] : funcs)
+    if (state[name] == 0) TVK_RETURN_IF_ERROR(visit(name));
+  return Status();
+}
+
 }  // namespace
 
 Status inlineCalls(Module& m) {
   std::map<std::string, Operation*> funcs;
   for (auto& op : m.ops)
     if (op->name == "tt.func") funcs[funcName(*op)] = op.get();
+  TVK_RETURN_IF_ERROR(checkAcyclic(funcs));
   for (int round = 0;; ++round) {
     std::vector<Operation*> calls;
     walk(m, [&](Operation& o) {
