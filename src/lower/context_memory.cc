@@ -97,7 +97,9 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
     b.decorate(var, spv::Decoration::DescriptorSet, {0});
     b.decorate(var, spv::Decoration::Binding, {static_cast<uint32_t>(arg)});
     if (!prov.argWritten[arg]) b.decorate(var, spv::Decoration::NonWritable);
-    b.name(var, func.body().arg(arg)->name + (bufferVars_.empty() ? "" : "_view"));
+    bool firstView = true;
+    for (const auto& [k, v] : bufferVars_) firstView = firstView && k.first != arg;
+    b.name(var, func.body().arg(arg)->name + (firstView ? "" : "_view"));
     bufferVars_[key] = var;
   }
   // Base element offset of the binding, rescaled from the parameter's element size.
