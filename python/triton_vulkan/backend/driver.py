@@ -180,23 +180,25 @@ _FILL_TTIR = """module {
 
 
 class _BenchCache:
-    """256 MiB of Vulkan memory that clear_cache overwrites on the GPU (evicting L2)."""
+    """256 MiB of Vulkan memory that clear_cache overwrites on the GPU (evicting L2), in chunks
+    small enough for any device's maxStorageBufferRange (at least 128 MiB by the Vulkan spec)."""
+    CHUNK = 8 * 1024 * 1024  # int32 elements: 32 MiB
 
     def __init__(self, dev):
         from .. import memory
-        self.n = 64 * 1024 * 1024
-        self.tensor = memory.empty(self.n, dtype=_torch_int32(), device=dev.index)
+        self.chunks = [memory.empty(self.CHUNK, dtype=_torch_int32(), device=dev.index) for _ in range(8)]
         self.kernel = None
         try:
             from ..kernel import compile as tv_compile
             self.kernel = tv_compile(_FILL_TTIR, num_warps=4, device=dev.index, file_name="tvk_fill.ttir")
-        except _C.VulkanError as e:  # the compiler cannot build the fill kernel yet: no L2 clearing
+        except _C.VulkanError as e:  # the compiler cannot build the fill kernel: no L2 clearing
             import warnings
             warnings.warn(f"triton_vulkan: do_bench runs without clearing caches ({e})")
 
     def clear(self):
         if self.kernel is not None:
-            self.kernel[((self.n + 1023) // 1024,)](self.tensor, self.n)
+            for c in self.chunks:
+                self.kernel[(self.CHUNK // 1024,)](c, self.CHUNK)
 
 
 def _torch_int32():

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds and installs triton_vulkan on the device machine (an NVIDIA H100 with CUDA, PyTorch and
+# Triton 3.6, but no Vulkan SDK), then runs tools/device/run_h100.py: every kernel of
+# tests/python/kernels_public.py on the NVIDIA Vulkan device and with Triton's CUDA backend, a
+# second process that must not recompile, big-workload timings and launch overheads.
+#
+# Run from the repository root, carrying .gl (libvulkan1) and .debs (libvulkan-dev, spirv-tools,
+# spirv-headers, nlohmann-json3-dev, ...: Debian 12 packages), e.g. through the device tool:
+#   run(command="bash tools/device/run_h100.sh", carry=[".gl", ".debs"])
+# Results: stdout, and $OUT/h100_results.json + $OUT/h100_log.txt when OUT is set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+DEPS=/opt/tvkdeps
+JOBS=${JOBS:-$(nproc)}
+export PYTHONUNBUFFERED=1
+
+# Vulkan loader into / (as the device notes say), the build dependencies into $DEPS.
+if ! ldconfig -p | grep -q libvulkan.so.1; then
+  for f in .gl/*.deb; do [[ -e $f ]] && dpkg -x "$f" /; done
+  ldconfig
+fi
+mkdir -p "$DEPS"
+for f in .debs/*.deb; do [[ -e $f ]] && dpkg -x "$f" "$DEPS"; done
+export CMAKE_PREFIX_PATH="$DEPS/usr:$DEPS/usr/lib/x86_64-linux-gnu/cmake:$DEPS/usr/share/cmake${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+export CPATH="$DEPS/usr/include${CPATH:+:$CPATH}"
+export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PATH="$DEPS/usr/bin:$PATH"
+if [[ -z "${VK_DRIVER_FILES:-}" && -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+fi
+
+PY=${PYTHON:-python3}
+PYBIND_DIR=$($PY -c "import pybind11; print(pybind11.get_cmake_dir())" 2>/dev/null || true)
+echo "== build (python: $($PY -c 'import sys; print(sys.executable, sys.version.split()[0])'))"
+cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$(command -v $PY)" \
+  -DPython_EXECUTABLE="$(command -v $PY)" ${PYBIND_DIR:+-Dpybind11_DIR=$PYBIND_DIR} \
+  -DVulkan_INCLUDE_DIR="$DEPS/usr/include" -DVulkan_LIBRARY="$DEPS/usr/lib/x86_64-linux-gnu/libvulkan.so" >/dev/null
+ninja -C build-device -j "$JOBS" tvk_python
+echo "== install"
+$PY -m pip install -q --no-build-isolation --no-deps "$ROOT"
+cd /tmp  # import the installed package, not the source tree
+$PY -c "import triton_vulkan as tv, importlib.metadata as m; print('triton_vulkan', tv.__version__, 'from', tv.__file__); print([e.value for e in m.entry_points(group='triton.backends')])"
+
+CACHE=$(mktemp -d)
+export TRITON_CACHE_DIR=$CACHE
+export TVK_REPO=$ROOT
+echo "== run 1: conformance kernels on Vulkan and CUDA, big-workload timings, launch overhead"
+$PY "$ROOT/tools/device/run_h100.py" --phase all
+echo "== run 2 (new process, same Triton cache): nothing may recompile"
+$PY "$ROOT/tools/device/run_h100.py" --phase recompile-check
