@@ -13,8 +13,30 @@ uint32_t scratchWords(const ir::Type& t) {
   return s.bits > 32 ? 2 : 1;
 }
 
-uint32_t scratchBytes(const ir::Operation& op, Remat& remat) {
+bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
+  if (op.name != "tt.reduce" || op.operands.empty()) return false;
+  const ir::Type& t = op.operand(0)->type;
+  if (!t.isTensor()) return false;
+  int axis = static_cast<int>(op.intAttr("axis"));
+  for (int d = 0; d < t.rank(); ++d)
+    if (d != axis && t.shape[d] != 1) return false;
+  if (t.numel() < o.invocations || !o.subgroupShuffle || o.subgroupSize == 0) return false;
+  if (o.invocations % o.subgroupSize) return false;
+  for (const ir::Value* v : op.operands) {
+    const ir::Type& s = v->type.scalar();
+    int bits = s.isPtr() ? 32 : s.bits;
+    if (bits != 1 && bits != 32 && !o.subgroupExtendedTypes) return false;
+  }
+  return true;
+}
+
+uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   const std::string& n = op.name;
+  if (n == "tt.reduce" && reduceFastPath(op, o)) {
+    uint32_t words = 0;
+    for (const ir::Value* v : op.operands) words += scratchWords(v->type);
+    return words * 4 * (o.invocations / o.subgroupSize);
+  }
   if (n == "tt.reduce" || n == "tt.scan") {
     uint64_t words = 0;
     for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
@@ -30,12 +52,14 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat) {
   return 0;
 }
 
-Result<SmemPlan> planSharedMemory(const ir::Operation& func, uint32_t limitBytes) {
+Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& o) {
+  const uint32_t limitBytes = o.limitBytes;
   SmemPlan plan;
+  plan.options = o;
   Remat remat;
   const ir::Operation* biggest = nullptr;
   ir::walk(func, [&](const ir::Operation& op) {
-    uint32_t bytes = scratchBytes(op, remat);
+    uint32_t bytes = scratchBytes(op, remat, o);
     if (!bytes) return;
     plan.allocs[&op] = SmemAlloc{0, bytes};
     plan.order.push_back(&op);

@@ -21,6 +21,20 @@
 
 namespace tvk::analysis {
 
+/// What the plan needs to know about the target and the launch.
+struct SmemOptions {
+  /// Bytes the target allows (maxComputeSharedMemorySize).
+  uint32_t limitBytes = 32768;
+  /// Invocations per workgroup (W).
+  uint32_t invocations = 128;
+  /// Subgroup size the code is compiled for.
+  uint32_t subgroupSize = 32;
+  /// The target has OpGroupNonUniformShuffleXor.
+  bool subgroupShuffle = false;
+  /// The target shuffles 8/16/64-bit types (shaderSubgroupExtendedTypes).
+  bool subgroupExtendedTypes = false;
+};
+
 /// One op's scratch allocation.
 struct SmemAlloc {
   /// Byte offset in the workgroup scratch array (a multiple of 4).
@@ -35,19 +49,26 @@ struct SmemPlan {
   std::map<const ir::Operation*, SmemAlloc> allocs;
   /// Ops with scratch, in program order.
   std::vector<const ir::Operation*> order;
+  /// The options the plan was made with (lowering takes the same decisions from them).
+  SmemOptions options;
   /// Total workgroup memory bytes (max over ops).
   uint32_t totalBytes = 0;
 };
+
+/// True when tt.reduce `op` takes the subgroup fast path: every dimension but the axis has
+/// extent 1, the input is not replicated (numel >= W), the target can shuffle the operand
+/// types, and W is a whole number of subgroups. Scratch: one word pair per subgroup per operand.
+bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 
 /// 32-bit words one element of scalar type `t` takes in scratch.
 uint32_t scratchWords(const ir::Type& t);
 
 /// Scratch bytes op `op` needs (0 for none). `remat` decides whether data-movement ops can
 /// recompute their source instead of exchanging it through memory.
-uint32_t scratchBytes(const ir::Operation& op, Remat& remat);
+uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& o);
 
-/// Plans scratch for `func`; fails when it exceeds `limitBytes`, naming the largest op.
-Result<SmemPlan> planSharedMemory(const ir::Operation& func, uint32_t limitBytes);
+/// Plans scratch for `func`; fails when it exceeds `o.limitBytes`, naming the largest op.
+Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& o);
 
 /// Text form: one line per op, then the total.
 std::string printSmemPlan(const SmemPlan& plan);

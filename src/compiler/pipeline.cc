@@ -25,6 +25,16 @@ Status parsePass(const std::string& ttir, const CompileOptions& o, PipelineState
   return Status();
 }
 
+analysis::SmemOptions smemOptions(const CompileOptions& o) {
+  analysis::SmemOptions so;
+  so.limitBytes = o.target.sharedMemoryBytes;
+  so.invocations = static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize;
+  so.subgroupSize = o.target.subgroupSize;
+  so.subgroupShuffle = (o.target.subgroupOps & 0x10u) != 0;  // VK_SUBGROUP_FEATURE_SHUFFLE_BIT
+  so.subgroupExtendedTypes = o.target.subgroupExtendedTypes;
+  return so;
+}
+
 Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& s) {
   s.kernel = s.module->kernel();
   if (!s.kernel) return Status::error("no public tt.func in the module");
@@ -36,7 +46,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!prov.ok()) return prov.status();
   s.provenance = std::move(*prov);
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
-  auto smem = analysis::planSharedMemory(*s.kernel, o.target.sharedMemoryBytes);
+  auto smem = analysis::planSharedMemory(*s.kernel, smemOptions(o));
   if (!smem.ok()) return smem.status();
   s.smem = std::move(*smem);
   return Status();

@@ -115,6 +115,28 @@ Id Context::invocation() {
   return invocation_;
 }
 
+Id Context::loadBuiltin(spv::BuiltIn which) {
+  b.addCapability(spv::Capability::GroupNonUniform);
+  Id v = b.globalVariable(b.typePointer(spv::StorageClass::Input, u32()),
+                          spv::StorageClass::Input);
+  b.decorate(v, spv::Decoration::BuiltIn, {static_cast<uint32_t>(which)});
+  interfaceVars.push_back(v);
+  bool old = b.setPrologue(true);
+  Id id = b.emit(spv::Op::OpLoad, u32(), {v});
+  b.setPrologue(old);
+  return id;
+}
+
+Id Context::subgroupLane() {
+  if (!lane_) lane_ = loadBuiltin(spv::BuiltIn::SubgroupLocalInvocationId);
+  return lane_;
+}
+
+Id Context::subgroupIndex() {
+  if (!subgroup_) subgroup_ = loadBuiltin(spv::BuiltIn::SubgroupId);
+  return subgroup_;
+}
+
 Id Context::slotLinear(const std::vector<int64_t>& shape, uint32_t r) {
   auto key = std::make_pair(shape, r);
   auto it = linear_.find(key);

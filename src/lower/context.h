@@ -105,6 +105,10 @@ class Context {
   uint32_t slots(const ir::Value* v);
   /// This invocation's index in the workgroup (computed in the prologue).
   Id invocation();
+  /// SubgroupLocalInvocationId (prologue).
+  Id subgroupLane();
+  /// SubgroupId (prologue).
+  Id subgroupIndex();
   /// Linear index held in slot `r` of shape `shape` (prologue).
   Id slotLinear(const std::vector<int64_t>& shape, uint32_t r);
   /// Coordinates (uint32 ids) of slot `r` of shape `shape` (prologue).
@@ -181,6 +185,9 @@ class Context {
   std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
   std::map<std::pair<int, Id>, Id> bufferVars_;
   Id invocation_ = 0;
+  Id lane_ = 0;
+  Id subgroup_ = 0;
+  Id loadBuiltin(spv::BuiltIn which);
   Id smemVar_ = 0;
 };
 

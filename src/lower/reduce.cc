@@ -98,7 +98,91 @@ Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
   return Status();
 }
 
+// Binds the K results from one uniform value per operand.
+void bindUniformResults(Context& c, const ir::Operation& op, const std::vector<Id>& vals) {
+  for (size_t k = 0; k < op.results.size(); ++k) {
+    const ir::Value* res = op.result(static_cast<int>(k));
+    c.bind(res, std::vector<Id>(c.slots(res), vals[k]));
+  }
+}
+
+// Fast path (every other dimension has extent 1): combine the invocation's slots in
+// registers, then a shuffle-xor butterfly within the subgroup, then one scratch slot per
+// subgroup that every invocation combines in the same order (a uniform result).
+Status lowerReduceFast(Context& c, const ir::Operation& op) {
+  size_t K = op.operands.size();
+  std::vector<Id> regT;
+  for (const ir::Value* v : op.operands) {
+    auto t = c.regTypeOf(v);
+    if (!t.ok()) return t.status();
+    regT.push_back(*t);
+  }
+  std::vector<Id> vals;
+  for (const ir::Value* v : op.operands) vals.push_back(c.at(v, 0));
+  for (uint32_t s = 1; s < c.slots(op.operand(0)); ++s) {
+    std::vector<Id> next;
+    for (const ir::Value* v : op.operands) next.push_back(c.at(v, s));
+    auto r = combine(c, op, vals, next);
+    if (!r.ok()) return r.status();
+    vals = *r;
+  }
+  const uint32_t S = c.opts.target.subgroupSize;
+  const Id subgroupScope = c.c32(3);
+  c.needFeature("subgroupShuffle");
+  for (uint32_t mask = 1; mask < S; mask *= 2) {
+    std::vector<Id> other;
+    for (size_t k = 0; k < K; ++k)
+      other.push_back(c.b.emit(spv::Op::OpGroupNonUniformShuffleXor, regT[k],
+                               {subgroupScope, vals[k], c.c32(mask)}));
+    auto r = combine(c, op, vals, other);
+    if (!r.ok()) return r.status();
+    vals = *r;
+  }
+  const uint32_t numSubgroups = c.W / S;
+  if (numSubgroups > 1) {
+    auto base = c.smemBase(op);
+    if (!base.ok()) return base.status();
+    std::vector<uint32_t> words, opBase;
+    uint32_t next = *base;
+    for (size_t k = 0; k < K; ++k) {
+      words.push_back(c.b.scalarBits(regT[k]) == 64 ? 2 : 1);
+      opBase.push_back(next);
+      next += numSubgroups * words.back();
+    }
+    c.barrier();
+    Id sg = c.subgroupIndex();
+    Id lane0 = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.subgroupLane(), c.c32(0)});
+    TVK_RETURN_IF_ERROR(c.ifThen(lane0, [&]() -> Status {
+      for (size_t k = 0; k < K; ++k) {
+        Id w = c.b.emit(spv::Op::OpIMul, c.u32(), {sg, c.c32(words[k])});
+        w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(opBase[k])});
+        TVK_RETURN_IF_ERROR(c.smemStore(w, regT[k], vals[k]));
+      }
+      return Status();
+    }));
+    c.barrier();
+    for (uint32_t g = 0; g < numSubgroups; ++g) {
+      std::vector<Id> part;
+      for (size_t k = 0; k < K; ++k) {
+        auto v = c.smemLoad(c.c32(opBase[k] + g * words[k]), regT[k]);
+        if (!v.ok()) return v.status();
+        part.push_back(*v);
+      }
+      if (g == 0) {
+        vals = part;
+        continue;
+      }
+      auto r = combine(c, op, vals, part);
+      if (!r.ok()) return r.status();
+      vals = *r;
+    }
+  }
+  bindUniformResults(c, op, vals);
+  return Status();
+}
+
 Status lowerReduce(Context& c, const ir::Operation& op) {
+  if (analysis::reduceFastPath(op, c.smem.options)) return lowerReduceFast(c, op);
   const ir::Value* in0 = op.operand(0);
   const std::vector<int64_t>& shape = in0->type.shape;
   int axis = static_cast<int>(op.intAttr("axis"));
