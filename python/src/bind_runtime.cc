@@ -45,13 +45,15 @@ PyAllocation::~PyAllocation() {
 /// Devices stay open until the process exits (tensors may outlive any Python-level owner).
 DeviceHolder* openCached(int index) {
   static auto* open = new std::map<int, DeviceHolder*>();
-  int key = index;
-  if (index < 0) {
+  static int defaultIndex = -1;
+  int key = index < 0 ? defaultIndex : index;
+  if (key < 0) {
     auto infos = take(tvk::enumerateDevices(), "listing Vulkan devices");
     key = -1;
     for (const auto& info : infos)
       if (info.isDefault) key = info.index;
     if (key < 0) throw RuntimeFailure("no Vulkan device with compute support was found");
+    defaultIndex = key;
   }
   auto it = open->find(key);
   if (it != open->end()) return it->second;

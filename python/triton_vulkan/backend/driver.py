@@ -53,7 +53,9 @@ class VulkanUtils:
         limit = dev.target.shared_memory_bytes
         if shared > limit:
             raise _C.VulkanError(f"kernel '{name}' needs {shared} bytes of shared memory, the device has {limit}")
-        return None, _Binary(bytes(kernel), dev), 0, 0, dev.target.max_workgroup_invocations
+        binary = _Binary(bytes(kernel), dev)
+        # `module` must not be None: CompiledKernel re-runs load_binary while it is.
+        return binary, binary, 0, 0, dev.target.max_workgroup_invocations
 
     @functools.lru_cache(maxsize=None)
     def get_device_properties(self, device):
@@ -95,6 +97,7 @@ class VulkanLauncher:
         self.positions = [i for i, t in enumerate(sig) if t != "constexpr"]
         self.reflection = metadata.vk_reflection
         self.name = metadata.name
+        self.is_buffer = [a["kind"] == "buffer" for a in self.reflection["args"]]
 
     def _kernel_args(self, args):
         if not self.nested:
@@ -111,8 +114,15 @@ class VulkanLauncher:
             function.native = function.device.kernel(function.spirv, self.reflection)
         if launch_enter_hook is not None and getattr(launch_enter_hook, "calls", True):
             launch_enter_hook(launch_metadata)
-        _args.launch(function.device, function.native, self.reflection, (gridX, gridY, gridZ), kargs,
-                     allow_int=True)
+        grid = (gridX, gridY, gridZ)
+        try:
+            # Fast path: every pointer is a tensor in Vulkan memory (Triton already matched the
+            # signature's types to the arguments). Anything else fails before a launch is recorded.
+            vals = [a.data_ptr() if b else a for a, b in zip(kargs, self.is_buffer)]
+            function.device.launch(function.native, grid, vals)
+        except (AttributeError, TypeError, ValueError):
+            # Staging, raw addresses, and the clear error messages.
+            _args.launch(function.device, function.native, self.reflection, grid, kargs, allow_int=True)
         if launch_exit_hook is not None and getattr(launch_exit_hook, "calls", True):
             launch_exit_hook(launch_metadata)
 
