@@ -13,11 +13,22 @@ import case_runner
 from conftest import ADD_REFLECTION, ROOT
 
 
+def _drop_in_memory_kernels():
+    import kernels
+    import kernels_public
+    for mod in (kernels, kernels_public):
+        for v in vars(mod).values():
+            if hasattr(v, "device_caches"):
+                v.device_caches.clear()
+
+
 @pytest.fixture
 def cache_dir(triton_vk, tmp_path, monkeypatch):
-    """A private Triton cache for one test."""
+    """A private Triton cache for one test (and no kernel compiled earlier in this process)."""
     monkeypatch.setattr(triton_vk.knobs.cache, "dir", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+    _drop_in_memory_kernels()
+    yield tmp_path / "cache"
+    _drop_in_memory_kernels()
 
 
 @pytest.fixture
