@@ -222,3 +222,17 @@ def test_compile_error_is_clear(tv):
 def case_dir(name):
     import case_runner
     return case_runner.CASES / name
+
+
+def test_import_is_lazy():
+    """`import triton_vulkan` (and the plugin modules) import neither torch nor triton's runtime
+    frontend; listing devices needs neither."""
+    import subprocess
+    import sys
+    import conftest
+    code = ("import sys, triton_vulkan as tv; tv.devices(); "
+            "print(sorted(m for m in ('torch', 'triton', 'numpy') if m in sys.modules))")
+    env = {"PYTHONPATH": str(conftest.ROOT / "python"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
