@@ -21,7 +21,7 @@ if ! ldconfig -p | grep -q libvulkan.so.1; then
   ldconfig
 fi
 mkdir -p "$DEPS"
-for f in .debs/*.deb; do [[ -e $f ]] && dpkg -x "$f" "$DEPS"; done
+for f in .debs/*.deb .gl/*.deb; do [[ -e $f ]] && dpkg -x "$f" "$DEPS"; done  # .gl too: libvulkan.so -> .so.1
 export CMAKE_PREFIX_PATH="$DEPS/usr:$DEPS/usr/lib/x86_64-linux-gnu/cmake:$DEPS/usr/share/cmake${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
 export CPATH="$DEPS/usr/include${CPATH:+:$CPATH}"
 export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -33,10 +33,10 @@ fi
 PY=${PYTHON:-python3}
 PYBIND_DIR=$($PY -c "import pybind11; print(pybind11.get_cmake_dir())" 2>/dev/null || true)
 echo "== build (python: $($PY -c 'import sys; print(sys.executable, sys.version.split()[0])'))"
-cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$(command -v $PY)" \
+cmake -S . -B build-device-py -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$(command -v $PY)" \
   -DPython_EXECUTABLE="$(command -v $PY)" ${PYBIND_DIR:+-Dpybind11_DIR=$PYBIND_DIR} \
   -DVulkan_INCLUDE_DIR="$DEPS/usr/include" -DVulkan_LIBRARY="$DEPS/usr/lib/x86_64-linux-gnu/libvulkan.so" >/dev/null
-ninja -C build-device -j "$JOBS" tvk_python
+ninja -C build-device-py -j "$JOBS" tvk_python
 echo "== install"
 if ! $PY -m pip install -q --no-build-isolation --no-deps "$ROOT"; then
   echo "pip install failed: using PYTHONPATH=$ROOT/python (the script registers the backend by hand)"
