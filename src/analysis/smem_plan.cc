@@ -42,6 +42,11 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
     return static_cast<uint32_t>(words * 4);
   }
+  if (n == "tt.dot") {
+    const ir::Type& a = op.operand(0)->type;
+    const ir::Type& b = op.operand(1)->type;
+    return static_cast<uint32_t>((a.numel() + b.numel()) * 4);
+  }
   if (n == "tt.broadcast" || n == "tt.trans") {
     const ir::Value* src = op.operand(0);
     if (remat(src)) return 0;

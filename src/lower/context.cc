@@ -378,4 +378,35 @@ Status Context::counted(Id count, const std::function<Status(Id)>& body) {
   return Status();
 }
 
+Result<std::vector<Id>> Context::countedCarry(
+    Id count, const std::vector<Id>& types, const std::vector<Id>& init,
+    const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body) {
+  Id pre = b.currentBlock();
+  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
+  Id next = b.newId();
+  std::vector<Id> nextVals(init.size()), phis(init.size());
+  for (Id& n : nextVals) n = b.newId();
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(header);
+  Id i = b.emit(spv::Op::OpPhi, u32(), {c32(0), pre, next, cont});
+  for (size_t k = 0; k < init.size(); ++k)
+    phis[k] = b.emit(spv::Op::OpPhi, types[k], {init[k], pre, nextVals[k], cont});
+  Id cmp = b.emit(spv::Op::OpULessThan, boolean(), {i, count});
+  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
+  b.startBlock(bodyL);
+  pushScope();
+  auto r = body(i, phis);
+  popScope();
+  if (!r.ok()) return r;
+  b.emitVoid(spv::Op::OpBranch, {cont});
+  b.startBlock(cont);
+  for (size_t k = 0; k < init.size(); ++k)
+    b.emitWithId(spv::Op::OpCopyObject, types[k], nextVals[k], {(*r)[k]});
+  b.emitWithId(spv::Op::OpIAdd, u32(), next, {i, c32(1)});
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(merge);
+  return phis;
+}
+
 }  // namespace tvk::lower

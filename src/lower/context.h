@@ -147,6 +147,11 @@ class Context {
   Result<Id> ifValue(Id cond, Id type, const std::function<Result<Id>()>& then, Id other);
   /// `for (i = 0; i < count; ++i) body(i)` with a uint32 counter (no carried values).
   Status counted(Id count, const std::function<Status(Id)>& body);
+  /// `for (i = 0; i < count; ++i) vals = body(i, vals)` carrying `init` (one OpPhi each);
+  /// returns the final values.
+  Result<std::vector<Id>> countedCarry(
+      Id count, const std::vector<Id>& types, const std::vector<Id>& init,
+      const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
   /// Bool AND of two conditions where either may be 0 (= true).
   Id andCond(Id a, Id c);
 

@@ -37,6 +37,7 @@ const Registry& registry() {
     registerControlFlowOps(reg);
     registerAtomicOps(reg);
     registerProgramIdOps(reg);
+    registerDotOps(reg);
     return reg;
   }();
   return r;

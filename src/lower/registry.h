@@ -56,6 +56,8 @@ void registerReduceOps(Registry& r);
 void registerControlFlowOps(Registry& r);
 /// Atomics (lower/atomics.cc).
 void registerAtomicOps(Registry& r);
+/// tt.dot (lower/dot.cc).
+void registerDotOps(Registry& r);
 /// Program ids (lower/program_id.cc).
 void registerProgramIdOps(Registry& r);
 

@@ -1,0 +1,88 @@
+// tt.dot, portable FMA path: A[M,K] and B[K,N] are staged through shared memory (one word
+// per element), then every accumulator slot (m, n) runs a K loop of fused multiply-adds
+// (f32, also for f16/bf16 inputs whose products are exact in f32; i32 for i8 inputs).
+// inputPrecision is ignored: fp32 inputs are multiplied in full fp32 (at least as accurate
+// as CUDA's tf32).
+#include <spirv/unified1/GLSL.std.450.h>
+
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+namespace {
+
+// Owners write every slot of `v` at scratch word base + linear index.
+Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT) {
+  const std::vector<int64_t>& shape = v->type.shape;
+  return c.ifThen(c.ownerCond(shape), [&]() -> Status {
+    for (uint32_t s = 0; s < c.slots(v); ++s) {
+      Id w = c.b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(shape, s), c.c32(base)});
+      TVK_RETURN_IF_ERROR(c.smemStore(w, regT, c.at(v, s)));
+    }
+    return Status();
+  });
+}
+
+Status lowerDot(Context& c, const ir::Operation& op) {
+  const ir::Value* a = op.operand(0);
+  const ir::Value* bv = op.operand(1);
+  const ir::Value* acc = op.operand(2);
+  const ir::Value* res = op.result();
+  if (a->type.rank() != 2 || bv->type.rank() != 2)
+    return c.unsupported(op, "batched (3-D) dot");
+  const ir::Type& at = a->type.scalar();
+  const ir::Type& ct = res->type.scalar();
+  bool isInt = ct.isInt();
+  if (!((ct.isFloat() && ct.bits == 32) || (isInt && ct.bits == 32)))
+    return c.unsupported(op, "accumulator " + ct.str());
+  if (at.isFloat() && at.bits == 8) return c.unsupported(op, "fp8 operands");
+  uint32_t M = static_cast<uint32_t>(a->type.shape[0]), K = static_cast<uint32_t>(a->type.shape[1]);
+  uint32_t N = static_cast<uint32_t>(bv->type.shape[1]);
+  auto aT = c.regTypeOf(a), bT = c.regTypeOf(bv), rT = c.regTypeOf(res);
+  if (!aT.ok()) return aT.status();
+  if (!bT.ok()) return bT.status();
+  if (!rT.ok()) return rT.status();
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  uint32_t aBase = *base, bBase = *base + M * K;
+  c.barrier();
+  TVK_RETURN_IF_ERROR(stage(c, a, aBase, *aT));
+  TVK_RETURN_IF_ERROR(stage(c, bv, bBase, *bT));
+  c.barrier();
+  auto& b = c.b;
+  uint32_t R = c.slots(res);
+  std::vector<Id> rowBase(R), colBase(R), init(R), types(R, *rT);
+  for (uint32_t r = 0; r < R; ++r) {
+    const std::vector<Id>& rc = c.slotCoords(res->type.shape, r);
+    rowBase[r] = b.emit(spv::Op::OpIAdd, c.u32(),
+                        {b.emit(spv::Op::OpIMul, c.u32(), {rc[0], c.c32(K)}), c.c32(aBase)});
+    colBase[r] = b.emit(spv::Op::OpIAdd, c.u32(), {rc[1], c.c32(bBase)});
+    init[r] = c.at(acc, r);
+  }
+  auto out = c.countedCarry(c.c32(K), types, init,
+                            [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
+    std::vector<Id> next(R);
+    Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(N)});
+    for (uint32_t r = 0; r < R; ++r) {
+      auto x = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), *aT);
+      auto y = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), *bT);
+      if (!x.ok()) return x.status();
+      if (!y.ok()) return y.status();
+      if (isInt) {
+        next[r] = b.emit(spv::Op::OpIAdd, *rT, {cur[r], b.emit(spv::Op::OpIMul, *rT, {*x, *y})});
+      } else {
+        next[r] = b.glsl(GLSLstd450Fma, *rT, {*x, *y, cur[r]});
+      }
+    }
+    return next;
+  });
+  if (!out.ok()) return out.status();
+  c.bind(res, *out);
+  return Status();
+}
+
+}  // namespace
+
+void registerDotOps(Registry& r) { registerLowering(r, "tt.dot", lowerDot); }
+
+}  // namespace tvk::lower
