@@ -26,8 +26,12 @@ export CMAKE_PREFIX_PATH="$DEPS/usr:$DEPS/usr/lib/x86_64-linux-gnu/cmake:$DEPS/u
 export CPATH="$DEPS/usr/include${CPATH:+:$CPATH}"
 export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PATH="$DEPS/usr/bin:$PATH"
-if [[ -z "${VK_DRIVER_FILES:-}" && -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]]; then
-  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+# NVIDIA's own ICD manifest names libGLX_nvidia (needs X libraries); the EGL library serves
+# Vulkan headless.
+if [[ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]] && ldconfig -p | grep -q libEGL_nvidia.so.0; then
+  echo '{"file_format_version":"1.0.1","ICD":{"library_path":"libEGL_nvidia.so.0","api_version":"1.3.0"}}' \
+    > "$DEPS/nvidia_egl_icd.json"
+  export VK_ICD_FILENAMES="$DEPS/nvidia_egl_icd.json" VK_DRIVER_FILES="$DEPS/nvidia_egl_icd.json"
 fi
 
 PY=${PYTHON:-python3}
