@@ -53,6 +53,6 @@ CACHE=$(mktemp -d)
 export TRITON_CACHE_DIR=$CACHE
 export TVK_REPO=$ROOT
 echo "== run 1: conformance kernels on Vulkan and CUDA, big-workload timings, launch overhead"
-$PY "$ROOT/tools/device/run_h100.py" --phase all
+$PY -X faulthandler "$ROOT/tools/device/run_h100.py" --phase all
 echo "== run 2 (new process, same Triton cache): nothing may recompile"
-$PY "$ROOT/tools/device/run_h100.py" --phase recompile-check
+$PY -X faulthandler "$ROOT/tools/device/run_h100.py" --phase recompile-check
