@@ -2,7 +2,9 @@
 // elimination, repeated to a fixed point.
 #include "ir/canonicalize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <functional>
 #include <map>
 #include <unordered_map>
@@ -176,19 +178,27 @@ bool foldOp(Operation& op) {
   return false;
 }
 
-/// Removes non-entry blocks of every region (no branch op is supported, so they are
-/// unreachable, e.g. `^bb1:  // no predecessors` after a tt.return).
+/// Removes blocks not reachable from their region's entry block through branch successors
+/// (e.g. `^bb1:  // no predecessors` after a tt.return).
 bool dropUnreachable(Operation& root) {
   bool changed = false;
   walk(root, [&](Operation& o) {
     for (auto& r : o.regions) {
-      bool branches = false;
-      for (auto& b : r->blocks)
-        for (auto& x : b->ops) branches |= x->name.rfind("cf.", 0) == 0;
-      if (!branches && r->blocks.size() > 1) {
-        r->blocks.resize(1);
-        changed = true;
+      if (r->blocks.size() < 2) continue;
+      std::set<const Block*> reached{r->blocks[0].get()};
+      std::vector<const Block*> work{r->blocks[0].get()};
+      while (!work.empty()) {
+        const Block* b = work.back();
+        work.pop_back();
+        if (const Operation* t = b->terminator())
+          for (const Block* s : t->successors)
+            if (reached.insert(s).second) work.push_back(s);
       }
+      size_t before = r->blocks.size();
+      r->blocks.erase(std::remove_if(r->blocks.begin(), r->blocks.end(),
+                                     [&](const std::unique_ptr<Block>& b) { return !reached.count(b.get()); }),
+                      r->blocks.end());
+      changed |= r->blocks.size() != before;
     }
   });
   return changed;

@@ -92,5 +92,20 @@ TEST(Canonicalize, DropsUnreachableBlocks) {
   EXPECT_EQ(count(**m, "ub.poison"), 0);
 }
 
+TEST(Canonicalize, KeepsBlocksReachedByBranches) {
+  auto m = parser::parseTTIR(
+      "module {\n  tt.func public @k(%p: !tt.ptr<i32>, %n: i32) {\n"
+      "    %c = arith.cmpi sge, %n, %n : i32\n"
+      "    cf.cond_br %c, ^bb1, ^bb2\n"
+      "  ^bb1:\n    tt.return\n"
+      "  ^bb2:\n    tt.store %p, %n : !tt.ptr<i32>\n    tt.return\n"
+      "  ^bb3:\n    tt.return\n  }\n}\n",
+      "c");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  canonicalize(**m);
+  EXPECT_EQ((*m)->ops[0]->regions[0]->blocks.size(), 3u);  // ^bb3 is unreachable
+  EXPECT_TRUE(verifyModule(**m).ok()) << verifyModule(**m).message();
+}
+
 }  // namespace
 }  // namespace tvk::ir

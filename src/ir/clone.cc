@@ -13,7 +13,17 @@ static std::unique_ptr<Value> copyValue(const Value& v) {
   return n;
 }
 
+/// Old block → new block, for successors.
+using BlockMap = std::unordered_map<const Block*, Block*>;
+
+static std::unique_ptr<Operation> cloneImpl(const Operation& op, ValueMap& map, BlockMap& bmap);
+
 std::unique_ptr<Operation> cloneOp(const Operation& op, ValueMap& map) {
+  BlockMap bmap;
+  return cloneImpl(op, map, bmap);
+}
+
+static std::unique_ptr<Operation> cloneImpl(const Operation& op, ValueMap& map, BlockMap& bmap) {
   auto c = std::make_unique<Operation>();
   c->name = op.name;
   c->attrs = op.attrs;
@@ -25,25 +35,33 @@ std::unique_ptr<Operation> cloneOp(const Operation& op, ValueMap& map) {
     auto it = map.find(v);
     c->operands.push_back(it == map.end() ? v : it->second);
   }
+  for (Block* b : op.successors) {
+    auto it = bmap.find(b);
+    c->successors.push_back(it == bmap.end() ? b : it->second);
+  }
   for (const auto& r : op.regions) {
     auto nr = std::make_unique<Region>();
     nr->parentOp = c.get();
     for (const auto& b : r->blocks) {
-      auto nb = std::make_unique<Block>();
+      nr->blocks.push_back(std::make_unique<Block>());
+      bmap[b.get()] = nr->blocks.back().get();
+    }
+    for (size_t bi = 0; bi < r->blocks.size(); ++bi) {
+      const auto& b = r->blocks[bi];
+      Block* nb = nr->blocks[bi].get();
       nb->parentRegion = nr.get();
       nb->label = b->label;
       for (const auto& a : b->args) {
         auto na = copyValue(*a);
-        na->ownerBlock = nb.get();
+        na->ownerBlock = nb;
         map[a.get()] = na.get();
         nb->args.push_back(std::move(na));
       }
       for (const auto& o : b->ops) {
-        auto no = cloneOp(*o, map);
-        no->parentBlock = nb.get();
+        auto no = cloneImpl(*o, map, bmap);
+        no->parentBlock = nb;
         nb->ops.push_back(std::move(no));
       }
-      nr->blocks.push_back(std::move(nb));
     }
     c->regions.push_back(std::move(nr));
   }

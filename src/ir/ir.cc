@@ -2,6 +2,7 @@
 // rendering, attribute spelling, operation accessors and module helpers.
 #include "ir/ir.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -215,6 +216,13 @@ static void denseNested(const Attribute& a, const std::vector<int64_t>& shape, s
   out += "]";
 }
 
+std::string attrKey(const std::string& k) {
+  bool bare = !k.empty() && (std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_');
+  for (char c : k)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$')) bare = false;
+  return bare ? k : quote(k);
+}
+
 std::string Attribute::str() const {
   switch (kind) {
     case Kind::Unit:
@@ -266,7 +274,7 @@ std::string Attribute::str() const {
       bool first = true;
       if (dict)
         for (const auto& [k, v] : *dict) {
-          out += (first ? "" : ", ") + k;
+          out += (first ? "" : ", ") + attrKey(k);
           if (v.kind != Kind::Unit) out += " = " + v.str();
           first = false;
         }

@@ -185,6 +185,10 @@ struct Operation {
   std::vector<std::string> propertyNames;
   /// Nested regions (owned): scf.for body, tt.reduce combiner, tt.func body...
   std::vector<std::unique_ptr<Region>> regions;
+  /// Successor blocks of branch terminators (`cf.br`, `cf.cond_br`), in order; the operands
+  /// passed to them follow the op's own operands (`cf.cond_br`: [cond, true args..., false
+  /// args...] with attribute `operandSegmentSizes` = array<i32: 1, nTrue, nFalse>).
+  std::vector<Block*> successors;
   /// Source location.
   Location loc;
   /// Containing block (null for top-level ops).
@@ -250,6 +254,9 @@ struct Module {
   /// The first public tt.func, or null.
   Operation* kernel() const;
 };
+
+/// An attribute-dictionary key as MLIR prints it (quoted unless a bare identifier).
+std::string attrKey(const std::string& key);
 
 /// Kernel (tt.func) helper: the function name (`sym_name`).
 std::string funcName(const Operation& func);

@@ -112,6 +112,8 @@ std::unordered_map<std::string, OpSyntax> buildRegistry() {
   r["tt.descriptor_load"] = pure(Form::DescLoad);
   r["tt.descriptor_store"] = effect(Form::DescStore);
   r["tt.descriptor_reduce"] = with(effect(Form::DescStore), {"kind"});
+  r["cf.br"] = terminator(Form::Branch);
+  r["cf.cond_br"] = terminator(Form::CondBranch);
   // Region ops printed in generic form.
   r["tt.reduce"] = pure(Form::Generic);
   r["tt.scan"] = pure(Form::Generic);

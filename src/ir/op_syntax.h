@@ -44,6 +44,8 @@ enum class Form {
   MakeTensorDesc, ///< `%base, [%s..], [%st..] attr-dict : <T>, <tensor<..>>`
   DescLoad,       ///< `%d[%i..] attr-dict : Td -> T`
   DescStore,      ///< `[kw,] %d[%i..], %v attr-dict : Td, T`
+  Branch,         ///< `^bb1[(%a : T)]` (cf.br)
+  CondBranch,     ///< `%c, ^bb1[(%a : T)], ^bb2[(..)]` (cf.cond_br)
 };
 
 /// Registry entry for one op.

@@ -384,6 +384,42 @@ bool descStore(PCtx& c) {
   return true;
 }
 
+/// Label of `b` as printed (`bb1`).
+std::string blockLabel(const Block* b) {
+  if (!b->label.empty()) return b->label;
+  size_t i = 0;
+  if (b->parentRegion)
+    while (i < b->parentRegion->blocks.size() && b->parentRegion->blocks[i].get() != b) ++i;
+  return "bb" + std::to_string(i);
+}
+
+/// `^bb1` or `^bb1(%a : T)` for operands [from, to).
+std::string successor(PCtx& c, const Block* b, size_t from, size_t to) {
+  std::string s = "^" + blockLabel(b);
+  if (to > from) {
+    std::vector<Value*> vs(c.o.operands.begin() + from, c.o.operands.begin() + to);
+    s += "(" + c.p.refs(c.o, from, to) + " : " + Printer::types(vs) + ")";
+  }
+  return s;
+}
+
+bool branch(PCtx& c) {
+  if (c.o.successors.size() != 1) return false;
+  c.out += c.o.name + " " + successor(c, c.o.successors[0], 0, c.o.operands.size()) + c.p.attrDict(c.o);
+  return true;
+}
+
+bool condBranch(PCtx& c) {
+  const Attribute* seg = c.o.attr("operandSegmentSizes");
+  if (c.o.successors.size() != 2 || !seg || seg->elems.size() != 3 || c.o.operands.empty()) return false;
+  size_t nT = static_cast<size_t>(seg->elems[1].i), nF = static_cast<size_t>(seg->elems[2].i);
+  if (1 + nT + nF != c.o.operands.size()) return false;
+  c.out += c.o.name + " " + c.p.ref(c.o.operands[0]) + ", " + successor(c, c.o.successors[0], 1, 1 + nT) +
+           ", " + successor(c, c.o.successors[1], 1 + nT, 1 + nT + nF) +
+           c.p.attrDict(c.o, {"operandSegmentSizes"});
+  return true;
+}
+
 using PrintFn = bool (*)(PCtx&);
 const std::map<Form, PrintFn>& printTable() {
   static const std::map<Form, PrintFn> table = {
@@ -402,6 +438,7 @@ const std::map<Form, PrintFn>& printTable() {
       {Form::Assert, assertOp},         {Form::InlineAsm, inlineAsm},
       {Form::Bare, bare},               {Form::MakeTensorDesc, makeTensorDesc},
       {Form::DescLoad, descLoad},       {Form::DescStore, descStore},
+      {Form::Branch, branch},           {Form::CondBranch, condBranch},
   };
   return table;
 }

@@ -65,7 +65,7 @@ std::string Printer::attrDict(const Operation& o, const std::set<std::string>& s
   std::string s;
   for (const auto& [k, v] : o.attrs) {
     if (skip.count(k)) continue;
-    s += (s.empty() ? "" : ", ") + k;
+    s += (s.empty() ? "" : ", ") + attrKey(k);
     if (v.kind != Attribute::Kind::Unit) s += " = " + v.str();
   }
   return s.empty() ? "" : " {" + s + "}";
@@ -133,11 +133,22 @@ void Printer::region(const Region& r, int indent, bool entryArgs, bool terminato
 
 void Printer::generic(const Operation& o, int indent) {
   out += "\"" + o.name + "\"(" + refs(o) + ")";
+  if (!o.successors.empty()) {
+    out += "[";
+    for (size_t i = 0; i < o.successors.size(); ++i) {
+      const Block* b = o.successors[i];
+      size_t k = 0;
+      if (b->parentRegion)
+        while (k < b->parentRegion->blocks.size() && b->parentRegion->blocks[k].get() != b) ++k;
+      out += (i ? ", ^" : "^") + (b->label.empty() ? "bb" + std::to_string(k) : b->label);
+    }
+    out += "]";
+  }
   std::set<std::string> props(o.propertyNames.begin(), o.propertyNames.end());
   std::string p;
   for (const auto& [k, v] : o.attrs) {
     if (!props.count(k)) continue;
-    p += (p.empty() ? "" : ", ") + k;
+    p += (p.empty() ? "" : ", ") + attrKey(k);
     if (v.kind != Attribute::Kind::Unit) p += " = " + v.str();
   }
   if (!p.empty()) out += " <{" + p + "}>";

@@ -305,6 +305,32 @@ Status checkFunc(const Operation& op) {
   return Status();
 }
 
+/// Branches: each successor is in the same region and receives matching arguments.
+Status checkBranch(const Operation& op) {
+  bool cond = op.name == "cf.cond_br";
+  if (op.successors.size() != (cond ? 2u : 1u)) return err(op, "wrong number of successors");
+  std::vector<std::pair<size_t, size_t>> ranges;
+  if (cond) {
+    const Attribute* seg = op.attr("operandSegmentSizes");
+    if (!seg || seg->elems.size() != 3 || op.operands.empty()) return err(op, "missing operandSegmentSizes");
+    size_t nT = static_cast<size_t>(seg->elems[1].i), nF = static_cast<size_t>(seg->elems[2].i);
+    if (1 + nT + nF != op.operands.size()) return err(op, "operandSegmentSizes does not match operands");
+    if (op.operands[0]->type != Type::i(1)) return err(op, "condition is not i1");
+    ranges = {{1, 1 + nT}, {1 + nT, 1 + nT + nF}};
+  } else {
+    ranges = {{0, op.operands.size()}};
+  }
+  for (size_t s = 0; s < ranges.size(); ++s) {
+    const Block* b = op.successors[s];
+    if (!op.parentBlock || b->parentRegion != op.parentBlock->parentRegion)
+      return err(op, "branches outside its region");
+    std::vector<Type> passed;
+    for (size_t i = ranges[s].first; i < ranges[s].second; ++i) passed.push_back(op.operands[i]->type);
+    if (passed != argTypes(*b)) return err(op, "passes " + typesStr(passed) + " to a block taking " + typesStr(argTypes(*b)));
+  }
+  return Status();
+}
+
 using Check = Status (*)(const Operation&);
 const std::map<std::string, Check>& checks() {
   static const std::map<std::string, Check> table = {
@@ -316,6 +342,7 @@ const std::map<std::string, Check>& checks() {
       {"scf.for", checkFor},            {"scf.if", checkIf},
       {"scf.while", checkWhile},        {"tt.reduce", checkCombine},
       {"tt.scan", checkCombine},        {"tt.func", checkFunc},
+      {"cf.br", checkBranch},           {"cf.cond_br", checkBranch},
   };
   return table;
 }

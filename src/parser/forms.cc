@@ -357,6 +357,28 @@ bool descStore(Ctx& c) {
 }
 
 
+bool branch(Ctx& c) {
+  int n;
+  return c.p.parseSuccessor(c.op, n) && c.p.parseOptionalAttrDict(c.op.attrs);
+}
+
+bool condBranch(Ctx& c) {
+  Value* cond;
+  int nTrue, nFalse;
+  if (!c.p.parseOperand(cond) || !c.p.expect(",")) return false;
+  c.op.operands.push_back(cond);
+  if (!c.p.parseSuccessor(c.op, nTrue) || !c.p.expect(",") || !c.p.parseSuccessor(c.op, nFalse) ||
+      !c.p.parseOptionalAttrDict(c.op.attrs))
+    return false;
+  Attribute seg;
+  seg.kind = Attribute::Kind::Array;
+  seg.denseArray = true;
+  seg.type = Type::i(32);
+  for (int n : {1, nTrue, nFalse}) seg.elems.push_back(Attribute::integer(n, Type()));
+  c.op.attrs["operandSegmentSizes"] = seg;
+  return true;
+}
+
 using FormFn = bool (*)(Ctx&);
 const std::map<Form, FormFn>& formTable() {
   static const std::map<Form, FormFn> table = {
@@ -375,6 +397,7 @@ const std::map<Form, FormFn>& formTable() {
       {Form::Assert, assertOp},         {Form::InlineAsm, inlineAsm},
       {Form::Bare, bare},               {Form::MakeTensorDesc, makeTensorDesc},
       {Form::DescLoad, descLoad},       {Form::DescStore, descStore},
+      {Form::Branch, branch},           {Form::CondBranch, condBranch},
   };
   return table;
 }

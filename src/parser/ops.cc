@@ -90,6 +90,35 @@ bool Parser::parseBlockArgs(std::vector<std::unique_ptr<Value>>& args) {
   return expect(")");
 }
 
+ir::Block* Parser::blockRef(const std::string& label) {
+  auto& labels = blockLabels.back();
+  auto it = labels.find(label);
+  if (it != labels.end()) return it->second;
+  auto& pending = pendingBlocks.back();
+  auto& slot = pending[label];
+  if (!slot) {
+    slot = std::make_unique<ir::Block>();
+    slot->label = label;
+  }
+  return slot.get();
+}
+
+bool Parser::parseSuccessor(ir::Operation& op, int& count) {
+  count = 0;
+  if (!expect("^")) return false;
+  std::string label = readValueName(*this);
+  if (label.empty()) return fail("expected block label");
+  op.successors.push_back(blockRef(label));
+  if (!tryConsume("(")) return true;
+  size_t before = op.operands.size();
+  std::vector<Type> ts;
+  if (!parseOperandList(op.operands) || !expect(":") || !parseBareTypeList(ts) || !expect(")"))
+    return false;
+  count = static_cast<int>(op.operands.size() - before);
+  if (static_cast<int>(ts.size()) != count) return fail("successor operand/type count mismatch");
+  return true;
+}
+
 bool Parser::parseRegion(ir::Region& r, std::vector<std::unique_ptr<Value>> entryArgs,
                          bool isolated) {
   if (++depth > 100) return fail("regions nested too deeply");
@@ -99,17 +128,32 @@ bool Parser::parseRegion(ir::Region& r, std::vector<std::unique_ptr<Value>> entr
       --p.depth;
       p.scopes.pop_back();
       p.visibleFrom.pop_back();
+      p.blockLabels.pop_back();
+      p.pendingBlocks.pop_back();
     }
   } guard{*this};
   scopes.emplace_back();
   visibleFrom.push_back(isolated ? scopes.size() - 1 : visibleFrom.back());
+  blockLabels.emplace_back();
+  pendingBlocks.emplace_back();
   if (!expect("{")) return false;
   ir::Block* cur = nullptr;
-  auto newBlock = [&](std::string label) {
-    r.blocks.push_back(std::make_unique<ir::Block>());
+  auto newBlock = [&](std::string label) -> bool {
+    if (!label.empty() && blockLabels.back().count(label)) return fail("redefinition of block ^" + label);
+    std::unique_ptr<ir::Block> b;
+    auto pend = pendingBlocks.back().find(label);
+    if (!label.empty() && pend != pendingBlocks.back().end()) {
+      b = std::move(pend->second);
+      pendingBlocks.back().erase(pend);
+    } else {
+      b = std::make_unique<ir::Block>();
+    }
+    r.blocks.push_back(std::move(b));
     cur = r.blocks.back().get();
     cur->parentRegion = &r;
     cur->label = std::move(label);
+    if (!cur->label.empty()) blockLabels.back()[cur->label] = cur;
+    return true;
   };
   if (peek() != '^') {
     newBlock("");
@@ -128,9 +172,10 @@ bool Parser::parseRegion(ir::Region& r, std::vector<std::unique_ptr<Value>> entr
       ++pos;
       std::string label = readValueName(*this);
       std::vector<std::unique_ptr<Value>> args;
+      if (label.empty()) return fail("expected block label");
       if (!parseBlockArgs(args) || !expect(":")) return false;
       if (!cur && !entryArgs.empty() && args.empty()) return fail("entry block arguments missing");
-      newBlock(label);
+      if (!newBlock(label)) return false;
       for (auto& a : args) {
         a->ownerBlock = cur;
         a->index = static_cast<int>(cur->args.size());
@@ -142,6 +187,8 @@ bool Parser::parseRegion(ir::Region& r, std::vector<std::unique_ptr<Value>> entr
     if (!parseOp(*cur)) return false;
   }
   if (!error.empty()) return false;
+  if (!pendingBlocks.back().empty())
+    return fail("branch to undefined block ^" + pendingBlocks.back().begin()->first);
   if (r.blocks.empty()) newBlock("");
   return expect("}");
 }
@@ -157,11 +204,31 @@ void Parser::ensureYield(ir::Region& r, const ir::Location& loc) {
   b.ops.push_back(std::move(y));
 }
 
+/// Generic-form arith.cmpi/cmpf carry the predicate as an integer; the IR keeps keywords.
+static void predicateToKeyword(ir::Operation& op) {
+  static const char* cmpi[] = {"eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"};
+  static const char* cmpf[] = {"false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord",
+                               "ueq", "ugt", "uge", "ult", "ule", "une", "uno", "true"};
+  auto it = op.attrs.find("predicate");
+  if (it == op.attrs.end() || it->second.kind != ir::Attribute::Kind::Int) return;
+  int64_t v = it->second.i;
+  if (op.name == "arith.cmpi" && v >= 0 && v < 10) it->second = ir::Attribute::keyword(cmpi[v]);
+  if (op.name == "arith.cmpf" && v >= 0 && v < 16) it->second = ir::Attribute::keyword(cmpf[v]);
+}
+
 bool Parser::parseGeneric(ir::Operation& op, std::vector<Type>& results) {
   if (!expect("(")) return false;
   if (peek() != ')' && !parseOperandList(op.operands)) return false;
   if (!expect(")")) return false;
-  if (peek() == '[') return fail("successor lists in generic ops are not supported");
+  if (tryConsume("[")) {
+    do {
+      if (!expect("^")) return false;
+      std::string label = readValueName(*this);
+      if (label.empty()) return fail("expected block label");
+      op.successors.push_back(blockRef(label));
+    } while (tryConsume(","));
+    if (!expect("]")) return false;
+  }
   if (tryConsume("<{")) {
     --pos;
     ir::AttrDict props;
@@ -180,6 +247,7 @@ bool Parser::parseGeneric(ir::Operation& op, std::vector<Type>& results) {
     if (!expect(")")) return false;
   }
   if (!parseOptionalAttrDict(op.attrs)) return false;
+  predicateToKeyword(op);
   std::vector<Type> ins;
   if (!expect(":") || !parseFunctionalType(ins, results)) return false;
   if (ins.size() != op.operands.size())

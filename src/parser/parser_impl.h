@@ -102,6 +102,11 @@ class Parser {
   std::unique_ptr<ir::Value> makeArg(const std::string& name, const ir::Type& t);
   /// Defines `%name` in the innermost scope.
   bool define(ir::Value* v);
+  /// The block labelled `label` in the innermost region (created ahead for forward uses).
+  ir::Block* blockRef(const std::string& label);
+  /// Parses a successor `^bb1` or `^bb1(%a, %b : T, T)`: appends it and its operands to
+  /// `op`; `count` receives the number of operands passed.
+  bool parseSuccessor(ir::Operation& op, int& count);
   /// Adds an implicit `scf.yield` when `r`'s block has no terminator.
   void ensureYield(ir::Region& r, const ir::Location& loc);
 
@@ -130,8 +135,16 @@ class Parser {
   std::vector<std::unordered_map<std::string, ir::Value*>> scopes;
   /// Index of the first scope visible from the innermost (isolated regions).
   std::vector<size_t> visibleFrom;
+  /// Block labels of each open region (innermost last).
+  std::vector<std::unordered_map<std::string, ir::Block*>> blockLabels;
+  /// Blocks referenced by a branch before their label was seen, per open region.
+  std::vector<std::unordered_map<std::string, std::unique_ptr<ir::Block>>> pendingBlocks;
   /// Region nesting depth (guards against runaway recursion on garbage).
   int depth = 0;
+  /// Type nesting depth.
+  int typeDepth = 0;
+  /// Attribute nesting depth.
+  int attrDepth = 0;
 };
 
 /// Arguments of a custom-form parser function.

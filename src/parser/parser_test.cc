@@ -162,6 +162,39 @@ TEST(Parser, StructuredControlFlow) {
   EXPECT_NE(out.find("%t2 = arith.cmpi sgt, %w, %acc#0 : i32"), std::string::npos) << out;
 }
 
+TEST(Parser, BranchesBetweenBlocks) {
+  // A top-level `if ...: return` becomes cf.cond_br in Triton's TTIR.
+  const std::string text =
+      "module {\n"
+      "  tt.func public @k(%p: !tt.ptr<i32>, %n: i32) {\n"
+      "    %pid = tt.get_program_id x : i32\n"
+      "    %c = arith.cmpi sge, %pid, %n : i32\n"
+      "    cf.cond_br %c, ^bb1, ^bb2(%pid : i32)\n"
+      "  ^bb1:  // pred: ^bb0\n"
+      "    tt.return\n"
+      "  ^bb2(%v: i32):  // pred: ^bb0\n"
+      "    tt.store %p, %v : !tt.ptr<i32>\n"
+      "    cf.br ^bb1\n"
+      "  }\n"
+      "}\n";
+  auto m = mustParse(text);
+  ASSERT_TRUE(m);
+  const ir::Operation* br = findOp(*m, "cf.cond_br");
+  ASSERT_TRUE(br);
+  ASSERT_EQ(br->successors.size(), 2u);
+  EXPECT_EQ(br->successors[1]->args.size(), 1u);
+  EXPECT_EQ(br->numOperands(), 2);
+  std::string out = ir::printModule(*m, false);
+  EXPECT_NE(out.find("cf.cond_br %c, ^bb1, ^bb2(%pid : i32)"), std::string::npos) << out;
+  EXPECT_NE(out.find("cf.br ^bb1\n"), std::string::npos) << out;
+  auto again = parseTTIR(out, "again");
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(ir::printModule(**again, false), out);
+  auto bad = parseTTIR(kernel("", "    cf.br ^nowhere\n"), "k.ttir");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("undefined block ^nowhere"), std::string::npos) << bad.status().message();
+}
+
 TEST(Parser, ResolvesLocationsToUserLines) {
   auto m = mustParse(readFile(std::string(TVK_SOURCE_DIR) + "/tests/conformance/cases/add_f32/kernel.ttir"));
   ASSERT_TRUE(m);

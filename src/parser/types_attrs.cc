@@ -43,11 +43,11 @@ bool Parser::parseAngleText(std::string& out) {
 }
 
 bool Parser::parseType(Type& t) {
-  if (++depth > 64) return fail("type nested too deeply");
+  if (++typeDepth > 64) return fail("type nested too deeply");
   struct Guard {
     int& d;
     ~Guard() { --d; }
-  } guard{depth};
+  } guard{typeDepth};
   skipWs();
   if (tryConsume("!tt.ptr<")) {
     Type pointee;
@@ -264,11 +264,11 @@ static bool readDenseElems(Parser& p, std::vector<Literal>& out, int depth) {
 }
 
 bool Parser::parseAttr(Attribute& a) {
-  if (++depth > 64) return fail("attribute nested too deeply");
+  if (++attrDepth > 64) return fail("attribute nested too deeply");
   struct Guard {
     int& d;
     ~Guard() { --d; }
-  } guard{depth};
+  } guard{attrDepth};
   a = Attribute();
   char c = peek();
   if (c == '"') {
