@@ -17,9 +17,10 @@ uint32_t log2u(uint64_t v) {
   return s;
 }
 
-// Inlines the combine region of `op` for one pair of operand tuples.
-Result<std::vector<Id>> combine(Context& c, const ir::Operation& op, const std::vector<Id>& lhs,
-                                const std::vector<Id>& rhs) {
+}  // namespace
+
+Result<std::vector<Id>> inlineCombine(Context& c, const ir::Operation& op,
+                                      const std::vector<Id>& lhs, const std::vector<Id>& rhs) {
   const ir::Block& blk = op.body(0);
   size_t k = lhs.size();
   if (blk.args.size() != 2 * k) return Status::error("combine region arity");
@@ -32,6 +33,13 @@ Result<std::vector<Id>> combine(Context& c, const ir::Operation& op, const std::
   std::vector<Id> out;
   for (const ir::Value* v : ret->operands) out.push_back(c.at(v, 0));
   return out;
+}
+
+namespace {
+
+Result<std::vector<Id>> combine(Context& c, const ir::Operation& op, const std::vector<Id>& lhs,
+                                const std::vector<Id>& rhs) {
+  return inlineCombine(c, op, lhs, rhs);
 }
 
 struct ReducePlan {

@@ -38,6 +38,7 @@ const Registry& registry() {
     registerAtomicOps(reg);
     registerProgramIdOps(reg);
     registerDotOps(reg);
+    registerScanOps(reg);
     return reg;
   }();
   return r;

@@ -37,6 +37,11 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn);
 /// The register constant of scalar attribute `a` of IR type `t` (lower/elementwise.cc).
 Result<Id> constantOf(Context& c, const ir::Attribute& a, const ir::Type& t);
 
+/// Inlines the combine region of tt.reduce/tt.scan `op` for one pair of operand tuples
+/// (lower/reduce.cc); returns the region's results.
+Result<std::vector<Id>> inlineCombine(Context& c, const ir::Operation& op,
+                                      const std::vector<Id>& lhs, const std::vector<Id>& rhs);
+
 /// The registry with every family registered (built once).
 const Registry& registry();
 
@@ -56,6 +61,8 @@ void registerReduceOps(Registry& r);
 void registerControlFlowOps(Registry& r);
 /// Atomics (lower/atomics.cc).
 void registerAtomicOps(Registry& r);
+/// tt.scan (lower/scan.cc).
+void registerScanOps(Registry& r);
 /// tt.dot (lower/dot.cc).
 void registerDotOps(Registry& r);
 /// Program ids (lower/program_id.cc).
