@@ -92,8 +92,7 @@ Result<std::unique_ptr<Device>> openDevice(int index) {
   impl->instance = *instance;
   Result<std::vector<VkPhysicalDevice>> physicals = impl->instance->physicalDevices();
   if (!physicals.ok()) return physicals.status();
-  Result<DeviceFacts> facts = queryDeviceFacts(impl->instance->handle(), (*physicals)[index],
-                                               impl->instance->apiVersion());
+  Result<DeviceFacts> facts = queryDeviceFacts(*impl->instance, (*physicals)[index]);
   if (!facts.ok()) return facts.status();
   impl->facts = *facts;
   impl->info = *info;

@@ -77,8 +77,8 @@ std::string componentTypeName(uint32_t t) {
   }
 }
 
-Result<DeviceFacts> queryDeviceFacts(VkInstance instance, VkPhysicalDevice physical,
-                                     uint32_t instanceApi) {
+Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice physical) {
+  const uint32_t instanceApi = instance.apiVersion();
   DeviceFacts f;
   f.physical = physical;
   vkGetPhysicalDeviceProperties(physical, &f.props);
@@ -99,7 +99,7 @@ Result<DeviceFacts> queryDeviceFacts(VkInstance instance, VkPhysicalDevice physi
   f.hasSizeControl = v13 || f.hasExtension(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
   f.hasExtendedTypes =
       v12 || f.hasExtension(VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
-  f.hasCoopMat = f.hasExtension(kCoopMatExtension);
+  f.hasCoopMat = f.hasExtension(kCoopMatExtension) && !instance.layerLacksCoopMat();
   f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
 
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
@@ -127,7 +127,7 @@ Result<DeviceFacts> queryDeviceFacts(VkInstance instance, VkPhysicalDevice physi
   vkGetPhysicalDeviceProperties2(physical, &props);
   *tail = nullptr;
   if (hasDriver) f.driver = std::string(driver.driverName) + " " + driver.driverInfo;
-  if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance, f);
+  if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance.handle(), f);
   pickComputeQueue(f);
   // The structs are copied into the caller's value: drop pointers into this frame.
   f.storage16.pNext = f.storage8.pNext = f.float16Int8.pNext = f.atomicInt64.pNext = nullptr;

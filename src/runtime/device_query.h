@@ -8,6 +8,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include "runtime/instance.h"
 #include "support/status.h"
 #include "target/target.h"
 
@@ -109,8 +110,7 @@ struct DeviceFacts {
 };
 
 /// Reads every fact of `physical`; `instanceApi` caps the API version used.
-Result<DeviceFacts> queryDeviceFacts(VkInstance instance, VkPhysicalDevice physical,
-                                     uint32_t instanceApi);
+Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice physical);
 
 /// Fills every Target field from the device's facts.
 Target targetFromDevice(const DeviceFacts& facts);

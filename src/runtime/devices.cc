@@ -64,7 +64,7 @@ Result<std::vector<DeviceInfo>> enumerateDevices() {
   std::vector<DeviceInfo> devices;
   for (size_t i = 0; i < physicals->size(); ++i) {
     Result<DeviceFacts> facts =
-        queryDeviceFacts((*instance)->handle(), (*physicals)[i], (*instance)->apiVersion());
+        queryDeviceFacts(**instance, (*physicals)[i]);
     if (!facts.ok()) return facts.status();
     if (facts->apiVersion < VK_API_VERSION_1_1 || facts->computeQueueFamily < 0) continue;
     DeviceInfo info;

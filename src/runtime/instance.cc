@@ -42,14 +42,15 @@ bool hasInstanceExtension(const std::vector<VkExtensionProperties>& exts, const 
   return false;
 }
 
-bool hasLayer(const char* name) {
+// The spec version of layer `name`, or 0 when it is not installed.
+uint32_t layerVersion(const char* name) {
   uint32_t count = 0;
-  if (vkEnumerateInstanceLayerProperties(&count, nullptr) != VK_SUCCESS) return false;
+  if (vkEnumerateInstanceLayerProperties(&count, nullptr) != VK_SUCCESS) return 0;
   std::vector<VkLayerProperties> layers(count);
-  if (vkEnumerateInstanceLayerProperties(&count, layers.data()) != VK_SUCCESS) return false;
+  if (vkEnumerateInstanceLayerProperties(&count, layers.data()) != VK_SUCCESS) return 0;
   for (const VkLayerProperties& l : layers)
-    if (std::strcmp(l.layerName, name) == 0) return true;
-  return false;
+    if (std::strcmp(l.layerName, name) == 0) return l.specVersion;
+  return 0;
 }
 
 }  // namespace
@@ -77,7 +78,9 @@ bool validationEnabled() {
 
 Result<std::shared_ptr<Instance>> Instance::get() {
   static std::mutex mutex;
-  static std::shared_ptr<Instance> instance;
+  // Never destroyed: vkDestroyInstance from a static destructor crashes some drivers (NVIDIA)
+  // whose own globals are gone by then; the process exit releases everything.
+  static std::shared_ptr<Instance>& instance = *new std::shared_ptr<Instance>();
   std::lock_guard<std::mutex> lock(mutex);
   if (instance) return instance;
 
@@ -101,7 +104,8 @@ Result<std::shared_ptr<Instance>> Instance::get() {
   if (hasInstanceExtension(exts, VK_KHR_GET_PHYSICAL_DEVICE_PROPERTIES_2_EXTENSION_NAME))
     extensions.push_back(VK_KHR_GET_PHYSICAL_DEVICE_PROPERTIES_2_EXTENSION_NAME);
   if (envValidation()) {
-    if (!hasLayer(kValidationLayer))
+    inst->layerSpecVersion_ = layerVersion(kValidationLayer);
+    if (inst->layerSpecVersion_ == 0)
       return Status::error("TVK_VALIDATION=1 but " + std::string(kValidationLayer) +
                            " is not installed");
     layers.push_back(kValidationLayer);

@@ -64,7 +64,7 @@ Target lavapipeProfile() {
   return t;
 }
 
-// NVIDIA Hopper (H100) with a current proprietary driver.
+// NVIDIA Hopper (H100): the values `tvk devices` printed on an H100 (driver 580.159.04).
 Target nvidiaHopperProfile() {
   Target t;
   t.name = "nvidia-hopper";
@@ -90,10 +90,13 @@ Target nvidiaHopperProfile() {
   t.atomicFloat32Add = true;
   t.atomicInt64 = true;
   t.bufferDeviceAddress = true;
-  t.coopMatShapes = {{16, 16, 16, "f16", "f32"},
-                     {16, 16, 16, "f16", "f16"},
-                     {16, 16, 16, "bf16", "f32"},
-                     {16, 16, 32, "i8", "i32"}};
+  // As the H100 with driver 580.159 reports them (subgroup scope).
+  t.coopMatShapes = {{16, 16, 16, "f16", "f16"}, {16, 8, 16, "f16", "f16"},
+                     {16, 8, 8, "f16", "f16"},   {16, 16, 16, "f16", "f32"},
+                     {16, 8, 16, "f16", "f32"},  {16, 8, 8, "f16", "f32"},
+                     {16, 16, 32, "u8", "u32"},  {16, 16, 32, "i8", "i32"},
+                     {16, 8, 32, "u8", "u32"},   {16, 8, 32, "i8", "i32"},
+                     {16, 16, 16, "bf16", "f32"}};
   return t;
 }
 

@@ -32,6 +32,10 @@ TEST(TargetProfile, NvidiaHopper) {
   for (const CoopMatShape& s : t->coopMatShapes)
     if (s.m == 16 && s.n == 16 && s.k == 16 && s.ab == "f16" && s.c == "f32") f16f32 = true;
   EXPECT_TRUE(f16f32);
+  bool i8i32 = false;
+  for (const CoopMatShape& s : t->coopMatShapes)
+    if (s.m == 16 && s.n == 16 && s.k == 32 && s.ab == "i8" && s.c == "i32") i8i32 = true;
+  EXPECT_TRUE(i8i32);
 }
 
 TEST(TargetProfile, AppleM1) {

@@ -20,10 +20,11 @@ const std::string kCases = std::string(TVK_SOURCE_DIR) + "/tests/conformance/cas
 const bool kValidationOn = [] { return setenv("TVK_VALIDATION", "1", 0) == 0; }();
 
 Device& device() {
-  static std::unique_ptr<Device> dev = [] {
+  // Leaked on purpose: no Vulkan teardown from static destructors.
+  static Device* dev = [] {
     Result<std::unique_ptr<Device>> d = openDevice(-1);
     if (!d.ok()) std::abort();
-    return std::move(*d);
+    return d->release();
   }();
   return *dev;
 }
