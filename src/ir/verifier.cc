@@ -305,6 +305,57 @@ Status checkFunc(const Operation& op) {
   return Status();
 }
 
+/// Integer/float extensions widen, truncations narrow, int/float kinds as the op says.
+Status checkCast(const Operation& op) {
+  TVK_RETURN_IF_ERROR(needOperands(op, 1, 1));
+  TVK_RETURN_IF_ERROR(needResults(op, 1));
+  const Type& from = op.operands[0]->type.scalar();
+  const Type& to = op.results[0]->type.scalar();
+  const std::string& n = op.name;
+  bool ok = true;
+  if (n == "arith.extsi" || n == "arith.extui") ok = from.isInt() && to.isInt() && to.bits > from.bits;
+  else if (n == "arith.trunci") ok = from.isInt() && to.isInt() && to.bits < from.bits;
+  else if (n == "arith.extf") ok = from.isFloat() && to.isFloat() && to.bits > from.bits;
+  else if (n == "arith.truncf") ok = from.isFloat() && to.isFloat() && to.bits < from.bits;
+  else if (n == "arith.sitofp" || n == "arith.uitofp") ok = from.isInt() && to.isFloat();
+  else if (n == "arith.fptosi" || n == "arith.fptoui") ok = from.isFloat() && to.isInt();
+  else if (n == "arith.bitcast" || n == "tt.bitcast") ok = from.bits == to.bits || from.isPtr() || to.isPtr();
+  if (!ok) return err(op, "cannot convert " + op.operands[0]->type.str() + " to " + op.results[0]->type.str());
+  return Status();
+}
+
+/// Atomics: pointer pointee matches the value type; masks match the shape.
+Status checkAtomic(const Operation& op) {
+  bool cas = op.name == "tt.atomic_cas";
+  TVK_RETURN_IF_ERROR(needOperands(op, cas ? 3 : 2, 3));
+  TVK_RETURN_IF_ERROR(needResults(op, 1));
+  Type val = loadedType(op.operands[0]->type);
+  if (val.kind == Type::Kind::None) return err(op, "operand 0 is not a pointer: " + op.operands[0]->type.str());
+  if (op.results[0]->type != val) return err(op, "result " + op.results[0]->type.str() + " does not match pointer " + op.operands[0]->type.str());
+  for (size_t i = 1; i < op.operands.size(); ++i) {
+    const Type& t = op.operands[i]->type;
+    bool mask = !cas && i == 2;
+    if (mask ? (shapeOf(t) != shapeOf(val) || t.scalar() != Type::i(1)) : t != val)
+      return err(op, "operand " + std::to_string(i) + " " + t.str() + " does not match " + val.str());
+  }
+  return Status();
+}
+
+/// tt.join adds a trailing dimension of 2; tt.split removes it.
+Status checkJoinSplit(const Operation& op) {
+  bool join = op.name == "tt.join";
+  TVK_RETURN_IF_ERROR(needOperands(op, join ? 2 : 1, join ? 2 : 1));
+  TVK_RETURN_IF_ERROR(needResults(op, join ? 1 : 2));
+  const Type& small = join ? op.operands[0]->type : op.results[0]->type;
+  const Type& big = join ? op.results[0]->type : op.operands[0]->type;
+  std::vector<int64_t> want = shapeOf(small);
+  want.push_back(2);
+  bool ok = big.isTensor() && big.shape == want && big.scalar() == small.scalar();
+  ok = ok && (join ? op.operands[1]->type == small : op.results[1]->type == small);
+  if (!ok) return err(op, "shapes " + small.str() + " and " + big.str() + " do not agree");
+  return Status();
+}
+
 /// Branches: each successor is in the same region and receives matching arguments.
 Status checkBranch(const Operation& op) {
   bool cond = op.name == "cf.cond_br";
@@ -343,6 +394,14 @@ const std::map<std::string, Check>& checks() {
       {"scf.while", checkWhile},        {"tt.reduce", checkCombine},
       {"tt.scan", checkCombine},        {"tt.func", checkFunc},
       {"cf.br", checkBranch},           {"cf.cond_br", checkBranch},
+      {"tt.atomic_rmw", checkAtomic},   {"tt.atomic_cas", checkAtomic},
+      {"tt.join", checkJoinSplit},      {"tt.split", checkJoinSplit},
+      {"arith.extsi", checkCast},       {"arith.extui", checkCast},
+      {"arith.trunci", checkCast},      {"arith.extf", checkCast},
+      {"arith.truncf", checkCast},      {"arith.sitofp", checkCast},
+      {"arith.uitofp", checkCast},      {"arith.fptosi", checkCast},
+      {"arith.fptoui", checkCast},      {"arith.bitcast", checkCast},
+      {"tt.bitcast", checkCast},
   };
   return table;
 }

@@ -64,6 +64,16 @@ TEST(Verifier, CatchesShapeMismatch) {
   EXPECT_FALSE(s.ok());
 }
 
+TEST(Verifier, CatchesBadCastsAndAtomics) {
+  Status s = verifyText(kernel("%a: i64", "    %b = arith.extsi %a : i64 to i32\n"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot convert i64 to i32"), std::string::npos) << s.message();
+  s = verifyText(kernel("%p: !tt.ptr<f32>, %v: i32, %m: i1",
+                        "    %r = tt.atomic_rmw add, acq_rel, gpu, %p, %v, %m : (!tt.ptr<f32>, i32, i1) -> i32\n"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("tt.atomic_rmw"), std::string::npos) << s.message();
+}
+
 TEST(Verifier, CatchesRegionAndYieldMismatch) {
   Status s = verifyText(kernel(
       "%n: i32, %f: f32",

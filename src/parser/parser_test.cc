@@ -120,6 +120,13 @@ TEST(Parser, HexFloatAndDenseValues) {
   EXPECT_TRUE(std::isinf(v->elems[0].f) && v->elems[0].f < 0);
   std::string out = ir::printModule(*m, false);
   EXPECT_NE(out.find("dense<[[1, -2], [3, 4]]> : tensor<2x2xi32>"), std::string::npos) << out;
+  // MLIR's hex-blob form decodes to the same elements (little-endian).
+  auto blob = mustParse(kernel("", "    %d = arith.constant dense<\"0x01000000FEFFFFFF\"> : tensor<2xi32>\n"));
+  ASSERT_TRUE(blob);
+  const ir::Attribute* b = findOp(*blob, "arith.constant")->attr("value");
+  ASSERT_EQ(b->elems.size(), 2u);
+  EXPECT_EQ(b->elems[0].i, 1);
+  EXPECT_EQ(b->elems[1].i, -2);
 }
 
 TEST(Parser, StructuredControlFlow) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "parser/parser_impl.h"
@@ -263,6 +264,43 @@ static bool readDenseElems(Parser& p, std::vector<Literal>& out, int depth) {
   return true;
 }
 
+/// Decodes MLIR's hex-blob dense form (`dense<"0x0100000002000000"> : tensor<2xi32>`,
+/// little-endian elements) into literals; leaves other strings as text.
+static bool decodeBlob(Parser& p, Attribute& a, std::vector<Literal>& lits) {
+  const std::string& s = a.s;
+  if (s.size() < 4 || s.compare(0, 3, "\"0x") != 0) return true;
+  std::string hex = s.substr(3, s.size() - 4);
+  const Type& et = a.type.scalar();
+  if (hex.size() % 2 || !(et.isInt() || et.isFloat()) || et.bits == 0) return true;
+  size_t esz = et.bits <= 8 ? 1 : static_cast<size_t>(et.bits) / 8;
+  size_t nbytes = hex.size() / 2;
+  if (nbytes != esz && nbytes != esz * static_cast<size_t>(a.type.numel()))
+    return p.fail("dense blob has " + std::to_string(nbytes) + " bytes, type " + a.type.str() + " needs " +
+                  std::to_string(esz * a.type.numel()));
+  for (size_t off = 0; off < nbytes; off += esz) {
+    uint64_t v = 0;
+    for (size_t b = 0; b < esz; ++b)
+      v |= static_cast<uint64_t>(std::stoul(hex.substr(2 * (off + b), 2), nullptr, 16)) << (8 * b);
+    Literal lit;
+    if (et.isFloat()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%0*llX", static_cast<int>(2 * esz), static_cast<unsigned long long>(v));
+      lit.text = buf;
+      lit.isHex = true;
+    } else if (et.bits == 1) {
+      lit.text = v ? "true" : "false";
+      lit.isBool = true;
+    } else {
+      int64_t x = static_cast<int64_t>(v);
+      if (et.bits < 64 && (v >> (et.bits - 1)) & 1) x = static_cast<int64_t>(v | (~uint64_t{0} << et.bits));
+      lit.text = std::to_string(x);
+    }
+    lits.push_back(lit);
+  }
+  a.s.clear();
+  return true;
+}
+
 bool Parser::parseAttr(Attribute& a) {
   if (++attrDepth > 64) return fail("attribute nested too deeply");
   struct Guard {
@@ -333,6 +371,7 @@ bool Parser::parseAttr(Attribute& a) {
       return false;
     }
     if (!expect(">") || !expect(":") || !parseType(a.type)) return false;
+    if (!a.s.empty() && !decodeBlob(*this, a, lits)) return false;
     for (const Literal& lit : lits) {
       Attribute e;
       if (!literalAttr(*this, lit, a.type.scalar(), e)) return false;
