@@ -42,6 +42,15 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
     return static_cast<uint32_t>(words * 4);
   }
+  if (n == "tt.join" || n == "tt.split" || n == "tt.gather") {
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands) {
+      if (n == "tt.gather" && v != op.operand(0)) continue;
+      words += v->type.numel() * scratchWords(v->type);
+    }
+    return static_cast<uint32_t>(words * 4);
+  }
+  if (n == "tt.histogram") return static_cast<uint32_t>(op.result()->type.numel() * 4);
   if (n == "tt.dot") {
     const ir::Type& a = op.operand(0)->type;
     const ir::Type& b = op.operand(1)->type;

@@ -174,6 +174,8 @@ class Context {
   Status smemStore(Id word, Id regT, Id v);
   /// Loads a register value of register type `regT` from scratch word `word`.
   Result<Id> smemLoad(Id word, Id regT);
+  /// Pointer to scratch word `word` (Workgroup uint32), creating the scratch array if needed.
+  Id smemPtr(Id word);
   /// First scratch word of `op`'s allocation in the plan.
   Result<uint32_t> smemBase(const ir::Operation& op) const;
 
@@ -193,6 +195,7 @@ class Context {
   Id lane_ = 0;
   Id subgroup_ = 0;
   Id loadBuiltin(spv::BuiltIn which);
+  void ensureScratch();
   Id smemVar_ = 0;
 };
 

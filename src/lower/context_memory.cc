@@ -141,7 +141,7 @@ Id smemWordPtr(spirv::ModuleBuilder& b, Id var, Id word) {
 }
 }  // namespace
 
-Status Context::smemStore(Id word, Id regT, Id v) {
+void Context::ensureScratch() {
   if (!smemVar_) {
     uint32_t words = std::max<uint32_t>(1, (smem.totalBytes + 3) / 4);
     Id arr = b.typeArray(u32(), words);
@@ -149,6 +149,15 @@ Status Context::smemStore(Id word, Id regT, Id v) {
                                 spv::StorageClass::Workgroup);
     b.name(smemVar_, "scratch");
   }
+}
+
+Id Context::smemPtr(Id word) {
+  ensureScratch();
+  return smemWordPtr(b, smemVar_, word);
+}
+
+Status Context::smemStore(Id word, Id regT, Id v) {
+  ensureScratch();
   int bits = b.scalarBits(regT);
   if (regT == boolean()) {
     v = b.emit(spv::Op::OpSelect, u32(), {v, c32(1), c32(0)});

@@ -39,6 +39,7 @@ const Registry& registry() {
     registerProgramIdOps(reg);
     registerDotOps(reg);
     registerScanOps(reg);
+    registerExchangeOps(reg);
     return reg;
   }();
   return r;

@@ -63,6 +63,8 @@ void registerControlFlowOps(Registry& r);
 void registerAtomicOps(Registry& r);
 /// tt.scan (lower/scan.cc).
 void registerScanOps(Registry& r);
+/// tt.join/split/gather/histogram (lower/exchange.cc).
+void registerExchangeOps(Registry& r);
 /// tt.dot (lower/dot.cc).
 void registerDotOps(Registry& r);
 /// Program ids (lower/program_id.cc).
