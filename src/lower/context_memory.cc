@@ -1,6 +1,8 @@
 // Context: buffers, push constants, shared memory and narrow-float rounding.
 #include "lower/context.h"
 
+#include "lower/fp8.h"
+
 namespace tvk::lower {
 
 namespace {
@@ -53,7 +55,7 @@ Result<Id> Context::fromStorage(const ir::Type& t, Id v) {
     Id s = b.emit(spv::Op::OpShiftLeftLogical, u32(), {w, c32(16)});
     return b.emit(spv::Op::OpBitcast, f32(), {s});
   }
-  if (t.isFloat() && t.bits == 8) return Status::error("fp8 loads are not supported yet");
+  if (t.isFloat() && t.bits == 8) return decodeFp8(*this, t, b.emit(spv::Op::OpUConvert, u32(), {v}));
   if (t.isInt() && t.bits == 1) {
     Id w = b.emit(spv::Op::OpUConvert, u32(), {v});
     return b.emit(spv::Op::OpINotEqual, boolean(), {w, c32(0)});
@@ -69,7 +71,11 @@ Result<Id> Context::toStorage(const ir::Type& t, Id v) {
     Id s = b.emit(spv::Op::OpShiftRightLogical, u32(), {w, c32(16)});
     return b.emit(spv::Op::OpUConvert, b.typeInt(16), {s});
   }
-  if (t.isFloat() && t.bits == 8) return Status::error("fp8 stores are not supported yet");
+  if (t.isFloat() && t.bits == 8) {
+    auto code = encodeFp8(*this, t, v);
+    if (!code.ok()) return code;
+    return b.emit(spv::Op::OpUConvert, b.typeInt(8), {*code});
+  }
   if (t.isInt() && t.bits == 1) {
     Id i8 = b.typeInt(8);
     return b.emit(spv::Op::OpSelect, i8, {v, b.constInt(i8, 1), b.constInt(i8, 0)});
@@ -228,7 +234,11 @@ Result<Id> Context::roundTo(const ir::Type& t, Id v) {
     Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, quiet, rounded});
     return b.emit(spv::Op::OpBitcast, f32(), {r});
   }
-  if (t.bits == 8) return Status::error("fp8 arithmetic is not supported yet");
+  if (t.bits == 8) {
+    auto code = encodeFp8(*this, t, v);
+    if (!code.ok()) return code;
+    return decodeFp8(*this, t, *code);
+  }
   return v;
 }
 

@@ -84,8 +84,6 @@ Result<Id> fconvert(Context& c, const ir::Operation& op, const std::vector<Id>& 
   if (!t.ok()) return t;
   if (!s.ok()) return s;
   const ir::Type& rt = resultScalar(op);
-  if (rt.bits == 8 || op.operand(0)->type.scalar().bits == 8)
-    return c.unsupported(op, "fp8 conversions");
   std::string rounding = op.strAttr("rounding", "rtne");
   if (rounding != "rtne") return c.unsupported(op, "rounding mode " + rounding);
   Id v = *t == *s ? a[0] : c.b.emit(spv::Op::OpFConvert, *t, {a[0]});

@@ -1,0 +1,92 @@
+#include "lower/fp8.h"
+
+#include <spirv/unified1/GLSL.std.450.h>
+
+namespace tvk::lower {
+
+namespace {
+
+struct Fp8Format {
+  uint32_t mant;     // mantissa bits
+  uint32_t bias;     // exponent bias
+  uint32_t maxCode;  // largest code (without sign) a finite/overflowed value maps to
+  bool hasInf;       // E5M2: exponent all ones is inf/NaN
+};
+
+Fp8Format formatOf(const ir::Type& t) {
+  if (t.name == "f8E5M2") return {2, 15, 0x7c, true};
+  return {3, 7, 0x7e, false};  // f8E4M3FN
+}
+
+}  // namespace
+
+bool isSupportedFp8(const ir::Type& t) {
+  return t.isFloat() && (t.name == "f8E5M2" || t.name == "f8E4M3FN");
+}
+
+Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {
+  if (!isSupportedFp8(t)) return Status::error("fp8 type " + t.str());
+  Fp8Format f = formatOf(t);
+  auto& b = c.b;
+  Id u = c.u32(), bt = c.boolean(), fl = c.f32();
+  Id bits = b.emit(spv::Op::OpBitcast, u, {v});
+  Id sign = b.emit(spv::Op::OpShiftRightLogical, u,
+                   {b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x80000000u)}), c.c32(24)});
+  Id a = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffffu)});
+  // Normal range: drop 23 - mant bits with round-to-nearest-even, then re-bias the exponent.
+  uint32_t drop = 23 - f.mant;
+  Id lsb = b.emit(spv::Op::OpBitwiseAnd, u,
+                  {b.emit(spv::Op::OpShiftRightLogical, u, {a, c.c32(drop)}), c.c32(1)});
+  Id biased = b.emit(spv::Op::OpIAdd, u, {a, b.emit(spv::Op::OpIAdd, u, {lsb, c.c32((1u << (drop - 1)) - 1)})});
+  Id code = b.emit(spv::Op::OpShiftRightLogical, u, {biased, c.c32(drop)});
+  code = b.emit(spv::Op::OpISub, u, {code, c.c32((127 - f.bias) << f.mant)});
+  code = b.glsl(GLSLstd450UMin, u, {code, c.c32(f.maxCode)});
+  // Subnormal range: |x| / 2^(1 - bias - mant), rounded to nearest even (exact scaling).
+  Id ax = b.emit(spv::Op::OpBitcast, fl, {a});
+  Id scaled = b.emit(spv::Op::OpFMul, fl,
+                     {ax, b.constFloat(fl, static_cast<double>(1u << (f.bias + f.mant - 1)))});
+  Id sub = b.emit(spv::Op::OpConvertFToU, u, {b.glsl(GLSLstd450RoundEven, fl, {scaled})});
+  Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32((127 - f.bias + 1) << 23)});
+  code = b.emit(spv::Op::OpSelect, u, {isSub, sub, code});
+  Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
+  code = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7f), code});
+  return b.emit(spv::Op::OpBitwiseOr, u, {code, sign});
+}
+
+Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
+  if (!isSupportedFp8(t)) return Status::error("fp8 type " + t.str());
+  Fp8Format f = formatOf(t);
+  auto& b = c.b;
+  Id u = c.u32(), bt = c.boolean(), fl = c.f32();
+  Id sign = b.emit(spv::Op::OpShiftLeftLogical, u,
+                   {b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(0x80)}), c.c32(24)});
+  Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(0x7f)});
+  Id e = b.emit(spv::Op::OpShiftRightLogical, u, {mag, c.c32(f.mant)});
+  Id m = b.emit(spv::Op::OpBitwiseAnd, u, {mag, c.c32((1u << f.mant) - 1)});
+  // Normal: rebias the exponent, widen the mantissa.
+  Id normal = b.emit(spv::Op::OpBitwiseOr, u,
+                     {b.emit(spv::Op::OpShiftLeftLogical, u,
+                             {b.emit(spv::Op::OpIAdd, u, {e, c.c32(127 - f.bias)}), c.c32(23)}),
+                      b.emit(spv::Op::OpShiftLeftLogical, u, {m, c.c32(23 - f.mant)})});
+  // Subnormal: m * 2^(1 - bias - mant), exact in f32.
+  Id subF = b.emit(spv::Op::OpFMul, fl,
+                   {b.emit(spv::Op::OpConvertUToF, fl, {m}),
+                    b.constFloat(fl, 1.0 / static_cast<double>(1u << (f.bias + f.mant - 1)))});
+  Id sub = b.emit(spv::Op::OpBitcast, u, {subF});
+  Id isSub = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(0)});
+  Id r = b.emit(spv::Op::OpSelect, u, {isSub, sub, normal});
+  uint32_t eMax = (1u << (7 - f.mant)) - 1;
+  if (f.hasInf) {
+    Id special = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(eMax)});
+    Id infOrNan = b.emit(spv::Op::OpSelect, u,
+                         {b.emit(spv::Op::OpIEqual, bt, {m, c.c32(0)}), c.c32(0x7f800000u),
+                          c.c32(0x7fc00000u)});
+    r = b.emit(spv::Op::OpSelect, u, {special, infOrNan, r});
+  } else {
+    Id isNan = b.emit(spv::Op::OpIEqual, bt, {mag, c.c32(0x7f)});
+    r = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7fc00000u), r});
+  }
+  return b.emit(spv::Op::OpBitcast, fl, {b.emit(spv::Op::OpBitwiseOr, u, {r, sign})});
+}
+
+}  // namespace tvk::lower

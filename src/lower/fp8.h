@@ -1,0 +1,18 @@
+// fp8 (f8E5M2, f8E4M3FN) ⇄ f32 in integer code. Registers hold fp8 values as exact f32;
+// storage is the uint8 code. f32 → fp8 rounds to nearest even with subnormals; overflow goes
+// to infinity for E5M2 and saturates to ±448 for E4M3FN (which has no infinity, like PTX's
+// cvt.rn.satfinite); NaN stays NaN.
+#pragma once
+
+#include "lower/context.h"
+
+namespace tvk::lower {
+
+/// True for the fp8 types this file handles.
+bool isSupportedFp8(const ir::Type& t);
+/// The uint32 holding the fp8 code of f32 value `v` (rounded to nearest even).
+Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v);
+/// The f32 value of fp8 code `code` (a uint32 in 0..255).
+Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code);
+
+}  // namespace tvk::lower
