@@ -49,6 +49,8 @@ fi
 cd /tmp  # import the installed package, not the source tree
 $PY -c "import triton_vulkan as tv, importlib.metadata as m; print('triton_vulkan', tv.__version__, 'from', tv.__file__); print([e.value for e in m.entry_points(group='triton.backends')])"
 
+if [[ -n "${TVK_ONLY_BUILD:-}" ]]; then exit 0; fi  # build + install only (for diagnostics)
+
 CACHE=$(mktemp -d)
 export TRITON_CACHE_DIR=$CACHE
 export TVK_REPO=$ROOT
