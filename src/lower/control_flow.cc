@@ -189,15 +189,25 @@ Status lowerIf(Context& c, const ir::Operation& op) {
 
 Status noop(Context&, const ir::Operation&) { return Status(); }
 
+
 Status lowerReturn(Context& c, const ir::Operation& op) {
   if (op.numOperands()) return c.unsupported(op, "return with values");
   c.b.emitVoid(spv::Op::OpReturn, {});
   return Status();
 }
 
+
+
+// gpu.barrier (tl.debug_barrier): a workgroup barrier (control flow is uniform).
+Status lowerBarrier(Context& c, const ir::Operation&) {
+  c.barrier();
+  return Status();
+}
+
 }  // namespace
 
 void registerControlFlowOps(Registry& r) {
+  registerLowering(r, "gpu.barrier", lowerBarrier);
   registerLowering(r, "scf.for", lowerFor);
   registerLowering(r, "scf.while", lowerWhile);
   registerLowering(r, "scf.if", lowerIf);

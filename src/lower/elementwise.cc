@@ -164,7 +164,6 @@ void registerElementwiseOps(Registry& r) {
   registerElementwise(r, "arith.subf", floatBinary(spv::Op::OpFSub));
   registerElementwise(r, "arith.mulf", floatBinary(spv::Op::OpFMul));
   registerElementwise(r, "arith.divf", floatBinary(spv::Op::OpFDiv));
-  registerElementwise(r, "tt.precise_divf", floatBinary(spv::Op::OpFDiv));
   registerElementwise(r, "arith.remf", floatBinary(spv::Op::OpFRem));
   registerElementwise(r, "arith.negf", negf);
   registerElementwise(r, "arith.maxnumf", floatGlsl(GLSLstd450NMax));

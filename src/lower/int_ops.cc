@@ -199,9 +199,38 @@ Result<Id> absi(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   return norm(c, bitsOf(op.result()), c.b.glsl(GLSLstd450SAbs, *t, {a[0]}));
 }
 
+// floordivsi / ceildivsi / ceildivui: the truncating quotient adjusted by the remainder.
+ScalarFn roundedDiv(bool floor, bool isSigned) {
+  return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    int bits = bitsOf(op.result());
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    if (bits == 1) return c.unsupported(op, "on i1");
+    auto& b = c.b;
+    Id x = isSigned ? a[0] : zext(c, bits, a[0]), y = isSigned ? a[1] : zext(c, bits, a[1]);
+    Id q = b.emit(isSigned ? spv::Op::OpSDiv : spv::Op::OpUDiv, *t, {x, y});
+    Id rem = b.emit(isSigned ? spv::Op::OpSRem : spv::Op::OpUMod, *t, {x, y});
+    Id zero = b.constInt(*t, 0);
+    Id nz = b.emit(spv::Op::OpINotEqual, c.boolean(), {rem, zero});
+    Id adjust = nz;
+    if (isSigned) {
+      Id rn = b.emit(spv::Op::OpSLessThan, c.boolean(), {rem, zero});
+      Id yn = b.emit(spv::Op::OpSLessThan, c.boolean(), {y, zero});
+      Id same = b.emit(spv::Op::OpLogicalEqual, c.boolean(), {rn, yn});
+      adjust = b.emit(spv::Op::OpLogicalAnd, c.boolean(),
+                      {nz, floor ? b.emit(spv::Op::OpLogicalNot, c.boolean(), {same}) : same});
+    }
+    Id delta = b.emit(spv::Op::OpSelect, *t, {adjust, b.constInt(*t, 1), zero});
+    return norm(c, bits, b.emit(floor ? spv::Op::OpISub : spv::Op::OpIAdd, *t, {q, delta}));
+  };
+}
+
 }  // namespace
 
 void registerIntOps(Registry& r) {
+  registerElementwise(r, "arith.floordivsi", roundedDiv(true, true));
+  registerElementwise(r, "arith.ceildivsi", roundedDiv(false, true));
+  registerElementwise(r, "arith.ceildivui", roundedDiv(false, false));
   const spv::Op none = spv::Op::OpNop;
   registerElementwise(r, "arith.addi", intBinary(spv::Op::OpIAdd, spv::Op::OpLogicalNotEqual));
   registerElementwise(r, "arith.subi", intBinary(spv::Op::OpISub, spv::Op::OpLogicalNotEqual));

@@ -71,9 +71,84 @@ Result<Id> clampf(Context& c, const ir::Operation& op, const std::vector<Id>& a)
   return r;
 }
 
+// tt.precise_divf: the quotient refined by one FMA residual step (correctly rounded where the
+// device's OpFDiv is not); falls back to the plain quotient when the step is not finite.
+Result<Id> preciseDiv(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto tr = c.regTypeOf(op.result());
+  if (!tr.ok()) return tr;
+  Id t = *tr;
+  auto& b = c.b;
+  Id q = b.emit(spv::Op::OpFDiv, t, {a[0], a[1]});
+  Id r = b.glsl(GLSLstd450Fma, t, {b.emit(spv::Op::OpFNegate, t, {q}), a[1], a[0]});
+  Id rcp = b.emit(spv::Op::OpFDiv, t, {b.constFloat(t, 1.0), a[1]});
+  Id q1 = b.glsl(GLSLstd450Fma, t, {r, rcp, q});
+  Id bad = b.emit(spv::Op::OpLogicalOr, c.boolean(),
+                  {b.emit(spv::Op::OpIsNan, c.boolean(), {q1}),
+                   b.emit(spv::Op::OpIsInf, c.boolean(), {q1})});
+  return c.roundTo(op.result()->type.scalar(), b.emit(spv::Op::OpSelect, t, {bad, q, q1}));
+}
+
+// tt.precise_sqrt: sqrt refined by one FMA residual step (see preciseDiv).
+Result<Id> preciseSqrt(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto tr = c.regTypeOf(op.result());
+  if (!tr.ok()) return tr;
+  Id t = *tr;
+  auto& b = c.b;
+  Id s = b.glsl(GLSLstd450Sqrt, t, {a[0]});
+  Id r = b.glsl(GLSLstd450Fma, t, {b.emit(spv::Op::OpFNegate, t, {s}), s, a[0]});
+  Id half = b.emit(spv::Op::OpFDiv, t, {b.constFloat(t, 0.5), s});
+  Id s1 = b.glsl(GLSLstd450Fma, t, {r, half, s});
+  Id bad = b.emit(spv::Op::OpLogicalOr, c.boolean(),
+                  {b.emit(spv::Op::OpIsNan, c.boolean(), {s1}),
+                   b.emit(spv::Op::OpIsInf, c.boolean(), {s1})});
+  return c.roundTo(op.result()->type.scalar(), b.emit(spv::Op::OpSelect, t, {bad, s, s1}));
+}
+
+// math.round: halfway cases away from zero.
+Result<Id> roundAway(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto tr = c.regTypeOf(op.result());
+  if (!tr.ok()) return tr;
+  Id t = *tr;
+  auto& b = c.b;
+  Id tr0 = b.glsl(GLSLstd450Trunc, t, {a[0]});
+  Id frac = b.glsl(GLSLstd450FAbs, t, {b.emit(spv::Op::OpFSub, t, {a[0], tr0})});
+  Id up = b.emit(spv::Op::OpFOrdGreaterThanEqual, c.boolean(), {frac, b.constFloat(t, 0.5)});
+  Id bumped = b.emit(spv::Op::OpFAdd, t, {tr0, b.glsl(GLSLstd450FSign, t, {a[0]})});
+  return c.roundTo(op.result()->type.scalar(), b.emit(spv::Op::OpSelect, t, {up, bumped, tr0}));
+}
+
+Result<Id> copysign(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto tr = c.regTypeOf(op.result());
+  if (!tr.ok()) return tr;
+  auto& b = c.b;
+  if (b.scalarBits(*tr) != 32) return c.unsupported(op, "copysign on f64");
+  Id u = c.u32();
+  Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {a[0]}), c.c32(0x7fffffffu)});
+  Id sgn = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {a[1]}), c.c32(0x80000000u)});
+  return b.emit(spv::Op::OpBitcast, *tr, {b.emit(spv::Op::OpBitwiseOr, u, {mag, sgn})});
+}
+
+ScalarFn glslBinary(uint32_t inst) {
+  return [inst](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
+    auto t = c.regTypeOf(op.result());
+    if (!t.ok()) return t;
+    return c.roundTo(op.result()->type.scalar(), c.b.glsl(inst, *t, a));
+  };
+}
+
 }  // namespace
 
 void registerMathOps(Registry& r) {
+  registerElementwise(r, "tt.precise_divf", preciseDiv);
+  registerElementwise(r, "math.round", roundAway);
+  registerElementwise(r, "math.copysign", copysign);
+  registerElementwise(r, "math.atan", glslUnary(GLSLstd450Atan));
+  registerElementwise(r, "math.atan2", glslBinary(GLSLstd450Atan2));
+  registerElementwise(r, "math.asin", glslUnary(GLSLstd450Asin));
+  registerElementwise(r, "math.acos", glslUnary(GLSLstd450Acos));
+  registerElementwise(r, "math.sinh", glslUnary(GLSLstd450Sinh));
+  registerElementwise(r, "math.cosh", glslUnary(GLSLstd450Cosh));
+  registerElementwise(r, "math.powf", glslBinary(GLSLstd450Pow));
   registerElementwise(r, "math.exp", glslUnary(GLSLstd450Exp));
   registerElementwise(r, "math.exp2", glslUnary(GLSLstd450Exp2));
   registerElementwise(r, "math.log", glslUnary(GLSLstd450Log));
@@ -83,7 +158,7 @@ void registerMathOps(Registry& r) {
   registerElementwise(r, "math.tan", glslUnary(GLSLstd450Tan));
   registerElementwise(r, "math.tanh", glslUnary(GLSLstd450Tanh));
   registerElementwise(r, "math.sqrt", glslUnary(GLSLstd450Sqrt));
-  registerElementwise(r, "tt.precise_sqrt", glslUnary(GLSLstd450Sqrt));
+  registerElementwise(r, "tt.precise_sqrt", preciseSqrt);
   registerElementwise(r, "math.rsqrt", glslUnary(GLSLstd450InverseSqrt));
   registerElementwise(r, "math.floor", glslUnary(GLSLstd450Floor));
   registerElementwise(r, "math.ceil", glslUnary(GLSLstd450Ceil));
