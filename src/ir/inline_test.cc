@@ -45,7 +45,9 @@ TEST(Inline, SourceTtirHasNoCallsLeft) {
     auto m2 = parser::parseTTIR(p1, "printed");
     ASSERT_TRUE(m2.ok()) << m2.status().message();
     EXPECT_EQ(printModule(**m2), p1);
-    if (std::string(c) == "argmax") EXPECT_GT(before, 0);
+    if (std::string(c) == "argmax") {
+      EXPECT_GT(before, 0);
+    }
   }
 }
 
