@@ -42,7 +42,7 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
     return static_cast<uint32_t>(words * 4);
   }
-  if (n == "tt.join" || n == "tt.split" || n == "tt.gather") {
+  if (n == "tt.join" || n == "tt.split" || n == "tt.gather" || n == "tt.cat") {
     uint64_t words = 0;
     for (const ir::Value* v : op.operands) {
       if (n == "tt.gather" && v != op.operand(0)) continue;

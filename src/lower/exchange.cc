@@ -130,6 +130,24 @@ Status lowerGather(Context& c, const ir::Operation& op) {
   return Status();
 }
 
+// cat(a, b): rows of a, then rows of b (along dimension 0, row-major).
+Status lowerCat(Context& c, const ir::Operation& op) {
+  auto p = prepare(c, op, op.operand(0));
+  if (!p.ok()) return p.status();
+  auto starts = writeSources(c, {op.operand(0), op.operand(1)}, p->base, p->regT, p->words);
+  if (!starts.ok()) return starts.status();
+  // Sources are consecutive in scratch, so the result's linear index is the scratch index.
+  const ir::Value* res = op.result();
+  std::vector<Id> out;
+  for (uint32_t s = 0; s < c.slots(res); ++s) {
+    auto v = readElem(c, c.slotLinear(res->type.shape, s), (*starts)[0], p->regT, p->words);
+    if (!v.ok()) return v.status();
+    out.push_back(*v);
+  }
+  c.bind(res, std::move(out));
+  return Status();
+}
+
 // histogram(x[, mask]): bins 0..B-1 of width 1; values outside are not counted.
 Status lowerHistogram(Context& c, const ir::Operation& op) {
   const ir::Value* x = op.operand(0);
@@ -176,6 +194,7 @@ void registerExchangeOps(Registry& r) {
   registerLowering(r, "tt.join", lowerJoin);
   registerLowering(r, "tt.split", lowerSplit);
   registerLowering(r, "tt.gather", lowerGather);
+  registerLowering(r, "tt.cat", lowerCat);
   registerLowering(r, "tt.histogram", lowerHistogram);
 }
 
