@@ -74,9 +74,10 @@ std::unordered_map<std::string, OpSyntax> buildRegistry() {
   r["tt.get_num_programs"] = pure(Form::Axis);
   // tt shape / conversion ops with `: T1 -> T2`.
   for (const char* n : {"tt.splat", "tt.broadcast", "tt.expand_dims", "tt.trans", "tt.join",
-                        "tt.cat", "tt.histogram", "tt.unsplat"})
+                        "tt.cat", "tt.histogram"})
     r[n] = pure(Form::Arrow);
   r["tt.reshape"] = with(pure(Form::Arrow), {}, {}, {"allow_reorder", "efficient_layout"});
+  r["tt.unsplat"] = pure(Form::Unsplat);
   r["tt.split"] = pure(Form::Arrow);
   r["tt.split"].numResults = 2;
   for (const char* n : {"tt.bitcast", "tt.int_to_ptr", "tt.ptr_to_int"})

@@ -20,6 +20,7 @@ enum class Form {
   Cast,           ///< `%a : T1 to T2`
   AddPtr,         ///< `%p, %o attr-dict : Tp, To` (result Tp)
   Arrow,          ///< `%a [, %b]* [, k = kw]* [unit-kw]* attr-dict : T1 -> T2`
+  Unsplat,        ///< `%t attr-dict : tensor<T>` (result: the element type)
   Constant,       ///< `attr-dict value`
   TypeOnly,       ///< `attr-dict : T` (tt.make_range, ub.poison)
   Axis,           ///< `x|y|z attr-dict : T` (axis attribute)

@@ -86,6 +86,12 @@ bool arrow(PCtx& c) {
   return true;
 }
 
+bool unsplat(PCtx& c) {
+  if (c.o.operands.size() != 1 || c.o.results.size() != 1) return false;
+  c.out += c.o.name + " " + c.p.refs(c.o) + c.p.attrDict(c.o) + " : " + c.o.operands[0]->type.str();
+  return true;
+}
+
 bool constant(PCtx& c) {
   const Attribute* v = c.o.attr("value");
   if (!v || c.o.results.size() != 1) return false;
@@ -427,6 +433,7 @@ const std::map<Form, PrintFn>& printTable() {
       {Form::Select, select},           {Form::AddPtr, addptr},
       {Form::Cast, cast},               {Form::Arrow, arrow},
       {Form::Constant, constant},       {Form::TypeOnly, typeOnly},
+      {Form::Unsplat, unsplat},
       {Form::Axis, axis},               {Form::Load, loadStore},
       {Form::Store, loadStore},         {Form::KwFunctional, kwFunctional},
       {Form::Dot, dot},                 {Form::Call, call},

@@ -115,6 +115,16 @@ bool arrow(Ctx& c) {
   return true;
 }
 
+bool unsplat(Ctx& c) {
+  Type t;
+  if (!c.p.parseOperandList(c.op.operands) || c.op.operands.size() != 1 ||
+      !c.p.parseOptionalAttrDict(c.op.attrs) || !colonType(c, t) || !checkType(c, 0, t))
+    return c.p.error.empty() ? c.p.fail("bad tt.unsplat") : false;
+  if (!t.isTensor()) return c.p.fail("tt.unsplat needs a tensor operand");
+  c.results.push_back(*t.elem);
+  return true;
+}
+
 bool constant(Ctx& c) {
   Attribute v;
   if (!c.p.parseOptionalAttrDict(c.op.attrs) || !c.p.parseAttr(v)) return false;
@@ -386,6 +396,7 @@ const std::map<Form, FormFn>& formTable() {
       {Form::Select, select},           {Form::AddPtr, addptr},
       {Form::Cast, cast},               {Form::Arrow, arrow},
       {Form::Constant, constant},       {Form::TypeOnly, typeOnly},
+      {Form::Unsplat, unsplat},
       {Form::Axis, axis},               {Form::Load, loadStore},
       {Form::Store, loadStore},         {Form::KwFunctional, kwFunctional},
       {Form::Dot, dot},                 {Form::Call, call},

@@ -111,6 +111,63 @@ TEST(Parser, PrintsOpsAsTritonDoes) {
   EXPECT_EQ(findOp(*m, "arith.cmpi")->result()->type.str(), "tensor<16xi1>");
 }
 
+TEST(Parser, OtherTritonFormsPrintVerbatim) {
+  // Forms from Triton 3.6 output that the corpus lacks; printing must give the same text.
+  const std::string text = R"TTIR(module {
+  tt.func public @k(%x: !tt.ptr<f32>, %n: i32, %i: !tt.ptr<i32>, %v16: tensor<16x16xf32>, %g: tensor<32xf32>, %u: tensor<32xi32>, %r64: tensor<64xi32>, %h: tensor<64xi32>, %hm: tensor<64xi1>, %w: tensor<64xf32>, %b: i64, %ai: tensor<4xi32>) {
+    %c0_i32 = arith.constant 0 : i32
+    %c16_i32 = arith.constant 16 : i32
+    %c0_i64 = arith.constant 0 : i64
+    %c1_i64 = arith.constant 1 : i64
+    %0 = tt.join %v16, %v16 : tensor<16x16xf32> -> tensor<16x16x2xf32>
+    %outLHS, %outRHS = tt.split %0 : tensor<16x16x2xf32> -> tensor<16x16xf32>
+    %2 = tt.trans %outLHS {order = array<i32: 1, 0>} : tensor<16x16xf32> -> tensor<16x16xf32>
+    %z = tt.reshape %2 allow_reorder : tensor<16x16xf32> -> tensor<256xf32>
+    %17 = tt.cat %r64, %r64 : tensor<64xi32> -> tensor<128xi32>
+    %h_5 = tt.histogram %h, %hm : tensor<64xi32> -> tensor<8xi32>
+    %13 = tt.gather %w[%h] {axis = 0 : i32} : (tensor<64xf32>, tensor<64xi32>) -> tensor<64xf32>
+    %p0 = tt.precise_sqrt %g : tensor<32xf32>
+    %7 = tt.extern_elementwise %g {libname = "", libpath = "", pure = true, symbol = "__nv_erfinvf"} : (tensor<32xf32>) -> tensor<32xf32>
+    %11 = tt.mulhiui %u, %u : tensor<32xi32>
+    %8 = tt.elementwise_inline_asm "mov.b32 $0, $1;" {constraints = "=r,r", packed_element = 1 : i32, pure = true} %ai : tensor<4xi32> -> tensor<4xi32>
+    %z_16 = tt.get_num_programs x : i32
+    %q_13 = tt.ptr_to_int %i : !tt.ptr<i32> -> i64
+    %q_14 = tt.int_to_ptr %q_13 : i64 -> !tt.ptr<i32>
+    %t = arith.cmpi slt, %n, %c16_i32 : i32
+    llvm.intr.assume %t : i1
+    gpu.barrier
+    tt.print " v: " {hex = false, isSigned = array<i32: 1>} : %n : i32
+    tt.assert %t, "bad" : i1
+    %rr = tt.make_range {end = 16 : i32, start = 0 : i32, tt.contiguity = dense<16> : tensor<1xi32>, tt.divisibility = dense<16> : tensor<1xi32>} : tensor<16xi32>
+    %d_1 = tt.make_tensor_descriptor %x, [%n, %n], [%b, %c1_i64] : <f32>, <tensor<16x16xf32>>
+    %dv = tt.descriptor_load %d_1[%c0_i32, %c0_i32] : !tt.tensordesc<tensor<16x16xf32>> -> tensor<16x16xf32>
+    tt.descriptor_store %d_1[%c16_i32, %c0_i32], %dv : !tt.tensordesc<tensor<16x16xf32>>, tensor<16x16xf32>
+    tt.descriptor_reduce add, %d_1[%c0_i32, %c0_i32], %dv : !tt.tensordesc<tensor<16x16xf32>>, tensor<16x16xf32>
+    scf.for %k = %c0_i64 to %b step %c1_i64  : i64 {
+      gpu.barrier
+    } {tt.disallow_acc_multi_buffer, tt.flatten, tt.num_stages = 2 : i32}
+    %s0 = tt.splat %x : !tt.ptr<f32> -> tensor<!tt.ptr<f32>>
+    %us = tt.unsplat %s0 : tensor<!tt.ptr<f32>>
+    %cmp = "tt.map_elementwise"(%g, %g) <{pack = 1 : i32}> ({
+    ^bb0(%w_174: f32, %w_175: f32):
+      %s = arith.addf %w_174, %w_175 : f32
+      tt.map_elementwise.return %s : f32
+    }) : (tensor<32xf32>, tensor<32xf32>) -> tensor<32xf32>
+    %f1 = arith.addf %g, %g fastmath<fast> : tensor<32xf32>
+    %i1 = arith.addi %n, %n overflow<nsw> : i32
+    tt.return
+  }
+}
+)TTIR";
+  auto m = mustParse(text);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(ir::printModule(*m, false), text);
+  EXPECT_EQ(findOp(*m, "tt.unsplat")->result()->type.str(), "!tt.ptr<f32>");
+  EXPECT_EQ(findOp(*m, "tt.split")->results.size(), 2u);
+  EXPECT_EQ(findOp(*m, "tt.descriptor_load")->result()->type.str(), "tensor<16x16xf32>");
+  EXPECT_EQ(findOp(*m, "tt.reshape")->attr("allow_reorder")->kind, ir::Attribute::Kind::Unit);
+}
+
 TEST(Parser, HexFloatAndDenseValues) {
   auto m = mustParse(kernel("", "    %c = arith.constant dense<0xFF800000> : tensor<4xf32>\n"
                                 "    %d = arith.constant dense<[1, -2, 3, 4]> : tensor<2x2xi32>\n"));
