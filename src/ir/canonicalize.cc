@@ -17,6 +17,9 @@ namespace tvk::ir {
 bool isPure(const Operation& op) {
   if (op.name == "scf.while" || op.name == "tt.func") return false;  // may not terminate
   if (op.name == "tt.load" && op.intAttr("isVolatile", 0)) return false;
+  // extern_elementwise / elementwise_inline_asm say themselves whether they are pure.
+  if (op.name == "tt.extern_elementwise" || op.name == "tt.elementwise_inline_asm")
+    return op.intAttr("pure", 0) != 0;
   bool pure = true;
   if (op.name == "scf.for" || op.name == "scf.if") {
     for (const auto& r : op.regions)
