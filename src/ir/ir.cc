@@ -3,6 +3,7 @@
 #include "ir/ir.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -174,6 +175,23 @@ Attribute Attribute::keyword(const std::string& k) {
 /// MLIR-style float text: `1.000000e+00` when six digits are exact, else shortest round trip.
 static std::string floatText(double v, const Type& t) {
   char buf[64];
+  if (!std::isfinite(v)) {  // MLIR spells NaN and infinities as hex bit patterns
+    float f = static_cast<float>(v);
+    uint32_t b32;
+    std::memcpy(&b32, &f, 4);
+    if (t.bits == 64) {
+      uint64_t b64;
+      std::memcpy(&b64, &v, 8);
+      std::snprintf(buf, sizeof buf, "0x%016llX", static_cast<unsigned long long>(b64));
+    } else if (t.name == "bf16") {
+      std::snprintf(buf, sizeof buf, "0x%04X", b32 >> 16);
+    } else if (t.name == "f16") {
+      std::snprintf(buf, sizeof buf, "0x%04X", std::isnan(v) ? 0x7E00u : (v < 0 ? 0xFC00u : 0x7C00u));
+    } else {
+      std::snprintf(buf, sizeof buf, "0x%08X", b32);
+    }
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "%.6e", v);
   bool f32 = t.kind == Type::Kind::Float && t.bits <= 32;
   double back = std::strtod(buf, nullptr);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "ir/walk.h"
 #include "parser/parser.h"
 
@@ -40,6 +42,9 @@ TEST(Ir, AttributeSpelling) {
   f.f = 1.0;
   f.type = Type::f("f32");
   EXPECT_EQ(f.str(), "1.000000e+00 : f32");
+  Attribute inf = f;
+  inf.f = -INFINITY;
+  EXPECT_EQ(inf.str(), "0xFF800000 : f32");
   Attribute d;
   d.kind = Attribute::Kind::Dense;
   d.type = Type::tensor({4}, Type::f("f32"));

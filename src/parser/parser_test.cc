@@ -175,6 +175,15 @@ TEST(Parser, HexFloatAndDenseValues) {
   const ir::Attribute* v = findOp(*m, "arith.constant")->attr("value");
   ASSERT_TRUE(v && v->isSplat());
   EXPECT_TRUE(std::isinf(v->elems[0].f) && v->elems[0].f < 0);
+  // Hex payloads of the narrow float types decode to their values.
+  auto h = mustParse(kernel("", "    %a = arith.constant 0x3C00 : f16\n    %b = arith.constant 0xC040 : bf16\n"
+                                "    %c = arith.constant 0x38 : f8E4M3FN\n    %d = arith.constant 0xC0 : f8E5M2\n"));
+  ASSERT_TRUE(h);
+  std::vector<double> got;
+  ir::walk(*h, [&](const ir::Operation& o) {
+    if (o.name == "arith.constant") got.push_back(o.attr("value")->f);
+  });
+  EXPECT_EQ(got, (std::vector<double>{1.0, -3.0, 1.0, -2.0}));
   std::string out = ir::printModule(*m, false);
   EXPECT_NE(out.find("dense<[[1, -2], [3, 4]]> : tensor<2x2xi32>"), std::string::npos) << out;
   // MLIR's hex-blob form decodes to the same elements (little-endian).

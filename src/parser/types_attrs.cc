@@ -203,6 +203,21 @@ static double halfToDouble(uint32_t h) {
   return sign ? -v : v;
 }
 
+/// Decodes an 8-bit float: `fnuz` formats have one NaN (0x80) and no infinity; E4M3FN has
+/// NaN at all-ones and no infinity; E5M2 is IEEE-like.
+static double fp8ToDouble(uint32_t v, const std::string& name) {
+  int eb = name.rfind("f8E5M2", 0) == 0 ? 5 : 4, mb = 7 - eb;
+  bool fnuz = name.find("FNUZ") != std::string::npos;
+  int bias = (1 << (eb - 1)) - 1 + (fnuz ? 1 : 0);
+  if (name == "f8E4M3B11FNUZ") bias = 11;
+  int sign = (v >> 7) & 1, e = (v >> mb) & ((1 << eb) - 1), m = v & ((1 << mb) - 1);
+  if (fnuz && v == 0x80) return NAN;
+  if (!fnuz && eb == 4 && e == 15 && m == 7) return NAN;
+  if (!fnuz && eb == 5 && e == 31) return m ? NAN : (sign ? -INFINITY : INFINITY);
+  double x = e == 0 ? std::ldexp(m, 1 - bias - mb) : std::ldexp(m + (1 << mb), e - bias - mb);
+  return sign ? -x : x;
+}
+
 /// Turns a literal into a typed scalar attribute.
 static bool literalAttr(Parser& p, const Literal& lit, const Type& type, Attribute& a) {
   a = Attribute();
@@ -228,8 +243,10 @@ static bool literalAttr(Parser& p, const Literal& lit, const Type& type, Attribu
         a.f = f;
       } else if (st.name == "f16") {
         a.f = halfToDouble(static_cast<uint32_t>(bits));
+      } else if (st.bits == 8) {
+        a.f = fp8ToDouble(static_cast<uint32_t>(bits) & 0xFF, st.name);
       } else {
-        a.f = 0;  // fp8 hex payloads: value kept only as text
+        return p.fail("hex value for unsupported float type " + st.name);
       }
     } else {
       a.f = std::strtod(lit.text.c_str(), nullptr);
