@@ -246,19 +246,27 @@ Status Device::Impl::synchronize() {
   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
   recording = false;
-  TVK_VK(vkEndCommandBuffer(cmd));
-  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  submit.commandBufferCount = 1;
-  submit.pCommandBuffers = &cmd;
-  TVK_VK(vkQueueSubmit(queue, 1, &submit, fence));
-  TVK_VK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
-  TVK_VK(vkResetFences(device, 1, &fence));
-  TVK_VK(vkResetCommandPool(device, commandPool, 0));
-  for (VkDescriptorPool pool : descriptorPools) TVK_VK(vkResetDescriptorPool(device, pool, 0));
+  Status status = vkCheck(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+  bool submitted = false;
+  if (status.ok()) {
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &cmd;
+    status = vkCheck(vkQueueSubmit(queue, 1, &submit, fence), "vkQueueSubmit");
+    submitted = status.ok();
+  }
+  if (submitted) {
+    status = vkCheck(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    if (!status.ok()) return status;  // the GPU may still use the resources: keep them busy
+    status = vkCheck(vkResetFences(device, 1, &fence), "vkResetFences");
+  }
+  // The stream restarts empty whether or not the submission worked.
+  Status reset = vkCheck(vkResetCommandPool(device, commandPool, 0), "vkResetCommandPool");
+  for (VkDescriptorPool pool : descriptorPools) vkResetDescriptorPool(device, pool, 0);
   std::fill(queryPending.begin(), queryPending.end(), false);
   memory->retire();
   if (staging) staging->retire();
-  return Status();
+  return status.ok() ? reset : status;
 }
 
 void Device::Impl::destroy() {

@@ -4,6 +4,7 @@
 // buffer; synchronize() submits it and waits. Host writes through Buffer::data() become
 // visible to the GPU at the next submission; GPU writes are visible through data() after
 // synchronize(). No exceptions: every fallible call returns Status or Result<T>.
+// Not thread-safe: use one Device from one thread at a time.
 #pragma once
 
 #include <cstddef>
@@ -57,8 +58,11 @@ class Buffer {
  public:
   /// An empty handle.
   Buffer() = default;
+  /// Returns the memory to its pool's cache (reused after the stream's pending work ends).
   ~Buffer();
+  /// Takes over `other`'s memory.
   Buffer(Buffer&& other) noexcept;
+  /// Releases this buffer's memory, then takes over `other`'s.
   Buffer& operator=(Buffer&& other) noexcept;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -92,6 +96,7 @@ class Buffer {
 /// A compute pipeline for one CompiledKernel on one device (owned and cached by the Device).
 class Pipeline {
  public:
+  /// Destroys the Vulkan objects unless the Device already did.
   virtual ~Pipeline() = default;
   /// The reflection record it was created from.
   virtual const Reflection& reflection() const = 0;
@@ -126,8 +131,11 @@ class Event {
  public:
   /// An unrecorded event.
   Event() = default;
+  /// Returns the query slot to its device (the device must still be open).
   ~Event();
+  /// Takes over `other`'s query slot.
   Event(Event&& other) noexcept;
+  /// Releases this event's slot, then takes over `other`'s.
   Event& operator=(Event&& other) noexcept;
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
@@ -144,6 +152,8 @@ class Event {
 /// a command stream.
 class Device {
  public:
+  /// Waits for pending work and destroys every Vulkan object (pipelines handed out become
+  /// unusable; Buffers and Events must not outlive their Device).
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
