@@ -165,9 +165,44 @@ const std::vector<Id>& Context::slotCoords(const std::vector<int64_t>& shape, ui
   auto key = std::make_pair(shape, r);
   auto it = coords_.find(key);
   if (it != coords_.end()) return it->second;
-  Id lin = slotLinear(shape, r);
+  ir::Type t;
+  t.kind = ir::Type::Kind::Tensor;
+  t.shape = shape;
+  const analysis::Layout& l = layout(t);
   bool old = b.setPrologue(true);
-  std::vector<Id> c = delinearize(lin, shape);
+  std::vector<Id> c;
+  if (l.replicated || l.vec != 1) {
+    c = delinearize(slotLinear(shape, r), shape);
+  } else {
+    // L = r*W + t with t < W: per dimension the coordinate is a compile-time part from r OR
+    // an invocation part from t (disjoint bits), so equal coordinates share one id.
+    const uint32_t w = log2u(W);
+    c.assign(shape.size(), 0);
+    uint32_t shift = 0;
+    for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+      uint32_t dbits = log2u(shape[i]);
+      uint64_t mask = static_cast<uint64_t>(shape[i]) - 1;
+      uint64_t k = ((static_cast<uint64_t>(r) << w) >> shift) & mask;
+      Id tpart = 0;
+      if (shift < w && mask) {
+        auto tk = std::make_pair(shape, static_cast<uint32_t>(i));
+        auto ti = tparts_.find(tk);
+        if (ti != tparts_.end()) {
+          tpart = ti->second;
+        } else {
+          Id x = shift ? b.emit(spv::Op::OpShiftRightLogical, u32(), {invocation(), c32(shift)})
+                       : invocation();
+          if (w - shift > dbits) x = b.emit(spv::Op::OpBitwiseAnd, u32(), {x, c32(static_cast<uint32_t>(mask))});
+          tparts_[tk] = x;
+          tpart = x;
+        }
+      }
+      if (!tpart) c[i] = c32(static_cast<uint32_t>(k));
+      else if (!k) c[i] = tpart;
+      else c[i] = b.emit(spv::Op::OpBitwiseOr, u32(), {tpart, c32(static_cast<uint32_t>(k))});
+      shift += dbits;
+    }
+  }
   b.setPrologue(old);
   return coords_.emplace(key, c).first->second;
 }

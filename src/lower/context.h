@@ -189,6 +189,7 @@ class Context {
   std::map<std::pair<std::vector<int64_t>, uint32_t>, std::vector<Id>> coords_;
   std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> linear_;
   std::map<std::vector<int64_t>, Id> owner_;
+  std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> tparts_;
   std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
   std::map<std::pair<int, Id>, Id> bufferVars_;
   Id invocation_ = 0;

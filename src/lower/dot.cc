@@ -5,6 +5,8 @@
 // as CUDA's tf32).
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include <map>
+
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -51,27 +53,43 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   c.barrier();
   auto& b = c.b;
   uint32_t R = c.slots(res);
+  // Slots with equal row (column) coordinates share one base and one load per k step.
   std::vector<Id> rowBase(R), colBase(R), init(R), types(R, *rT);
+  std::map<Id, Id> rowOf, colOf;
   for (uint32_t r = 0; r < R; ++r) {
     const std::vector<Id>& rc = c.slotCoords(res->type.shape, r);
-    rowBase[r] = b.emit(spv::Op::OpIAdd, c.u32(),
-                        {b.emit(spv::Op::OpIMul, c.u32(), {rc[0], c.c32(K)}), c.c32(aBase)});
-    colBase[r] = b.emit(spv::Op::OpIAdd, c.u32(), {rc[1], c.c32(bBase)});
+    Id& rb = rowOf[rc[0]];
+    if (!rb)
+      rb = b.emit(spv::Op::OpIAdd, c.u32(),
+                  {b.emit(spv::Op::OpIMul, c.u32(), {rc[0], c.c32(K)}), c.c32(aBase)});
+    Id& cb = colOf[rc[1]];
+    if (!cb) cb = b.emit(spv::Op::OpIAdd, c.u32(), {rc[1], c.c32(bBase)});
+    rowBase[r] = rb;
+    colBase[r] = cb;
     init[r] = c.at(acc, r);
   }
   auto out = c.countedCarry(c.c32(K), types, init,
                             [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
     std::vector<Id> next(R);
     Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(N)});
+    std::map<Id, Id> aVal, bVal;
     for (uint32_t r = 0; r < R; ++r) {
-      auto x = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), *aT);
-      auto y = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), *bT);
-      if (!x.ok()) return x.status();
-      if (!y.ok()) return y.status();
+      Id& x = aVal[rowBase[r]];
+      if (!x) {
+        auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), *aT);
+        if (!v.ok()) return v.status();
+        x = *v;
+      }
+      Id& y = bVal[colBase[r]];
+      if (!y) {
+        auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), *bT);
+        if (!v.ok()) return v.status();
+        y = *v;
+      }
       if (isInt) {
-        next[r] = b.emit(spv::Op::OpIAdd, *rT, {cur[r], b.emit(spv::Op::OpIMul, *rT, {*x, *y})});
+        next[r] = b.emit(spv::Op::OpIAdd, *rT, {cur[r], b.emit(spv::Op::OpIMul, *rT, {x, y})});
       } else {
-        next[r] = b.glsl(GLSLstd450Fma, *rT, {*x, *y, cur[r]});
+        next[r] = b.glsl(GLSLstd450Fma, *rT, {x, y, cur[r]});
       }
     }
     return next;
