@@ -42,6 +42,11 @@ def activate(device=None):
     from .backend.version import check_triton_version
     check_triton_version()
     from triton.runtime import driver as triton_driver
+    from triton.backends import backends, Backend
+    if "vulkan" not in backends:
+        # Entry point not installed (PYTHONPATH use) or ignored (TRITON_BACKENDS_IN_TREE=1).
+        from .backend.compiler import VulkanBackend
+        backends["vulkan"] = Backend(compiler=VulkanBackend, driver=VulkanDriver)
     if device is not None:
         set_device(device)
     drv = VulkanDriver()

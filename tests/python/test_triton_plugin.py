@@ -218,3 +218,18 @@ def test_do_bench_uses_gpu_timestamps(tv, torch, triton_vk, cache_dir, fake_comp
     assert 0 < ms < 10_000
     tv.synchronize()
     assert torch.equal(out, ref)
+
+
+def test_store_binary_only_is_a_clear_error(tv, torch, triton_vk, cache_dir, monkeypatch):
+    import kernels_public as kp
+    monkeypatch.setattr(triton_vk.knobs.compilation, "store_binary_only", True)
+    a = tv.zeros(64)
+    with pytest.raises(tv.CompilationError, match="TRITON_STORE_BINARY_ONLY=1 is not supported"):
+        kp.add_kernel[(1,)](a, a, a, 64, BLOCK=64)
+
+
+def test_activate_registers_backend_without_entry_point(tv, triton_vk, monkeypatch):
+    from triton.backends import backends
+    monkeypatch.delitem(backends, "vulkan")
+    tv.activate()
+    assert backends["vulkan"].compiler.__name__ == "VulkanBackend"

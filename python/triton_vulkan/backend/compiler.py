@@ -142,6 +142,10 @@ class VulkanBackend(BaseBackend):
         return spirv
 
     def add_stages(self, stages, options, language=Language.TRITON):
+        from triton import knobs
+        if knobs.compilation.store_binary_only:
+            # Triton would store only cubin/hsaco/json, and the .spv binary would be lost.
+            raise _C.CompilationError("TRITON_STORE_BINARY_ONLY=1 is not supported by the Vulkan backend")
         if language != Language.TRITON:
             raise _C.CompilationError("unsupported: Gluon kernels (the Vulkan backend compiles Triton kernels only)")
         stages["ttir"] = lambda src, metadata: self.make_ttir(src, metadata, options)
