@@ -165,6 +165,8 @@ size_t Device::allocatedBytes() const {
   return impl_->memory->allocatedBytes() + (impl_->staging ? impl_->staging->allocatedBytes() : 0);
 }
 
+bool Device::hostVisibleMemory() const { return impl_->memory->hostVisible(); }
+
 Result<Buffer> Device::allocate(size_t bytes) { return impl_->memory->allocate(bytes); }
 
 Status Device::upload(Buffer& buffer, size_t offset, const void* src, size_t bytes) {

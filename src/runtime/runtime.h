@@ -173,6 +173,9 @@ class Device {
   Status download(const Buffer& buffer, size_t offset, void* dst, size_t bytes);
   /// Bytes of device memory held by the allocator (in use + cached).
   size_t allocatedBytes() const;
+  /// True when buffers are host-visible (Buffer::data() non-null: lavapipe, Apple, ReBAR);
+  /// false when upload/download go through staging copies.
+  bool hostVisibleMemory() const;
 
   /// Checks `kernel` against this device and returns its (cached) pipeline.
   Result<std::shared_ptr<Pipeline>> pipeline(const CompiledKernel& kernel);
