@@ -9,6 +9,10 @@ import sys
 
 import pytest
 
+# Khronos validation on for every launch of these tests (before the Vulkan instance exists);
+# each test fails on any new validation message (see `no_validation_messages`).
+os.environ.setdefault("TVK_VALIDATION", "1")
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
@@ -36,6 +40,17 @@ def tv():
     if not triton_vulkan._C.has_runtime:
         pytest.fail("triton_vulkan._C was built without the runtime")
     return triton_vulkan
+
+
+@pytest.fixture(autouse=True)
+def no_validation_messages():
+    """Fails the test if the Khronos validation layer reported anything during it."""
+    import triton_vulkan
+    before = len(triton_vulkan._C.validation_messages()) if triton_vulkan._C.has_runtime else 0
+    yield
+    if triton_vulkan._C.has_runtime:
+        new = triton_vulkan._C.validation_messages()[before:]
+        assert not new, f"{len(new)} validation message(s):\n" + "\n".join(m[:600] for m in new[:5])
 
 
 @pytest.fixture(scope="session")

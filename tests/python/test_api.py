@@ -236,3 +236,12 @@ def test_import_is_lazy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_validation_layer_is_on(tv):
+    """conftest turns the Khronos validation layer on, so `no_validation_messages` checks something."""
+    import os
+    if os.environ.get("TVK_VALIDATION") != "1":
+        pytest.skip("TVK_VALIDATION is not 1")
+    tv.devices()
+    assert tv._C.validation_enabled()
