@@ -27,6 +27,28 @@ Result<Slots> flatten(Context& c, const std::vector<ir::Value*>& vals) {
   return s;
 }
 
+// Flattened slots of `vals` converted to the types of `like` (pointer offsets may be i32 on
+// one side and i64 on the other when provenance widened a loop-carried pointer).
+Result<Slots> flattenAs(Context& c, const std::vector<ir::Value*>& vals,
+                        const std::vector<ir::Value*>& like) {
+  auto from = flatten(c, vals);
+  if (!from.ok()) return from;
+  Slots out;
+  size_t pos = 0;
+  for (size_t i = 0; i < like.size() && i < vals.size(); ++i) {
+    auto t = c.regTypeOf(like[i]);
+    if (!t.ok()) return t.status();
+    uint32_t n = c.slots(like[i]);
+    for (uint32_t s = 0; s < n; ++s, ++pos) {
+      Id v = from->ids[pos];
+      if (from->types[pos] != *t) v = c.b.emit(spv::Op::OpSConvert, *t, {v});
+      out.types.push_back(*t);
+      out.ids.push_back(v);
+    }
+  }
+  return out;
+}
+
 // Binds `vals` from a flat id list starting at `pos`.
 void bindFlat(Context& c, const std::vector<ir::Value*>& vals, const std::vector<Id>& ids,
               size_t pos = 0) {
@@ -62,7 +84,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   Id lb = c.at(op.operand(0), 0), ub = c.at(op.operand(1), 0), step = c.at(op.operand(2), 0);
   auto ivT = c.regTypeOf(op.operand(0));
   if (!ivT.ok()) return ivT.status();
-  auto init = flatten(c, operandsFrom(&op, 3));
+  auto init = flattenAs(c, operandsFrom(&op, 3), argsOf(body, 1));
   if (!init.ok()) return init.status();
   size_t n = init->ids.size();
   Id pre = b.currentBlock();
@@ -86,7 +108,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   bindFlat(c, argsOf(body, 1), phis);
   Status s = c.lowerBlock(body);
   if (!s.ok()) return s;
-  auto yields = flatten(c, operandsFrom(body.terminator(), 0));
+  auto yields = flattenAs(c, operandsFrom(body.terminator(), 0), argsOf(body, 1));
   c.popScope();
   if (!yields.ok()) return yields.status();
   b.emitVoid(spv::Op::OpBranch, {cont});
@@ -104,7 +126,7 @@ Status lowerWhile(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const ir::Block& before = op.body(0);
   const ir::Block& after = op.body(1);
-  auto init = flatten(c, operandsFrom(&op, 0));
+  auto init = flattenAs(c, operandsFrom(&op, 0), argsOf(before));
   if (!init.ok()) return init.status();
   size_t n = init->ids.size();
   Id pre = b.currentBlock();
@@ -125,7 +147,7 @@ Status lowerWhile(Context& c, const ir::Operation& op) {
   const ir::Operation* cond = before.terminator();
   if (!cond || cond->name != "scf.condition") return c.unsupported(op, "missing scf.condition");
   Id condId = c.at(cond->operand(0), 0);
-  auto carried = flatten(c, operandsFrom(cond, 1));
+  auto carried = flattenAs(c, operandsFrom(cond, 1), resultsOf(op));
   c.popScope();
   if (!carried.ok()) return carried.status();
   Id beforeEnd = b.currentBlock();
@@ -134,7 +156,7 @@ Status lowerWhile(Context& c, const ir::Operation& op) {
   c.pushScope();
   bindFlat(c, argsOf(after), carried->ids);
   TVK_RETURN_IF_ERROR(c.lowerBlock(after));
-  auto yields = flatten(c, operandsFrom(after.terminator(), 0));
+  auto yields = flattenAs(c, operandsFrom(after.terminator(), 0), argsOf(before));
   c.popScope();
   if (!yields.ok()) return yields.status();
   b.emitVoid(spv::Op::OpBranch, {cont});
@@ -160,7 +182,7 @@ Status lowerIf(Context& c, const ir::Operation& op) {
   auto arm = [&](const ir::Block& blk, Slots& out, Id& end) -> Status {
     c.pushScope();
     TVK_RETURN_IF_ERROR(c.lowerBlock(blk));
-    auto y = flatten(c, operandsFrom(blk.terminator(), 0));
+    auto y = flattenAs(c, operandsFrom(blk.terminator(), 0), resultsOf(op));
     c.popScope();
     if (!y.ok()) return y.status();
     out = *y;
