@@ -229,10 +229,10 @@ def test_import_is_lazy():
     frontend; listing devices needs neither."""
     import subprocess
     import sys
-    import conftest
+    import tvk_testlib
     code = ("import sys, triton_vulkan as tv; tv.devices(); "
             "print(sorted(m for m in ('torch', 'triton', 'numpy') if m in sys.modules))")
-    env = {"PYTHONPATH": str(conftest.ROOT / "python"), "PATH": "/usr/bin:/bin"}
+    env = {"PYTHONPATH": str(tvk_testlib.ROOT / "python"), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

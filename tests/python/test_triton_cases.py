@@ -9,7 +9,7 @@ import re
 import pytest
 
 import case_runner
-from conftest import XFAIL_FILE
+from tvk_testlib import XFAIL_FILE
 
 XFAIL = case_runner.read_expected_failures(XFAIL_FILE)
 

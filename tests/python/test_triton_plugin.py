@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import case_runner
-from conftest import ADD_REFLECTION, ROOT
+from tvk_testlib import ADD_REFLECTION, ROOT
 
 
 def _drop_in_memory_kernels():
