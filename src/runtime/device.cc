@@ -10,6 +10,7 @@ namespace tvk {
 namespace {
 
 constexpr uint32_t kQueryCapacity = 4096;
+constexpr size_t kDirectReadBytes = 256 << 10;  // uncached mapped reads up to this size
 
 // Relinks the feature structs the device supports into one chain and lists the extensions
 // they need below their core version.
@@ -142,12 +143,6 @@ Result<std::unique_ptr<Device>> openDevice(int index) {
                          t.storageBufferOffsetAlignment);
   if (!memory.ok()) return memory.status();
   d.memory = std::move(*memory);
-  if (!d.memory->hostVisible()) {
-    Result<std::unique_ptr<MemoryPool>> staging = MemoryPool::create(
-        d.device, d.facts.physical, MemoryKind::Staging, false, t.storageBufferOffsetAlignment);
-    if (!staging.ok()) return staging.status();
-    d.staging = std::move(*staging);
-  }
   return device;
 }
 
@@ -179,7 +174,9 @@ Status Device::upload(Buffer& buffer, size_t offset, const void* src, size_t byt
     std::memcpy(static_cast<uint8_t*>(buffer.data()) + offset, src, bytes);
     return Status();
   }
-  Result<Buffer> stage = impl_->staging->allocate(bytes);
+  Result<MemoryPool*> pool = impl_->stagingPool();
+  if (!pool.ok()) return pool.status();
+  Result<Buffer> stage = (*pool)->allocate(bytes);
   if (!stage.ok()) return stage.status();
   std::memcpy(stage->data(), src, bytes);
   TVK_RETURN_IF_ERROR(impl_->begin());
@@ -195,13 +192,17 @@ Status Device::download(const Buffer& buffer, size_t offset, void* dst, size_t b
     return Status::error("download of " + std::to_string(bytes) + " bytes at " +
                          std::to_string(offset) + " overflows a buffer of " +
                          std::to_string(buffer.size()));
-  if (buffer.data()) {
+  // Mapped memory that is not host-cached (ReBAR VRAM) reads slowly: copy large reads to
+  // cached staging memory instead.
+  if (buffer.data() && (impl_->memory->hostCached() || bytes <= kDirectReadBytes)) {
     TVK_RETURN_IF_ERROR(impl_->synchronize());
     if (bytes) std::memcpy(dst, static_cast<const uint8_t*>(buffer.data()) + offset, bytes);
     return Status();
   }
   if (bytes == 0) return Status();
-  Result<Buffer> stage = impl_->staging->allocate(bytes);
+  Result<MemoryPool*> pool = impl_->stagingPool();
+  if (!pool.ok()) return pool.status();
+  Result<Buffer> stage = (*pool)->allocate(bytes);
   if (!stage.ok()) return stage.status();
   TVK_RETURN_IF_ERROR(impl_->begin());
   impl_->barrier();
@@ -214,6 +215,18 @@ Status Device::download(const Buffer& buffer, size_t offset, void* dst, size_t b
 }
 
 Status Device::synchronize() { return impl_->synchronize(); }
+
+Result<MemoryPool*> Device::Impl::stagingPool() {
+  if (!staging) {
+    Result<std::unique_ptr<MemoryPool>> pool =
+        MemoryPool::create(device, facts.physical, MemoryKind::Staging, false,
+                           info.target.storageBufferOffsetAlignment);
+    if (!pool.ok()) return pool.status();
+    staging = std::move(*pool);
+    if (recording) staging->setBusy(true);
+  }
+  return staging.get();
+}
 
 Status Device::Impl::begin() {
   if (recording) return Status();

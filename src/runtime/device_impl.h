@@ -102,7 +102,7 @@ struct Device::Impl {
   bool needBarrier = false;
   /// Device buffers.
   std::unique_ptr<MemoryPool> memory;
-  /// Staging buffers (only when device memory is not host-visible).
+  /// Staging buffers (created on first use: unmapped or uncached device memory).
   std::unique_ptr<MemoryPool> staging;
   /// vkCmdPushDescriptorSetKHR when the extension is enabled (and allowed).
   PFN_vkCmdPushDescriptorSetKHR pushDescriptorFn = nullptr;
@@ -119,6 +119,8 @@ struct Device::Impl {
   /// Dispatches recorded so far.
   uint64_t dispatches = 0;
 
+  /// The staging pool, created on first use.
+  Result<MemoryPool*> stagingPool();
   /// Begins the command buffer when not recording.
   Status begin();
   /// Records a memory barrier for compute/transfer → compute/transfer when needed.

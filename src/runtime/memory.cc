@@ -16,7 +16,7 @@ VkDeviceSize alignUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * 
 
 // Chooses a memory type for `kind` among `typeBits`; -1 if none fits.
 int pickMemoryType(VkPhysicalDevice physical, uint32_t typeBits, MemoryKind kind,
-                   bool* hostVisible) {
+                   bool* hostVisible, bool* hostCached) {
   VkPhysicalDeviceMemoryProperties mp;
   vkGetPhysicalDeviceMemoryProperties(physical, &mp);
   VkPhysicalDeviceProperties props;
@@ -45,9 +45,12 @@ int pickMemoryType(VkPhysicalDevice physical, uint32_t typeBits, MemoryKind kind
     type = find(mappable | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, 0);
     if (type < 0) type = find(mappable, 0);
   }
-  if (type >= 0)
+  if (type >= 0) {
     *hostVisible = kind != MemoryKind::DeviceUnmapped &&
                    (mp.memoryTypes[type].propertyFlags & mappable) == mappable;
+    *hostCached = *hostVisible &&
+                  (mp.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+  }
   return type;
 }
 
@@ -82,7 +85,8 @@ Result<std::unique_ptr<MemoryPool>> MemoryPool::create(VkDevice device,
   VkMemoryRequirements req;
   vkGetBufferMemoryRequirements(device, probe, &req);
   vkDestroyBuffer(device, probe, nullptr);
-  int type = pickMemoryType(physical, req.memoryTypeBits, kind, &pool->hostVisible_);
+  int type = pickMemoryType(physical, req.memoryTypeBits, kind, &pool->hostVisible_,
+                            &pool->hostCached_);
   if (type < 0) return Status::error("no Vulkan memory type fits storage buffers");
   pool->memoryType_ = static_cast<uint32_t>(type);
   return pool;

@@ -72,6 +72,8 @@ class MemoryPool {
   Result<Buffer> allocate(size_t bytes);
   /// True when buffers are persistently mapped.
   bool hostVisible() const { return hostVisible_; }
+  /// True when mapped reads are cached (else large reads go through a staging copy).
+  bool hostCached() const { return hostCached_; }
   /// Bytes of memory allocated from the device.
   size_t allocatedBytes() const { return allocatedBytes_; }
   /// Number of slots created (not reused) so far.
@@ -91,6 +93,7 @@ class MemoryPool {
   VkDevice device_ = VK_NULL_HANDLE;
   uint32_t memoryType_ = 0;
   bool hostVisible_ = false;
+  bool hostCached_ = false;
   bool deviceAddress_ = false;
   bool busy_ = false;
   VkDeviceSize alignment_ = 256;
