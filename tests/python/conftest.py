@@ -16,9 +16,8 @@ os.environ.setdefault("TVK_VALIDATION", "1")
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-try:
-    import triton_vulkan  # noqa: F401  (installed)
-except ImportError:
+# The repository's package (built by `make`) wins over an installed copy.
+if list((ROOT / "python" / "triton_vulkan").glob("_C*.so")):
     sys.path.insert(0, str(ROOT / "python"))
 
 import case_runner  # noqa: E402
