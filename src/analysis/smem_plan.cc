@@ -18,8 +18,8 @@ bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   const ir::Type& t = op.operand(0)->type;
   if (!t.isTensor()) return false;
   int axis = static_cast<int>(op.intAttr("axis"));
-  for (int d = 0; d < t.rank(); ++d)
-    if (d != axis && t.shape[d] != 1) return false;
+  for (int d = axis + 1; d < t.rank(); ++d)
+    if (t.shape[d] != 1) return false;
   if (t.numel() < o.invocations || !o.subgroupShuffle || o.subgroupSize == 0) return false;
   if (o.invocations % o.subgroupSize) return false;
   for (const ir::Value* v : op.operands) {
@@ -33,9 +33,16 @@ bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
 uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   const std::string& n = op.name;
   if (n == "tt.reduce" && reduceFastPath(op, o)) {
-    uint32_t words = 0;
-    for (const ir::Value* v : op.operands) words += scratchWords(v->type);
-    return words * 4 * (o.invocations / o.subgroupSize);
+    // Per operand: max(groups x subgroups partials, result rows) elements.
+    const ir::Type& t = op.operand(0)->type;
+    uint64_t numel = static_cast<uint64_t>(t.numel());
+    uint64_t N = static_cast<uint64_t>(t.shape[op.intAttr("axis")]);
+    uint64_t R = numel / o.invocations;
+    uint64_t G = N >= o.invocations ? R / (N / o.invocations) : R;
+    uint64_t elems = std::max(G * (o.invocations / o.subgroupSize), numel / N);
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
+    return static_cast<uint32_t>(words * 4);
   }
   if (n == "tt.reduce" || n == "tt.scan") {
     uint64_t words = 0;

@@ -55,9 +55,9 @@ struct SmemPlan {
   uint32_t totalBytes = 0;
 };
 
-/// True when tt.reduce `op` takes the subgroup fast path: every dimension but the axis has
-/// extent 1, the input is not replicated (numel >= W), the target can shuffle the operand
-/// types, and W is a whole number of subgroups. Scratch: one word pair per subgroup per operand.
+/// True when tt.reduce `op` takes the row fast path (lower/reduce.cc): every dimension after
+/// the axis has extent 1, the input is not replicated (numel >= W), the target can shuffle
+/// the operand types, and W is a whole number of subgroups.
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 
 /// 32-bit words one element of scalar type `t` takes in scratch.

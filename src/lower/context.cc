@@ -109,6 +109,17 @@ uint32_t Context::slots(const ir::Value* v) {
 
 Id Context::invocation() {
   if (invocation_) return invocation_;
+  const uint32_t S = opts.target.subgroupSize;
+  if (S && W % S == 0 && S > 1) {
+    // t = SubgroupId * S + SubgroupLocalInvocationId: the low log2(S) bits of t are the lane,
+    // which subgroup shuffles rely on (LocalInvocationIndex gives no such guarantee).
+    Id sg = subgroupIndex(), lane = subgroupLane();
+    bool old = b.setPrologue(true);
+    invocation_ = b.emit(spv::Op::OpIAdd, u32(),
+                         {b.emit(spv::Op::OpIMul, u32(), {sg, c32(S)}), lane});
+    b.setPrologue(old);
+    return invocation_;
+  }
   bool old = b.setPrologue(true);
   invocation_ = b.emit(spv::Op::OpLoad, u32(), {localIndexVar});
   b.setPrologue(old);

@@ -5,6 +5,8 @@
 // combine region inlined per pair, invocations looping over the pairs cyclically), with a
 // barrier after each step; finally each result slot reads its value (a uniform scalar when
 // the input is 1-D).
+#include <algorithm>
+
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -106,91 +108,147 @@ Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
   return Status();
 }
 
-// Binds the K results from one uniform value per operand.
-void bindUniformResults(Context& c, const ir::Operation& op, const std::vector<Id>& vals) {
-  for (size_t k = 0; k < op.results.size(); ++k) {
-    const ir::Value* res = op.result(static_cast<int>(k));
-    c.bind(res, std::vector<Id>(c.slots(res), vals[k]));
-  }
-}
-
-// Fast path (every other dimension has extent 1): combine the invocation's slots in
-// registers, then a shuffle-xor butterfly within the subgroup, then one scratch slot per
-// subgroup that every invocation combines in the same order (a uniform result).
-Status lowerReduceFast(Context& c, const ir::Operation& op) {
-  size_t K = op.operands.size();
+// Row fast path (every dimension after the axis has extent 1, so each output row is N
+// consecutive elements; invocation t = subgroup * S + lane):
+//  1. slots of one row held by one invocation (N >= W) are combined in registers;
+//  2. a shuffle-xor butterfly over the lane bits along the axis;
+//  3. when a row spans several subgroups, lane 0 of each writes its partial to scratch and
+//     every invocation of the row combines the row's partials in subgroup order;
+//  4. with several rows, one writer per row stores the total at the row index and every
+//     result slot reads its row (one output row: the totals are already uniform).
+Status lowerReduceRows(Context& c, const ir::Operation& op) {
+  auto& b = c.b;
+  const std::vector<int64_t>& shape = op.operand(0)->type.shape;
+  const int axis = static_cast<int>(op.intAttr("axis"));
+  const size_t K = op.operands.size();
+  const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
+  const uint64_t numel = static_cast<uint64_t>(op.operand(0)->type.numel());
+  const uint32_t N = static_cast<uint32_t>(shape[axis]);
+  const uint32_t w = log2u(W), n = log2u(N);
+  const uint32_t R = c.slots(op.operand(0));
+  const uint32_t lanesAlong = std::min(N, W);
+  const uint32_t per = N >= W ? N / W : 1, G = R / per;
+  const uint64_t rows = numel / N;
   std::vector<Id> regT;
+  std::vector<uint32_t> words, opBase;
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  uint32_t next = *base;
+  const uint64_t elems = std::max<uint64_t>(uint64_t{G} * nw, rows);
   for (const ir::Value* v : op.operands) {
     auto t = c.regTypeOf(v);
     if (!t.ok()) return t.status();
     regT.push_back(*t);
+    words.push_back(b.scalarBits(*t) == 64 ? 2 : 1);
+    opBase.push_back(next);
+    next += static_cast<uint32_t>(elems) * words.back();
   }
-  std::vector<Id> vals;
-  for (const ir::Value* v : op.operands) vals.push_back(c.at(v, 0));
-  for (uint32_t s = 1; s < c.slots(op.operand(0)); ++s) {
-    std::vector<Id> next;
-    for (const ir::Value* v : op.operands) next.push_back(c.at(v, s));
-    auto r = combine(c, op, vals, next);
-    if (!r.ok()) return r.status();
-    vals = *r;
-  }
-  const uint32_t S = c.opts.target.subgroupSize;
-  const Id subgroupScope = c.c32(3);
-  c.needFeature("subgroupShuffle");
-  for (uint32_t mask = 1; mask < S; mask *= 2) {
-    std::vector<Id> other;
-    for (size_t k = 0; k < K; ++k)
-      other.push_back(c.b.emit(spv::Op::OpGroupNonUniformShuffleXor, regT[k],
-                               {subgroupScope, vals[k], c.c32(mask)}));
-    auto r = combine(c, op, vals, other);
-    if (!r.ok()) return r.status();
-    vals = *r;
-  }
-  const uint32_t numSubgroups = c.W / S;
-  if (numSubgroups > 1) {
-    auto base = c.smemBase(op);
-    if (!base.ok()) return base.status();
-    std::vector<uint32_t> words, opBase;
-    uint32_t next = *base;
-    for (size_t k = 0; k < K; ++k) {
-      words.push_back(c.b.scalarBits(regT[k]) == 64 ? 2 : 1);
-      opBase.push_back(next);
-      next += numSubgroups * words.back();
+  auto word = [&](size_t k, Id index) {
+    Id x = words[k] == 1 ? index : b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
+    return b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(opBase[k])});
+  };
+  // 1. Registers.
+  std::vector<std::vector<Id>> vals(G);
+  for (uint32_t g = 0; g < G; ++g) {
+    for (size_t k = 0; k < K; ++k) vals[g].push_back(c.at(op.operand(k), g * per));
+    for (uint32_t j = 1; j < per; ++j) {
+      std::vector<Id> more;
+      for (size_t k = 0; k < K; ++k) more.push_back(c.at(op.operand(k), g * per + j));
+      auto r = combine(c, op, vals[g], more);
+      if (!r.ok()) return r.status();
+      vals[g] = *r;
     }
-    c.barrier();
+  }
+  // 2. Subgroup butterfly over the lane bits along the axis.
+  c.needFeature("subgroupShuffle");
+  for (uint32_t mask = 1; mask < std::min(lanesAlong, S); mask *= 2) {
+    for (uint32_t g = 0; g < G; ++g) {
+      std::vector<Id> other;
+      for (size_t k = 0; k < K; ++k)
+        other.push_back(b.emit(spv::Op::OpGroupNonUniformShuffleXor, regT[k],
+                               {c.c32(3), vals[g][k], c.c32(mask)}));
+      auto r = combine(c, op, vals[g], other);
+      if (!r.ok()) return r.status();
+      vals[g] = *r;
+    }
+  }
+  Id t = c.invocation();
+  // 3. Across the subgroups of a row.
+  if (lanesAlong > S) {
+    const uint32_t P = lanesAlong / S;
     Id sg = c.subgroupIndex();
-    Id lane0 = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.subgroupLane(), c.c32(0)});
+    c.barrier();
+    Id lane0 = b.emit(spv::Op::OpIEqual, c.boolean(), {c.subgroupLane(), c.c32(0)});
     TVK_RETURN_IF_ERROR(c.ifThen(lane0, [&]() -> Status {
-      for (size_t k = 0; k < K; ++k) {
-        Id w = c.b.emit(spv::Op::OpIMul, c.u32(), {sg, c.c32(words[k])});
-        w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(opBase[k])});
-        TVK_RETURN_IF_ERROR(c.smemStore(w, regT[k], vals[k]));
-      }
+      for (uint32_t g = 0; g < G; ++g)
+        for (size_t k = 0; k < K; ++k) {
+          Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)});
+          TVK_RETURN_IF_ERROR(c.smemStore(word(k, idx), regT[k], vals[g][k]));
+        }
       return Status();
     }));
     c.barrier();
-    for (uint32_t g = 0; g < numSubgroups; ++g) {
-      std::vector<Id> part;
-      for (size_t k = 0; k < K; ++k) {
-        auto v = c.smemLoad(c.c32(opBase[k] + g * words[k]), regT[k]);
-        if (!v.ok()) return v.status();
-        part.push_back(*v);
+    Id first = P == nw ? c.c32(0) : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sg, c.c32(~(P - 1))});
+    for (uint32_t g = 0; g < G; ++g) {
+      std::vector<Id> acc;
+      for (uint32_t j = 0; j < P; ++j) {
+        Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {first, c.c32(g * nw + j)});
+        std::vector<Id> part;
+        for (size_t k = 0; k < K; ++k) {
+          auto v = c.smemLoad(word(k, idx), regT[k]);
+          if (!v.ok()) return v.status();
+          part.push_back(*v);
+        }
+        if (j == 0) {
+          acc = part;
+          continue;
+        }
+        auto r = combine(c, op, acc, part);
+        if (!r.ok()) return r.status();
+        acc = *r;
       }
-      if (g == 0) {
-        vals = part;
-        continue;
-      }
-      auto r = combine(c, op, vals, part);
-      if (!r.ok()) return r.status();
-      vals = *r;
+      vals[g] = acc;
     }
   }
-  bindUniformResults(c, op, vals);
+  // 4. Distribute the row totals to the result layout.
+  if (rows == 1) {
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      const ir::Value* res = op.result(static_cast<int>(k));
+      c.bind(res, std::vector<Id>(c.slots(res), vals[0][k]));
+    }
+    return Status();
+  }
+  c.barrier();
+  Id writer = lanesAlong == W ? b.emit(spv::Op::OpIEqual, c.boolean(), {t, c.c32(0)})
+                              : b.emit(spv::Op::OpIEqual, c.boolean(),
+                                       {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(lanesAlong - 1)}), c.c32(0)});
+  TVK_RETURN_IF_ERROR(c.ifThen(writer, [&]() -> Status {
+    for (uint32_t g = 0; g < G; ++g) {
+      Id row = N >= W ? c.c32(g)
+                      : b.emit(spv::Op::OpIAdd, c.u32(),
+                               {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {t, c.c32(n)}),
+                                c.c32(g << (w - n))});
+      for (size_t k = 0; k < K; ++k)
+        TVK_RETURN_IF_ERROR(c.smemStore(word(k, row), regT[k], vals[g][k]));
+    }
+    return Status();
+  }));
+  c.barrier();
+  for (size_t k = 0; k < op.results.size(); ++k) {
+    const ir::Value* res = op.result(static_cast<int>(k));
+    std::vector<Id> out;
+    for (uint32_t s = 0; s < c.slots(res); ++s) {
+      auto v = c.smemLoad(word(k, c.slotLinear(res->type.shape, s)), regT[k]);
+      if (!v.ok()) return v.status();
+      out.push_back(*v);
+    }
+    c.bind(res, std::move(out));
+  }
   return Status();
 }
 
 Status lowerReduce(Context& c, const ir::Operation& op) {
-  if (analysis::reduceFastPath(op, c.smem.options)) return lowerReduceFast(c, op);
+  if (analysis::reduceFastPath(op, c.smem.options)) return lowerReduceRows(c, op);
   const ir::Value* in0 = op.operand(0);
   const std::vector<int64_t>& shape = in0->type.shape;
   int axis = static_cast<int>(op.intAttr("axis"));
