@@ -14,7 +14,7 @@ uint32_t scratchWords(const ir::Type& t) {
 }
 
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
-  if (op.name != "tt.reduce" || op.operands.empty()) return false;
+  if ((op.name != "tt.reduce" && op.name != "tt.scan") || op.operands.empty()) return false;
   const ir::Type& t = op.operand(0)->type;
   if (!t.isTensor()) return false;
   int axis = static_cast<int>(op.intAttr("axis"));
@@ -40,6 +40,14 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     uint64_t R = numel / o.invocations;
     uint64_t G = N >= o.invocations ? R / (N / o.invocations) : R;
     uint64_t elems = std::max(G * (o.invocations / o.subgroupSize), numel / N);
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
+    return static_cast<uint32_t>(words * 4);
+  }
+  if (n == "tt.scan" && reduceFastPath(op, o)) {
+    // Per operand: one subgroup total per slot and subgroup.
+    uint64_t elems = static_cast<uint64_t>(op.operand(0)->type.numel()) / o.invocations *
+                     (o.invocations / o.subgroupSize);
     uint64_t words = 0;
     for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
     return static_cast<uint32_t>(words * 4);

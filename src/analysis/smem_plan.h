@@ -55,7 +55,7 @@ struct SmemPlan {
   uint32_t totalBytes = 0;
 };
 
-/// True when tt.reduce `op` takes the row fast path (lower/reduce.cc): every dimension after
+/// True when tt.reduce or tt.scan `op` takes the row fast path (lower/reduce.cc, scan.cc): every dimension after
 /// the axis has extent 1, the input is not replicated (numel >= W), the target can shuffle
 /// the operand types, and W is a whole number of subgroups.
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);

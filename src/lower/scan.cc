@@ -3,11 +3,180 @@
 // the current values to shared memory, barrier, every slot combines the element `d` before it
 // along the axis (after it when reversed) with its own value: combine(partner, mine), which
 // keeps the combine order of the sequential scan for associative, non-commutative regions.
+#include <algorithm>
+
 #include "lower/registry.h"
 
 namespace tvk::lower {
 
 namespace {
+
+// Row fast path (dims after the axis are 1; t = subgroup * S + lane; see lower/reduce.cc):
+//  A. a Hillis-Steele scan over the lane bits along the axis with subgroup shuffles;
+//  B. subgroup totals through scratch (one barrier pair): each invocation prepends the totals
+//     of the earlier subgroups of its chunk (later ones when reversed);
+//  C. rows longer than W (several chunks per invocation): chunk totals are combined from the
+//     same scratch and carried over the chunks in order.
+Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
+  auto& b = c.b;
+  const std::vector<int64_t>& shape = op.operand(0)->type.shape;
+  const int axis = static_cast<int>(op.intAttr("axis"));
+  const size_t K = op.operands.size();
+  const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
+  const uint32_t N = static_cast<uint32_t>(shape[axis]);
+  const uint32_t R = c.slots(op.operand(0));
+  const uint32_t lanesAlong = std::min(N, W), laneSpan = std::min(lanesAlong, S);
+  const uint32_t per = N >= W ? N / W : 1;
+  const uint32_t P = lanesAlong / laneSpan;
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  std::vector<Id> regT;
+  std::vector<uint32_t> words, opBase;
+  uint32_t next = *base;
+  for (const ir::Value* v : op.operands) {
+    auto t = c.regTypeOf(v);
+    if (!t.ok()) return t.status();
+    regT.push_back(*t);
+    words.push_back(b.scalarBits(*t) == 64 ? 2 : 1);
+    opBase.push_back(next);
+    next += R * nw * words.back();
+  }
+  auto word = [&](size_t k, Id index) {
+    Id x = words[k] == 1 ? index : b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
+    return b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(opBase[k])});
+  };
+  auto comb = [&](const std::vector<Id>& x, const std::vector<Id>& y) {
+    return inlineCombine(c, op, x, y);
+  };
+  auto pick = [&](Id cond, const std::vector<Id>& x, const std::vector<Id>& y) {
+    std::vector<Id> out(K);
+    for (size_t k = 0; k < K; ++k) out[k] = b.emit(spv::Op::OpSelect, regT[k], {cond, x[k], y[k]});
+    return out;
+  };
+  std::vector<std::vector<Id>> vals(R);
+  for (uint32_t r = 0; r < R; ++r)
+    for (size_t k = 0; k < K; ++k) vals[r].push_back(c.at(op.operand(k), r));
+  // A. Lanes.
+  c.needFeature("subgroupShuffle");
+  Id lane = c.subgroupLane();
+  Id along = laneSpan == S ? lane : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(laneSpan - 1)});
+  for (uint32_t d = 1; d < laneSpan; d *= 2) {
+    Id has = reverse ? b.emit(spv::Op::OpULessThan, c.boolean(), {along, c.c32(laneSpan - d)})
+                     : b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {along, c.c32(d)});
+    Id src = b.emit(reverse ? spv::Op::OpIAdd : spv::Op::OpISub, c.u32(), {lane, c.c32(d)});
+    src = b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane});
+    for (uint32_t r = 0; r < R; ++r) {
+      std::vector<Id> other;
+      for (size_t k = 0; k < K; ++k)
+        other.push_back(b.emit(spv::Op::OpGroupNonUniformShuffle, regT[k], {c.c32(3), vals[r][k], src}));
+      auto m = comb(other, vals[r]);
+      if (!m.ok()) return m.status();
+      vals[r] = pick(has, *m, vals[r]);
+    }
+  }
+  if (P == 1 && per == 1) {
+    for (size_t k = 0; k < K; ++k) {
+      std::vector<Id> out(R);
+      for (uint32_t r = 0; r < R; ++r) out[r] = vals[r][k];
+      c.bind(op.result(static_cast<int>(k)), std::move(out));
+    }
+    return Status();
+  }
+  // B. Subgroup totals (held by the last lane of the segment; the first when reversed).
+  Id sg = c.subgroupIndex();
+  c.barrier();
+  Id writer = b.emit(spv::Op::OpIEqual, c.boolean(), {along, c.c32(reverse ? 0 : laneSpan - 1)});
+  TVK_RETURN_IF_ERROR(c.ifThen(writer, [&]() -> Status {
+    for (uint32_t r = 0; r < R; ++r)
+      for (size_t k = 0; k < K; ++k) {
+        Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(r * nw)});
+        TVK_RETURN_IF_ERROR(c.smemStore(word(k, idx), regT[k], vals[r][k]));
+      }
+    return Status();
+  }));
+  c.barrier();
+  auto total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
+    std::vector<Id> v;
+    for (size_t k = 0; k < K; ++k) {
+      auto x = c.smemLoad(word(k, b.emit(spv::Op::OpIAdd, c.u32(), {sgIndex, c.c32(r * nw)})), regT[k]);
+      if (!x.ok()) return x.status();
+      v.push_back(*x);
+    }
+    return v;
+  };
+  if (P > 1) {
+    Id first = P == nw ? c.c32(0) : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sg, c.c32(~(P - 1))});
+    Id pos = b.emit(spv::Op::OpISub, c.u32(), {sg, first});
+    for (uint32_t r = 0; r < R; ++r) {
+      // Included subgroups form a prefix of the iteration order (ascending; descending when
+      // reversed), so the accumulator starts at the first included one.
+      std::vector<Id> acc;
+      Id hasAcc = 0;
+      for (uint32_t i = 0; i < P; ++i) {
+        uint32_t j = reverse ? P - 1 - i : i;
+        Id inc = b.emit(reverse ? spv::Op::OpUGreaterThan : spv::Op::OpULessThan, c.boolean(),
+                        {c.c32(j), pos});
+        auto tj = total(r, b.emit(spv::Op::OpIAdd, c.u32(), {first, c.c32(j)}));
+        if (!tj.ok()) return tj.status();
+        if (i == 0) {
+          acc = *tj;
+          hasAcc = inc;
+          continue;
+        }
+        auto m = comb(acc, *tj);
+        if (!m.ok()) return m.status();
+        acc = pick(inc, pick(hasAcc, *m, *tj), acc);
+        hasAcc = b.emit(spv::Op::OpLogicalOr, c.boolean(), {hasAcc, inc});
+      }
+      auto m = comb(acc, vals[r]);
+      if (!m.ok()) return m.status();
+      vals[r] = pick(hasAcc, *m, vals[r]);
+    }
+  }
+  // C. Carry over the chunks of each row (N > W: P == nw, totals at uniform addresses).
+  if (per > 1) {
+    std::vector<std::vector<Id>> chunk(R);
+    for (uint32_t r = 0; r < R; ++r) {
+      for (uint32_t i = 0; i < nw; ++i) {
+        uint32_t j = reverse ? nw - 1 - i : i;
+        auto tj = total(r, c.c32(j));
+        if (!tj.ok()) return tj.status();
+        if (i == 0) {
+          chunk[r] = *tj;
+          continue;
+        }
+        auto m = comb(chunk[r], *tj);
+        if (!m.ok()) return m.status();
+        chunk[r] = *m;
+      }
+    }
+    for (uint32_t g = 0; g < R / per; ++g) {
+      std::vector<Id> carry;
+      for (uint32_t i = 0; i < per; ++i) {
+        uint32_t r = g * per + (reverse ? per - 1 - i : i);
+        if (i > 0) {
+          auto m = comb(carry, vals[r]);
+          if (!m.ok()) return m.status();
+          vals[r] = *m;
+        }
+        if (i + 1 == per) break;
+        if (i == 0) {
+          carry = chunk[r];
+        } else {
+          auto m = comb(carry, chunk[r]);
+          if (!m.ok()) return m.status();
+          carry = *m;
+        }
+      }
+    }
+  }
+  for (size_t k = 0; k < K; ++k) {
+    std::vector<Id> out(R);
+    for (uint32_t r = 0; r < R; ++r) out[r] = vals[r][k];
+    c.bind(op.result(static_cast<int>(k)), std::move(out));
+  }
+  return Status();
+}
 
 Status lowerScan(Context& c, const ir::Operation& op) {
   const std::vector<int64_t>& shape = op.operand(0)->type.shape;
@@ -15,6 +184,7 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   if (axis < 0 || axis >= static_cast<int>(shape.size())) return c.unsupported(op, "bad axis");
   const ir::Attribute* rev = op.attr("reverse");
   bool reverse = rev && rev->i != 0;
+  if (analysis::reduceFastPath(op, c.smem.options)) return lowerScanRows(c, op, reverse);
   size_t K = op.operands.size();
   uint32_t A = static_cast<uint32_t>(shape[axis]);
   uint32_t inner = 1;
