@@ -17,7 +17,9 @@ namespace {
 
 /// An open device shared by everything created from it. Never destroyed (see openCached).
 struct DeviceHolder {
+  /// The runtime's device.
   std::unique_ptr<tvk::Device> device;
+  /// Its index in enumerateDevices() order.
   int index = -1;
   /// Python objects (allocations) referenced by launches recorded since the last synchronize.
   std::vector<py::object> pending;
@@ -25,15 +27,20 @@ struct DeviceHolder {
 
 /// One block of Vulkan memory as a Python object (buffer protocol over the mapped memory).
 struct PyAllocation {
+  /// The device the memory belongs to.
   DeviceHolder* holder = nullptr;
+  /// The runtime buffer (returns to the caching allocator when destroyed).
   tvk::Buffer buffer;
+  /// Host address of the persistently mapped memory (the registry key).
   uintptr_t address = 0;
+  /// Bytes usable through the buffer protocol.
   size_t size = 0;
+  /// Leaves the registry; the buffer then returns its memory.
   ~PyAllocation();
 };
 
 /// Live allocations by mapped host address (start → allocation), for data_ptr() lookups.
-std::map<uintptr_t, PyAllocation*>& registry() {
+std::map<uintptr_t, PyAllocation*>& registry() {  // never destroyed: allocations may die at exit
   static auto* r = new std::map<uintptr_t, PyAllocation*>();
   return *r;
 }
@@ -129,7 +136,7 @@ tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value) {
   if (isFloat) {
     if (!py::isinstance<py::float_>(value) && !py::isinstance<py::int_>(value))
       throw py::type_error("argument '" + info.name + "' (" + t + ") expects a float, got " +
-                           std::string(py::str(value.get_type().attr("__name__"))));
+                           std::string(py::str(py::type::handle_of(value).attr("__name__"))));
     double v = value.cast<double>();
     if (t == "f32") return tvk::LaunchArg::of(float(v));
     if (t == "f64") return tvk::LaunchArg::of(v);
@@ -139,7 +146,7 @@ tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value) {
   }
   if (!py::isinstance<py::int_>(value))  // bool is an int subclass
     throw py::type_error("argument '" + info.name + "' (" + t + ") expects an int, got " +
-                         std::string(py::str(value.get_type().attr("__name__"))));
+                         std::string(py::str(py::type::handle_of(value).attr("__name__"))));
   // Two's complement truncation to the parameter's size (signless in TTIR: i32 holds u32 too).
   py::int_ iv = py::reinterpret_borrow<py::int_>(value);
   uint64_t bits = PyLong_AsUnsignedLongLongMask(iv.ptr());
@@ -159,14 +166,21 @@ tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value) {
   return tvk::LaunchArg::ofBytes(&bits, size);  // little-endian host
 }
 
+/// A pipeline on one device, with the reflection record launches are packed by.
 struct PyKernel {
+  /// The device the pipeline was created on.
   DeviceHolder* holder = nullptr;
+  /// The runtime's (cached) pipeline.
   std::shared_ptr<tvk::Pipeline> pipeline;
+  /// Parameters, push-constant layout, workgroup size.
   tvk::Reflection reflection;
 };
 
+/// A recorded GPU timestamp.
 struct PyEvent {
+  /// The device whose stream holds it.
   DeviceHolder* holder = nullptr;
+  /// The runtime's event.
   tvk::Event event;
 };
 
