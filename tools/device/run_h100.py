@@ -205,7 +205,9 @@ def phase_timing(bk, results, check_vulkan, big=True):
             run()
             tv.synchronize()
             if check_vulkan:
+                t0 = time.perf_counter()
                 t["vulkan_ok"] = bool(check())
+                t["vulkan_check_s"] = time.perf_counter() - t0
             t["vulkan_ms"] = bench(run, tv.synchronize)
         except Exception as e:  # noqa: BLE001
             t["vulkan_error"] = first_line(e)
@@ -218,6 +220,8 @@ def phase_timing(bk, results, check_vulkan, big=True):
         note = t.get("vulkan_error") or t.get("cuda_error") or ""
         if t.get("vulkan_ok") is False:
             note = "Vulkan result WRONG " + note
+        elif t.get("vulkan_ok"):
+            note = f"Vulkan result checked ({t['vulkan_check_s']:.1f} s) " + note
         if t.get("cuda_ok") is False:
             note = "CUDA check failed " + note
         fmt = lambda x: f"{x:.4f}" if x else "-"  # noqa: E731

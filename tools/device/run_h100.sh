@@ -7,7 +7,8 @@
 # Run from the repository root, carrying .gl (libvulkan1) and .debs (libvulkan-dev, spirv-tools,
 # spirv-headers, nlohmann-json3-dev, ...: Debian 12 packages), e.g. through the device tool:
 #   run(command="bash tools/device/run_h100.sh", carry=[".gl", ".debs"])
-# Results: stdout, and $OUT/h100_results.json + $OUT/h100_log.txt when OUT is set.
+# Extra arguments go to run_h100.py (e.g. --check-big-vulkan).
+# Results: stdout, and $OUT/h100_*.json + $OUT/h100_*_log.txt when OUT is set.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -55,6 +56,6 @@ CACHE=$(mktemp -d)
 export TRITON_CACHE_DIR=$CACHE
 export TVK_REPO=$ROOT
 echo "== run 1: conformance kernels on Vulkan and CUDA, big-workload timings, launch overhead"
-$PY -X faulthandler "$ROOT/tools/device/run_h100.py" --phase all
+$PY -X faulthandler "$ROOT/tools/device/run_h100.py" --phase all "$@"
 echo "== run 2 (new process, same Triton cache): nothing may recompile"
 $PY -X faulthandler "$ROOT/tools/device/run_h100.py" --phase recompile-check
