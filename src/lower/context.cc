@@ -266,6 +266,43 @@ Id Context::linearize(const std::vector<Id>& coords, const std::vector<int64_t>&
   return acc ? acc : c32(0);
 }
 
+std::vector<uint32_t> Context::registerMove(const std::vector<int64_t>& srcShape,
+                                            const std::vector<int64_t>& resShape,
+                                            const CoordMap& f) {
+  ir::Type st, rt;
+  st.kind = rt.kind = ir::Type::Kind::Tensor;
+  st.shape = srcShape;
+  rt.shape = resShape;
+  const analysis::Layout ls = layout(st), lr = layout(rt);
+  if (ls.replicated || lr.replicated || ls.vec != 1 || lr.vec != 1 || ls.numel == 0) return {};
+  auto unflat = [](int64_t L, const std::vector<int64_t>& shape) {
+    std::vector<int64_t> c(shape.size());
+    for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+      c[i] = L % shape[i];
+      L /= shape[i];
+    }
+    return c;
+  };
+  auto flat = [](const std::vector<int64_t>& c, const std::vector<int64_t>& shape) {
+    int64_t L = 0;
+    for (size_t i = 0; i < shape.size(); ++i) L = L * shape[i] + c[i];
+    return L;
+  };
+  const uint32_t w = log2u(W);
+  std::vector<uint32_t> out;
+  for (uint32_t r = 0; r < lr.slots; ++r) {
+    int64_t L0 = static_cast<int64_t>(r) * W;
+    int64_t S0 = flat(f(unflat(L0, resShape)), srcShape);
+    if (S0 % W) return {};
+    for (uint32_t bit = 0; bit < w; ++bit) {
+      int64_t L = L0 + (int64_t{1} << bit);
+      if (flat(f(unflat(L, resShape)), srcShape) != S0 + (int64_t{1} << bit)) return {};
+    }
+    out.push_back(static_cast<uint32_t>(S0 / W));
+  }
+  return out;
+}
+
 // --- rematerialization --------------------------------------------------------------------
 
 void Context::pushScope() { memo_.emplace_back(); }

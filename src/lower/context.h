@@ -120,6 +120,27 @@ class Context {
   /// Row-major linear index of coordinates (emitted in the current block).
   Id linearize(const std::vector<Id>& coords, const std::vector<int64_t>& shape);
 
+  /// Maps the coordinates of a result element to those of the source element it needs.
+  using CoordMap = std::function<std::vector<int64_t>(const std::vector<int64_t>&)>;
+  /// For each slot of `resShape`, the slot of `srcShape` that holds the needed source element
+  /// in the same invocation, when that holds for every invocation (a register-only move);
+  /// empty otherwise (replicated layouts, or elements held by other invocations).
+  std::vector<uint32_t> registerMove(const std::vector<int64_t>& srcShape,
+                                     const std::vector<int64_t>& resShape, const CoordMap& f);
+
+  /// Row totals of a row-path tt.reduce result in its input's layout (one id per input slot),
+  /// so that broadcasting the result back along the axis needs no data movement.
+  struct RowTotals {
+    /// Input shape of the reduction.
+    std::vector<int64_t> shape;
+    /// Reduced axis.
+    int axis = 0;
+    /// Per input slot: the total of that slot's row.
+    std::vector<Id> ids;
+  };
+  /// Row totals by reduce result value.
+  std::map<const ir::Value*, RowTotals> rowTotals;
+
   // --- rematerialization ---------------------------------------------------------------
   /// The element of rematerializable `v` at `coords` (recomputed and memoized per scope).
   Result<Id> emitAt(const ir::Value* v, const std::vector<Id>& coords);

@@ -210,6 +210,16 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
       vals[g] = acc;
     }
   }
+  // Row totals per input slot, for broadcasts of the result back along the axis.
+  if (op.operand(0)->type.rank() >= 2) {
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      Context::RowTotals rt;
+      rt.shape = shape;
+      rt.axis = axis;
+      for (uint32_t r = 0; r < R; ++r) rt.ids.push_back(vals[r / per][k]);
+      c.rowTotals[op.result(static_cast<int>(k))] = std::move(rt);
+    }
+  }
   // 4. Distribute the row totals to the result layout.
   if (rows == 1) {
     for (size_t k = 0; k < op.results.size(); ++k) {
@@ -247,8 +257,45 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   return Status();
 }
 
+// Register-only path: the axis lies in the slot bits of the layout, so each result slot
+// combines A slots of the same invocation in order (no barriers).
+Result<bool> lowerReduceInRegisters(Context& c, const ir::Operation& op) {
+  const ir::Value* res = op.result();
+  if (!res->type.isTensor()) return false;
+  const std::vector<int64_t>& shape = op.operand(0)->type.shape;
+  const int axis = static_cast<int>(op.intAttr("axis"));
+  std::vector<std::vector<uint32_t>> maps;
+  for (int64_t k = 0; k < shape[axis]; ++k) {
+    maps.push_back(c.registerMove(shape, res->type.shape, [&](const std::vector<int64_t>& rc) {
+      std::vector<int64_t> sc = rc;
+      sc.insert(sc.begin() + axis, k);
+      return sc;
+    }));
+    if (maps.back().empty()) return false;
+  }
+  const size_t K = op.operands.size();
+  std::vector<std::vector<Id>> out(K);
+  for (uint32_t s = 0; s < c.slots(res); ++s) {
+    std::vector<Id> acc;
+    for (size_t k = 0; k < K; ++k) acc.push_back(c.at(op.operand(k), maps[0][s]));
+    for (size_t j = 1; j < maps.size(); ++j) {
+      std::vector<Id> more;
+      for (size_t k = 0; k < K; ++k) more.push_back(c.at(op.operand(k), maps[j][s]));
+      auto r = combine(c, op, acc, more);
+      if (!r.ok()) return r.status();
+      acc = *r;
+    }
+    for (size_t k = 0; k < K; ++k) out[k].push_back(acc[k]);
+  }
+  for (size_t k = 0; k < K; ++k) c.bind(op.result(static_cast<int>(k)), std::move(out[k]));
+  return true;
+}
+
 Status lowerReduce(Context& c, const ir::Operation& op) {
   if (analysis::reduceFastPath(op, c.smem.options)) return lowerReduceRows(c, op);
+  auto inRegs = lowerReduceInRegisters(c, op);
+  if (!inRegs.ok()) return inRegs.status();
+  if (*inRegs) return Status();
   const ir::Value* in0 = op.operand(0);
   const std::vector<int64_t>& shape = in0->type.shape;
   int axis = static_cast<int>(op.intAttr("axis"));

@@ -63,6 +63,34 @@ Status moveData(Context& c, const ir::Operation& op) {
     c.memoSlots(res);
     return Status();
   }
+  // A reduction result broadcast back along its axis: the row totals are in registers.
+  if (op.name == "tt.broadcast" && src->def && src->def->name == "tt.expand_dims") {
+    auto it = c.rowTotals.find(src->def->operand(0));
+    if (it != c.rowTotals.end() && it->second.shape == res->type.shape &&
+        it->second.axis == src->def->intAttr("axis")) {
+      c.bind(res, it->second.ids);
+      return Status();
+    }
+  }
+  // Register-only moves: every needed element is already in the same invocation.
+  std::vector<uint32_t> moves = c.registerMove(src->type.shape, res->type.shape,
+                                               [&](const std::vector<int64_t>& rc) {
+    std::vector<int64_t> sc = rc;
+    const std::vector<int64_t>& ss = src->type.shape;
+    if (op.name == "tt.broadcast") {
+      for (size_t i = 0; i < ss.size(); ++i)
+        if (ss[i] == 1) sc[i] = 0;
+    } else {
+      const ir::Attribute* ord = op.attr("order");
+      for (size_t i = 0; i < rc.size(); ++i) sc[static_cast<size_t>(ord->elems[i].i)] = rc[i];
+    }
+    return sc;
+  });
+  if (!moves.empty()) {
+    for (uint32_t s : moves) out.push_back(c.at(src, s));
+    c.bind(res, std::move(out));
+    return Status();
+  }
   auto rt = c.regTypeOf(src);
   if (!rt.ok()) return rt.status();
   auto base = c.smemBase(op);
