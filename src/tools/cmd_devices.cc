@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "runtime/devices.h"
+#include "runtime/env.h"
 #include "runtime/runtime.h"
 #include "tools/command.h"
 #include "tools/common.h"
@@ -23,6 +25,8 @@ int runDevices(const std::vector<std::string>& argv) {
     std::istringstream lines(d.target.describe());
     for (std::string line; std::getline(lines, line);) std::printf("    %s\n", line.c_str());
   }
+  Result<int> chosen = chooseDevice(*devices, envDevice());
+  if (!chosen.ok()) std::printf("no default device: %s\n", chosen.status().message().c_str());
   return 0;
 }
 
