@@ -4,12 +4,63 @@
 // along the axis (after it when reversed) with its own value: combine(partner, mine), which
 // keeps the combine order of the sequential scan for associative, non-commutative regions.
 #include <algorithm>
+#include <functional>
 
 #include "lower/registry.h"
 
 namespace tvk::lower {
 
 namespace {
+
+using Slots = std::vector<std::vector<Id>>;
+using TotalFn = std::function<Result<std::vector<Id>>(uint32_t, Id)>;
+
+// Step C of the row scan: chunk totals (combined from the subgroup totals in scratch) are
+// carried over the `per` chunks of each row in order (reverse order when reversed).
+Status carryChunks(Context& c, const ir::Operation& op, bool reverse, uint32_t per,
+                   uint32_t nw, const TotalFn& total, Slots& vals) {
+  const uint32_t R = static_cast<uint32_t>(vals.size());
+  auto comb = [&](const std::vector<Id>& x, const std::vector<Id>& y) {
+    return inlineCombine(c, op, x, y);
+  };
+  {
+    std::vector<std::vector<Id>> chunk(R);
+    for (uint32_t r = 0; r < R; ++r) {
+      for (uint32_t i = 0; i < nw; ++i) {
+        uint32_t j = reverse ? nw - 1 - i : i;
+        auto tj = total(r, c.c32(j));
+        if (!tj.ok()) return tj.status();
+        if (i == 0) {
+          chunk[r] = *tj;
+          continue;
+        }
+        auto m = comb(chunk[r], *tj);
+        if (!m.ok()) return m.status();
+        chunk[r] = *m;
+      }
+    }
+    for (uint32_t g = 0; g < R / per; ++g) {
+      std::vector<Id> carry;
+      for (uint32_t i = 0; i < per; ++i) {
+        uint32_t r = g * per + (reverse ? per - 1 - i : i);
+        if (i > 0) {
+          auto m = comb(carry, vals[r]);
+          if (!m.ok()) return m.status();
+          vals[r] = *m;
+        }
+        if (i + 1 == per) break;
+        if (i == 0) {
+          carry = chunk[r];
+        } else {
+          auto m = comb(carry, chunk[r]);
+          if (!m.ok()) return m.status();
+          carry = *m;
+        }
+      }
+    }
+  }
+  return Status();
+}
 
 // Row fast path (dims after the axis are 1; t = subgroup * S + lane; see lower/reduce.cc):
 //  A. a Hillis-Steele scan over the lane bits along the axis with subgroup shuffles;
@@ -95,7 +146,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
     return Status();
   }));
   c.barrier();
-  auto total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
+  TotalFn total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
     std::vector<Id> v;
     for (size_t k = 0; k < K; ++k) {
       auto x = c.smemLoad(word(k, b.emit(spv::Op::OpIAdd, c.u32(), {sgIndex, c.c32(r * nw)})), regT[k]);
@@ -134,42 +185,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
     }
   }
   // C. Carry over the chunks of each row (N > W: P == nw, totals at uniform addresses).
-  if (per > 1) {
-    std::vector<std::vector<Id>> chunk(R);
-    for (uint32_t r = 0; r < R; ++r) {
-      for (uint32_t i = 0; i < nw; ++i) {
-        uint32_t j = reverse ? nw - 1 - i : i;
-        auto tj = total(r, c.c32(j));
-        if (!tj.ok()) return tj.status();
-        if (i == 0) {
-          chunk[r] = *tj;
-          continue;
-        }
-        auto m = comb(chunk[r], *tj);
-        if (!m.ok()) return m.status();
-        chunk[r] = *m;
-      }
-    }
-    for (uint32_t g = 0; g < R / per; ++g) {
-      std::vector<Id> carry;
-      for (uint32_t i = 0; i < per; ++i) {
-        uint32_t r = g * per + (reverse ? per - 1 - i : i);
-        if (i > 0) {
-          auto m = comb(carry, vals[r]);
-          if (!m.ok()) return m.status();
-          vals[r] = *m;
-        }
-        if (i + 1 == per) break;
-        if (i == 0) {
-          carry = chunk[r];
-        } else {
-          auto m = comb(carry, chunk[r]);
-          if (!m.ok()) return m.status();
-          carry = *m;
-        }
-      }
-    }
-  }
+  if (per > 1) TVK_RETURN_IF_ERROR(carryChunks(c, op, reverse, per, nw, total, vals));
   for (size_t k = 0; k < K; ++k) {
     std::vector<Id> out(R);
     for (uint32_t r = 0; r < R; ++r) out[r] = vals[r][k];
