@@ -126,6 +126,27 @@ INSTANTIATE_TEST_SUITE_P(Profiles, ConformanceCompile,
                            return s;
                          });
 
+// The lowering's own semantic cases (src/lower/testdata) compile for every profile too.
+TEST(LoweringCases, CompileAndValidate) {
+  const fs::path dir = fs::path(TVK_SOURCE_DIR) / "src" / "lower" / "testdata";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!fs::exists(e.path() / "kernel.ttir")) continue;
+    ++n;
+    for (const char* profile : {"lavapipe", "nvidia-hopper", "apple-m1-moltenvk"}) {
+      SCOPED_TRACE(e.path().filename().string() + " " + profile);
+      CompileOptions o;
+      o.target = *targetProfile(profile);
+      nlohmann::json j = nlohmann::json::parse(readFile(e.path() / "case.json"));
+      o.numWarps = j.value("num_warps", 4);
+      auto k = compileTTIR(readFile(e.path() / "kernel.ttir"), o);
+      ASSERT_TRUE(k.ok()) << k.status().message();
+      EXPECT_EQ(spirvCrossMsl(k->spirv, std::string(profile) + "_sem"), "");
+    }
+  }
+  EXPECT_GE(n, 4);
+}
+
 std::string disasm(const std::string& cs, const std::string& profile, int numWarps = 0) {
   CompileOptions o = optionsFor(profile, cs);
   if (numWarps) o.numWarps = numWarps;
