@@ -22,7 +22,11 @@ bool Remat::operator()(const ir::Value* v) {
   bool r = false;
   const ir::Operation* op = v->def;
   if (op) {
-    if (op->name == "arith.constant" || op->name == "tt.make_range" || op->name == "tt.splat") {
+    if (op->name == "arith.constant") {
+      // Non-splat dense constants live in a Private array: not recomputable per coordinate.
+      const ir::Attribute* a = op->attr("value");
+      r = !(a && a->kind == ir::Attribute::Kind::Dense && !a->isSplat());
+    } else if (op->name == "tt.make_range" || op->name == "tt.splat") {
       r = true;
     } else if (isElementwiseOp(op->name) || isReindexOp(op->name)) {
       r = true;

@@ -141,6 +141,40 @@ Result<Id> constantOf(Context& c, const ir::Attribute& a, const ir::Type& t) {
 }
 
 namespace {
+
+// A non-splat dense constant: a Private array initialized with the elements (booleans as
+// 0/1 words); each slot loads its element by linear index.
+Status lowerDenseConstant(Context& c, const ir::Operation& op, const ir::Attribute& v) {
+  const ir::Value* res = op.result();
+  const ir::Type& st = res->type.scalar();
+  if (static_cast<int64_t>(v.elems.size()) != res->type.numel())
+    return c.unsupported(op, "dense constant with " + std::to_string(v.elems.size()) + " elements");
+  auto rt = c.regType(st);
+  if (!rt.ok()) return rt.status();
+  bool isBool = st.isInt() && st.bits == 1;
+  Id elemT = isBool ? c.u32() : *rt;
+  std::vector<Id> elems;
+  for (const ir::Attribute& a : v.elems) {
+    auto id = constantOf(c, a, st);
+    if (!id.ok()) return c.unsupported(op, id.status().message());
+    elems.push_back(isBool ? c.c32(a.i & 1) : *id);
+  }
+  auto& b = c.b;
+  Id arrT = b.typeArray(elemT, static_cast<uint32_t>(elems.size()));
+  Id var = b.globalVariable(b.typePointer(spv::StorageClass::Private, arrT),
+                            spv::StorageClass::Private, b.constComposite(arrT, elems));
+  std::vector<Id> out;
+  for (uint32_t s = 0; s < c.slots(res); ++s) {
+    Id p = b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::Private, elemT),
+                  {var, c.slotLinear(res->type.shape, s)});
+    Id x = b.emit(spv::Op::OpLoad, elemT, {p});
+    if (isBool) x = b.emit(spv::Op::OpINotEqual, c.boolean(), {x, c.c32(0)});
+    out.push_back(x);
+  }
+  c.bind(res, std::move(out));
+  return Status();
+}
+
 Status lowerConstant(Context& c, const ir::Operation& op) {
   const ir::Attribute* v = op.attr("value");
   const ir::Value* res = op.result();
@@ -148,7 +182,7 @@ Status lowerConstant(Context& c, const ir::Operation& op) {
   const ir::Type& st = res->type.scalar();
   const ir::Attribute* scalar = v;
   if (v->kind == ir::Attribute::Kind::Dense) {
-    if (!v->isSplat()) return c.unsupported(op, "non-splat dense constant");
+    if (!v->isSplat()) return lowerDenseConstant(c, op, *v);
     scalar = &v->elems[0];
   }
   auto id = constantOf(c, *scalar, st);

@@ -274,6 +274,19 @@ Id ModuleBuilder::constBool(bool v) {
   return id;
 }
 
+Id ModuleBuilder::constComposite(Id type, const std::vector<Id>& elems) {
+  Words ops{type};
+  ops.insert(ops.end(), elems.begin(), elems.end());
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpConstantComposite, ops);
+  if (dedup_.size() != before) {
+    Words w{type, id};
+    w.insert(w.end(), elems.begin(), elems.end());
+    put(types_, spv::Op::OpConstantComposite, w);
+  }
+  return id;
+}
+
 Id ModuleBuilder::constNull(Id type) {
   size_t before = dedup_.size();
   Id id = getOrAdd(spv::Op::OpConstantNull, {type});
@@ -281,9 +294,11 @@ Id ModuleBuilder::constNull(Id type) {
   return id;
 }
 
-Id ModuleBuilder::globalVariable(Id ptrType, spv::StorageClass sc) {
+Id ModuleBuilder::globalVariable(Id ptrType, spv::StorageClass sc, Id init) {
   Id id = newId();
-  put(types_, spv::Op::OpVariable, {ptrType, id, static_cast<uint32_t>(sc)});
+  Words w{ptrType, id, static_cast<uint32_t>(sc)};
+  if (init) w.push_back(init);
+  put(types_, spv::Op::OpVariable, w);
   return id;
 }
 

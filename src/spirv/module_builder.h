@@ -86,13 +86,16 @@ class ModuleBuilder {
   Id constFloat(Id type, double value);
   /// OpConstantTrue/False.
   Id constBool(bool v);
+  /// OpConstantComposite of `type` from constant ids (deduplicated).
+  Id constComposite(Id type, const std::vector<Id>& elems);
   /// OpConstantNull.
   Id constNull(Id type);
   /// Convenience: uint32 constant.
   Id u32(uint32_t v) { return constInt(typeInt(32), v); }
 
-  /// A module-scope OpVariable of pointer type `ptrType`.
-  Id globalVariable(Id ptrType, spv::StorageClass sc);
+  /// A module-scope OpVariable of pointer type `ptrType` (with constant initializer `init`
+  /// when non-zero).
+  Id globalVariable(Id ptrType, spv::StorageClass sc, Id init = 0);
   /// Width in bits of a type made by typeInt/typeFloat (0 otherwise).
   int scalarBits(Id type) const;
   /// True when `type` was made by typeFloat.
