@@ -88,7 +88,11 @@ def storage_span(t):
 def numpy_span(a):
     """(start address, bytes) of the memory a numpy array's elements span."""
     import numpy as np
-    lo, hi = np.byte_bounds(a)
+    try:
+        byte_bounds = np.lib.array_utils.byte_bounds  # numpy >= 2
+    except AttributeError:
+        byte_bounds = np.byte_bounds
+    lo, hi = byte_bounds(a)
     return lo, hi - lo
 
 
