@@ -24,6 +24,16 @@ def _itemsize(v):
     return getattr(dt, "itemsize", None)
 
 
+def _stage(dev, start, nbytes, written, staged):
+    """The staging copy of host span [start, start + nbytes): one per span, so that arguments
+    that alias the same storage see (and write back) one copy."""
+    st = staged.get((start, nbytes))
+    if st is None:
+        st = staged[(start, nbytes)] = Staged(dev, start, nbytes, written)
+    st.written = st.written or written
+    return st
+
+
 def _buffer(dev, info, v, staged, allow_int):
     name, ty = info["name"], info["type"]
     if v is None or isinstance(v, (bool, float)) or (isinstance(v, int) and not allow_int):
@@ -54,16 +64,14 @@ def _buffer(dev, info, v, staged, allow_int):
             start, nbytes = storage_span(holder)
         except (AttributeError, RuntimeError, TypeError):
             raise TypeError(f"argument '{name}': cannot find the storage of {_type_name(v)}") from None
-        st = Staged(dev, start, nbytes, info["written"])
-        staged.append(st)
+        st = _stage(dev, start, nbytes, info["written"], staged)
         return st.alloc.address + (ptr - start)
     if hasattr(v, "__array_interface__"):
         ptr = v.__array_interface__["data"][0]
         if info["written"] and not v.flags.writeable:
             raise ValueError(f"argument '{name}': the kernel writes it but the numpy array is read-only")
         start, nbytes = numpy_span(v)
-        st = Staged(dev, start, nbytes, info["written"])
-        staged.append(st)
+        st = _stage(dev, start, nbytes, info["written"], staged)
         return st.alloc.address + (ptr - start)
     raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
 
@@ -82,13 +90,13 @@ def prepare(dev, reflection, args, allow_int=False):
     if len(args) != len(infos):
         names = ", ".join(i["name"] for i in infos)
         raise TypeError(f"kernel '{reflection['entry']}' takes {len(infos)} arguments ({names}), got {len(args)}")
-    values, staged = [], []
+    values, staged = [], {}
     for info, v in zip(infos, args):
         if info["kind"] == "buffer":
             values.append(_buffer(dev, info, v, staged, allow_int))
         else:
             values.append(_scalar(info, v))
-    return values, staged
+    return values, list(staged.values())
 
 
 def launch(dev, native, reflection, grid, args, allow_int=False):

@@ -86,8 +86,11 @@ def storage_span(t):
 
 
 def numpy_span(a):
-    """(start address, bytes) of the memory a numpy array's elements span."""
+    """(start address, bytes) of the memory of the numpy array that owns `a`'s data (views of
+    one array share one span, so they are staged together)."""
     import numpy as np
+    while isinstance(getattr(a, "base", None), np.ndarray):
+        a = a.base
     try:
         byte_bounds = np.lib.array_utils.byte_bounds  # numpy >= 2
     except AttributeError:

@@ -109,11 +109,14 @@ def test_launch_numpy_and_mixed(tv, torch, glsl_add):
     out = np.zeros(n, dtype=np.float32)
     glsl_add[(3,)](x, y, out, np.int32(n))
     assert np.array_equal(out, x + 1)
-    # A strided numpy view: the kernel sees its data pointer, staged with the whole span.
+    # A numpy view: staged with the whole array it views, at the same offset (16 bytes here,
+    # which keeps the 16-byte alignment the kernel was compiled for).
     base = np.arange(2 * n, dtype=np.float32)
     out2 = np.zeros(n, dtype=np.float32)
-    glsl_add[(3,)](base[1:], x, out2, n)
-    assert np.array_equal(out2, base[1:n + 1] + x)
+    glsl_add[(3,)](base[4:], x, out2, n)
+    assert np.array_equal(out2, base[4:n + 4] + x)
+    with pytest.raises(ValueError, match="compiled for a 16-byte aligned pointer"):
+        glsl_add[(3,)](base[1:], x, out2, n)
 
 
 def test_launch_does_not_copy_back_unwritten(tv, torch, glsl_add):
@@ -245,3 +248,21 @@ def test_validation_layer_is_on(tv):
         pytest.skip("TVK_VALIDATION is not 1")
     tv.devices()
     assert tv._C.validation_enabled()
+
+
+def test_aliased_staged_arguments_share_one_copy(tv, torch, glsl_add):
+    """Views of one CPU storage (or one numpy array) are staged as ONE copy, written back once,
+    so one argument's copy-back can never overwrite another's results."""
+    from triton_vulkan import args
+    base = torch.arange(64, dtype=torch.float32)
+    views = (base[0:16], base[16:32], base[32:48], 16)
+    values, staged = args.prepare(tv.device(), glsl_add.reflection, views)
+    assert len(staged) == 1 and staged[0].written and staged[0].nbytes == 256
+    assert [v - values[0] for v in values[:3]] == [0, 64, 128]
+    exp = base.clone()
+    exp[32:48] = base[0:16] + base[16:32]
+    glsl_add[(1,)](*views)
+    assert torch.equal(base, exp)
+    arr = np.arange(64, dtype=np.float32)
+    glsl_add[(1,)](arr[0:16], arr[16:32], arr[32:48], 16)
+    assert np.array_equal(arr, exp.numpy())
