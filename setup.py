@@ -1,11 +1,11 @@
 """Build hook for pyproject.toml: the native extension triton_vulkan._C is built by CMake.
 
-If python/triton_vulkan/_C*.so already exists (`make` built it), it is packaged as is;
+If python/triton_vulkan/_C<EXT_SUFFIX> for this interpreter exists (`make` built it), it is packaged as is;
 otherwise CMake + Ninja build it first (build directory: $TVK_BUILD or build-pip/)."""
-import glob
 import os
 import subprocess
 import sys
+import sysconfig
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -16,7 +16,9 @@ PKG = os.path.join(ROOT, "python", "triton_vulkan")
 
 
 def _built():
-    return glob.glob(os.path.join(PKG, "_C*.so")) + glob.glob(os.path.join(PKG, "_C*.pyd"))
+    """The extension built for this interpreter (its EXT_SUFFIX), if any."""
+    path = os.path.join(PKG, "_C" + sysconfig.get_config_var("EXT_SUFFIX"))
+    return [path] if os.path.exists(path) else []
 
 
 class BuildPyWithCMake(build_py):
