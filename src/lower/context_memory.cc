@@ -206,19 +206,7 @@ Result<Id> Context::smemLoad(Id word, Id regT) {
 
 Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   if (!t.isFloat()) return v;
-  if (t.name == "f16") {
-    if (opts.target.float16) {
-      b.addCapability(spv::Capability::Float16);
-      needFeature("float16");
-    } else if (opts.target.storage16) {
-      b.addCapability(spv::Capability::StorageBuffer16BitAccess);
-      needFeature("storage16");
-    } else {
-      return Status::error("the target has neither float16 nor 16-bit storage (f16)");
-    }
-    Id h = b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
-    return b.emit(spv::Op::OpFConvert, f32(), {h});
-  }
+  if (t.name == "f16") return roundToF16(*this, v);
   if (t.name == "bf16") {
     // Round to nearest even on the upper 16 bits; NaNs stay (quiet) NaNs.
     Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});

@@ -7,15 +7,17 @@ namespace tvk::lower {
 namespace {
 
 struct Fp8Format {
+  uint32_t bits;     // total bits (8 or 16)
   uint32_t mant;     // mantissa bits
   uint32_t bias;     // exponent bias
   uint32_t maxCode;  // largest code (without sign) a finite/overflowed value maps to
-  bool hasInf;       // E5M2: exponent all ones is inf/NaN
+  bool hasInf;       // exponent all ones is inf/NaN (E5M2, f16)
 };
 
 Fp8Format formatOf(const ir::Type& t) {
-  if (t.name == "f8E5M2") return {2, 15, 0x7c, true};
-  return {3, 7, 0x7e, false};  // f8E4M3FN
+  if (t.name == "f16") return {16, 10, 15, 0x7c00, true};
+  if (t.name == "f8E5M2") return {8, 2, 15, 0x7c, true};
+  return {8, 3, 7, 0x7e, false};  // f8E4M3FN
 }
 
 }  // namespace
@@ -24,14 +26,22 @@ bool isSupportedFp8(const ir::Type& t) {
   return t.isFloat() && (t.name == "f8E5M2" || t.name == "f8E4M3FN");
 }
 
+Result<Id> roundToF16(Context& c, Id v) {
+  ir::Type t = ir::Type::f("f16");
+  auto code = encodeFp8(c, t, v);
+  if (!code.ok()) return code;
+  return decodeFp8(c, t, *code);
+}
+
 Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {
-  if (!isSupportedFp8(t)) return Status::error("fp8 type " + t.str());
+  if (!isSupportedFp8(t) && t.name != "f16") return Status::error("fp8 type " + t.str());
   Fp8Format f = formatOf(t);
   auto& b = c.b;
   Id u = c.u32(), bt = c.boolean(), fl = c.f32();
   Id bits = b.emit(spv::Op::OpBitcast, u, {v});
   Id sign = b.emit(spv::Op::OpShiftRightLogical, u,
-                   {b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x80000000u)}), c.c32(24)});
+                   {b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x80000000u)}), c.c32(32 - f.bits)});
+  const uint32_t nanCode = f.bits == 16 ? 0x7e00u : 0x7fu;
   Id a = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffffu)});
   // Normal range: drop 23 - mant bits with round-to-nearest-even, then re-bias the exponent.
   uint32_t drop = 23 - f.mant;
@@ -49,18 +59,19 @@ Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {
   Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32((127 - f.bias + 1) << 23)});
   code = b.emit(spv::Op::OpSelect, u, {isSub, sub, code});
   Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
-  code = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7f), code});
+  code = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(nanCode), code});
   return b.emit(spv::Op::OpBitwiseOr, u, {code, sign});
 }
 
 Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
-  if (!isSupportedFp8(t)) return Status::error("fp8 type " + t.str());
+  if (!isSupportedFp8(t) && t.name != "f16") return Status::error("fp8 type " + t.str());
   Fp8Format f = formatOf(t);
   auto& b = c.b;
   Id u = c.u32(), bt = c.boolean(), fl = c.f32();
+  const uint32_t signBit = 1u << (f.bits - 1), magMask = signBit - 1;
   Id sign = b.emit(spv::Op::OpShiftLeftLogical, u,
-                   {b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(0x80)}), c.c32(24)});
-  Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(0x7f)});
+                   {b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(signBit)}), c.c32(32 - f.bits)});
+  Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(magMask)});
   Id e = b.emit(spv::Op::OpShiftRightLogical, u, {mag, c.c32(f.mant)});
   Id m = b.emit(spv::Op::OpBitwiseAnd, u, {mag, c.c32((1u << f.mant) - 1)});
   // Normal: rebias the exponent, widen the mantissa.
@@ -75,7 +86,7 @@ Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
   Id sub = b.emit(spv::Op::OpBitcast, u, {subF});
   Id isSub = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(0)});
   Id r = b.emit(spv::Op::OpSelect, u, {isSub, sub, normal});
-  uint32_t eMax = (1u << (7 - f.mant)) - 1;
+  uint32_t eMax = (1u << (f.bits - 1 - f.mant)) - 1;
   if (f.hasInf) {
     Id special = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(eMax)});
     Id infOrNan = b.emit(spv::Op::OpSelect, u,
@@ -83,7 +94,7 @@ Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
                           c.c32(0x7fc00000u)});
     r = b.emit(spv::Op::OpSelect, u, {special, infOrNan, r});
   } else {
-    Id isNan = b.emit(spv::Op::OpIEqual, bt, {mag, c.c32(0x7f)});
+    Id isNan = b.emit(spv::Op::OpIEqual, bt, {mag, c.c32(magMask)});
     r = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7fc00000u), r});
   }
   return b.emit(spv::Op::OpBitcast, fl, {b.emit(spv::Op::OpBitwiseOr, u, {r, sign})});

@@ -199,6 +199,21 @@ Result<Id> absi(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   return norm(c, bitsOf(op.result()), c.b.glsl(GLSLstd450SAbs, *t, {a[0]}));
 }
 
+// Signed remainder as a - (a / b) * b: NVIDIA's driver (580) evaluates OpSRem on operands
+// declared with unsigned int types as an unsigned remainder, while OpSDiv is right.
+Id signedRem(Context& c, Id t, Id a, Id b) {
+  Id q = c.b.emit(spv::Op::OpSDiv, t, {a, b});
+  return c.b.emit(spv::Op::OpISub, t, {a, c.b.emit(spv::Op::OpIMul, t, {q, b})});
+}
+
+Result<Id> remsi(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  int bits = bitsOf(op.result());
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  if (bits == 1) return c.unsupported(op, "on i1");
+  return norm(c, bits, signedRem(c, *t, a[0], a[1]));
+}
+
 // floordivsi / ceildivsi / ceildivui: the truncating quotient adjusted by the remainder.
 ScalarFn roundedDiv(bool floor, bool isSigned) {
   return [=](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
@@ -209,7 +224,7 @@ ScalarFn roundedDiv(bool floor, bool isSigned) {
     auto& b = c.b;
     Id x = isSigned ? a[0] : zext(c, bits, a[0]), y = isSigned ? a[1] : zext(c, bits, a[1]);
     Id q = b.emit(isSigned ? spv::Op::OpSDiv : spv::Op::OpUDiv, *t, {x, y});
-    Id rem = b.emit(isSigned ? spv::Op::OpSRem : spv::Op::OpUMod, *t, {x, y});
+    Id rem = isSigned ? signedRem(c, *t, x, y) : b.emit(spv::Op::OpUMod, *t, {x, y});
     Id zero = b.constInt(*t, 0);
     Id nz = b.emit(spv::Op::OpINotEqual, c.boolean(), {rem, zero});
     Id adjust = nz;
@@ -237,7 +252,7 @@ void registerIntOps(Registry& r) {
   registerElementwise(r, "arith.muli", intBinary(spv::Op::OpIMul, spv::Op::OpLogicalAnd));
   registerElementwise(r, "arith.divsi", intBinary(spv::Op::OpSDiv, none));
   registerElementwise(r, "arith.divui", intBinary(spv::Op::OpUDiv, none, true));
-  registerElementwise(r, "arith.remsi", intBinary(spv::Op::OpSRem, none));
+  registerElementwise(r, "arith.remsi", remsi);
   registerElementwise(r, "arith.remui", intBinary(spv::Op::OpUMod, none, true));
   registerElementwise(r, "arith.andi", intBinary(spv::Op::OpBitwiseAnd, spv::Op::OpLogicalAnd));
   registerElementwise(r, "arith.ori", intBinary(spv::Op::OpBitwiseOr, spv::Op::OpLogicalOr));
