@@ -13,6 +13,7 @@ class Kernel:
         self.device = dev
         self.name = reflection["entry"]
         self._native = dev.kernel(spirv, reflection)
+        self._sizes = [a["size"] if a["kind"] == "buffer" else 0 for a in reflection["args"]]
 
     @property
     def arg_names(self):
@@ -27,7 +28,19 @@ class Kernel:
 
     def __getitem__(self, grid):
         grid = _args.normalize_grid(grid)
-        return lambda *args: _args.launch(self.device, self._native, self.reflection, grid, args)
+
+        def run(*args):
+            try:
+                # Fast path: every buffer is a tensor with the kernel's element size in Vulkan memory.
+                vals = [a if not s else (a.data_ptr() if a.element_size() == s else None)
+                        for a, s in zip(args, self._sizes)]
+                if len(vals) == len(self._sizes) and None not in vals:
+                    self.device.launch(self._native, grid, vals)
+                    return
+            except (AttributeError, TypeError, ValueError):
+                pass
+            _args.launch(self.device, self._native, self.reflection, grid, args)  # staging, errors
+        return run
 
     def __repr__(self):
         return f"<triton_vulkan.Kernel {self.name}({', '.join(self.arg_names)}) on device {self.device.index}>"
