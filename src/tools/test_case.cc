@@ -1,7 +1,9 @@
 // Loading case.json.
 #include "tools/test_case.h"
 
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -11,24 +13,61 @@ namespace {
 
 using json = nlohmann::json;
 
+// Reads string field `key` of object `j` into `out` (left as is when absent and optional).
+// nlohmann's get<> throws on a type mismatch, so every field's type is checked first.
+Status stringField(const json& j, const char* key, bool required, std::string& out) {
+  if (!j.contains(key)) {
+    if (required) return Status::error(std::string("missing field '") + key + "'");
+    return Status();
+  }
+  if (!j[key].is_string())
+    return Status::error(std::string("field '") + key + "' must be a string, not " + j[key].dump());
+  out = j[key].get<std::string>();
+  return Status();
+}
+
+// Reads number field `key` of object `j` into `out` (left as is when absent).
+template <typename T>
+Status numberField(const json& j, const char* key, T& out) {
+  if (!j.contains(key)) return Status();
+  const json& v = j[key];
+  const bool ok = std::is_integral<T>::value ? v.is_number_integer() : v.is_number();
+  if (!ok) return Status::error(std::string("field '") + key + "' must be a number, not " + v.dump());
+  out = v.get<T>();
+  return Status();
+}
+
+Status readBuffer(const json& j, const std::string& dir, CaseArg& a) {
+  a.isBuffer = true;
+  std::string dtype, input, expected;
+  TVK_RETURN_IF_ERROR(stringField(j, "dtype", true, dtype));
+  Result<CaseDType> dt = caseDType(dtype);
+  if (!dt.ok()) return dt.status();
+  a.dtype = *dt;
+  TVK_RETURN_IF_ERROR(numberField(j, "offset", a.offset));
+  TVK_RETURN_IF_ERROR(stringField(j, "input", true, input));
+  a.input = dir + "/" + input;
+  TVK_RETURN_IF_ERROR(stringField(j, "expected", false, expected));
+  if (!expected.empty()) a.expected = dir + "/" + expected;
+  if (j.contains("tolerance")) {
+    const json& t = j["tolerance"];
+    if (!t.is_object()) return Status::error("field 'tolerance' must be an object");
+    TVK_RETURN_IF_ERROR(numberField(t, "rtol", a.tolerance.rtol));
+    TVK_RETURN_IF_ERROR(numberField(t, "atol", a.tolerance.atol));
+  }
+  return Status();
+}
+
 Status readArg(const json& j, const std::string& dir, CaseArg& a) {
-  if (!j.contains("name") || !j.contains("kind") || !j.contains("type"))
-    return Status::error("argument without name/kind/type");
-  a.name = j["name"].get<std::string>();
-  a.type = j["type"].get<std::string>();
-  std::string kind = j["kind"].get<std::string>();
+  if (!j.is_object()) return Status::error("argument " + j.dump() + " is not an object");
+  std::string kind;
+  TVK_RETURN_IF_ERROR(stringField(j, "name", true, a.name));
+  Status fields = stringField(j, "kind", true, kind);
+  if (fields.ok()) fields = stringField(j, "type", true, a.type);
+  if (!fields.ok()) return Status::error("argument '" + a.name + "': " + fields.message());
   if (kind == "buffer") {
-    a.isBuffer = true;
-    Result<CaseDType> dt = caseDType(j.value("dtype", ""));
-    if (!dt.ok()) return Status::error("argument '" + a.name + "': " + dt.status().message());
-    a.dtype = *dt;
-    a.offset = j.value("offset", int64_t(0));
-    a.input = dir + "/" + j.value("input", "");
-    if (j.contains("expected")) a.expected = dir + "/" + j["expected"].get<std::string>();
-    if (j.contains("tolerance")) {
-      a.tolerance.rtol = j["tolerance"].value("rtol", 0.0);
-      a.tolerance.atol = j["tolerance"].value("atol", 0.0);
-    }
+    Status s = readBuffer(j, dir, a);
+    if (!s.ok()) return Status::error("argument '" + a.name + "': " + s.message());
     return Status();
   }
   if (kind != "scalar") return Status::error("argument '" + a.name + "': unknown kind " + kind);
@@ -62,11 +101,17 @@ Result<TestCase> loadTestCase(const std::string& dir) {
     return Status::error(dir + "/case.json is not valid JSON");
   TestCase c;
   c.dir = dir;
-  c.kernel = j.value("kernel", "");
-  c.numWarps = j.value("num_warps", 4);
+  Status top = stringField(j, "kernel", false, c.kernel);
+  if (top.ok()) top = numberField(j, "num_warps", c.numWarps);
+  if (!top.ok()) return Status::error(dir + "/case.json: " + top.message());
   if (!j.contains("grid") || !j["grid"].is_array() || j["grid"].size() != 3)
     return Status::error(dir + "/case.json: grid must have 3 numbers");
-  for (int i = 0; i < 3; ++i) c.grid[i] = j["grid"][i].get<uint32_t>();
+  for (int i = 0; i < 3; ++i) {
+    const json& g = j["grid"][i];
+    if (!g.is_number_unsigned() || g.get<uint64_t>() > UINT32_MAX)
+      return Status::error(dir + "/case.json: grid must have 3 non-negative 32-bit integers");
+    c.grid[i] = g.get<uint32_t>();
+  }
   if (!j.contains("args") || !j["args"].is_array())
     return Status::error(dir + "/case.json: no args");
   for (const json& aj : j["args"]) {
