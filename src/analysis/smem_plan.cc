@@ -13,6 +13,17 @@ uint32_t scratchWords(const ir::Type& t) {
   return s.bits > 32 ? 2 : 1;
 }
 
+uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
+  const ir::Type& a = op.operand(0)->type;
+  const ir::Type& b = op.operand(1)->type;
+  if (a.rank() != 2 || b.rank() != 2) return 1;
+  uint64_t M = static_cast<uint64_t>(a.shape[0]), K = static_cast<uint64_t>(a.shape[1]);
+  uint64_t N = static_cast<uint64_t>(b.shape[1]);
+  uint64_t kc = K;
+  while (kc > 1 && (M + N) * kc * 4 > limitBytes) kc /= 2;
+  return static_cast<uint32_t>(kc);
+}
+
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   if ((op.name != "tt.reduce" && op.name != "tt.scan") || op.operands.empty()) return false;
   const ir::Type& t = op.operand(0)->type;
@@ -69,7 +80,9 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
   if (n == "tt.dot") {
     const ir::Type& a = op.operand(0)->type;
     const ir::Type& b = op.operand(1)->type;
-    return static_cast<uint32_t>((a.numel() + b.numel()) * 4);
+    if (a.rank() != 2 || b.rank() != 2) return 0;
+    uint32_t kc = dotSliceK(op, o.limitBytes);
+    return static_cast<uint32_t>((a.shape[0] + b.shape[1]) * kc * 4);
   }
   if (n == "tt.broadcast" || n == "tt.trans") {
     const ir::Value* src = op.operand(0);

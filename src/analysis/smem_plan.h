@@ -60,6 +60,10 @@ struct SmemPlan {
 /// the operand types, and W is a whole number of subgroups.
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 
+/// K-slice of tt.dot `op` staged at a time: K, halved until A[:, slice] and B[slice, :]
+/// (one word per element) fit in `limitBytes`.
+uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes);
+
 /// 32-bit words one element of scalar type `t` takes in scratch.
 uint32_t scratchWords(const ir::Type& t);
 

@@ -13,13 +13,35 @@ namespace tvk::lower {
 
 namespace {
 
-// Owners write every slot of `v` at scratch word base + linear index.
-Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT) {
+uint32_t log2u(uint64_t v) {
+  uint32_t s = 0;
+  while ((uint64_t{1} << s) < v) ++s;
+  return s;
+}
+
+// Owners write the slots of `v` whose K coordinate (dimension `kDim`) lies in slice
+// [k0, k0 + kc) at scratch word base + linear index within the slice (row-major, the K
+// dimension shortened to kc).
+Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, uint32_t k0,
+             uint32_t kc) {
   const std::vector<int64_t>& shape = v->type.shape;
+  const uint32_t K = static_cast<uint32_t>(shape[kDim]);
+  std::vector<int64_t> sliceShape = shape;
+  sliceShape[kDim] = kc;
+  auto& b = c.b;
   return c.ifThen(c.ownerCond(shape), [&]() -> Status {
     for (uint32_t s = 0; s < c.slots(v); ++s) {
-      Id w = c.b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(shape, s), c.c32(base)});
-      TVK_RETURN_IF_ERROR(c.smemStore(w, regT, c.at(v, s)));
+      std::vector<Id> sc = c.slotCoords(shape, s);
+      Id inSlice = 0;
+      if (kc != K) {
+        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {sc[kDim], c.c32(log2u(kc))});
+        inSlice = b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / kc)});
+        sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
+      }
+      Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
+      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
+      Id val = c.at(v, s);
+      TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() { return c.smemStore(w, regT, val); }));
     }
     return Status();
   });
@@ -46,11 +68,8 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   if (!rT.ok()) return rT.status();
   auto base = c.smemBase(op);
   if (!base.ok()) return base.status();
-  uint32_t aBase = *base, bBase = *base + M * K;
-  c.barrier();
-  TVK_RETURN_IF_ERROR(stage(c, a, aBase, *aT));
-  TVK_RETURN_IF_ERROR(stage(c, bv, bBase, *bT));
-  c.barrier();
+  const uint32_t kc = analysis::dotSliceK(op, c.smem.options.limitBytes);
+  uint32_t aBase = *base, bBase = *base + M * kc;
   auto& b = c.b;
   uint32_t R = c.slots(res);
   // Slots with equal row (column) coordinates share one base and one load per k step.
@@ -61,41 +80,50 @@ Status lowerDot(Context& c, const ir::Operation& op) {
     Id& rb = rowOf[rc[0]];
     if (!rb)
       rb = b.emit(spv::Op::OpIAdd, c.u32(),
-                  {b.emit(spv::Op::OpIMul, c.u32(), {rc[0], c.c32(K)}), c.c32(aBase)});
+                  {b.emit(spv::Op::OpIMul, c.u32(), {rc[0], c.c32(kc)}), c.c32(aBase)});
     Id& cb = colOf[rc[1]];
     if (!cb) cb = b.emit(spv::Op::OpIAdd, c.u32(), {rc[1], c.c32(bBase)});
     rowBase[r] = rb;
     colBase[r] = cb;
     init[r] = c.at(acc, r);
   }
-  auto out = c.countedCarry(c.c32(K), types, init,
-                            [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
-    std::vector<Id> next(R);
-    Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(N)});
-    std::map<Id, Id> aVal, bVal;
-    for (uint32_t r = 0; r < R; ++r) {
-      Id& x = aVal[rowBase[r]];
-      if (!x) {
-        auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), *aT);
-        if (!v.ok()) return v.status();
-        x = *v;
+  // One pass per K slice: barrier, stage the slice of A and B, barrier, FMAs over the slice.
+  std::vector<Id> accs = init;
+  for (uint32_t k0 = 0; k0 < K; k0 += kc) {
+    c.barrier();
+    TVK_RETURN_IF_ERROR(stage(c, a, aBase, *aT, 1, k0, kc));
+    TVK_RETURN_IF_ERROR(stage(c, bv, bBase, *bT, 0, k0, kc));
+    c.barrier();
+    auto out = c.countedCarry(c.c32(kc), types, accs,
+                              [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
+      std::vector<Id> next(R);
+      Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(N)});
+      std::map<Id, Id> aVal, bVal;
+      for (uint32_t r = 0; r < R; ++r) {
+        Id& x = aVal[rowBase[r]];
+        if (!x) {
+          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), *aT);
+          if (!v.ok()) return v.status();
+          x = *v;
+        }
+        Id& y = bVal[colBase[r]];
+        if (!y) {
+          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), *bT);
+          if (!v.ok()) return v.status();
+          y = *v;
+        }
+        if (isInt) {
+          next[r] = b.emit(spv::Op::OpIAdd, *rT, {cur[r], b.emit(spv::Op::OpIMul, *rT, {x, y})});
+        } else {
+          next[r] = b.glsl(GLSLstd450Fma, *rT, {x, y, cur[r]});
+        }
       }
-      Id& y = bVal[colBase[r]];
-      if (!y) {
-        auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), *bT);
-        if (!v.ok()) return v.status();
-        y = *v;
-      }
-      if (isInt) {
-        next[r] = b.emit(spv::Op::OpIAdd, *rT, {cur[r], b.emit(spv::Op::OpIMul, *rT, {x, y})});
-      } else {
-        next[r] = b.glsl(GLSLstd450Fma, *rT, {x, y, cur[r]});
-      }
-    }
-    return next;
-  });
-  if (!out.ok()) return out.status();
-  c.bind(res, *out);
+      return next;
+    });
+    if (!out.ok()) return out.status();
+    accs = *out;
+  }
+  c.bind(res, accs);
   return Status();
 }
 
