@@ -72,7 +72,19 @@ Result<std::vector<LaunchArg>> launchArgs(const TestCase& c, const Reflection& r
   return args;
 }
 
-Result<BufferReport> compareOne(Device& device, const LoadedBuffer& b) {
+// Up to `show` values of `data` from the kernel's pointer on, separated by spaces.
+std::string sampleValues(const CaseArg& a, const std::vector<uint8_t>& data, int show) {
+  const size_t count = data.size() / a.dtype.size;
+  std::string out;
+  for (size_t i = static_cast<size_t>(a.offset); i < count && i < a.offset + size_t(show); ++i) {
+    char v[32];
+    std::snprintf(v, sizeof(v), " %.6g", decodeElement(a.dtype, data.data(), i));
+    out += v;
+  }
+  return out;
+}
+
+Result<BufferReport> compareOne(Device& device, const LoadedBuffer& b, int show) {
   const CaseArg& a = *b.arg;
   std::vector<uint8_t> got(b.input.data.size());
   TVK_RETURN_IF_ERROR(device.download(b.buffer, 0, got.data(), got.size()));
@@ -96,6 +108,9 @@ Result<BufferReport> compareOne(Device& device, const LoadedBuffer& b) {
                                            a.tolerance, report.mustBeUnchanged);
   if (!r.ok()) return Status::error(a.name + ": " + r.status().message());
   report.result = *r;
+  if (show > 0 && !report.mustBeUnchanged)
+    report.sample = "got     " + sampleValues(a, got, show) + "\n    expected" +
+                    sampleValues(a, expected.data, show);
   return report;
 }
 
@@ -107,7 +122,7 @@ bool CaseRunReport::passed() const {
 }
 
 Result<CaseRunReport> runTestCase(Device& d, const TestCase& c, const CompiledKernel& kernel,
-                                  int repeat) {
+                                  int repeat, int show) {
   if (repeat < 1) return Status::error("repeat must be at least 1");
   Result<std::vector<LoadedBuffer>> buffers = loadBuffers(c, d);
   if (!buffers.ok()) return buffers.status();
@@ -130,7 +145,7 @@ Result<CaseRunReport> runTestCase(Device& d, const TestCase& c, const CompiledKe
     if (report.runMs < 0 || *ms < report.runMs) report.runMs = *ms;
   }
   for (const LoadedBuffer& b : *buffers) {
-    Result<BufferReport> r = compareOne(d, b);
+    Result<BufferReport> r = compareOne(d, b, show);
     if (!r.ok()) return r.status();
     report.buffers.push_back(*r);
   }
@@ -146,6 +161,7 @@ std::string formatBufferReport(const BufferReport& b) {
   if (b.result.mismatches)
     out += "  first at [" + std::to_string(b.result.firstMismatch) +
            "]: " + b.result.firstMismatchText;
+  if (!b.sample.empty()) out += "\n    " + b.sample;
   return out;
 }
 

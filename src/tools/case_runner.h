@@ -21,6 +21,9 @@ struct BufferReport {
   bool mustBeUnchanged = false;
   /// Comparison outcome.
   CompareResult result;
+  /// The first values from the kernel's pointer on ("got ... / expected ..."), when asked for
+  /// with `show` > 0 and the buffer has an expectation; empty otherwise.
+  std::string sample;
 };
 
 /// The outcome of running a case.
@@ -35,10 +38,11 @@ struct CaseRunReport {
 
 /// Uploads the case's inputs (whole storage), launches `kernel` with the case's grid
 /// `repeat` times (each from fresh inputs), and compares every buffer after the last run.
+/// `show` > 0 fills each expected buffer's `sample` with up to that many values.
 Result<CaseRunReport> runTestCase(Device& device, const TestCase& testCase,
-                                  const CompiledKernel& kernel, int repeat = 1);
+                                  const CompiledKernel& kernel, int repeat = 1, int show = 0);
 
-/// "name dtype n=... max_abs_err=... mismatches=..." (plus the first mismatch).
+/// "name dtype n=... max_abs_err=... mismatches=..." (plus the first mismatch and the sample).
 std::string formatBufferReport(const BufferReport& report);
 
 }  // namespace tvk::tools

@@ -14,10 +14,10 @@ namespace tvk::tools {
 namespace {
 
 int runCase(const std::vector<std::string>& argv) {
-  Result<CliArgs> args = parseCli(argv, {"device", "repeat"}, {"source"});
+  Result<CliArgs> args = parseCli(argv, {"device", "repeat", "show"}, {"source"});
   if (!args.ok()) return fail(args.status().message());
   if (args->positional.size() != 1)
-    return fail("usage: tvk run CASE_DIR [--device N] [--source] [--repeat N]");
+    return fail("usage: tvk run CASE_DIR [--device N] [--source] [--repeat N] [--show N]");
   auto failed = [](const std::string& message) {
     std::printf("error: %s\nFAIL\n", message.c_str());
     return 1;
@@ -26,6 +26,8 @@ int runCase(const std::vector<std::string>& argv) {
   Result<int> repeat = args->getInt("repeat", 1);
   if (!deviceIndex.ok()) return failed(deviceIndex.status().message());
   if (!repeat.ok() || *repeat < 1) return failed("--repeat needs a positive integer");
+  Result<int> show = args->getInt("show", 0);
+  if (!show.ok() || *show < 0) return failed("--show needs a non-negative integer");
   Result<TestCase> c = loadTestCase(args->positional[0]);
   if (!c.ok()) return failed(c.status().message());
   const std::string kernelPath =
@@ -45,7 +47,7 @@ int runCase(const std::vector<std::string>& argv) {
   double compileMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!kernel.ok()) return failed(kernel.status().message());
-  Result<CaseRunReport> report = runTestCase(d, *c, *kernel, *repeat);
+  Result<CaseRunReport> report = runTestCase(d, *c, *kernel, *repeat, *show);
   if (!report.ok()) return failed(report.status().message());
   for (const BufferReport& b : report->buffers)
     std::printf("%s\n", formatBufferReport(b).c_str());
@@ -61,8 +63,9 @@ int runCase(const std::vector<std::string>& argv) {
 }
 
 const bool kRegistered = registerCommand(
-    {"run", "CASE_DIR [--device N] [--source] [--repeat N]",
-     "run a conformance case on a device and compare every buffer", runCase});
+    {"run", "CASE_DIR [--device N] [--source] [--repeat N] [--show N]",
+     "run a conformance case on a device and compare every buffer (--show: print the first N "
+     "values of each expected buffer)", runCase});
 
 }  // namespace
 }  // namespace tvk::tools
