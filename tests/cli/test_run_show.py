@@ -8,7 +8,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from tvk_cases import CASES
+import pathlib
+
+# The conformance cases (same place as tests/tvk_cases.py says; kept local so that this file
+# needs only the `tvk_bin` fixture).
+CASES = pathlib.Path(__file__).resolve().parents[1] / "conformance" / "cases"
 
 
 def show(tvk_bin, case_dir, n):
