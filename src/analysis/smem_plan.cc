@@ -21,6 +21,7 @@ uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
   uint64_t N = static_cast<uint64_t>(b.shape[1]);
   uint64_t kc = K;
   while (kc > 1 && (M + N) * kc * 4 > limitBytes) kc /= 2;
+  // The exchange of the result (M x N words) must fit too; the plan reports it if not.
   return static_cast<uint32_t>(kc);
 }
 
@@ -82,7 +83,9 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     const ir::Type& b = op.operand(1)->type;
     if (a.rank() != 2 || b.rank() != 2) return 0;
     uint32_t kc = dotSliceK(op, o.limitBytes);
-    return static_cast<uint32_t>((a.shape[0] + b.shape[1]) * kc * 4);
+    // Operand slices, then (reusing the bytes) the result exchange of the register-tiled path.
+    int64_t words = std::max<int64_t>((a.shape[0] + b.shape[1]) * kc, a.shape[0] * b.shape[1]);
+    return static_cast<uint32_t>(words * 4);
   }
   if (n == "tt.broadcast" || n == "tt.trans") {
     const ir::Value* src = op.operand(0);

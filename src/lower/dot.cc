@@ -6,6 +6,7 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include <map>
+#include <utility>
 
 #include "lower/registry.h"
 
@@ -47,6 +48,87 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
   });
 }
 
+// The accumulator elements one invocation computes: row and column coordinate ids and the
+// initial values.
+struct DotTile {
+  std::vector<Id> rows, cols, init;
+};
+
+struct DotShape {
+  uint32_t M, N, K, kc, aBase, bBase;
+  Id aT, bT, rT;
+  bool isInt;
+};
+
+// Stages A and B slice by slice and runs the FMA loops for `tile`; returns the accumulators.
+Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotShape& d,
+                               const DotTile& tile) {
+  auto& b = c.b;
+  const size_t R = tile.init.size();
+  // Elements with equal row (column) share one base and one load per k step.
+  std::vector<Id> rowBase(R), colBase(R), types(R, d.rT);
+  std::map<Id, Id> rowOf, colOf;
+  for (size_t r = 0; r < R; ++r) {
+    Id& rb = rowOf[tile.rows[r]];
+    if (!rb)
+      rb = b.emit(spv::Op::OpIAdd, c.u32(),
+                  {b.emit(spv::Op::OpIMul, c.u32(), {tile.rows[r], c.c32(d.kc)}), c.c32(d.aBase)});
+    Id& cb = colOf[tile.cols[r]];
+    if (!cb) cb = b.emit(spv::Op::OpIAdd, c.u32(), {tile.cols[r], c.c32(d.bBase)});
+    rowBase[r] = rb;
+    colBase[r] = cb;
+  }
+  // One pass per K slice: barrier, stage the slice of A and B, barrier, FMAs over the slice.
+  std::vector<Id> accs = tile.init;
+  for (uint32_t k0 = 0; k0 < d.K; k0 += d.kc) {
+    c.barrier();
+    TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, 1, k0, d.kc));
+    TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, 0, k0, d.kc));
+    c.barrier();
+    auto out = c.countedCarry(c.c32(d.kc), types, accs,
+                              [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
+      std::vector<Id> next(R);
+      Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N)});
+      std::map<Id, Id> aVal, bVal;
+      for (size_t r = 0; r < R; ++r) {
+        Id& x = aVal[rowBase[r]];
+        if (!x) {
+          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), d.aT);
+          if (!v.ok()) return v.status();
+          x = *v;
+        }
+        Id& y = bVal[colBase[r]];
+        if (!y) {
+          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), d.bT);
+          if (!v.ok()) return v.status();
+          y = *v;
+        }
+        next[r] = d.isInt ? b.emit(spv::Op::OpIAdd, d.rT, {cur[r], b.emit(spv::Op::OpIMul, d.rT, {x, y})})
+                          : b.glsl(GLSLstd450Fma, d.rT, {x, y, cur[r]});
+      }
+      return next;
+    });
+    if (!out.ok()) return out.status();
+    accs = *out;
+  }
+  return accs;
+}
+
+// Register tile of each invocation: tm x tn elements (powers of 2, as square as possible)
+// with (M / tm) * (N / tn) == W; {0, 0} when the result has fewer than W elements.
+std::pair<uint32_t, uint32_t> registerTile(uint32_t M, uint32_t N, uint32_t W) {
+  if (static_cast<uint64_t>(M) * N < W) return {0, 0};
+  uint32_t e = static_cast<uint32_t>(static_cast<uint64_t>(M) * N / W);
+  uint32_t tm = 1;
+  while (tm * tm < e) tm *= 2;
+  if (tm * tm > e) tm /= 2;  // tm <= tn
+  uint32_t tn = e / tm;
+  while (tn > N) { tn /= 2; tm *= 2; }
+  while (tm > M) { tm /= 2; tn *= 2; }
+  if (tm > M || tn > N) return {0, 0};
+  return {tm, tn};
+}
+
 Status lowerDot(Context& c, const ir::Operation& op) {
   const ir::Value* a = op.operand(0);
   const ir::Value* bv = op.operand(1);
@@ -56,74 +138,78 @@ Status lowerDot(Context& c, const ir::Operation& op) {
     return c.unsupported(op, "batched (3-D) dot");
   const ir::Type& at = a->type.scalar();
   const ir::Type& ct = res->type.scalar();
-  bool isInt = ct.isInt();
-  if (!((ct.isFloat() && ct.bits == 32) || (isInt && ct.bits == 32)))
+  DotShape d;
+  d.isInt = ct.isInt();
+  if (!((ct.isFloat() && ct.bits == 32) || (d.isInt && ct.bits == 32)))
     return c.unsupported(op, "accumulator " + ct.str());
   if (at.isFloat() && at.bits == 8) return c.unsupported(op, "fp8 operands");
-  uint32_t M = static_cast<uint32_t>(a->type.shape[0]), K = static_cast<uint32_t>(a->type.shape[1]);
-  uint32_t N = static_cast<uint32_t>(bv->type.shape[1]);
+  d.M = static_cast<uint32_t>(a->type.shape[0]);
+  d.K = static_cast<uint32_t>(a->type.shape[1]);
+  d.N = static_cast<uint32_t>(bv->type.shape[1]);
   auto aT = c.regTypeOf(a), bT = c.regTypeOf(bv), rT = c.regTypeOf(res);
   if (!aT.ok()) return aT.status();
   if (!bT.ok()) return bT.status();
   if (!rT.ok()) return rT.status();
+  d.aT = *aT;
+  d.bT = *bT;
+  d.rT = *rT;
   auto base = c.smemBase(op);
   if (!base.ok()) return base.status();
-  const uint32_t kc = analysis::dotSliceK(op, c.smem.options.limitBytes);
-  uint32_t aBase = *base, bBase = *base + M * kc;
+  d.kc = analysis::dotSliceK(op, c.smem.options.limitBytes);
+  d.aBase = *base;
+  d.bBase = *base + d.M * d.kc;
   auto& b = c.b;
-  uint32_t R = c.slots(res);
-  // Slots with equal row (column) coordinates share one base and one load per k step.
-  std::vector<Id> rowBase(R), colBase(R), init(R), types(R, *rT);
-  std::map<Id, Id> rowOf, colOf;
-  for (uint32_t r = 0; r < R; ++r) {
-    const std::vector<Id>& rc = c.slotCoords(res->type.shape, r);
-    Id& rb = rowOf[rc[0]];
-    if (!rb)
-      rb = b.emit(spv::Op::OpIAdd, c.u32(),
-                  {b.emit(spv::Op::OpIMul, c.u32(), {rc[0], c.c32(kc)}), c.c32(aBase)});
-    Id& cb = colOf[rc[1]];
-    if (!cb) cb = b.emit(spv::Op::OpIAdd, c.u32(), {rc[1], c.c32(bBase)});
-    rowBase[r] = rb;
-    colBase[r] = cb;
-    init[r] = c.at(acc, r);
-  }
-  // One pass per K slice: barrier, stage the slice of A and B, barrier, FMAs over the slice.
-  std::vector<Id> accs = init;
-  for (uint32_t k0 = 0; k0 < K; k0 += kc) {
-    c.barrier();
-    TVK_RETURN_IF_ERROR(stage(c, a, aBase, *aT, 1, k0, kc));
-    TVK_RETURN_IF_ERROR(stage(c, bv, bBase, *bT, 0, k0, kc));
-    c.barrier();
-    auto out = c.countedCarry(c.c32(kc), types, accs,
-                              [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
-      std::vector<Id> next(R);
-      Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(N)});
-      std::map<Id, Id> aVal, bVal;
-      for (uint32_t r = 0; r < R; ++r) {
-        Id& x = aVal[rowBase[r]];
-        if (!x) {
-          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), *aT);
-          if (!v.ok()) return v.status();
-          x = *v;
-        }
-        Id& y = bVal[colBase[r]];
-        if (!y) {
-          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), *bT);
-          if (!v.ok()) return v.status();
-          y = *v;
-        }
-        if (isInt) {
-          next[r] = b.emit(spv::Op::OpIAdd, *rT, {cur[r], b.emit(spv::Op::OpIMul, *rT, {x, y})});
-        } else {
-          next[r] = b.glsl(GLSLstd450Fma, *rT, {x, y, cur[r]});
-        }
-      }
-      return next;
-    });
+  auto [tm, tn] = registerTile(d.M, d.N, c.W);
+  DotTile tile;
+  if (!tm) {
+    // Small results: compute in the result's own (replicated) layout.
+    for (uint32_t r = 0; r < c.slots(res); ++r) {
+      const std::vector<Id>& rc = c.slotCoords(res->type.shape, r);
+      tile.rows.push_back(rc[0]);
+      tile.cols.push_back(rc[1]);
+      tile.init.push_back(c.at(acc, r));
+    }
+    auto out = runDot(c, op, d, tile);
     if (!out.ok()) return out.status();
-    accs = *out;
+    c.bind(res, *out);
+    return Status();
   }
-  c.bind(res, accs);
+  // Register tiles (tm + tn operand loads per tm * tn FMAs), started from zero; the tile sums
+  // are exchanged to the result layout through scratch and added to the accumulator.
+  Id t = c.invocation();
+  uint32_t gridN = d.N / tn;
+  Id bi = b.emit(spv::Op::OpUDiv, c.u32(), {t, c.c32(gridN)});
+  Id bj = b.emit(spv::Op::OpUMod, c.u32(), {t, c.c32(gridN)});
+  Id row0 = b.emit(spv::Op::OpIMul, c.u32(), {bi, c.c32(tm)});
+  Id col0 = b.emit(spv::Op::OpIMul, c.u32(), {bj, c.c32(tn)});
+  Id zero = d.isInt ? b.constInt(d.rT, 0) : b.constFloat(d.rT, 0.0);
+  std::vector<Id> rowIds(tm), colIds(tn);
+  for (uint32_t i = 0; i < tm; ++i) rowIds[i] = i ? b.emit(spv::Op::OpIAdd, c.u32(), {row0, c.c32(i)}) : row0;
+  for (uint32_t j = 0; j < tn; ++j) colIds[j] = j ? b.emit(spv::Op::OpIAdd, c.u32(), {col0, c.c32(j)}) : col0;
+  for (uint32_t i = 0; i < tm; ++i)
+    for (uint32_t j = 0; j < tn; ++j) {
+      tile.rows.push_back(rowIds[i]);
+      tile.cols.push_back(colIds[j]);
+      tile.init.push_back(zero);
+    }
+  auto sums = runDot(c, op, d, tile);
+  if (!sums.ok()) return sums.status();
+  c.barrier();
+  for (size_t e = 0; e < sums->size(); ++e) {
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(),
+                  {b.emit(spv::Op::OpIMul, c.u32(), {tile.rows[e], c.c32(d.N)}), tile.cols[e]});
+    w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+    TVK_RETURN_IF_ERROR(c.smemStore(w, d.rT, (*sums)[e]));
+  }
+  c.barrier();
+  std::vector<Id> out;
+  for (uint32_t s = 0; s < c.slots(res); ++s) {
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(res->type.shape, s), c.c32(*base)});
+    auto v = c.smemLoad(w, d.rT);
+    if (!v.ok()) return v.status();
+    out.push_back(b.emit(d.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, d.rT, {c.at(acc, s), *v}));
+  }
+  c.bind(res, std::move(out));
   return Status();
 }
 
