@@ -19,6 +19,7 @@ int runOpt(const std::vector<std::string>& argv) {
   if (!target.ok()) return fail(target.status().message());
   Result<int> warps = args->getInt("num-warps", 4);
   if (!warps.ok()) return fail(warps.status().message());
+  if (*warps < 1) return fail("--num-warps needs a positive integer, got " + std::to_string(*warps));
   CompileOptions options;
   options.numWarps = *warps;
   options.target = *target;

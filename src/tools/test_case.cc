@@ -73,18 +73,25 @@ Status readArg(const json& j, const std::string& dir, CaseArg& a) {
   if (kind != "scalar") return Status::error("argument '" + a.name + "': unknown kind " + kind);
   if (!j.contains("value")) return Status::error("scalar '" + a.name + "' has no value");
   const json& v = j["value"];
+  a.integral = v.is_boolean() || v.is_number_integer();
   if (v.is_boolean()) {
     a.intValue = v.get<bool>();
     a.floatValue = a.intValue;
+  } else if (v.is_number_unsigned()) {  // up to 2^64 - 1 (u64 bits)
+    a.intValue = static_cast<int64_t>(v.get<uint64_t>());
+    a.floatValue = static_cast<double>(v.get<uint64_t>());
   } else if (v.is_number_integer()) {
     a.intValue = v.get<int64_t>();
     a.floatValue = static_cast<double>(a.intValue);
   } else if (v.is_number()) {
     a.floatValue = v.get<double>();
-    a.intValue = static_cast<int64_t>(a.floatValue);
   } else if (v.is_string()) {  // "nan", "inf", "-inf"
     std::string s = v.get<std::string>();
-    a.floatValue = std::strtod(s.c_str(), nullptr);
+    char* end = nullptr;
+    a.floatValue = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0')
+      return Status::error("argument '" + a.name + "': scalar value \"" + s +
+                           "\" is not a number (strings are for nan/inf)");
   } else {
     return Status::error("argument '" + a.name + "': unsupported scalar value " + v.dump());
   }
@@ -103,6 +110,7 @@ Result<TestCase> loadTestCase(const std::string& dir) {
   c.dir = dir;
   Status top = stringField(j, "kernel", false, c.kernel);
   if (top.ok()) top = numberField(j, "num_warps", c.numWarps);
+  if (top.ok() && c.numWarps < 1) top = Status::error("num_warps must be positive");
   if (!top.ok()) return Status::error(dir + "/case.json: " + top.message());
   if (!j.contains("grid") || !j["grid"].is_array() || j["grid"].size() != 3)
     return Status::error(dir + "/case.json: grid must have 3 numbers");
@@ -141,6 +149,14 @@ Result<std::vector<uint8_t>> scalarBytes(const CaseArg& arg, uint32_t size) {
     uint16_t b = static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
     std::memcpy(out.data(), &b, 2);
   } else if (t == "i1" || t == "i8" || t == "i16" || t == "i32" || t == "i64") {
+    if (!arg.integral)
+      return Status::error("scalar '" + arg.name + "' of type " + t + " needs an integer value");
+    const int bits = t == "i1" ? 1 : std::stoi(t.substr(1));
+    // iN holds N-bit values read as signed or unsigned (Triton passes both): [-2^(N-1), 2^N).
+    if (bits < 64 && (arg.intValue < (bits == 1 ? 0 : -(int64_t(1) << (bits - 1))) ||
+                      arg.intValue >= (int64_t(1) << bits)))
+      return Status::error("scalar '" + arg.name + "' value " + std::to_string(arg.intValue) +
+                           " does not fit its type " + t);
     int64_t v = t == "i1" ? (arg.intValue != 0) : arg.intValue;
     for (uint32_t i = 0; i < size; ++i)
       out[i] = static_cast<uint8_t>(i < 8 ? (v >> (8 * i)) & 0xff : (v < 0 ? 0xff : 0));

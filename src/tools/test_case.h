@@ -32,6 +32,8 @@ struct CaseArg {
   int64_t intValue = 0;
   /// Scalar: value as double (floats).
   double floatValue = 0;
+  /// Scalar: the value is an integer (case.json: an integer or boolean); integer types need one.
+  bool integral = true;
 };
 
 /// A loaded case.json.

@@ -229,7 +229,27 @@ CASE_JSON_ERRORS = {
     "negative_offset": (lambda c: arg(c, "x_ptr").update(offset=-1), r"offset -1"),
     "offset_past_end": (lambda c: arg(c, "x_ptr").update(offset=10**9), r"offset"),
     "scalar_without_value": (lambda c: arg(c, "n").pop("value"), r"no value"),
+    "i32_value_too_big": (lambda c: arg(c, "n").update(value=2**40),
+                          r"'n' value 1099511627776 does not fit its type i32"),
+    "i32_value_too_small": (lambda c: arg(c, "n").update(value=-2**31 - 1), r"does not fit"),
+    "i32_value_not_integral": (lambda c: arg(c, "n").update(value=1.5), r"needs an integer"),
+    "scalar_value_not_a_number": (lambda c: arg(c, "n").update(value="abc"), r"not a number"),
+    "num_warps_zero": (lambda c: c.update(num_warps=0), r"num_warps must be positive"),
+    "grid_negative": (lambda c: c.update(grid=[-1, 1, 1]), r"grid"),
 }
+
+
+@pytest.mark.parametrize("value", [2**31 - 1, -2**31, 2**32 - 1])
+def test_i32_range_edges_are_accepted(tvk_bin, tmp_path, value):
+    """Values at the edges of i32 (signed or unsigned reading) are packed, not rejected. The
+    grid is emptied so that no program runs (a large n would access past the buffers): the run
+    completes and FAILs only because out_ptr stays unwritten."""
+    def edit(c):
+        arg(c, "n").update(value=value)
+        c["grid"] = [0, 1, 1]
+    r = tvk(tvk_bin, "run", broken_case(tmp_path, edit))
+    assert r.returncode >= 0 and "error:" not in r.stdout + r.stderr, r.stdout + r.stderr
+    assert r.stdout.split()[-1] == "FAIL" and "out_ptr float32 n=10007" in r.stdout, r.stdout
 
 
 @pytest.mark.parametrize("what", sorted(CASE_JSON_ERRORS))
@@ -360,6 +380,14 @@ def test_unknown_target_lists_profiles(tvk_bin, tmp_path):
     for p in profiles:  # every listed profile is real
         r = tvk(tvk_bin, "compile", ADD / "kernel.ttir", "--target", p, "-o", tmp_path / f"{p}.spv")
         assert r.returncode == 0, f"{p}: {r.stderr}"
+
+
+@pytest.mark.parametrize("cmd", ["compile", "opt"])
+@pytest.mark.parametrize("warps", ["0", "-1", "abc"])
+def test_bad_num_warps(tvk_bin, tmp_path, cmd, warps):
+    extra = ["-o", tmp_path / "o.spv"] if cmd == "compile" else ["--print=ir"]
+    r = tvk(tvk_bin, cmd, ADD / "kernel.ttir", "--target", "lavapipe", "--num-warps", warps, *extra)
+    assert "--num-warps" in assert_clean_failure(r)
 
 
 def test_unknown_command_and_missing_output(tvk_bin, tmp_path):
