@@ -90,7 +90,10 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
   if (n == "tt.broadcast" || n == "tt.trans") {
     const ir::Value* src = op.operand(0);
     if (remat(src)) return 0;
-    return static_cast<uint32_t>(src->type.numel() * scratchWords(src->type) * 4);
+    // One padding element per source row of >= 32 elements (bank-conflict-free columns).
+    int64_t last = src->type.shape.empty() ? 1 : src->type.shape.back();
+    int64_t padded = src->type.numel() + (n == "tt.trans" && last >= 32 ? src->type.numel() / last : 0);
+    return static_cast<uint32_t>(padded * scratchWords(src->type) * 4);
   }
   if ((n == "tt.atomic_rmw" || n == "tt.atomic_cas") && !op.result()->type.isTensor())
     return scratchWords(op.result()->type) * 4;

@@ -8,6 +8,12 @@ namespace tvk::lower {
 
 namespace {
 
+uint32_t log2u(int64_t v) {
+  uint32_t s = 0;
+  while ((int64_t{1} << s) < v) ++s;
+  return s;
+}
+
 Status makeRange(Context& c, const ir::Operation& op) {
   const ir::Value* res = op.result();
   std::vector<Id> out;
@@ -96,12 +102,21 @@ Status moveData(Context& c, const ir::Operation& op) {
   auto base = c.smemBase(op);
   if (!base.ok()) return base.status();
   uint32_t words = c.b.scalarBits(*rt) == 64 ? 2 : 1;
+  // tt.trans reads columns of the source: pad one element per source row (rows of >= 32
+  // elements) so that a subgroup's reads fall in different banks.
+  const int64_t last = src->type.shape.back();
+  const uint32_t rowShift = op.name == "tt.trans" && last >= 32 ? log2u(last) : 0;
+  auto padded = [&](Id lin) {
+    if (!rowShift) return lin;
+    return c.b.emit(spv::Op::OpIAdd, c.u32(),
+                    {lin, c.b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowShift)})});
+  };
   // barrier; owners write the source at its linear index; barrier; read mapped elements.
   c.barrier();
   Id owner = c.ownerCond(src->type.shape);
   TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
     for (uint32_t s = 0; s < c.slots(src); ++s) {
-      Id lin = c.slotLinear(src->type.shape, s);
+      Id lin = padded(c.slotLinear(src->type.shape, s));
       Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
       w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
       TVK_RETURN_IF_ERROR(c.smemStore(w, *rt, c.at(src, s)));
@@ -111,7 +126,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   c.barrier();
   for (uint32_t s = 0; s < c.slots(res); ++s) {
     std::vector<Id> sc = sourceCoords(c, op, c.slotCoords(res->type.shape, s));
-    Id lin = c.linearize(sc, src->type.shape);
+    Id lin = padded(c.linearize(sc, src->type.shape));
     Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
     w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
     auto v = c.smemLoad(w, *rt);
