@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ir/walk.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -40,6 +41,18 @@ Id Context::at(const ir::Value* v, uint32_t r) const {
   const std::vector<Id>& ids = this->ids(v);
   if (ids.empty()) return 0;
   return ids.size() == 1 ? ids[0] : ids[r];
+}
+
+const std::vector<std::pair<const ir::Operation*, int>>& Context::usesOf(const ir::Value* v) {
+  if (!usesBuilt_) {
+    usesBuilt_ = true;
+    ir::walk(func, [&](const ir::Operation& op) {
+      for (int i = 0; i < op.numOperands(); ++i) uses_[op.operand(i)].push_back({&op, i});
+    });
+  }
+  static const std::vector<std::pair<const ir::Operation*, int>> kNone;
+  auto it = uses_.find(v);
+  return it == uses_.end() ? kNone : it->second;
 }
 
 // --- types -------------------------------------------------------------------------------

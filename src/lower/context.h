@@ -82,6 +82,9 @@ class Context {
   /// Slot `r` of `v`, or its only id when `v` is a scalar (broadcast).
   Id at(const ir::Value* v, uint32_t r) const;
 
+  /// Every use of `v` in the kernel as (op, operand index) (built once, lazily).
+  const std::vector<std::pair<const ir::Operation*, int>>& usesOf(const ir::Value* v);
+
   // --- types --------------------------------------------------------------------------
   /// Register type of a scalar IR type (pointer → offset type given `wide`).
   Result<Id> regType(const ir::Type& scalar, bool wide = false);
@@ -214,6 +217,8 @@ class Context {
   std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
   std::map<std::pair<int, Id>, Id> bufferVars_;
   Id invocation_ = 0;
+  std::map<const ir::Value*, std::vector<std::pair<const ir::Operation*, int>>> uses_;
+  bool usesBuilt_ = false;
   Id lane_ = 0;
   Id subgroup_ = 0;
   Id loadBuiltin(spv::BuiltIn which);
