@@ -25,6 +25,15 @@ uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
   return static_cast<uint32_t>(kc);
 }
 
+uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes) {
+  const ir::Type& a = op.operand(0)->type;
+  const ir::Type& b = op.operand(1)->type;
+  if (a.rank() != 2 || b.rank() != 2) return 1;
+  uint64_t rows = static_cast<uint64_t>(a.shape[0]), N = static_cast<uint64_t>(b.shape[1]);
+  while (rows > 1 && rows * N * 4 > limitBytes) rows /= 2;
+  return static_cast<uint32_t>(rows);
+}
+
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   if ((op.name != "tt.reduce" && op.name != "tt.scan") || op.operands.empty()) return false;
   const ir::Type& t = op.operand(0)->type;
@@ -83,8 +92,10 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     const ir::Type& b = op.operand(1)->type;
     if (a.rank() != 2 || b.rank() != 2) return 0;
     uint32_t kc = dotSliceK(op, o.limitBytes);
-    // Operand slices, then (reusing the bytes) the result exchange of the register-tiled path.
-    int64_t words = std::max<int64_t>((a.shape[0] + b.shape[1]) * kc, a.shape[0] * b.shape[1]);
+    // Operand slices, then (reusing the bytes) the result exchange of the register-tiled path
+    // in row chunks that fit.
+    uint32_t rows = dotExchangeRows(op, o.limitBytes);
+    int64_t words = std::max<int64_t>((a.shape[0] + b.shape[1]) * kc, rows * b.shape[1]);
     return static_cast<uint32_t>(words * 4);
   }
   if (n == "tt.broadcast" || n == "tt.trans") {

@@ -64,6 +64,10 @@ bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 /// (one word per element) fit in `limitBytes`.
 uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes);
 
+/// Rows of the tt.dot result exchanged through scratch at a time (M, halved until
+/// rows x N words fit in `limitBytes`).
+uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
+
 /// 32-bit words one element of scalar type `t` takes in scratch.
 uint32_t scratchWords(const ir::Type& t);
 

@@ -194,20 +194,34 @@ Status lowerDot(Context& c, const ir::Operation& op) {
     }
   auto sums = runDot(c, op, d, tile);
   if (!sums.ok()) return sums.status();
-  c.barrier();
-  for (size_t e = 0; e < sums->size(); ++e) {
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(),
-                  {b.emit(spv::Op::OpIMul, c.u32(), {tile.rows[e], c.c32(d.N)}), tile.cols[e]});
-    w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
-    TVK_RETURN_IF_ERROR(c.smemStore(w, d.rT, (*sums)[e]));
-  }
-  c.barrier();
-  std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(res->type.shape, s), c.c32(*base)});
-    auto v = c.smemLoad(w, d.rT);
-    if (!v.ok()) return v.status();
-    out.push_back(b.emit(d.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, d.rT, {c.at(acc, s), *v}));
+  // Exchange in chunks of `chunk` rows: tiles write their rows of the chunk, result slots
+  // read theirs (indices masked so that slots of other chunks stay in bounds).
+  const uint32_t chunk = analysis::dotExchangeRows(op, c.smem.options.limitBytes);
+  const uint32_t chunkWords = chunk * d.N;
+  const uint32_t R = c.slots(res);
+  std::vector<Id> out(R, 0);
+  for (uint32_t q = 0; q < d.M / chunk; ++q) {
+    c.barrier();
+    for (size_t e = 0; e < sums->size(); ++e) {
+      Id local = b.emit(spv::Op::OpISub, c.u32(), {tile.rows[e], c.c32(q * chunk)});
+      Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(chunk)});
+      Id w = b.emit(spv::Op::OpIAdd, c.u32(),
+                    {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(d.N)}), tile.cols[e]});
+      w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+      Id val = (*sums)[e];
+      TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() { return c.smemStore(w, d.rT, val); }));
+    }
+    c.barrier();
+    for (uint32_t s = 0; s < R; ++s) {
+      Id lin = b.emit(spv::Op::OpISub, c.u32(),
+                      {c.slotLinear(res->type.shape, s), c.c32(q * chunkWords)});
+      Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(chunkWords)});
+      if (in) lin = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(chunkWords - 1)});
+      auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(*base)}), d.rT);
+      if (!v.ok()) return v.status();
+      Id sum = b.emit(d.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, d.rT, {c.at(acc, s), *v});
+      out[s] = !in ? sum : out[s] ? b.emit(spv::Op::OpSelect, d.rT, {in, sum, out[s]}) : sum;
+    }
   }
   c.bind(res, std::move(out));
   return Status();
