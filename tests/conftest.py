@@ -1,30 +1,7 @@
-"""Shared pytest set-up: where the built tools are, and the expected-failures lists."""
-import os
-import pathlib
-
+"""Shared pytest set-up: the `tvk` executable fixture and the expected-failures header."""
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BUILD = pathlib.Path(os.environ.get("TVK_BUILD", ROOT / "build"))
-CASES = ROOT / "tests" / "conformance" / "cases"
-
-
-def read_expected_failures(path):
-    """Parses `name: reason` lines (# comments, blank lines ignored) into a dict."""
-    out = {}
-    p = pathlib.Path(path)
-    if not p.exists():
-        return out
-    for line in p.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        name, _, reason = line.partition(":")
-        out[name.strip()] = reason.strip() or "no reason given"
-    return out
-
-
-CONFORMANCE_XFAIL = ROOT / "tests" / "conformance" / "expected_failures.txt"
+from tvk_cases import BUILD, CONFORMANCE_XFAIL, ROOT, read_expected_failures
 
 
 def pytest_report_header(config):

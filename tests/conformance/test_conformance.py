@@ -8,10 +8,9 @@ import subprocess
 
 import pytest
 
-from conftest import CASES, CONFORMANCE_XFAIL, read_expected_failures
+from tvk_cases import ALL_CASES as ALL, CASES, CONFORMANCE_XFAIL, read_expected_failures
 
 XFAIL = read_expected_failures(CONFORMANCE_XFAIL)
-ALL = sorted(p.name for p in CASES.iterdir() if (p / "case.json").exists())
 WIDTHS = {"sg4": "128", "sg8": "256", "sg16": "512"}
 
 
