@@ -29,6 +29,13 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python - <<'PY' || .venv/bin/pip install -q -r requirements.txt
 import importlib.metadata as m, sys
-want = dict(l.strip().split("==") for l in open("requirements.txt") if "==" in l)
-sys.exit(0 if all(m.version(k) == v for k, v in want.items()) else 1)
+def norm(v):  # PEP 440: 1.4.335 == 1.4.335.0
+    p = v.split(".")
+    while len(p) > 1 and p[-1] == "0": p.pop()
+    return p
+want = dict(l.split("#")[0].strip().split("==") for l in open("requirements.txt") if "==" in l)
+try:
+    sys.exit(0 if all(norm(m.version(k)) == norm(v) for k, v in want.items()) else 1)
+except m.PackageNotFoundError:
+    sys.exit(1)
 PY

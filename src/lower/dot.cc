@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "lower/dot_coopmat.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -143,6 +144,10 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   if (!((ct.isFloat() && ct.bits == 32) || (d.isInt && ct.bits == 32)))
     return c.unsupported(op, "accumulator " + ct.str());
   if (at.isFloat() && at.bits == 8) return c.unsupported(op, "fp8 operands");
+  // Tensor cores where the target has a matching cooperative-matrix shape.
+  auto coop = lowerDotCoopMat(c, op);
+  if (!coop.ok()) return coop.status();
+  if (*coop) return Status();
   d.M = static_cast<uint32_t>(a->type.shape[0]);
   d.K = static_cast<uint32_t>(a->type.shape[1]);
   d.N = static_cast<uint32_t>(bv->type.shape[1]);

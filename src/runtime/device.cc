@@ -59,6 +59,10 @@ struct FeatureChain {
       link(f.extendedTypes);
       ext(v12, VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
     }
+    if (f.hasMemoryModel) {
+      link(f.memoryModel);
+      ext(v12, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
+    }
     if (f.hasCoopMat && f.coopMat.cooperativeMatrix) {
       f.coopMat.cooperativeMatrixRobustBufferAccess = VK_FALSE;
       link(f.coopMat);

@@ -100,6 +100,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.hasExtendedTypes =
       v12 || f.hasExtension(VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
   f.hasCoopMat = f.hasExtension(kCoopMatExtension) && !instance.layerLacksCoopMat();
+  f.hasMemoryModel = v12 || f.hasExtension(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
   f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
 
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
@@ -113,6 +114,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (f.hasSizeControl) chain(tail, f.sizeControl);
   if (f.hasExtendedTypes) chain(tail, f.extendedTypes);
   if (f.hasCoopMat) chain(tail, f.coopMat);
+  if (f.hasMemoryModel) chain(tail, f.memoryModel);
   vkGetPhysicalDeviceFeatures2(physical, &features);
   f.core = features.features;
   *tail = nullptr;
@@ -132,7 +134,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   // The structs are copied into the caller's value: drop pointers into this frame.
   f.storage16.pNext = f.storage8.pNext = f.float16Int8.pNext = f.atomicInt64.pNext = nullptr;
   f.atomicFloat.pNext = f.bda.pNext = f.sizeControl.pNext = f.extendedTypes.pNext = nullptr;
-  f.coopMat.pNext = f.subgroup.pNext = f.sizeControlProps.pNext = nullptr;
+  f.coopMat.pNext = f.memoryModel.pNext = f.subgroup.pNext = f.sizeControlProps.pNext = nullptr;
   return f;
 }
 
@@ -174,7 +176,10 @@ Target targetFromDevice(const DeviceFacts& f) {
   t.atomicFloat32Add = f.hasAtomicFloat && f.atomicFloat.shaderBufferFloat32AtomicAdd;
   t.atomicInt64 = f.hasAtomicInt64 && f.atomicInt64.shaderBufferInt64Atomics;
   t.bufferDeviceAddress = f.hasBda && f.bda.bufferDeviceAddress;
+  // Cooperative-matrix shaders use the Vulkan memory model (SPV_KHR_cooperative_matrix).
+  const bool memoryModel = f.hasMemoryModel && f.memoryModel.vulkanMemoryModel;
   for (const CoopMatPropertiesKHR& p : f.coopMatProps) {
+    if (!memoryModel) break;
     std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);
     std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
     if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;

@@ -87,6 +87,9 @@ struct DeviceFacts {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_EXTENDED_TYPES_FEATURES};
   /// Cooperative matrix (KHR).
   CoopMatFeaturesKHR coopMat;
+  /// Vulkan memory model (cooperative-matrix shaders need it).
+  VkPhysicalDeviceVulkanMemoryModelFeatures memoryModel{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
   /// Subgroup properties.
   VkPhysicalDeviceSubgroupProperties subgroup{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
@@ -97,7 +100,8 @@ struct DeviceFacts {
   std::vector<CoopMatPropertiesKHR> coopMatProps;
   /// Which optional feature structs exist (extension or core version).
   bool has8Bit = false, hasFloat16Int8 = false, hasAtomicInt64 = false, hasAtomicFloat = false,
-       hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false;
+       hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false,
+       hasMemoryModel = false;
   /// VK_KHR_push_descriptor is supported.
   bool pushDescriptor = false;
   /// A queue family with compute (prefers compute-only), or -1.

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "spirv/vulkan_memory_model.h"
+
 namespace tvk::spirv {
 
 namespace {
@@ -57,6 +59,11 @@ void ModuleBuilder::addCapability(spv::Capability cap) {
     case spv::Capability::AtomicFloat32AddEXT:
       addExtension("SPV_EXT_shader_atomic_float_add");
       break;
+#ifdef TVK_HAVE_COOPMAT
+    case spv::Capability::CooperativeMatrixKHR:
+      addExtension("SPV_KHR_cooperative_matrix");
+      break;
+#endif
     default:
       break;
   }
@@ -403,7 +410,25 @@ std::vector<uint32_t> ModuleBuilder::finish() const {
   add(locals_);
   add(prologue_);
   add(body_);
-  return out;
+  return vulkanMemoryModel_ ? toVulkanMemoryModel(out) : out;
 }
+
+#ifdef TVK_HAVE_COOPMAT
+Id ModuleBuilder::typeCooperativeMatrix(Id component, uint32_t rows, uint32_t cols,
+                                        spv::CooperativeMatrixUse use) {
+  addCapability(spv::Capability::CooperativeMatrixKHR);
+  useVulkanMemoryModel();
+  Words ops{component, u32(static_cast<uint32_t>(spv::Scope::Subgroup)), u32(rows), u32(cols),
+            u32(static_cast<uint32_t>(use))};
+  size_t before = dedup_.size();
+  Id id = getOrAdd(spv::Op::OpTypeCooperativeMatrixKHR, ops);
+  if (dedup_.size() != before) {
+    Words w{id};
+    w.insert(w.end(), ops.begin(), ops.end());
+    put(types_, spv::Op::OpTypeCooperativeMatrixKHR, w);
+  }
+  return id;
+}
+#endif
 
 }  // namespace tvk::spirv

@@ -92,6 +92,13 @@ class ModuleBuilder {
   Id constNull(Id type);
   /// Convenience: uint32 constant.
   Id u32(uint32_t v) { return constInt(typeInt(32), v); }
+#ifdef TVK_HAVE_COOPMAT
+  /// OpTypeCooperativeMatrixKHR of Subgroup scope (`use`: A, B or Accumulator); declares the
+  /// capability and extension and switches the module to the Vulkan memory model.
+  Id typeCooperativeMatrix(Id component, uint32_t rows, uint32_t cols, spv::CooperativeMatrixUse use);
+#endif
+  /// Makes finish() emit the module under the Vulkan memory model (spirv/vulkan_memory_model.h).
+  void useVulkanMemoryModel() { vulkanMemoryModel_ = true; }
 
   /// A module-scope OpVariable of pointer type `ptrType` (with constant initializer `init`
   /// when non-zero).
@@ -147,6 +154,7 @@ class ModuleBuilder {
   Id glsl_ = 0;
   Id currentBlock_ = 0;
   bool inPrologue_ = false;
+  bool vulkanMemoryModel_ = false;
 };
 
 /// Appends a string literal (nul-terminated, padded to words) to `out`.

@@ -1,0 +1,310 @@
+// tt.dot through cooperative matrices. A[M,K] and B[K,N] are staged in shared memory in K
+// slices, packed (two f16 or four i8 per uint32 word: lane pairs/quads exchange their
+// elements with subgroup shuffles, the first lane writes the word) with rows padded by 16
+// bytes against bank conflicts. Each subgroup owns a grid of fm x fn result fragments
+// (m x n each) and runs OpCooperativeMatrixMulAddKHR over K from fragments loaded out of
+// shared memory (RowMajor, stride in words). The fragments are stored to shared memory in
+// row chunks that fit the op's allocation, and every result slot reads its element in the
+// blocked layout and adds it to the accumulator operand.
+#include "lower/dot_coopmat.h"
+
+#include <spirv/unified1/GLSL.std.450.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace tvk::lower {
+
+#ifdef TVK_HAVE_COOPMAT
+namespace {
+
+constexpr uint32_t kPadWords = 4;  // 16 bytes: keeps fragment rows 16-byte aligned
+
+uint32_t log2u(uint64_t v) {
+  uint32_t s = 0;
+  while ((uint64_t{1} << s) < v) ++s;
+  return s;
+}
+
+// The plan of one cooperative-matrix dot.
+struct CoopPlan {
+  CoopMatShape shape;                 // fragment shape
+  uint32_t M = 0, N = 0, K = 0;       // dot shape
+  uint32_t perWord = 2;               // operand elements per uint32 word
+  uint32_t kc = 0;                    // K slice
+  uint32_t strideA = 0, strideB = 0;  // words per staged row of A / B
+  uint32_t aBase = 0, bBase = 0;      // first word of A / B
+  uint32_t wm = 1, wn = 1;            // subgroup grid
+  uint32_t fm = 1, fn = 1;            // fragments per subgroup
+  uint32_t chunk = 0, strideC = 0;    // result exchange: rows per chunk, words per row
+  bool isInt = false;
+};
+
+// Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
+bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
+  const Target& t = c.opts.target;
+  const ir::Value* a = op.operand(0);
+  const ir::Value* bv = op.operand(1);
+  if (t.coopMatShapes.empty() || a->type.rank() != 2 || bv->type.rank() != 2) return false;
+  const std::string at = a->type.scalar().str(), bt = bv->type.scalar().str();
+  const std::string ct = op.result()->type.scalar().str();
+  if (at != bt) return false;
+  std::string ab, cc;
+  if (at == "f16" && ct == "f32" && t.float16) ab = "f16", cc = "f32";
+  else if (at == "i8" && ct == "i32" && t.int8) ab = "i8", cc = "i32";
+  else return false;
+  if (!(t.subgroupOps & 0x10) || t.subgroupSize == 0 || c.W % t.subgroupSize) return false;
+  p.M = static_cast<uint32_t>(a->type.shape[0]);
+  p.K = static_cast<uint32_t>(a->type.shape[1]);
+  p.N = static_cast<uint32_t>(bv->type.shape[1]);
+  p.isInt = ab == "i8";
+  p.perWord = p.isInt ? 4 : 2;
+  // Operands must be distributed one element per invocation and slot (v = 1, not replicated)
+  // so that consecutive elements sit in consecutive lanes.
+  for (const ir::Value* v : {a, bv}) {
+    const analysis::Layout& l = c.layout(v->type);
+    if (l.vec != 1 || l.replicated || c.W % p.perWord) return false;
+  }
+  const uint32_t numWarps = c.W / t.subgroupSize;
+  bool found = false;
+  for (const CoopMatShape& s : t.coopMatShapes) {
+    if (s.ab != ab || s.c != cc || !s.m || !s.n || !s.k) continue;
+    if (p.M % s.m || p.N % s.n || p.K % s.k || s.k % p.perWord) continue;
+    uint32_t FM = p.M / s.m, FN = p.N / s.n;
+    if (static_cast<uint64_t>(FM) * FN < numWarps) continue;
+    // Prefer the largest fragment area, then k.
+    if (found && (s.m * s.n < p.shape.m * p.shape.n ||
+                  (s.m * s.n == p.shape.m * p.shape.n && s.k <= p.shape.k)))
+      continue;
+    // Subgroup grid: wm x wn = numWarps, as square per-subgroup tiles as possible.
+    uint32_t bestWm = 0;
+    for (uint32_t wm = 1; wm <= numWarps; wm *= 2) {
+      uint32_t wn = numWarps / wm;
+      if (wm * wn != numWarps || FM % wm || FN % wn) continue;
+      int64_t skew = std::llabs(static_cast<int64_t>(FM / wm) - static_cast<int64_t>(FN / wn));
+      if (!bestWm || skew < std::llabs(static_cast<int64_t>(FM / bestWm) -
+                                       static_cast<int64_t>(FN / (numWarps / bestWm))))
+        bestWm = wm;
+    }
+    if (!bestWm) continue;
+    p.shape = s;
+    p.wm = bestWm;
+    p.wn = numWarps / bestWm;
+    p.fm = FM / p.wm;
+    p.fn = FN / p.wn;
+    found = true;
+  }
+  if (!found || base % kPadWords) return false;
+  // The op's shared-memory allocation (analysis/smem_plan.cc) in words.
+  const uint32_t limit = c.smem.options.limitBytes;
+  const uint64_t budget =
+      std::max<uint64_t>(static_cast<uint64_t>(p.M + p.N) * analysis::dotSliceK(op, limit),
+                         static_cast<uint64_t>(analysis::dotExchangeRows(op, limit)) * p.N);
+  // K slice: the largest power of 2 (multiple of the fragment k) whose packed, padded rows fit.
+  for (p.kc = p.K; p.kc >= p.shape.k; p.kc /= 2) {
+    if (p.K % p.kc) continue;
+    p.strideA = p.kc / p.perWord + kPadWords;
+    p.strideB = p.N / p.perWord + kPadWords;
+    if (static_cast<uint64_t>(p.M) * p.strideA + static_cast<uint64_t>(p.kc) * p.strideB <= budget)
+      break;
+  }
+  if (p.kc < p.shape.k) return false;
+  p.aBase = base;
+  p.bBase = base + p.M * p.strideA;
+  // Result exchange: row chunks of whole fragment rows.
+  p.strideC = p.N + kPadWords;
+  for (p.chunk = p.M; p.chunk >= p.shape.m; p.chunk /= 2)
+    if (static_cast<uint64_t>(p.chunk) * p.strideC <= budget) break;
+  if (p.chunk < p.shape.m) {
+    p.strideC = p.N;
+    for (p.chunk = p.M; p.chunk >= p.shape.m; p.chunk /= 2)
+      if (static_cast<uint64_t>(p.chunk) * p.strideC <= budget) break;
+  }
+  return p.chunk >= p.shape.m && p.M % p.chunk == 0;
+}
+
+// Stages the K slice [k0, k0 + kc) of operand `v` (K along dimension kDim) packed into words:
+// word (row, col / perWord) of a region with `stride` words per row, where (row, col) is
+// (m, k) for A and (k, n) for B.
+Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, uint32_t k0,
+                   uint32_t regionBase, uint32_t stride) {
+  auto& b = c.b;
+  const std::vector<int64_t>& shape = v->type.shape;
+  const uint32_t lgW = log2u(p.perWord);
+  Id lane = c.subgroupLane();
+  Id first = b.emit(spv::Op::OpIEqual, c.boolean(),
+                    {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(p.perWord - 1)}), c.c32(0)});
+  auto regT = c.regTypeOf(v);
+  if (!regT.ok()) return regT.status();
+  for (uint32_t s = 0; s < c.slots(v); ++s) {
+    std::vector<Id> sc = c.slotCoords(shape, s);
+    Id x = c.at(v, s);
+    // Pack with the next lanes' elements (all lanes shuffle: uniform control flow).
+    Id word;
+    if (p.isInt) {
+      word = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {x, c.c32(0xff)});
+      for (uint32_t j = 1; j < p.perWord; ++j) {
+        Id y = b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.u32(),
+                      {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(j)});
+        y = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {y, c.c32(0xff)});
+        y = b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {y, c.c32(8 * j)});
+        word = b.emit(spv::Op::OpBitwiseOr, c.u32(), {word, y});
+      }
+    } else {
+      Id y = b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.f32(),
+                    {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(1)});
+      Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {x, y});
+      word = b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});
+    }
+    Id cond = first;
+    Id kk = sc[kDim];
+    if (p.kc != p.K) {
+      Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {kk, c.c32(log2u(p.kc))});
+      cond = c.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
+      kk = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {kk, c.c32(p.kc - 1)});
+    }
+    Id row = kDim == 1 ? sc[0] : kk;
+    Id col = kDim == 1 ? kk : sc[1];
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(),
+                  {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(stride)}),
+                   b.emit(spv::Op::OpShiftRightLogical, c.u32(), {col, c.c32(lgW)})});
+    w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(regionBase)});
+    TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
+      b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
+      return Status();
+    }));
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  CoopPlan p;
+  if (!planCoop(c, op, *base, p)) return false;
+  auto& b = c.b;
+  const ir::Value* acc = op.operand(2);
+  const ir::Value* res = op.result();
+  auto rT = c.regTypeOf(res);
+  if (!rT.ok()) return rT.status();
+  c.needFeature("cooperativeMatrix");
+  c.needFeature("subgroupShuffle");
+  c.needFeature(p.isInt ? "int8" : "float16");
+  b.addCapability(p.isInt ? spv::Capability::Int8 : spv::Capability::Float16);
+  const CoopMatShape& s = p.shape;
+  Id comp = p.isInt ? b.typeInt(8) : b.typeFloat(16);
+  Id accComp = p.isInt ? b.typeInt(32) : b.typeFloat(32);
+  Id tA = b.typeCooperativeMatrix(comp, s.m, s.k, spv::CooperativeMatrixUse::MatrixAKHR);
+  Id tB = b.typeCooperativeMatrix(comp, s.k, s.n, spv::CooperativeMatrixUse::MatrixBKHR);
+  Id tC = b.typeCooperativeMatrix(accComp, s.m, s.n, spv::CooperativeMatrixUse::MatrixAccumulatorKHR);
+  Id zero = p.isInt ? b.constInt(accComp, 0) : b.constFloat(accComp, 0.0);
+  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
+  const uint32_t mulOps = p.isInt ? 0xF : 0;  // all components signed (i8 x i8 -> i32)
+
+  // This subgroup's fragment origin.
+  Id sg = c.subgroupIndex();
+  Id sgRow = b.emit(spv::Op::OpIMul, c.u32(),
+                    {b.emit(spv::Op::OpUDiv, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fm * s.m)});
+  Id sgCol = b.emit(spv::Op::OpIMul, c.u32(),
+                    {b.emit(spv::Op::OpUMod, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fn * s.n)});
+  std::vector<Id> fragRow(p.fm), fragCol(p.fn);
+  for (uint32_t i = 0; i < p.fm; ++i)
+    fragRow[i] = b.emit(spv::Op::OpIAdd, c.u32(), {sgRow, c.c32(i * s.m)});
+  for (uint32_t j = 0; j < p.fn; ++j)
+    fragCol[j] = b.emit(spv::Op::OpIAdd, c.u32(), {sgCol, c.c32(j * s.n)});
+  // Per-fragment word offsets (loop invariant): A rows, B columns.
+  std::vector<Id> aRowBase(p.fm), bColBase(p.fn);
+  for (uint32_t i = 0; i < p.fm; ++i)
+    aRowBase[i] = b.emit(spv::Op::OpIAdd, c.u32(),
+                         {b.emit(spv::Op::OpIMul, c.u32(), {fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)});
+  for (uint32_t j = 0; j < p.fn; ++j)
+    bColBase[j] = b.emit(spv::Op::OpIAdd, c.u32(),
+                         {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fragCol[j], c.c32(log2u(p.perWord))}),
+                          c.c32(p.bBase)});
+
+  const uint32_t F = p.fm * p.fn;
+  std::vector<Id> accs(F, b.constComposite(tC, {zero}));
+  std::vector<Id> types(F, tC);
+  for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
+    c.barrier();
+    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(0), 1, k0, p.aBase, p.strideA));
+    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(1), 0, k0, p.bBase, p.strideB));
+    c.barrier();
+    auto out = c.countedCarry(c.c32(p.kc / s.k), types, accs,
+                              [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
+      Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
+      Id kRows = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k * p.strideB)});
+      std::vector<Id> fa(p.fm), fb(p.fn);
+      for (uint32_t i = 0; i < p.fm; ++i)
+        fa[i] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, tA,
+                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {aRowBase[i], kw})), c.c32(rowMajor),
+                        c.c32(p.strideA)});
+      for (uint32_t j = 0; j < p.fn; ++j)
+        fb[j] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, tB,
+                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {bColBase[j], kRows})),
+                        c.c32(rowMajor), c.c32(p.strideB)});
+      std::vector<Id> next(F);
+      for (uint32_t i = 0; i < p.fm; ++i)
+        for (uint32_t j = 0; j < p.fn; ++j) {
+          std::vector<uint32_t> ops{fa[i], fb[j], cur[i * p.fn + j]};
+          if (mulOps) ops.push_back(mulOps);
+          next[i * p.fn + j] = b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, tC, ops);
+        }
+      return next;
+    });
+    if (!out.ok()) return out.status();
+    accs = *out;
+  }
+
+  // Exchange to the blocked layout in row chunks; add the accumulator operand.
+  const uint32_t R = c.slots(res);
+  std::vector<Id> outIds(R, 0);
+  const uint32_t lgN = log2u(p.N);
+  for (uint32_t q = 0; q < p.M / p.chunk; ++q) {
+    c.barrier();
+    for (uint32_t i = 0; i < p.fm; ++i) {
+      // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
+      Id local = b.emit(spv::Op::OpISub, c.u32(), {fragRow[i], c.c32(q * p.chunk)});
+      Id in = p.chunk == p.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
+      TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() -> Status {
+        Id rowW = b.emit(spv::Op::OpIAdd, c.u32(),
+                         {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), c.c32(*base)});
+        for (uint32_t j = 0; j < p.fn; ++j) {
+          Id w = b.emit(spv::Op::OpIAdd, c.u32(), {rowW, fragCol[j]});
+          b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR,
+                     {c.smemPtr(w), accs[i * p.fn + j], c.c32(rowMajor), c.c32(p.strideC)});
+        }
+        return Status();
+      }));
+    }
+    c.barrier();
+    for (uint32_t r = 0; r < R; ++r) {
+      Id lin = c.slotLinear(res->type.shape, r);
+      Id row = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(lgN)});
+      Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(p.N - 1)});
+      Id local = b.emit(spv::Op::OpISub, c.u32(), {row, c.c32(q * p.chunk)});
+      Id in = p.chunk == p.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
+      if (in) local = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {local, c.c32(p.chunk - 1)});
+      Id w = b.emit(spv::Op::OpIAdd, c.u32(),
+                    {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), col});
+      auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)}), *rT);
+      if (!v.ok()) return v.status();
+      Id sum = b.emit(p.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, *rT, {c.at(acc, r), *v});
+      outIds[r] = !in ? sum : outIds[r] ? b.emit(spv::Op::OpSelect, *rT, {in, sum, outIds[r]}) : sum;
+    }
+  }
+  c.bind(res, std::move(outIds));
+  return true;
+}
+
+#else
+
+Result<bool> lowerDotCoopMat(Context&, const ir::Operation&) { return false; }
+
+#endif
+
+}  // namespace tvk::lower

@@ -1,0 +1,83 @@
+// tt.dot through cooperative matrices, without a device: the conformance dots compiled for the
+// nvidia-hopper profile use OpCooperativeMatrixMulAddKHR under the Vulkan memory model and
+// pass this build's spirv-val; lavapipe (no shapes) and f32 dots keep the FMA path.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/compiler.h"
+
+namespace tvk {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kCases = fs::path(TVK_SOURCE_DIR) / "tests" / "conformance" / "cases";
+
+// Counts of the opcodes of interest in a module.
+struct OpCounts {
+  int mulAdd = 0, coopCap = 0, vulkanModel = 0;
+};
+
+OpCounts count(const std::vector<uint32_t>& w) {
+  OpCounts c;
+  for (size_t i = 5; i < w.size() && (w[i] >> 16); i += w[i] >> 16) {
+    uint32_t op = w[i] & 0xffff;
+    if (op == 4459) ++c.mulAdd;                     // OpCooperativeMatrixMulAddKHR
+    if (op == 17 && w[i + 1] == 6022) ++c.coopCap;  // OpCapability CooperativeMatrixKHR
+    if (op == 14 && w[i + 2] == 3) ++c.vulkanModel; // OpMemoryModel _ Vulkan
+  }
+  return c;
+}
+
+Result<CompiledKernel> compileCase(const std::string& cs, const std::string& profile) {
+  std::ifstream f(kCases / cs / "kernel.ttir");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::ifstream jf(kCases / cs / "case.json");
+  nlohmann::json j = nlohmann::json::parse(jf);
+  CompileOptions o;
+  auto t = targetProfile(profile);
+  if (!t.ok()) return t.status();
+  o.target = *t;
+  o.numWarps = j.value("num_warps", 4);
+  o.fileName = "kernel.ttir";
+  return compileTTIR(ss.str(), o);  // validates with spirv-val (o.validate)
+}
+
+#ifdef TVK_HAVE_COOPMAT
+TEST(DotCoopMat, HopperDotsUseCooperativeMatrices) {
+  for (const char* cs : {"matmul_f16", "blockptr_matmul", "attention", "dot_i8"}) {
+    SCOPED_TRACE(cs);
+    auto k = compileCase(cs, "nvidia-hopper");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    OpCounts c = count(k->spirv);
+    EXPECT_GT(c.mulAdd, 0);
+    EXPECT_EQ(c.coopCap, 1);
+    EXPECT_EQ(c.vulkanModel, 1);
+    const auto& f = k->reflection.features;
+    EXPECT_NE(std::find(f.begin(), f.end(), "cooperativeMatrix"), f.end());
+  }
+}
+#endif
+
+TEST(DotCoopMat, FmaWhereNoShapeMatches) {
+  for (const char* cs : {"matmul_f16", "dot_i8"}) {
+    SCOPED_TRACE(cs);
+    auto k = compileCase(cs, "lavapipe");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    OpCounts c = count(k->spirv);
+    EXPECT_EQ(c.mulAdd, 0);
+    EXPECT_EQ(c.vulkanModel, 0);
+  }
+  auto k = compileCase("matmul_f32", "nvidia-hopper");  // no tf32 shape: FMA
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  EXPECT_EQ(count(k->spirv).mulAdd, 0);
+}
+
+}  // namespace
+}  // namespace tvk
