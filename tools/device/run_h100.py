@@ -179,13 +179,14 @@ def bench(fn, sync):
     return do_bench(fn, warmup=25, rep=200, return_mode="median")
 
 
-def phase_timing(bk, results, check_vulkan, big=True):
+def phase_timing(bk, results, check_vulkan, big=True, only=None):
     import kernels
+    sel = lambda cs: (c for c in cs if not only or c[0] in only)  # noqa: E731
     log("\n== big workloads (tests/conformance/kernels.py cases(big=True)), do_bench median ms")
     times = {}
     if bk.cuda:
         bk.use("cuda")
-    for name, run, check, nbytes, flops in (kernels.cases("cuda", big=big) if bk.cuda else ()):
+    for name, run, check, nbytes, flops in (sel(kernels.cases("cuda", big=big)) if bk.cuda else ()):
         try:
             run()
             torch.cuda.synchronize()
@@ -198,7 +199,7 @@ def phase_timing(bk, results, check_vulkan, big=True):
         torch.cuda.empty_cache()
     bk.use("vulkan")
     done = {}
-    for name, run, check, nbytes, flops in kernels.cases("cpu", big=big):
+    for name, run, check, nbytes, flops in sel(kernels.cases("cpu", big=big)):
         t = times.setdefault(name, {"bytes": nbytes, "flops": flops})
         try:
             vulkanize([run, check], done)
@@ -291,6 +292,7 @@ def main():
                     help="also run kernels.py's checks on the Vulkan big workloads (reads device memory from the host)")
     ap.add_argument("--no-cuda", action="store_true", help="Vulkan only (a smoke test without an NVIDIA GPU)")
     ap.add_argument("--small", action="store_true", help="small workloads instead of cases(big=True)")
+    ap.add_argument("--only", default="", help="comma-separated big-workload names to time (default: all)")
     args = ap.parse_args()
     results = {"conformance": []}
     counter = CompileCounter()
@@ -305,7 +307,8 @@ def main():
             if cache:
                 (pathlib.Path(cache) / "tvk_ok_cases.json").write_text(json.dumps(good))
         if args.phase in ("all", "timing"):
-            phase_timing(bk, results, args.check_big_vulkan or args.small, big=not args.small)
+            phase_timing(bk, results, args.check_big_vulkan or args.small, big=not args.small,
+                         only=set(filter(None, args.only.split(","))))
         if args.phase in ("all", "overhead"):
             phase_overhead(bk, results)
     except Exception:  # noqa: BLE001
