@@ -1,10 +1,12 @@
 #include "compiler/pipeline.h"
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <utility>
 #include <vector>
 
+#include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
 #include "ir/inline.h"
 #include "ir/printer.h"
@@ -62,6 +64,9 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
       {"verify", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::verifyModule(*s.module);
        }},
+      {"block-pointers", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::rewriteBlockPointers(*s.module);
+       }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);
          return Status();
@@ -82,8 +87,24 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
 
 }  // namespace
 
+Status checkCompileOptions(const CompileOptions& o) {
+  int w = o.numWarps;
+  if (w <= 0 || (w & (w - 1)) != 0)
+    return Status::error("num_warps must be a positive power of two, got " + std::to_string(w));
+  if (o.target.subgroupSize == 0) return Status::error("target " + o.target.name + " has subgroup size 0");
+  uint64_t invocations = static_cast<uint64_t>(w) * o.target.subgroupSize;
+  uint64_t limit = std::min<uint64_t>(o.target.maxWorkgroupInvocations, o.target.maxWorkgroupSize[0]);
+  if (invocations > limit)
+    return Status::error("num_warps " + std::to_string(w) + " x subgroup size " +
+                         std::to_string(o.target.subgroupSize) + " = " + std::to_string(invocations) +
+                         " invocations exceeds the workgroup limit of target " + o.target.name + " (" +
+                         std::to_string(limit) + ")");
+  return Status();
+}
+
 Status runPipeline(const std::string& ttir, const CompileOptions& options, PipelineState& state,
                    const std::string& stopAfter) {
+  TVK_RETURN_IF_ERROR(checkCompileOptions(options));
   for (const auto& [name, pass] : passes()) {
     TVK_RETURN_IF_ERROR(pass(ttir, options, state));
     if (options.printAfterAll && state.module && name != "lower" && name != "validate")

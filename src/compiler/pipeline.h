@@ -1,5 +1,5 @@
-// The compiler's ordered pass list, in one place: parse → inline → verify → canonicalize →
-// analyses (layouts, provenance, axis info, shared-memory plan) → lower → validate.
+// The compiler's ordered pass list, in one place: parse → inline → verify → block-pointers →
+// canonicalize → analyses (layouts, provenance, axis info, shared-memory plan) → lower → validate.
 #pragma once
 
 #include <memory>
@@ -33,8 +33,14 @@ struct PipelineState {
 };
 
 /// Runs the passes in order up to and including the pass named `stopAfter` ("" = all):
-/// `parse`, `inline`, `verify`, `canonicalize`, `analyses`, `lower`, `validate`.
+/// `parse`, `inline`, `verify`, `block-pointers`, `canonicalize`, `analyses`, `lower`,
+/// `validate`. Fails first when the options are unusable (checkCompileOptions).
 Status runPipeline(const std::string& ttir, const CompileOptions& options, PipelineState& state,
                    const std::string& stopAfter = "");
+
+/// Checks the options before compiling: num_warps is a positive power of two, and
+/// num_warps × target.subgroupSize fits target.maxWorkgroupInvocations (and the workgroup's
+/// x extent, maxWorkgroupSize[0]).
+Status checkCompileOptions(const CompileOptions& options);
 
 }  // namespace tvk

@@ -1,6 +1,6 @@
 """Public conformance cases: small launches of reference kernels.
 
-Copy of tests/conformance/kernels_public.py with device-neutral builders: they put tensors on
+The kernels the public cases were captured from (Triton 3.6 on an H100), with device-neutral builders: they put tensors on
 `D` (CASE_DEVICE, default "cpu"; change it with use_device()), and fp8 tensors fall back to
 triton.reinterpret over uint8 where torch has no float8 dtypes (torch 1.13)."""
 import os

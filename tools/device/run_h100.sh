@@ -36,6 +36,7 @@ SPIRV_PREFIX=()
 if compgen -G ".cmwhl/*.whl" >/dev/null; then
   for w in .cmwhl/*.whl; do python3 -m zipfile -e "$w" "$DEPS/cmeel"; done
   SPIRV_PREFIX=(-DTVK_SPIRV_PREFIX="$DEPS/cmeel/cmeel.prefix")
+  rm -rf "$DEPS/usr/include/spirv" "$DEPS/usr/include/spirv-tools"  # CPATH must not find the old ones
 fi
 # NVIDIA's own ICD manifest names libGLX_nvidia (needs X libraries); the EGL library serves
 # Vulkan headless.
