@@ -67,8 +67,9 @@ Result<std::string> inspectTTIR(const std::string& ttir, const CompileOptions& o
   if (what == "axis-info") return analysis::printAxisInfo(*s.kernel, s.axisInfo);
   if (what == "layouts") return analysis::printLayouts(*s.kernel, s.layouts);
   if (what == "smem") return analysis::printSmemPlan(s.smem);
+  if (what == "access-bounds") return analysis::printAccessBounds(*s.kernel, s.accessBounds);
   return Status::error("inspect: unknown view '" + what +
-                       "' (ir, provenance, axis-info, layouts, smem)");
+                       "' (ir, provenance, axis-info, layouts, smem, access-bounds)");
 }
 
 }  // namespace tvk

@@ -48,6 +48,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!prov.ok()) return prov.status();
   s.provenance = std::move(*prov);
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
+  s.accessBounds = analysis::analyzeAccessBounds(*s.kernel, s.provenance);
   auto smem = analysis::planSharedMemory(*s.kernel, smemOptions(o));
   if (!smem.ok()) return smem.status();
   s.smem = std::move(*smem);
@@ -76,6 +77,9 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
          auto k = lower::lowerKernel(*s.kernel, o, s.provenance, s.smem);
          if (!k.ok()) return k.status();
          s.compiled = std::move(*k);
+         auto& args = s.compiled.reflection.args;
+         for (size_t i = 0; i < args.size() && i < s.accessBounds.size(); ++i)
+           if (args[i].kind == ArgInfo::Kind::Buffer) args[i].maxElemIndex = s.accessBounds[i];
          return Status();
        }},
       {"validate", [](const std::string&, const CompileOptions& o, PipelineState& s) {

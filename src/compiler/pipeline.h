@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "analysis/access_bounds.h"
 #include "analysis/axis_info.h"
 #include "analysis/layout.h"
 #include "analysis/provenance.h"
@@ -28,6 +30,8 @@ struct PipelineState {
   analysis::AxisInfoMap axisInfo;
   /// Shared-memory plan.
   analysis::SmemPlan smem;
+  /// Per parameter: largest element index certainly accessed, or -1 (access bounds).
+  std::vector<int64_t> accessBounds;
   /// The output (after `lower`).
   CompiledKernel compiled;
 };

@@ -41,6 +41,11 @@ struct ArgInfo {
   bool written = false;
   /// Buffer: divisibility in bytes the kernel assumed for the pointer (tt.divisibility).
   uint32_t alignment = 1;
+  /// Buffer: the largest element index (from the pointer, in pointee elements) that some
+  /// load/store/atomic certainly touches, known from constants alone
+  /// (analysis/access_bounds.h); -1 when unknown. A launch needs a buffer of at least
+  /// (maxElemIndex + 1) × size bytes from the pointer.
+  int64_t maxElemIndex = -1;
 };
 
 /// The reflection record of one compiled kernel.

@@ -51,6 +51,7 @@ std::string reflectionJson(const Reflection& r) {
       aj["read"] = a.read;
       aj["written"] = a.written;
       aj["alignment"] = a.alignment;
+      aj["max_elem_index"] = a.maxElemIndex;
     }
     j["args"].push_back(aj);
   }
