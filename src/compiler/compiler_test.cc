@@ -105,8 +105,9 @@ TEST_P(ConformanceCompile, ValidOrUnsupported) {
     EXPECT_TRUE(validateSpirv(k->spirv, o.target).ok());
     // spirv-cross cannot translate SPV_KHR_cooperative_matrix to MSL; such modules are only
     // made for NVIDIA profiles (Apple profiles list no cooperative-matrix shapes).
-    if (!usesCooperativeMatrix(k->spirv))
+    if (!usesCooperativeMatrix(k->spirv)) {
       EXPECT_EQ(spirvCrossMsl(k->spirv, profile + "_" + cs), "");
+    }
     const Reflection& r = k->reflection;
     nlohmann::json j = nlohmann::json::parse(readFile(kCases / cs / "case.json"));
     EXPECT_EQ(r.entry, j["kernel"].get<std::string>());
