@@ -52,6 +52,18 @@ Status packBuffer(const ArgInfo& a, size_t i, const LaunchArg& arg, const Target
   return Status();
 }
 
+// A buffer smaller than the accesses the kernel certainly makes (reflection maxElemIndex).
+Status checkAccessBounds(const ArgInfo& a, size_t i, const LaunchArg& arg) {
+  if (a.maxElemIndex < 0 || !arg.buffer) return Status();
+  uint64_t need = (static_cast<uint64_t>(a.maxElemIndex) + 1) * a.size;
+  uint64_t have = arg.buffer->size() - arg.byteOffset;  // byteOffset < size() was checked
+  if (have >= need) return Status();
+  return Status::error(argName(a, i) + ": the kernel accesses elements up to index " +
+                       std::to_string(a.maxElemIndex) + ", which needs " + std::to_string(need) +
+                       " bytes from byte offset " + std::to_string(arg.byteOffset) +
+                       ", but the buffer has " + std::to_string(have) + " bytes there");
+}
+
 Status packScalar(const ArgInfo& a, size_t i, const LaunchArg& arg, PackedLaunch& out) {
   if (arg.kind != LaunchArg::Kind::Scalar)
     return Status::error(argName(a, i) + " is a scalar (" + a.type + ") but a buffer was passed");
@@ -116,6 +128,9 @@ Result<PackedLaunch> packLaunch(const Reflection& r, const std::vector<LaunchArg
     const ArgInfo& a = r.args[i];
     Status s = a.kind == ArgInfo::Kind::Buffer ? packBuffer(a, i, args[i], t, out)
                                                : packScalar(a, i, args[i], out);
+    // Programs that do not run touch nothing: an empty grid needs no bytes.
+    if (s.ok() && a.kind == ArgInfo::Kind::Buffer && grid[0] && grid[1] && grid[2])
+      s = checkAccessBounds(a, i, args[i]);
     if (!s.ok()) return Status::error("kernel '" + r.entry + "': " + s.message());
   }
   return out;
