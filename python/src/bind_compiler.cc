@@ -40,6 +40,7 @@ py::dict reflectionToDict(const tvk::Reflection& r) {
     d["read"] = a.read;
     d["written"] = a.written;
     d["alignment"] = a.alignment;
+    d["max_elem_index"] = a.maxElemIndex;
     args.append(d);
   }
   py::dict d;
@@ -69,6 +70,7 @@ tvk::Reflection reflectionFromDict(const py::dict& d) {
     info.read = a["read"].cast<bool>();
     info.written = a["written"].cast<bool>();
     info.alignment = a["alignment"].cast<uint32_t>();
+    info.maxElemIndex = a.contains("max_elem_index") ? a["max_elem_index"].cast<int64_t>() : -1;
     r.args.push_back(info);
   }
   r.pushConstantBytes = d["push_constant_bytes"].cast<uint32_t>();

@@ -34,6 +34,17 @@ def _stage(dev, start, nbytes, written, staged):
     return st
 
 
+def _check_extent(info, ptr, start, nbytes):
+    """Rejects a buffer smaller than the kernel provably accesses (reflection max_elem_index)."""
+    last = info.get("max_elem_index", -1)
+    if last is None or last < 0:
+        return
+    need, have = (last + 1) * info["size"], start + nbytes - ptr
+    if have < need:
+        raise ValueError(f"argument '{info['name']}' is too small: the kernel accesses elements up to index "
+                         f"{last} ({need} bytes) but the tensor's storage has {have} bytes from its start")
+
+
 def _buffer(dev, info, v, staged, allow_int):
     name, ty = info["name"], info["type"]
     if v is None or isinstance(v, (bool, float)) or (isinstance(v, int) and not allow_int):
@@ -55,8 +66,6 @@ def _buffer(dev, info, v, staged, allow_int):
                         f"the kernel's {ty} has {size}-byte elements")
     if hasattr(v, "data_ptr"):
         ptr = v.data_ptr()
-        if _C.find_allocation(ptr) is not None:
-            return ptr
         base = getattr(v, "base", None)  # triton.TensorWrapper (reinterpret) wraps a tensor
         has_storage = base is not None and (hasattr(base, "untyped_storage") or hasattr(base, "storage"))
         holder = base if has_storage else v
@@ -64,6 +73,9 @@ def _buffer(dev, info, v, staged, allow_int):
             start, nbytes = storage_span(holder)
         except (AttributeError, RuntimeError, TypeError):
             raise TypeError(f"argument '{name}': cannot find the storage of {_type_name(v)}") from None
+        _check_extent(info, ptr, start, nbytes)
+        if _C.find_allocation(ptr) is not None:
+            return ptr
         st = _stage(dev, start, nbytes, info["written"], staged)
         return st.alloc.address + (ptr - start)
     if hasattr(v, "__array_interface__"):
@@ -71,6 +83,7 @@ def _buffer(dev, info, v, staged, allow_int):
         if info["written"] and not v.flags.writeable:
             raise ValueError(f"argument '{name}': the kernel writes it but the numpy array is read-only")
         start, nbytes = numpy_span(v)
+        _check_extent(info, ptr, start, nbytes)
         st = _stage(dev, start, nbytes, info["written"], staged)
         return st.alloc.address + (ptr - start)
     raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
