@@ -34,6 +34,19 @@ uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes) {
   return static_cast<uint32_t>(rows);
 }
 
+uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
+  const ir::Type& a = op.operand(0)->type;
+  const ir::Type& b = op.operand(1)->type;
+  if (a.rank() != 2 || b.rank() != 2) return 0;
+  const std::string t = a.scalar().str();
+  if (t != b.scalar().str() || (t != "f16" && t != "i8")) return 0;
+  const uint64_t perWord = t == "f16" ? 2 : 4;
+  const uint64_t M = static_cast<uint64_t>(a.shape[0]), K = static_cast<uint64_t>(a.shape[1]);
+  const uint64_t N = static_cast<uint64_t>(b.shape[1]);
+  if (K % perWord || N % perWord) return 0;
+  return M * (K / perWord + padWords) + K * (N / perWord + padWords);
+}
+
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   if ((op.name != "tt.reduce" && op.name != "tt.scan") || op.operands.empty()) return false;
   const ir::Type& t = op.operand(0)->type;
@@ -96,6 +109,11 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     // in row chunks that fit.
     uint32_t rows = dotExchangeRows(op, o.limitBytes);
     int64_t words = std::max<int64_t>((a.shape[0] + b.shape[1]) * kc, rows * b.shape[1]);
+    // Cooperative-matrix targets: room for a whole packed K slice (one staging pass per dot).
+    if (o.cooperativeMatrix) {
+      uint64_t packed = dotPackedWords(op, 4);
+      if (packed * 4 <= o.limitBytes) words = std::max<int64_t>(words, static_cast<int64_t>(packed));
+    }
     return static_cast<uint32_t>(words * 4);
   }
   if (n == "tt.broadcast" || n == "tt.trans") {

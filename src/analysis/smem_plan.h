@@ -33,6 +33,9 @@ struct SmemOptions {
   bool subgroupShuffle = false;
   /// The target shuffles 8/16/64-bit types (shaderSubgroupExtendedTypes).
   bool subgroupExtendedTypes = false;
+  /// The target lists cooperative-matrix shapes: f16/i8 tt.dots may stage their operands
+  /// packed (lower/dot_coopmat.cc) and get room for a whole K slice when it fits.
+  bool cooperativeMatrix = false;
 };
 
 /// One op's scratch allocation.
@@ -67,6 +70,10 @@ uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes);
 /// Rows of the tt.dot result exchanged through scratch at a time (M, halved until
 /// rows x N words fit in `limitBytes`).
 uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
+
+/// Words of the packed staging of a whole K slice of f16/i8 tt.dot `op` (two f16 or four i8
+/// per word, rows padded by `padWords`); 0 for other operand types.
+uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords);
 
 /// 32-bit words one element of scalar type `t` takes in scratch.
 uint32_t scratchWords(const ir::Type& t);

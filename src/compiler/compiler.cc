@@ -5,6 +5,7 @@
 
 #include "analysis/axis_info.h"
 #include "analysis/layout.h"
+#include "analysis/loop_accumulators.h"
 #include "analysis/provenance.h"
 #include "analysis/smem_plan.h"
 #include "compiler/inspect.h"
@@ -68,8 +69,10 @@ Result<std::string> inspectTTIR(const std::string& ttir, const CompileOptions& o
   if (what == "layouts") return analysis::printLayouts(*s.kernel, s.layouts);
   if (what == "smem") return analysis::printSmemPlan(s.smem);
   if (what == "access-bounds") return analysis::printAccessBounds(*s.kernel, s.accessBounds);
+  if (what == "loop-accumulators")
+    return analysis::printLoopAccumulators(analysis::findLoopAccumulators(*s.kernel));
   return Status::error("inspect: unknown view '" + what +
-                       "' (ir, provenance, axis-info, layouts, smem, access-bounds)");
+                       "' (ir, provenance, axis-info, layouts, smem, access-bounds, loop-accumulators)");
 }
 
 }  // namespace tvk

@@ -34,6 +34,7 @@ analysis::SmemOptions smemOptions(const CompileOptions& o) {
   so.subgroupSize = o.target.subgroupSize;
   so.subgroupShuffle = (o.target.subgroupOps & 0x10u) != 0;  // VK_SUBGROUP_FEATURE_SHUFFLE_BIT
   so.subgroupExtendedTypes = o.target.subgroupExtendedTypes;
+  so.cooperativeMatrix = !o.target.coopMatShapes.empty();
   return so;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/values.h"
 #include "ir/walk.h"
 #include "lower/registry.h"
 
@@ -53,6 +54,30 @@ const std::vector<std::pair<const ir::Operation*, int>>& Context::usesOf(const i
   static const std::vector<std::pair<const ir::Operation*, int>> kNone;
   auto it = uses_.find(v);
   return it == uses_.end() ? kNone : it->second;
+}
+
+const Context::Fragments* Context::fragments(const ir::Value* v) const {
+  auto it = fragments_.find(v);
+  return it == fragments_.end() ? nullptr : &it->second;
+}
+
+const std::vector<analysis::LoopAccumulator>& Context::loopAccumulators() {
+  if (!loopAccsBuilt_) {
+    loopAccsBuilt_ = true;
+    loopAccs_ = analysis::findLoopAccumulators(func);
+  }
+  return loopAccs_;
+}
+
+std::string Context::printRepresentations() const {
+  std::string s;
+  analysis::forEachValue(func, [&](const ir::Value* v) {
+    const Fragments* f = fragments(v);
+    if (!f) return;
+    s += analysis::valueName(v) + ": " + std::to_string(f->count) +
+         " cooperative-matrix fragments of " + f->dot->where() + "\n";
+  });
+  return s;
 }
 
 // --- types -------------------------------------------------------------------------------

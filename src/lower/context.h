@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "analysis/layout.h"
+#include "analysis/loop_accumulators.h"
 #include "analysis/provenance.h"
 #include "analysis/remat.h"
 #include "analysis/smem_plan.h"
@@ -81,6 +82,27 @@ class Context {
   const std::vector<Id>& ids(const ir::Value* v) const;
   /// Slot `r` of `v`, or its only id when `v` is a scalar (broadcast).
   Id at(const ir::Value* v, uint32_t r) const;
+
+  // --- representations ------------------------------------------------------------------
+  /// A tensor held as cooperative-matrix fragments (one id per fragment of this subgroup, in
+  /// the order of `dot`'s tiling) instead of one id per slot: tt.dot accumulators carried
+  /// by a loop (analysis/loop_accumulators.h) stay in this form across iterations.
+  struct Fragments {
+    /// The tt.dot whose fragment tiling the ids follow.
+    const ir::Operation* dot = nullptr;
+    /// The fragment (accumulator cooperative-matrix) type id.
+    Id type = 0;
+    /// Fragments per subgroup.
+    uint32_t count = 0;
+  };
+  /// Marks `v` as held in fragments (the ids bound to it are then fragment ids).
+  void setFragments(const ir::Value* v, const Fragments& f) { fragments_[v] = f; }
+  /// The fragment representation of `v`, or null when `v` is held per slot.
+  const Fragments* fragments(const ir::Value* v) const;
+  /// The kernel's loop accumulators (found once, lazily).
+  const std::vector<analysis::LoopAccumulator>& loopAccumulators();
+  /// Text form of the representation choices made so far: one line per fragment value.
+  std::string printRepresentations() const;
 
   /// Every use of `v` in the kernel as (op, operand index) (built once, lazily).
   const std::vector<std::pair<const ir::Operation*, int>>& usesOf(const ir::Value* v);
@@ -219,6 +241,9 @@ class Context {
   Id invocation_ = 0;
   std::map<const ir::Value*, std::vector<std::pair<const ir::Operation*, int>>> uses_;
   bool usesBuilt_ = false;
+  std::map<const ir::Value*, Fragments> fragments_;
+  std::vector<analysis::LoopAccumulator> loopAccs_;
+  bool loopAccsBuilt_ = false;
   Id lane_ = 0;
   Id subgroup_ = 0;
   Id loadBuiltin(spv::BuiltIn which);

@@ -1,6 +1,7 @@
 // scf.for / scf.while / scf.if as structured SPIR-V (OpLoopMerge/OpSelectionMerge), with one
 // OpPhi per loop-carried scalar and per slot of loop-carried tensors. All conditions are
 // scalars, hence uniform, so barriers inside these regions stay legal.
+#include "lower/fragments.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -16,6 +17,11 @@ struct Slots {
 Result<Slots> flatten(Context& c, const std::vector<ir::Value*>& vals) {
   Slots s;
   for (const ir::Value* v : vals) {
+    if (const Context::Fragments* f = c.fragments(v)) {
+      s.types.insert(s.types.end(), f->count, f->type);
+      s.ids.insert(s.ids.end(), c.ids(v).begin(), c.ids(v).end());
+      continue;
+    }
     auto t = c.regTypeOf(v);
     if (!t.ok()) return t.status();
     uint32_t n = c.slots(v);
@@ -27,21 +33,35 @@ Result<Slots> flatten(Context& c, const std::vector<ir::Value*>& vals) {
   return s;
 }
 
-// Flattened slots of `vals` converted to the types of `like` (pointer offsets may be i32 on
-// one side and i64 on the other when provenance widened a loop-carried pointer).
+// Flattened slots of `vals` converted to the types and representations of `like` (pointer
+// offsets may be i32 on one side and i64 on the other when provenance widened a
+// loop-carried pointer; loop accumulators may be held in fragments, lower/fragments.h).
 Result<Slots> flattenAs(Context& c, const std::vector<ir::Value*>& vals,
                         const std::vector<ir::Value*>& like) {
-  auto from = flatten(c, vals);
-  if (!from.ok()) return from;
   Slots out;
-  size_t pos = 0;
   for (size_t i = 0; i < like.size() && i < vals.size(); ++i) {
+    const Context::Fragments* lf = c.fragments(like[i]);
+    if (lf || c.fragments(vals[i])) {
+      auto ids = idsAs(c, vals[i], lf);
+      if (!ids.ok()) return ids.status();
+      Id t = lf ? lf->type : 0;
+      if (!lf) {
+        auto rt = c.regTypeOf(like[i]);
+        if (!rt.ok()) return rt.status();
+        t = *rt;
+      }
+      out.types.insert(out.types.end(), ids->size(), t);
+      out.ids.insert(out.ids.end(), ids->begin(), ids->end());
+      continue;
+    }
+    auto from = flatten(c, {vals[i]});
+    if (!from.ok()) return from;
     auto t = c.regTypeOf(like[i]);
     if (!t.ok()) return t.status();
     uint32_t n = c.slots(like[i]);
-    for (uint32_t s = 0; s < n; ++s, ++pos) {
-      Id v = from->ids[pos];
-      if (from->types[pos] != *t) v = c.b.emit(spv::Op::OpSConvert, *t, {v});
+    for (uint32_t s = 0; s < n; ++s) {
+      Id v = from->ids[s];
+      if (from->types[s] != *t) v = c.b.emit(spv::Op::OpSConvert, *t, {v});
       out.types.push_back(*t);
       out.ids.push_back(v);
     }
@@ -53,7 +73,8 @@ Result<Slots> flattenAs(Context& c, const std::vector<ir::Value*>& vals,
 void bindFlat(Context& c, const std::vector<ir::Value*>& vals, const std::vector<Id>& ids,
               size_t pos = 0) {
   for (const ir::Value* v : vals) {
-    uint32_t n = c.slots(v);
+    const Context::Fragments* f = c.fragments(v);
+    uint32_t n = f ? f->count : c.slots(v);
     c.bind(v, std::vector<Id>(ids.begin() + pos, ids.begin() + pos + n));
     pos += n;
   }
@@ -84,6 +105,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   Id lb = c.at(op.operand(0), 0), ub = c.at(op.operand(1), 0), step = c.at(op.operand(2), 0);
   auto ivT = c.regTypeOf(op.operand(0));
   if (!ivT.ok()) return ivT.status();
+  TVK_RETURN_IF_ERROR(chooseLoopRepresentations(c, op));
   auto init = flattenAs(c, operandsFrom(&op, 3), argsOf(body, 1));
   if (!init.ok()) return init.status();
   size_t n = init->ids.size();
@@ -118,7 +140,22 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   b.emitWithId(spv::Op::OpIAdd, *ivT, ivNext, {iv, step});
   b.emitVoid(spv::Op::OpBranch, {header});
   b.startBlock(merge);
-  bindFlat(c, resultsOf(op), phis);
+  // Results take the body arguments' representation; fragments return to slots here.
+  std::vector<ir::Value*> args = argsOf(body, 1), results = resultsOf(op);
+  size_t pos = 0;
+  for (size_t i = 0; i < results.size() && i < args.size(); ++i) {
+    const Context::Fragments* f = c.fragments(args[i]);
+    uint32_t cnt = f ? f->count : c.slots(results[i]);
+    std::vector<Id> ids(phis.begin() + pos, phis.begin() + pos + cnt);
+    pos += cnt;
+    if (f) {
+      c.bind(args[i], ids);  // the final fragments, for the conversion
+      auto slots = idsAs(c, args[i], nullptr);
+      if (!slots.ok()) return slots.status();
+      ids = std::move(*slots);
+    }
+    c.bind(results[i], std::move(ids));
+  }
   return Status();
 }
 

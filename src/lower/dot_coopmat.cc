@@ -5,7 +5,10 @@
 // (m x n each) and runs OpCooperativeMatrixMulAddKHR over K from fragments loaded out of
 // shared memory (RowMajor, stride in words). The fragments are stored to shared memory in
 // row chunks that fit the op's allocation, and every result slot reads its element in the
-// blocked layout and adds it to the accumulator operand.
+// blocked layout and adds it to the accumulator operand. A loop accumulator
+// (analysis/loop_accumulators.h) held in fragments (Context::Fragments) skips both: the
+// fragments are the MulAdd's C operand and its result, and the loop converts them to the
+// blocked layout once, after the loop (coopFragmentsToSlots).
 #include "lower/dot_coopmat.h"
 
 #include <spirv/unified1/GLSL.std.450.h>
@@ -98,10 +101,9 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   }
   if (!found || base % kPadWords) return false;
   // The op's shared-memory allocation (analysis/smem_plan.cc) in words.
-  const uint32_t limit = c.smem.options.limitBytes;
-  const uint64_t budget =
-      std::max<uint64_t>(static_cast<uint64_t>(p.M + p.N) * analysis::dotSliceK(op, limit),
-                         static_cast<uint64_t>(analysis::dotExchangeRows(op, limit)) * p.N);
+  auto alloc = c.smem.allocs.find(&op);
+  if (alloc == c.smem.allocs.end()) return false;
+  const uint64_t budget = alloc->second.bytes / 4;
   // K slice: the largest power of 2 (multiple of the fragment k) whose packed, padded rows fit.
   for (p.kc = p.K; p.kc >= p.shape.k; p.kc /= 2) {
     if (p.K % p.kc) continue;
@@ -179,88 +181,44 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
   return Status();
 }
 
-}  // namespace
+// Types and this subgroup's fragment origins of a planned dot.
+struct CoopFrame {
+  Id tA = 0, tB = 0, tC = 0;
+  std::vector<Id> fragRow, fragCol;  // first row / column of each fragment row / column
+};
 
-Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
-  CoopPlan p;
-  if (!planCoop(c, op, *base, p)) return false;
+CoopFrame coopFrame(Context& c, const CoopPlan& p) {
   auto& b = c.b;
-  const ir::Value* acc = op.operand(2);
-  const ir::Value* res = op.result();
-  auto rT = c.regTypeOf(res);
-  if (!rT.ok()) return rT.status();
-  c.needFeature("cooperativeMatrix");
-  c.needFeature("subgroupShuffle");
-  c.needFeature(p.isInt ? "int8" : "float16");
-  b.addCapability(p.isInt ? spv::Capability::Int8 : spv::Capability::Float16);
   const CoopMatShape& s = p.shape;
+  CoopFrame f;
   Id comp = p.isInt ? b.typeInt(8) : b.typeFloat(16);
   Id accComp = p.isInt ? b.typeInt(32) : b.typeFloat(32);
-  Id tA = b.typeCooperativeMatrix(comp, s.m, s.k, spv::CooperativeMatrixUse::MatrixAKHR);
-  Id tB = b.typeCooperativeMatrix(comp, s.k, s.n, spv::CooperativeMatrixUse::MatrixBKHR);
-  Id tC = b.typeCooperativeMatrix(accComp, s.m, s.n, spv::CooperativeMatrixUse::MatrixAccumulatorKHR);
-  Id zero = p.isInt ? b.constInt(accComp, 0) : b.constFloat(accComp, 0.0);
-  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
-  const uint32_t mulOps = p.isInt ? 0xF : 0;  // all components signed (i8 x i8 -> i32)
-
-  // This subgroup's fragment origin.
+  f.tA = b.typeCooperativeMatrix(comp, s.m, s.k, spv::CooperativeMatrixUse::MatrixAKHR);
+  f.tB = b.typeCooperativeMatrix(comp, s.k, s.n, spv::CooperativeMatrixUse::MatrixBKHR);
+  f.tC = b.typeCooperativeMatrix(accComp, s.m, s.n, spv::CooperativeMatrixUse::MatrixAccumulatorKHR);
   Id sg = c.subgroupIndex();
   Id sgRow = b.emit(spv::Op::OpIMul, c.u32(),
                     {b.emit(spv::Op::OpUDiv, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fm * s.m)});
   Id sgCol = b.emit(spv::Op::OpIMul, c.u32(),
                     {b.emit(spv::Op::OpUMod, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fn * s.n)});
-  std::vector<Id> fragRow(p.fm), fragCol(p.fn);
+  f.fragRow.resize(p.fm);
+  f.fragCol.resize(p.fn);
   for (uint32_t i = 0; i < p.fm; ++i)
-    fragRow[i] = b.emit(spv::Op::OpIAdd, c.u32(), {sgRow, c.c32(i * s.m)});
+    f.fragRow[i] = b.emit(spv::Op::OpIAdd, c.u32(), {sgRow, c.c32(i * s.m)});
   for (uint32_t j = 0; j < p.fn; ++j)
-    fragCol[j] = b.emit(spv::Op::OpIAdd, c.u32(), {sgCol, c.c32(j * s.n)});
-  // Per-fragment word offsets (loop invariant): A rows, B columns.
-  std::vector<Id> aRowBase(p.fm), bColBase(p.fn);
-  for (uint32_t i = 0; i < p.fm; ++i)
-    aRowBase[i] = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpIMul, c.u32(), {fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)});
-  for (uint32_t j = 0; j < p.fn; ++j)
-    bColBase[j] = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fragCol[j], c.c32(log2u(p.perWord))}),
-                          c.c32(p.bBase)});
+    f.fragCol[j] = b.emit(spv::Op::OpIAdd, c.u32(), {sgCol, c.c32(j * s.n)});
+  return f;
+}
 
-  const uint32_t F = p.fm * p.fn;
-  std::vector<Id> accs(F, b.constComposite(tC, {zero}));
-  std::vector<Id> types(F, tC);
-  for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
-    c.barrier();
-    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(0), 1, k0, p.aBase, p.strideA));
-    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(1), 0, k0, p.bBase, p.strideB));
-    c.barrier();
-    auto out = c.countedCarry(c.c32(p.kc / s.k), types, accs,
-                              [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
-      Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
-      Id kRows = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k * p.strideB)});
-      std::vector<Id> fa(p.fm), fb(p.fn);
-      for (uint32_t i = 0; i < p.fm; ++i)
-        fa[i] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, tA,
-                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {aRowBase[i], kw})), c.c32(rowMajor),
-                        c.c32(p.strideA)});
-      for (uint32_t j = 0; j < p.fn; ++j)
-        fb[j] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, tB,
-                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {bColBase[j], kRows})),
-                        c.c32(rowMajor), c.c32(p.strideB)});
-      std::vector<Id> next(F);
-      for (uint32_t i = 0; i < p.fm; ++i)
-        for (uint32_t j = 0; j < p.fn; ++j) {
-          std::vector<uint32_t> ops{fa[i], fb[j], cur[i * p.fn + j]};
-          if (mulOps) ops.push_back(mulOps);
-          next[i * p.fn + j] = b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, tC, ops);
-        }
-      return next;
-    });
-    if (!out.ok()) return out.status();
-    accs = *out;
-  }
-
-  // Exchange to the blocked layout in row chunks; add the accumulator operand.
+// Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
+// `base`; adds slot r of `addend` to each element when `addend` is not null.
+Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const CoopFrame& f,
+                                         uint32_t base, const std::vector<Id>& accs,
+                                         const ir::Value* res, const ir::Value* addend) {
+  auto& b = c.b;
+  auto rT = c.regTypeOf(res);
+  if (!rT.ok()) return rT.status();
+  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
   const uint32_t R = c.slots(res);
   std::vector<Id> outIds(R, 0);
   const uint32_t lgN = log2u(p.N);
@@ -268,13 +226,13 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     c.barrier();
     for (uint32_t i = 0; i < p.fm; ++i) {
       // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
-      Id local = b.emit(spv::Op::OpISub, c.u32(), {fragRow[i], c.c32(q * p.chunk)});
+      Id local = b.emit(spv::Op::OpISub, c.u32(), {f.fragRow[i], c.c32(q * p.chunk)});
       Id in = p.chunk == p.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
       TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() -> Status {
         Id rowW = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), c.c32(*base)});
+                         {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), c.c32(base)});
         for (uint32_t j = 0; j < p.fn; ++j) {
-          Id w = b.emit(spv::Op::OpIAdd, c.u32(), {rowW, fragCol[j]});
+          Id w = b.emit(spv::Op::OpIAdd, c.u32(), {rowW, f.fragCol[j]});
           b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR,
                      {c.smemPtr(w), accs[i * p.fn + j], c.c32(rowMajor), c.c32(p.strideC)});
         }
@@ -291,19 +249,145 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
       if (in) local = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {local, c.c32(p.chunk - 1)});
       Id w = b.emit(spv::Op::OpIAdd, c.u32(),
                     {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), col});
-      auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)}), *rT);
+      auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(base)}), *rT);
       if (!v.ok()) return v.status();
-      Id sum = b.emit(p.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, *rT, {c.at(acc, r), *v});
-      outIds[r] = !in ? sum : outIds[r] ? b.emit(spv::Op::OpSelect, *rT, {in, sum, outIds[r]}) : sum;
+      Id val = *v;
+      if (addend) val = b.emit(p.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, *rT, {c.at(addend, r), val});
+      outIds[r] = !in ? val : outIds[r] ? b.emit(spv::Op::OpSelect, *rT, {in, val, outIds[r]}) : val;
     }
   }
-  c.bind(res, std::move(outIds));
+  return outIds;
+}
+
+// Plans `op` for the fragment helpers; false when it does not take the cooperative-matrix path.
+Result<bool> planFor(Context& c, const ir::Operation& op, CoopPlan& p, uint32_t& base) {
+  auto b0 = c.smemBase(op);
+  if (!b0.ok()) return b0.status();
+  base = *b0;
+  return planCoop(c, op, base, p);
+}
+
+}  // namespace
+
+Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f) {
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, op, p, base);
+  if (!ok.ok() || !*ok) return ok;
+  Id accComp = p.isInt ? c.b.typeInt(32) : c.b.typeFloat(32);
+  f.dot = &op;
+  f.type = c.b.typeCooperativeMatrix(accComp, p.shape.m, p.shape.n,
+                                     spv::CooperativeMatrixUse::MatrixAccumulatorKHR);
+  f.count = p.fm * p.fn;
+  return true;
+}
+
+Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id value) {
+  return std::vector<Id>(f.count, c.b.constComposite(f.type, {value}));
+}
+
+Result<std::vector<Id>> coopFragmentsToSlots(Context& c, const Context::Fragments& f,
+                                             const std::vector<Id>& frags) {
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, *f.dot, p, base);
+  if (!ok.ok()) return ok.status();
+  if (!*ok || frags.size() != p.fm * p.fn) return c.unsupported(*f.dot, "fragment tiling changed");
+  CoopFrame fr = coopFrame(c, p);
+  return fragmentsToSlots(c, p, fr, base, frags, f.dot->result(), nullptr);
+}
+
+Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
+  CoopPlan p;
+  uint32_t base = 0;
+  auto planned = planFor(c, op, p, base);
+  if (!planned.ok() || !*planned) return planned;
+  auto& b = c.b;
+  const ir::Value* acc = op.operand(2);
+  const ir::Value* res = op.result();
+  const Context::Fragments* accFr = c.fragments(acc);
+  const Context::Fragments* resFr = c.fragments(res);
+  if ((accFr && accFr->dot != &op) || (resFr && resFr->dot != &op))
+    return c.unsupported(op, "accumulator fragments of another dot");
+  c.needFeature("cooperativeMatrix");
+  c.needFeature("subgroupShuffle");
+  c.needFeature(p.isInt ? "int8" : "float16");
+  b.addCapability(p.isInt ? spv::Capability::Int8 : spv::Capability::Float16);
+  const CoopMatShape& s = p.shape;
+  CoopFrame fr = coopFrame(c, p);
+  Id zero = p.isInt ? b.constInt(b.typeInt(32), 0) : b.constFloat(b.typeFloat(32), 0.0);
+  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
+  const uint32_t mulOps = p.isInt ? 0xF : 0;  // all components signed (i8 x i8 -> i32)
+
+  // Per-fragment word offsets (loop invariant): A rows, B columns.
+  std::vector<Id> aRowBase(p.fm), bColBase(p.fn);
+  for (uint32_t i = 0; i < p.fm; ++i)
+    aRowBase[i] = b.emit(spv::Op::OpIAdd, c.u32(),
+                         {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)});
+  for (uint32_t j = 0; j < p.fn; ++j)
+    bColBase[j] = b.emit(spv::Op::OpIAdd, c.u32(),
+                         {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2u(p.perWord))}),
+                          c.c32(p.bBase)});
+
+  const uint32_t F = p.fm * p.fn;
+  // The accumulator operand's fragments when it is held so, else zeros (added after).
+  std::vector<Id> accs = accFr ? c.ids(acc) : std::vector<Id>(F, b.constComposite(fr.tC, {zero}));
+  if (accs.size() != F) return c.unsupported(op, "accumulator fragment count");
+  std::vector<Id> types(F, fr.tC);
+  for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
+    c.barrier();
+    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(0), 1, k0, p.aBase, p.strideA));
+    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(1), 0, k0, p.bBase, p.strideB));
+    c.barrier();
+    auto out = c.countedCarry(c.c32(p.kc / s.k), types, accs,
+                              [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
+      Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
+      Id kRows = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k * p.strideB)});
+      std::vector<Id> fa(p.fm), fb(p.fn);
+      for (uint32_t i = 0; i < p.fm; ++i)
+        fa[i] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tA,
+                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {aRowBase[i], kw})), c.c32(rowMajor),
+                        c.c32(p.strideA)});
+      for (uint32_t j = 0; j < p.fn; ++j)
+        fb[j] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tB,
+                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {bColBase[j], kRows})),
+                        c.c32(rowMajor), c.c32(p.strideB)});
+      std::vector<Id> next(F);
+      for (uint32_t i = 0; i < p.fm; ++i)
+        for (uint32_t j = 0; j < p.fn; ++j) {
+          std::vector<uint32_t> ops{fa[i], fb[j], cur[i * p.fn + j]};
+          if (mulOps) ops.push_back(mulOps);
+          next[i * p.fn + j] = b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, fr.tC, ops);
+        }
+      return next;
+    });
+    if (!out.ok()) return out.status();
+    accs = *out;
+  }
+  if (resFr) {
+    // The result stays in fragments (a loop accumulator): no exchange.
+    c.bind(res, std::move(accs));
+    return true;
+  }
+  if (accFr) return c.unsupported(op, "fragment accumulator with a per-slot result");
+  // Exchange to the blocked layout in row chunks; add the accumulator operand.
+  auto slots = fragmentsToSlots(c, p, fr, base, accs, res, acc);
+  if (!slots.ok()) return slots.status();
+  c.bind(res, std::move(*slots));
   return true;
 }
 
 #else
 
 Result<bool> lowerDotCoopMat(Context&, const ir::Operation&) { return false; }
+Result<bool> coopFragments(Context&, const ir::Operation&, Context::Fragments&) { return false; }
+Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id) {
+  return c.unsupported(*f.dot, "cooperative matrices not built in");
+}
+Result<std::vector<Id>> coopFragmentsToSlots(Context& c, const Context::Fragments& f,
+                                             const std::vector<Id>&) {
+  return c.unsupported(*f.dot, "cooperative matrices not built in");
+}
 
 #endif
 

@@ -3,6 +3,8 @@
 // i8 x i8 -> i32); everything else keeps the portable FMA path (lower/dot.cc).
 #pragma once
 
+#include <vector>
+
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -10,5 +12,17 @@ namespace tvk::lower {
 /// Lowers `op` (tt.dot) through cooperative matrices when the target, the operand types and
 /// the tile shape allow it; returns false, having emitted nothing, when they do not.
 Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op);
+
+/// Fills `f` with the fragment representation of tt.dot `op`'s accumulator (type, count per
+/// subgroup) when `op` takes the cooperative-matrix path; false otherwise.
+Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f);
+
+/// Fragments `f` with every element equal to scalar constant id `value` (accumulator type).
+Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id value);
+
+/// Converts fragments `frags` (representation `f`) to one id per slot of the result layout of
+/// `f.dot` through that dot's scratch (barriers before and between chunks).
+Result<std::vector<Id>> coopFragmentsToSlots(Context& c, const Context::Fragments& f,
+                                             const std::vector<Id>& frags);
 
 }  // namespace tvk::lower

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -21,12 +22,20 @@ const fs::path kCases = fs::path(TVK_SOURCE_DIR) / "tests" / "conformance" / "ca
 // Counts of the opcodes of interest in a module.
 struct OpCounts {
   int mulAdd = 0, coopCap = 0, vulkanModel = 0;
+  int accPhis = 0;  // OpPhi of a cooperative-matrix accumulator type
 };
 
 OpCounts count(const std::vector<uint32_t>& w) {
   OpCounts c;
+  std::vector<uint32_t> accTypes;
+  std::map<uint32_t, uint32_t> consts;  // OpConstant result id -> first value word
   for (size_t i = 5; i < w.size() && (w[i] >> 16); i += w[i] >> 16) {
     uint32_t op = w[i] & 0xffff;
+    if (op == 43 && (w[i] >> 16) >= 4) consts[w[i + 2]] = w[i + 3];
+    // OpTypeCooperativeMatrixKHR result, component, scope, rows, cols, use (constant ids).
+    if (op == 4456 && consts.count(w[i + 6]) && consts[w[i + 6]] == 2) accTypes.push_back(w[i + 1]);
+    if (op == 245 && std::find(accTypes.begin(), accTypes.end(), w[i + 1]) != accTypes.end())
+      ++c.accPhis;
     if (op == 4459) ++c.mulAdd;                     // OpCooperativeMatrixMulAddKHR
     if (op == 17 && w[i + 1] == 6022) ++c.coopCap;  // OpCapability CooperativeMatrixKHR
     if (op == 14 && w[i + 2] == 3) ++c.vulkanModel; // OpMemoryModel _ Vulkan
@@ -61,6 +70,26 @@ TEST(DotCoopMat, HopperDotsUseCooperativeMatrices) {
     EXPECT_EQ(c.vulkanModel, 1);
     const auto& f = k->reflection.features;
     EXPECT_NE(std::find(f.begin(), f.end(), "cooperativeMatrix"), f.end());
+  }
+}
+// Loop accumulators (analysis/loop_accumulators.h) stay in fragments across the scf.for:
+// one accumulator phi per fragment in each K-step loop (one MulAdd per fragment there) plus
+// one per fragment in the scf.for header; other dots carry none through their loops.
+TEST(DotCoopMat, LoopAccumulatorsStayInFragments) {
+  for (const char* cs : {"matmul_f16", "blockptr_matmul"}) {
+    SCOPED_TRACE(cs);
+    auto k = compileCase(cs, "nvidia-hopper");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    OpCounts c = count(k->spirv);
+    EXPECT_GT(c.mulAdd, 0);
+    EXPECT_GT(c.accPhis, c.mulAdd);
+  }
+  for (const char* cs : {"attention", "dot_i8"}) {
+    SCOPED_TRACE(cs);
+    auto k = compileCase(cs, "nvidia-hopper");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    OpCounts c = count(k->spirv);
+    EXPECT_EQ(c.accPhis, c.mulAdd);
   }
 }
 #endif

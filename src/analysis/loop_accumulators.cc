@@ -1,0 +1,60 @@
+#include "analysis/loop_accumulators.h"
+
+#include <map>
+#include <utility>
+
+#include "analysis/values.h"
+#include "ir/walk.h"
+
+namespace tvk::analysis {
+
+namespace {
+
+using Uses = std::map<const ir::Value*, std::vector<std::pair<const ir::Operation*, int>>>;
+
+bool isSplatConstant(const ir::Value* v) {
+  if (!v->def || v->def->name != "arith.constant") return false;
+  const ir::Attribute* a = v->def->attr("value");
+  return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
+}
+
+}  // namespace
+
+std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
+  Uses uses;
+  ir::walk(func, [&](const ir::Operation& op) {
+    for (int i = 0; i < op.numOperands(); ++i) uses[op.operand(i)].push_back({&op, i});
+  });
+  std::vector<LoopAccumulator> out;
+  ir::walk(func, [&](const ir::Operation& op) {
+    if (op.name != "scf.for" || op.regions.empty() || op.regions[0]->blocks.empty()) return;
+    const ir::Block& body = op.body();
+    const ir::Operation* yield = body.terminator();
+    if (!yield || yield->name != "scf.yield") return;
+    for (size_t j = 0; j + 1 < body.args.size() && 3 + j < op.operands.size(); ++j) {
+      const ir::Value* arg = body.arg(static_cast<int>(j + 1));
+      if (!arg->type.isTensor() || arg->type.rank() != 2) continue;
+      if (!isSplatConstant(op.operand(static_cast<int>(3 + j)))) continue;
+      const auto& au = uses[arg];
+      if (au.size() != 1 || au[0].first->name != "tt.dot" || au[0].second != 2) continue;
+      const ir::Operation* dot = au[0].first;
+      if (dot->parentBlock != &body) continue;
+      const auto& du = uses[dot->result()];
+      if (du.size() != 1 || du[0].first != yield || du[0].second != static_cast<int>(j)) continue;
+      out.push_back({&op, static_cast<int>(j), dot});
+    }
+  });
+  return out;
+}
+
+std::string printLoopAccumulators(const std::vector<LoopAccumulator>& accs) {
+  if (accs.empty()) return "none\n";
+  std::string s;
+  for (const LoopAccumulator& a : accs) {
+    s += valueName(a.loop->result(a.iterArg)) + " (scf.for iter_arg " + std::to_string(a.iterArg) +
+         "): tt.dot " + valueName(a.dot->result()) + " at " + a.dot->loc.userStr() + "\n";
+  }
+  return s;
+}
+
+}  // namespace tvk::analysis

@@ -1,0 +1,39 @@
+// Loop accumulators: tt.dot accumulators carried by an scf.for that nothing but the dot and
+// the loop's yield touches inside the loop. Lowering may keep such a value in a backend
+// representation (cooperative-matrix fragments) across iterations and convert it to the
+// blocked layout once, after the loop.
+//
+// Pattern, for iter_arg j of an scf.for (body argument j + 1, yield operand j, result j):
+//   the body argument's only use is operand 2 (acc) of a rank-2 tt.dot in the loop body;
+//   that dot's only use is operand j of the body's scf.yield; the init operand is a splat
+//   arith.constant. The loop result may be used freely after the loop.
+//
+// Example (matmul): `%acc:3 = scf.for ... iter_args(..., %acc_35 = %cst)` with
+//   `%acc_44 = tt.dot %a, %b, %acc_35` yielded as operand 2 prints
+//   %acc#2 (scf.for iter_arg 2): tt.dot %acc_44 at kernels.py:30
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ir/ir.h"
+
+namespace tvk::analysis {
+
+/// One loop-carried tt.dot accumulator.
+struct LoopAccumulator {
+  /// The scf.for carrying it.
+  const ir::Operation* loop = nullptr;
+  /// Iter-arg index (body argument iterArg + 1, yield operand and result iterArg).
+  int iterArg = 0;
+  /// The tt.dot that reads and produces it each iteration.
+  const ir::Operation* dot = nullptr;
+};
+
+/// Every loop accumulator of `func`, in program order.
+std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func);
+
+/// Text form: one line per accumulator (`none` when there is none).
+std::string printLoopAccumulators(const std::vector<LoopAccumulator>& accs);
+
+}  // namespace tvk::analysis

@@ -1,0 +1,35 @@
+#include "lower/fragments.h"
+
+#include "lower/dot_coopmat.h"
+
+namespace tvk::lower {
+
+Status chooseLoopRepresentations(Context& c, const ir::Operation& loop) {
+  for (const analysis::LoopAccumulator& la : c.loopAccumulators()) {
+    if (la.loop != &loop) continue;
+    Context::Fragments f;
+    auto ok = coopFragments(c, *la.dot, f);
+    if (!ok.ok()) return ok.status();
+    if (!*ok) continue;
+    c.setFragments(loop.body().arg(la.iterArg + 1), f);
+    c.setFragments(la.dot->result(), f);
+  }
+  return Status();
+}
+
+Result<std::vector<Id>> idsAs(Context& c, const ir::Value* v, const Context::Fragments* f) {
+  const Context::Fragments* have = c.fragments(v);
+  if (have && f) {
+    if (have->dot != f->dot) return c.unsupported(*f->dot, "fragments of another dot tiling");
+    return c.ids(v);
+  }
+  if (have) return coopFragmentsToSlots(c, *have, c.ids(v));
+  if (!f) return c.ids(v);
+  // Only splat constants become fragments (analysis/loop_accumulators.cc checks the init).
+  const ir::Operation* def = v->def;
+  if (!def || def->name != "arith.constant" || c.ids(v).empty())
+    return c.unsupported(*f->dot, "fragment accumulator from a non-constant value");
+  return coopSplatFragments(c, *f, c.at(v, 0));
+}
+
+}  // namespace tvk::lower
