@@ -42,3 +42,15 @@ def test_case(tvk_bin, case, width):
 @pytest.mark.parametrize("case", ALL)
 def test_case_from_source_ttir(tvk_bin, case):
     check(run_case(tvk_bin, case, "256", source=True), case, key="source/" + case)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS.keys()))
+def test_lavapipe_subgroup_size_follows_vector_width(tvk_bin, width):
+    """The sg4/sg8/sg16 runs above really run at those subgroup sizes on lavapipe."""
+    env = dict(os.environ, LP_NATIVE_VECTOR_WIDTH=width)
+    out = subprocess.run([tvk_bin, "devices"], env=env, capture_output=True, text=True).stdout
+    default = out.split("[default]", 1)[1] if "[default]" in out else out
+    if "llvmpipe" not in out.split("[default]", 1)[0].splitlines()[-1]:
+        pytest.skip("the default device is not lavapipe")
+    m = re.search(r"subgroup size: (\d+)", default)
+    assert m and int(m.group(1)) == int(width) // 32, out
