@@ -7,6 +7,9 @@ BUILD = pathlib.Path(os.environ.get("TVK_BUILD", ROOT / "build"))
 CASES = ROOT / "tests" / "conformance" / "cases"
 CONFORMANCE_XFAIL = ROOT / "tests" / "conformance" / "expected_failures.txt"
 ALL_CASES = sorted(p.name for p in CASES.iterdir() if (p / "case.json").exists())
+# The lowering's own semantic cases (hand-written TTIR, NumPy-computed expectations).
+LOWERING_CASES_DIR = ROOT / "src" / "lower" / "testdata"
+LOWERING_CASES = sorted(p.name for p in LOWERING_CASES_DIR.iterdir() if (p / "case.json").exists())
 
 
 def read_expected_failures(path):

@@ -8,15 +8,15 @@ import subprocess
 
 import pytest
 
-from tvk_cases import ALL_CASES as ALL, CASES, CONFORMANCE_XFAIL, read_expected_failures
+from tvk_cases import ALL_CASES as ALL, CASES, CONFORMANCE_XFAIL, LOWERING_CASES, LOWERING_CASES_DIR, read_expected_failures
 
 XFAIL = read_expected_failures(CONFORMANCE_XFAIL)
 WIDTHS = {"sg4": "128", "sg8": "256", "sg16": "512"}
 
 
-def run_case(tvk_bin, case, width, source=False):
+def run_case(tvk_bin, case, width, source=False, root=CASES):
     env = dict(os.environ, TVK_VALIDATION="1", LP_NATIVE_VECTOR_WIDTH=width)
-    cmd = [tvk_bin, "run", str(CASES / case)] + (["--source"] if source else [])
+    cmd = [tvk_bin, "run", str(root / case)] + (["--source"] if source else [])
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -37,6 +37,13 @@ def check(proc, case, key=None):
 @pytest.mark.parametrize("case", ALL)
 def test_case(tvk_bin, case, width):
     check(run_case(tvk_bin, case, width), case)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS.keys()))
+@pytest.mark.parametrize("case", LOWERING_CASES)
+def test_lowering_case(tvk_bin, case, width):
+    """src/lower/testdata: paths the captured cases do not reach (partial tiles, wide pointers...)."""
+    check(run_case(tvk_bin, case, width, root=LOWERING_CASES_DIR), case, key="lowering/" + case)
 
 
 @pytest.mark.parametrize("case", ALL)
