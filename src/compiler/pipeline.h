@@ -1,5 +1,6 @@
 // The compiler's ordered pass list, in one place: parse → inline → verify → block-pointers →
-// canonicalize → analyses (layouts, provenance, axis info, shared-memory plan) → lower → validate.
+// canonicalize → analyses (layouts, provenance, axis info, shared-memory plan, access bounds) →
+// lower → validate.
 #pragma once
 
 #include <memory>
