@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "analysis/values.h"
+#include "ir/int_eval.h"
 #include "ir/walk.h"
 
 namespace tvk::analysis {
@@ -28,19 +29,8 @@ struct PtrVal {
   Elems bytes;
 };
 
-/// Sign-extends `v` from `bits` (i1 stays 0/1).
-int64_t wrap(int64_t v, int bits) {
-  if (bits >= 64) return v;
-  if (bits == 1) return v & 1;
-  uint64_t mask = (uint64_t{1} << bits) - 1, u = static_cast<uint64_t>(v) & mask;
-  if ((u >> (bits - 1)) & 1) u |= ~mask;
-  return static_cast<int64_t>(u);
-}
-
-/// Unsigned view of `v` at `bits`.
-uint64_t uns(int64_t v, int bits) {
-  return bits >= 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
-}
+using ir::unsignedAt;
+using ir::wrapInt;
 
 /// Bytes of one pointee element (i1 is stored as one byte).
 int64_t elemBytes(const ir::Type& pointee) {
@@ -83,45 +73,6 @@ bool remap(const ir::Operation& op, const Elems& src, Elems& out) {
   return true;
 }
 
-using IntFn = std::function<bool(int64_t, int64_t, int, int64_t&)>;
-
-const std::map<std::string, IntFn>& binaryOps() {
-  static const std::map<std::string, IntFn> t = {
-      {"arith.addi", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) + uint64_t(b)); return true; }},
-      {"arith.subi", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) - uint64_t(b)); return true; }},
-      {"arith.muli", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) * uint64_t(b)); return true; }},
-      {"arith.divsi", [](int64_t a, int64_t b, int, int64_t& r) { if (b == 0 || b == -1) return false; r = a / b; return true; }},
-      {"arith.remsi", [](int64_t a, int64_t b, int, int64_t& r) { if (b == 0 || b == -1) return false; r = a % b; return true; }},
-      {"arith.divui", [](int64_t a, int64_t b, int n, int64_t& r) { if (!uns(b, n)) return false; r = int64_t(uns(a, n) / uns(b, n)); return true; }},
-      {"arith.remui", [](int64_t a, int64_t b, int n, int64_t& r) { if (!uns(b, n)) return false; r = int64_t(uns(a, n) % uns(b, n)); return true; }},
-      {"arith.andi", [](int64_t a, int64_t b, int, int64_t& r) { r = a & b; return true; }},
-      {"arith.ori", [](int64_t a, int64_t b, int, int64_t& r) { r = a | b; return true; }},
-      {"arith.xori", [](int64_t a, int64_t b, int, int64_t& r) { r = a ^ b; return true; }},
-      {"arith.maxsi", [](int64_t a, int64_t b, int, int64_t& r) { r = std::max(a, b); return true; }},
-      {"arith.minsi", [](int64_t a, int64_t b, int, int64_t& r) { r = std::min(a, b); return true; }},
-      {"arith.shli", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = int64_t(uint64_t(a) << b); return true; }},
-      {"arith.shrsi", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = a >> b; return true; }},
-      {"arith.shrui", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = int64_t(uns(a, n) >> b); return true; }},
-  };
-  return t;
-}
-
-bool cmpi(const std::string& p, int64_t a, int64_t b, int n, int64_t& r) {
-  uint64_t ua = uns(a, n), ub = uns(b, n);
-  if (p == "eq") r = a == b;
-  else if (p == "ne") r = a != b;
-  else if (p == "slt") r = a < b;
-  else if (p == "sle") r = a <= b;
-  else if (p == "sgt") r = a > b;
-  else if (p == "sge") r = a >= b;
-  else if (p == "ult") r = ua < ub;
-  else if (p == "ule") r = ua <= ub;
-  else if (p == "ugt") r = ua > ub;
-  else if (p == "uge") r = ua >= ub;
-  else return false;
-  return true;
-}
-
 /// Evaluates the integer and pointer values of the entry block that follow from constants.
 class Evaluator {
  public:
@@ -142,12 +93,12 @@ class Evaluator {
       const ir::Attribute* a = o.attr("value");
       if (!a) return;
       if (a->kind == ir::Attribute::Kind::Dense) {
-        if (a->isSplat()) out.assign(numel, wrap(a->elems[0].i, bits));
+        if (a->isSplat()) out.assign(numel, wrapInt(a->elems[0].i, bits));
         else if (a->elems.size() == numel)
-          for (const ir::Attribute& e : a->elems) out.push_back(wrap(e.i, bits));
+          for (const ir::Attribute& e : a->elems) out.push_back(wrapInt(e.i, bits));
         else return;
       } else if (a->kind == ir::Attribute::Kind::Int || a->kind == ir::Attribute::Kind::Bool) {
-        out.assign(numel, wrap(a->i, bits));
+        out.assign(numel, wrapInt(a->i, bits));
       } else {
         return;
       }
@@ -173,7 +124,7 @@ class Evaluator {
       if (!s) return;
       int from = o.operand(0)->type.scalar().bits;
       bool zext = n == "arith.extui" || n == "arith.index_castui";
-      for (int64_t v : *s) out.push_back(wrap(zext ? static_cast<int64_t>(uns(v, from)) : v, bits));
+      for (int64_t v : *s) out.push_back(wrapInt(zext ? static_cast<int64_t>(unsignedAt(v, from)) : v, bits));
     } else if (n == "arith.select" && o.operands.size() == 3) {
       const Elems *c = get(o.operand(0)), *a = get(o.operand(1)), *b = get(o.operand(2));
       if (!c || !a || !b || a->size() != numel || b->size() != numel) return;
@@ -182,15 +133,16 @@ class Evaluator {
       const Elems *a = get(o.operand(0)), *b = get(o.operand(1));
       if (!a || !b || a->size() != numel || b->size() != numel) return;
       int ob = o.operand(0)->type.scalar().bits;
-      auto f = binaryOps().find(n);
       for (size_t k = 0; k < numel; ++k) {
         int64_t v;
         if (n == "arith.cmpi") {
-          if (!cmpi(o.strAttr("predicate"), (*a)[k], (*b)[k], ob, v)) return;
-        } else if (f == binaryOps().end() || !f->second((*a)[k], (*b)[k], bits, v)) {
+          bool t;
+          if (!ir::evalCmpI(o.strAttr("predicate"), (*a)[k], (*b)[k], ob, t)) return;
+          v = t;
+        } else if (!ir::evalIntBinary(n, (*a)[k], (*b)[k], bits, v)) {
           return;
         }
-        out.push_back(wrap(v, bits));
+        out.push_back(wrapInt(v, bits));
       }
     } else {
       return;

@@ -9,6 +9,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "ir/int_eval.h"
 #include "ir/op_syntax.h"
 #include "ir/walk.h"
 
@@ -41,21 +42,6 @@ bool isPure(const Operation& op) {
 
 namespace {
 
-/// Sign-extends (or zero-extends for unsigned use) `v` to `bits`.
-int64_t wrap(int64_t v, int bits) {
-  if (bits >= 64) return v;
-  uint64_t mask = (uint64_t{1} << bits) - 1;
-  uint64_t u = static_cast<uint64_t>(v) & mask;
-  if (bits > 1 && (u >> (bits - 1)) & 1) u |= ~mask;
-  if (bits == 1) return static_cast<int64_t>(u);
-  return static_cast<int64_t>(u);
-}
-
-/// Unsigned view of `v` at `bits`.
-uint64_t uns(int64_t v, int bits) {
-  return bits >= 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
-}
-
 /// Scalar constant value of `v`, or null.
 const Attribute* constOf(const Value* v) {
   if (!v->def || v->def->name != "arith.constant" || v->type.isTensor()) return nullptr;
@@ -66,29 +52,7 @@ const Attribute* constOf(const Value* v) {
   return a;
 }
 
-using IntFold = std::function<bool(int64_t, int64_t, int bits, int64_t&)>;
 using FloatFold = std::function<double(double, double)>;
-
-const std::map<std::string, IntFold>& intFolds() {
-  static const std::map<std::string, IntFold> t = {
-      {"arith.addi", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) + uint64_t(b)); return true; }},
-      {"arith.subi", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) - uint64_t(b)); return true; }},
-      {"arith.muli", [](int64_t a, int64_t b, int, int64_t& r) { r = static_cast<int64_t>(uint64_t(a) * uint64_t(b)); return true; }},
-      {"arith.divsi", [](int64_t a, int64_t b, int, int64_t& r) { if (b == 0 || (b == -1 && a == INT64_MIN)) return false; r = a / b; return true; }},
-      {"arith.remsi", [](int64_t a, int64_t b, int, int64_t& r) { if (b == 0 || b == -1) return false; r = a % b; return true; }},
-      {"arith.divui", [](int64_t a, int64_t b, int n, int64_t& r) { if (!uns(b, n)) return false; r = int64_t(uns(a, n) / uns(b, n)); return true; }},
-      {"arith.remui", [](int64_t a, int64_t b, int n, int64_t& r) { if (!uns(b, n)) return false; r = int64_t(uns(a, n) % uns(b, n)); return true; }},
-      {"arith.andi", [](int64_t a, int64_t b, int, int64_t& r) { r = a & b; return true; }},
-      {"arith.ori", [](int64_t a, int64_t b, int, int64_t& r) { r = a | b; return true; }},
-      {"arith.xori", [](int64_t a, int64_t b, int, int64_t& r) { r = a ^ b; return true; }},
-      {"arith.maxsi", [](int64_t a, int64_t b, int, int64_t& r) { r = std::max(a, b); return true; }},
-      {"arith.minsi", [](int64_t a, int64_t b, int, int64_t& r) { r = std::min(a, b); return true; }},
-      {"arith.shli", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = int64_t(uint64_t(a) << b); return true; }},
-      {"arith.shrsi", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = a >> b; return true; }},
-      {"arith.shrui", [](int64_t a, int64_t b, int n, int64_t& r) { if (b < 0 || b >= n) return false; r = int64_t(uns(a, n) >> b); return true; }},
-  };
-  return t;
-}
 
 const std::map<std::string, FloatFold>& floatFolds() {
   static const std::map<std::string, FloatFold> t = {
@@ -100,22 +64,6 @@ const std::map<std::string, FloatFold>& floatFolds() {
   return t;
 }
 
-/// Evaluates an integer comparison predicate.
-bool cmpi(const std::string& p, int64_t a, int64_t b, int n, bool& r) {
-  uint64_t ua = uns(a, n), ub = uns(b, n);
-  if (p == "eq") r = a == b;
-  else if (p == "ne") r = a != b;
-  else if (p == "slt") r = a < b;
-  else if (p == "sle") r = a <= b;
-  else if (p == "sgt") r = a > b;
-  else if (p == "sge") r = a >= b;
-  else if (p == "ult") r = ua < ub;
-  else if (p == "ule") r = ua <= ub;
-  else if (p == "ugt") r = ua > ub;
-  else if (p == "uge") r = ua >= ub;
-  else return false;
-  return true;
-}
 
 /// Turns `op` into `arith.constant value` (its result value, and so its uses, stay).
 void becomeConstant(Operation& op, Attribute value) {
@@ -139,10 +87,10 @@ bool foldOp(Operation& op) {
   const Type& rt = op.results[0]->type;
   const Type& it = op.operands[0]->type;
   int n = it.bits;
-  if (auto f = intFolds().find(op.name); f != intFolds().end() && cs.size() == 2 && it.kind == Type::Kind::Int) {
+  if (isIntBinary(op.name) && cs.size() == 2 && it.kind == Type::Kind::Int) {
     int64_t r;
-    if (!f->second(wrap(cs[0]->i, n), wrap(cs[1]->i, n), n, r)) return false;
-    becomeConstant(op, Attribute::integer(wrap(r, n), rt));
+    if (!evalIntBinary(op.name, wrapInt(cs[0]->i, n), wrapInt(cs[1]->i, n), n, r)) return false;
+    becomeConstant(op, Attribute::integer(wrapInt(r, n), rt));
     if (n == 1) op.attrs["value"].kind = Attribute::Kind::Bool;
     return true;
   }
@@ -159,7 +107,7 @@ bool foldOp(Operation& op) {
   }
   if (op.name == "arith.cmpi" && cs.size() == 2) {
     bool r;
-    if (!cmpi(op.strAttr("predicate"), wrap(cs[0]->i, n), wrap(cs[1]->i, n), n, r)) return false;
+    if (!evalCmpI(op.strAttr("predicate"), wrapInt(cs[0]->i, n), wrapInt(cs[1]->i, n), n, r)) return false;
     Attribute a;
     a.kind = Attribute::Kind::Bool;
     a.i = r;
@@ -168,8 +116,8 @@ bool foldOp(Operation& op) {
   }
   if ((op.name == "arith.extsi" || op.name == "arith.extui" || op.name == "arith.trunci") &&
       rt.kind == Type::Kind::Int) {
-    int64_t v = op.name == "arith.extui" ? static_cast<int64_t>(uns(cs[0]->i, n)) : wrap(cs[0]->i, n);
-    becomeConstant(op, Attribute::integer(wrap(v, rt.bits), rt));
+    int64_t v = op.name == "arith.extui" ? static_cast<int64_t>(unsignedAt(cs[0]->i, n)) : wrapInt(cs[0]->i, n);
+    becomeConstant(op, Attribute::integer(wrapInt(v, rt.bits), rt));
     if (rt.bits == 1) op.attrs["value"].kind = Attribute::Kind::Bool;
     return true;
   }
