@@ -92,22 +92,30 @@ Status lowerLoadVector(Context& c, const ir::Operation& op, uint32_t k, Id rt) {
       return c.b.emit(spv::Op::OpCompositeConstruct, vrt, parts);
     }, otherId);
     if (!v.ok()) return c.unsupported(op, v.status().message());
-    Id notAll = uniform ? 0 : c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
-    for (uint32_t j = 0; j < k; ++j) {
-      Id e = c.b.emit(spv::Op::OpCompositeExtract, rt, {*v, j});
-      if (!uniform) {
-        // Some but not all masks of the run hold: per-element loads (`v` holds `other`).
-        Id off = c.at(ptr, s0 + j);
-        auto se = c.ifValue(c.andCond(notAll, c.at(mask, s0 + j)), rt, [&]() -> Result<Id> {
-          auto p = c.bufferPtr(pi->arg, pointee, off, false);
-          if (!p.ok()) return p;
-          return c.fromStorage(pointee, c.b.emit(spv::Op::OpLoad, *st, {*p}));
-        }, e);
-        if (!se.ok()) return c.unsupported(op, se.status().message());
-        e = *se;
-      }
-      out.push_back(e);
+    Id run = *v;
+    if (!uniform) {
+      // Some but not all masks of the run hold: per-element loads (`v` holds `other`).
+      Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
+      auto fb = c.ifValue(notAll, vrt, [&]() -> Result<Id> {
+        std::vector<Id> parts;
+        for (uint32_t j = 0; j < k; ++j) {
+          Id off = c.at(ptr, s0 + j);
+          Id e = c.b.emit(spv::Op::OpCompositeExtract, rt, {*v, j});
+          auto se = c.ifValue(c.at(mask, s0 + j), rt, [&]() -> Result<Id> {
+            auto p = c.bufferPtr(pi->arg, pointee, off, false);
+            if (!p.ok()) return p;
+            return c.fromStorage(pointee, c.b.emit(spv::Op::OpLoad, *st, {*p}));
+          }, e);
+          if (!se.ok()) return se;
+          parts.push_back(*se);
+        }
+        return c.b.emit(spv::Op::OpCompositeConstruct, vrt, parts);
+      }, run);
+      if (!fb.ok()) return c.unsupported(op, fb.status().message());
+      run = *fb;
     }
+    for (uint32_t j = 0; j < k; ++j)
+      out.push_back(c.b.emit(spv::Op::OpCompositeExtract, rt, {run, j}));
   }
   c.bind(op.result(), std::move(out));
   return Status();
@@ -142,18 +150,21 @@ Status lowerStoreVector(Context& c, const ir::Operation& op, uint32_t k) {
     if (uniform) continue;
     // Some but not all masks of the run hold: per-element stores.
     Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
-    for (uint32_t j = 0; j < k; ++j) {
-      Id off = c.at(ptr, s0 + j), v = c.at(val, s0 + j);
-      st2 = c.ifThen(c.andCond(notAll, c.at(mask, s0 + j)), [&]() -> Status {
-        auto p = c.bufferPtr(pi->arg, pointee, off, false);
-        if (!p.ok()) return p.status();
-        auto sv = c.toStorage(pointee, v);
-        if (!sv.ok()) return sv.status();
-        c.b.emitVoid(spv::Op::OpStore, {*p, *sv});
-        return Status();
-      });
-      if (!st2.ok()) return c.unsupported(op, st2.message());
-    }
+    st2 = c.ifThen(notAll, [&]() -> Status {
+      for (uint32_t j = 0; j < k; ++j) {
+        Id off = c.at(ptr, s0 + j), v = c.at(val, s0 + j);
+        TVK_RETURN_IF_ERROR(c.ifThen(c.at(mask, s0 + j), [&]() -> Status {
+          auto p = c.bufferPtr(pi->arg, pointee, off, false);
+          if (!p.ok()) return p.status();
+          auto sv = c.toStorage(pointee, v);
+          if (!sv.ok()) return sv.status();
+          c.b.emitVoid(spv::Op::OpStore, {*p, *sv});
+          return Status();
+        }));
+      }
+      return Status();
+    });
+    if (!st2.ok()) return c.unsupported(op, st2.message());
   }
   return Status();
 }
