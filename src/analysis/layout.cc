@@ -47,10 +47,11 @@ Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocat
   return l;
 }
 
-Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations) {
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
+                                  bool float16) {
   LayoutInfo info;
   info.invocations = invocations;
-  const VectorWidths widths = chooseVectorWidths(func, analyzeAxisInfo(func), invocations);
+  const VectorWidths widths = chooseVectorWidths(func, analyzeAxisInfo(func), invocations, float16);
   Status err;
   forEachValue(func, [&](const ir::Value* v) {
     if (!err.ok() || !v->type.isTensor()) return;

@@ -61,7 +61,9 @@ struct LayoutInfo {
 
 /// Assigns layouts to every tensor value in `func` (a tt.func), with v per numel from
 /// chooseVectorWidths (analysis/vector_width.h).
-Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations);
+/// `float16`: the target has shaderFloat16 (f16 accesses may be vectors).
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
+                                  bool float16 = false);
 
 /// Prints `%name : type -> layout` per tensor value, in program order.
 std::string printLayouts(const ir::Operation& func, const LayoutInfo& info);

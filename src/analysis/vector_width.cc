@@ -33,12 +33,14 @@ bool perSlotOp(const ir::Operation& op) {
 
 }  // namespace
 
-uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai) {
+uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai,
+                           bool float16) {
   if (!ptr->type.isTensor() || ptr->type.rank() == 0) return 1;
   const ir::Type& pointee = *ptr->type.scalar().elem;
-  // 32-bit elements only: 16-bit storage types allow no component access without the
-  // Float16/Int16 capabilities (vectors of them could only be moved as whole words).
-  if (pointee.isPtr() || pointee.bits != 32) return 1;
+  // 32-bit elements; f16 only with shaderFloat16 (16-bit storage alone allows no component
+  // access: f16 runs are moved as 32-bit words and split by bitcasts to f16vec2).
+  const bool f16 = float16 && pointee.isFloat() && pointee.name == "f16";
+  if (pointee.isPtr() || (pointee.bits != 32 && !f16)) return 1;
   const int64_t bytes = pointee.bits / 8;
   auto it = ai.find(ptr);
   if (it == ai.end()) return 1;
@@ -51,11 +53,12 @@ uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const Ax
     auto mi = ai.find(mask);
     k = std::min<int64_t>(k, mi == ai.end() ? 1 : floorPow2(mi->second.constancy[d]));
   }
+  if (f16 && k < 2) return 1;  // f16 runs are whole 32-bit words
   return static_cast<uint32_t>(std::max<int64_t>(1, k));
 }
 
 VectorWidths chooseVectorWidths(const ir::Operation& func, const AxisInfoMap& ai,
-                                uint32_t invocations) {
+                                uint32_t invocations, bool float16) {
   std::map<int64_t, uint32_t> want;
   std::set<int64_t> pinned;
   auto numelOf = [](const ir::Value* v) { return v->type.numel(); };
@@ -75,7 +78,7 @@ VectorWidths chooseVectorWidths(const ir::Operation& func, const AxisInfoMap& ai
     const ir::Value* ptr = op.operand(0);
     if (!ptr->type.isTensor()) return;
     // Masks do not limit v: runs whose masks are not all equal fall back per element.
-    uint32_t k = provenAccessWidth(ptr, nullptr, ai);
+    uint32_t k = provenAccessWidth(ptr, nullptr, ai, float16);
     uint32_t& w = want[numelOf(ptr)];
     w = std::max(w, k);
   });

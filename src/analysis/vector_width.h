@@ -22,14 +22,16 @@ namespace tvk::analysis {
 /// Vector width per numel (absent: v = 1).
 using VectorWidths = std::map<int64_t, uint32_t>;
 
-/// Largest run length k (power of 2, 32-bit elements, at most 16 bytes) such that an access
+/// Largest run length k (power of 2, at most 16 bytes; 32-bit elements, and f16 when
+/// `float16`: the target has shaderFloat16 to take words apart) such that an access
 /// through the tensor of pointers `ptr` touches k consecutive elements starting at an address
 /// that is a multiple of k elements, for every aligned run of k along the last dimension,
 /// with `mask` (may be null) constant on each run. 1 when nothing is proven.
-uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai);
+uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai,
+                           bool float16 = false);
 
 /// Chooses v per numel for `func` with W = `invocations`.
 VectorWidths chooseVectorWidths(const ir::Operation& func, const AxisInfoMap& ai,
-                                uint32_t invocations);
+                                uint32_t invocations, bool float16 = false);
 
 }  // namespace tvk::analysis

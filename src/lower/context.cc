@@ -26,7 +26,7 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       prov(p),
       smem(s),
       axisInfo(analysis::analyzeAxisInfo(f)),
-      vectorWidths(analysis::chooseVectorWidths(f, axisInfo, W)) {
+      vectorWidths(analysis::chooseVectorWidths(f, axisInfo, W, o.target.float16)) {
   memo_.emplace_back();
 }
 

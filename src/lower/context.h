@@ -213,9 +213,10 @@ class Context {
   /// Pointer to element `offset` of the buffer of parameter `arg` viewed as `pointee`
   /// elements (adds the base_elems word, rescaled from the parameter's element size).
   Result<Id> bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide);
-  /// Pointer to the `n`-element vector of storage type starting at element `offset` (a
-  /// multiple of n, 32-bit) of parameter `arg`'s buffer viewed as `pointee` vectors.
-  Result<Id> vectorBufferPtr(int arg, const ir::Type& pointee, Id offset, uint32_t n);
+  /// Pointer to the run of `n` `pointee` elements starting at element `offset` (a multiple
+  /// of n, 32-bit) of parameter `arg`'s buffer, viewed as one `view` (a type of n elements'
+  /// size: a vector of the storage type, or 32-bit words for f16).
+  Result<Id> vectorBufferPtr(int arg, const ir::Type& pointee, Id offset, uint32_t n, Id view);
   /// Storage type of a pointee in buffers (f16 → float16, bf16 → uint16, i1/fp8 → uint8).
   Result<Id> storageType(const ir::Type& pointee);
   /// Converts a loaded storage value to its register form.

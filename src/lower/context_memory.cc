@@ -133,10 +133,8 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
                 {var, c32(0), idx});
 }
 
-Result<Id> Context::vectorBufferPtr(int arg, const ir::Type& pointee, Id offset, uint32_t n) {
-  auto st = storageType(pointee);
-  if (!st.ok()) return st;
-  Id vt = b.typeVector(*st, n);
+Result<Id> Context::vectorBufferPtr(int arg, const ir::Type& pointee, Id offset, uint32_t n,
+                                    Id vt) {
   Id var = bufferView(arg, vt, static_cast<uint32_t>(storageBytes(pointee)) * n);
   // offset and base_elems are both multiples of n (axis info and the argument's alignment).
   Id idx = b.emit(spv::Op::OpIAdd, u32(), {offset, baseElems(arg, pointee)});

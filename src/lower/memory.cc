@@ -42,20 +42,64 @@ uint32_t accessWidth(Context& c, const ir::Value* ptr, const ir::Value* mask,
   if (!ptr->type.isTensor() || pi.wide) return 1;
   uint32_t v = c.layout(ptr->type).vec;
   if (c.layout(ptr->type).replicated) return 1;
-  return std::min(v, analysis::provenAccessWidth(ptr, nullptr, c.axisInfo));
+  return std::min(v, analysis::provenAccessWidth(ptr, nullptr, c.axisInfo, c.opts.target.float16));
 }
 
 // The condition for the vector access of the run of k slots from s0: the first mask when
 // the mask is provably constant on runs of k (`uniform`), else the AND of the run's masks.
 Id runMask(Context& c, const ir::Value* ptr, const ir::Value* mask, uint32_t s0, uint32_t k,
            bool& uniform) {
-  uniform = !mask || analysis::provenAccessWidth(ptr, mask, c.axisInfo) >= k;
+  uniform = !mask || analysis::provenAccessWidth(ptr, mask, c.axisInfo, c.opts.target.float16) >= k;
   if (!mask) return 0;
   Id all = c.at(mask, s0);
   if (uniform) return all;
   for (uint32_t j = 1; j < k; ++j)
     all = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {all, c.at(mask, s0 + j)});
   return all;
+}
+
+// How a run of k elements is moved: as one vector of the storage type, or (f16) as k/2
+// 32-bit words, each split by a bitcast to f16vec2 (needs the Float16 capability).
+struct RunView {
+  /// The view type of one run.
+  Id type = 0;
+  /// True when the run is moved as 32-bit words.
+  bool words = false;
+};
+
+RunView runView(Context& c, const ir::Type& pointee, Id st, uint32_t k) {
+  if (pointee.bits != 16) return {c.b.typeVector(st, k), false};
+  c.b.addCapability(spv::Capability::Float16);
+  c.needFeature("float16");
+  return {k == 2 ? c.u32() : c.b.typeVector(c.u32(), k / 2), true};
+}
+
+// The k storage values of a loaded run.
+std::vector<Id> unpackRun(Context& c, const RunView& v, Id st, Id raw, uint32_t k) {
+  std::vector<Id> out;
+  if (!v.words) {
+    for (uint32_t j = 0; j < k; ++j) out.push_back(c.b.emit(spv::Op::OpCompositeExtract, st, {raw, j}));
+    return out;
+  }
+  Id pairT = c.b.typeVector(st, 2);
+  for (uint32_t w = 0; w < k / 2; ++w) {
+    Id word = k == 2 ? raw : c.b.emit(spv::Op::OpCompositeExtract, c.u32(), {raw, w});
+    Id pair = c.b.emit(spv::Op::OpBitcast, pairT, {word});
+    for (uint32_t j = 0; j < 2; ++j) out.push_back(c.b.emit(spv::Op::OpCompositeExtract, st, {pair, j}));
+  }
+  return out;
+}
+
+// The run to store from its k storage values.
+Id packRun(Context& c, const RunView& v, Id st, const std::vector<Id>& parts) {
+  if (!v.words) return c.b.emit(spv::Op::OpCompositeConstruct, v.type, parts);
+  Id pairT = c.b.typeVector(st, 2);
+  std::vector<Id> words;
+  for (size_t w = 0; w + 1 < parts.size(); w += 2) {
+    Id pair = c.b.emit(spv::Op::OpCompositeConstruct, pairT, {parts[w], parts[w + 1]});
+    words.push_back(c.b.emit(spv::Op::OpBitcast, c.u32(), {pair}));
+  }
+  return words.size() == 1 ? words[0] : c.b.emit(spv::Op::OpCompositeConstruct, v.type, words);
 }
 
 Status lowerLoadVector(Context& c, const ir::Operation& op, uint32_t k, Id rt) {
@@ -66,56 +110,42 @@ Status lowerLoadVector(Context& c, const ir::Operation& op, uint32_t k, Id rt) {
   const ir::Type& pointee = pointeeOf(ptr);
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
-  Id vrt = c.b.typeVector(rt, k), vst = c.b.typeVector(*st, k);
+  const RunView view = runView(c, pointee, *st, k);
   std::vector<Id> out;
   uint32_t n = c.slots(op.result());
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     bool uniform = true;
     Id m = runMask(c, ptr, mask, s0, k, uniform);
-    Id otherId = 0;
-    if (m) {
-      std::vector<Id> parts;
-      for (uint32_t j = 0; j < k; ++j)
-        parts.push_back(other ? c.at(other, s0 + j) : c.b.constNull(rt));
-      otherId = c.b.emit(spv::Op::OpCompositeConstruct, vrt, parts);
-    }
-    auto v = c.ifValue(m, vrt, [&]() -> Result<Id> {
-      auto p = c.vectorBufferPtr(pi->arg, pointee, c.at(ptr, s0), k);
+    // The raw run (zero when the mask fails), converted outside the branch.
+    auto raw = c.ifValue(m, view.type, [&]() -> Result<Id> {
+      auto p = c.vectorBufferPtr(pi->arg, pointee, c.at(ptr, s0), k, view.type);
       if (!p.ok()) return p;
-      Id raw = c.b.emit(spv::Op::OpLoad, vst, {*p});
-      std::vector<Id> parts;
-      for (uint32_t j = 0; j < k; ++j) {
-        auto e = c.fromStorage(pointee, c.b.emit(spv::Op::OpCompositeExtract, *st, {raw, j}));
-        if (!e.ok()) return e;
-        parts.push_back(*e);
+      return c.b.emit(spv::Op::OpLoad, view.type, {*p});
+    }, m ? c.b.constNull(view.type) : 0);
+    if (!raw.ok()) return c.unsupported(op, raw.status().message());
+    std::vector<Id> parts = unpackRun(c, view, *st, *raw, k);
+    Id notAll = uniform ? 0 : c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
+    for (uint32_t j = 0; j < k; ++j) {
+      auto e = c.fromStorage(pointee, parts[j]);
+      if (!e.ok()) return c.unsupported(op, e.status().message());
+      Id v = *e;
+      if (m) {
+        Id otherId = other ? c.at(other, s0 + j) : c.b.constNull(rt);
+        v = c.b.emit(spv::Op::OpSelect, rt, {m, v, otherId});
       }
-      return c.b.emit(spv::Op::OpCompositeConstruct, vrt, parts);
-    }, otherId);
-    if (!v.ok()) return c.unsupported(op, v.status().message());
-    Id run = *v;
-    if (!uniform) {
-      // Some but not all masks of the run hold: per-element loads (`v` holds `other`).
-      Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
-      auto fb = c.ifValue(notAll, vrt, [&]() -> Result<Id> {
-        std::vector<Id> parts;
-        for (uint32_t j = 0; j < k; ++j) {
-          Id off = c.at(ptr, s0 + j);
-          Id e = c.b.emit(spv::Op::OpCompositeExtract, rt, {*v, j});
-          auto se = c.ifValue(c.at(mask, s0 + j), rt, [&]() -> Result<Id> {
-            auto p = c.bufferPtr(pi->arg, pointee, off, false);
-            if (!p.ok()) return p;
-            return c.fromStorage(pointee, c.b.emit(spv::Op::OpLoad, *st, {*p}));
-          }, e);
-          if (!se.ok()) return se;
-          parts.push_back(*se);
-        }
-        return c.b.emit(spv::Op::OpCompositeConstruct, vrt, parts);
-      }, run);
-      if (!fb.ok()) return c.unsupported(op, fb.status().message());
-      run = *fb;
+      if (!uniform) {
+        // Some but not all masks of the run hold: per-element loads (`v` holds `other`).
+        Id off = c.at(ptr, s0 + j);
+        auto se = c.ifValue(c.andCond(notAll, c.at(mask, s0 + j)), rt, [&]() -> Result<Id> {
+          auto p = c.bufferPtr(pi->arg, pointee, off, false);
+          if (!p.ok()) return p;
+          return c.fromStorage(pointee, c.b.emit(spv::Op::OpLoad, *st, {*p}));
+        }, v);
+        if (!se.ok()) return c.unsupported(op, se.status().message());
+        v = *se;
+      }
+      out.push_back(v);
     }
-    for (uint32_t j = 0; j < k; ++j)
-      out.push_back(c.b.emit(spv::Op::OpCompositeExtract, rt, {run, j}));
   }
   c.bind(op.result(), std::move(out));
   return Status();
@@ -129,7 +159,7 @@ Status lowerStoreVector(Context& c, const ir::Operation& op, uint32_t k) {
   const ir::Type& pointee = pointeeOf(ptr);
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
-  Id vst = c.b.typeVector(*st, k);
+  const RunView view = runView(c, pointee, *st, k);
   uint32_t n = c.slots(ptr);
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     bool uniform = true;
@@ -141,9 +171,9 @@ Status lowerStoreVector(Context& c, const ir::Operation& op, uint32_t k) {
         if (!sv.ok()) return sv.status();
         parts.push_back(*sv);
       }
-      auto p = c.vectorBufferPtr(pi->arg, pointee, c.at(ptr, s0), k);
+      auto p = c.vectorBufferPtr(pi->arg, pointee, c.at(ptr, s0), k, view.type);
       if (!p.ok()) return p.status();
-      c.b.emitVoid(spv::Op::OpStore, {*p, c.b.emit(spv::Op::OpCompositeConstruct, vst, parts)});
+      c.b.emitVoid(spv::Op::OpStore, {*p, packRun(c, view, *st, parts)});
       return Status();
     });
     if (!st2.ok()) return c.unsupported(op, st2.message());

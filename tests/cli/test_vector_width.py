@@ -21,12 +21,14 @@ def tvk(tvk_bin, *args):
 
 
 def layouts(tvk_bin, kernel, *extra):
-    out = tvk(tvk_bin, "opt", kernel, "--print=layouts", "--num-warps", 4, *extra)
+    if "--num-warps" not in extra:
+        extra = ("--num-warps", 4) + extra
+    out = tvk(tvk_bin, "opt", kernel, "--print=layouts", *extra)
     return dict(re.findall(r"^(%\S+) : .* -> (.*)$", out, re.M))
 
 
-def asm(tvk_bin, kernel, tmp_path):
-    tvk(tvk_bin, "compile", kernel, "--target", "lavapipe", "--num-warps", 4, "--asm",
+def asm(tvk_bin, kernel, tmp_path, num_warps=4):
+    tvk(tvk_bin, "compile", kernel, "--target", "lavapipe", "--num-warps", num_warps, "--asm",
         "-o", tmp_path / "k.spvasm")
     return (tmp_path / "k.spvasm").read_text()
 
@@ -63,7 +65,7 @@ def test_softmax_has_no_vector_access(tvk_bin, tmp_path):
     assert "v4float" not in s
 
 
-def variant(tmp_path, edit, n=10007, x_offset=0):
+def variant(tmp_path, edit, n=10007, x_offset=0, num_warps=4):
     """add_f32 copy with its kernel text edited, n elements and x read at `x_offset`."""
     d = tmp_path / "case"
     shutil.copytree(CASES / "add_f32", d)
@@ -78,6 +80,7 @@ def variant(tmp_path, edit, n=10007, x_offset=0):
     exp[:n] = x[x_offset:x_offset + n] + y[:n]
     for name, a in [("x_ptr.in", x), ("y_ptr.in", y), ("out_ptr.in", out), ("out_ptr.out", exp)]:
         np.save(d / f"{name}.npy", a)
+    case["num_warps"] = num_warps
     for a in case["args"]:
         if a["name"] == "x_ptr":
             a["offset"] = x_offset
@@ -122,3 +125,38 @@ def test_aligned_pointer_offset(tvk_bin, tmp_path):
     # x_ptr 16 bytes into its storage (base_elems may be non-zero, a multiple of 4).
     run_pass(tvk_bin, variant(tmp_path, lambda t: t, x_offset=4))
     run_pass(tvk_bin, variant(tmp_path / "b", lambda t: t, x_offset=64))
+
+
+@pytest.mark.parametrize("case,num_warps,v", [
+    ("add_f32", 16, 4),   # W = 128 on lavapipe (subgroup 8): vec4 float
+    ("add_f32", 32, 4),   # W = 256: vec4 float, one run per access
+    ("add_f16", 4, 8),    # W = 32: 8 halves = uvec4 words split into f16vec2
+    ("add_f16", 16, 4),   # W = 128: 4 halves = uvec2
+    ("add_f16", 32, 2),   # W = 256: 2 halves = one uint word
+])
+def test_run_widths(tvk_bin, tmp_path, case, num_warps, v):
+    d = tmp_path / case
+    shutil.copytree(CASES / case, d)
+    c = json.loads((d / "case.json").read_text())
+    c["num_warps"] = num_warps
+    (d / "case.json").write_text(json.dumps(c))
+    l = layouts(tvk_bin, d / "kernel.ttir", "--target", "lavapipe", "--num-warps", num_warps)
+    assert l and all(f" v={v} " in lay for lay in l.values()), l
+    run_pass(tvk_bin, d)
+
+
+def test_vec2_float(tmp_path, tvk_bin):
+    # BLOCK = 512 on W = 256: v = 2 (vec2 float runs); 10 programs cover 5120 elements.
+    d = variant(tmp_path, lambda t: t.replace("1024", "512"), n=5120, num_warps=32)
+    l = layouts(tvk_bin, d / "kernel.ttir", "--target", "lavapipe", "--num-warps", 32)
+    assert l and all(" v=2 " in lay for lay in l.values()), l
+    assert "= OpLoad %v2float " in asm(tvk_bin, d / "kernel.ttir", tmp_path, 32)
+    run_pass(tvk_bin, d)
+
+
+def test_add_f16_moves_words(tvk_bin, tmp_path):
+    # 8 halves per run on W = 32: one uvec4 load per run and operand, split by f16vec2 bitcasts.
+    s = asm(tvk_bin, CASES / "add_f16" / "kernel.ttir", tmp_path)
+    assert "OpCapability Float16" in s
+    assert len(re.findall(r"= OpLoad %v4uint ", s)) == 4  # R = 16: 2 runs x 2 loads
+    assert len(re.findall(r"= OpBitcast %v2half ", s)) == 16
