@@ -24,7 +24,9 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       opts(o),
       W(static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize),
       prov(p),
-      smem(s) {
+      smem(s),
+      axisInfo(analysis::analyzeAxisInfo(f)),
+      vectorWidths(analysis::chooseVectorWidths(f, axisInfo, W, o.target.float16)) {
   memo_.emplace_back();
 }
 
@@ -136,7 +138,8 @@ void Context::needFeature(const std::string& f) {
 const analysis::Layout& Context::layout(const ir::Type& t) {
   auto it = layouts_.find(t.shape);
   if (it != layouts_.end()) return it->second;
-  auto l = analysis::blockedLayout(t.shape, W);
+  auto w = vectorWidths.find(t.numel());
+  auto l = analysis::blockedLayout(t.shape, W, w == vectorWidths.end() ? 1 : w->second);
   analysis::Layout lay = l.ok() ? *l : analysis::Layout{};
   return layouts_.emplace(t.shape, lay).first->second;
 }
