@@ -70,29 +70,6 @@ struct Solver {
     return r;
   }
 
-  // arith.cmpi: constant where both sides are; also `x < n` (and its mirror forms) is
-  // constant on aligned runs of k when x runs contiguously from multiples of k and n is
-  // constant on the run and a multiple of k (no multiple of k lies inside the run).
-  AxisInfo compare(const ir::Operation& op) {
-    AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
-    AxisInfo r = uniform(op.result(), 1);
-    const std::string p = op.strAttr("predicate");
-    const bool lessForm = p == "slt" || p == "ult" || p == "sge" || p == "uge";
-    const bool mirrored = p == "sgt" || p == "ugt" || p == "sle" || p == "ule";
-    const AxisInfo& x = mirrored ? b : a;
-    const AxisInfo& bound = mirrored ? a : b;
-    for (size_t d = 0; d < r.constancy.size() && d < a.constancy.size(); ++d) {
-      int64_t cst = std::gcd(a.constancy[d], b.constancy[d]);
-      if (lessForm || mirrored) {
-        int64_t k = std::gcd(std::gcd(x.contiguity[d], x.divisibility[d]),
-                             std::gcd(bound.constancy[d], bound.divisibility[d]));
-        cst = std::max(cst, k);
-      }
-      r.constancy[d] = std::min(cst, r.constancy[d]);
-    }
-    return r;
-  }
-
   void step(const ir::Operation& op) {
     if (op.results.size() != 1 || !tracked(op.result())) return;
     const ir::Value* res = op.result();
@@ -120,11 +97,8 @@ struct Solver {
       const std::vector<int64_t>& ss = op.operand(0)->type.shape;
       for (size_t d = 0; d < ss.size(); ++d)
         if (ss[d] == 1 && res->type.shape[d] != 1) r.constancy[d] = res->type.shape[d];
-    } else if (n == "arith.addi" || n == "arith.subi" || n == "arith.muli" || n == "tt.addptr" ||
-               n == "arith.andi" || n == "arith.ori" || n == "arith.xori") {
+    } else if (n == "arith.addi" || n == "arith.subi" || n == "arith.muli" || n == "tt.addptr") {
       r = binary(op);
-    } else if (n == "arith.cmpi") {
-      r = compare(op);
     }
     m[res] = r;
   }

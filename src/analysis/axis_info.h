@@ -1,10 +1,8 @@
 // Axis info (as in Triton): for each integer or pointer value, per dimension, the
 // contiguity (length of runs of consecutive values), divisibility (largest power of 2 dividing
 // the first value of each run; bytes for pointers) and constancy (length of runs of equal
-// values). Seeded by `tt.divisibility` argument attributes. analysis/vector_width.h chooses the
-// layout vector width and the vector loads/stores from it. Comparisons `x < n` get constancy
-// k when x runs contiguously from multiples of k and n is a multiple of k (masks that hold on
-// a whole vector run or on none of it).
+// values). Seeded by `tt.divisibility` argument attributes. Later it chooses the vector width
+// of loads/stores; v1 computes and prints it.
 //
 // Example: `%offs = arith.addi (splat (pid * 1024)), (make_range 0..1024)` with
 // tensor<1024xi32> gives contiguity=[1024] divisibility=[1024] constancy=[1].

@@ -1,7 +1,6 @@
 #include "analysis/layout.h"
 
 #include "analysis/values.h"
-#include "analysis/vector_width.h"
 
 namespace tvk::analysis {
 
@@ -24,17 +23,13 @@ std::string Layout::str() const {
   return s;
 }
 
-Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
-                             uint32_t vec) {
+Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations) {
   if (invocations == 0 || (invocations & (invocations - 1)))
     return Status::error("layout: workgroup size " + std::to_string(invocations) +
                          " is not a power of 2");
   Layout l;
   l.shape = shape;
   l.invocations = invocations;
-  if (vec == 0 || (vec & (vec - 1)))
-    return Status::error("layout: vector width " + std::to_string(vec) + " is not a power of 2");
-  l.vec = vec;
   for (int64_t d : shape) {
     if (d <= 0 || (d & (d - 1)))
       return Status::error("layout: tensor dimension " + std::to_string(d) +
@@ -47,16 +42,13 @@ Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocat
   return l;
 }
 
-Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
-                                  bool float16) {
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations) {
   LayoutInfo info;
   info.invocations = invocations;
-  const VectorWidths widths = chooseVectorWidths(func, analyzeAxisInfo(func), invocations, float16);
   Status err;
   forEachValue(func, [&](const ir::Value* v) {
     if (!err.ok() || !v->type.isTensor()) return;
-    auto w = widths.find(v->type.numel());
-    auto l = blockedLayout(v->type.shape, invocations, w == widths.end() ? 1 : w->second);
+    auto l = blockedLayout(v->type.shape, invocations);
     if (!l.ok()) {
       err = Status::error(l.status().message() + " (" +
                           (v->def ? v->def->where() : valueName(v)) + ")");

@@ -1,6 +1,6 @@
 // Layout analysis: how each tensor value is distributed over the invocations of a workgroup.
 //
-// One blocked, row-major layout per shape. With W invocations and `vec` = v contiguous
+// v1 uses one blocked, row-major layout per shape. With W invocations and `vec` = v contiguous
 // elements per run, the element with row-major linear index L is held by invocation t in
 // register slot r where L = (r / v) * (W * v) + t * v + (r % v); there are
 // R = ceil(numel / (W v)) * v slots. A tensor with numel < W * v is replicated: invocation t
@@ -8,9 +8,8 @@
 // perform side effects. All tensors with the same numel share the linear mapping, so
 // elementwise ops are per slot and expand_dims/reshape are free.
 //
-// v is chosen per numel by analysis/vector_width.h (1 unless a vector access is proven).
-// Example (W = 128):
-//   tensor<1024xf32>   -> blocked<1024> W=128 v=4 R=8 (add_f32: 16-byte loads/stores)
+// Example (W = 128, v = 1):
+//   tensor<1024xf32>   -> blocked<1024> R=8
 //   tensor<16x1xi32>   -> blocked<16x1> R=1 replicated
 #pragma once
 
@@ -46,10 +45,8 @@ struct Layout {
   std::string str() const;
 };
 
-/// The layout of a tensor shape for W invocations and `vec` contiguous elements per run (a
-/// power of 2); error when a dimension is not a power of 2.
-Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
-                             uint32_t vec = 1);
+/// The layout of a tensor shape for W invocations; error when a dimension is not a power of 2.
+Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations);
 
 /// Layouts of every tensor value of a function.
 struct LayoutInfo {
@@ -59,11 +56,8 @@ struct LayoutInfo {
   std::map<const ir::Value*, Layout> layouts;
 };
 
-/// Assigns layouts to every tensor value in `func` (a tt.func), with v per numel from
-/// chooseVectorWidths (analysis/vector_width.h).
-/// `float16`: the target has shaderFloat16 (f16 accesses may be vectors).
-Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
-                                  bool float16 = false);
+/// Assigns layouts to every tensor value in `func` (a tt.func).
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations);
 
 /// Prints `%name : type -> layout` per tensor value, in program order.
 std::string printLayouts(const ir::Operation& func, const LayoutInfo& info);

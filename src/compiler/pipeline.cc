@@ -42,7 +42,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   s.kernel = s.module->kernel();
   if (!s.kernel) return Status::error("no public tt.func in the module");
   uint32_t W = static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize;
-  auto layouts = analysis::analyzeLayouts(*s.kernel, W, o.target.float16);
+  auto layouts = analysis::analyzeLayouts(*s.kernel, W);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);
   auto prov = analysis::analyzeProvenance(*s.kernel);

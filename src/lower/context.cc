@@ -24,9 +24,7 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       opts(o),
       W(static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize),
       prov(p),
-      smem(s),
-      axisInfo(analysis::analyzeAxisInfo(f)),
-      vectorWidths(analysis::chooseVectorWidths(f, axisInfo, W, o.target.float16)) {
+      smem(s) {
   memo_.emplace_back();
 }
 
@@ -138,8 +136,7 @@ void Context::needFeature(const std::string& f) {
 const analysis::Layout& Context::layout(const ir::Type& t) {
   auto it = layouts_.find(t.shape);
   if (it != layouts_.end()) return it->second;
-  auto w = vectorWidths.find(t.numel());
-  auto l = analysis::blockedLayout(t.shape, W, w == vectorWidths.end() ? 1 : w->second);
+  auto l = analysis::blockedLayout(t.shape, W);
   analysis::Layout lay = l.ok() ? *l : analysis::Layout{};
   return layouts_.emplace(t.shape, lay).first->second;
 }

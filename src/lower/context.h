@@ -16,13 +16,11 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/axis_info.h"
 #include "analysis/layout.h"
 #include "analysis/loop_accumulators.h"
 #include "analysis/provenance.h"
 #include "analysis/remat.h"
 #include "analysis/smem_plan.h"
-#include "analysis/vector_width.h"
 #include "compiler/compiler.h"
 #include "ir/ir.h"
 #include "spirv/module_builder.h"
@@ -62,10 +60,6 @@ class Context {
   const analysis::SmemPlan& smem;
   /// Rematerializability query.
   analysis::Remat remat;
-  /// Axis info of the kernel's integer and pointer values.
-  analysis::AxisInfoMap axisInfo;
-  /// Layout vector width per numel (analysis/vector_width.h).
-  analysis::VectorWidths vectorWidths;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).
   std::vector<ParamSlot> params;
   /// The push-constant variable and its struct member types (filled by the kernel setup).
@@ -213,10 +207,6 @@ class Context {
   /// Pointer to element `offset` of the buffer of parameter `arg` viewed as `pointee`
   /// elements (adds the base_elems word, rescaled from the parameter's element size).
   Result<Id> bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide);
-  /// Pointer to the run of `n` `pointee` elements starting at element `offset` (a multiple
-  /// of n, 32-bit) of parameter `arg`'s buffer, viewed as one `view` (a type of n elements'
-  /// size: a vector of the storage type, or 32-bit words for f16).
-  Result<Id> vectorBufferPtr(int arg, const ir::Type& pointee, Id offset, uint32_t n, Id view);
   /// Storage type of a pointee in buffers (f16 → float16, bf16 → uint16, i1/fp8 → uint8).
   Result<Id> storageType(const ir::Type& pointee);
   /// Converts a loaded storage value to its register form.
@@ -240,10 +230,6 @@ class Context {
   Result<Id> roundTo(const ir::Type& t, Id v);
 
  private:
-  /// The StorageBuffer variable viewing parameter `arg` as runtime array of `elem` (stride).
-  Id bufferView(int arg, Id elem, uint32_t strideBytes);
-  /// The base_elems word of parameter `arg` in units of `pointee`.
-  Id baseElems(int arg, const ir::Type& pointee);
   std::map<const ir::Value*, std::vector<Id>> values_;
   std::map<std::vector<int64_t>, analysis::Layout> layouts_;
   std::map<std::pair<std::vector<int64_t>, uint32_t>, std::vector<Id>> coords_;

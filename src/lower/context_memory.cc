@@ -84,27 +84,30 @@ Result<Id> Context::toStorage(const ir::Type& t, Id v) {
   return v;
 }
 
-Id Context::bufferView(int arg, Id elem, uint32_t strideBytes) {
-  auto key = std::make_pair(arg, elem);
+Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide) {
+  auto st = storageType(pointee);
+  if (!st.ok()) return st;
+  auto key = std::make_pair(arg, *st);
+  Id var;
   auto it = bufferVars_.find(key);
-  if (it != bufferVars_.end()) return it->second;
-  Id arr = b.typeRuntimeArray(elem, strideBytes);
-  Id s = b.typeStruct({arr});
-  b.decorate(s, spv::Decoration::Block);
-  b.memberDecorate(s, 0, spv::Decoration::Offset, {0});
-  Id var = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, s),
-                            spv::StorageClass::StorageBuffer);
-  b.decorate(var, spv::Decoration::DescriptorSet, {0});
-  b.decorate(var, spv::Decoration::Binding, {static_cast<uint32_t>(arg)});
-  if (!prov.argWritten[arg]) b.decorate(var, spv::Decoration::NonWritable);
-  bool firstView = true;
-  for (const auto& [k, v] : bufferVars_) firstView = firstView && k.first != arg;
-  b.name(var, func.body().arg(arg)->name + (firstView ? "" : "_view"));
-  bufferVars_[key] = var;
-  return var;
-}
-
-Id Context::baseElems(int arg, const ir::Type& pointee) {
+  if (it != bufferVars_.end()) {
+    var = it->second;
+  } else {
+    uint32_t bytes = static_cast<uint32_t>(storageBytes(pointee));
+    Id arr = b.typeRuntimeArray(*st, bytes);
+    Id s = b.typeStruct({arr});
+    b.decorate(s, spv::Decoration::Block);
+    b.memberDecorate(s, 0, spv::Decoration::Offset, {0});
+    var = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, s),
+                           spv::StorageClass::StorageBuffer);
+    b.decorate(var, spv::Decoration::DescriptorSet, {0});
+    b.decorate(var, spv::Decoration::Binding, {static_cast<uint32_t>(arg)});
+    if (!prov.argWritten[arg]) b.decorate(var, spv::Decoration::NonWritable);
+    bool firstView = true;
+    for (const auto& [k, v] : bufferVars_) firstView = firstView && k.first != arg;
+    b.name(var, func.body().arg(arg)->name + (firstView ? "" : "_view"));
+    bufferVars_[key] = var;
+  }
   // Base element offset of the binding, rescaled from the parameter's element size.
   const ir::Type& argPointee = *func.body().arg(arg)->type.elem;
   int argBytes = storageBytes(argPointee), curBytes = storageBytes(pointee);
@@ -113,14 +116,6 @@ Id Context::baseElems(int arg, const ir::Type& pointee) {
     base = b.emit(spv::Op::OpIMul, u32(), {base, c32(static_cast<uint32_t>(argBytes / curBytes))});
   else if (argBytes < curBytes)
     base = b.emit(spv::Op::OpUDiv, u32(), {base, c32(static_cast<uint32_t>(curBytes / argBytes))});
-  return base;
-}
-
-Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide) {
-  auto st = storageType(pointee);
-  if (!st.ok()) return st;
-  Id var = bufferView(arg, *st, static_cast<uint32_t>(storageBytes(pointee)));
-  Id base = baseElems(arg, pointee);
   Id idx;
   if (wide) {
     Id u64 = b.typeInt(64);
@@ -130,16 +125,6 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
     idx = b.emit(spv::Op::OpIAdd, u32(), {offset, base});
   }
   return b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::StorageBuffer, *st),
-                {var, c32(0), idx});
-}
-
-Result<Id> Context::vectorBufferPtr(int arg, const ir::Type& pointee, Id offset, uint32_t n,
-                                    Id vt) {
-  Id var = bufferView(arg, vt, static_cast<uint32_t>(storageBytes(pointee)) * n);
-  // offset and base_elems are both multiples of n (axis info and the argument's alignment).
-  Id idx = b.emit(spv::Op::OpIAdd, u32(), {offset, baseElems(arg, pointee)});
-  idx = b.emit(spv::Op::OpShiftRightLogical, u32(), {idx, c32(static_cast<uint32_t>(__builtin_ctz(n)))});
-  return b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::StorageBuffer, vt),
                 {var, c32(0), idx});
 }
 
