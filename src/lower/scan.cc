@@ -15,6 +15,34 @@ namespace {
 using Slots = std::vector<std::vector<Id>>;
 using TotalFn = std::function<Result<std::vector<Id>>(uint32_t, Id)>;
 
+// Scratch regions of a scan's operands, one after another from the op's shared-memory base:
+// `elemsPerOperand` elements each, 64-bit types taking two words per element.
+struct OperandScratch {
+  std::vector<Id> regT;
+  std::vector<uint32_t> words, base;
+  // Word index of element `index` of operand `k`.
+  Id word(Context& c, size_t k, Id index) const {
+    Id x = words[k] == 1 ? index : c.b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
+    return c.b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(base[k])});
+  }
+};
+
+Result<OperandScratch> operandScratch(Context& c, const ir::Operation& op, uint32_t elemsPerOperand) {
+  auto start = c.smemBase(op);
+  if (!start.ok()) return start.status();
+  OperandScratch sc;
+  uint32_t next = *start;
+  for (const ir::Value* v : op.operands) {
+    auto t = c.regTypeOf(v);
+    if (!t.ok()) return t.status();
+    sc.regT.push_back(*t);
+    sc.words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
+    sc.base.push_back(next);
+    next += elemsPerOperand * sc.words.back();
+  }
+  return sc;
+}
+
 // Step C of the row scan: chunk totals (combined from the subgroup totals in scratch) are
 // carried over the `per` chunks of each row in order (reverse order when reversed).
 Status carryChunks(Context& c, const ir::Operation& op, bool reverse, uint32_t per,
@@ -79,23 +107,10 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   const uint32_t lanesAlong = std::min(N, W), laneSpan = std::min(lanesAlong, S);
   const uint32_t per = N >= W ? N / W : 1;
   const uint32_t P = lanesAlong / laneSpan;
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
-  std::vector<Id> regT;
-  std::vector<uint32_t> words, opBase;
-  uint32_t next = *base;
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    regT.push_back(*t);
-    words.push_back(b.scalarBits(*t) == 64 ? 2 : 1);
-    opBase.push_back(next);
-    next += R * nw * words.back();
-  }
-  auto word = [&](size_t k, Id index) {
-    Id x = words[k] == 1 ? index : b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
-    return b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(opBase[k])});
-  };
+  auto scratch = operandScratch(c, op, R * nw);
+  if (!scratch.ok()) return scratch.status();
+  const std::vector<Id>& regT = scratch->regT;
+  auto word = [&](size_t k, Id index) { return scratch->word(c, k, index); };
   auto comb = [&](const std::vector<Id>& x, const std::vector<Id>& y) {
     return inlineCombine(c, op, x, y);
   };
@@ -206,28 +221,15 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   uint32_t inner = 1;
   for (size_t i = static_cast<size_t>(axis) + 1; i < shape.size(); ++i)
     inner *= static_cast<uint32_t>(shape[i]);
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
-  std::vector<Id> regT;
-  std::vector<uint32_t> words, opBase;
-  uint32_t next = *base;
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    regT.push_back(*t);
-    words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
-    opBase.push_back(next);
-    next += static_cast<uint32_t>(v->type.numel()) * words.back();
-  }
+  auto scratch = operandScratch(c, op, static_cast<uint32_t>(op.operand(0)->type.numel()));
+  if (!scratch.ok()) return scratch.status();
+  const std::vector<Id>& regT = scratch->regT;
   uint32_t R = c.slots(op.operand(0));
   std::vector<std::vector<Id>> vals(R, std::vector<Id>(K));
   for (uint32_t s = 0; s < R; ++s)
     for (size_t k = 0; k < K; ++k) vals[s][k] = c.at(op.operand(k), s);
   auto& b = c.b;
-  auto wordAt = [&](size_t k, Id lin) {
-    Id w = words[k] == 1 ? lin : b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words[k])});
-    return b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(opBase[k])});
-  };
+  auto wordAt = [&](size_t k, Id lin) { return scratch->word(c, k, lin); };
   for (uint32_t d = 1; d < A; d *= 2) {
     c.barrier();
     TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(shape), [&]() -> Status {
