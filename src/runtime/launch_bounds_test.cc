@@ -7,25 +7,14 @@
 
 #include "compiler/compiler.h"
 #include "runtime/device_impl.h"
+#include "runtime/device_testing.h"
 #include "runtime/runtime.h"
 
 namespace tvk {
 namespace {
 
-const bool kValidationOn = [] { return setenv("TVK_VALIDATION", "1", 0) == 0; }();
-
-Device& device() {
-  // Leaked on purpose: no Vulkan teardown from static destructors.
-  static Device* dev = [] {
-    Result<std::unique_ptr<Device>> d = openDevice(-1);
-    if (!d.ok()) {
-      std::fprintf(stderr, "openDevice: %s\n", d.status().message().c_str());
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *dev;
-}
+using testing::device;
+using testing::kValidationOn;
 
 // out[i] = 2 * x[i] for i < 64, no mask: both buffers need 64 floats.
 const char* kDouble = R"(module {

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "runtime/device_impl.h"
+#include "runtime/device_testing.h"
 #include "runtime/devices.h"
 #include "runtime/glsl_testing.h"
 #include "runtime/memory.h"
@@ -22,20 +23,8 @@ using testing::compileGlsl;
 using testing::scalarArg;
 
 // Every test here runs with the validation layer on (set before the instance exists).
-const bool kValidationOn = [] { return setenv("TVK_VALIDATION", "1", 0) == 0; }();
-
-Device& device() {
-  // Leaked on purpose: no Vulkan teardown from static destructors.
-  static Device* dev = [] {
-    Result<std::unique_ptr<Device>> d = openDevice(-1);
-    if (!d.ok()) {
-      std::fprintf(stderr, "openDevice: %s\n", d.status().message().c_str());
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *dev;
-}
+using testing::device;
+using testing::kValidationOn;
 
 // out[out_base + i] = x[x_base + i] + y[y_base + i] for i < n, Triton's add kernel layout.
 CompiledKernel addKernel(const Target& t, uint32_t numWarps = 4) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "runtime/glsl_testing.h"
+#include "runtime/device_testing.h"
 
 namespace tvk::tools {
 namespace {
@@ -17,17 +18,8 @@ using tvk::testing::compileGlsl;
 using tvk::testing::scalarArg;
 
 const std::string kCases = std::string(TVK_SOURCE_DIR) + "/tests/conformance/cases";
-const bool kValidationOn = [] { return setenv("TVK_VALIDATION", "1", 0) == 0; }();
-
-Device& device() {
-  // Leaked on purpose: no Vulkan teardown from static destructors.
-  static Device* dev = [] {
-    Result<std::unique_ptr<Device>> d = openDevice(-1);
-    if (!d.ok()) std::abort();
-    return d->release();
-  }();
-  return *dev;
-}
+using tvk::testing::device;
+using tvk::testing::kValidationOn;
 
 // Replaces every "WG" in `glsl` by the workgroup size.
 std::string withWorkgroup(std::string glsl, uint32_t wg) {

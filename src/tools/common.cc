@@ -29,6 +29,19 @@ Result<Target> targetFromArgs(const CliArgs& args) {
   return Status::error("no Vulkan device with index " + std::to_string(*index));
 }
 
+Result<CompileOptions> compileOptionsFromArgs(const CliArgs& args, const std::string& fileName) {
+  Result<Target> target = targetFromArgs(args);
+  if (!target.ok()) return target.status();
+  Result<int> warps = args.getInt("num-warps", 4);
+  if (!warps.ok()) return warps.status();
+  if (*warps < 1) return Status::error("--num-warps needs a positive integer, got " + std::to_string(*warps));
+  CompileOptions options;
+  options.numWarps = *warps;
+  options.target = *target;
+  options.fileName = fileName;
+  return options;
+}
+
 std::string reflectionJson(const Reflection& r) {
   nlohmann::ordered_json j;
   j["entry"] = r.entry;

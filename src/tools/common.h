@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "compiler/compiler.h"
 #include "compiler/reflection.h"
 #include "support/status.h"
 #include "target/target.h"
@@ -14,6 +15,9 @@ namespace tvk::tools {
 Result<std::string> readTextFile(const std::string& path);
 /// The target from `--target PROFILE`, else from `--device N` (or the default device).
 Result<Target> targetFromArgs(const CliArgs& args);
+/// Compile options from `--target`/`--device` and `--num-warps` (default 4, must be positive);
+/// `fileName` names the input in error messages.
+Result<CompileOptions> compileOptionsFromArgs(const CliArgs& args, const std::string& fileName);
 /// The reflection record as indented JSON.
 std::string reflectionJson(const Reflection& reflection);
 /// Prints "error: <message>" to stderr and returns exit code 1.
