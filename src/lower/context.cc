@@ -443,6 +443,18 @@ Id Context::andCond(Id a, Id c) {
   return b.emit(spv::Op::OpLogicalAnd, boolean(), {a, c});
 }
 
+Id Context::signedCompare(spv::Op op, Id x, Id y, int bits) {
+  if (bits != 64) return b.emit(op, boolean(), {x, y});
+  spv::Op u = op == spv::Op::OpSLessThan          ? spv::Op::OpULessThan
+              : op == spv::Op::OpSLessThanEqual   ? spv::Op::OpULessThanEqual
+              : op == spv::Op::OpSGreaterThan     ? spv::Op::OpUGreaterThan
+                                                  : spv::Op::OpUGreaterThanEqual;
+  Id t = b.typeInt(64);
+  Id sign = b.constInt(t, 1ull << 63);
+  return b.emit(u, boolean(), {b.emit(spv::Op::OpBitwiseXor, t, {x, sign}),
+                               b.emit(spv::Op::OpBitwiseXor, t, {y, sign})});
+}
+
 Status Context::ifThen(Id cond, const std::function<Status()>& then) {
   if (!cond) return then();
   Id thenL = b.newId(), merge = b.newId();

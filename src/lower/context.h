@@ -200,6 +200,12 @@ class Context {
       const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
   /// Bool AND of two conditions where either may be 0 (= true).
   Id andCond(Id a, Id c);
+  /// A signed ordering (`OpSLessThan`, `OpSLessThanEqual`, `OpSGreaterThan`,
+  /// `OpSGreaterThanEqual`) of two `bits`-wide integer registers. 64-bit orderings are
+  /// emitted as the unsigned ordering of the operands with their sign bits flipped
+  /// (x <s y  ⇔  x^2^63 <u y^2^63): Mesa's NIR (lavapipe, Debian 12's Mesa 22.3) folds
+  /// `sext64(i32) <s constant` to the wrong constant, so the signed form gave wrong masks.
+  Id signedCompare(spv::Op op, Id x, Id y, int bits);
 
   // --- memory -------------------------------------------------------------------------
   /// Loads push-constant member `member`.

@@ -120,8 +120,10 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   for (size_t i = 0; i < n; ++i)
     phis[i] = b.emit(spv::Op::OpPhi, init->types[i], {init->ids[i], pre, next[i], cont});
   bool isUnsigned = op.attr("unsignedCmp") != nullptr;
-  Id cmp = b.emit(isUnsigned ? spv::Op::OpULessThan : spv::Op::OpSLessThan, c.boolean(),
-                  {iv, ub});
+  const ir::Type& ivScalar = op.operand(0)->type.scalar();
+  int ivBits = ivScalar.kind == ir::Type::Kind::Index ? 32 : ivScalar.bits;
+  Id cmp = isUnsigned ? b.emit(spv::Op::OpULessThan, c.boolean(), {iv, ub})
+                      : c.signedCompare(spv::Op::OpSLessThan, iv, ub, ivBits);
   b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
   b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
   b.startBlock(bodyL);

@@ -92,6 +92,7 @@ Result<Id> cmpi(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
     x = zext(c, bits, x);
     y = zext(c, bits, y);
   }
+  if (p[0] == 's') return c.signedCompare(it->second, x, y, bits);
   return c.b.emit(it->second, bt, {x, y});
 }
 
@@ -229,8 +230,8 @@ ScalarFn roundedDiv(bool floor, bool isSigned) {
     Id nz = b.emit(spv::Op::OpINotEqual, c.boolean(), {rem, zero});
     Id adjust = nz;
     if (isSigned) {
-      Id rn = b.emit(spv::Op::OpSLessThan, c.boolean(), {rem, zero});
-      Id yn = b.emit(spv::Op::OpSLessThan, c.boolean(), {y, zero});
+      Id rn = c.signedCompare(spv::Op::OpSLessThan, rem, zero, bits);
+      Id yn = c.signedCompare(spv::Op::OpSLessThan, y, zero, bits);
       Id same = b.emit(spv::Op::OpLogicalEqual, c.boolean(), {rn, yn});
       adjust = b.emit(spv::Op::OpLogicalAnd, c.boolean(),
                       {nz, floor ? b.emit(spv::Op::OpLogicalNot, c.boolean(), {same}) : same});
