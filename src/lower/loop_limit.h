@@ -17,7 +17,7 @@
 // Targets without a limit see none of this: their SPIR-V is unchanged.
 //
 // Example (lavapipe, limit 65535): `for i in range(n): acc += 1` with n a kernel argument has
-// no constant trip bound: its tiny body is copied 8 times (65535 × 8 iterations fit), the
+// no constant trip bound: its tiny body is copied 8 times (n up to about 8 × 65535 fits), the
 // total is unbounded, so the kernel gets the check and Reflection::statusBinding.
 #pragma once
 
