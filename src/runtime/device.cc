@@ -232,6 +232,39 @@ Result<MemoryPool*> Device::Impl::stagingPool() {
   return staging.get();
 }
 
+Result<const Buffer*> Device::Impl::statusBuffer() {
+  if (statusBuf.valid()) return &statusBuf;
+  Result<MemoryPool*> pool = stagingPool();
+  if (!pool.ok()) return pool.status();
+  Result<Buffer> buffer = (*pool)->allocate(2 * sizeof(uint32_t));
+  if (!buffer.ok()) return buffer.status();
+  if (!buffer->data()) return Status::error("the status buffer is not host-visible");
+  const uint32_t init[2] = {0, 2};
+  std::memcpy(buffer->data(), init, sizeof(init));
+  statusBuf = std::move(*buffer);
+  return &statusBuf;
+}
+
+Status Device::Impl::checkStatus() {
+  if (statusKernels.empty()) return Status();
+  std::set<std::string> kernels;
+  kernels.swap(statusKernels);
+  uint32_t flag = 0;
+  std::memcpy(&flag, statusBuf.data(), sizeof(flag));
+  if (flag == 0) return Status();
+  const uint32_t zero = 0;
+  std::memcpy(statusBuf.data(), &zero, sizeof(zero));
+  std::string names;
+  for (const std::string& k : kernels) names += (names.empty() ? "'" : ", '") + k + "'";
+  return Status::error(
+      "loop limit: " + std::string(kernels.size() == 1 ? "kernel " : "one of the kernels ") +
+      names + " ran into the loop limit of " + info.target.name + " (" +
+      std::to_string(info.target.maxLoopIterations) +
+      " loop iterations per invocation, all loops together; the driver ends loops early past "
+      "it), so its results are wrong: give each program fewer loop iterations (more programs) "
+      "or use another device");
+}
+
 Status Device::Impl::begin() {
   if (recording) return Status();
   VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -285,7 +318,12 @@ Status Device::Impl::synchronize() {
   std::fill(queryPending.begin(), queryPending.end(), false);
   memory->retire();
   if (staging) staging->retire();
-  return status.ok() ? reset : status;
+  if (!status.ok()) {
+    statusKernels.clear();  // their work did not run
+    return status;
+  }
+  TVK_RETURN_IF_ERROR(reset);
+  return checkStatus();
 }
 
 void Device::Impl::destroy() {
@@ -295,6 +333,7 @@ void Device::Impl::destroy() {
   for (auto& entry : pipelines)
     for (auto& p : entry.second) p->destroy();
   pipelines.clear();
+  statusBuf = Buffer();
   memory.reset();
   staging.reset();
   for (VkDescriptorPool pool : descriptorPools) vkDestroyDescriptorPool(device, pool, nullptr);

@@ -3,6 +3,8 @@
 
 #include <map>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "runtime/device_query.h"
@@ -118,6 +120,11 @@ struct Device::Impl {
   std::map<uint64_t, std::vector<std::shared_ptr<PipelineImpl>>> pipelines;
   /// Dispatches recorded so far.
   uint64_t dispatches = 0;
+  /// The status buffer of kernels with a loop-limit check (compiler/reflection.h: word 0 the
+  /// flag, word 1 = 2), host-visible staging memory; created on first use.
+  Buffer statusBuf;
+  /// Entry names of the kernels launched with the status buffer since the last submission.
+  std::set<std::string> statusKernels;
 
   /// The staging pool, created on first use.
   Result<MemoryPool*> stagingPool();
@@ -127,6 +134,11 @@ struct Device::Impl {
   void barrier();
   /// Allocates a descriptor set for `layout` from the pools (fallback path).
   Result<VkDescriptorSet> allocateSet(VkDescriptorSetLayout layout);
+  /// The status buffer (created and initialised on first use).
+  Result<const Buffer*> statusBuffer();
+  /// After a submission finished: an error naming the kernels launched since the previous one
+  /// when one of them set the status flag (the flag is cleared).
+  Status checkStatus();
   /// Submits, waits, and resets the stream.
   Status synchronize();
   /// Destroys every Vulkan object.

@@ -171,6 +171,16 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
   if (!packed.ok()) return packed.status();
   std::vector<DispatchPiece> pieces = splitGrid(grid, target().maxWorkgroupCount);
   if (pieces.empty()) return Status();
+  const int statusBinding = p->reflection().statusBinding;
+  if (statusBinding >= 0) {
+    Result<const Buffer*> status = d.statusBuffer();
+    if (!status.ok()) return status.status();
+    BufferBinding b;
+    b.binding = static_cast<uint32_t>(statusBinding);
+    b.buffer = (*status)->vkBuffer();
+    b.range = (*status)->size();
+    packed->bindings.push_back(b);
+  }
 
   std::vector<VkDescriptorBufferInfo> infos(packed->bindings.size());
   std::vector<VkWriteDescriptorSet> writes(packed->bindings.size());
@@ -213,6 +223,7 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
     ++d.dispatches;
   }
   d.needBarrier = true;
+  if (statusBinding >= 0) d.statusKernels.insert(p->reflection().entry);
   return Status();
 }
 
