@@ -93,8 +93,8 @@ TEST(Analyses, LayoutReplication) {
 TEST(Analyses, SharedMemoryPlan) {
   // The broadcast's source is a load (not rematerializable): it goes through memory.
   EXPECT_EQ(inspect(kSnippet, "smem"),
-            "tt.broadcast at unknown: 256 bytes at 0\n"
-            "tt.reduce at unknown: 1024 bytes at 0\n"
+            "tt.broadcast at <ttir>:13: 256 bytes at 0\n"
+            "tt.reduce at <ttir>:14: 1024 bytes at 0\n"
             "total 1024 bytes\n");
 }
 

@@ -7,6 +7,7 @@
 #include "runtime/device_query.h"
 #include "runtime/env.h"
 #include "runtime/instance.h"
+#include "support/parse_int.h"
 
 namespace tvk {
 namespace {
@@ -40,9 +41,10 @@ Result<int> chooseDevice(const std::vector<DeviceInfo>& devices, const std::stri
     bool numeric = std::all_of(selector.begin(), selector.end(),
                                [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (numeric) {
-      int index = std::stoi(selector);
+      Result<int64_t> index = parseInt64(selector, 0, INT32_MAX);
+      if (!index.ok()) return Status::error("TVK_DEVICE=" + selector + ": " + index.status().message());
       for (const DeviceInfo& d : devices)
-        if (d.index == index) return index;
+        if (d.index == *index) return d.index;
       return Status::error("TVK_DEVICE=" + selector + ": no device with that index (" +
                            std::to_string(devices.size()) + " devices)");
     }
