@@ -74,6 +74,9 @@ class Context {
   std::vector<Id> interfaceVars;
   /// Features the module needs (reflection).
   std::vector<std::string> features;
+  /// Module-level ids made once per kernel by name (e.g. the Private table of 2/pi's bits of
+  /// the f64 sin/cos argument reduction); 0 until made.
+  std::map<std::string, Id> moduleIds;
 
   // --- values -------------------------------------------------------------------------
   /// Binds the lowered ids of `v` (one for scalars, one per slot for tensors).
