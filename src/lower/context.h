@@ -79,6 +79,9 @@ class Context {
   LoopBudget loopBudget;
   /// Binding of the runtime's status buffer once the kernel uses it, else -1 (reflection).
   int statusBinding = -1;
+  /// Module-level ids made once per kernel by name (e.g. the Private table of 2/pi's bits of
+  /// the f64 sin/cos argument reduction); 0 until made.
+  std::map<std::string, Id> moduleIds;
 
   // --- values -------------------------------------------------------------------------
   /// Binds the lowered ids of `v` (one for scalars, one per slot for tensors).

@@ -3,6 +3,7 @@
 
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include "lower/float_emit.h"
 #include "lower/registry.h"
 #include "support/parse_int.h"
 
@@ -216,7 +217,7 @@ void registerElementwiseOps(Registry& r) {
   registerElementwise(r, "arith.subf", floatBinary(spv::Op::OpFSub));
   registerElementwise(r, "arith.mulf", floatBinary(spv::Op::OpFMul));
   registerElementwise(r, "arith.divf", floatBinary(spv::Op::OpFDiv));
-  registerElementwise(r, "arith.remf", floatBinary(spv::Op::OpFRem));
+  registerElementwise(r, "arith.remf", exactRemainder);
   registerElementwise(r, "arith.negf", negf);
   registerElementwise(r, "arith.maxnumf", floatGlsl(GLSLstd450NMax));
   registerElementwise(r, "arith.minnumf", floatGlsl(GLSLstd450NMin));
