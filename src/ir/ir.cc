@@ -338,7 +338,8 @@ std::string Operation::where() const {
 
 Operation* Module::kernel() const {
   for (const auto& op : ops)
-    if (op->name == "tt.func" && op->strAttr("sym_visibility", "public") == "public")
+    if (op->name == "tt.func" && op->strAttr("sym_visibility", "public") == "public" &&
+        !op->regions.empty() && !op->regions[0]->blocks.empty())
       return op.get();
   return nullptr;
 }
