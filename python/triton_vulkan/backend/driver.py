@@ -122,7 +122,8 @@ class VulkanLauncher:
             function.device.launch(function.native, grid, vals)
         except (AttributeError, TypeError, ValueError):
             # Staging, raw addresses, and the clear error messages.
-            _args.launch(function.device, function.native, self.reflection, grid, kargs, allow_int=True)
+            _args.launch(function.device, function.native, self.reflection, grid, kargs, allow_int=True,
+                         strict=False)
         if launch_exit_hook is not None and getattr(launch_exit_hook, "calls", True):
             launch_exit_hook(launch_metadata)
 
