@@ -273,9 +273,11 @@ class VulkanDriver(DriverBase):
 
     def get_empty_cache_for_benchmark(self):
         dev = _dev.device()
-        if dev.index not in self._bench_cache:
-            self._bench_cache[dev.index] = _BenchCache(dev)
-        return self._bench_cache[dev.index]
+        key = (dev.index, dev.generation)  # a re-opened device needs new buffers
+        if key not in self._bench_cache:
+            self._bench_cache = {k: v for k, v in self._bench_cache.items() if k[0] != dev.index}
+            self._bench_cache[key] = _BenchCache(dev)
+        return self._bench_cache[key]
 
     def clear_cache(self, cache):
         cache.clear()
