@@ -183,7 +183,7 @@ PoolOptions Device::Impl::poolOptions(MemoryKind kind) const {
 Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Device::~Device() {
-  if (impl_) impl_->destroy();
+  if (impl_ && !impl_->destroy()) (void)impl_.release();  // work still running: leak it all
 }
 
 const DeviceInfo& Device::info() const { return impl_->info; }

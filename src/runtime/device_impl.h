@@ -178,8 +178,9 @@ struct Device::Impl {
   Status waitFor(uint64_t serial, std::unique_lock<std::mutex>& lock);
   /// Flushes and waits for everything submitted so far.
   Status synchronize(std::unique_lock<std::mutex>& lock);
-  /// Destroys every Vulkan object (leaks them when submitted work does not finish).
-  void destroy();
+  /// Destroys every Vulkan object; false (nothing destroyed) when submitted work did not
+  /// finish: the caller must then leak the Impl, whose members would destroy objects in use.
+  bool destroy();
 };
 
 }  // namespace tvk

@@ -221,8 +221,8 @@ void Device::setTimeout(double seconds) {
 
 double Device::timeoutSeconds() const { return impl_->timeoutMs / 1000.0; }
 
-void Device::Impl::destroy() {
-  if (device == VK_NULL_HANDLE) return;
+bool Device::Impl::destroy() {
+  if (device == VK_NULL_HANDLE) return true;
   {
     std::unique_lock<std::mutex> lock(mu);
     if (lost.empty()) {
@@ -237,7 +237,7 @@ void Device::Impl::destroy() {
     for (const auto& b : inFlight) {
       if (!b->submitted) continue;
       VkResult r = vkGetFenceStatus(device, b->fence);
-      if (r != VK_SUCCESS && r != VK_ERROR_DEVICE_LOST) return;
+      if (r != VK_SUCCESS && r != VK_ERROR_DEVICE_LOST) return false;
     }
   }
   vkDeviceWaitIdle(device);
@@ -255,6 +255,7 @@ void Device::Impl::destroy() {
   if (queryPool) vkDestroyQueryPool(device, queryPool, nullptr);
   vkDestroyDevice(device, nullptr);
   device = VK_NULL_HANDLE;
+  return true;
 }
 
 }  // namespace tvk

@@ -182,6 +182,27 @@ TEST(Stream, TimeoutMarksTheDeviceLost) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 }
 
+TEST(Stream, DeviceLostResultMarksTheDeviceLost) {
+  std::unique_ptr<Device> d = openWith(DeviceOptions());
+  ASSERT_TRUE(d);
+  Device::Impl& impl = d->impl();
+  {
+    std::lock_guard<std::mutex> lock(impl.mu);
+    Status s = impl.vk(VK_ERROR_OUT_OF_HOST_MEMORY, "vkQueueSubmit");
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(impl.lost, "");  // other errors leave the device usable
+    s = impl.vk(VK_ERROR_DEVICE_LOST, "vkQueueSubmit(queue, 1, &submit, fence)");
+    EXPECT_NE(s.message().find("is lost: vkQueueSubmit failed: VK_ERROR_DEVICE_LOST"),
+              std::string::npos)
+        << s.message();
+  }
+  EXPECT_NE(d->lostReason().find("VK_ERROR_DEVICE_LOST"), std::string::npos);
+  EXPECT_FALSE(d->synchronize().ok());
+  EXPECT_FALSE(d->allocate(64).ok());
+  EXPECT_FALSE(d->recordEvent().ok());
+  EXPECT_FALSE(d->pipeline(addKernel(d->target())).ok());
+}
+
 TEST(Stream, InterruptedWaitLeavesTheWorkPending) {
   std::atomic<bool> stop{false};
   std::atomic<int> polls{0};

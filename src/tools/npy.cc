@@ -51,6 +51,8 @@ Result<std::vector<int64_t>> parseShape(const std::string& text) {
     if (std::isdigit(static_cast<unsigned char>(c))) {
       num += c;
     } else if (c == ',' || c == ')') {
+      if (num.size() > 15)  // more elements than any file holds; also keeps count() exact
+        return Status::error("npy header: shape dimension " + num + " is too large");
       if (!num.empty()) shape.push_back(std::stoll(num));
       num.clear();
     } else if (!std::isspace(static_cast<unsigned char>(c)) && c != 'L') {
@@ -64,7 +66,8 @@ Result<std::vector<int64_t>> parseShape(const std::string& text) {
 
 int64_t NpyArray::count() const {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n)) return -1;  // no file holds that many: a size mismatch
   return n;
 }
 
@@ -107,6 +110,8 @@ Result<NpyArray> parseNpy(const std::vector<uint8_t>& bytes) {
   Result<std::vector<int64_t>> shape = parseShape(*shapeText);
   if (!shape.ok()) return shape.status();
   a.shape = *shape;
+  if (a.count() < 0 || static_cast<uint64_t>(a.count()) > bytes.size())
+    return Status::error(".npy shape " + *shapeText + " has more elements than the file holds");
   size_t dataBytes = static_cast<size_t>(a.count()) * *item;
   size_t dataStart = headerStart + headerLen;
   if (bytes.size() - dataStart < dataBytes)
