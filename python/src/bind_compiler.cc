@@ -52,6 +52,7 @@ py::dict reflectionToDict(const tvk::Reflection& r) {
   d["num_warps"] = r.numWarps;
   d["shared_bytes"] = r.sharedBytes;
   d["features"] = r.features;
+  d["status_binding"] = r.statusBinding;
   return d;
 }
 
@@ -80,6 +81,7 @@ tvk::Reflection reflectionFromDict(const py::dict& d) {
   r.numWarps = d["num_warps"].cast<uint32_t>();
   r.sharedBytes = d["shared_bytes"].cast<uint32_t>();
   r.features = d["features"].cast<std::vector<std::string>>();
+  r.statusBinding = d.contains("status_binding") ? d["status_binding"].cast<int>() : -1;
   return r;
 }
 
@@ -94,6 +96,7 @@ void bindCompiler(py::module_& m) {
       .def_readonly("int64", &tvk::Target::int64)
       .def_readonly("float64", &tvk::Target::float64)
       .def_readonly("float16", &tvk::Target::float16)
+      .def_readonly("max_loop_iterations", &tvk::Target::maxLoopIterations)
       .def("describe", &tvk::Target::describe)
       .def("__repr__", [](const tvk::Target& t) { return "<triton_vulkan Target '" + t.name + "'>"; });
 

@@ -10,6 +10,10 @@
 //      here; the kernel adds it to every index into that buffer)
 //   then: scalar kernel arguments in parameter order, each aligned to its own size
 // Buffers: descriptor set 0, binding = the parameter's index in the tt.func signature.
+// Status buffer (only when Reflection::statusBinding >= 0): set 0, binding statusBinding (one
+// past the last parameter), the runtime's buffer of two uint32 words: word 0 starts at 0 and
+// the kernel sets it to non-zero when the device's loop limit (Target::maxLoopIterations) may
+// have ended one of its loops early; word 1 holds 2 (the count of the check's own loop).
 #pragma once
 
 #include <cstdint>
@@ -67,6 +71,9 @@ struct Reflection {
   /// Device features the module needs (`int64`, `float16`, `storage16`, `storage8`,
   /// `int8`, `atomicFloat32Add`, `subgroupShuffle`, ...).
   std::vector<std::string> features;
+  /// Binding of the runtime's status buffer (see the top of this file), or -1 when the kernel
+  /// does not use it (every kernel on targets without a loop limit).
+  int statusBinding = -1;
 };
 
 }  // namespace tvk

@@ -37,6 +37,7 @@ Result<Id> casFloatAdd(Context& c, int arg, Id off, bool wide, Id val, Id scope,
   Id pre = b.currentBlock();
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
   Id nextExpected = b.newId();
+  c.loopBudget.addLoop(kUnboundedTrips);  // retries until no other invocation interferes
   Id first = b.emit(spv::Op::OpAtomicLoad, u, {*p, scope, c.c32(0)});
   pre = b.currentBlock();
   b.emitVoid(spv::Op::OpBranch, {header});

@@ -24,7 +24,8 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       opts(o),
       W(static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize),
       prov(p),
-      smem(s) {
+      smem(s),
+      loopBudget(o.target.maxLoopIterations) {
   memo_.emplace_back();
 }
 
@@ -488,7 +489,9 @@ Result<Id> Context::ifValue(Id cond, Id type, const std::function<Result<Id>()>&
   return b.emit(spv::Op::OpPhi, type, {*v, thenEnd, other, pre});
 }
 
-Status Context::counted(Id count, const std::function<Status(Id)>& body) {
+Status Context::counted(uint32_t n, const std::function<Status(Id)>& body) {
+  Id count = c32(n);
+  loopBudget.addLoop(addTrips(n, 1));
   Id pre = b.currentBlock();
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
   Id next = b.newId();
@@ -500,7 +503,9 @@ Status Context::counted(Id count, const std::function<Status(Id)>& body) {
   b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
   b.startBlock(bodyL);
   pushScope();
+  loopBudget.enterBody(n);
   Status s = body(i);
+  loopBudget.exitBody();
   popScope();
   TVK_RETURN_IF_ERROR(s);
   b.emitVoid(spv::Op::OpBranch, {cont});
@@ -512,8 +517,10 @@ Status Context::counted(Id count, const std::function<Status(Id)>& body) {
 }
 
 Result<std::vector<Id>> Context::countedCarry(
-    Id count, const std::vector<Id>& types, const std::vector<Id>& init,
+    uint32_t n, const std::vector<Id>& types, const std::vector<Id>& init,
     const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body) {
+  Id count = c32(n);
+  loopBudget.addLoop(addTrips(n, 1));
   Id pre = b.currentBlock();
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
   Id next = b.newId();
@@ -529,7 +536,9 @@ Result<std::vector<Id>> Context::countedCarry(
   b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
   b.startBlock(bodyL);
   pushScope();
+  loopBudget.enterBody(n);
   auto r = body(i, phis);
+  loopBudget.exitBody();
   popScope();
   if (!r.ok()) return r;
   b.emitVoid(spv::Op::OpBranch, {cont});

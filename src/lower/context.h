@@ -23,6 +23,7 @@
 #include "analysis/smem_plan.h"
 #include "compiler/compiler.h"
 #include "ir/ir.h"
+#include "lower/loop_limit.h"
 #include "spirv/module_builder.h"
 
 namespace tvk::lower {
@@ -74,6 +75,10 @@ class Context {
   std::vector<Id> interfaceVars;
   /// Features the module needs (reflection).
   std::vector<std::string> features;
+  /// Loop passes of the kernel so far, against the target's loop limit (lower/loop_limit.h).
+  LoopBudget loopBudget;
+  /// Binding of the runtime's status buffer once the kernel uses it, else -1 (reflection).
+  int statusBinding = -1;
 
   // --- values -------------------------------------------------------------------------
   /// Binds the lowered ids of `v` (one for scalars, one per slot for tensors).
@@ -192,11 +197,11 @@ class Context {
   /// `cond ? then() : other` where then() runs only when `cond` holds.
   Result<Id> ifValue(Id cond, Id type, const std::function<Result<Id>()>& then, Id other);
   /// `for (i = 0; i < count; ++i) body(i)` with a uint32 counter (no carried values).
-  Status counted(Id count, const std::function<Status(Id)>& body);
+  Status counted(uint32_t count, const std::function<Status(Id)>& body);
   /// `for (i = 0; i < count; ++i) vals = body(i, vals)` carrying `init` (one OpPhi each);
   /// returns the final values.
   Result<std::vector<Id>> countedCarry(
-      Id count, const std::vector<Id>& types, const std::vector<Id>& init,
+      uint32_t count, const std::vector<Id>& types, const std::vector<Id>& init,
       const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
   /// Bool AND of two conditions where either may be 0 (= true).
   Id andCond(Id a, Id c);

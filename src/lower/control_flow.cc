@@ -1,7 +1,9 @@
 // scf.for / scf.while / scf.if as structured SPIR-V (OpLoopMerge/OpSelectionMerge), with one
 // OpPhi per loop-carried scalar and per slot of loop-carried tensors. All conditions are
-// scalars, hence uniform, so barriers inside these regions stay legal.
+// scalars, hence uniform, so barriers inside these regions stay legal. On targets with a loop
+// limit, long loops run several copies of their body per pass (lower/loop_limit.h).
 #include "lower/fragments.h"
+#include "lower/loop_limit.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -99,16 +101,51 @@ std::vector<ir::Value*> operandsFrom(const ir::Operation* op, int from) {
   return v;
 }
 
+// A loop exit: the block that branches to the merge and the carried slots it leaves with.
+struct Exit {
+  Id block;
+  std::vector<Id> ids;
+};
+
+// The loop results at the merge: the only exit's slots, or one OpPhi per slot over the exits.
+std::vector<Id> mergeExits(Context& c, const std::vector<Id>& types,
+                           const std::vector<Exit>& exits, bool phiForOne) {
+  if (exits.size() == 1 && !phiForOne) return exits[0].ids;
+  std::vector<Id> res;
+  for (size_t i = 0; i < types.size(); ++i) {
+    std::vector<Id> ops;
+    for (const Exit& e : exits) {
+      ops.push_back(e.ids[i]);
+      ops.push_back(e.block);
+    }
+    res.push_back(c.b.emit(spv::Op::OpPhi, types[i], ops));
+  }
+  return res;
+}
+
+// scf.for: header `iv < ub` → body → continue (iv += step) → header. On targets with a loop
+// limit (lower/loop_limit.h) a long loop runs U copies of its body per pass; after each copy
+// but the last, `iv += step; if !(iv < ub) break` (the same comparison chain as the loop
+// makes, so signedness, 64-bit and overflow behave as without copies).
 Status lowerFor(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const ir::Block& body = op.body();
-  Id lb = c.at(op.operand(0), 0), ub = c.at(op.operand(1), 0), step = c.at(op.operand(2), 0);
+  Id ub = c.at(op.operand(1), 0), step = c.at(op.operand(2), 0);
   auto ivT = c.regTypeOf(op.operand(0));
   if (!ivT.ok()) return ivT.status();
   TVK_RETURN_IF_ERROR(chooseLoopRepresentations(c, op));
   auto init = flattenAs(c, operandsFrom(&op, 3), argsOf(body, 1));
   if (!init.ok()) return init.status();
   size_t n = init->ids.size();
+  bool isUnsigned = op.attr("unsignedCmp") != nullptr;
+  const ir::Type& ivScalar = op.operand(0)->type.scalar();
+  int ivBits = ivScalar.kind == ir::Type::Kind::Index ? 32 : ivScalar.bits;
+  auto inRange = [&](Id iv) {
+    return isUnsigned ? b.emit(spv::Op::OpULessThan, c.boolean(), {iv, ub})
+                      : c.signedCompare(spv::Op::OpSLessThan, iv, ub, ivBits);
+  };
+  const uint64_t trips = forTripBound(op, ivBits, isUnsigned);
+  const bool unroll = c.loopBudget.shouldUnroll(trips);
   Id pre = b.currentBlock();
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
   Id ivNext = b.newId();
@@ -116,39 +153,55 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   for (size_t i = 0; i < n; ++i) next[i] = b.newId();
   b.emitVoid(spv::Op::OpBranch, {header});
   b.startBlock(header);
-  Id iv = b.emit(spv::Op::OpPhi, *ivT, {lb, pre, ivNext, cont});
+  Id iv = b.emit(spv::Op::OpPhi, *ivT, {c.at(op.operand(0), 0), pre, ivNext, cont});
   for (size_t i = 0; i < n; ++i)
     phis[i] = b.emit(spv::Op::OpPhi, init->types[i], {init->ids[i], pre, next[i], cont});
-  bool isUnsigned = op.attr("unsignedCmp") != nullptr;
-  const ir::Type& ivScalar = op.operand(0)->type.scalar();
-  int ivBits = ivScalar.kind == ir::Type::Kind::Index ? 32 : ivScalar.bits;
-  Id cmp = isUnsigned ? b.emit(spv::Op::OpULessThan, c.boolean(), {iv, ub})
-                      : c.signedCompare(spv::Op::OpSLessThan, iv, ub, ivBits);
+  Id cmp = inRange(iv);
   b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
   b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
-  b.startBlock(bodyL);
-  c.pushScope();
-  c.bind(body.arg(0), {iv});
-  bindFlat(c, argsOf(body, 1), phis);
-  Status s = c.lowerBlock(body);
-  if (!s.ok()) return s;
-  auto yields = flattenAs(c, operandsFrom(body.terminator(), 0), argsOf(body, 1));
-  c.popScope();
-  if (!yields.ok()) return yields.status();
+  std::vector<Exit> exits{{header, phis}};
+  Id curIv = iv;
+  std::vector<Id> cur = phis, yielded;
+  uint32_t copies = 1;
+  const size_t startWords = b.bodyWords();
+  c.loopBudget.enterBody(trips);
+  for (uint32_t k = 0;; ++k) {
+    b.startBlock(bodyL);
+    c.pushScope();
+    c.bind(body.arg(0), {curIv});
+    bindFlat(c, argsOf(body, 1), cur);
+    Status s = c.lowerBlock(body);
+    if (!s.ok()) return s;
+    auto yields = flattenAs(c, operandsFrom(body.terminator(), 0), argsOf(body, 1));
+    c.popScope();
+    if (!yields.ok()) return yields.status();
+    yielded = std::move(yields->ids);
+    if (k == 0 && unroll) copies = c.loopBudget.unrollFactor(b.bodyWords() - startWords);
+    if (k + 1 >= copies) break;
+    curIv = b.emit(spv::Op::OpIAdd, *ivT, {curIv, step});
+    Id more = inRange(curIv);
+    exits.push_back({b.currentBlock(), yielded});
+    bodyL = b.newId();
+    b.emitVoid(spv::Op::OpBranchConditional, {more, bodyL, merge});
+    cur = yielded;
+  }
+  c.loopBudget.exitBody();
+  c.loopBudget.addLoop(trips == kUnboundedTrips ? trips : trips / copies + 1);
   b.emitVoid(spv::Op::OpBranch, {cont});
   b.startBlock(cont);
   for (size_t i = 0; i < n; ++i)
-    b.emitWithId(spv::Op::OpCopyObject, init->types[i], next[i], {yields->ids[i]});
-  b.emitWithId(spv::Op::OpIAdd, *ivT, ivNext, {iv, step});
+    b.emitWithId(spv::Op::OpCopyObject, init->types[i], next[i], {yielded[i]});
+  b.emitWithId(spv::Op::OpIAdd, *ivT, ivNext, {curIv, step});
   b.emitVoid(spv::Op::OpBranch, {header});
   b.startBlock(merge);
+  std::vector<Id> finals = mergeExits(c, init->types, exits, false);
   // Results take the body arguments' representation; fragments return to slots here.
   std::vector<ir::Value*> args = argsOf(body, 1), results = resultsOf(op);
   size_t pos = 0;
   for (size_t i = 0; i < results.size() && i < args.size(); ++i) {
     const Context::Fragments* f = c.fragments(args[i]);
     uint32_t cnt = f ? f->count : c.slots(results[i]);
-    std::vector<Id> ids(phis.begin() + pos, phis.begin() + pos + cnt);
+    std::vector<Id> ids(finals.begin() + pos, finals.begin() + pos + cnt);
     pos += cnt;
     if (f) {
       c.bind(args[i], ids);  // the final fragments, for the conversion
@@ -161,6 +214,9 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   return Status();
 }
 
+// scf.while: header → before (condition) → after → continue → header, leaving from `before`
+// when the condition fails. With a loop limit (lower/loop_limit.h) a long loop runs U copies
+// of before+after per pass, each copy's `before` leaving the loop when its condition fails.
 Status lowerWhile(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const ir::Block& before = op.body(0);
@@ -168,9 +224,9 @@ Status lowerWhile(Context& c, const ir::Operation& op) {
   auto init = flattenAs(c, operandsFrom(&op, 0), argsOf(before));
   if (!init.ok()) return init.status();
   size_t n = init->ids.size();
+  const bool unroll = c.loopBudget.shouldUnroll(kUnboundedTrips);
   Id pre = b.currentBlock();
-  Id header = b.newId(), beforeL = b.newId(), afterL = b.newId(), cont = b.newId(),
-     merge = b.newId();
+  Id header = b.newId(), beforeL = b.newId(), cont = b.newId(), merge = b.newId();
   std::vector<Id> next(n), phis(n);
   for (size_t i = 0; i < n; ++i) next[i] = b.newId();
   b.emitVoid(spv::Op::OpBranch, {header});
@@ -179,35 +235,48 @@ Status lowerWhile(Context& c, const ir::Operation& op) {
     phis[i] = b.emit(spv::Op::OpPhi, init->types[i], {init->ids[i], pre, next[i], cont});
   b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
   b.emitVoid(spv::Op::OpBranch, {beforeL});
-  b.startBlock(beforeL);
-  c.pushScope();
-  bindFlat(c, argsOf(before), phis);
-  TVK_RETURN_IF_ERROR(c.lowerBlock(before));
-  const ir::Operation* cond = before.terminator();
-  if (!cond || cond->name != "scf.condition") return c.unsupported(op, "missing scf.condition");
-  Id condId = c.at(cond->operand(0), 0);
-  auto carried = flattenAs(c, operandsFrom(cond, 1), resultsOf(op));
-  c.popScope();
-  if (!carried.ok()) return carried.status();
-  Id beforeEnd = b.currentBlock();
-  b.emitVoid(spv::Op::OpBranchConditional, {condId, afterL, merge});
-  b.startBlock(afterL);
-  c.pushScope();
-  bindFlat(c, argsOf(after), carried->ids);
-  TVK_RETURN_IF_ERROR(c.lowerBlock(after));
-  auto yields = flattenAs(c, operandsFrom(after.terminator(), 0), argsOf(before));
-  c.popScope();
-  if (!yields.ok()) return yields.status();
+  std::vector<Exit> exits;
+  std::vector<Id> cur = phis, carriedTypes;
+  uint32_t copies = 1;
+  const size_t startWords = b.bodyWords();
+  c.loopBudget.enterBody(kUnboundedTrips);
+  for (uint32_t k = 0;; ++k) {
+    b.startBlock(beforeL);
+    c.pushScope();
+    bindFlat(c, argsOf(before), cur);
+    TVK_RETURN_IF_ERROR(c.lowerBlock(before));
+    const ir::Operation* cond = before.terminator();
+    if (!cond || cond->name != "scf.condition") return c.unsupported(op, "missing scf.condition");
+    Id condId = c.at(cond->operand(0), 0);
+    auto carried = flattenAs(c, operandsFrom(cond, 1), resultsOf(op));
+    c.popScope();
+    if (!carried.ok()) return carried.status();
+    carriedTypes = carried->types;
+    exits.push_back({b.currentBlock(), carried->ids});
+    Id afterL = b.newId();
+    b.emitVoid(spv::Op::OpBranchConditional, {condId, afterL, merge});
+    b.startBlock(afterL);
+    c.pushScope();
+    bindFlat(c, argsOf(after), carried->ids);
+    TVK_RETURN_IF_ERROR(c.lowerBlock(after));
+    auto yields = flattenAs(c, operandsFrom(after.terminator(), 0), argsOf(before));
+    c.popScope();
+    if (!yields.ok()) return yields.status();
+    cur = std::move(yields->ids);
+    if (k == 0 && unroll) copies = c.loopBudget.unrollFactor(b.bodyWords() - startWords);
+    if (k + 1 >= copies) break;
+    beforeL = b.newId();
+    b.emitVoid(spv::Op::OpBranch, {beforeL});
+  }
+  c.loopBudget.exitBody();
+  c.loopBudget.addLoop(kUnboundedTrips);
   b.emitVoid(spv::Op::OpBranch, {cont});
   b.startBlock(cont);
   for (size_t i = 0; i < n; ++i)
-    b.emitWithId(spv::Op::OpCopyObject, init->types[i], next[i], {yields->ids[i]});
+    b.emitWithId(spv::Op::OpCopyObject, init->types[i], next[i], {cur[i]});
   b.emitVoid(spv::Op::OpBranch, {header});
   b.startBlock(merge);
-  std::vector<Id> res;
-  for (size_t i = 0; i < carried->ids.size(); ++i)
-    res.push_back(b.emit(spv::Op::OpPhi, carried->types[i], {carried->ids[i], beforeEnd}));
-  bindFlat(c, resultsOf(op), res);
+  bindFlat(c, resultsOf(op), mergeExits(c, carriedTypes, exits, true));
   return Status();
 }
 
@@ -253,6 +322,7 @@ Status noop(Context&, const ir::Operation&) { return Status(); }
 
 Status lowerReturn(Context& c, const ir::Operation& op) {
   if (op.numOperands()) return c.unsupported(op, "return with values");
+  if (c.loopBudget.needsCheck()) TVK_RETURN_IF_ERROR(emitLoopLimitCheck(c));
   c.b.emitVoid(spv::Op::OpReturn, {});
   return Status();
 }

@@ -86,7 +86,7 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, 1, k0, d.kc));
     TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, 0, k0, d.kc));
     c.barrier();
-    auto out = c.countedCarry(c.c32(d.kc), types, accs,
+    auto out = c.countedCarry(d.kc, types, accs,
                               [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       std::vector<Id> next(R);
       Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N)});

@@ -339,7 +339,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(0), 1, k0, p.aBase, p.strideA));
     TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(1), 0, k0, p.bBase, p.strideB));
     c.barrier();
-    auto out = c.countedCarry(c.c32(p.kc / s.k), types, accs,
+    auto out = c.countedCarry(p.kc / s.k, types, accs,
                               [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
       Id kRows = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k * p.strideB)});

@@ -159,6 +159,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   refl.numWarps = static_cast<uint32_t>(opts.numWarps);
   refl.sharedBytes = smem.totalBytes;
   refl.features = c.features;
+  refl.statusBinding = c.statusBinding;
   return out;
 }
 

@@ -94,7 +94,7 @@ Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
   };
   Id t = c.invocation();
   if (pairs >= c.W) {
-    TVK_RETURN_IF_ERROR(c.counted(c.c32(static_cast<uint32_t>(pairs / c.W)), [&](Id i) {
+    TVK_RETURN_IF_ERROR(c.counted(static_cast<uint32_t>(pairs / c.W), [&](Id i) {
       Id pid = c.b.emit(spv::Op::OpIAdd, c.u32(),
                         {c.b.emit(spv::Op::OpIMul, c.u32(), {i, c.c32(c.W)}), t});
       return body(pid);

@@ -307,4 +307,37 @@ Result<MemoryPool*> Device::Impl::stagingPool() {
   return staging.get();
 }
 
+Result<const Buffer*> Device::Impl::statusBuffer() {
+  if (statusBuf.valid()) return &statusBuf;
+  Result<MemoryPool*> pool = stagingPool();
+  if (!pool.ok()) return pool.status();
+  Result<Buffer> buffer = (*pool)->allocate(2 * sizeof(uint32_t));
+  if (!buffer.ok()) return buffer.status();
+  if (!buffer->data()) return Status::error("the status buffer is not host-visible");
+  const uint32_t init[2] = {0, 2};
+  std::memcpy(buffer->data(), init, sizeof(init));
+  statusBuf = std::move(*buffer);
+  return &statusBuf;
+}
+
+Status Device::Impl::checkStatus() {
+  if (finishedStatusKernels.empty()) return Status();
+  std::set<std::string> kernels;
+  kernels.swap(finishedStatusKernels);
+  uint32_t flag = 0;
+  std::memcpy(&flag, statusBuf.data(), sizeof(flag));
+  if (flag == 0) return Status();
+  const uint32_t zero = 0;
+  std::memcpy(statusBuf.data(), &zero, sizeof(zero));
+  std::string names;
+  for (const std::string& k : kernels) names += (names.empty() ? "'" : ", '") + k + "'";
+  return Status::error(
+      "loop limit: " + std::string(kernels.size() == 1 ? "kernel " : "one of the kernels ") +
+      names + " ran into the loop limit of " + info.target.name + " (" +
+      std::to_string(info.target.maxLoopIterations) +
+      " loop iterations per invocation, all loops together; the driver ends loops early past "
+      "it), so its results are wrong: give each program fewer loop iterations (more programs) "
+      "or use another device");
+}
+
 }  // namespace tvk

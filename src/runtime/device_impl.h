@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,8 @@ struct Batch {
   uint32_t dispatches = 0;
   /// The fence will be signalled (false when vkQueueSubmit failed: nothing runs).
   bool submitted = false;
+  /// Entry names of the kernels recorded with the status buffer (loop-limit check).
+  std::set<std::string> statusKernels;
 };
 
 struct Device::Impl {
@@ -149,6 +152,11 @@ struct Device::Impl {
   std::vector<uint64_t> querySerial;
   /// Pipeline cache: SPIR-V hash → pipelines.
   std::map<uint64_t, std::vector<std::shared_ptr<PipelineImpl>>> pipelines;
+  /// The status buffer of kernels with a loop-limit check (compiler/reflection.h: word 0 the
+  /// flag, word 1 = 2), host-visible staging memory; created on first use.
+  Buffer statusBuf;
+  /// Entry names of the status-checked kernels of batches finished since the last check.
+  std::set<std::string> finishedStatusKernels;
 
   /// Options of a new memory pool of `kind` for this device.
   PoolOptions poolOptions(MemoryKind kind) const;
@@ -168,6 +176,11 @@ struct Device::Impl {
   void barrier();
   /// Allocates a descriptor set for `layout` from the current batch's pools (fallback path).
   Result<VkDescriptorSet> allocateSet(VkDescriptorSetLayout layout);
+  /// The status buffer (created and initialised on first use).
+  Result<const Buffer*> statusBuffer();
+  /// After waiting for submissions: an error naming the status-checked kernels of the batches
+  /// finished since the previous check when one of them set the status flag (then cleared).
+  Status checkStatus();
   /// Submits the batch being recorded (if any), without waiting.
   Status flush();
   /// Moves finished batches out of inFlight and lets the pools reuse what they freed.
@@ -176,7 +189,7 @@ struct Device::Impl {
   /// released during the fence waits. Times out per DeviceOptions (marks the device lost) and
   /// polls DeviceOptions::interrupted.
   Status waitFor(uint64_t serial, std::unique_lock<std::mutex>& lock);
-  /// Flushes and waits for everything submitted so far.
+  /// Flushes and waits for everything submitted so far, then checks the status flag.
   Status synchronize(std::unique_lock<std::mutex>& lock);
   /// Destroys every Vulkan object; false (nothing destroyed) when submitted work did not
   /// finish: the caller must then leak the Impl, whose members would destroy objects in use.

@@ -131,7 +131,10 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (hasDriver) chain(tail, driver);
   vkGetPhysicalDeviceProperties2(physical, &props);
   *tail = nullptr;
-  if (hasDriver) f.driver = std::string(driver.driverName) + " " + driver.driverInfo;
+  if (hasDriver) {
+    f.driver = std::string(driver.driverName) + " " + driver.driverInfo;
+    f.driverId = static_cast<uint32_t>(driver.driverID);
+  }
   f.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
   if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance.handle(), f);
   pickComputeQueue(f);
@@ -180,6 +183,8 @@ Target targetFromDevice(const DeviceFacts& f) {
   t.atomicFloat32Add = f.hasAtomicFloat && f.atomicFloat.shaderBufferFloat32AtomicAdd;
   t.atomicInt64 = f.hasAtomicInt64 && f.atomicInt64.shaderBufferInt64Atomics;
   t.bufferDeviceAddress = f.hasBda && f.bda.bufferDeviceAddress;
+  // llvmpipe silently ends loops once an invocation has iterated this often (target.h).
+  if (f.driverId == VK_DRIVER_ID_MESA_LLVMPIPE) t.maxLoopIterations = llvmpipeLoopIterations;
   // Cooperative-matrix shaders use the Vulkan memory model (SPV_KHR_cooperative_matrix).
   const bool memoryModel = f.hasMemoryModel && f.memoryModel.vulkanMemoryModel;
   for (const CoopMatPropertiesKHR& p : f.coopMatProps) {

@@ -59,6 +59,8 @@ struct DeviceFacts {
   std::vector<std::string> extensions;
   /// driverName + driverInfo ("" when unknown).
   std::string driver;
+  /// VkPhysicalDeviceDriverProperties::driverID (0 when unknown).
+  uint32_t driverId = 0;
   /// Core 1.0 features.
   VkPhysicalDeviceFeatures core{};
   /// 16-bit storage (core 1.1).

@@ -136,8 +136,9 @@ void main() {
 /// GLSL of a kernel that runs until flag[0] != 0 or each program has done `n` (<= 65000)
 /// iterations of 512 dependent float FMAs (about 0.1 s of lavapipe time per program): a grid of
 /// many programs makes it as long as a test needs, and releasing the flag ends it in
-/// milliseconds. Every program adds its iteration count to out[0]. lavapipe allows 65535 loop
-/// iterations per invocation in all (nested loops share the budget), hence the long loop body;
+/// milliseconds. Every program adds its iteration count to out[0]. lavapipe ends loops after
+/// 65535 iterations in all (nested loops share the budget: Target::maxLoopIterations), hence
+/// the long loop body;
 /// its loops only end early when every SIMD lane leaves them, hence one full subgroup per
 /// workgroup (WG = the subgroup size). Parameters: flag, out, n.
 inline const char* kSpinGlsl = R"(#version 450

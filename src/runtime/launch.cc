@@ -197,6 +197,17 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
   GridSplitter split(grid, target().maxWorkgroupCount);
   const uint64_t total = split.pieceCount();
   if (total == 0) return Status();
+  std::unique_lock<std::mutex> lock(d.mu);
+  const int statusBinding = r.statusBinding;
+  if (statusBinding >= 0) {
+    Result<const Buffer*> status = d.statusBuffer();
+    if (!status.ok()) return status.status();
+    BufferBinding b;
+    b.binding = static_cast<uint32_t>(statusBinding);
+    b.buffer = (*status)->vkBuffer();
+    b.range = (*status)->size();
+    packed->bindings.push_back(b);
+  }
 
   std::vector<VkDescriptorBufferInfo> infos(packed->bindings.size());
   std::vector<VkWriteDescriptorSet> writes(packed->bindings.size());
@@ -210,7 +221,6 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
     writes[i].pBufferInfo = &infos[i];
   }
   std::vector<uint8_t>& push = packed->pushConstants;
-  std::unique_lock<std::mutex> lock(d.mu);
   uint64_t recorded = 0;
   uint64_t bound = 0;  // serial of the batch the pipeline is bound in
   DispatchPiece piece;
@@ -219,6 +229,7 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
       TVK_RETURN_IF_ERROR(d.begin());
       TVK_RETURN_IF_ERROR(bindLaunch(d, *p, writes));
       bound = d.current->serial;
+      if (statusBinding >= 0) d.current->statusKernels.insert(r.entry);
     }
     for (int i = 0; i < 3; ++i) putU32(push, 4 * i, piece.base[i]);
     if (p->pushBytes)

@@ -53,6 +53,7 @@ bool sameKernel(const CompiledKernel& a, const CompiledKernel& b) {
          a.reflection.subgroupSize == b.reflection.subgroupSize &&
          a.reflection.pushConstantBytes == b.reflection.pushConstantBytes &&
          a.reflection.sharedBytes == b.reflection.sharedBytes &&
+         a.reflection.statusBinding == b.reflection.statusBinding &&
          std::equal(a.reflection.workgroupSize, a.reflection.workgroupSize + 3,
                     b.reflection.workgroupSize) &&
          a.reflection.args.size() == b.reflection.args.size() &&
@@ -105,6 +106,9 @@ Status checkKernelFitsDevice(const Reflection& r, const Target& t) {
                            " exceeds maxComputeWorkgroupSubgroups " +
                            std::to_string(t.maxWorkgroupSubgroups) + " x subgroup size");
   }
+  if (r.statusBinding >= 0 && static_cast<size_t>(r.statusBinding) < r.args.size())
+    return Status::error(who + "its status binding " + std::to_string(r.statusBinding) +
+                         " is a parameter's binding");
   for (const ArgInfo& a : r.args) {
     if (a.kind == ArgInfo::Kind::Buffer && a.size == 0)
       return Status::error(who + "buffer parameter '" + a.name + "' has element size 0");
@@ -148,6 +152,14 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
     if (a.kind != ArgInfo::Kind::Buffer) continue;
     VkDescriptorSetLayoutBinding b{};
     b.binding = static_cast<uint32_t>(a.binding);
+    b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    b.descriptorCount = 1;
+    b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    bindings.push_back(b);
+  }
+  if (r.statusBinding >= 0) {
+    VkDescriptorSetLayoutBinding b{};
+    b.binding = static_cast<uint32_t>(r.statusBinding);
     b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     b.descriptorCount = 1;
     b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;

@@ -152,6 +152,8 @@ void Device::Impl::retireFinished() {
       }
     }
     done = b.serial;
+    if (b.submitted) finishedStatusKernels.insert(b.statusKernels.begin(), b.statusKernels.end());
+    b.statusKernels.clear();
     if (spare.size() < kSpareBatches || inFlight.front().use_count() != 1)
       spare.push_back(std::move(inFlight.front()));
     else
@@ -199,7 +201,8 @@ Status Device::Impl::waitFor(uint64_t serial, std::unique_lock<std::mutex>& lock
 Status Device::Impl::synchronize(std::unique_lock<std::mutex>& lock) {
   TVK_RETURN_IF_ERROR(checkAlive());
   TVK_RETURN_IF_ERROR(flush());
-  return waitFor(lastSubmitted, lock);
+  TVK_RETURN_IF_ERROR(waitFor(lastSubmitted, lock));
+  return checkStatus();
 }
 
 Status Device::synchronize() {
@@ -244,6 +247,7 @@ bool Device::Impl::destroy() {
   for (auto& entry : pipelines)
     for (auto& p : entry.second) p->destroy();
   pipelines.clear();
+  statusBuf = Buffer();
   memory.reset();
   staging.reset();
   if (current) destroyBatch(device, *current);

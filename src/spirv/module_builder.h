@@ -118,6 +118,8 @@ class ModuleBuilder {
   void startBlock(Id label);
   /// The label of the block being written.
   Id currentBlock() const { return currentBlock_; }
+  /// Words of function body code emitted so far (not the prologue; measures code size).
+  size_t bodyWords() const { return body_.size(); }
   /// Redirects emission to the prologue of the entry block (code that dominates everything),
   /// or back to the body. Returns the previous setting.
   bool setPrologue(bool on);

@@ -61,6 +61,7 @@ Target lavapipeProfile() {
   t.atomicFloat32Add = true;
   t.atomicInt64 = true;
   t.bufferDeviceAddress = true;
+  t.maxLoopIterations = llvmpipeLoopIterations;
   return t;
 }
 
@@ -169,6 +170,9 @@ std::string Target::describe() const {
   for (const CoopMatShape& s : coopMatShapes)
     os << " " << s.m << "x" << s.n << "x" << s.k << " " << s.ab << "->" << s.c;
   os << "\n";
+  os << "loop limit: ";
+  if (maxLoopIterations == 0) os << "none\n";
+  else os << maxLoopIterations << " iterations per invocation, all loops together\n";
   return os.str();
 }
 

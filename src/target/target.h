@@ -83,10 +83,20 @@ struct Target {
   bool bufferDeviceAddress = false;
   /// VK_KHR_cooperative_matrix shapes (empty when unsupported).
   std::vector<CoopMatShape> coopMatShapes;
+  /// Loop iterations one invocation may make in total, summed over all of its loops (nested
+  /// or not, each loop's exiting pass included), before the driver ends every loop early
+  /// without an error; 0 = no limit. Mesa's llvmpipe (lavapipe) has this limit
+  /// (`llvmpipeLoopIterations`); the lowering keeps kernels within it or checks them at run
+  /// time (lower/loop_limit.h).
+  uint32_t maxLoopIterations = 0;
 
   /// One-line-per-field human description (for `tvk devices`).
   std::string describe() const;
 };
+
+/// The loop limit of Mesa's llvmpipe (gallivm's loop limiter, LP_MAX_TGSI_LOOP_ITERATIONS):
+/// one counter per invocation, shared by all loops, measured on Mesa 22.3 (docs/lowering.md).
+constexpr uint32_t llvmpipeLoopIterations = 65535;
 
 /// A named profile: `lavapipe`, `nvidia-hopper`, `apple-m1-moltenvk`. Error if unknown.
 Result<Target> targetProfile(const std::string& name);

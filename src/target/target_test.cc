@@ -17,6 +17,14 @@ TEST(TargetProfile, LavapipeMatchesVulkaninfo) {
   EXPECT_TRUE(t->storage16 && t->storage8);
   EXPECT_TRUE(t->atomicFloat32Add);
   EXPECT_TRUE(t->coopMatShapes.empty());
+  EXPECT_EQ(t->maxLoopIterations, 65535u);
+  EXPECT_NE(t->describe().find("loop limit: 65535 iterations per invocation"), std::string::npos);
+}
+
+TEST(TargetProfile, OnlyLavapipeLimitsLoops) {
+  for (const std::string& n : targetProfileNames())
+    EXPECT_EQ(targetProfile(n)->maxLoopIterations, n == "lavapipe" ? llvmpipeLoopIterations : 0u)
+        << n;
 }
 
 TEST(TargetProfile, NvidiaHopper) {
@@ -74,6 +82,7 @@ TEST(TargetDescribe, MentionsLimits) {
   EXPECT_NE(d.find("shared memory: 49152"), std::string::npos) << d;
   EXPECT_NE(d.find("16x16x16 f16->f32"), std::string::npos) << d;
   EXPECT_NE(d.find("vulkan: 1.3"), std::string::npos) << d;
+  EXPECT_NE(d.find("loop limit: none"), std::string::npos) << d;
 }
 
 }  // namespace

@@ -51,6 +51,7 @@ std::string reflectionJson(const Reflection& r) {
   j["num_warps"] = r.numWarps;
   j["shared_bytes"] = r.sharedBytes;
   j["features"] = r.features;
+  j["status_binding"] = r.statusBinding;
   j["args"] = nlohmann::ordered_json::array();
   for (const ArgInfo& a : r.args) {
     nlohmann::ordered_json aj;

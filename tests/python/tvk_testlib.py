@@ -39,9 +39,9 @@ ADD_REFLECTION = {
 
 # A kernel that runs until flag[0] != 0 or each program has done n (<= 65000) iterations of 512
 # dependent FMAs (about 0.1 s of lavapipe time per program): a grid of 50000 programs runs for
-# hours unless the flag is set, after which it ends within milliseconds. lavapipe allows 65535
-# loop iterations per invocation in all (nested loops share that budget), hence the long loop
-# body; its loops end early only when every SIMD lane leaves them, hence one full subgroup per
+# hours unless the flag is set, after which it ends within milliseconds. lavapipe ends loops after
+# 65535 iterations in all (nested loops share that budget: Target::maxLoopIterations), hence
+# the long loop body; its loops end early only when every SIMD lane leaves them, hence one full subgroup per
 # workgroup (WG). Every program adds its iteration count to out[0]. (Same kernel as
 # src/runtime/glsl_testing.h kSpinGlsl.)
 SPIN_GLSL = """#version 450
