@@ -24,6 +24,12 @@ struct RuntimeFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown when a device is lost (a timeout, VK_ERROR_DEVICE_LOST); Python sees
+/// triton_vulkan.DeviceLostError (a VulkanError).
+struct DeviceLost : RuntimeFailure {
+  using RuntimeFailure::RuntimeFailure;
+};
+
 /// Throws RuntimeFailure with `what: message` when `status` failed.
 inline void check(const tvk::Status& status, const char* what) {
   if (!status.ok()) throw RuntimeFailure(std::string(what) + ": " + status.message());

@@ -11,19 +11,27 @@ With Triton (3.6): `triton_vulkan.activate()` makes the Vulkan driver the active
 
 Memory: `empty`, `zeros`, `from_torch` give CPU torch tensors whose storage is host-mapped
 Vulkan memory (zero copy). Other CPU tensors and numpy arrays are copied into Vulkan memory
-for a launch, and copied back after it only when the kernel writes them.
+for a launch, and copied back after it only when the kernel writes them. Freed memory is
+cached up to TVK_CACHE_LIMIT bytes (default: an eighth of the heap); `memory_stats()`,
+`empty_cache()`.
+
+Threads: launches, allocation and synchronize may be called from several threads. A wait for
+the GPU lasts at most TVK_TIMEOUT seconds (default 60; 0 = no limit) and Ctrl-C interrupts it;
+a timeout or a lost device raises DeviceLostError and the next call re-opens the device.
 
 torch and triton are imported lazily (inside functions).
 """
 from ._version import __version__, SUPPORTED_TRITON
-from .errors import VulkanError, CompilationError, UnsupportedTritonVersion
-from ._device import devices, device, synchronize, current_device, set_device
+from .errors import VulkanError, CompilationError, DeviceLostError, UnsupportedTritonVersion
+from ._device import (devices, device, new_device, synchronize, current_device, set_device,
+                      memory_stats, empty_cache)
 from .memory import empty, zeros, from_torch, is_vulkan_tensor
 from .kernel import compile, Kernel
 
 __all__ = [
-    "__version__", "SUPPORTED_TRITON", "VulkanError", "CompilationError", "UnsupportedTritonVersion",
-    "devices", "device", "synchronize", "current_device", "set_device", "empty", "zeros", "from_torch",
+    "__version__", "SUPPORTED_TRITON", "VulkanError", "CompilationError", "DeviceLostError",
+    "UnsupportedTritonVersion", "devices", "device", "new_device", "synchronize", "current_device",
+    "set_device", "memory_stats", "empty_cache", "empty", "zeros", "from_torch",
     "is_vulkan_tensor", "compile", "Kernel", "activate", "compiler_version",
 ]
 

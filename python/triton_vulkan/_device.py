@@ -1,4 +1,7 @@
-"""Devices: listing, the current device, synchronization."""
+"""Devices: listing, the current device, synchronization, allocator statistics.
+
+Every function here may be called from several threads: a device serializes its command
+stream internally and waits for the GPU without holding the GIL (Ctrl-C interrupts a wait)."""
 from . import _C
 
 _current = None  # index of the current device; None: the runtime's default (TVK_DEVICE)
@@ -10,7 +13,11 @@ def devices():
 
 
 def device(index=None):
-    """The open device `index` (opened once), or the current device when None."""
+    """The open device `index` (opened once), or the current device when None.
+
+    `index` may also be a device object (returned as is) or a Triton key such as "vulkan:1"."""
+    if isinstance(index, _C.Device):
+        return index
     if index is None:
         index = _current
     if index is None:
@@ -18,6 +25,15 @@ def device(index=None):
     if isinstance(index, str):  # "vulkan:1" (Triton device keys)
         index = int(index.rsplit(":", 1)[-1])
     return _C.open_device(int(index))
+
+
+def new_device(index=None):
+    """A new logical device on physical device `index` (default: the current one), with its own
+    queue, allocator and stream; it lives until the process exits. Pass it as `device=` to
+    `empty`/`zeros`/`from_torch`/`compile` to use it."""
+    if index is None:
+        index = _current if _current is not None else -1
+    return _C.open_device(int(index), shared=False)
 
 
 def current_device():
@@ -32,5 +48,20 @@ def set_device(index):
 
 
 def synchronize(dev=None):
-    """Submits the recorded work of `dev` (default: the current device) and waits for it."""
+    """Submits the recorded work of `dev` (default: the current device) and waits for it.
+
+    Raises KeyboardInterrupt on Ctrl-C (the work stays pending), DeviceLostError when the wait
+    timed out (TVK_TIMEOUT, default 60 s) or the device was lost; the next call re-opens it."""
     device(dev).synchronize()
+
+
+def memory_stats(dev=None):
+    """The caching allocator's byte counts of `dev`: allocated_bytes, in_use_bytes, cached_bytes,
+    pending_bytes (freed while the GPU may still use them), cache_limit, returned_bytes,
+    out_of_memory_retries."""
+    return device(dev).memory_stats()
+
+
+def empty_cache(dev=None):
+    """Returns the cached (freed) memory of `dev`'s allocator to Vulkan."""
+    device(dev).empty_cache()

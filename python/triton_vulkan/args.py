@@ -4,10 +4,56 @@ Buffers: a tensor in Vulkan memory passes its data_ptr() (zero copy). A CPU torc
 numpy array elsewhere is staged: its whole storage is copied into a temporary Vulkan allocation,
 and copied back after the launch only when the reflection record says the kernel writes it.
 Scalars: Python int/float/bool (numpy scalars are converted); the native side packs and range-checks.
+The plain API (`triton_vulkan.compile`, `Kernel`) checks each tensor's dtype against the kernel's
+pointer type exactly (signless TTIR integers accept either signedness; bf16/fp8 also accept raw
+bits as 16/8-bit integers); Triton's launcher checks dtypes itself. A 0-element tensor or array
+is passed as a small placeholder allocation (the kernel must not access it). Numpy views with
+negative strides are refused (kernels address memory upward from the pointer).
 """
+import operator
+
 from . import _C
 from .errors import VulkanError
-from .memory import Staged, storage_span, numpy_span
+from .memory import Staged, storage_span, numpy_span, empty_buffer_address
+
+# TTIR pointee type -> dtype names (torch and numpy spell these alike) a tensor may have.
+_DTYPES = {
+    "f32": ("float32",), "f16": ("float16",), "f64": ("float64",),
+    "bf16": ("bfloat16", "int16", "uint16"),
+    "f8E4M3FN": ("float8_e4m3fn", "uint8", "int8"), "f8E5M2": ("float8_e5m2", "uint8", "int8"),
+    "f8E4M3FNUZ": ("float8_e4m3fnuz", "uint8", "int8"), "f8E5M2FNUZ": ("float8_e5m2fnuz", "uint8", "int8"),
+    "i1": ("bool", "int8", "uint8"), "i8": ("int8", "uint8"), "i16": ("int16", "uint16"),
+    "i32": ("int32", "uint32"), "i64": ("int64", "uint64"),
+}
+
+
+def pointee(ty):
+    """'f32' from '!tt.ptr<f32>' (or from 'f32'); None when not a plain pointer type."""
+    if ty.startswith("!tt.ptr<") and ty.endswith(">"):
+        ty = ty[len("!tt.ptr<"):-1].split(",")[0].strip()
+    return ty if ty in _DTYPES else None
+
+
+def dtype_names(info):
+    """The dtype names a buffer argument accepts, or None when only its element size is known."""
+    p = pointee(info["type"])
+    return _DTYPES[p] if p else None
+
+
+def _dtype_name(v):
+    dt = getattr(v, "dtype", None)
+    if dt is None:
+        return None
+    name = getattr(dt, "name", None)  # numpy
+    return name if isinstance(name, str) else str(dt).rsplit(".", 1)[-1]  # torch.float32 -> float32
+
+
+def _numel(v):
+    n = getattr(v, "numel", None)
+    if callable(n):
+        return n()
+    n = getattr(v, "size", None)
+    return n if isinstance(n, int) else None
 
 
 def _type_name(v):
@@ -45,7 +91,17 @@ def _check_extent(info, ptr, start, nbytes):
                          f"{last} ({need} bytes) but the tensor's storage has {have} bytes from its start")
 
 
-def _buffer(dev, info, v, staged, allow_int):
+def _check_dtype(info, v):
+    """Exact dtype check of the plain API (TypeError naming both types)."""
+    names = dtype_names(info)
+    got = _dtype_name(v)
+    if names is None or got is None or got in names:
+        return
+    raise TypeError(f"argument '{info['name']}' is {got}, the kernel's {info['type']} takes "
+                    f"{' or '.join(names)} (.view() a tensor to pass its bits as another dtype)")
+
+
+def _buffer(dev, info, v, staged, allow_int, strict):
     name, ty = info["name"], info["type"]
     if v is None or isinstance(v, (bool, float)) or (isinstance(v, int) and not allow_int):
         raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
@@ -64,6 +120,15 @@ def _buffer(dev, info, v, staged, allow_int):
     if item is not None and size and item != size:
         raise TypeError(f"argument '{name}' has {item}-byte elements ({getattr(v, 'dtype', '?')}), "
                         f"the kernel's {ty} has {size}-byte elements")
+    if strict:
+        _check_dtype(info, v)
+    if _numel(v) == 0:  # no memory to point at: a placeholder the kernel must not touch
+        _check_extent(info, 0, 0, 0)
+        return empty_buffer_address(dev)
+    strides = getattr(v, "strides", None)
+    if hasattr(v, "__array_interface__") and strides and any(st < 0 for st in strides):
+        raise ValueError(f"argument '{name}': a numpy view with negative strides {strides} cannot be passed "
+                         f"(a kernel addresses memory upward from the pointer); pass np.ascontiguousarray() of it")
     if hasattr(v, "data_ptr"):
         ptr = v.data_ptr()
         base = getattr(v, "base", None)  # triton.TensorWrapper (reinterpret) wraps a tensor
@@ -97,8 +162,10 @@ def _scalar(info, v):
     return v
 
 
-def prepare(dev, reflection, args, allow_int=False):
-    """(values for Device.launch, staged regions) for `args` in the kernel's parameter order."""
+def prepare(dev, reflection, args, allow_int=False, strict=True):
+    """(values for Device.launch, staged regions) for `args` in the kernel's parameter order.
+
+    allow_int: raw addresses (ints) are accepted for buffers; strict: dtypes must match exactly."""
     infos = reflection["args"]
     if len(args) != len(infos):
         names = ", ".join(i["name"] for i in infos)
@@ -106,15 +173,15 @@ def prepare(dev, reflection, args, allow_int=False):
     values, staged = [], {}
     for info, v in zip(infos, args):
         if info["kind"] == "buffer":
-            values.append(_buffer(dev, info, v, staged, allow_int))
+            values.append(_buffer(dev, info, v, staged, allow_int, strict))
         else:
             values.append(_scalar(info, v))
     return values, list(staged.values())
 
 
-def launch(dev, native, reflection, grid, args, allow_int=False):
+def launch(dev, native, reflection, grid, args, allow_int=False, strict=True):
     """Records a launch of `native` (an _C.Kernel); synchronizes only when a staged buffer is written."""
-    values, staged = prepare(dev, reflection, args, allow_int)
+    values, staged = prepare(dev, reflection, args, allow_int, strict)
     dev.launch(native, grid, values)
     if any(s.written for s in staged):
         dev.synchronize()
@@ -125,8 +192,15 @@ def launch(dev, native, reflection, grid, args, allow_int=False):
 def normalize_grid(grid):
     """A 3-tuple of ints from an int or a 1–3 element sequence."""
     if isinstance(grid, int):
-        return (grid, 1, 1)
-    g = tuple(int(x) for x in grid)
+        grid = (grid,)
+    g = tuple(operator.index(x) for x in grid)
     if not 1 <= len(g) <= 3:
         raise ValueError(f"grid must have 1 to 3 dimensions, got {len(g)}")
+    for axis, n in zip("xyz", g):
+        if not 0 <= n <= _MAX_GRID_DIM:
+            raise ValueError(f"grid dimension {axis} = {n} is out of range: tt.get_program_id is an i32, "
+                             f"so a grid has 0 to {_MAX_GRID_DIM} programs per dimension")
     return g + (1,) * (3 - len(g))
+
+
+_MAX_GRID_DIM = 2 ** 31 - 1

@@ -1,5 +1,6 @@
-"""Exception types. VulkanError and CompilationError are raised by the native extension."""
-from ._C import VulkanError, CompilationError
+"""Exception types. VulkanError, CompilationError and DeviceLostError are raised by the native
+extension."""
+from ._C import VulkanError, CompilationError, DeviceLostError
 
 
 class UnsupportedTritonVersion(VulkanError):

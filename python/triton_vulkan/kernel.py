@@ -13,7 +13,7 @@ class Kernel:
         self.device = dev
         self.name = reflection["entry"]
         self._native = dev.kernel(spirv, reflection)
-        self._sizes = [a["size"] if a["kind"] == "buffer" else 0 for a in reflection["args"]]
+        self._dtypes = None  # per argument: torch dtypes of the fast path (None: scalar)
 
     @property
     def arg_names(self):
@@ -30,17 +30,31 @@ class Kernel:
         grid = _args.normalize_grid(grid)
 
         def run(*args):
+            dtypes = self._dtypes or self._fast_dtypes()
             try:
-                # Fast path: every buffer is a tensor with the kernel's element size in Vulkan memory.
-                vals = [a if not s else (a.data_ptr() if a.element_size() == s else None)
-                        for a, s in zip(args, self._sizes)]
-                if len(vals) == len(self._sizes) and None not in vals:
+                # Fast path: every buffer is a tensor of the kernel's dtype in Vulkan memory.
+                vals = [a if s is None else (a.data_ptr() if a.dtype in s else None)
+                        for a, s in zip(args, dtypes)]
+                if len(vals) == len(dtypes) and None not in vals:
                     self.device.launch(self._native, grid, vals)
                     return
             except (AttributeError, TypeError, ValueError):
                 pass
             _args.launch(self.device, self._native, self.reflection, grid, args)  # staging, errors
         return run
+
+    def _fast_dtypes(self):
+        """Per argument: the torch dtypes the fast path passes straight through (None: a scalar)."""
+        import torch
+        out = []
+        for a in self.reflection["args"]:
+            if a["kind"] != "buffer":
+                out.append(None)
+                continue
+            names = _args.dtype_names(a) or ()
+            out.append(frozenset(getattr(torch, n) for n in names if hasattr(torch, n)))
+        self._dtypes = out
+        return out
 
     def __repr__(self):
         return f"<triton_vulkan.Kernel {self.name}({', '.join(self.arg_names)}) on device {self.device.index}>"

@@ -8,6 +8,7 @@ of live allocations (`_C.find_allocation`).
 """
 import ctypes
 import math
+import operator
 
 from . import _C
 from ._device import device as _device
@@ -39,15 +40,32 @@ def _wrap(alloc, shape, dtype, nbytes):
 
 
 def empty(*shape, dtype=None, device=None):
-    """An uninitialized CPU tensor stored in host-mapped Vulkan memory of `device`."""
+    """An uninitialized CPU tensor stored in host-mapped Vulkan memory of `device` (an index, a
+    device object, or None for the current device). Sizes no device can hold raise VulkanError
+    at once."""
     torch = _torch()
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)):
         shape = tuple(shape[0])
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(operator.index(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"empty: negative dimension in shape {shape}")
     dtype = dtype or torch.float32
     nbytes = math.prod(shape) * _dtype_size(dtype)
     alloc = _device(device).allocate(max(nbytes, 1))
     return _wrap(alloc, shape, dtype, nbytes)
+
+
+_EMPTY = {}  # device handle -> (generation, allocation) for 0-element arguments
+
+
+def empty_buffer_address(dev):
+    """The address of a small allocation of `dev` that stands for a 0-element argument (a kernel
+    launched with it must not access it; the launch checks what the kernel certainly accesses)."""
+    gen, alloc = _EMPTY.get(dev.handle, (None, None))
+    if alloc is None or gen != dev.generation:
+        alloc = dev.allocate(256)
+        _EMPTY[dev.handle] = (dev.generation, alloc)
+    return alloc.address
 
 
 def zeros(*shape, dtype=None, device=None):

@@ -1,4 +1,6 @@
 // Opening a logical device, the command stream, and host transfers.
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "runtime/device_impl.h"
@@ -10,6 +12,7 @@ namespace tvk {
 namespace {
 
 constexpr uint32_t kQueryCapacity = 4096;
+constexpr double kDefaultTimeoutSeconds = 60;
 constexpr size_t kDirectReadBytes = 256 << 10;  // uncached mapped reads up to this size
 
 // Relinks the feature structs the device supports into one chain and lists the extensions
@@ -76,7 +79,34 @@ struct FeatureChain {
 
 }  // namespace
 
+Result<DeviceOptions> DeviceOptions::fromEnvironment() {
+  DeviceOptions o;
+  Result<double> timeout = envTimeoutSeconds(kDefaultTimeoutSeconds);
+  if (!timeout.ok()) return timeout.status();
+  o.timeoutSeconds = *timeout;
+  Result<int64_t> limit = envCacheLimit();
+  if (!limit.ok()) return limit.status();
+  o.cacheLimitBytes = *limit;
+  return o;
+}
+
+Result<int> defaultDeviceIndex() {
+  Result<std::vector<DeviceInfo>> devices = enumerateDevices();
+  if (!devices.ok()) return devices.status();
+  return chooseDevice(*devices, envDevice());
+}
+
 Result<std::unique_ptr<Device>> openDevice(int index) {
+  Result<DeviceOptions> options = DeviceOptions::fromEnvironment();
+  if (!options.ok()) return options.status();
+  return openDevice(index, *options);
+}
+
+Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& options) {
+  if (options.dispatchesPerSubmit == 0 || options.submitsInFlight == 0)
+    return Status::error("DeviceOptions: dispatchesPerSubmit and submitsInFlight must be > 0");
+  if (!(options.timeoutSeconds >= 0))
+    return Status::error("DeviceOptions: timeoutSeconds must be >= 0");
   Result<std::vector<DeviceInfo>> devices = enumerateDevices();
   if (!devices.ok()) return devices.status();
   if (index < 0) {
@@ -101,6 +131,7 @@ Result<std::unique_ptr<Device>> openDevice(int index) {
   if (!facts.ok()) return facts.status();
   impl->facts = *facts;
   impl->info = *info;
+  impl->options = options;
   impl->queueFamily = static_cast<uint32_t>(impl->facts.computeQueueFamily);
 
   FeatureChain chain(impl->facts);
@@ -118,58 +149,100 @@ Result<std::unique_ptr<Device>> openDevice(int index) {
   TVK_VK(vkCreateDevice(impl->facts.physical, &createInfo, nullptr, &impl->device));
   std::unique_ptr<Device> device(new Device(std::move(impl)));
   Device::Impl& d = device->impl();
+  device->setTimeout(options.timeoutSeconds);
   vkGetDeviceQueue(d.device, d.queueFamily, 0, &d.queue);
   if (d.facts.pushDescriptor)
     d.pushDescriptorFn = reinterpret_cast<PFN_vkCmdPushDescriptorSetKHR>(
         vkGetDeviceProcAddr(d.device, "vkCmdPushDescriptorSetKHR"));
-
-  VkCommandPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-  poolInfo.queueFamilyIndex = d.queueFamily;
-  TVK_VK(vkCreateCommandPool(d.device, &poolInfo, nullptr, &d.commandPool));
-  VkCommandBufferAllocateInfo cmdInfo{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  cmdInfo.commandPool = d.commandPool;
-  cmdInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  cmdInfo.commandBufferCount = 1;
-  TVK_VK(vkAllocateCommandBuffers(d.device, &cmdInfo, &d.cmd));
-  VkFenceCreateInfo fenceInfo{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  TVK_VK(vkCreateFence(d.device, &fenceInfo, nullptr, &d.fence));
   if (d.facts.timestampValidBits > 0) {
     VkQueryPoolCreateInfo qInfo{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
     qInfo.queryType = VK_QUERY_TYPE_TIMESTAMP;
     qInfo.queryCount = kQueryCapacity;
     TVK_VK(vkCreateQueryPool(d.device, &qInfo, nullptr, &d.queryPool));
     for (uint32_t q = kQueryCapacity; q > 0; --q) d.freeQueries.push_back(q - 1);
-    d.queryPending.assign(kQueryCapacity, false);
+    d.querySerial.assign(kQueryCapacity, 0);
   }
-  const Target& t = d.info.target;
   Result<std::unique_ptr<MemoryPool>> memory =
-      MemoryPool::create(d.device, d.facts.physical, MemoryKind::Device, t.bufferDeviceAddress,
-                         t.storageBufferOffsetAlignment);
+      MemoryPool::create(d.device, d.facts.physical, d.poolOptions(MemoryKind::Device));
   if (!memory.ok()) return memory.status();
   d.memory = std::move(*memory);
   return device;
 }
 
+PoolOptions Device::Impl::poolOptions(MemoryKind kind) const {
+  PoolOptions o;
+  o.kind = kind;
+  o.deviceAddress = info.target.bufferDeviceAddress;
+  o.alignment = info.target.storageBufferOffsetAlignment;
+  o.clock = &clock;
+  o.cacheLimit = options.cacheLimitBytes;
+  o.maxAllocation = facts.maxMemoryAllocationSize;
+  return o;
+}
+
 Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Device::~Device() {
-  if (impl_) impl_->destroy();
+  if (impl_ && !impl_->destroy()) (void)impl_.release();  // work still running: leak it all
 }
 
 const DeviceInfo& Device::info() const { return impl_->info; }
 const Target& Device::target() const { return impl_->info.target; }
 bool Device::usesPushDescriptors() const { return impl_->pushDescriptorFn != nullptr; }
 uint64_t Device::dispatchCount() const { return impl_->dispatches; }
-size_t Device::allocatedBytes() const {
-  return impl_->memory->allocatedBytes() + (impl_->staging ? impl_->staging->allocatedBytes() : 0);
+
+size_t Device::allocatedBytes() const { return memoryStats().allocatedBytes; }
+
+MemoryStats Device::memoryStats() const {
+  std::unique_lock<std::mutex> lock(impl_->mu);  // impl_->staging may be created meanwhile
+  MemoryStats s = impl_->memory->stats();
+  if (impl_->staging) {
+    MemoryStats t = impl_->staging->stats();
+    s.allocatedBytes += t.allocatedBytes;
+    s.inUseBytes += t.inUseBytes;
+    s.cachedBytes += t.cachedBytes;
+    s.pendingBytes += t.pendingBytes;
+    s.returnedBytes += t.returnedBytes;
+    s.outOfMemoryRetries += t.outOfMemoryRetries;
+  }
+  return s;
+}
+
+void Device::setCacheLimit(uint64_t bytes) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->options.cacheLimitBytes = static_cast<int64_t>(std::min<uint64_t>(bytes, INT64_MAX));
+  impl_->memory->setCacheLimit(bytes);
+  if (impl_->staging) impl_->staging->setCacheLimit(bytes);
+}
+
+void Device::emptyCache() {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->retireFinished();
+  impl_->memory->emptyCache();
+  if (impl_->staging) impl_->staging->emptyCache();
 }
 
 bool Device::hostVisibleMemory() const { return impl_->memory->hostVisible(); }
 
-Result<Buffer> Device::allocate(size_t bytes) { return impl_->memory->allocate(bytes); }
+Result<Buffer> Device::allocate(size_t bytes) {
+  Impl& d = *impl_;
+  if (d.isLost) {
+    std::lock_guard<std::mutex> lock(d.mu);
+    return d.checkAlive();
+  }
+  bool outOfMemory = false;
+  Result<Buffer> buffer = d.memory->allocate(bytes, &outOfMemory);
+  if (buffer.ok() || !outOfMemory || d.memory->stats().pendingBytes == 0) return buffer;
+  // Out of memory while freed buffers wait for the GPU: let the GPU finish, then retry.
+  {
+    std::unique_lock<std::mutex> lock(d.mu);
+    TVK_RETURN_IF_ERROR(d.synchronize(lock));
+  }
+  return d.memory->allocate(bytes);
+}
 
 Status Device::upload(Buffer& buffer, size_t offset, const void* src, size_t bytes) {
-  if (offset + bytes > buffer.size())
+  if (offset > buffer.size() || bytes > buffer.size() - offset)
     return Status::error("upload of " + std::to_string(bytes) + " bytes at " +
                          std::to_string(offset) + " overflows a buffer of " +
                          std::to_string(buffer.size()));
@@ -178,56 +251,58 @@ Status Device::upload(Buffer& buffer, size_t offset, const void* src, size_t byt
     std::memcpy(static_cast<uint8_t*>(buffer.data()) + offset, src, bytes);
     return Status();
   }
-  Result<MemoryPool*> pool = impl_->stagingPool();
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  Impl& d = *impl_;
+  Result<MemoryPool*> pool = d.stagingPool();
   if (!pool.ok()) return pool.status();
   Result<Buffer> stage = (*pool)->allocate(bytes);
   if (!stage.ok()) return stage.status();
   std::memcpy(stage->data(), src, bytes);
-  TVK_RETURN_IF_ERROR(impl_->begin());
-  impl_->barrier();
+  TVK_RETURN_IF_ERROR(d.begin());
+  d.barrier();
   VkBufferCopy region{0, offset, bytes};
-  vkCmdCopyBuffer(impl_->cmd, stage->vkBuffer(), buffer.vkBuffer(), 1, &region);
-  impl_->needBarrier = true;
-  return impl_->synchronize();
+  vkCmdCopyBuffer(d.current->cmd, stage->vkBuffer(), buffer.vkBuffer(), 1, &region);
+  d.needBarrier = true;
+  return d.synchronize(lock);
 }
 
 Status Device::download(const Buffer& buffer, size_t offset, void* dst, size_t bytes) {
-  if (offset + bytes > buffer.size())
+  if (offset > buffer.size() || bytes > buffer.size() - offset)
     return Status::error("download of " + std::to_string(bytes) + " bytes at " +
                          std::to_string(offset) + " overflows a buffer of " +
                          std::to_string(buffer.size()));
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  Impl& d = *impl_;
   // Mapped memory that is not host-cached (ReBAR VRAM) reads slowly: copy large reads to
   // cached staging memory instead.
-  if (buffer.data() && (impl_->memory->hostCached() || bytes <= kDirectReadBytes)) {
-    TVK_RETURN_IF_ERROR(impl_->synchronize());
+  if (buffer.data() && (d.memory->hostCached() || bytes <= kDirectReadBytes)) {
+    TVK_RETURN_IF_ERROR(d.synchronize(lock));
+    lock.unlock();
     if (bytes) std::memcpy(dst, static_cast<const uint8_t*>(buffer.data()) + offset, bytes);
     return Status();
   }
   if (bytes == 0) return Status();
-  Result<MemoryPool*> pool = impl_->stagingPool();
+  Result<MemoryPool*> pool = d.stagingPool();
   if (!pool.ok()) return pool.status();
   Result<Buffer> stage = (*pool)->allocate(bytes);
   if (!stage.ok()) return stage.status();
-  TVK_RETURN_IF_ERROR(impl_->begin());
-  impl_->barrier();
+  TVK_RETURN_IF_ERROR(d.begin());
+  d.barrier();
   VkBufferCopy region{offset, 0, bytes};
-  vkCmdCopyBuffer(impl_->cmd, buffer.vkBuffer(), stage->vkBuffer(), 1, &region);
-  impl_->needBarrier = true;
-  TVK_RETURN_IF_ERROR(impl_->synchronize());
+  vkCmdCopyBuffer(d.current->cmd, buffer.vkBuffer(), stage->vkBuffer(), 1, &region);
+  d.needBarrier = true;
+  TVK_RETURN_IF_ERROR(d.synchronize(lock));
+  lock.unlock();
   std::memcpy(dst, stage->data(), bytes);
   return Status();
 }
 
-Status Device::synchronize() { return impl_->synchronize(); }
-
 Result<MemoryPool*> Device::Impl::stagingPool() {
   if (!staging) {
     Result<std::unique_ptr<MemoryPool>> pool =
-        MemoryPool::create(device, facts.physical, MemoryKind::Staging, false,
-                           info.target.storageBufferOffsetAlignment);
+        MemoryPool::create(device, facts.physical, poolOptions(MemoryKind::Staging));
     if (!pool.ok()) return pool.status();
     staging = std::move(*pool);
-    if (recording) staging->setBusy(true);
   }
   return staging.get();
 }
@@ -246,9 +321,9 @@ Result<const Buffer*> Device::Impl::statusBuffer() {
 }
 
 Status Device::Impl::checkStatus() {
-  if (statusKernels.empty()) return Status();
+  if (finishedStatusKernels.empty()) return Status();
   std::set<std::string> kernels;
-  kernels.swap(statusKernels);
+  kernels.swap(finishedStatusKernels);
   uint32_t flag = 0;
   std::memcpy(&flag, statusBuf.data(), sizeof(flag));
   if (flag == 0) return Status();
@@ -263,86 +338,6 @@ Status Device::Impl::checkStatus() {
       " loop iterations per invocation, all loops together; the driver ends loops early past "
       "it), so its results are wrong: give each program fewer loop iterations (more programs) "
       "or use another device");
-}
-
-Status Device::Impl::begin() {
-  if (recording) return Status();
-  VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  TVK_VK(vkBeginCommandBuffer(cmd, &info));
-  recording = true;
-  needBarrier = false;
-  memory->setBusy(true);
-  if (staging) staging->setBusy(true);
-  return Status();
-}
-
-void Device::Impl::barrier() {
-  if (!needBarrier) return;
-  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
-                     VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  VkPipelineStageFlags stages =
-      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
-  vkCmdPipelineBarrier(cmd, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
-  needBarrier = false;
-}
-
-Status Device::Impl::synchronize() {
-  if (!recording) return Status();
-  // Make shader and transfer writes visible to the host.
-  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
-  recording = false;
-  Status status = vkCheck(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
-  bool submitted = false;
-  if (status.ok()) {
-    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    submit.commandBufferCount = 1;
-    submit.pCommandBuffers = &cmd;
-    status = vkCheck(vkQueueSubmit(queue, 1, &submit, fence), "vkQueueSubmit");
-    submitted = status.ok();
-  }
-  if (submitted) {
-    status = vkCheck(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
-    if (!status.ok()) return status;  // the GPU may still use the resources: keep them busy
-    status = vkCheck(vkResetFences(device, 1, &fence), "vkResetFences");
-  }
-  // The stream restarts empty whether or not the submission worked.
-  Status reset = vkCheck(vkResetCommandPool(device, commandPool, 0), "vkResetCommandPool");
-  for (VkDescriptorPool pool : descriptorPools) vkResetDescriptorPool(device, pool, 0);
-  std::fill(queryPending.begin(), queryPending.end(), false);
-  memory->retire();
-  if (staging) staging->retire();
-  if (!status.ok()) {
-    statusKernels.clear();  // their work did not run
-    return status;
-  }
-  TVK_RETURN_IF_ERROR(reset);
-  return checkStatus();
-}
-
-void Device::Impl::destroy() {
-  if (device == VK_NULL_HANDLE) return;
-  synchronize();
-  vkDeviceWaitIdle(device);
-  for (auto& entry : pipelines)
-    for (auto& p : entry.second) p->destroy();
-  pipelines.clear();
-  statusBuf = Buffer();
-  memory.reset();
-  staging.reset();
-  for (VkDescriptorPool pool : descriptorPools) vkDestroyDescriptorPool(device, pool, nullptr);
-  descriptorPools.clear();
-  if (queryPool) vkDestroyQueryPool(device, queryPool, nullptr);
-  if (fence) vkDestroyFence(device, fence, nullptr);
-  if (commandPool) vkDestroyCommandPool(device, commandPool, nullptr);
-  vkDestroyDevice(device, nullptr);
-  device = VK_NULL_HANDLE;
 }
 
 }  // namespace tvk

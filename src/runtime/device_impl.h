@@ -1,13 +1,22 @@
-// Device internals shared by device.cc, pipeline.cc, launch.cc and timing.cc.
+// Device internals shared by device.cc, stream.cc, pipeline.cc, launch.cc and timing.cc.
+//
+// Locking: Device::Impl::mu guards every member below it (the stream, queries, pipeline
+// cache, lost state). It is never held while waiting for a fence (waitFor() releases it), nor
+// while a pipeline is compiled, nor while DeviceOptions::interrupted runs. Lock order:
+// Impl::mu, then a MemoryPool's mutex; a pool never calls back into the device.
 #pragma once
 
+#include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "runtime/device_query.h"
+#include "runtime/grid.h"
 #include "runtime/instance.h"
 #include "runtime/memory.h"
 #include "runtime/runtime.h"
@@ -60,17 +69,6 @@ struct PackedLaunch {
   std::vector<BufferBinding> bindings;
 };
 
-/// One vkCmdDispatch of a possibly split grid.
-struct DispatchPiece {
-  /// Program-id offset (pid_base).
-  uint32_t base[3] = {0, 0, 0};
-  /// Workgroup count of this dispatch.
-  uint32_t count[3] = {0, 0, 0};
-};
-
-/// Splits `grid` into dispatches of at most `maxCount` per dimension (empty if any is 0).
-std::vector<DispatchPiece> splitGrid(const uint32_t grid[3], const uint32_t maxCount[3]);
-
 /// Checks `args` against `reflection` and packs push constants and bindings per
 /// reflection.h (grid goes into num_programs).
 Result<PackedLaunch> packLaunch(const Reflection& reflection, const std::vector<LaunchArg>& args,
@@ -79,6 +77,27 @@ Result<PackedLaunch> packLaunch(const Reflection& reflection, const std::vector<
 /// Checks that `device`'s target can run `reflection` (features, sizes, subgroup size).
 Status checkKernelFitsDevice(const Reflection& reflection, const Target& target);
 
+/// One command buffer of the stream with its fence: recorded, submitted, then recycled once
+/// it finished and no thread waits on its fence (use_count() == 1).
+struct Batch {
+  /// Command pool owning `cmd` (reset as a whole when recycled).
+  VkCommandPool pool = VK_NULL_HANDLE;
+  /// The command buffer.
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  /// Signalled when the submission finishes.
+  VkFence fence = VK_NULL_HANDLE;
+  /// Descriptor pools of the fallback path used by this batch (reset when recycled).
+  std::vector<VkDescriptorPool> descriptorPools;
+  /// Submission serial (1, 2, ...).
+  uint64_t serial = 0;
+  /// Dispatches recorded into it.
+  uint32_t dispatches = 0;
+  /// The fence will be signalled (false when vkQueueSubmit failed: nothing runs).
+  bool submitted = false;
+  /// Entry names of the kernels recorded with the status buffer (loop-limit check).
+  std::set<std::string> statusKernels;
+};
+
 struct Device::Impl {
   /// Keeps the instance alive.
   std::shared_ptr<Instance> instance;
@@ -86,63 +105,95 @@ struct Device::Impl {
   DeviceFacts facts;
   /// Public description.
   DeviceInfo info;
+  /// How the device was opened (timeoutSeconds lives in timeoutMs below).
+  DeviceOptions options;
   /// The logical device.
   VkDevice device = VK_NULL_HANDLE;
   /// The compute queue.
   VkQueue queue = VK_NULL_HANDLE;
   /// Its family.
   uint32_t queueFamily = 0;
-  /// Command pool of the stream.
-  VkCommandPool commandPool = VK_NULL_HANDLE;
-  /// The stream's command buffer.
-  VkCommandBuffer cmd = VK_NULL_HANDLE;
-  /// Signalled by the stream's submission.
-  VkFence fence = VK_NULL_HANDLE;
-  /// The command buffer is in the recording state.
-  bool recording = false;
-  /// Work recorded since the last barrier needs one before the next dispatch/copy.
-  bool needBarrier = false;
+  /// Submission serials read by the memory pools.
+  SubmissionClock clock;
   /// Device buffers.
   std::unique_ptr<MemoryPool> memory;
   /// Staging buffers (created on first use: unmapped or uncached device memory).
   std::unique_ptr<MemoryPool> staging;
   /// vkCmdPushDescriptorSetKHR when the extension is enabled (and allowed).
   PFN_vkCmdPushDescriptorSetKHR pushDescriptorFn = nullptr;
-  /// Descriptor pools of the fallback path; reset at synchronize().
-  std::vector<VkDescriptorPool> descriptorPools;
   /// Timestamp query pool.
   VkQueryPool queryPool = VK_NULL_HANDLE;
+  /// Limit of one fence wait in milliseconds (0 = none).
+  std::atomic<int64_t> timeoutMs{0};
+  /// Dispatches recorded so far.
+  std::atomic<uint64_t> dispatches{0};
+  /// Set once the device is lost (lost holds why).
+  std::atomic<bool> isLost{false};
+
+  /// Guards everything below.
+  mutable std::mutex mu;
+  /// Why the device is lost ("" while usable).
+  std::string lost;
+  /// The batch being recorded, or null.
+  std::shared_ptr<Batch> current;
+  /// Submitted batches, oldest first, not yet known to have finished.
+  std::deque<std::shared_ptr<Batch>> inFlight;
+  /// Finished batches for reuse.
+  std::vector<std::shared_ptr<Batch>> spare;
+  /// Serial given to the newest batch.
+  uint64_t lastSerial = 0;
+  /// Serial of the newest submitted batch.
+  uint64_t lastSubmitted = 0;
+  /// Work recorded since the last barrier needs one before the next dispatch/copy.
+  bool needBarrier = false;
   /// Free query slots.
   std::vector<uint32_t> freeQueries;
-  /// Per query: written in the not yet submitted command buffer.
-  std::vector<bool> queryPending;
+  /// Per query: serial of the batch that wrote it (0 = never written).
+  std::vector<uint64_t> querySerial;
   /// Pipeline cache: SPIR-V hash → pipelines.
   std::map<uint64_t, std::vector<std::shared_ptr<PipelineImpl>>> pipelines;
-  /// Dispatches recorded so far.
-  uint64_t dispatches = 0;
   /// The status buffer of kernels with a loop-limit check (compiler/reflection.h: word 0 the
   /// flag, word 1 = 2), host-visible staging memory; created on first use.
   Buffer statusBuf;
-  /// Entry names of the kernels launched with the status buffer since the last submission.
-  std::set<std::string> statusKernels;
+  /// Entry names of the status-checked kernels of batches finished since the last check.
+  std::set<std::string> finishedStatusKernels;
 
+  /// Options of a new memory pool of `kind` for this device.
+  PoolOptions poolOptions(MemoryKind kind) const;
+
+  // The members below need `mu` held.
+  /// An error when the device is lost.
+  Status checkAlive() const;
+  /// Marks the device lost for `reason`; returns the error every later call gets.
+  Status markLost(const std::string& reason);
+  /// vkCheck that also marks the device lost on VK_ERROR_DEVICE_LOST.
+  Status vk(VkResult result, const char* what);
   /// The staging pool, created on first use.
   Result<MemoryPool*> stagingPool();
-  /// Begins the command buffer when not recording.
+  /// Starts a batch when none is being recorded.
   Status begin();
   /// Records a memory barrier for compute/transfer → compute/transfer when needed.
   void barrier();
-  /// Allocates a descriptor set for `layout` from the pools (fallback path).
+  /// Allocates a descriptor set for `layout` from the current batch's pools (fallback path).
   Result<VkDescriptorSet> allocateSet(VkDescriptorSetLayout layout);
   /// The status buffer (created and initialised on first use).
   Result<const Buffer*> statusBuffer();
-  /// After a submission finished: an error naming the kernels launched since the previous one
-  /// when one of them set the status flag (the flag is cleared).
+  /// After waiting for submissions: an error naming the status-checked kernels of the batches
+  /// finished since the previous check when one of them set the status flag (then cleared).
   Status checkStatus();
-  /// Submits, waits, and resets the stream.
-  Status synchronize();
-  /// Destroys every Vulkan object.
-  void destroy();
+  /// Submits the batch being recorded (if any), without waiting.
+  Status flush();
+  /// Moves finished batches out of inFlight and lets the pools reuse what they freed.
+  void retireFinished();
+  /// Waits until submission `serial` finished. `lock` holds `mu` on entry and on return; it is
+  /// released during the fence waits. Times out per DeviceOptions (marks the device lost) and
+  /// polls DeviceOptions::interrupted.
+  Status waitFor(uint64_t serial, std::unique_lock<std::mutex>& lock);
+  /// Flushes and waits for everything submitted so far, then checks the status flag.
+  Status synchronize(std::unique_lock<std::mutex>& lock);
+  /// Destroys every Vulkan object; false (nothing destroyed) when submitted work did not
+  /// finish: the caller must then leak the Impl, whose members would destroy objects in use.
+  bool destroy();
 };
 
 }  // namespace tvk

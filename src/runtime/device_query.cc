@@ -124,6 +124,9 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   tail = &props.pNext;
   chain(tail, f.subgroup);
+  VkPhysicalDeviceMaintenance3Properties maintenance3{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+  chain(tail, maintenance3);
   if (f.hasSizeControl) chain(tail, f.sizeControlProps);
   if (hasDriver) chain(tail, driver);
   vkGetPhysicalDeviceProperties2(physical, &props);
@@ -132,6 +135,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
     f.driver = std::string(driver.driverName) + " " + driver.driverInfo;
     f.driverId = static_cast<uint32_t>(driver.driverID);
   }
+  f.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
   if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance.handle(), f);
   pickComputeQueue(f);
   // The structs are copied into the caller's value: drop pointers into this frame.

@@ -1,7 +1,11 @@
-// The runtime's environment variables, read here and nowhere else.
+// The runtime's environment variables, read here and nowhere else, and the checked number
+// parsing they use (testable without touching the environment).
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "support/status.h"
 
 namespace tvk {
 
@@ -9,5 +13,18 @@ namespace tvk {
 std::string envDevice();
 /// TVK_VALIDATION=1: enable the Khronos validation layer and count its messages.
 bool envValidation();
+/// TVK_TIMEOUT: seconds a fence wait may last before the device is marked lost (0 = no
+/// limit); `fallback` when unset, an error naming the variable when malformed or negative.
+Result<double> envTimeoutSeconds(double fallback);
+/// TVK_CACHE_LIMIT: bytes of freed memory the caching allocator may keep; -1 when unset,
+/// an error naming the variable when malformed or out of range.
+Result<int64_t> envCacheLimit();
+
+/// `text` as a decimal integer in [min, max]; the error names `name` ("TVK_DEVICE=...").
+Result<int64_t> parseInteger(const std::string& name, const std::string& text, int64_t min,
+                             int64_t max);
+/// `text` as a finite decimal number in [min, max]; the error names `name`.
+Result<double> parseNumber(const std::string& name, const std::string& text, double min,
+                           double max);
 
 }  // namespace tvk

@@ -1,5 +1,7 @@
 // Packing launch arguments, splitting grids, and recording dispatches.
 #include <cstring>
+#include <mutex>
+#include <string>
 
 #include "runtime/device_impl.h"
 #include "runtime/vk_check.h"
@@ -95,24 +97,6 @@ LaunchArg LaunchArg::ofBytes(const void* data, size_t size) {
   return a;
 }
 
-std::vector<DispatchPiece> splitGrid(const uint32_t grid[3], const uint32_t maxCount[3]) {
-  std::vector<DispatchPiece> pieces;
-  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) return pieces;
-  for (uint32_t z = 0; z < grid[2]; z += std::min(grid[2] - z, maxCount[2])) {
-    for (uint32_t y = 0; y < grid[1]; y += std::min(grid[1] - y, maxCount[1])) {
-      for (uint32_t x = 0; x < grid[0]; x += std::min(grid[0] - x, maxCount[0])) {
-        DispatchPiece p;
-        p.base[0] = x; p.base[1] = y; p.base[2] = z;
-        p.count[0] = std::min(grid[0] - x, maxCount[0]);
-        p.count[1] = std::min(grid[1] - y, maxCount[1]);
-        p.count[2] = std::min(grid[2] - z, maxCount[2]);
-        pieces.push_back(p);
-      }
-    }
-  }
-  return pieces;
-}
-
 Result<PackedLaunch> packLaunch(const Reflection& r, const std::vector<LaunchArg>& args,
                                 const uint32_t grid[3], const Target& t) {
   if (args.size() != r.args.size())
@@ -137,16 +121,17 @@ Result<PackedLaunch> packLaunch(const Reflection& r, const std::vector<LaunchArg
 }
 
 Result<VkDescriptorSet> Device::Impl::allocateSet(VkDescriptorSetLayout layout) {
+  std::vector<VkDescriptorPool>& pools = current->descriptorPools;
   VkDescriptorSetAllocateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
   info.descriptorSetCount = 1;
   info.pSetLayouts = &layout;
   VkDescriptorSet set = VK_NULL_HANDLE;
-  if (!descriptorPools.empty()) {
-    info.descriptorPool = descriptorPools.back();
+  for (VkDescriptorPool pool : pools) {  // pools are reset when the batch is recycled
+    info.descriptorPool = pool;
     VkResult r = vkAllocateDescriptorSets(device, &info, &set);
     if (r == VK_SUCCESS) return set;
     if (r != VK_ERROR_OUT_OF_POOL_MEMORY && r != VK_ERROR_FRAGMENTED_POOL)
-      return vkCheck(r, "vkAllocateDescriptorSets");
+      return vk(r, "vkAllocateDescriptorSets");
   }
   VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 4096};
   VkDescriptorPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
@@ -154,12 +139,42 @@ Result<VkDescriptorSet> Device::Impl::allocateSet(VkDescriptorSetLayout layout) 
   poolInfo.poolSizeCount = 1;
   poolInfo.pPoolSizes = &size;
   VkDescriptorPool pool = VK_NULL_HANDLE;
-  TVK_VK(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool));
-  descriptorPools.push_back(pool);
+  TVK_RETURN_IF_ERROR(vk(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool),
+                         "vkCreateDescriptorPool"));
+  pools.push_back(pool);
   info.descriptorPool = pool;
-  TVK_VK(vkAllocateDescriptorSets(device, &info, &set));
+  TVK_RETURN_IF_ERROR(vk(vkAllocateDescriptorSets(device, &info, &set), "vkAllocateDescriptorSets"));
   return set;
 }
+
+namespace {
+
+// Binds `p` and its buffers in the current batch (descriptor set, barrier, pipeline).
+Status bindLaunch(Device::Impl& d, const PipelineImpl& p, std::vector<VkWriteDescriptorSet>& writes) {
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  if (!p.pushDescriptors && !writes.empty()) {
+    Result<VkDescriptorSet> allocated = d.allocateSet(p.setLayout);
+    if (!allocated.ok()) return allocated.status();
+    set = *allocated;
+    for (VkWriteDescriptorSet& w : writes) w.dstSet = set;
+    vkUpdateDescriptorSets(d.device, static_cast<uint32_t>(writes.size()), writes.data(), 0,
+                           nullptr);
+  }
+  d.barrier();
+  VkCommandBuffer cmd = d.current->cmd;
+  vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
+  if (!writes.empty()) {
+    if (p.pushDescriptors)
+      d.pushDescriptorFn(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0,
+                         static_cast<uint32_t>(writes.size()), writes.data());
+    else
+      vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0,
+                              nullptr);
+  }
+  return Status();
+}
+
+}  // namespace
 
 Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
                       const std::vector<LaunchArg>& args) {
@@ -167,11 +182,23 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
   const auto* p = dynamic_cast<const PipelineImpl*>(&pipeline);
   if (!p || p->owner != impl_.get() || p->device == VK_NULL_HANDLE)
     return Status::error("launch: the pipeline was not created by this device");
-  Result<PackedLaunch> packed = packLaunch(p->reflection(), args, grid, target());
+  const Reflection& r = p->reflection();
+  const std::string who = "kernel '" + r.entry + "': ";
+  Status gridOk = checkGrid(grid, target().maxWorkgroupCount);
+  if (!gridOk.ok()) return Status::error(who + gridOk.message());
+  Result<PackedLaunch> packed = packLaunch(r, args, grid, target());
   if (!packed.ok()) return packed.status();
-  std::vector<DispatchPiece> pieces = splitGrid(grid, target().maxWorkgroupCount);
-  if (pieces.empty()) return Status();
-  const int statusBinding = p->reflection().statusBinding;
+  for (size_t i = 0; i < args.size() && i < r.args.size(); ++i) {
+    const LaunchArg& a = args[i];
+    if (a.kind == LaunchArg::Kind::Buffer && a.buffer && a.buffer->pool() != d.memory.get())
+      return Status::error(who + "argument " + std::to_string(i) + " ('" + r.args[i].name +
+                           "') is a buffer of another device");
+  }
+  GridSplitter split(grid, target().maxWorkgroupCount);
+  const uint64_t total = split.pieceCount();
+  if (total == 0) return Status();
+  std::unique_lock<std::mutex> lock(d.mu);
+  const int statusBinding = r.statusBinding;
   if (statusBinding >= 0) {
     Result<const Buffer*> status = d.statusBuffer();
     if (!status.ok()) return status.status();
@@ -193,37 +220,36 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
     writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[i].pBufferInfo = &infos[i];
   }
-  TVK_RETURN_IF_ERROR(d.begin());
-  VkDescriptorSet set = VK_NULL_HANDLE;
-  if (!p->pushDescriptors && !writes.empty()) {
-    Result<VkDescriptorSet> allocated = d.allocateSet(p->setLayout);
-    if (!allocated.ok()) return allocated.status();
-    set = *allocated;
-    for (VkWriteDescriptorSet& w : writes) w.dstSet = set;
-    vkUpdateDescriptorSets(d.device, static_cast<uint32_t>(writes.size()), writes.data(), 0,
-                           nullptr);
-  }
-  d.barrier();
-  vkCmdBindPipeline(d.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
-  if (!writes.empty()) {
-    if (p->pushDescriptors)
-      d.pushDescriptorFn(d.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0,
-                         static_cast<uint32_t>(writes.size()), writes.data());
-    else
-      vkCmdBindDescriptorSets(d.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0,
-                              nullptr);
-  }
   std::vector<uint8_t>& push = packed->pushConstants;
-  for (const DispatchPiece& piece : pieces) {
+  uint64_t recorded = 0;
+  uint64_t bound = 0;  // serial of the batch the pipeline is bound in
+  DispatchPiece piece;
+  while (split.next(piece)) {
+    if (!d.current || d.current->serial != bound) {
+      TVK_RETURN_IF_ERROR(d.begin());
+      TVK_RETURN_IF_ERROR(bindLaunch(d, *p, writes));
+      bound = d.current->serial;
+      if (statusBinding >= 0) d.current->statusKernels.insert(r.entry);
+    }
     for (int i = 0; i < 3; ++i) putU32(push, 4 * i, piece.base[i]);
     if (p->pushBytes)
-      vkCmdPushConstants(d.cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, p->pushBytes,
+      vkCmdPushConstants(d.current->cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, p->pushBytes,
                          push.data());
-    vkCmdDispatch(d.cmd, piece.count[0], piece.count[1], piece.count[2]);
+    vkCmdDispatch(d.current->cmd, piece.count[0], piece.count[1], piece.count[2]);
     ++d.dispatches;
+    ++recorded;
+    d.needBarrier = true;
+    if (++d.current->dispatches < d.options.dispatchesPerSubmit) continue;
+    // A full batch: submit it, and keep at most submitsInFlight batches pending.
+    bound = 0;
+    Status s = d.flush();
+    if (s.ok() && d.inFlight.size() >= d.options.submitsInFlight)
+      s = d.waitFor(d.inFlight[d.inFlight.size() - d.options.submitsInFlight]->serial, lock);
+    if (!s.ok() && recorded < total)
+      return Status::error(who + "stopped after recording " + std::to_string(recorded) + " of " +
+                           std::to_string(total) + " dispatches: " + s.message());
+    TVK_RETURN_IF_ERROR(s);
   }
-  d.needBarrier = true;
-  if (statusBinding >= 0) d.statusKernels.insert(p->reflection().entry);
   return Status();
 }
 

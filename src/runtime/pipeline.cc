@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
 
 #include "runtime/device_impl.h"
 #include "runtime/vk_check.h"
@@ -132,8 +133,14 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
   if (kernel.spirv.empty()) return Status::error("kernel '" + r.entry + "' has no SPIR-V");
   TVK_RETURN_IF_ERROR(checkKernelFitsDevice(r, target()));
   uint64_t key = hashWords(kernel.spirv);
-  for (const auto& p : d.pipelines[key])
-    if (sameKernel(p->kernel, kernel)) return std::shared_ptr<Pipeline>(p);
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    TVK_RETURN_IF_ERROR(d.checkAlive());
+    for (const auto& p : d.pipelines[key])
+      if (sameKernel(p->kernel, kernel)) return std::shared_ptr<Pipeline>(p);
+  }
+  // Created without the lock (compiling can take long); another thread may create the same
+  // pipeline meanwhile: the first one inserted wins.
 
   auto p = std::make_shared<PipelineImpl>();
   p->device = d.device;
@@ -199,7 +206,10 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
   VkResult result = vkCreateComputePipelines(d.device, VK_NULL_HANDLE, 1, &info, nullptr,
                                              &p->pipeline);
   vkDestroyShaderModule(d.device, module, nullptr);
-  TVK_RETURN_IF_ERROR(vkCheck(result, "vkCreateComputePipelines"));
+  std::lock_guard<std::mutex> lock(d.mu);
+  TVK_RETURN_IF_ERROR(d.vk(result, "vkCreateComputePipelines"));
+  for (const auto& other : d.pipelines[key])
+    if (sameKernel(other->kernel, kernel)) return std::shared_ptr<Pipeline>(other);
   d.pipelines[key].push_back(p);
   return std::shared_ptr<Pipeline>(p);
 }

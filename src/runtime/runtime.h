@@ -1,14 +1,24 @@
 // The Vulkan runtime's public API: devices, buffers, pipelines, launches, GPU timestamps.
 //
 // Stream semantics: launch() and recordEvent() only record into the device's command
-// buffer; synchronize() submits it and waits. Host writes through Buffer::data() become
-// visible to the GPU at the next submission; GPU writes are visible through data() after
-// synchronize(). No exceptions: every fallible call returns Status or Result<T>.
-// Not thread-safe: use one Device from one thread at a time.
+// buffer; synchronize() submits it and waits. A launch that records many dispatches (a split
+// grid, or many launches without a synchronize) submits every DeviceOptions::dispatchesPerSubmit
+// dispatches and waits for old submissions when DeviceOptions::submitsInFlight are pending, so
+// the recorded work stays bounded. Host writes through Buffer::data() become visible to the
+// GPU at the next submission; GPU writes are visible through data() after synchronize().
+// No exceptions: every fallible call returns Status or Result<T>.
+//
+// Thread safety: every Device method may be called from several threads at once. One mutex
+// per device guards the stream (command buffers, queue, queries, pipeline cache); it is never
+// held while waiting for the GPU, so one thread's synchronize() does not block another
+// thread's launches. Each memory pool has its own mutex (Buffer destruction takes only that).
+// Waits for the GPU last at most DeviceOptions::timeoutSeconds; a timeout or
+// VK_ERROR_DEVICE_LOST marks the device lost, after which every call fails (open a new one).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +55,46 @@ struct DeviceInfo {
 
 /// Lists the Vulkan devices that support Vulkan 1.1 and have a compute queue.
 Result<std::vector<DeviceInfo>> enumerateDevices();
+/// The index openDevice(-1) opens (TVK_DEVICE, else discrete > integrated > rest), or why
+/// there is none (no device, a malformed or unmatched TVK_DEVICE).
+Result<int> defaultDeviceIndex();
+
+/// Byte counts of a device's caching allocator (device and staging pools together).
+struct MemoryStats {
+  /// Device memory held from Vulkan (in use + cached + pending + block remainders).
+  uint64_t allocatedBytes = 0;
+  /// Size-class bytes of live buffers.
+  uint64_t inUseBytes = 0;
+  /// Size-class bytes of freed buffers ready for reuse.
+  uint64_t cachedBytes = 0;
+  /// Size-class bytes freed while the GPU may still use them (cached once it finished).
+  uint64_t pendingBytes = 0;
+  /// Cached bytes beyond this are returned to Vulkan.
+  uint64_t cacheLimit = 0;
+  /// Bytes returned to Vulkan so far.
+  uint64_t returnedBytes = 0;
+  /// Allocations that succeeded only after the cache was returned (out of memory first).
+  uint64_t outOfMemoryRetries = 0;
+};
+
+/// How a device is opened; fromEnvironment() applies TVK_TIMEOUT and TVK_CACHE_LIMIT.
+struct DeviceOptions {
+  /// Seconds one wait for the GPU may last without progress before the device is marked lost
+  /// (TVK_TIMEOUT); 0 = no limit.
+  double timeoutSeconds = 60;
+  /// Bytes of freed memory the allocator keeps for reuse (TVK_CACHE_LIMIT); -1 = an eighth of
+  /// the memory heap.
+  int64_t cacheLimitBytes = -1;
+  /// Polled every few milliseconds while a thread waits for the GPU, with no device lock held;
+  /// returning true abandons that wait with an "interrupted" error (the work stays pending).
+  std::function<bool()> interrupted;
+  /// Dispatches recorded into one command buffer before it is submitted (> 0).
+  uint32_t dispatchesPerSubmit = 4096;
+  /// Submitted command buffers in flight before recording waits for the oldest (> 0).
+  uint32_t submitsInFlight = 4;
+  /// The defaults with TVK_TIMEOUT and TVK_CACHE_LIMIT applied; an error when one is malformed.
+  static Result<DeviceOptions> fromEnvironment();
+};
 
 /// Number of validation warnings/errors reported since start (TVK_VALIDATION=1 only).
 size_t validationMessageCount();
@@ -74,7 +124,9 @@ class Buffer {
   void* data() const;
   /// Requested size in bytes.
   size_t size() const;
-  /// The VkBuffer (covers exactly this buffer, size() bytes from its start).
+  /// The pool the memory came from (identifies the device that owns it).
+  const MemoryPool* pool() const { return pool_; }
+  /// The VkBuffer (covers at least size() bytes from its start).
   VkBuffer vkBuffer() const;
   /// The VkDeviceMemory the buffer lives in.
   VkDeviceMemory vkMemory() const;
@@ -153,7 +205,8 @@ class Event {
 class Device {
  public:
   /// Waits for pending work and destroys every Vulkan object (pipelines handed out become
-  /// unusable; Buffers and Events must not outlive their Device).
+  /// unusable; Buffers and Events must not outlive their Device). When the work does not
+  /// finish within the timeout (a lost device), the Vulkan objects are leaked instead.
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
@@ -166,27 +219,50 @@ class Device {
   bool usesPushDescriptors() const;
 
   /// Allocates `bytes` (> 0), reusing cached memory when a free block of its size class exists.
+  /// Out of memory, it returns the cache to Vulkan, then waits for buffers freed while the GPU
+  /// used them, and retries; sizes beyond the device's largest allocation fail at once.
   Result<Buffer> allocate(size_t bytes);
   /// Copies host bytes into `buffer` at `offset` (memcpy when mapped, else staging + wait).
   Status upload(Buffer& buffer, size_t offset, const void* src, size_t bytes);
   /// Copies `bytes` from `buffer` at `offset` to host (synchronizes the stream first).
   Status download(const Buffer& buffer, size_t offset, void* dst, size_t bytes);
-  /// Bytes of device memory held by the allocator (in use + cached).
+  /// Bytes of device memory held by the allocator (in use + cached + pending).
   size_t allocatedBytes() const;
+  /// The allocator's byte counts.
+  MemoryStats memoryStats() const;
+  /// Sets how many freed bytes the allocator keeps (returns the excess to Vulkan at once).
+  void setCacheLimit(uint64_t bytes);
+  /// Returns the allocator's cached memory to Vulkan (whole blocks only).
+  void emptyCache();
+  /// Sets the limit of one wait for the GPU in seconds (0 = none).
+  void setTimeout(double seconds);
+  /// The limit of one wait for the GPU in seconds (0 = none).
+  double timeoutSeconds() const;
+  /// Why the device is lost (a timeout, VK_ERROR_DEVICE_LOST), or "" while it is usable.
+  std::string lostReason() const;
+  /// Serial of the newest submission recorded so far (work recorded before this call is in a
+  /// submission with this serial or a lower one).
+  uint64_t recordedSerial() const;
+  /// Every submission up to this serial has finished.
+  uint64_t completedSerial() const;
   /// True when buffers are host-visible (Buffer::data() non-null: lavapipe, Apple, ReBAR);
   /// false when upload/download go through staging copies.
   bool hostVisibleMemory() const;
 
   /// Checks `kernel` against this device and returns its (cached) pipeline.
   Result<std::shared_ptr<Pipeline>> pipeline(const CompiledKernel& kernel);
-  /// Records a launch of `grid` programs; `args` follow the tt.func parameters in order.
+  /// Records a launch of `grid` programs; `args` follow the tt.func parameters in order. A
+  /// grid dimension above 2^31 - 1 (what program_id, an i32, can number) is an error; larger
+  /// grids than maxComputeWorkGroupCount are split into dispatches, recorded lazily.
   Status launch(const Pipeline& pipeline, const uint32_t grid[3],
                 const std::vector<LaunchArg>& args);
   /// Records a GPU timestamp into the stream.
   Result<Event> recordEvent();
   /// Milliseconds between two recorded events (synchronizes first if they are pending).
   Result<double> elapsedMs(const Event& start, const Event& end);
-  /// Submits everything recorded and waits for it.
+  /// Submits everything recorded and waits for it (and for work other threads submitted
+  /// before). Fails when the wait is interrupted (the work stays pending), times out or the
+  /// device is lost (both mark the device lost).
   Status synchronize();
   /// Number of vkCmdDispatch calls recorded since opening (grid splits count separately).
   uint64_t dispatchCount() const;
@@ -197,14 +273,17 @@ class Device {
   Impl& impl() { return *impl_; }
 
  private:
-  friend Result<std::unique_ptr<Device>> openDevice(int index);
+  friend Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& options);
   friend class Event;
   explicit Device(std::unique_ptr<Impl> impl);
   void releaseQuery(uint32_t query);
   std::unique_ptr<Impl> impl_;
 };
 
-/// Opens device `index` from enumerateDevices(), or the default device when -1.
+/// Opens device `index` from enumerateDevices(), or the default device when -1, with
+/// DeviceOptions::fromEnvironment(). Each call opens a new logical device.
 Result<std::unique_ptr<Device>> openDevice(int index = -1);
+/// Opens device `index` (or the default device when -1) with `options`.
+Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& options);
 
 }  // namespace tvk

@@ -18,77 +18,12 @@
 namespace tvk {
 namespace {
 
-using testing::bufferArg;
-using testing::compileGlsl;
-using testing::scalarArg;
+using testing::addKernel;
+using testing::gridKernel;
 
 // Every test here runs with the validation layer on (set before the instance exists).
 using testing::device;
 using testing::kValidationOn;
-
-// out[out_base + i] = x[x_base + i] + y[y_base + i] for i < n, Triton's add kernel layout.
-CompiledKernel addKernel(const Target& t, uint32_t numWarps = 4) {
-  uint32_t wg = numWarps * t.subgroupSize;
-  std::string glsl = R"(#version 450
-layout(local_size_x = WG) in;
-layout(push_constant) uniform PC { uint pid_base[3]; uint num_programs[3];
-  uint x_base; uint y_base; uint out_base; int n; } pc;
-layout(set = 0, binding = 0) buffer X { float x[]; };
-layout(set = 0, binding = 1) buffer Y { float y[]; };
-layout(set = 0, binding = 2) buffer O { float o[]; };
-void main() {
-  uint pid = gl_WorkGroupID.x + pc.pid_base[0];
-  uint i = pid * WG + gl_LocalInvocationID.x;
-  if (int(i) < pc.n) o[pc.out_base + i] = x[pc.x_base + i] + y[pc.y_base + i];
-}
-)";
-  glsl.replace(glsl.find("WG"), 2, std::to_string(wg));
-  glsl.replace(glsl.find("WG"), 2, std::to_string(wg));
-  Result<std::vector<uint32_t>> words = compileGlsl(glsl);
-  EXPECT_TRUE(words.ok()) << words.status().message();
-  CompiledKernel k;
-  if (words.ok()) k.spirv = *words;
-  Reflection& r = k.reflection;
-  r.entry = "main";
-  r.args = {bufferArg("x", 0, 4, 24), bufferArg("y", 1, 4, 28), bufferArg("out", 2, 4, 32),
-            scalarArg("n", "i32", 4, 36)};
-  r.pushConstantBytes = 40;
-  r.workgroupSize[0] = wg;
-  r.subgroupSize = t.subgroupSize;
-  r.numWarps = numWarps;
-  return k;
-}
-
-// hits[pid] += 1 and seen_grid = num_programs, one invocation per program.
-CompiledKernel gridKernel() {
-  std::string glsl = R"(#version 450
-layout(local_size_x = 1) in;
-layout(push_constant) uniform PC { uint pid_base[3]; uint num_programs[3];
-  uint hits_base; uint grid_base; } pc;
-layout(set = 0, binding = 0) buffer H { uint hits[]; };
-layout(set = 0, binding = 1) buffer G { uint grid[]; };
-void main() {
-  // The grid is 1 in all dimensions but one: summing covers whichever it is.
-  uvec3 id = gl_WorkGroupID + uvec3(pc.pid_base[0], pc.pid_base[1], pc.pid_base[2]);
-  uint pid = id.x + id.y + id.z;
-  atomicAdd(hits[pc.hits_base + pid], 1u);
-  if (pid == 0u) {
-    grid[pc.grid_base + 0] = pc.num_programs[0];
-    grid[pc.grid_base + 1] = pc.num_programs[1];
-    grid[pc.grid_base + 2] = pc.num_programs[2];
-  }
-}
-)";
-  Result<std::vector<uint32_t>> words = compileGlsl(glsl);
-  EXPECT_TRUE(words.ok()) << words.status().message();
-  CompiledKernel k;
-  if (words.ok()) k.spirv = *words;
-  k.reflection.entry = "main";
-  k.reflection.args = {bufferArg("hits", 0, 4, 24), bufferArg("grid", 1, 4, 28)};
-  k.reflection.pushConstantBytes = 32;
-  k.reflection.workgroupSize[0] = 1;
-  return k;
-}
 
 class RuntimeTest : public ::testing::Test {
  protected:
@@ -203,11 +138,9 @@ TEST_F(RuntimeTest, StagingPathForUnmappedMemory) {
   Result<std::unique_ptr<Device>> opened = openDevice(device().info().index);
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   Device::Impl& d = (*opened)->impl();
-  const Target& t = (*opened)->target();
-  auto memory = MemoryPool::create(d.device, d.facts.physical, MemoryKind::DeviceUnmapped,
-                                   t.bufferDeviceAddress, t.storageBufferOffsetAlignment);
-  auto staging = MemoryPool::create(d.device, d.facts.physical, MemoryKind::Staging, false,
-                                    t.storageBufferOffsetAlignment);
+  auto memory =
+      MemoryPool::create(d.device, d.facts.physical, d.poolOptions(MemoryKind::DeviceUnmapped));
+  auto staging = MemoryPool::create(d.device, d.facts.physical, d.poolOptions(MemoryKind::Staging));
   ASSERT_TRUE(memory.ok() && staging.ok());
   d.memory = std::move(*memory);
   d.staging = std::move(*staging);
@@ -222,19 +155,6 @@ TEST_F(RuntimeTest, StagingPathForUnmappedMemory) {
   std::vector<uint32_t> part(10, 0);
   ASSERT_TRUE((*opened)->download(*b, 400, part.data(), 40).ok());
   EXPECT_EQ(part[0], 117u);
-}
-
-TEST(SizeClass, RoundsUpWithBoundedWaste) {
-  EXPECT_EQ(sizeClassFor(1), 256u);
-  EXPECT_EQ(sizeClassFor(256), 256u);
-  EXPECT_EQ(sizeClassFor(257), 512u);
-  EXPECT_EQ(sizeClassFor(4096), 4096u);
-  for (VkDeviceSize s : {4097ull, 10000ull, 1000000ull, 123456789ull}) {
-    VkDeviceSize c = sizeClassFor(s);
-    EXPECT_GE(c, s);
-    EXPECT_LE(c, s + s / 4 + 256);
-    EXPECT_EQ(sizeClassFor(c), c);
-  }
 }
 
 void runAdd(Device& d, uint64_t outOffsetElems) {
@@ -318,24 +238,6 @@ TEST_F(RuntimeTest, SplitsGridsLargerThanMaxWorkgroupCount) {
   for (uint32_t i = 0; i < programs; ++i) wrong += h[i] != 1;
   EXPECT_EQ(wrong, 0u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(gp[i], g[i]);
-}
-
-TEST(SplitGrid, CoversEveryProgramOnce) {
-  uint32_t grid[3] = {70000, 3, 70000};
-  uint32_t max[3] = {65535, 2, 65535};
-  std::vector<DispatchPiece> pieces = splitGrid(grid, max);
-  EXPECT_EQ(pieces.size(), 8u);
-  uint64_t total = 0;
-  for (const DispatchPiece& p : pieces) {
-    for (int i = 0; i < 3; ++i) {
-      EXPECT_LE(p.count[i], max[i]);
-      EXPECT_LE(p.base[i] + p.count[i], grid[i]);
-    }
-    total += uint64_t(p.count[0]) * p.count[1] * p.count[2];
-  }
-  EXPECT_EQ(total, 70000ull * 3 * 70000);
-  uint32_t empty[3] = {5, 0, 1};
-  EXPECT_TRUE(splitGrid(empty, max).empty());
 }
 
 TEST_F(RuntimeTest, TimestampsMeasureLaunches) {

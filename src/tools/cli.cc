@@ -1,7 +1,10 @@
 // Command-line parsing.
 #include "tools/cli.h"
 
+#include <cstdint>
 #include <cstdlib>
+
+#include "runtime/env.h"
 
 namespace tvk::tools {
 
@@ -13,11 +16,11 @@ std::string CliArgs::get(const std::string& name, const std::string& fallback) c
 Result<int> CliArgs::getInt(const std::string& name, int fallback) const {
   auto it = options.find(name);
   if (it == options.end()) return fallback;
-  char* end = nullptr;
-  long v = std::strtol(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end != '\0')
-    return Status::error("--" + name + " expects an integer, got '" + it->second + "'");
-  return static_cast<int>(v);
+  Result<int64_t> v = parseInteger("--" + name, it->second, INT32_MIN, INT32_MAX);
+  if (!v.ok())
+    return Status::error("--" + name + " expects an integer, got '" + it->second + "' (" +
+                         v.status().message() + ")");
+  return static_cast<int>(*v);
 }
 
 Result<CliArgs> parseCli(const std::vector<std::string>& args, const std::set<std::string>& valued,

@@ -82,6 +82,19 @@ TEST(Npy, RejectsBadInput) {
   s.replace(f, 5, "True ");
   EXPECT_FALSE(parseNpy(std::vector<uint8_t>(s.begin(), s.end())).ok());
   EXPECT_FALSE(readNpy("/nonexistent/x.npy").ok());
+  // Huge dimensions are errors, not exceptions or overflowing products.
+  for (const char* shape : {"(99999999999999999999,)", "(4000000000, 4000000000, 4000000000)"}) {
+    std::string h(bytes->begin(), bytes->end());
+    size_t at = h.find("(1,)");
+    ASSERT_NE(at, std::string::npos);
+    h.replace(at, 4, shape);
+    size_t len = (uint8_t(h[8]) | (uint8_t(h[9]) << 8)) + std::string(shape).size() - 4;
+    h[8] = char(len & 0xff);
+    h[9] = char(len >> 8);
+    Result<NpyArray> r = parseNpy(std::vector<uint8_t>(h.begin(), h.end()));
+    ASSERT_FALSE(r.ok()) << shape;
+    EXPECT_NE(r.status().message().find("shape"), std::string::npos) << r.status().message();
+  }
 }
 
 }  // namespace

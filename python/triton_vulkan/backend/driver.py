@@ -122,7 +122,8 @@ class VulkanLauncher:
             function.device.launch(function.native, grid, vals)
         except (AttributeError, TypeError, ValueError):
             # Staging, raw addresses, and the clear error messages.
-            _args.launch(function.device, function.native, self.reflection, grid, kargs, allow_int=True)
+            _args.launch(function.device, function.native, self.reflection, grid, kargs, allow_int=True,
+                         strict=False)
         if launch_exit_hook is not None and getattr(launch_exit_hook, "calls", True):
             launch_exit_hook(launch_metadata)
 
@@ -272,9 +273,11 @@ class VulkanDriver(DriverBase):
 
     def get_empty_cache_for_benchmark(self):
         dev = _dev.device()
-        if dev.index not in self._bench_cache:
-            self._bench_cache[dev.index] = _BenchCache(dev)
-        return self._bench_cache[dev.index]
+        key = (dev.index, dev.generation)  # a re-opened device needs new buffers
+        if key not in self._bench_cache:
+            self._bench_cache = {k: v for k, v in self._bench_cache.items() if k[0] != dev.index}
+            self._bench_cache[key] = _BenchCache(dev)
+        return self._bench_cache[key]
 
     def clear_cache(self, cache):
         cache.clear()

@@ -1,0 +1,108 @@
+// The Python-visible runtime objects and the helpers the runtime binding shares.
+//
+// Locking: every object here is touched only with the GIL held. Calls into a tvk::Device that
+// may wait for the GPU (launch, allocate, synchronize, elapsed_ms, pipeline creation) release
+// the GIL; the runtime never holds a device lock while it polls DeviceOptions::interrupted,
+// which takes the GIL to run PyErr_CheckSignals (Ctrl-C), so there is no lock cycle.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common.h"
+#include "runtime/runtime.h"
+
+namespace tvkpy {
+
+/// An open device shared by everything created from it. Never destroyed (tensors may outlive
+/// any Python-level owner). When the device is lost, the next call replaces `device` with a
+/// newly opened one (the lost one is leaked: its GPU work may never finish) and bumps
+/// `generation`; objects of an older generation are refused with a clear error.
+struct DeviceHolder {
+  /// The runtime's device (current generation).
+  tvk::Device* device = nullptr;
+  /// Its index in enumerateDevices() order.
+  int index = -1;
+  /// Opened with open_device(shared=True) (the one returned for this index every time).
+  bool shared = true;
+  /// Bumped each time the device is re-opened after it was lost.
+  uint64_t generation = 0;
+  /// The device of each generation (lost ones are kept, never destroyed).
+  std::vector<tvk::Device*> generations;
+  /// Python objects used by recorded launches, with the submission serial they are in; kept
+  /// alive until that submission finished.
+  std::vector<std::pair<uint64_t, py::object>> pending;
+
+  /// The device, re-opened first when it was lost (throws DeviceLost when that fails).
+  tvk::Device& live();
+  /// Drops `pending` entries whose submission finished.
+  void prunePending();
+  /// Notes that this thread recorded work in submission `serial` (see checkThreadWork).
+  void noteLaunch(uint64_t serial);
+  /// Throws DeviceLost when work this thread recorded was abandoned with a lost device that
+  /// has been replaced since (once per loss), so a later synchronize cannot report success.
+  void checkThreadWork();
+  /// Forgets this thread's recorded work (after it was told the device is lost).
+  void forgetThreadWork();
+};
+
+/// One block of Vulkan memory as a Python object (buffer protocol over the mapped memory).
+struct PyAllocation {
+  /// The device the memory belongs to.
+  DeviceHolder* holder = nullptr;
+  /// The holder's generation when allocated.
+  uint64_t generation = 0;
+  /// The runtime buffer (returns to the caching allocator when destroyed).
+  tvk::Buffer buffer;
+  /// Host address of the persistently mapped memory (the registry key).
+  uintptr_t address = 0;
+  /// Bytes usable through the buffer protocol.
+  size_t size = 0;
+  /// Leaves the registry; the buffer then returns its memory.
+  ~PyAllocation();
+};
+
+/// A pipeline on one device, re-created on first use after the device was re-opened.
+struct PyKernel {
+  /// The device the pipeline belongs to.
+  DeviceHolder* holder = nullptr;
+  /// The holder generation `pipeline` was created in.
+  uint64_t generation = 0;
+  /// SPIR-V and reflection (parameters, push-constant layout, workgroup size).
+  tvk::CompiledKernel kernel;
+  /// The runtime's (cached) pipeline.
+  std::shared_ptr<tvk::Pipeline> pipeline;
+};
+
+/// A recorded GPU timestamp.
+struct PyEvent {
+  /// The device whose stream holds it.
+  DeviceHolder* holder = nullptr;
+  /// The holder generation it was recorded in.
+  uint64_t generation = 0;
+  /// The runtime's event.
+  tvk::Event event;
+};
+
+/// The device `index` shared by every caller (-1: the default device), opened on first use.
+DeviceHolder* openShared(int index);
+/// A new logical device on physical device `index` (-1: the default one), never shared.
+DeviceHolder* openPrivate(int index);
+/// Throws for a failed runtime call on `dev` (a device of `h`): the pending Python exception when the wait was
+/// interrupted (KeyboardInterrupt), DeviceLost when the device is now lost, else RuntimeFailure.
+[[noreturn]] void raiseFailure(DeviceHolder& h, tvk::Device& dev, const tvk::Status& status,
+                               const char* what);
+
+/// The allocation containing host address `address`, or nullptr.
+PyAllocation* findAllocation(uintptr_t address);
+/// Live allocations by mapped host address (start → allocation).
+std::map<uintptr_t, PyAllocation*>& registry();
+
+/// Packs a Python scalar for a parameter of TTIR type `info.type` (`i32`, `f16`, ...).
+tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value);
+
+}  // namespace tvkpy
