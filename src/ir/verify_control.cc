@@ -16,7 +16,7 @@ Status checkFunc(const Operation& op) {
     std::string p = typeProblem(t);
     if (!p.empty()) return err(op, "result type: " + p);
   }
-  if (op.regions.empty()) return Status();  // declaration
+  if (op.regions.empty() || op.regions[0]->blocks.empty()) return Status();  // declaration
   const Block& entry = *op.regions[0]->blocks.front();
   if (op.argAttrs.size() > entry.args.size()) return err(op, "has more argument attributes than arguments");
   for (size_t i = 0; i < op.argAttrs.size(); ++i) {
