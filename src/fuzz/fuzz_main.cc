@@ -318,7 +318,7 @@ int fuzzMain(int argc, char** argv) {
     std::vector<std::pair<int, std::string>> kinds;
     for (const auto& [k, n] : st.rejections) kinds.push_back({n, k});
     std::sort(kinds.rbegin(), kinds.rend());
-    for (size_t i = 0; i < kinds.size() && i < 40; ++i) std::printf("%6d  %s\n", kinds[i].first, kinds[i].second.c_str());
+    for (size_t i = 0; i < kinds.size() && i < 150; ++i) std::printf("%6d  %s\n", kinds[i].first, kinds[i].second.c_str());
   }
   std::printf("fuzz: executions=%llu failures=%llu hangs=%llu invalid_spirv=%llu seconds=%.1f "
               "compiled=%llu rejected=%llu distinct=%zu seed=%llu\n",
