@@ -177,8 +177,9 @@ class Evaluator {
       if (!off || off->size() != numel || src->second.bytes.size() != numel) return;
       int64_t size = elemBytes(*o.operand(0)->type.scalar().elem);
       for (size_t k = 0; k < numel; ++k) {
+        if ((*off)[k] > kMaxBytes || (*off)[k] < -kMaxBytes) return;  // before multiplying: no overflow
         int64_t b = src->second.bytes[k] + (*off)[k] * size;
-        if ((*off)[k] > kMaxBytes || (*off)[k] < -kMaxBytes || b > kMaxBytes || b < -kMaxBytes) return;
+        if (b > kMaxBytes || b < -kMaxBytes) return;
         out.bytes.push_back(b);
       }
     } else {

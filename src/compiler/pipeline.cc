@@ -42,6 +42,8 @@ analysis::SmemOptions smemOptions(const CompileOptions& o) {
 Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& s) {
   s.kernel = s.module->kernel();
   if (!s.kernel) return Status::error("no public tt.func in the module");
+  if (s.kernel->regions.empty() || s.kernel->regions[0]->blocks.empty())
+    return Status::error("unsupported: kernel @" + ir::funcName(*s.kernel) + " has no body (a declaration)");
   uint32_t W = static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize;
   auto layouts = analysis::analyzeLayouts(*s.kernel, W);
   if (!layouts.ok()) return layouts.status();

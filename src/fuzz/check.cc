@@ -2,14 +2,28 @@
 #include "fuzz/check.h"
 
 #include "compiler/compiler.h"
+#include "compiler/inspect.h"
 #include "fuzz/sandbox.h"
 
 namespace tvk::fuzz {
 
+const std::vector<std::string>& inspectViews() {
+  static const std::vector<std::string> kViews = {"ir", "provenance", "axis-info", "layouts", "smem",
+                                                  "access-bounds", "loop-accumulators"};
+  return kViews;
+}
+
 CheckResult checkInput(const std::string& ttir, const std::string& fileName,
-                       const std::vector<Target>& targets, int numWarps) {
+                       const std::vector<Target>& targets, int numWarps, const std::string& view) {
   CheckResult r;
   r.exitCode = kExitCompiled;
+  if (!view.empty() && !targets.empty()) {
+    CompileOptions o;
+    o.target = targets[0];
+    o.numWarps = numWarps;
+    o.fileName = fileName;
+    (void)inspectTTIR(ttir, o, view);
+  }
   for (const Target& t : targets) {
     CompileOptions o;
     o.target = t;

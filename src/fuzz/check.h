@@ -20,8 +20,13 @@ struct CheckResult {
 
 /// Compiles `ttir` (as file `fileName`) for every target with `numWarps` and validates the
 /// results: kExitCompiled when all compile and validate, kExitInvalid when one compiles but
-/// does not validate, else kExitRejected (an error Status from the compiler).
+/// does not validate, else kExitRejected (an error Status from the compiler). A non-empty
+/// `view` also prints that `tvk opt` view (inspectTTIR: the printer and the analyses' printers
+/// run too; only a crash there matters).
 CheckResult checkInput(const std::string& ttir, const std::string& fileName,
-                       const std::vector<Target>& targets, int numWarps);
+                       const std::vector<Target>& targets, int numWarps, const std::string& view = "");
+
+/// The inspectTTIR views (`ir`, `layouts`, ...).
+const std::vector<std::string>& inspectViews();
 
 }  // namespace tvk::fuzz

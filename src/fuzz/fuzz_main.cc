@@ -185,8 +185,8 @@ std::string rejectionKind(const std::string& log) {
 }
 
 int runChild(const std::string& text, const std::string& name, const std::vector<Target>& targets,
-             int numWarps) {
-  CheckResult c = checkInput(text, name, targets, numWarps);
+             int numWarps, const std::string& view = "") {
+  CheckResult c = checkInput(text, name, targets, numWarps, view);
   if (c.exitCode != kExitCompiled) std::fprintf(stderr, "%s\n", c.message.c_str());
   return c.exitCode;
 }
@@ -266,8 +266,9 @@ int fuzzMain(int argc, char** argv) {
     std::string input = mutate(base, other, rng);
     static const int kWarps[] = {4, 4, 4, 1, 2, 8};
     int warps = kWarps[rng.below(6)];
+    const std::string& view = inspectViews()[rng.below(inspectViews().size())];
     std::string name = "fuzz-s" + std::to_string(o.seed) + "-i" + std::to_string(it) + ".ttir";
-    SandboxResult r = runSandboxed([&] { return runChild(input, name, targets, warps); }, lim);
+    SandboxResult r = runSandboxed([&] { return runChild(input, name, targets, warps, view); }, lim);
     ++st.executions;
     if (!o.saveAll.empty()) {  // debugging the mutator: every input with its outcome
       std::string stem = o.saveAll + "/" + std::to_string(it);
@@ -317,7 +318,7 @@ int fuzzMain(int argc, char** argv) {
     std::vector<std::pair<int, std::string>> kinds;
     for (const auto& [k, n] : st.rejections) kinds.push_back({n, k});
     std::sort(kinds.rbegin(), kinds.rend());
-    for (size_t i = 0; i < kinds.size() && i < 40; ++i) std::printf("%6d  %s\n", kinds[i].first, kinds[i].second.c_str());
+    for (size_t i = 0; i < kinds.size() && i < 150; ++i) std::printf("%6d  %s\n", kinds[i].first, kinds[i].second.c_str());
   }
   std::printf("fuzz: executions=%llu failures=%llu hangs=%llu invalid_spirv=%llu seconds=%.1f "
               "compiled=%llu rejected=%llu distinct=%zu seed=%llu\n",

@@ -28,7 +28,19 @@ void relocate(Operation& op, const Location& caller) {
   });
 }
 
-/// Inlines one call; `callee` has a body whose entry block ends with tt.return.
+/// Most operations the module may grow to by inlining (nested calls multiply: a chain of
+/// functions each calling the next twice doubles per level).
+constexpr size_t kMaxInlinedOps = 200000;
+
+/// Operations in `op` (itself included).
+size_t countOps(const Operation& op) {
+  size_t n = 0;
+  walk(op, [&](const Operation&) { ++n; });
+  return n;
+}
+
+/// Inlines one call; `callee` has a body whose entry block ends with tt.return. Runs before
+/// the verifier: the call's operand and result types must match the callee here.
 Status inlineOne(Operation* call, const Operation& callee) {
   const Block& entry = callee.body(0);
   const Operation* ret = entry.terminator();
@@ -36,6 +48,14 @@ Status inlineOne(Operation* call, const Operation& callee) {
     return Status::error("inline: " + funcName(callee) + ": entry block does not end with tt.return");
   if (entry.args.size() != call->operands.size() || ret->operands.size() != call->results.size())
     return Status::error("inline: " + call->where() + ": call does not match @" + funcName(callee));
+  for (size_t i = 0; i < entry.args.size(); ++i)
+    if (!call->operands[i] || call->operands[i]->type != entry.args[i]->type)
+      return Status::error("inline: " + call->where() + ": argument " + std::to_string(i) + " does not match @" +
+                           funcName(callee));
+  for (size_t i = 0; i < ret->operands.size(); ++i)
+    if (!ret->operands[i] || ret->operands[i]->type != call->results[i]->type)
+      return Status::error("inline: " + call->where() + ": result " + std::to_string(i) + " does not match @" +
+                           funcName(callee));
   ValueMap map;
   for (size_t i = 0; i < entry.args.size(); ++i) map[entry.args[i].get()] = call->operands[i];
   Block* blk = call->parentBlock;
@@ -92,6 +112,8 @@ Status inlineCalls(Module& m) {
   for (auto& op : m.ops)
     if (op->name == "tt.func") funcs[funcName(*op)] = op.get();
   TVK_RETURN_IF_ERROR(checkAcyclic(funcs));
+  size_t total = 0;
+  for (auto& op : m.ops) total += countOps(*op);
   for (int round = 0;; ++round) {
     std::vector<Operation*> calls;
     walk(m, [&](Operation& o) {
@@ -106,6 +128,10 @@ Status inlineCalls(Module& m) {
       bool branches = false;
       walk(*callee, [&](const Operation& o) { branches |= o.name.rfind("cf.", 0) == 0; });
       if (branches) return Status::error("unsupported: inlining @" + funcName(*callee) + " with branches at " + call->loc.userStr());
+      total += countOps(*callee);
+      if (total > kMaxInlinedOps)
+        return Status::error("inline: " + call->where() + ": inlining makes the module larger than " +
+                             std::to_string(kMaxInlinedOps) + " operations");
       TVK_RETURN_IF_ERROR(inlineOne(call, *callee));
     }
   }

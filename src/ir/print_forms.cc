@@ -25,7 +25,11 @@ std::string namedKws(PCtx& c, std::set<std::string>& skip) {
   return s;
 }
 
-const Type& resultType(const Operation& o) { return o.results.at(0)->type; }
+/// The first result's type (`none` for ops without results: callers check the count first).
+const Type& resultType(const Operation& o) {
+  static const Type kNone;
+  return o.results.empty() ? kNone : o.results[0]->type;
+}
 
 bool sameType(PCtx& c) {
   if (c.o.results.size() != 1) return false;
@@ -354,8 +358,8 @@ bool bare(PCtx& c) {
 
 bool makeTensorDesc(PCtx& c) {
   size_t n = c.o.operands.size();
-  const Type& base = c.o.operands.empty() ? resultType(c.o) : c.o.operands[0]->type;
-  if (n < 1 || (n - 1) % 2 || c.o.results.size() != 1 || !base.isPtr()) return false;
+  if (n < 1 || (n - 1) % 2 || c.o.results.size() != 1 || !c.o.operands[0]->type.isPtr()) return false;
+  const Type& base = c.o.operands[0]->type;
   const std::string& d = resultType(c.o).name;
   const std::string pre = "!tt.tensordesc";
   if (d.rfind(pre, 0) != 0) return false;

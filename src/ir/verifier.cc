@@ -192,8 +192,7 @@ Status checkGeneric(const Operation& o) {
     std::string p = typeProblem(r->type);
     if (!p.empty()) return err(o, "result %" + r->name + ": " + p);
   }
-  for (const auto& r : o.regions) {
-    if (r->blocks.empty()) return err(o, "has an empty region");
+  for (const auto& r : o.regions) {  // (empty regions: scf.if without else; needRegion checks the rest)
     for (const auto& b : r->blocks)
       for (const auto& arg : b->args) {
         std::string p = typeProblem(arg->type);

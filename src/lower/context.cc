@@ -41,7 +41,15 @@ const std::vector<Id>& Context::ids(const ir::Value* v) const {
 
 Id Context::at(const ir::Value* v, uint32_t r) const {
   const std::vector<Id>& ids = this->ids(v);
-  if (ids.empty()) return 0;
+  if (ids.empty() || (ids.size() > 1 && r >= ids.size())) {
+    // A broken invariant (a value not lowered yet, a slot past its layout): recorded and
+    // reported by lowerOp as an error instead of reading out of bounds.
+    if (broken_.empty())
+      broken_ = "internal error: " + std::string(ids.empty() ? "value %" + v->name + " has no lowered ids"
+                                                              : "slot " + std::to_string(r) + " of %" + v->name +
+                                                                    " past its " + std::to_string(ids.size()) + " slots");
+    return 0;
+  }
   return ids.size() == 1 ? ids[0] : ids[r];
 }
 
@@ -426,6 +434,7 @@ Status Context::lowerOp(const ir::Operation& op) {
   if (!s.ok() && s.message().rfind("unsupported: ", 0) != 0 &&
       s.message().find(" at ") == std::string::npos)
     return unsupported(op, s.message());
+  if (s.ok() && !broken_.empty()) return Status::error(broken_ + " (lowering " + op.where() + ")");
   if (s.ok()) return checkBudget(op);
   return s;
 }

@@ -88,7 +88,8 @@ class Context {
   void bind(const ir::Value* v, std::vector<Id> ids);
   /// The lowered ids of `v` (empty when not lowered).
   const std::vector<Id>& ids(const ir::Value* v) const;
-  /// Slot `r` of `v`, or its only id when `v` is a scalar (broadcast).
+  /// Slot `r` of `v`, or its only id when `v` is a scalar (broadcast). A value without ids or a
+  /// slot past them gives 0 and makes the op's lowering fail with an internal error.
   Id at(const ir::Value* v, uint32_t r) const;
 
   // --- representations ------------------------------------------------------------------
@@ -269,6 +270,7 @@ class Context {
   bool loopAccsBuilt_ = false;
   Id lane_ = 0;
   Id subgroup_ = 0;
+  mutable std::string broken_;  // first broken invariant seen by at() (reported by lowerOp)
   Id loadBuiltin(spv::BuiltIn which);
   void ensureScratch();
   Id smemVar_ = 0;

@@ -45,6 +45,17 @@ bool Parser::resolveAlias(const std::string& name, Location& l, int depth) {
   return true;
 }
 
+/// Frames in `l`'s caller chain (itself included).
+static size_t chainLength(const Location& l) {
+  size_t n = 1;
+  for (const Location* c = l.caller.get(); c; c = c->caller.get()) ++n;
+  return n;
+}
+
+/// Most frames of one call-site chain: aliases that nest `callsite(#a at #a)` double the chain
+/// at every level, so its length is capped.
+static constexpr size_t kMaxCallFrames = 256;
+
 /// Appends `caller` at the end of `l`'s caller chain.
 static void attachCaller(Location& l, const Location& caller) {
   if (!l.caller) {
@@ -71,6 +82,8 @@ bool Parser::parseLocBody(Location& l, int depth) {
     if (!expect("(") || !parseLocBody(l, depth + 1) || !tryKeyword("at") ||
         !parseLocBody(caller, depth + 1) || !expect(")"))
       return error.empty() ? fail("malformed callsite location") : false;
+    if (chainLength(l) + chainLength(caller) > kMaxCallFrames)
+      return fail("callsite location chain longer than " + std::to_string(kMaxCallFrames) + " frames");
     attachCaller(l, caller);
     return true;
   }
