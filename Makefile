@@ -3,7 +3,7 @@ BUILD ?= build
 PY := .venv/bin/python
 JOBS ?= 2
 
-.PHONY: all deps build demo test unit-test py-test clean
+.PHONY: all deps build demo test unit-test py-test check-sanitizers clean
 
 all: build
 
@@ -25,5 +25,10 @@ py-test: build
 
 test: unit-test py-test
 
+# ASan+UBSan build (build-asan) of the CLI, fuzzer and unit tests; runs them, the fuzz
+# regressions and a short fuzz pass (scripts/check-sanitizers.sh).
+check-sanitizers: deps
+	@bash scripts/check-sanitizers.sh
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

@@ -26,8 +26,10 @@ struct Solver {
       return;
     }
     if (d->second.arg != s->second.arg) {
+      bool raw = d->second.arg == kRawAddress || s->second.arg == kRawAddress;
       err = Status::error("unsupported: " + op.where() +
-                          ": pointer may come from different kernel arguments");
+                          (raw ? ": pointer may be a tt.int_to_ptr address or a kernel argument"
+                               : ": pointer may come from different kernel arguments"));
       return;
     }
     if (s->second.wide && !d->second.wide) {
@@ -50,6 +52,11 @@ struct Solver {
     } else if (n == "tt.splat" || n == "tt.broadcast" || n == "tt.expand_dims" ||
                n == "tt.reshape" || n == "tt.trans" || n == "tt.bitcast") {
       flow(op.operand(0), op.result(), op);
+    } else if (n == "tt.int_to_ptr") {
+      if (!p.ptrs.count(op.result())) {
+        p.ptrs[op.result()] = PointerInfo{kRawAddress, true};
+        changed = true;
+      }
     } else if (n == "arith.select") {
       flow(op.operand(1), op.result(), op);
       flow(op.operand(2), op.result(), op);
@@ -95,7 +102,7 @@ struct Solver {
 void markAccess(const ir::Operation& op, Provenance& p) {
   auto mark = [&](const ir::Value* ptr, bool r, bool w) {
     auto it = p.ptrs.find(ptr);
-    if (it == p.ptrs.end()) return;
+    if (it == p.ptrs.end() || it->second.arg < 0) return;
     if (r) p.argRead[it->second.arg] = true;
     if (w) p.argWritten[it->second.arg] = true;
   };
@@ -141,6 +148,10 @@ std::string printProvenance(const ir::Operation& func, const Provenance& p) {
   forEachValue(func, [&](const ir::Value* v) {
     auto it = p.ptrs.find(v);
     if (it == p.ptrs.end()) return;
+    if (it->second.arg == kRawAddress) {
+      out += valueName(v) + " -> raw address i64\n";
+      return;
+    }
     out += valueName(v) + " -> arg " + std::to_string(it->second.arg) + " (" +
            valueName(entry.arg(it->second.arg)) + ") " + (it->second.wide ? "i64" : "i32") +
            "\n";

@@ -3,8 +3,10 @@
 // tt.bitcast of pointers, arith.select between pointers of the same argument, and the
 // iter args / results of scf.for/while/if. A pointer is lowered as an element offset
 // relative to its argument's buffer, in units of its own pointee type; `wide` says the offset
-// needs 64 bits because the IR adds i64 offsets. Anything else (select between arguments,
-// int_to_ptr, pointers loaded from memory) is an error naming the op.
+// needs 64 bits because the IR adds i64 offsets. tt.int_to_ptr makes a raw address
+// (kRawAddress: 64-bit, never accessed). Anything else (select between arguments that
+// ir/pointer_selects.h could not rewrite, raw addresses mixed with arguments, pointers loaded
+// from memory) is an error naming the op.
 //
 // Example: for `%x_4 = tt.addptr %x, %offs : tensor<1024x!tt.ptr<f32>>, tensor<1024xi32>`
 // with `%x = tt.splat %x_ptr`, printProvenance gives `%x_4 -> arg 0 (%x_ptr) i32 read`.
@@ -19,9 +21,14 @@
 
 namespace tvk::analysis {
 
+/// `PointerInfo::arg` of a pointer made by tt.int_to_ptr: a raw 64-bit address, not an offset
+/// into a kernel argument's buffer; it may be selected, offset and turned back into an integer
+/// (tt.ptr_to_int), but not accessed.
+constexpr int kRawAddress = -2;
+
 /// Where one pointer value points.
 struct PointerInfo {
-  /// Index of the kernel parameter (tt.func argument).
+  /// Index of the kernel parameter (tt.func argument), or kRawAddress.
   int arg = -1;
   /// The offset needs 64 bits (some tt.addptr on the chain adds an i64 offset).
   bool wide = false;

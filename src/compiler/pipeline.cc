@@ -8,6 +8,7 @@
 
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
+#include "ir/pointer_selects.h"
 #include "ir/inline.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
@@ -68,6 +69,9 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"block-pointers", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::rewriteBlockPointers(*s.module);
+       }},
+      {"pointer-selects", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::sinkPointerSelects(*s.module);
        }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);

@@ -31,6 +31,7 @@ static std::unique_ptr<Operation> cloneImpl(const Operation& op, ValueMap& map, 
   c->argAttrs = op.argAttrs;
   c->resultTypes = op.resultTypes;
   c->loc = op.loc;
+  c->textPos = op.textPos;
   for (Value* v : op.operands) {
     auto it = map.find(v);
     c->operands.push_back(it == map.end() ? v : it->second);

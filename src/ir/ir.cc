@@ -60,7 +60,11 @@ Type Type::tensor(std::vector<int64_t> shape, const Type& elem) {
 int64_t Type::numel() const {
   if (!isTensor()) return 1;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d <= 0) return 0;
+    if (n > INT64_MAX / d) return INT64_MAX;
+    n *= d;
+  }
   return n;
 }
 
@@ -327,11 +331,15 @@ std::string Operation::strAttr(const std::string& n, const std::string& dflt) co
 
 Block& Operation::body(int i) const { return *regions[i]->blocks.front(); }
 
-std::string Operation::where() const { return name + " at " + loc.userStr(); }
+std::string Operation::where() const {
+  std::string user = loc.userStr();
+  return name + " at " + (user == "unknown" && !textPos.empty() ? textPos : user);
+}
 
 Operation* Module::kernel() const {
   for (const auto& op : ops)
-    if (op->name == "tt.func" && op->strAttr("sym_visibility", "public") == "public")
+    if (op->name == "tt.func" && op->strAttr("sym_visibility", "public") == "public" &&
+        !op->regions.empty() && !op->regions[0]->blocks.empty())
       return op.get();
   return nullptr;
 }

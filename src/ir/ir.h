@@ -19,6 +19,12 @@ namespace tvk::ir {
 // Types
 // ---------------------------------------------------------------------------------------
 
+/// Most elements of one tensor, as Triton caps them (TRITON_MAX_TENSOR_NUMEL); the parser and
+/// the verifier reject larger tensor types.
+constexpr int64_t kMaxTensorNumel = int64_t{1} << 20;
+/// Most dimensions of one tensor type.
+constexpr int kMaxTensorRank = 16;
+
 /// A TTIR type: scalar (`i32`, `f16`, `bf16`, `f8E4M3FN`, `i1`, `index`), pointer
 /// (`!tt.ptr<f32>` or `!tt.ptr<f32, 1>`), ranked tensor (`tensor<64x32xf16>`, elements may
 /// be pointers), or an opaque type kept as text (`!tt.tensordesc<...>`, ...).
@@ -58,7 +64,8 @@ struct Type {
   bool isTensor() const { return kind == Kind::Tensor; }
   /// The element type of a tensor, or the type itself for scalars.
   const Type& scalar() const { return isTensor() ? *elem : *this; }
-  /// Number of elements (1 for scalars).
+  /// Number of elements (1 for scalars); saturates at INT64_MAX (never overflows) for shapes
+  /// that did not come through the parser's or verifier's size checks.
   int64_t numel() const;
   /// Tensor rank (0 for scalars).
   int rank() const { return isTensor() ? static_cast<int>(shape.size()) : 0; }
@@ -191,6 +198,9 @@ struct Operation {
   std::vector<Block*> successors;
   /// Source location.
   Location loc;
+  /// `<file>:<line>` of the op in the TTIR text (set by the parser; named by errors when the
+  /// op has no source location).
+  std::string textPos;
   /// Containing block (null for top-level ops).
   Block* parentBlock = nullptr;
   /// tt.func only: per-argument attribute dictionaries (`{tt.divisibility = 16 : i32}`),
@@ -214,7 +224,8 @@ struct Operation {
   std::string strAttr(const std::string& n, const std::string& dflt = "") const;
   /// Region `i`'s single block.
   Block& body(int i = 0) const;
-  /// `name (python-file:line)` for error messages, e.g. `tt.dot at kernels.py:42`.
+  /// `name at python-file:line` for error messages, e.g. `tt.dot at kernels.py:42` (the TTIR
+  /// `file:line` when the op has no source location).
   std::string where() const;
 };
 

@@ -49,6 +49,23 @@ enum class Form {
   CondBranch,     ///< `%c, ^bb1[(%a : T)], ^bb2[(..)]` (cf.cond_br)
 };
 
+/// How many operands, results and regions an op has (checked by the verifier for every op,
+/// whatever form it was written in); -1 as a maximum means any number.
+struct Arity {
+  /// Fewest operands.
+  int minOperands = 0;
+  /// Most operands (-1: any).
+  int maxOperands = -1;
+  /// Fewest results.
+  int minResults = 0;
+  /// Most results (-1: any).
+  int maxResults = -1;
+  /// Fewest regions.
+  int minRegions = 0;
+  /// Most regions.
+  int maxRegions = 0;
+};
+
 /// Registry entry for one op.
 struct OpSyntax {
   /// Custom syntax form.
@@ -68,6 +85,8 @@ struct OpSyntax {
   bool pure = false;
   /// Block terminator.
   bool terminator = false;
+  /// Operand, result and region counts.
+  Arity arity;
 };
 
 /// The registry entry for `name`, or null for ops with no custom form (generic only).

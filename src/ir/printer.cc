@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "ir/printer_impl.h"
+#include "support/parse_int.h"
 
 namespace tvk::ir {
 
@@ -26,7 +27,8 @@ static bool taken(const std::vector<std::set<std::string>>& scopes, const std::s
 static std::string uniqueBase(Printer& p, std::string base) {
   if (base.empty() || isNumeric(base)) {
     if (!base.empty() && !taken(p.scopes, base)) {
-      p.nextNumber = std::max(p.nextNumber, std::stoi(base.substr(0, 9)) + 1);
+      Result<int64_t> n = parseInt64(base.substr(0, 9), 0, 999999999);  // 9 digits: no overflow
+      if (n.ok()) p.nextNumber = std::max(p.nextNumber, static_cast<int>(*n) + 1);
       return base;
     }
     while (taken(p.scopes, std::to_string(p.nextNumber))) ++p.nextNumber;

@@ -426,7 +426,17 @@ Status Context::lowerOp(const ir::Operation& op) {
   if (!s.ok() && s.message().rfind("unsupported: ", 0) != 0 &&
       s.message().find(" at ") == std::string::npos)
     return unsupported(op, s.message());
+  if (s.ok()) return checkBudget(op);
   return s;
+}
+
+Status Context::checkBudget(const ir::Operation& op) const {
+  if (b.blockCount() <= kMaxBlocks && b.functionWords() <= kMaxFunctionWords) return Status();
+  return Status::error("kernel too large: after " + op.where() + " the SPIR-V function has " +
+                       std::to_string(b.blockCount()) + " basic blocks and " + std::to_string(b.functionWords()) +
+                       " words (limits " + std::to_string(kMaxBlocks) + " and " + std::to_string(kMaxFunctionWords) +
+                       ", so that validation stays fast); masked accesses and exchanges branch once per element "
+                       "an invocation holds: use smaller blocks or more warps");
 }
 
 Result<Id> Context::scalarOp(const ir::Operation& op, const std::vector<Id>& args) {

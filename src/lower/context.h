@@ -79,6 +79,9 @@ class Context {
   LoopBudget loopBudget;
   /// Binding of the runtime's status buffer once the kernel uses it, else -1 (reflection).
   int statusBinding = -1;
+  /// Module-level ids made once per kernel by name (e.g. the Private table of 2/pi's bits of
+  /// the f64 sin/cos argument reduction); 0 until made.
+  std::map<std::string, Id> moduleIds;
 
   // --- values -------------------------------------------------------------------------
   /// Binds the lowered ids of `v` (one for scalars, one per slot for tensors).
@@ -190,6 +193,15 @@ class Context {
   Result<Id> scalarOp(const ir::Operation& op, const std::vector<Id>& args);
   /// `unsupported: <op> at <file>:<line>` (+ `: why`).
   Status unsupported(const ir::Operation& op, const std::string& why = "") const;
+  /// Most basic blocks in the kernel's function: spirv-val's control-flow checks take time
+  /// quadratic in them (8192 blocks: seconds; 37000: minutes).
+  static constexpr size_t kMaxBlocks = 8192;
+  /// Most words in the kernel's function (about 800,000 instructions; a copy of a 2^20-element
+  /// tensor on lavapipe takes 2.5 million).
+  static constexpr size_t kMaxFunctionWords = size_t{4} << 20;
+  /// Error `kernel too large` when the function emitted so far (up to `op`) exceeds
+  /// kMaxBlocks or kMaxFunctionWords.
+  Status checkBudget(const ir::Operation& op) const;
 
   // --- structured control flow ---------------------------------------------------------
   /// `if (cond) then()` as a structured selection.

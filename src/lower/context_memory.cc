@@ -77,8 +77,10 @@ Result<Id> Context::toStorage(const ir::Type& t, Id v) {
     return b.emit(spv::Op::OpUConvert, b.typeInt(8), {*code});
   }
   if (t.isInt() && t.bits == 1) {
-    Id i8 = b.typeInt(8);
-    return b.emit(spv::Op::OpSelect, i8, {v, b.constInt(i8, 1), b.constInt(i8, 0)});
+    // 0/1 in a 32-bit register, then narrowed: 8-bit constants need the Int8 capability,
+    // which 8-bit storage alone does not give (spirv-val).
+    Id w = b.emit(spv::Op::OpSelect, u32(), {v, c32(1), c32(0)});
+    return b.emit(spv::Op::OpUConvert, b.typeInt(8), {w});
   }
   if (t.isInt() && t.bits < 32) return b.emit(spv::Op::OpUConvert, b.typeInt(t.bits), {v});
   return v;

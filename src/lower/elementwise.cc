@@ -3,7 +3,9 @@
 
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include "lower/float_emit.h"
 #include "lower/registry.h"
+#include "support/parse_int.h"
 
 namespace tvk::lower {
 
@@ -99,9 +101,12 @@ Result<Id> fconvert(Context& c, const ir::Operation& op, const std::vector<Id>& 
 }
 
 // Decodes a float attribute (hex text is the bit pattern of the attribute's type).
-double floatAttrValue(const ir::Attribute& a, const ir::Type& t) {
+Result<double> floatAttrValue(const ir::Attribute& a, const ir::Type& t) {
   if (a.s.size() > 2 && a.s[0] == '0' && (a.s[1] == 'x' || a.s[1] == 'X')) {
-    uint64_t bits = std::stoull(a.s.substr(2), nullptr, 16);
+    uint64_t max = t.bits >= 64 ? UINT64_MAX : (uint64_t{1} << t.bits) - 1;
+    Result<uint64_t> parsed = parseUint64(std::string_view(a.s).substr(2), max, 16);
+    if (!parsed.ok()) return Status::error("float constant " + a.s + " of type " + t.str() + ": " + parsed.status().message());
+    uint64_t bits = *parsed;
     if (t.bits == 64) {
       double d;
       std::memcpy(&d, &bits, 8);
@@ -124,7 +129,7 @@ double floatAttrValue(const ir::Attribute& a, const ir::Type& t) {
     }
     float f;
     std::memcpy(&f, &f32bits, 4);
-    return f;
+    return static_cast<double>(f);
   }
   return a.f;
 }
@@ -137,13 +142,19 @@ Result<Id> constantOf(Context& c, const ir::Attribute& a, const ir::Type& t) {
   if (!rt.ok()) return rt;
   if (t.isInt()) {
     if (t.bits == 1) return c.b.constBool(a.kind == ir::Attribute::Kind::Bool ? a.i != 0 : (a.i & 1));
-    int64_t v = a.i;
-    if (t.bits < 32) v = static_cast<int64_t>(static_cast<int64_t>(v << (64 - t.bits)) >> (64 - t.bits));
-    return c.b.constInt(*rt, static_cast<uint64_t>(v));
+    uint64_t v = static_cast<uint64_t>(a.i);
+    if (t.bits < 32) {  // sign-extend from the type's width (in unsigned arithmetic: no UB)
+      uint64_t mask = (uint64_t{1} << t.bits) - 1;
+      v &= mask;
+      if (v >> (t.bits - 1)) v |= ~mask;
+    }
+    return c.b.constInt(*rt, v);
   }
   if (t.isFloat()) {
     if (t.bits == 8) return Status::error("fp8 constants are not supported yet");
-    return c.b.constFloat(*rt, floatAttrValue(a, t));
+    Result<double> f = floatAttrValue(a, t);
+    if (!f.ok()) return f.status();
+    return c.b.constFloat(*rt, *f);
   }
   return Status::error("constant of type " + t.str());
 }
@@ -206,7 +217,7 @@ void registerElementwiseOps(Registry& r) {
   registerElementwise(r, "arith.subf", floatBinary(spv::Op::OpFSub));
   registerElementwise(r, "arith.mulf", floatBinary(spv::Op::OpFMul));
   registerElementwise(r, "arith.divf", floatBinary(spv::Op::OpFDiv));
-  registerElementwise(r, "arith.remf", floatBinary(spv::Op::OpFRem));
+  registerElementwise(r, "arith.remf", exactRemainder);
   registerElementwise(r, "arith.negf", negf);
   registerElementwise(r, "arith.maxnumf", floatGlsl(GLSLstd450NMax));
   registerElementwise(r, "arith.minnumf", floatGlsl(GLSLstd450NMin));

@@ -1,16 +1,35 @@
-// math.* ops: GLSL.std.450 where its precision is enough, own code for erf.
+// math.* ops: GLSL.std.450 where its precision is enough, own code for erf; f64 transcendental
+// functions in lower/math_f64.cc.
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include <functional>
+
+#include "lower/float_emit.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
 
 namespace {
 
+// GLSL.std.450 instructions defined for 16/32-bit floats only (f64 takes lower/math_f64.cc).
+bool narrowFloatOnly(uint32_t inst) {
+  switch (inst) {
+    case GLSLstd450Sin: case GLSLstd450Cos: case GLSLstd450Tan: case GLSLstd450Asin:
+    case GLSLstd450Acos: case GLSLstd450Atan: case GLSLstd450Sinh: case GLSLstd450Cosh:
+    case GLSLstd450Tanh: case GLSLstd450Asinh: case GLSLstd450Acosh: case GLSLstd450Atanh:
+    case GLSLstd450Atan2: case GLSLstd450Pow: case GLSLstd450Exp: case GLSLstd450Log:
+    case GLSLstd450Exp2: case GLSLstd450Log2:
+      return true;
+    default:
+      return false;
+  }
+}
+
 ScalarFn glslUnary(uint32_t inst) {
   return [inst](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
     auto t = c.regTypeOf(op.result());
     if (!t.ok()) return t;
+    if (narrowFloatOnly(inst) && c.b.scalarBits(*t) == 64) return f64Math(c, op, a);
     return c.roundTo(op.result()->type.scalar(), c.b.glsl(inst, *t, a));
   };
 }
@@ -32,6 +51,7 @@ Result<Id> erf(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   if (!tr.ok()) return tr;
   Id t = *tr, x = a[0];
   auto& b = c.b;
+  if (b.scalarBits(t) == 64) return f64Math(c, op, a);
   const double k = 1.1283791670955126;  // 2 / sqrt(pi)
   Id x2 = b.emit(spv::Op::OpFMul, t, {x, x});
   Id series = horner(c, t, x2, {k, -k / 3, k / 10, -k / 42, k / 216, -k / 1320});
@@ -71,13 +91,35 @@ Result<Id> clampf(Context& c, const ir::Operation& op, const std::vector<Id>& a)
   return r;
 }
 
-// tt.precise_divf: the quotient refined by one FMA residual step (correctly rounded where the
-// device's OpFDiv is not); falls back to the plain quotient when the step is not finite.
+// An f32 result computed through f64 (`fn` on the operands converted to f64), when the target
+// has f64; 0 otherwise. A quotient or square root of f32 operands is at least 2^-50 (relative)
+// away from the midpoint of two f32 numbers, so an f64 result within one f64 ulp rounds to the
+// correctly rounded f32 one.
+Id throughF64(Context& c, Id t, const std::vector<Id>& a,
+              const std::function<Id(Id, const std::vector<Id>&)>& fn) {
+  if (c.b.scalarBits(t) != 32) return 0;
+  auto d = c.regType(ir::Type::f("f64"));
+  if (!d.ok()) return 0;
+  std::vector<Id> wide;
+  for (Id x : a) wide.push_back(c.b.emit(spv::Op::OpFConvert, *d, {x}));
+  return c.b.emit(spv::Op::OpFConvert, t, {fn(*d, wide)});
+}
+
+// tt.precise_divf: correctly rounded. f32 through f64 where the target has it (a fused multiply-add
+// is not guaranteed: lavapipe's GLSL Fma rounds twice, and the residual step below then leaves
+// the device's quotient as it was); otherwise the quotient refined by one FMA residual step,
+// falling back to the plain quotient when the step is not finite.
 Result<Id> preciseDiv(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   auto tr = c.regTypeOf(op.result());
   if (!tr.ok()) return tr;
   Id t = *tr;
   auto& b = c.b;
+  if (Id viaF64 = throughF64(c, t, a, [&](Id d, const std::vector<Id>& w) {
+        Id q = b.emit(spv::Op::OpFDiv, d, {w[0], w[1]});
+        b.decorate(q, spv::Decoration::NoContraction);  // kept in f64 (Mesa: `exact`)
+        return q;
+      }))
+    return c.roundTo(op.result()->type.scalar(), viaF64);
   Id q = b.emit(spv::Op::OpFDiv, t, {a[0], a[1]});
   Id r = b.glsl(GLSLstd450Fma, t, {b.emit(spv::Op::OpFNegate, t, {q}), a[1], a[0]});
   Id rcp = b.emit(spv::Op::OpFDiv, t, {b.constFloat(t, 1.0), a[1]});
@@ -88,12 +130,16 @@ Result<Id> preciseDiv(Context& c, const ir::Operation& op, const std::vector<Id>
   return c.roundTo(op.result()->type.scalar(), b.emit(spv::Op::OpSelect, t, {bad, q, q1}));
 }
 
-// tt.precise_sqrt: sqrt refined by one FMA residual step (see preciseDiv).
+// tt.precise_sqrt: correctly rounded; as preciseDiv (through f64, else one FMA residual step).
 Result<Id> preciseSqrt(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   auto tr = c.regTypeOf(op.result());
   if (!tr.ok()) return tr;
   Id t = *tr;
   auto& b = c.b;
+  if (Id viaF64 = throughF64(c, t, a, [&](Id d, const std::vector<Id>& w) {
+        return b.glsl(GLSLstd450Sqrt, d, {w[0]});
+      }))
+    return c.roundTo(op.result()->type.scalar(), viaF64);
   Id s = b.glsl(GLSLstd450Sqrt, t, {a[0]});
   Id r = b.glsl(GLSLstd450Fma, t, {b.emit(spv::Op::OpFNegate, t, {s}), s, a[0]});
   Id half = b.emit(spv::Op::OpFDiv, t, {b.constFloat(t, 0.5), s});
@@ -132,6 +178,7 @@ ScalarFn glslBinary(uint32_t inst) {
   return [inst](Context& c, const ir::Operation& op, const std::vector<Id>& a) -> Result<Id> {
     auto t = c.regTypeOf(op.result());
     if (!t.ok()) return t;
+    if (narrowFloatOnly(inst) && c.b.scalarBits(*t) == 64) return f64Math(c, op, a);
     return c.roundTo(op.result()->type.scalar(), c.b.glsl(inst, *t, a));
   };
 }

@@ -12,6 +12,16 @@ const analysis::PointerInfo* ptrInfo(Context& c, const ir::Value* v) {
   return it == c.prov.ptrs.end() ? nullptr : &it->second;
 }
 
+bool isRawAddress(Context& c, const ir::Value* v) {
+  const analysis::PointerInfo* pi = ptrInfo(c, v);
+  return pi && pi->arg == analysis::kRawAddress;
+}
+
+// The scalar element type a pointer value points to.
+const ir::Type& pointeeOf(const ir::Value* ptr) { return *ptr->type.scalar().elem; }
+
+const char* kRawAccess = "access through a tt.int_to_ptr address (a raw address has no buffer)";
+
 Result<Id> addptr(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   auto t = c.regTypeOf(op.result());
   auto pt = c.regTypeOf(op.operand(0));
@@ -19,14 +29,17 @@ Result<Id> addptr(Context& c, const ir::Operation& op, const std::vector<Id>& a)
   if (!pt.ok()) return pt;
   Id p = a[0], off = a[1];
   int offBits = op.operand(1)->type.scalar().bits;
+  if (isRawAddress(c, op.operand(0))) {  // byte address + offset × element size
+    if (offBits < 64) off = c.b.emit(spv::Op::OpSConvert, *t, {off});
+    uint64_t bytes = static_cast<uint64_t>((pointeeOf(op.result()).bits + 7) / 8);
+    off = c.b.emit(spv::Op::OpIMul, *t, {off, c.b.constInt(*t, bytes)});
+    return c.b.emit(spv::Op::OpIAdd, *t, {p, off});
+  }
   if (*pt != *t) p = c.b.emit(spv::Op::OpSConvert, *t, {p});
   if (c.b.scalarBits(*t) == 64 && offBits < 64) off = c.b.emit(spv::Op::OpSConvert, *t, {off});
   if (c.b.scalarBits(*t) == 32 && offBits == 64) off = c.b.emit(spv::Op::OpUConvert, *t, {off});
   return c.b.emit(spv::Op::OpIAdd, *t, {p, off});
 }
-
-// The scalar element type a pointer value points to.
-const ir::Type& pointeeOf(const ir::Value* ptr) { return *ptr->type.scalar().elem; }
 
 Status lowerLoad(Context& c, const ir::Operation& op) {
   const ir::Value* ptr = op.operand(0);
@@ -34,6 +47,7 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
   const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
   const analysis::PointerInfo* pi = ptrInfo(c, ptr);
   if (!pi) return c.unsupported(op, "pointer without provenance");
+  if (pi->arg < 0) return c.unsupported(op, kRawAccess);
   if (pointeeOf(ptr).isPtr()) return c.unsupported(op, "loading pointers");
   const ir::Type& pointee = pointeeOf(ptr);
   auto rt = c.regTypeOf(op.result());
@@ -65,6 +79,7 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
   const analysis::PointerInfo* pi = ptrInfo(c, ptr);
   if (!pi) return c.unsupported(op, "pointer without provenance");
+  if (pi->arg < 0) return c.unsupported(op, kRawAccess);
   const ir::Type& pointee = pointeeOf(ptr);
   if (pointee.isPtr()) return c.unsupported(op, "storing pointers");
   auto st = c.storageType(pointee);
@@ -92,10 +107,32 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   return Status();
 }
 
+// tt.int_to_ptr: the integer as a raw 64-bit address.
+Result<Id> intToPtr(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  auto t = c.regTypeOf(op.result());
+  if (!t.ok()) return t;
+  if (op.operand(0)->type.scalar().bits == 64) return a[0];
+  return c.b.emit(spv::Op::OpUConvert, *t, {a[0]});
+}
+
+// tt.ptr_to_int: only of raw addresses (an argument's buffer address is not visible).
+Result<Id> ptrToInt(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
+  if (!isRawAddress(c, op.operand(0)))
+    return c.unsupported(op, "of a kernel argument's pointer (its address is not visible to a "
+                             "Vulkan kernel without buffer device addresses)");
+  int bits = op.result()->type.scalar().bits;
+  if (bits == 64) return a[0];
+  Id v = c.b.emit(spv::Op::OpUConvert, c.u32(), {a[0]});
+  if (bits >= 32) return v;
+  return c.b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {v, c.c32(0), c.c32(bits)});
+}
+
 }  // namespace
 
 void registerMemoryOps(Registry& r) {
   registerElementwise(r, "tt.addptr", addptr);
+  registerElementwise(r, "tt.int_to_ptr", intToPtr);
+  registerElementwise(r, "tt.ptr_to_int", ptrToInt);
   registerLowering(r, "tt.load", lowerLoad);
   registerLowering(r, "tt.store", lowerStore);
 }

@@ -282,6 +282,7 @@ bool Parser::parseOp(ir::Block& blk) {
   size_t opStart = pos;
   auto op = std::make_unique<ir::Operation>();
   op->parentBlock = &blk;
+  op->textPos = file + ":" + std::to_string(lineOf(opStart));
   std::vector<Type> resultTypes;
   std::vector<std::string> flatNames;
   for (size_t i = 0; i < names.size(); ++i)

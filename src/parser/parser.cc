@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "parser/parser_impl.h"
+#include "support/parse_int.h"
 
 namespace tvk::parser {
 
@@ -101,7 +102,9 @@ bool Parser::parseString(std::string& out) {
         out += '\t';
       } else if (std::isxdigit(static_cast<unsigned char>(e)) && pos < text.size() &&
                  std::isxdigit(static_cast<unsigned char>(text[pos]))) {
-        out += static_cast<char>(std::stoi(text.substr(pos - 1, 2), nullptr, 16));
+        Result<uint64_t> byte = parseUint64(std::string_view(text).substr(pos - 1, 2), 255, 16);
+        if (!byte.ok()) return fail(byte.status().message());
+        out += static_cast<char>(*byte);
         ++pos;
       } else {
         out += e;
@@ -124,10 +127,9 @@ bool Parser::parseInt(int64_t& out) {
     return fail("expected integer");
   }
   while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
-  std::string s = text.substr(start, pos - start);
-  errno = 0;
-  out = std::strtoll(s.c_str(), nullptr, 10);
-  if (errno) return fail("integer out of range: " + s);
+  Result<int64_t> v = parseInt64(std::string_view(text).substr(start, pos - start));
+  if (!v.ok()) return fail(v.status().message());
+  out = *v;
   return true;
 }
 

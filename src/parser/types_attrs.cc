@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "parser/parser_impl.h"
+#include "support/parse_int.h"
 
 namespace tvk::parser {
 
@@ -55,6 +56,7 @@ bool Parser::parseType(Type& t) {
     if (!parseType(pointee)) return false;
     int64_t as = 1;
     if (tryConsume(",") && !parseInt(as)) return false;
+    if (as < 0 || as > INT32_MAX) return fail("pointer address space " + std::to_string(as) + " is out of range");
     if (!expect(">")) return false;
     t = Type::ptr(pointee, static_cast<int>(as));
     return true;
@@ -84,6 +86,16 @@ bool Parser::parseType(Type& t) {
       if (pos < text.size() && text[pos] == '?') return fail("dynamic tensor shapes are not supported");
       break;
     }
+    if (shape.size() > static_cast<size_t>(ir::kMaxTensorRank))
+      return fail("tensor of rank " + std::to_string(shape.size()) + ": the limit is " +
+                  std::to_string(ir::kMaxTensorRank));
+    int64_t numel = 1;
+    for (int64_t d : shape) {
+      if (d > ir::kMaxTensorNumel || numel * d > ir::kMaxTensorNumel)
+        return fail("tensor shape with more than " + std::to_string(ir::kMaxTensorNumel) +
+                    " elements (Triton's TRITON_MAX_TENSOR_NUMEL)");
+      numel *= d;
+    }
     Type elem;
     if (!parseType(elem) || !expect(">")) return false;
     t = Type::tensor(std::move(shape), elem);
@@ -94,7 +106,10 @@ bool Parser::parseType(Type& t) {
   while (pos < text.size() && std::isalnum(static_cast<unsigned char>(text[pos]))) ++pos;
   std::string n = text.substr(start, pos - start);
   if (n.size() > 1 && n[0] == 'i' && std::all_of(n.begin() + 1, n.end(), ::isdigit)) {
-    t = Type::i(std::stoi(n.substr(1)));
+    // MLIR's limit on integer widths (IntegerType::kMaxWidth).
+    Result<int64_t> bits = parseInt64(std::string_view(n).substr(1), 1, (1 << 24) - 1);
+    if (!bits.ok()) return fail("integer type " + shortText(n) + " is not supported (widths 1.." + std::to_string((1 << 24) - 1) + ")");
+    t = Type::i(static_cast<int>(*bits));
     return true;
   }
   if (n == "index") {
@@ -229,11 +244,19 @@ static bool literalAttr(Parser& p, const Literal& lit, const Type& type, Attribu
     return true;
   }
   const Type& st = type.scalar();
+  uint64_t bits = 0;
+  if (lit.isHex) {  // `0x...`: the bit pattern of the type (no sign; at most its width)
+    if (lit.text.rfind("0x", 0) != 0) return p.fail("signed hexadecimal literal " + shortText(lit.text));
+    int width = st.isInt() || st.isFloat() ? st.bits : 64;
+    uint64_t max = width >= 64 || width <= 0 ? UINT64_MAX : (uint64_t{1} << width) - 1;
+    Result<uint64_t> v = parseUint64(std::string_view(lit.text).substr(2), max, 16);
+    if (!v.ok()) return p.fail("hexadecimal literal for " + type.str() + ": " + v.status().message());
+    bits = *v;
+  }
   if (st.isFloat() || lit.isFloat) {
     a.kind = Attribute::Kind::Float;
     a.s = lit.text;
     if (lit.isHex) {
-      uint64_t bits = std::strtoull(lit.text.c_str(), nullptr, 16);
       if (st.bits == 64) {
         std::memcpy(&a.f, &bits, 8);
       } else if (st.bits == 32 || st.name == "bf16") {
@@ -255,11 +278,23 @@ static bool literalAttr(Parser& p, const Literal& lit, const Type& type, Attribu
   }
   a.kind = Attribute::Kind::Int;
   if (lit.isHex) {
-    a.i = static_cast<int64_t>(std::strtoull(lit.text.c_str(), nullptr, 16));
+    a.i = static_cast<int64_t>(bits);
   } else {
-    errno = 0;
-    a.i = std::strtoll(lit.text.c_str(), nullptr, 10);
-    if (errno) return p.fail("integer out of range: " + lit.text);
+    std::string_view digits = lit.text;
+    if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+    Result<int64_t> v = parseInt64(digits);
+    if (!v.ok()) return p.fail(v.status().message());
+    a.i = *v;
+  }
+  // Values of iN (N < 64) must fit N bits, signed or unsigned; they are kept sign-extended.
+  if (st.isInt() && st.kind == Type::Kind::Int && st.bits > 0 && st.bits < 64) {
+    int64_t lo = -(int64_t{1} << (st.bits - 1));
+    uint64_t hiU = (uint64_t{1} << st.bits) - 1;
+    if (a.i < lo || (a.i > 0 && static_cast<uint64_t>(a.i) > hiU))
+      return p.fail("integer " + shortText(lit.text) + " does not fit " + st.str());
+    uint64_t u = static_cast<uint64_t>(a.i) & hiU;
+    if (u >> (st.bits - 1)) u |= ~hiU;
+    a.i = static_cast<int64_t>(u);
   }
   return true;
 }
@@ -289,15 +324,23 @@ static bool decodeBlob(Parser& p, Attribute& a, std::vector<Literal>& lits) {
   std::string hex = s.substr(3, s.size() - 4);
   const Type& et = a.type.scalar();
   if (hex.size() % 2 || !(et.isInt() || et.isFloat()) || et.bits == 0) return true;
+  if (et.bits > 64 || (et.bits > 8 && et.bits % 8)) return p.fail("dense blob of " + et.str() + " elements is not supported");
+  for (char h : hex)
+    if (!std::isxdigit(static_cast<unsigned char>(h))) return p.fail("dense blob has a non-hex digit");
   size_t esz = et.bits <= 8 ? 1 : static_cast<size_t>(et.bits) / 8;
   size_t nbytes = hex.size() / 2;
+  if (!a.type.isTensor() && nbytes != esz)
+    return p.fail("dense blob has " + std::to_string(nbytes) + " bytes, type " + a.type.str() + " needs " + std::to_string(esz));
   if (nbytes != esz && nbytes != esz * static_cast<size_t>(a.type.numel()))
     return p.fail("dense blob has " + std::to_string(nbytes) + " bytes, type " + a.type.str() + " needs " +
                   std::to_string(esz * a.type.numel()));
   for (size_t off = 0; off < nbytes; off += esz) {
     uint64_t v = 0;
-    for (size_t b = 0; b < esz; ++b)
-      v |= static_cast<uint64_t>(std::stoul(hex.substr(2 * (off + b), 2), nullptr, 16)) << (8 * b);
+    for (size_t b = 0; b < esz; ++b) {
+      Result<uint64_t> byte = parseUint64(std::string_view(hex).substr(2 * (off + b), 2), 255, 16);
+      if (!byte.ok()) return p.fail("dense blob: " + byte.status().message());
+      v |= *byte << (8 * b);
+    }
     Literal lit;
     if (et.isFloat()) {
       char buf[32];

@@ -320,6 +320,7 @@ Id ModuleBuilder::beginFunction(Id fn, Id returnType, Id fnType) {
   put(fnHeader_, spv::Op::OpFunction, {returnType, fn, 0, fnType});
   currentBlock_ = newId();
   put(fnHeader_, spv::Op::OpLabel, {currentBlock_});
+  ++blocks_;
   return currentBlock_;
 }
 
@@ -335,6 +336,7 @@ void ModuleBuilder::endFunction() { put(body_, spv::Op::OpFunctionEnd, {}); }
 void ModuleBuilder::startBlock(Id label) {
   put(body_, spv::Op::OpLabel, {label});
   currentBlock_ = label;
+  ++blocks_;
 }
 
 bool ModuleBuilder::setPrologue(bool on) {

@@ -137,6 +137,12 @@ class ModuleBuilder {
   /// Assembles the module in section order.
   std::vector<uint32_t> finish() const;
 
+  /// Words of the function emitted so far (locals, prologue, body): with blockCount(), what
+  /// the lowering's size budget is checked against.
+  size_t functionWords() const { return locals_.size() + prologue_.size() + body_.size(); }
+  /// Basic blocks (OpLabel) of the function so far.
+  size_t blockCount() const { return blocks_; }
+
  private:
   using Words = std::vector<uint32_t>;
   static void put(Words& out, spv::Op op, const Words& operands);
@@ -155,6 +161,7 @@ class ModuleBuilder {
   std::set<Id> floatTypes_;
   Id glsl_ = 0;
   Id currentBlock_ = 0;
+  size_t blocks_ = 0;
   bool inPrologue_ = false;
   bool vulkanMemoryModel_ = false;
 };

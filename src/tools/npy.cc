@@ -6,6 +6,8 @@
 #include <iterator>
 #include <map>
 
+#include "support/parse_int.h"
+
 namespace tvk::tools {
 namespace {
 
@@ -51,9 +53,11 @@ Result<std::vector<int64_t>> parseShape(const std::string& text) {
     if (std::isdigit(static_cast<unsigned char>(c))) {
       num += c;
     } else if (c == ',' || c == ')') {
-      if (num.size() > 15)  // more elements than any file holds; also keeps count() exact
-        return Status::error("npy header: shape dimension " + num + " is too large");
-      if (!num.empty()) shape.push_back(std::stoll(num));
+      if (!num.empty()) {
+        Result<int64_t> d = parseInt64(num, 0, int64_t{1} << 40);
+        if (!d.ok()) return Status::error("npy header: shape '" + text + "': " + d.status().message());
+        shape.push_back(*d);
+      }
       num.clear();
     } else if (!std::isspace(static_cast<unsigned char>(c)) && c != 'L') {
       return Status::error("npy header: bad shape '" + text + "'");
@@ -66,8 +70,10 @@ Result<std::vector<int64_t>> parseShape(const std::string& text) {
 
 int64_t NpyArray::count() const {
   int64_t n = 1;
-  for (int64_t d : shape)
-    if (__builtin_mul_overflow(n, d, &n)) return -1;  // no file holds that many: a size mismatch
+  for (int64_t d : shape) {  // saturates instead of overflowing (shapes come from files)
+    if (d <= 0) return 0;
+    n = n > INT64_MAX / d ? INT64_MAX : n * d;
+  }
   return n;
 }
 
@@ -110,10 +116,12 @@ Result<NpyArray> parseNpy(const std::vector<uint8_t>& bytes) {
   Result<std::vector<int64_t>> shape = parseShape(*shapeText);
   if (!shape.ok()) return shape.status();
   a.shape = *shape;
-  if (a.count() < 0 || static_cast<uint64_t>(a.count()) > bytes.size())
-    return Status::error(".npy shape " + *shapeText + " has more elements than the file holds");
-  size_t dataBytes = static_cast<size_t>(a.count()) * *item;
   size_t dataStart = headerStart + headerLen;
+  if (static_cast<uint64_t>(a.count()) > (bytes.size() - dataStart) / *item)
+    return Status::error(".npy data truncated: the shape needs " + std::to_string(a.count()) + " elements of " +
+                         std::to_string(*item) + " bytes, the file has " + std::to_string(bytes.size() - dataStart) +
+                         " bytes of data");
+  size_t dataBytes = static_cast<size_t>(a.count()) * *item;
   if (bytes.size() - dataStart < dataBytes)
     return Status::error(".npy data truncated: need " + std::to_string(dataBytes) +
                          " bytes, have " + std::to_string(bytes.size() - dataStart));
@@ -124,7 +132,7 @@ Result<NpyArray> parseNpy(const std::vector<uint8_t>& bytes) {
 Result<std::vector<uint8_t>> serializeNpy(const NpyArray& a) {
   Result<uint32_t> item = npyItemSize(a.descr);
   if (!item.ok()) return item.status();
-  if (a.data.size() != static_cast<size_t>(a.count()) * *item)
+  if (a.count() > static_cast<int64_t>(a.data.size()) || a.data.size() != static_cast<size_t>(a.count()) * *item)
     return Status::error("npy array data size does not match its shape");
   std::string shape = "(";
   for (size_t i = 0; i < a.shape.size(); ++i)

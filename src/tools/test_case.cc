@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/parse_int.h"
+
 namespace tvk::tools {
 namespace {
 
@@ -151,7 +153,9 @@ Result<std::vector<uint8_t>> scalarBytes(const CaseArg& arg, uint32_t size) {
   } else if (t == "i1" || t == "i8" || t == "i16" || t == "i32" || t == "i64") {
     if (!arg.integral)
       return Status::error("scalar '" + arg.name + "' of type " + t + " needs an integer value");
-    const int bits = t == "i1" ? 1 : std::stoi(t.substr(1));
+    Result<int64_t> width = t == "i1" ? Result<int64_t>(int64_t{1}) : parseInt64(t.substr(1), 1, 64);
+    if (!width.ok()) return Status::error("scalar '" + arg.name + "' of type " + t + ": " + width.status().message());
+    const int bits = static_cast<int>(*width);
     // iN holds N-bit values read as signed or unsigned (Triton passes both): [-2^(N-1), 2^N).
     if (bits < 64 && (arg.intValue < (bits == 1 ? 0 : -(int64_t(1) << (bits - 1))) ||
                       arg.intValue >= (int64_t(1) << bits)))

@@ -20,6 +20,7 @@ def test_int64(triton_vk, name):
 SCRIPT = r"""
 import sys
 sys.path[:0] = [{here!r}, {python!r}]
+import triton  # before triton_vulkan: Triton's backend discovery imports an installed plugin
 import triton_vulkan as tv
 tv.activate()
 import int64_kernels

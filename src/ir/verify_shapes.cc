@@ -1,0 +1,219 @@
+// Verifier checks of shape ops (make_range, splat, broadcast, expand_dims, reshape, trans,
+// join, split, cat, gather, histogram, unsplat), reductions, scans and tt.dot: result shapes
+// follow from operand shapes and attributes, and axes/orders are in range.
+#include <algorithm>
+#include <cstdint>
+
+#include "ir/verify_impl.h"
+
+namespace tvk::ir::verify {
+namespace {
+
+Status checkMakeRange(const Operation& op) {
+  int64_t start = 0, end = 0;
+  TVK_RETURN_IF_ERROR(needIntAttr(op, "start", INT32_MIN, INT32_MAX, start));
+  TVK_RETURN_IF_ERROR(needIntAttr(op, "end", INT32_MIN, INT32_MAX, end));
+  if (start >= end) return err(op, "start " + std::to_string(start) + " is not below end " + std::to_string(end));
+  int64_t n = end - start;  // both within i32: no overflow
+  if ((n & (n - 1)) != 0) return err(op, "range size " + std::to_string(n) + " is not a power of two");
+  const Type& r = op.results[0]->type;
+  if (r.rank() != 1 || r.shape[0] != n || r.scalar() != Type::i(32))
+    return err(op, "result " + r.str() + " does not hold " + std::to_string(n) + " i32 values");
+  return Status();
+}
+
+Status checkSplat(const Operation& op) {
+  const Type& s = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  if (s.isTensor() || !r.isTensor() || *r.elem != s) return err(op, "cannot splat " + s.str() + " to " + r.str());
+  return Status();
+}
+
+Status checkUnsplat(const Operation& op) {
+  const Type& s = op.operands[0]->type;
+  if (!s.isTensor() || s.numel() != 1 || op.results[0]->type != *s.elem)
+    return err(op, "cannot unsplat " + s.str() + " to " + op.results[0]->type.str());
+  return Status();
+}
+
+Status checkBroadcast(const Operation& op) {
+  const Type& s = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  bool ok = s.isTensor() && r.isTensor() && s.rank() == r.rank() && *s.elem == *r.elem;
+  for (int d = 0; ok && d < s.rank(); ++d) ok = s.shape[d] == r.shape[d] || s.shape[d] == 1;
+  if (!ok) return err(op, "cannot broadcast " + s.str() + " to " + r.str());
+  return Status();
+}
+
+Status checkExpandDims(const Operation& op) {
+  const Type& s = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  std::vector<int64_t> want = shapeOf(s);
+  int64_t axis = 0;
+  TVK_RETURN_IF_ERROR(needIntAttr(op, "axis", 0, static_cast<int64_t>(want.size()), axis));
+  if (!s.isTensor()) return err(op, "operand " + s.str() + " is not a tensor");
+  want.insert(want.begin() + axis, 1);
+  if (!r.isTensor() || r.shape != want || *r.elem != s.scalar())
+    return err(op, "result " + r.str() + " is not " + s.str() + " expanded at axis " + std::to_string(axis));
+  return Status();
+}
+
+Status checkReshape(const Operation& op) {
+  const Type& s = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  if (!s.isTensor() || !r.isTensor() || s.numel() != r.numel() || s.scalar() != r.scalar())
+    return err(op, "cannot reshape " + s.str() + " to " + r.str());
+  return Status();
+}
+
+Status checkTrans(const Operation& op) {
+  const Type& s = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  const Attribute* order = op.attr("order");
+  if (!s.isTensor() || !r.isTensor() || r.rank() != s.rank() || *r.elem != *s.elem)
+    return err(op, "result " + r.str() + " is not a permutation of " + s.str());
+  if (!order || order->kind != Attribute::Kind::Array || static_cast<int>(order->elems.size()) != s.rank())
+    return err(op, "order does not match rank " + std::to_string(s.rank()));
+  std::vector<bool> seen(static_cast<size_t>(s.rank()), false);
+  for (int d = 0; d < s.rank(); ++d) {
+    const Attribute& e = order->elems[d];
+    if (e.kind != Attribute::Kind::Int || e.i < 0 || e.i >= s.rank() || seen[static_cast<size_t>(e.i)])
+      return err(op, "order " + order->str() + " is not a permutation of 0.." + std::to_string(s.rank() - 1));
+    seen[static_cast<size_t>(e.i)] = true;
+    if (r.shape[d] != s.shape[static_cast<size_t>(e.i)])
+      return err(op, "result " + r.str() + " is not " + s.str() + " permuted by " + order->str());
+  }
+  return Status();
+}
+
+/// tt.join adds a trailing dimension of 2; tt.split removes it.
+Status checkJoinSplit(const Operation& op) {
+  bool join = op.name == "tt.join";
+  const Type& small = join ? op.operands[0]->type : op.results[0]->type;
+  const Type& big = join ? op.results[0]->type : op.operands[0]->type;
+  std::vector<int64_t> want = shapeOf(small);
+  want.push_back(2);
+  bool ok = big.isTensor() && big.shape == want && big.scalar() == small.scalar();
+  ok = ok && (join ? op.operands[1]->type == small : op.results[1]->type == small);
+  if (!ok) return err(op, "shapes " + small.str() + " and " + big.str() + " do not agree");
+  return Status();
+}
+
+/// tt.cat: two tensors of one type, concatenated along dimension 0.
+Status checkCat(const Operation& op) {
+  const Type& a = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  bool ok = a.isTensor() && op.operands[1]->type == a && r.isTensor() && r.rank() == a.rank() &&
+            *r.elem == *a.elem && r.shape[0] == 2 * a.shape[0];
+  for (int d = 1; ok && d < a.rank(); ++d) ok = r.shape[d] == a.shape[d];
+  if (!ok) return err(op, "cannot concatenate " + a.str() + " and " + op.operands[1]->type.str() + " into " + r.str());
+  return Status();
+}
+
+/// tt.gather: result[i] = src[i with i[axis] = idx[i]]; idx and result share a shape that
+/// equals src's but along axis.
+Status checkGather(const Operation& op) {
+  const Type& src = op.operands[0]->type;
+  const Type& idx = op.operands[1]->type;
+  const Type& r = op.results[0]->type;
+  if (!src.isTensor() || !idx.isTensor() || idx.rank() != src.rank())
+    return err(op, "source " + src.str() + " and indices " + idx.str() + " need the same rank");
+  int64_t axis = 0;
+  TVK_RETURN_IF_ERROR(needIntAttr(op, "axis", 0, src.rank() - 1, axis));
+  if (!idx.scalar().isInt() || idx.scalar().bits == 1) return err(op, "indices " + idx.str() + " are not integers");
+  if (!r.isTensor() || r.shape != idx.shape || *r.elem != *src.elem)
+    return err(op, "result " + r.str() + " should have the indices' shape and the source's element type");
+  for (int d = 0; d < src.rank(); ++d)
+    if (d != axis && idx.shape[d] != src.shape[d])
+      return err(op, "indices " + idx.str() + " differ from source " + src.str() + " in dimension " + std::to_string(d));
+  return Status();
+}
+
+/// tt.histogram: a 1-D integer tensor (and an optional i1 mask of its shape) → 1-D i32 bins.
+Status checkHistogram(const Operation& op) {
+  const Type& x = op.operands[0]->type;
+  const Type& r = op.results[0]->type;
+  if (x.rank() != 1 || !x.scalar().isInt() || r.rank() != 1 || r.scalar() != Type::i(32))
+    return err(op, "cannot count " + x.str() + " into " + r.str());
+  if (op.operands.size() > 1 && (!isBool(op.operands[1]->type) || shapeOf(op.operands[1]->type) != x.shape))
+    return err(op, "mask " + op.operands[1]->type.str() + " does not match " + x.str());
+  return Status();
+}
+
+/// tt.reduce / tt.scan: N operands of one shape, a combiner with 2N scalar arguments and N
+/// returned values of the element types, results reduced along (or of the shape of) the axis.
+Status checkCombine(const Operation& op) {
+  bool reduce = op.name == "tt.reduce";
+  size_t n = op.operands.size();
+  TVK_RETURN_IF_ERROR(needRegion(op, 0, reduce ? "tt.reduce.return" : "tt.scan.return"));
+  TVK_RETURN_IF_ERROR(needResults(op, n));
+  const Block& b = op.body(0);
+  if (b.args.size() != 2 * n)
+    return err(op, "combiner has " + std::to_string(b.args.size()) + " arguments, expected " + std::to_string(2 * n));
+  const Type& first = op.operands[0]->type;
+  if (!first.isTensor()) return err(op, "operand " + first.str() + " is not a tensor");
+  int64_t axis = 0;
+  TVK_RETURN_IF_ERROR(needIntAttr(op, "axis", 0, first.rank() - 1, axis));
+  std::vector<Type> rets = termTypes(b);
+  if (rets.size() != n) return err(op, "combiner returns " + std::to_string(rets.size()) + " values, expected " + std::to_string(n));
+  for (size_t i = 0; i < n; ++i) {
+    const Type& in = op.operands[i]->type;
+    if (!in.isTensor() || in.shape != first.shape) return err(op, "operand " + in.str() + " differs in shape from " + first.str());
+    if (!in.scalar().isInt() && !in.scalar().isFloat()) return err(op, "cannot combine " + in.str());
+    if (b.args[i]->type != in.scalar() || b.args[i + n]->type != in.scalar() || rets[i] != in.scalar())
+      return err(op, "combiner argument or return types do not match " + in.scalar().str());
+    Type want = in;
+    if (reduce) {
+      std::vector<int64_t> s = in.shape;
+      s.erase(s.begin() + axis);
+      want = s.empty() ? in.scalar() : Type::tensor(s, in.scalar());
+    }
+    if (op.results[i]->type != want) return err(op, "result " + op.results[i]->type.str() + " should be " + want.str());
+  }
+  if (!reduce) {
+    const Attribute* rev = op.attr("reverse");
+    if (rev && rev->kind != Attribute::Kind::Bool && rev->kind != Attribute::Kind::Unit)
+      return err(op, "reverse is not a boolean");
+  }
+  return Status();
+}
+
+Status checkDot(const Operation& op) {
+  const Type& a = op.operands[0]->type;
+  const Type& b = op.operands[1]->type;
+  const Type& c = op.operands[2]->type;
+  const Type& d = op.results[0]->type;
+  int r = a.rank();
+  bool ok = r >= 2 && r == b.rank() && c == d && d.rank() == r;
+  ok = ok && a.shape[r - 1] == b.shape[r - 2] && d.shape[r - 2] == a.shape[r - 2] && d.shape[r - 1] == b.shape[r - 1];
+  for (int k = 0; ok && k + 2 < r; ++k) ok = a.shape[k] == b.shape[k] && a.shape[k] == d.shape[k];
+  if (!ok) return err(op, "shapes " + a.str() + " * " + b.str() + " -> " + d.str() + " do not agree");
+  const Type &ae = a.scalar(), &be = b.scalar(), &de = d.scalar();
+  bool kinds = (ae.isFloat() && be.isFloat() && de.isFloat()) ||
+               (ae.kind == Type::Kind::Int && be.kind == Type::Kind::Int && de.kind == Type::Kind::Int && ae.bits > 1 &&
+                be.bits > 1);
+  if (!kinds) return err(op, "cannot multiply " + ae.str() + " by " + be.str() + " into " + de.str());
+  return Status();
+}
+
+}  // namespace
+
+void addShapeChecks(CheckTable& t) {
+  t["tt.make_range"] = checkMakeRange;
+  t["tt.splat"] = checkSplat;
+  t["tt.unsplat"] = checkUnsplat;
+  t["tt.broadcast"] = checkBroadcast;
+  t["tt.expand_dims"] = checkExpandDims;
+  t["tt.reshape"] = checkReshape;
+  t["tt.trans"] = checkTrans;
+  t["tt.join"] = checkJoinSplit;
+  t["tt.split"] = checkJoinSplit;
+  t["tt.cat"] = checkCat;
+  t["tt.gather"] = checkGather;
+  t["tt.histogram"] = checkHistogram;
+  t["tt.reduce"] = checkCombine;
+  t["tt.scan"] = checkCombine;
+  t["tt.dot"] = checkDot;
+}
+
+}  // namespace tvk::ir::verify
