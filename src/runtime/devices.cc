@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 #include "runtime/device_query.h"
 #include "runtime/env.h"
@@ -41,8 +42,10 @@ Result<int> chooseDevice(const std::vector<DeviceInfo>& devices, const std::stri
     bool numeric = std::all_of(selector.begin(), selector.end(),
                                [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (numeric) {
-      Result<int64_t> index = parseInt64(selector, 0, INT32_MAX);
-      if (!index.ok()) return Status::error("TVK_DEVICE=" + selector + ": " + index.status().message());
+      Result<int64_t> index = parseInteger("TVK_DEVICE", selector, 0, INT32_MAX);
+      if (!index.ok())
+        return Status::error(index.status().message() + " (a device index; " +
+                             std::to_string(devices.size()) + " devices)");
       for (const DeviceInfo& d : devices)
         if (d.index == *index) return d.index;
       return Status::error("TVK_DEVICE=" + selector + ": no device with that index (" +
