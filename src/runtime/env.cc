@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "support/parse_int.h"
+
 namespace tvk {
 
 namespace {
@@ -30,19 +32,9 @@ std::string shortNumber(double v) {
 
 Result<int64_t> parseInteger(const std::string& name, const std::string& text, int64_t min,
                              int64_t max) {
-  const std::string t = trim(text);
-  const std::string where = name + "=" + text + ": ";
-  size_t digits = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? 1 : 0;
-  if (digits == t.size()) return Status::error(where + "not an integer");
-  for (size_t i = digits; i < t.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(t[i])))
-      return Status::error(where + "not an integer");
-  errno = 0;
-  char* end = nullptr;
-  long long v = std::strtoll(t.c_str(), &end, 10);
-  const std::string range = "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  if (errno == ERANGE || v < min || v > max) return Status::error(where + range);
-  return static_cast<int64_t>(v);
+  Result<int64_t> v = parseInt64(trim(text), min, max);
+  if (!v.ok()) return Status::error(name + "=" + text + ": " + v.status().message());
+  return v;
 }
 
 Result<double> parseNumber(const std::string& name, const std::string& text, double min,
@@ -55,7 +47,8 @@ Result<double> parseNumber(const std::string& name, const std::string& text, dou
   double v = std::strtod(t.c_str(), &end);
   if (end != t.c_str() + t.size() || !std::isfinite(v)) return Status::error(where + "not a number");
   if (v < min || v > max)
-    return Status::error(where + "must be in [" + shortNumber(min) + ", " + shortNumber(max) + "]");
+    return Status::error(where + "number " + t + " is out of range [" + shortNumber(min) + ", " +
+                         shortNumber(max) + "]");
   return v;
 }
 

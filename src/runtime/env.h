@@ -20,7 +20,8 @@ Result<double> envTimeoutSeconds(double fallback);
 /// an error naming the variable when malformed or out of range.
 Result<int64_t> envCacheLimit();
 
-/// `text` as a decimal integer in [min, max]; the error names `name` ("TVK_DEVICE=...").
+/// `text` (surrounding blanks ignored) as a decimal integer in [min, max] (support/parse_int.h);
+/// the error names `name` ("TVK_CACHE_LIMIT=-5: integer -5 is out of range [0, ...]").
 Result<int64_t> parseInteger(const std::string& name, const std::string& text, int64_t min,
                              int64_t max);
 /// `text` as a finite decimal number in [min, max]; the error names `name`.

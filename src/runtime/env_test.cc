@@ -21,7 +21,8 @@ TEST(Env, ParseIntegerChecksSyntaxAndRange) {
   }
   Result<int64_t> big = parseInteger("TVK_DEVICE", "99999999999", 0, 2147483647);
   ASSERT_FALSE(big.ok());
-  EXPECT_EQ(big.status().message(), "TVK_DEVICE=99999999999: must be in [0, 2147483647]");
+  EXPECT_EQ(big.status().message(),
+            "TVK_DEVICE=99999999999: integer 99999999999 is out of range [0, 2147483647]");
   EXPECT_FALSE(parseInteger("X", "99999999999999999999999", 0, INT64_MAX).ok());  // ERANGE
   EXPECT_FALSE(parseInteger("X", "101", 0, 100).ok());
 }
@@ -33,7 +34,7 @@ TEST(Env, ParseNumberChecksSyntaxAndRange) {
     EXPECT_FALSE(parseNumber("T", bad, 0, 10).ok()) << bad;
   Result<double> neg = parseNumber("TVK_TIMEOUT", "-1", 0, 10);
   ASSERT_FALSE(neg.ok());
-  EXPECT_EQ(neg.status().message(), "TVK_TIMEOUT=-1: must be in [0, 10]");
+  EXPECT_EQ(neg.status().message(), "TVK_TIMEOUT=-1: number -1 is out of range [0, 10]");
 }
 
 TEST(Env, TimeoutAndCacheLimitFromEnvironment) {
@@ -59,7 +60,7 @@ TEST(Env, DeviceIndexOutOfRangeIsAnError) {
   devs[0].name = "llvmpipe";
   Result<int> r = chooseDevice(devs, "99999999999");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("TVK_DEVICE=99999999999: must be in [0, 2147483647]"),
+  EXPECT_NE(r.status().message().find("TVK_DEVICE=99999999999: integer 99999999999 is out of range"),
             std::string::npos)
       << r.status().message();
   EXPECT_FALSE(chooseDevice(devs, "3").ok());

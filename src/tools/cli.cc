@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "runtime/env.h"
+#include "support/parse_int.h"
 
 namespace tvk::tools {
 
@@ -16,7 +16,7 @@ std::string CliArgs::get(const std::string& name, const std::string& fallback) c
 Result<int> CliArgs::getInt(const std::string& name, int fallback) const {
   auto it = options.find(name);
   if (it == options.end()) return fallback;
-  Result<int64_t> v = parseInteger("--" + name, it->second, INT32_MIN, INT32_MAX);
+  Result<int64_t> v = parseInt64(it->second, INT32_MIN, INT32_MAX);
   if (!v.ok())
     return Status::error("--" + name + " expects an integer, got '" + it->second + "' (" +
                          v.status().message() + ")");

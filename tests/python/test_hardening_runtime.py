@@ -46,11 +46,11 @@ def check_add(tv, torch, add, n=3000, device=None):
 # --- environment variables -------------------------------------------------------------------
 
 @pytest.mark.parametrize("name,value,message", [
-    ("TVK_DEVICE", "99999999999", "TVK_DEVICE=99999999999: must be in [0, 2147483647]"),
+    ("TVK_DEVICE", "99999999999", "TVK_DEVICE=99999999999: integer 99999999999 is out of range [0, 2147483647]"),
     ("TVK_DEVICE", "7", "TVK_DEVICE=7: no device with that index"),
     ("TVK_TIMEOUT", "soon", "TVK_TIMEOUT=soon: not a number"),
-    ("TVK_TIMEOUT", "-1", "TVK_TIMEOUT=-1: must be in [0, "),
-    ("TVK_CACHE_LIMIT", "-5", "TVK_CACHE_LIMIT=-5: must be in [0, "),
+    ("TVK_TIMEOUT", "-1", "TVK_TIMEOUT=-1: number -1 is out of range [0, "),
+    ("TVK_CACHE_LIMIT", "-5", "TVK_CACHE_LIMIT=-5: integer -5 is out of range [0, "),
     ("TVK_CACHE_LIMIT", "12MB", "TVK_CACHE_LIMIT=12MB: not an integer"),
 ])
 def test_malformed_environment_is_a_clear_error(name, value, message):
