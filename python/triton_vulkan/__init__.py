@@ -16,7 +16,7 @@ cached up to TVK_CACHE_LIMIT bytes (default: an eighth of the heap); `memory_sta
 `empty_cache()`.
 
 Threads: launches, allocation and synchronize may be called from several threads. A wait for
-the GPU lasts at most TVK_TIMEOUT seconds (default 60; 0 = no limit) and Ctrl-C interrupts it;
+the GPU lasts at most TVK_TIMEOUT seconds (default 60, 600 on CPU devices; 0 = no limit) and Ctrl-C interrupts it;
 a timeout or a lost device raises DeviceLostError and the next call re-opens the device.
 
 torch and triton are imported lazily (inside functions).

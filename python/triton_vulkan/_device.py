@@ -51,7 +51,7 @@ def synchronize(dev=None):
     """Submits the recorded work of `dev` (default: the current device) and waits for it.
 
     Raises KeyboardInterrupt on Ctrl-C (the work stays pending), DeviceLostError when the wait
-    timed out (TVK_TIMEOUT, default 60 s) or the device was lost; the next call re-opens it."""
+    timed out (TVK_TIMEOUT, default 60 s, 600 s on CPU devices) or the device was lost; the next call re-opens it."""
     device(dev).synchronize()
 
 

@@ -12,7 +12,10 @@ namespace tvk {
 namespace {
 
 constexpr uint32_t kQueryCapacity = 4096;
+// Default limits of one wait without progress: a GPU finishes any sane dispatch within a minute;
+// a CPU device (lavapipe) runs big kernels for minutes.
 constexpr double kDefaultTimeoutSeconds = 60;
+constexpr double kDefaultCpuTimeoutSeconds = 600;
 constexpr size_t kDirectReadBytes = 256 << 10;  // uncached mapped reads up to this size
 
 // Relinks the feature structs the device supports into one chain and lists the extensions
@@ -81,7 +84,7 @@ struct FeatureChain {
 
 Result<DeviceOptions> DeviceOptions::fromEnvironment() {
   DeviceOptions o;
-  Result<double> timeout = envTimeoutSeconds(kDefaultTimeoutSeconds);
+  Result<double> timeout = envTimeoutSeconds(-1);  // unset: the device type's default
   if (!timeout.ok()) return timeout.status();
   o.timeoutSeconds = *timeout;
   Result<int64_t> limit = envCacheLimit();
@@ -105,8 +108,8 @@ Result<std::unique_ptr<Device>> openDevice(int index) {
 Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& options) {
   if (options.dispatchesPerSubmit == 0 || options.submitsInFlight == 0)
     return Status::error("DeviceOptions: dispatchesPerSubmit and submitsInFlight must be > 0");
-  if (!(options.timeoutSeconds >= 0))
-    return Status::error("DeviceOptions: timeoutSeconds must be >= 0");
+  if (!(options.timeoutSeconds >= 0) && options.timeoutSeconds != -1)
+    return Status::error("DeviceOptions: timeoutSeconds must be >= 0 (or -1: the device type's default)");
   Result<std::vector<DeviceInfo>> devices = enumerateDevices();
   if (!devices.ok()) return devices.status();
   if (index < 0) {
@@ -149,7 +152,11 @@ Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& optio
   TVK_VK(vkCreateDevice(impl->facts.physical, &createInfo, nullptr, &impl->device));
   std::unique_ptr<Device> device(new Device(std::move(impl)));
   Device::Impl& d = device->impl();
-  device->setTimeout(options.timeoutSeconds);
+  double timeout = options.timeoutSeconds;
+  if (timeout < 0)
+    timeout = d.facts.props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? kDefaultCpuTimeoutSeconds
+                                                                     : kDefaultTimeoutSeconds;
+  device->setTimeout(timeout);
   vkGetDeviceQueue(d.device, d.queueFamily, 0, &d.queue);
   if (d.facts.pushDescriptor)
     d.pushDescriptorFn = reinterpret_cast<PFN_vkCmdPushDescriptorSetKHR>(

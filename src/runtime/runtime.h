@@ -80,8 +80,8 @@ struct MemoryStats {
 /// How a device is opened; fromEnvironment() applies TVK_TIMEOUT and TVK_CACHE_LIMIT.
 struct DeviceOptions {
   /// Seconds one wait for the GPU may last without progress before the device is marked lost
-  /// (TVK_TIMEOUT); 0 = no limit.
-  double timeoutSeconds = 60;
+  /// (TVK_TIMEOUT); 0 = no limit; -1 = the device type's default (60 s, 600 s on CPU devices).
+  double timeoutSeconds = -1;
   /// Bytes of freed memory the allocator keeps for reuse (TVK_CACHE_LIMIT); -1 = an eighth of
   /// the memory heap.
   int64_t cacheLimitBytes = -1;
