@@ -35,7 +35,8 @@ def test_there_are_regressions():
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_regression_compiles_or_fails_cleanly(tvk_bin, tmp_path, path, target):
-    r = subprocess.run([tvk_bin, "compile", path.name, "--target", target, "-o", str(tmp_path / "o.spv")],
+    tvk = str(pathlib.Path(tvk_bin).resolve())  # runs in the regressions folder (short file names)
+    r = subprocess.run([tvk, "compile", path.name, "--target", target, "-o", str(tmp_path / "o.spv")],
                        capture_output=True, text=True, timeout=120, cwd=path.parent)
     out = r.stdout + r.stderr
     for mark in CRASH_MARKS:
