@@ -2,7 +2,8 @@
 # `make check-sanitizers`: builds the CLI, the fuzzer and the unit tests with AddressSanitizer +
 # UndefinedBehaviorSanitizer (no recovery: the first report fails) into build-asan, then runs
 # the unit tests and a short deterministic fuzz pass (ctest: tvk_fuzz_pass, seed 1), and the
-# fuzz regression inputs through `tvk compile` (pytest tests/fuzz). Leak checks are off: Mesa's
+# fuzz regression inputs and the CLI's error paths through its `tvk` (pytest tests/fuzz
+# tests/cli). Leak checks are off: Mesa's
 # lavapipe (the runtime tests' Vulkan device) leaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,6 @@ echo "== unit tests and fuzz pass (ASan+UBSan)"
 (cd "$BUILD" && ctest --output-on-failure)
 
 echo "== fuzz regressions and CLI errors through $BUILD/tvk (ASan+UBSan)"
-TVK_BUILD="$BUILD" .venv/bin/python -m pytest -q tests/fuzz
+TVK_BUILD="$BUILD" .venv/bin/python -m pytest -q tests/fuzz tests/cli
 
 echo "check-sanitizers: passed in $(( $(date +%s) - start )) s"

@@ -56,8 +56,8 @@ Result<std::vector<CorpusEntry>> loadCorpus(const std::vector<std::string>& dirs
 std::vector<std::string> defaultCorpusDirs(const std::string& sourceDir) {
   std::vector<std::string> dirs = {sourceDir + "/tests/conformance/cases", sourceDir + "/src/lower/testdata"};
   std::error_code ec;
-  if (fs::is_directory(sourceDir + "/tests/fuzz/regressions", ec))
-    dirs.push_back(sourceDir + "/tests/fuzz/regressions");
+  for (const char* d : {"/tests/fuzz/seeds", "/tests/fuzz/regressions"})
+    if (fs::is_directory(sourceDir + d, ec)) dirs.push_back(sourceDir + d);
   return dirs;
 }
 

@@ -1,5 +1,5 @@
 // The fuzz corpus: every `*.ttir` file under the given directories (conformance cases'
-// kernel.ttir and kernel.source.ttir, src/lower/testdata, tests/fuzz/regressions), in a
+// kernel.ttir and kernel.source.ttir, src/lower/testdata, tests/fuzz/seeds and regressions), in a
 // stable order so that a seed always means the same inputs.
 #pragma once
 

@@ -5,7 +5,7 @@
 //
 //   tvk_fuzz [--seed S] [--iterations N | --seconds T] [--corpus DIR...] [--crash-dir DIR]
 //            [--targets lavapipe,nvidia-hopper] [--timeout SEC] [--quiet]
-//   tvk_fuzz --run FILE... [--no-fork]      replay inputs and print their outcomes
+//   tvk_fuzz --run FILE... [--no-fork] [--num-warps N]   replay inputs, print their outcomes
 //
 // Last line: `fuzz: executions=N failures=F hangs=H invalid_spirv=I seconds=T ...`; the exit
 // status is 1 when F + H + I > 0.
@@ -57,13 +57,14 @@ struct Options {
   bool noFork = false;
   bool rejectionStats = false;
   std::string saveAll;
+  int numWarps = 4;  // for --run
 };
 
 const char* kUsage =
     "usage: tvk_fuzz [--seed S] [--iterations N | --seconds T] [--corpus DIR...]\n"
     "                [--crash-dir DIR] [--targets P,P] [--timeout SEC] [--quiet]\n"
     "                [--rejection-stats] [--save-all DIR]   (to tune the mutator)\n"
-    "       tvk_fuzz --run FILE... [--no-fork] [--targets P,P]\n";
+    "       tvk_fuzz --run FILE... [--no-fork] [--targets P,P] [--num-warps N]\n";
 
 bool parseU64(const std::string& s, uint64_t& out) {
   if (s.empty() || s.size() > 19) return false;
@@ -99,9 +100,10 @@ Result<Options> parseArgs(int argc, char** argv) {
     const std::string& k = a[i];
     std::string v;
     uint64_t n = 0;
-    if (k == "--seed" || k == "--iterations" || k == "--seconds" || k == "--timeout") {
+    if (k == "--seed" || k == "--iterations" || k == "--seconds" || k == "--timeout" || k == "--num-warps") {
       if (!value(i, v) || !parseU64(v, n)) return Status::error(k + " needs a non-negative integer");
       if (k == "--seed") o.seed = n;
+      else if (k == "--num-warps") o.numWarps = n >= 1 && n <= 64 ? static_cast<int>(n) : 4;
       else if (k == "--iterations") o.iterations = n;
       else if (k == "--seconds") o.seconds = static_cast<double>(n);
       else if (n == 0 || n > 3600) return Status::error("--timeout must be 1..3600");
@@ -147,8 +149,10 @@ std::string signature(const SandboxResult& r) {
   for (const char* key : kKeys) {
     size_t p = r.log.find(key);
     if (p == std::string::npos) continue;
+    size_t b = r.log.rfind('\n', p);  // the whole line: UBSan puts file:line before the key
+    b = b == std::string::npos ? 0 : b + 1;
     size_t e = r.log.find('\n', p);
-    return r.log.substr(p, std::min<size_t>(200, e == std::string::npos ? std::string::npos : e - p));
+    return r.log.substr(b, std::min<size_t>(240, e == std::string::npos ? std::string::npos : e - b));
   }
   return std::string(outcomeName(r.outcome)) + " " + r.how;
 }
@@ -202,14 +206,14 @@ int replay(const Options& o, const std::vector<Target>& targets) {
     }
     const std::string& text = (*in)[0].text;
     if (o.noFork) {
-      CheckResult c = checkInput(text, path, targets, 4);
+      CheckResult c = checkInput(text, path, targets, o.numWarps);
       std::printf("%s: exit %d %s\n", path.c_str(), c.exitCode, c.message.c_str());
       bad += c.exitCode == kExitInvalid;
       continue;
     }
     SandboxLimits lim;
     lim.timeoutSeconds = o.timeout;
-    SandboxResult r = runSandboxed([&] { return runChild(text, path, targets, 4); }, lim);
+    SandboxResult r = runSandboxed([&] { return runChild(text, path, targets, o.numWarps); }, lim);
     std::printf("%s: %s (%s)\n%s", path.c_str(), outcomeName(r.outcome), r.how.c_str(), r.log.c_str());
     bad += r.outcome == Outcome::Crash || r.outcome == Outcome::Hang || r.outcome == Outcome::InvalidSpirv;
   }

@@ -61,6 +61,9 @@ Result<Slots> flattenAs(Context& c, const std::vector<ir::Value*>& vals,
     auto t = c.regTypeOf(like[i]);
     if (!t.ok()) return t.status();
     uint32_t n = c.slots(like[i]);
+    if (from->ids.size() < n)
+      return Status::error("internal error: " + std::to_string(from->ids.size()) + " slots of %" + vals[i]->name +
+                           " for " + std::to_string(n) + " of %" + like[i]->name);
     for (uint32_t s = 0; s < n; ++s) {
       Id v = from->ids[s];
       if (from->types[s] != *t) v = c.b.emit(spv::Op::OpSConvert, *t, {v});
@@ -175,6 +178,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     auto yields = flattenAs(c, operandsFrom(body.terminator(), 0), argsOf(body, 1));
     c.popScope();
     if (!yields.ok()) return yields.status();
+    if (yields->ids.size() != n) return Status::error("internal error: loop yields do not match its carried values");
     yielded = std::move(yields->ids);
     if (k == 0 && unroll) copies = c.loopBudget.unrollFactor(b.bodyWords() - startWords);
     if (k + 1 >= copies) break;
@@ -262,6 +266,7 @@ Status lowerWhile(Context& c, const ir::Operation& op) {
     auto yields = flattenAs(c, operandsFrom(after.terminator(), 0), argsOf(before));
     c.popScope();
     if (!yields.ok()) return yields.status();
+    if (yields->ids.size() != n) return Status::error("internal error: loop yields do not match its carried values");
     cur = std::move(yields->ids);
     if (k == 0 && unroll) copies = c.loopBudget.unrollFactor(b.bodyWords() - startWords);
     if (k + 1 >= copies) break;
@@ -309,6 +314,7 @@ Status lowerIf(Context& c, const ir::Operation& op) {
   b.startBlock(merge);
   if (op.results.empty()) return Status();
   if (!hasElse) return c.unsupported(op, "scf.if with results but no else");
+  if (elseY.ids.size() != thenY.ids.size()) return Status::error("internal error: scf.if arms yield different slots");
   std::vector<Id> res;
   for (size_t i = 0; i < thenY.ids.size(); ++i)
     res.push_back(b.emit(spv::Op::OpPhi, thenY.types[i],

@@ -97,5 +97,20 @@ TEST(Npy, RejectsBadInput) {
   }
 }
 
+/// A header whose shape overflows (std::stoll threw; a wrapped element count passed the size
+/// check): a clean error each time.
+TEST(Npy, RejectsHugeShapes) {
+  for (const char* shape : {"(99999999999999999999999,)", "(4294967296, 4294967296)", "(1099511627776, 1099511627776, 16)"}) {
+    std::string header = std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }";
+    header.resize(118, ' ');
+    header += '\n';
+    std::vector<uint8_t> bytes = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size()), 0};
+    bytes.insert(bytes.end(), header.begin(), header.end());
+    bytes.resize(bytes.size() + 64, 0);
+    Result<NpyArray> a = parseNpy(bytes);
+    EXPECT_FALSE(a.ok()) << shape;
+  }
+}
+
 }  // namespace
 }  // namespace tvk::tools
