@@ -79,21 +79,7 @@ struct Builder {
 
   Value* op(const std::string& opName, std::vector<Value*> operands, const Type& type,
             AttrDict attrs = {}) {
-    auto o = std::make_unique<Operation>();
-    o->name = opName;
-    o->operands = std::move(operands);
-    o->attrs = std::move(attrs);
-    o->loc = loc;
-    o->parentBlock = block;
-    auto r = std::make_unique<Value>();
-    r->name = name;
-    r->type = type;
-    r->def = o.get();
-    r->loc = loc;
-    Value* v = r.get();
-    o->results.push_back(std::move(r));
-    block->ops.insert(block->ops.begin() + static_cast<long>(pos++), std::move(o));
-    return v;
+    return insertOpWithResult(block, pos, opName, std::move(operands), type, std::move(attrs), name, loc);
   }
   Value* makeRange(int64_t n) {
     return op("tt.make_range", {}, Type::tensor({n}, Type::i(32)),

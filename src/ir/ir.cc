@@ -346,4 +346,23 @@ Operation* Module::kernel() const {
 
 std::string funcName(const Operation& func) { return func.strAttr("sym_name"); }
 
+Value* insertOpWithResult(Block* block, size_t& pos, const std::string& name, std::vector<Value*> operands,
+                          const Type& type, AttrDict attrs, const std::string& valueName, const Location& loc) {
+  auto o = std::make_unique<Operation>();
+  o->name = name;
+  o->operands = std::move(operands);
+  o->attrs = std::move(attrs);
+  o->loc = loc;
+  o->parentBlock = block;
+  auto r = std::make_unique<Value>();
+  r->name = valueName;
+  r->type = type;
+  r->def = o.get();
+  r->loc = loc;
+  Value* v = r.get();
+  o->results.push_back(std::move(r));
+  block->ops.insert(block->ops.begin() + static_cast<long>(pos++), std::move(o));
+  return v;
+}
+
 }  // namespace tvk::ir

@@ -272,4 +272,9 @@ std::string attrKey(const std::string& key);
 /// Kernel (tt.func) helper: the function name (`sym_name`).
 std::string funcName(const Operation& func);
 
+/// Inserts a new op with one result (named `valueName`, of `type`, at `loc`) into `block`
+/// before position `pos`, and advances `pos` past it. Used by the IR rewrites.
+Value* insertOpWithResult(Block* block, size_t& pos, const std::string& name, std::vector<Value*> operands,
+                          const Type& type, AttrDict attrs, const std::string& valueName, const Location& loc);
+
 }  // namespace tvk::ir

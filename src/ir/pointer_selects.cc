@@ -76,21 +76,7 @@ class Sinker {
 
     Value* op(const std::string& name, std::vector<Value*> operands, const Type& type,
               AttrDict attrs, const std::string& valueName) {
-      auto o = std::make_unique<Operation>();
-      o->name = name;
-      o->operands = std::move(operands);
-      o->attrs = std::move(attrs);
-      o->loc = loc;
-      o->parentBlock = block;
-      auto r = std::make_unique<Value>();
-      r->name = valueName;
-      r->type = type;
-      r->def = o.get();
-      r->loc = loc;
-      Value* v = r.get();
-      o->results.push_back(std::move(r));
-      block->ops.insert(block->ops.begin() + static_cast<long>(pos++), std::move(o));
-      return v;
+      return insertOpWithResult(block, pos, name, std::move(operands), type, std::move(attrs), valueName, loc);
     }
     // A copy of `o` with other operands, inserted here (no result: returns null).
     Value* clone(const Operation& o, std::vector<Value*> operands) {

@@ -1,14 +1,10 @@
 """64-bit indices, comparisons, masks and `other` values on every load/store path
 (int64_kernels.py), in-process at the default subgroup size and in fresh processes at lavapipe's
 other subgroup sizes (LP_NATIVE_VECTOR_WIDTH=128 → 4, 512 → 16)."""
-import os
-import subprocess
-import sys
-
 import pytest
 
 import int64_kernels
-from tvk_testlib import HERE, ROOT
+from tvk_testlib import HERE, ROOT, run_at_lavapipe_width
 
 
 @pytest.mark.parametrize("name", sorted(int64_kernels.CHECKS))
@@ -35,10 +31,5 @@ print('\n'.join(bad) if bad else 'ALL OK')
 @pytest.mark.parametrize("width,subgroup", [("128", 4), ("512", 16)], ids=["sg4", "sg16"])
 def test_int64_at_subgroup_size(width, subgroup, tmp_path):
     code = SCRIPT.format(here=str(HERE), python=str(ROOT / "python"))
-    env = dict(os.environ, LP_NATIVE_VECTOR_WIDTH=width, TRITON_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = out.stdout.strip().splitlines()
-    if lines[0] != f"SUBGROUP {subgroup}":
-        pytest.skip(f"the default Vulkan device is not lavapipe at this width ({lines[0]})")
-    assert lines[1:] == ["ALL OK"], "\n".join(lines[1:])
+    lines = run_at_lavapipe_width(code, width, subgroup, tmp_path, timeout=600)
+    assert lines == ["ALL OK"], "\n".join(lines)

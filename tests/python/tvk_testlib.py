@@ -1,9 +1,26 @@
 """Shared pieces of the triton_vulkan tests (imported by conftest.py and the test modules)."""
+import os
 import pathlib
+import subprocess
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 XFAIL_FILE = HERE / "expected_failures.txt"
+
+
+def run_at_lavapipe_width(code, width, subgroup, tmp_path, timeout=900):
+    """Runs `code` in a fresh process with LP_NATIVE_VECTOR_WIDTH=width (lavapipe's subgroup size
+    is read when the device is created). The script prints `SUBGROUP <n>` first, then `ALL OK` or
+    its failures; returns those later lines, or skips when the device is not lavapipe at `subgroup`."""
+    import pytest
+    env = dict(os.environ, LP_NATIVE_VECTOR_WIDTH=width, TRITON_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.strip().splitlines()
+    if lines[0] != f"SUBGROUP {subgroup}":
+        pytest.skip(f"the default Vulkan device is not lavapipe at this width ({lines[0]})")
+    return lines[1:]
 
 
 ADD_GLSL = """#version 450
