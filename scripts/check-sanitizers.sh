@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${ASAN_BUILD:-build-asan}
 JOBS=${JOBS:-2}
-FUZZ_ITERATIONS=${FUZZ_ITERATIONS:-1500}
+FUZZ_ITERATIONS=${FUZZ_ITERATIONS:-3000}
 start=$(date +%s)
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
