@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Triton 3.6's test_core.py, whole, on the device machine: once with our Vulkan backend and once
 # with Triton's CUDA backend (the baseline), same machine, same file; then the per-function and
-# per-failure-class summaries of both (tools/upstream/run_sample.py) under $OUT.
+# per-failure-class summaries of both (tools/upstream/run_sample.py) under $OUT: summary-<backend>.md,
+# and upstream-details.tar.gz (summary.json, expected_failures.txt, run log, results per backend).
 # Run from the repository root, carrying .gl, .debs, .cmwhl and .upstream (the fetched
 # release/3.6.x test_core.py in .upstream/language/, see tools/upstream/README.md):
 #   run(command="bash tools/device/run_upstream.sh", carry=[".gl", ".debs", ".cmwhl", ".upstream"])
@@ -38,9 +39,10 @@ for backend in ${UP_BACKENDS:-vulkan cuda}; do
   python3 tools/upstream/run_sample.py run "${A[@]}" --jobs "${UP_JOBS:-$(( $(nproc) - 1 ))}" \
     --timeout "${UP_TIMEOUT:-120}" --budget "${UP_BUDGET:-240}" > "$OUT/run-$backend.log" 2>&1
   python3 tools/upstream/run_sample.py summarize "${A[@]}" > /dev/null
-  cp "$R/summary.md" "$OUT/summary-$backend.md"; cp "$R/summary.json" "$OUT/summary-$backend.json"
-  cp "$R/expected_failures.txt" "$OUT/expected_failures-$backend.txt" 2>/dev/null
-  cat "$R"/shard*.jsonl 2>/dev/null | gzip > "$OUT/results-$backend.jsonl.gz"
+  cp "$R/summary.md" "$OUT/summary-$backend.md"
+  mkdir -p "$UP/keep/$backend"; cp "$R/summary.json" "$R/expected_failures.txt" "$OUT/run-$backend.log" "$UP/keep/$backend/" 2>/dev/null
+  cat "$R"/shard*.jsonl 2>/dev/null | gzip > "$UP/keep/$backend/results.jsonl.gz"; rm -f "$OUT/run-$backend.log"
   head -3 "$R/summary.md"
 done
+tar -czf "$OUT/upstream-details.tar.gz" -C "$UP/keep" .  # few files come back: one archive
 echo "== done ($(date +%T))"
