@@ -203,7 +203,7 @@ class Case:
 
 
 def _elementwise_cases(g, dev, scale):
-    n = (1 << 28) // scale
+    n = (1 << 27) // scale
     out = []
     for dn in ("f32", "f16", "bf16"):
         dt = DT[dn]
@@ -228,7 +228,7 @@ def _elementwise_cases(g, dev, scale):
 def _reduction_cases(g, dev, scale):
     out = []
     for C in (1024, 4096, 32768):
-        R = max((1 << 28) // C // scale, 4)
+        R = max((1 << 27) // C // scale, 4)
         x = torch.randn(R, C, device=dev, generator=g)
         blk = min(C, 4096)
         out.append(Case(f"rowsum_{C}", {"x": x, "o": torch.empty(R, device=dev)},
@@ -270,7 +270,7 @@ def _row_cases(g, dev, scale):
 
 def _layout_cases(g, dev, scale):
     out = []
-    M = N = 16384 // int(math.sqrt(scale))
+    M = N = 12288 // int(math.sqrt(scale))
     for dn in ("f32", "f16", "bf16", "i8"):
         dt = DT[dn]
         x = (torch.randint(-100, 100, (M, N), device=dev, generator=g).to(dt) if dn == "i8"
@@ -297,7 +297,7 @@ def _layout_cases(g, dev, scale):
 
 
 def ceiling_case(g, dev, scale):
-    n = (1 << 28) // scale
+    n = (1 << 27) // scale
     x = torch.randn(n, device=dev, generator=g)
     return Case("copy_f32 (ceiling)", {"x": x, "y": torch.empty_like(x)},
                 lambda t: copy_kernel[(triton.cdiv(n, 4096),)](t["x"], t["y"], n, BLOCK=4096), ["y"], 8 * n)
@@ -355,8 +355,7 @@ def main():
             case.launch(vt)
             tv.synchronize()
             if ref is not None:
-                ok = all(torch.allclose(vt[k].float(), ref[k].float(), atol=case.atol, rtol=case.rtol, equal_nan=True)
-                         for k in case.outs)
+                ok = all(_close(vt[k], ref[k], case) for k in case.outs)
                 r["checked"] = "ok" if ok else "WRONG"
             r["vulkan_ms"] = bench(lambda: case.launch(vt), tv.synchronize)
             del vt
@@ -372,6 +371,14 @@ def main():
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
     return 0 if all(r.get("checked") != "WRONG" for r in rows) else 1
+
+
+def _close(got, want, case, most=1 << 20):
+    """Compares at most `most` evenly spaced elements: reading host-mapped device memory can be
+    slow (write-combined memory), and an even sample still sees every row of a wrong layout."""
+    step = max(1, got.numel() // most)
+    g, w = got.reshape(-1)[::step].float(), want.reshape(-1)[::step].float()
+    return torch.allclose(g, w, atol=case.atol, rtol=case.rtol, equal_nan=True)
 
 
 def _gbs(r, key):

@@ -18,6 +18,8 @@ export TRITON_CACHE_DIR=$(mktemp -d)
 rc=0
 for b in ${BENCH:-membound}; do
   echo "== tools/bench/$b.py ($(date +%T))"
-  python3 "tools/bench/$b.py" --json "$OUT/$b.json" "$@" || rc=1
+  # a log under $OUT comes back even when the device call runs out of time
+  timeout "${BENCH_TIMEOUT:-420}" python3 "tools/bench/$b.py" --json "$OUT/$b.json" "$@" 2>&1 | tee "$OUT/$b.log"
+  [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
 done
 exit $rc
