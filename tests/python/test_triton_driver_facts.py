@@ -125,3 +125,17 @@ def test_log_compile_and_kernel_dump(tmp_path):
     assert "triton_vulkan: spv of k (num_warps=4)" in out.stderr
     dumped = {p.suffix for p in (tmp_path / "dump").rglob("*") if p.is_file()}
     assert {".ttir", ".spv", ".spvdis"} <= dumped, dumped
+
+
+def test_compiler_limits_become_out_of_resources():
+    """The compiler's shared-memory and kernel-size errors are configs autotune must skip."""
+    from triton.runtime.errors import OutOfResources
+    from triton_vulkan.backend import resources
+    e = resources.as_out_of_resources(
+        "shared memory: tt.trans at k.py:3 needs 66048 bytes, the target allows 32768")
+    assert isinstance(e, OutOfResources) and (e.required, e.limit) == (66048, 32768)
+    e = resources.as_out_of_resources(
+        "kernel too large: after tt.store at k.py:9 the SPIR-V function has 8981 basic blocks and 399402 "
+        "words (limits 8192 and 4194304, so that validation stays fast); use smaller blocks")
+    assert isinstance(e, OutOfResources) and (e.required, e.limit) == (399402, 4194304)
+    assert resources.as_out_of_resources("unsupported: tt.foo at k.py:1") is None

@@ -22,6 +22,8 @@ _SM_BY_TYPE = {"discrete": 32, "integrated": 8}
 
 # The compiler's error when the shared-memory plan exceeds the target (src/analysis/smem_plan.cc).
 _SMEM_ERROR = re.compile(r"shared memory: .* needs (\d+) bytes, the target allows (\d+)")
+# The compiler's size guard (the kernel is too large for its block/word limits).
+_SIZE_ERROR = re.compile(r"kernel too large: .* has (\d+) basic blocks and (\d+) words \(limits (\d+) and (\d+)")
 
 
 def _positive_env(name):
@@ -72,9 +74,14 @@ def check_workgroup(num_warps, target):
 
 
 def as_out_of_resources(error):
-    """The OutOfResources a compiler error stands for (shared memory over the limit), else None."""
-    m = _SMEM_ERROR.search(str(error))
-    if m is None:
-        return None
+    """The OutOfResources a compiler error stands for (shared memory over the limit, a kernel
+    over the compiler's size limits), else None."""
     from triton.runtime.errors import OutOfResources
-    return OutOfResources(int(m.group(1)), int(m.group(2)), "shared memory")
+    m = _SMEM_ERROR.search(str(error))
+    if m is not None:
+        return OutOfResources(int(m.group(1)), int(m.group(2)), "shared memory")
+    m = _SIZE_ERROR.search(str(error))
+    if m is not None:
+        return OutOfResources(int(m.group(2)), int(m.group(4)),
+                              f"SPIR-V words ({m.group(1)} basic blocks, limit {m.group(3)}): {error}")
+    return None
