@@ -28,7 +28,10 @@ def test_device_properties(tv, triton_vk):
     assert p["warpSize"] == t.subgroup_size
     assert p["max_threads_per_block"] == t.max_workgroup_invocations
     assert p["multiprocessor_count"] >= 1 and p["max_num_regs"] > 0
-    if dev.info["type"] == "cpu" and not os.environ.get("TVK_MULTIPROCESSOR_COUNT"):
+    assert dev.info["compute_units"] >= 0
+    if dev.info["compute_units"] > 0 and not os.environ.get("TVK_MULTIPROCESSOR_COUNT"):
+        assert p["multiprocessor_count"] == dev.info["compute_units"]
+    elif dev.info["type"] == "cpu" and not os.environ.get("TVK_MULTIPROCESSOR_COUNT"):
         assert p["multiprocessor_count"] == int(os.environ.get("LP_NUM_THREADS") or os.cpu_count())
     target = drv.get_current_target()
     assert target.backend == "vulkan" and target.warp_size == t.subgroup_size
@@ -43,6 +46,8 @@ def test_multiprocessor_override(monkeypatch):
     monkeypatch.setenv("LP_NUM_THREADS", "3")
     assert resources.multiprocessor_count({"type": "cpu"}) == 3
     assert resources.multiprocessor_count({"type": "discrete"}) == 32
+    assert resources.multiprocessor_count({"type": "discrete", "compute_units": 132}) == 132
+    assert resources.multiprocessor_count({"type": "cpu", "compute_units": 0}) == 3
 
 
 def test_n_regs_and_occupancy(tv, torch, triton_vk):

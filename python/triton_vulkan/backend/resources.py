@@ -5,9 +5,11 @@
 Vulkan has no register counts nor a multiprocessor count in its core API, so some values are
 documented estimates (never 0, since tutorials divide by them):
 
-- `multiprocessor_count`: TVK_MULTIPROCESSOR_COUNT when set; on a CPU device (lavapipe, which
-  runs one workgroup per thread) LP_NUM_THREADS when set, else the number of CPUs; on other
-  devices an estimate by device type (discrete 32, integrated 8, else 4).
+- `multiprocessor_count`: TVK_MULTIPROCESSOR_COUNT when set; else the shader-core count the
+  driver reports (`info["compute_units"]`: VK_NV_shader_sm_builtins, VK_AMD_shader_core_properties
+  or VK_ARM_shader_core_builtins, read by src/runtime/device_query.cc); else on a CPU device
+  (lavapipe, which runs one workgroup per thread) LP_NUM_THREADS when set, else the number of
+  CPUs; else an estimate by device type (discrete 32, integrated 8, else 4).
 - `max_num_regs`: 32-bit registers per multiprocessor = maxComputeWorkGroupInvocations x
   REGS_PER_INVOCATION (64: CUDA's 65536 registers for 1024 threads).
 - `n_regs` of a kernel: ESTIMATED_REGS (32) per invocation; `n_spills`: 0. (Vulkan reports real
@@ -40,6 +42,8 @@ def multiprocessor_count(info):
     n = _positive_env("TVK_MULTIPROCESSOR_COUNT")
     if n:
         return n
+    if info.get("compute_units", 0) > 0:
+        return int(info["compute_units"])
     if info.get("type") == "cpu":
         return _positive_env("LP_NUM_THREADS") or os.cpu_count() or 1
     return _SM_BY_TYPE.get(info.get("type"), 4)
