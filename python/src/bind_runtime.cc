@@ -44,6 +44,7 @@ py::dict deviceInfoToDict(const tvk::DeviceInfo& info) {
                              std::to_string((info.apiVersion >> 12) & 0x3ff) + "." +
                              std::to_string(info.apiVersion & 0xfff));
   d["default"] = info.isDefault;
+  d["compute_units"] = info.computeUnits;
   d["subgroup_size"] = info.target.subgroupSize;
   d["shared_memory_bytes"] = info.target.sharedMemoryBytes;
   d["max_workgroup_invocations"] = info.target.maxWorkgroupInvocations;
