@@ -41,7 +41,14 @@ class Structurizer {
       block->args.push_back(std::move(a));
     }
     std::vector<const Block*> path;
-    TVK_RETURN_IF_ERROR(emit(*entry, map, *block, path, /*top=*/true));
+    Status emitted = emit(*entry, map, *block, path, /*top=*/true);
+    if (!emitted.ok()) {  // leave the region as it was (its arguments back in the entry block)
+      for (size_t i = 0; i < entry->args.size(); ++i) {
+        entry->args[i] = std::move(block->args[i]);
+        entry->args[i]->ownerBlock = entry;
+      }
+      return emitted;
+    }
     // Every operand must be a value of the new block tree or from outside the region.
     std::unordered_set<const Value*> old;
     for (const auto& b : region_.blocks)
@@ -59,7 +66,13 @@ class Structurizer {
           if (bad.ok() && old.count(v))
             bad = unsupported(x, "uses %" + v->name + " on a path where it is not defined");
       });
-    TVK_RETURN_IF_ERROR(bad);
+    if (!bad.ok()) {
+      for (size_t i = 0; i < entry->args.size(); ++i) {
+        entry->args[i] = std::move(block->args[i]);
+        entry->args[i]->ownerBlock = entry;
+      }
+      return bad;
+    }
     dead_.push_back(std::move(region_.blocks));
     region_.blocks.clear();
     region_.blocks.push_back(std::move(block));

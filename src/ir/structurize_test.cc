@@ -108,6 +108,9 @@ TEST(Structurize, RejectsLoopsAndMixedExits) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("unsupported: cf.cond_br"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("loop"), std::string::npos) << st.message();
+  // The rejected region is left as it was: its blocks and the function's arguments.
+  EXPECT_EQ(loop->ops[0]->regions[0]->blocks.size(), 3u);
+  EXPECT_NE(printModule(*loop).find("cf.cond_br %b"), std::string::npos);
 }
 
 }  // namespace
