@@ -10,6 +10,7 @@
 #include "ir/canonicalize.h"
 #include "ir/pointer_selects.h"
 #include "ir/inline.h"
+#include "ir/structurize.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "lower/lower.h"
@@ -63,6 +64,9 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
 const std::vector<std::pair<std::string, Pass>>& passes() {
   static const std::vector<std::pair<std::string, Pass>> kPasses = {
       {"parse", parsePass},
+      {"structurize", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::structurize(*s.module);
+       }},
       {"inline", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::inlineCalls(*s.module);
        }},

@@ -178,6 +178,35 @@ Status checkCombine(const Operation& op) {
   return Status();
 }
 
+/// tt.map_elementwise: operands and results of one shape; the body takes `pack` scalars of each
+/// operand's element type (operand-major) and returns `pack` of each result's element type.
+Status checkMapElementwise(const Operation& op) {
+  TVK_RETURN_IF_ERROR(needRegion(op, 0, "tt.map_elementwise.return"));
+  int64_t pack = op.intAttr("pack", 1);
+  if (pack < 1) return err(op, "pack " + std::to_string(pack) + " is not positive");
+  const Block& b = op.body(0);
+  size_t p = static_cast<size_t>(pack);
+  if (b.args.size() != op.operands.size() * p)
+    return err(op, "body has " + std::to_string(b.args.size()) + " arguments, expected operands x pack");
+  std::vector<Type> rets = termTypes(b);
+  if (rets.size() != op.results.size() * p)
+    return err(op, "body returns " + std::to_string(rets.size()) + " values, expected results x pack");
+  const Type* shape = op.results.empty() ? nullptr : &op.results[0]->type;
+  for (size_t i = 0; i < op.operands.size(); ++i) {
+    const Type& t = op.operands[i]->type;
+    if (shape && t.isTensor() && t.shape != shape->shape) return err(op, "operand " + t.str() + " differs in shape");
+    for (size_t k = 0; k < p; ++k)
+      if (b.args[i * p + k]->type != t.scalar()) return err(op, "body argument types do not match " + t.str());
+  }
+  for (size_t j = 0; j < op.results.size(); ++j) {
+    const Type& t = op.results[j]->type;
+    if (t.shape != shape->shape) return err(op, "result " + t.str() + " differs in shape");
+    for (size_t k = 0; k < p; ++k)
+      if (rets[j * p + k] != t.scalar()) return err(op, "body return types do not match " + t.str());
+  }
+  return Status();
+}
+
 Status checkDot(const Operation& op) {
   const Type& a = op.operands[0]->type;
   const Type& b = op.operands[1]->type;
@@ -214,6 +243,7 @@ void addShapeChecks(CheckTable& t) {
   t["tt.reduce"] = checkCombine;
   t["tt.scan"] = checkCombine;
   t["tt.dot"] = checkDot;
+  t["tt.map_elementwise"] = checkMapElementwise;
 }
 
 }  // namespace tvk::ir::verify

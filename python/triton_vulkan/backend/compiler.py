@@ -90,7 +90,8 @@ class VulkanOptions:
     def __post_init__(self):
         n = self.num_warps
         if n <= 0 or n & (n - 1):
-            raise ValueError(f"num_warps must be a power of 2, got {n}")
+            # AssertionError like the CUDA backend's options check (raised, so `python -O` keeps it).
+            raise AssertionError(f"num_warps must be a power of 2, got {n}")
         if self.num_ctas != 1:
             raise ValueError("num_ctas > 1 is not supported by the Vulkan backend")
         if self.extern_libs is not None:
