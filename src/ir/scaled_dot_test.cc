@@ -49,11 +49,11 @@ TEST(ScaledDot, ParsesPrintsAndVerifies) {
   auto m = parse(kernel(kArgs, line));
   ASSERT_TRUE(m);
   EXPECT_TRUE(verifyModule(*m).ok());
-  EXPECT_NE(printModule(*m).find(line.substr(4)), std::string::npos) << printModule(*m);
+  EXPECT_NE(printModule(*m).find(line.substr(4, line.size() - 5)), std::string::npos) << printModule(*m);
   std::string rhsScaled =
-      "    %d = tt.dot_scaled %e4, %a scale %bs, %c lhs = e4m3 rhs = e2m1 {fastMath = true} : "
+      "    %d = tt.dot_scaled %e4, %a scale %bs, %c2 lhs = e4m3 rhs = e2m1 {fastMath = true} : "
       "tensor<64x16xf8E4M3FN> * tensor<16x32xi8>, tensor<16x2xi8> -> tensor<64x32xf32>\n";
-  auto m2 = parse(kernel(std::string(kArgs), rhsScaled));
+  auto m2 = parse(kernel(std::string(kArgs) + ", %c2: tensor<64x32xf32>", rhsScaled));
   ASSERT_TRUE(m2);
   Status s = verifyModule(*m2);
   // e4m3 [64 x 16] needs K = 16 on both sides: the e2m1 rhs [16 x 32] unpacks to K = 32.
