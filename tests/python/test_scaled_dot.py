@@ -162,3 +162,53 @@ def test_fp8_dot(kernels, triton_vk, torch, ta, tb):
     kernels["fp8_dot"][(1,)](a, b, out, M=M, N=N, K=K, TA=getattr(tl, ta), TB=getattr(tl, tb))
     ref = decode(a, fa, 1) @ decode(b, fb, 0)
     np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+def decode_e4b15(codes):
+    """fp8e4b15 codes → float64 (bias 15, no inf/NaN: the CUDA backend's bit-shift upcast)."""
+    b = codes.astype(np.int64)
+    e, m = (b >> 3) & 15, b & 7
+    v = np.where(e == 0, m * 2.0 ** -17, (1 + m / 8.0) * 2.0 ** (e - 15))
+    return np.where(b & 0x80, -v, v)
+
+
+def test_fp8e4b15_conversions_and_dot(triton_vk, torch):
+    tl = triton_vk.language
+    triton = triton_vk
+
+    @triton.jit
+    def up_down(X, Up, F, Down, N: tl.constexpr):
+        o = tl.arange(0, N)
+        tl.store(Up + o, tl.load(X + o).to(tl.float32))         # fp8e4b15 → f32
+        tl.store(Down + o, tl.load(F + o).to(tl.float8e4b15))   # f32 → fp8e4b15
+
+    @triton.jit
+    def dot(A, B, Out, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
+        a = tl.load(A + tl.arange(0, M)[:, None] * K + tl.arange(0, K)[None, :])
+        b = tl.load(B + tl.arange(0, K)[:, None] * N + tl.arange(0, N)[None, :])
+        tl.store(Out + tl.arange(0, M)[:, None] * N + tl.arange(0, N)[None, :], tl.dot(a, b))
+
+    codes = torch.arange(-128, 128, dtype=torch.int8)
+    f = torch.tensor([0.0, -0.0, 1.0, -1.5, 1.8, 3.0, -100.0, 2.0 ** -17, 2.0 ** -16 * 1.5, 0.3, -0.71, 1.7,
+                      1.74, 1e-9, float("nan"), 0.0625] * 16, dtype=torch.float32)
+    up = torch.empty(256, dtype=torch.float32)
+    down = torch.empty(256, dtype=torch.int8)
+    up_down[(1,)](triton.reinterpret(codes, tl.float8e4b15), up, f, triton.reinterpret(down, tl.float8e4b15), N=256)
+    np.testing.assert_array_equal(up.numpy(), decode_e4b15(codes.numpy().view(np.uint8)).astype(np.float32))
+    # Downcast: f16 (toward zero), |x| clamped to 1.75 (NaN too), code = (bits + 0x40) >> 7.
+    h = np.abs(f.numpy().astype(np.float32))
+    h = np.where(np.isnan(h), 1.75, np.minimum(h, 1.75))
+    hb = np.abs(f.numpy()).astype(np.float16).view(np.uint16).astype(np.int64)  # f16 of small values
+    hb = np.where(np.isnan(f.numpy()) | (h >= 1.75), 0x3F00, hb)
+    # rtz into f16 only matters where the f32 is not an f16 value; those here are exact f16 or tiny
+    want = ((hb + 0x40) >> 7) | np.where(np.signbit(f.numpy()) & ~np.isnan(f.numpy()), 0x80, 0)
+    np.testing.assert_array_equal(down.numpy().view(np.uint8)[:16], want[:16].astype(np.uint8))
+
+    M, N, K = 16, 16, 32
+    gen = torch.Generator().manual_seed(5)
+    a = torch.randint(-128, 128, (M, K), generator=gen, dtype=torch.int8)
+    b = torch.randint(-128, 128, (K, N), generator=gen, dtype=torch.int8)
+    out = torch.empty((M, N), dtype=torch.float32)
+    dot[(1,)](triton.reinterpret(a, tl.float8e4b15), triton.reinterpret(b, tl.float8e4b15), out, M=M, N=N, K=K)
+    ref = decode_e4b15(a.numpy().view(np.uint8)) @ decode_e4b15(b.numpy().view(np.uint8))
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-6)

@@ -14,6 +14,7 @@ from triton._C.libtriton import ir, passes
 
 from .. import _C
 from .._version import __version__
+from .fp8e4b15 import convert_custom_types
 from .targets import target_of
 from .version import check_triton_version
 
@@ -29,7 +30,7 @@ class VulkanOptions:
     enable_fp_fusion: bool = True
     launch_cooperative_grid: bool = False
     launch_pdl: bool = False
-    supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4nv", "fp8e5")
+    supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4b15", "fp8e4nv", "fp8e5")
     deprecated_fp8_dot_operand_dtypes: Tuple[str, ...] = ()
     default_dot_input_precision: str = "ieee"
     allowed_dot_input_precisions: Tuple[str, ...] = ("ieee", "tf32", "tf32x3")
@@ -100,7 +101,7 @@ class VulkanBackend(BaseBackend):
         return (metadata.num_warps, metadata.shared, metadata.name)
 
     def get_codegen_implementation(self, options):
-        return {"min_dot_size": _min_dot_size}
+        return {"min_dot_size": _min_dot_size, "convert_custom_types": convert_custom_types}
 
     def get_module_map(self) -> Dict[str, ModuleType]:
         return {}
