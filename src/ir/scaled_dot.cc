@@ -94,20 +94,24 @@ Value* e2m1Bits(Builder& B, Value* n, const Type& t) {
 }
 
 /// Packed e2m1 bytes [R, C] → compute-type values, two per byte (low nibble first) along
-/// dimension `packedDim` ([R, 2C] or [2R, C]).
+/// dimension `packedDim` ([R, 2C] or [2R, C]). Each byte is broadcast to both of its positions
+/// (expand_dims + broadcast + reshape: half the scratch of a join of the two nibbles, and no
+/// data movement at all where the layout keeps both positions in one invocation), then the
+/// position's parity picks the nibble.
 Value* unpackE2m1(Builder& B, Value* v, int packedDim, const Type& t) {
   Type wi = Type::i(t.bits);
-  Value* x = B.cast("arith.extui", v, wi);
-  Value* lo = B.binK("arith.andi", x, 15);
-  Value* hi = B.binK("arith.shrui", x, 4);
   int64_t r = v->type.shape[0], c = v->type.shape[1];
-  Value* j = B.op("tt.join", {lo, hi}, Type::tensor({r, c, 2}, wi));
-  if (packedDim == 1) {
-    j = B.reshape(j, {r, 2 * c});
-  } else {
-    j = B.reshape(B.trans(j, {0, 2, 1}), {2 * r, c});
-  }
-  return B.op("tt.bitcast", {e2m1Bits(B, j, t)}, Builder::like(j, t));
+  std::vector<int64_t> three = packedDim == 1 ? std::vector<int64_t>{r, c, 2} : std::vector<int64_t>{r, 2, c};
+  std::vector<int64_t> out = packedDim == 1 ? std::vector<int64_t>{r, 2 * c} : std::vector<int64_t>{2 * r, c};
+  Value* x = B.cast("arith.extui", v, wi);
+  x = B.reshape(B.op("tt.broadcast", {B.expandDims(x, packedDim + 1)}, Type::tensor(three, wi)), out);
+  Value* parity = B.op("tt.make_range", {}, Type::tensor({2}, Type::i(32)),
+                       {{"start", Attribute::integer(0, Type::i(32))}, {"end", Attribute::integer(2, Type::i(32))}});
+  if (wi.bits != 32) parity = B.cast("arith.trunci", parity, wi);
+  parity = packedDim == 1 ? B.expandDims(B.expandDims(parity, 0), 0) : B.expandDims(B.expandDims(parity, 0), 2);
+  parity = B.reshape(B.op("tt.broadcast", {parity}, Type::tensor(three, wi)), out);
+  Value* nibble = B.binK("arith.andi", B.bin("arith.shrui", x, B.binK("arith.shli", parity, 2)), 15);
+  return B.op("tt.bitcast", {e2m1Bits(B, nibble, t)}, Builder::like(nibble, t));
 }
 
 /// e8m0 scale bytes [R, G] → 2^(s-127) in compute type `t` ([R, G]); NaN for 0xFF unless

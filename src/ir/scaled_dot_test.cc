@@ -90,7 +90,8 @@ TEST(ScaledDot, RewritesE2m1LhsWithScale) {
   EXPECT_EQ(dot->operand(0)->type.str(), "tensor<16x64xbf16>");
   EXPECT_EQ(dot->operand(1)->type.str(), "tensor<64x16xbf16>");
   EXPECT_EQ(dot->operand(0)->def->name, "arith.mulf");  // scaled
-  EXPECT_EQ(count(*m, "tt.join"), 1);                   // nibbles interleaved along K
+  EXPECT_EQ(count(*m, "tt.join"), 0);                   // bytes broadcast to both nibble positions
+  EXPECT_EQ(count(*m, "tt.make_range"), 1);             // the positions' parity
   EXPECT_EQ(count(*m, "arith.select"), 3);              // e2m1 normal / 0.5, scale NaN
   EXPECT_TRUE(verifyModule(*m).ok());
   // The result prints and parses back.
