@@ -14,7 +14,6 @@ from triton._C.libtriton import ir, passes
 
 from .. import _C
 from .._version import __version__
-from .fp8e4b15 import convert_custom_types
 from .targets import target_of
 from .version import check_triton_version
 
@@ -101,6 +100,8 @@ class VulkanBackend(BaseBackend):
         return (metadata.num_warps, metadata.shared, metadata.name)
 
     def get_codegen_implementation(self, options):
+        # Imported here: triton.language is still initializing while Triton discovers backends.
+        from .fp8e4b15 import convert_custom_types
         return {"min_dot_size": _min_dot_size, "convert_custom_types": convert_custom_types}
 
     def get_module_map(self) -> Dict[str, ModuleType]:
