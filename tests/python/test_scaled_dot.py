@@ -214,3 +214,35 @@ def test_fp8e4b15_conversions_and_dot(triton_vk, torch):
     dot[(1,)](triton.reinterpret(a, tl.float8e4b15), triton.reinterpret(b, tl.float8e4b15), out, M=M, N=N, K=K)
     ref = decode_e4b15(a.numpy().view(np.uint8)) @ decode_e4b15(b.numpy().view(np.uint8))
     np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_narrow_float_bitcasts(triton_vk, torch):
+    """i16 ⇄ bf16/f16 and i8 ⇄ fp8 bitcasts (the scale and e2m1 upcasts rely on them)."""
+    tl = triton_vk.language
+
+    @triton_vk.jit
+    def kern(H, B, E, Hf, Bf, Ho, Bo, Eo, N: tl.constexpr):
+        o = tl.arange(0, N)
+        hf = tl.load(H + o).to(tl.float16, bitcast=True)
+        bf = tl.load(B + o).to(tl.bfloat16, bitcast=True)
+        ef = tl.load(E + o).to(tl.float8e4nv, bitcast=True)
+        tl.store(Hf + o, hf.to(tl.float32))
+        tl.store(Bf + o, bf.to(tl.float32))
+        tl.store(Ho + o, (hf * 2.0).to(tl.int16, bitcast=True))
+        tl.store(Bo + o, (bf * 2.0).to(tl.int16, bitcast=True))
+        tl.store(Eo + o, ef.to(tl.int8, bitcast=True))
+
+    n = 256
+    gen = torch.Generator().manual_seed(11)
+    h = (torch.randn(n, generator=gen) * 8).to(torch.float16)
+    b = (torch.randn(n, generator=gen) * 8).to(torch.bfloat16)
+    e = torch.arange(-128, 128, dtype=torch.int8)
+    e = torch.where(e & 0x7F == 0x7F, torch.zeros_like(e), e)  # NaN codes need not round-trip
+    hf, bf = torch.empty(n), torch.empty(n)
+    ho, bo, eo = torch.empty(n, dtype=torch.int16), torch.empty(n, dtype=torch.int16), torch.empty(n, dtype=torch.int8)
+    kern[(1,)](h.view(torch.int16), b.view(torch.int16), e, hf, bf, ho, bo, eo, N=n)
+    assert torch.equal(hf, h.to(torch.float32))
+    assert torch.equal(bf, b.to(torch.float32))
+    assert torch.equal(ho, (h * 2).view(torch.int16))
+    assert torch.equal(bo, (b * 2).view(torch.int16))
+    assert torch.equal(eo, e)
