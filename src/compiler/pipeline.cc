@@ -9,6 +9,7 @@
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
 #include "ir/pointer_selects.h"
+#include "ir/scaled_dot.h"
 #include "ir/inline.h"
 #include "ir/structurize.h"
 #include "ir/printer.h"
@@ -78,6 +79,9 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"pointer-selects", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::sinkPointerSelects(*s.module);
+       }},
+      {"scaled-dots", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::rewriteScaledDots(*s.module);
        }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);

@@ -74,7 +74,7 @@ class VulkanOptions:
     enable_fp_fusion: bool = True
     launch_cooperative_grid: bool = False
     launch_pdl: bool = False
-    supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4nv", "fp8e5")
+    supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4b15", "fp8e4nv", "fp8e5")
     deprecated_fp8_dot_operand_dtypes: Tuple[str, ...] = ()
     default_dot_input_precision: str = "ieee"
     allowed_dot_input_precisions: Tuple[str, ...] = ("ieee", "tf32", "tf32x3")
@@ -146,7 +146,9 @@ class VulkanBackend(BaseBackend):
         return (metadata.num_warps, metadata.shared, metadata.name)
 
     def get_codegen_implementation(self, options):
-        return {"min_dot_size": _min_dot_size}
+        # Imported here: triton.language is still initializing while Triton discovers backends.
+        from .fp8e4b15 import convert_custom_types
+        return {"min_dot_size": _min_dot_size, "convert_custom_types": convert_custom_types}
 
     def get_module_map(self) -> Dict[str, ModuleType]:
         return {}
