@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "analysis/layout.h"
 #include "ir/walk.h"
 
 namespace tvk::analysis {
@@ -124,8 +125,14 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     int64_t padded = src->type.numel() + (n == "tt.trans" && last >= 32 ? src->type.numel() / last : 0);
     return static_cast<uint32_t>(padded * scratchWords(src->type) * 4);
   }
-  if ((n == "tt.atomic_rmw" || n == "tt.atomic_cas") && !op.result()->type.isTensor())
-    return scratchWords(op.result()->type) * 4;
+  if (n == "tt.atomic_rmw" || n == "tt.atomic_cas") {
+    // The old value, broadcast from the invocation(s) that ran the atomic (lower/atomics.cc):
+    // scalars, and replicated tensors (only owners run the atomic).
+    const ir::Type& t = op.result()->type;
+    if (!t.isTensor()) return scratchWords(t) * 4;
+    auto l = blockedLayout(t.shape, o.invocations);
+    if (l.ok() && l->replicated) return static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
+  }
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// make_range, splat, expand_dims, reshape, broadcast and trans. Same-numel tensors share the
+// make_range, splat, unsplat, expand_dims, reshape, broadcast and trans. Same-numel tensors share the
 // linear slot mapping, so expand_dims/reshape are free and splat is the scalar in every slot.
 // broadcast/trans recompute a rematerializable source at the mapped coordinates, else
 // exchange the source through shared memory.
@@ -31,6 +31,17 @@ Status splat(Context& c, const ir::Operation& op) {
   const std::vector<Id>& src = c.ids(op.operand(0));
   if (src.size() != 1) return c.unsupported(op, "splat of a tensor");
   c.bind(op.result(), std::vector<Id>(c.slots(op.result()), src[0]));
+  return Status();
+}
+
+// tensor<1xT> / tensor<1x1xT> → T: a one-element tensor is replicated, so every invocation
+// holds the element in its slot 0.
+Status unsplat(Context& c, const ir::Operation& op) {
+  const ir::Value* src = op.operand(0);
+  if (src->type.numel() != 1) return c.unsupported(op, "unsplat of a tensor with several elements");
+  const std::vector<Id>& ids = c.ids(src);
+  if (ids.empty()) return c.unsupported(op, "operand has no slots");
+  c.bind(op.result(), {ids[0]});
   return Status();
 }
 
@@ -142,6 +153,7 @@ Status moveData(Context& c, const ir::Operation& op) {
 void registerTensorShapeOps(Registry& r) {
   registerLowering(r, "tt.make_range", makeRange);
   registerLowering(r, "tt.splat", splat);
+  registerLowering(r, "tt.unsplat", unsplat);
   registerLowering(r, "tt.expand_dims", sameSlots);
   registerLowering(r, "tt.reshape", sameSlots);
   registerLowering(r, "tt.broadcast", moveData);
