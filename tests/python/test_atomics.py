@@ -55,7 +55,17 @@ def k(triton_vk):
         x = tl.load(X + r * N + c)
         tl.store(Y + c.T * M + r.T, tl.trans(x))
 
-    return dict(rmw=rmw, contended=contended, cas=cas, unsplat=unsplat, trans=trans)
+    @triton_vk.jit
+    def reduce_mid(X, Y, A: tl.constexpr, B: tl.constexpr, C: tl.constexpr):
+        a = tl.arange(0, A)[:, None, None]
+        b = tl.arange(0, B)[None, :, None]
+        c = tl.arange(0, C)[None, None, :]
+        x = tl.load(X + a * B * C + b * C + c)
+        s = tl.max(x, axis=1)
+        tl.store(Y + tl.arange(0, A)[:, None] * C + tl.arange(0, C)[None, :], s)
+
+    return dict(rmw=rmw, contended=contended, cas=cas, unsplat=unsplat, trans=trans,
+                reduce_mid=reduce_mid)
 
 
 def _ref(op, z, x):
@@ -134,3 +144,11 @@ def test_trans_over_shared_memory(k, torch):
     y = torch.zeros(M * Nc, dtype=torch.int64)
     k["trans"][(1,)](x, y, M=M, N=Nc, num_warps=4)
     assert torch.equal(y.view(Nc, M), x.view(M, Nc).T)
+
+
+def test_reduce_over_shared_memory(k, torch):
+    # 8 x 64 x 64 int32 over the middle axis: 128 KiB through the generic path, in passes.
+    x = torch.randint(-1000, 1000, (8, 64, 64), dtype=torch.int32, generator=torch.Generator().manual_seed(3))
+    y = torch.zeros(8, 64, dtype=torch.int32)
+    k["reduce_mid"][(1,)](x, y, A=8, B=64, C=64, num_warps=4)
+    assert torch.equal(y, x.max(dim=1).values)
