@@ -51,7 +51,7 @@ def empty(*shape, dtype=None, device=None):
         raise ValueError(f"empty: negative dimension in shape {shape}")
     dtype = dtype or torch.float32
     nbytes = math.prod(shape) * _dtype_size(dtype)
-    alloc = _device(device).allocate(max(nbytes, 1))
+    alloc = _device(device).allocate(_word_padded(nbytes))
     return _wrap(alloc, shape, dtype, nbytes)
 
 
@@ -117,6 +117,12 @@ def numpy_span(a):
     return lo, hi - lo
 
 
+def _word_padded(nbytes):
+    """Allocation size for `nbytes`: whole 32-bit words (16-bit atomics work on the aligned word
+    that contains the element, lower/atomic_element.cc), at least one."""
+    return max((nbytes + 3) // 4 * 4, 4)
+
+
 class Staged:
     """A host region copied into a temporary Vulkan allocation for one launch."""
     __slots__ = ("host", "nbytes", "alloc", "written")
@@ -125,7 +131,7 @@ class Staged:
         self.host = host
         self.nbytes = nbytes
         self.written = written
-        self.alloc = dev.allocate(max(nbytes, 1))
+        self.alloc = dev.allocate(_word_padded(nbytes))
         if nbytes:
             ctypes.memmove(self.alloc.address, host, nbytes)
 
