@@ -251,6 +251,8 @@ void bindRuntime(py::module_& m) {
       })
       .def_property_readonly("address", [](const PyAllocation& a) { return a.address; })
       .def_property_readonly("size", [](const PyAllocation& a) { return a.size; })
+      .def_property_readonly("device_address", [](const PyAllocation& a) { return a.buffer.deviceAddress(); },
+                             "The buffer's device address (0 without bufferDeviceAddress)")
       .def_property_readonly("device_index", [](const PyAllocation& a) { return a.holder->index; })
       .def_property_readonly("generation", [](const PyAllocation& a) { return a.generation; });
 

@@ -25,7 +25,7 @@ from ._version import __version__, SUPPORTED_TRITON
 from .errors import VulkanError, CompilationError, DeviceLostError, UnsupportedTritonVersion
 from ._device import (devices, device, new_device, synchronize, current_device, set_device,
                       memory_stats, empty_cache)
-from .memory import empty, zeros, from_torch, is_vulkan_tensor
+from .memory import empty, zeros, from_torch, is_vulkan_tensor, device_address
 from .kernel import compile, Kernel
 
 __all__ = [

@@ -87,6 +87,21 @@ def allocation_of(t):
     return _C.find_allocation(t.data_ptr())
 
 
+def device_address(t):
+    """The device address of a Vulkan tensor's data_ptr(): what a kernel compiled with buffer
+    device addresses (pointers as 64-bit addresses) may load as an int64 and turn into a
+    pointer (pointer arrays, grouped GEMM). A CPU tensor's data_ptr() is a host address that
+    no kernel can use: launches copy CPU tensors into staging buffers."""
+    found = _C.find_allocation(t.data_ptr())
+    if found is None:
+        raise ValueError("device_address: not a Vulkan tensor (allocate it with "
+                         "triton_vulkan.empty/zeros/from_torch)")
+    alloc, offset = found
+    if alloc.device_address == 0:
+        raise ValueError("device_address: the device has no bufferDeviceAddress")
+    return alloc.device_address + offset
+
+
 def is_vulkan_tensor(t):
     """True when tensor `t`'s storage is Vulkan memory."""
     return hasattr(t, "data_ptr") and getattr(t, "device", None) is not None and \

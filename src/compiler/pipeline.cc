@@ -50,7 +50,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   auto layouts = analysis::analyzeLayouts(*s.kernel, W);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);
-  auto prov = analysis::analyzeProvenance(*s.kernel);
+  auto prov = analysis::analyzeProvenance(*s.kernel, usesDeviceAddresses(o.target));
   if (!prov.ok()) return prov.status();
   s.provenance = std::move(*prov);
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);

@@ -45,7 +45,7 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   const ir::Value* mask = !isCas && op.numOperands() > 2 ? op.operand(2) : nullptr;
   const analysis::PointerInfo* pi = ptrInfo(c, ptr);
   if (!pi) return c.unsupported(op, "pointer without provenance");
-  if (pi->arg < 0) return c.unsupported(op, "access through a tt.int_to_ptr address (a raw address has no buffer)");
+  if (pi->arg < 0 && !c.addresses) return c.unsupported(op, "access through a tt.int_to_ptr address (a raw address has no buffer)");
   const ir::Type& pointee = *ptr->type.scalar().elem;
   const ir::Value* res = op.result();
   auto rt = c.regTypeOf(res);

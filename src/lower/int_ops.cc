@@ -205,8 +205,7 @@ Result<Id> bitcast(Context& c, const ir::Operation& op, const std::vector<Id>& a
   if (!t.ok()) return t;
   if (!s.ok()) return s;
   if (from.isPtr()) {
-    auto pi = c.prov.ptrs.find(op.operand(0));
-    if (pi != c.prov.ptrs.end() && pi->second.arg == analysis::kRawAddress) return a[0];  // bytes
+    if (c.isAddress(op.operand(0))) return a[0];  // bytes
     int fb = (from.elem->bits + 7) / 8, tb = (to.elem->bits + 7) / 8;
     Id v = a[0];
     if (*t != *s) v = c.b.emit(spv::Op::OpUConvert, *t, {v});
