@@ -95,6 +95,19 @@ Result<Id> subWord(Context& c, const AtomicSpec& s, int arg, bool wide, const ir
                    Id off, const std::vector<Id>& vals) {
   auto& b = c.b;
   Id u = c.u32();
+  Id keepMask = 0, shift = 0;
+  Result<Id> p = Status::error("");
+  if (c.addresses) {
+    // Address mode: `off` is the element's 64-bit byte address. The word is at addr & ~3 and the
+    // half is the upper one when bit 1 of the address is set.
+    Id u64 = b.typeInt(64);
+    Id word = b.emit(spv::Op::OpBitwiseAnd, u64, {off, b.constInt(u64, ~uint64_t{3})});
+    Id half = b.emit(spv::Op::OpUConvert, u,
+                     {b.emit(spv::Op::OpBitwiseAnd, u64, {off, b.constInt(u64, 2)})});
+    shift = b.emit(spv::Op::OpShiftLeftLogical, u, {half, c.c32(3)});
+    keepMask = b.emit(spv::Op::OpNot, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(0xffff), shift})});
+    p = c.bufferPtr(arg, ir::Type::i(32), word, true);
+  } else {
   const ir::Type& argPointee = *c.func.body().arg(arg)->type.elem;
   int argBits = argPointee.isInt() && argPointee.bits == 1 ? 8 : argPointee.bits;
   if (argBits < 16)
@@ -111,10 +124,12 @@ Result<Id> subWord(Context& c, const AtomicSpec& s, int arg, bool wide, const ir
   Id wordOff = b.emit(spv::Op::OpShiftRightLogical, offT, {idx, one});
   Id parity = b.emit(spv::Op::OpBitwiseAnd, offT, {idx, one});
   if (wide) parity = b.emit(spv::Op::OpUConvert, u, {parity});
-  Id shift = b.emit(spv::Op::OpShiftLeftLogical, u, {parity, c.c32(4)});
-  Id keep = b.emit(spv::Op::OpNot, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(0xffff), shift})});
-  auto p = c.bufferPtr(arg, ir::Type::i(32), wordOff, wide);
+  shift = b.emit(spv::Op::OpShiftLeftLogical, u, {parity, c.c32(4)});
+  keepMask = b.emit(spv::Op::OpNot, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(0xffff), shift})});
+  p = c.bufferPtr(arg, ir::Type::i(32), wordOff, wide);
+  }
   if (!p.ok()) return p;
+  Id keep = keepMask;
   auto regT = c.regType(t);
   if (!regT.ok()) return regT;
   // Operand bits are computed once, outside the loop.
@@ -169,7 +184,20 @@ Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
                          const ir::Type& pointee, Id off, const std::vector<Id>& vals) {
   auto& b = c.b;
   const int bits = pointee.bits;
-  if (bits == 16) return subWord(c, s, arg, wide, pointee, off, vals);
+  // Compare-and-swap loops (16-bit elements, float rmw without a native instruction) lost
+  // updates under contention between workgroups on lavapipe (tests/python/test_atomics.py,
+  // test_contended_add, intermittently): until that is understood they are refused, never
+  // run with a wrong result. kCasLoopAtomics switches them back on for the investigation.
+  constexpr bool kCasLoopAtomics = false;
+  auto refused = [&]() {
+    return Status::error("atomic_rmw/atomic_cas on " + pointee.str() + " (" + s.kind +
+                         ") needs a compare-and-swap loop, disabled: it lost updates under "
+                         "contention on lavapipe");
+  };
+  if (bits == 16) {
+    if (!kCasLoopAtomics) return refused();
+    return subWord(c, s, arg, wide, pointee, off, vals);
+  }
   if (bits != 32 && bits != 64)
     return Status::error("atomics on " + pointee.str() + " (16, 32 or 64 bits only)");
   if (bits == 64) {
@@ -212,6 +240,7 @@ Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
   } else if (s.kind == "exch") {
     old = b.emit(spv::Op::OpAtomicExchange, *intT, {*p, s.scope, s.sem, asInt(vals[0])});
   } else {
+    if (!kCasLoopAtomics && bits != 32) return refused();  // f32 add's loop predates them
     auto w = casLoop(c, *p, *intT, s, [&](Id word) -> Result<Id> {
       Id f = b.emit(spv::Op::OpBitcast, *fT, {word});
       auto r = combine(c, s.kind, pointee, *fT, f, vals[0]);

@@ -27,6 +27,9 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       smem(s),
       loopBudget(o.target.maxLoopIterations) {
   addresses = usesDeviceAddresses(o.target);
+  ir::walk(f, [&](const ir::Operation& op) {
+    coherent = coherent || op.name == "tt.atomic_rmw" || op.name == "tt.atomic_cas";
+  });
   memo_.emplace_back();
 }
 

@@ -60,6 +60,10 @@ class Context {
   const analysis::Provenance& prov;
   /// Address mode: every pointer is a 64-bit device byte address (usesDeviceAddresses).
   bool addresses = false;
+  /// The kernel has atomics: its plain global loads and stores must see other workgroups'
+  /// writes (a lock taken with atomic_cas guards them), so they are Volatile (address mode) or
+  /// through Coherent bindings, not served from a non-coherent cache.
+  bool coherent = false;
   /// Shared-memory plan.
   const analysis::SmemPlan& smem;
   /// Rematerializability query.

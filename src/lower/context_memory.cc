@@ -119,6 +119,7 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
     b.decorate(var, spv::Decoration::DescriptorSet, {0});
     b.decorate(var, spv::Decoration::Binding, {static_cast<uint32_t>(arg)});
     if (!prov.argWritten[arg]) b.decorate(var, spv::Decoration::NonWritable);
+    if (coherent) b.decorate(var, spv::Decoration::Coherent);
     bool firstView = true;
     for (const auto& [k, v] : bufferVars_) firstView = firstView && k.first != arg;
     b.name(var, func.body().arg(arg)->name + (firstView ? "" : "_view"));
@@ -146,6 +147,9 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
 
 std::vector<Id> Context::memoryOperands(const ir::Type& pointee) const {
   if (!addresses) return {};
+  if (coherent)
+    return {static_cast<Id>(spv::MemoryAccessMask::Volatile | spv::MemoryAccessMask::Aligned),
+            static_cast<Id>(storageBytes(pointee))};
   return {static_cast<Id>(spv::MemoryAccessMask::Aligned),
           static_cast<Id>(storageBytes(pointee))};
 }

@@ -79,6 +79,18 @@ CASES = [("int32", op, True) for op in ["add", "max", "min", "and", "xchg"]] + \
          ("float64", "min", False), ("float16", "add", True), ("bfloat16", "add", False)]
 
 
+# Compare-and-swap-loop atomics (16-bit elements, f64 add) are refused for now: they lost updates
+# under contention on lavapipe (src/lower/atomic_element.cc, kCasLoopAtomics).
+def _cas_loop(dtype, op):
+    return dtype in ("float16", "bfloat16") or (dtype == "float64" and op == "add")
+
+
+def _refused(fn):
+    from triton_vulkan import CompilationError
+    with pytest.raises(CompilationError, match="compare-and-swap loop, disabled"):
+        fn()
+
+
 @pytest.mark.parametrize("dtype,op,masked", CASES)
 def test_rmw(k, torch, dtype, op, masked):
     rs = np.random.RandomState(5)
@@ -91,6 +103,8 @@ def test_rmw(k, torch, dtype, op, masked):
     x = torch.tensor(x0, dtype=tdt)
     m = torch.tensor(rs.randint(0, 2, N) if masked else np.ones(N), dtype=torch.int32)
     old = torch.zeros(N, dtype=tdt)
+    if _cas_loop(dtype, op):
+        return _refused(lambda: k["rmw"][(1,)](z, x, old, m, OP=op, MASKED=masked, N=N, num_warps=4))
     k["rmw"][(1,)](z, x, old, m, OP=op, MASKED=masked, N=N, num_warps=4)
     keep = m.numpy() != 0
     want = np.where(keep, _ref(op, z0, x0), z0)
@@ -103,6 +117,8 @@ def test_contended_add(k, torch, dtype):
     P = 96
     x = torch.arange(1, P + 1).to(getattr(torch, dtype))
     z = torch.zeros(1, dtype=getattr(torch, dtype))
+    if _cas_loop(dtype, "add"):
+        return _refused(lambda: k["contended"][(P,)](z, x))
     k["contended"][(P,)](z, x)
     total = P * (P + 1) // 2
     if "int" in dtype or dtype in ("float32", "float64"):
@@ -120,6 +136,8 @@ def test_cas(k, torch, dtype):
         z[2::4] = -0.0  # Triton compares bit patterns: -0.0 is not 0.0
     before = z.clone()
     old = torch.full((N,), 7, dtype=tdt)
+    if _cas_loop(dtype, "cas"):
+        return _refused(lambda: k["cas"][(1,)](z, old, N=N, num_warps=4))
     k["cas"][(1,)](z, old, N=N, num_warps=4)
     hit = before == 0
     if dtype.startswith("float"):
