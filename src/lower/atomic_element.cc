@@ -88,26 +88,28 @@ Result<Id> halfValue(Context& c, const ir::Type& t, Id bits) {
   return b.emit(spv::Op::OpShiftRightArithmetic, c.u32(), {hi, c.c32(16)});
 }
 
-// A 16-bit element through a CAS loop on the aligned uint32 word that contains it. The word
-// index is (base + off) / 2 where base is the parameter's element offset; bufferPtr adds
-// base / 2 for a uint32 view, so the offset passed is (off + base % 2) / 2.
-Result<Id> subWord(Context& c, const AtomicSpec& s, int arg, bool wide, const ir::Type& t,
-                   Id off, const std::vector<Id>& vals) {
+// The aligned uint32 word holding a 16-bit element, and the bit shift of the element in it.
+struct HalfWord {
+  Id word = 0;
+  Id shift = 0;
+};
+
+// Address mode: `off` is the element's 64-bit byte address; the word is at addr & ~3 and the
+// element is the upper half when bit 1 of the address is set.
+// Binding mode: the word index is (base + off) / 2 where base is the parameter's element offset;
+// bufferPtr adds base / 2 for a uint32 view, so the offset passed is (off + base % 2) / 2.
+Result<HalfWord> halfWordOf(Context& c, int arg, bool wide, Id off) {
   auto& b = c.b;
   Id u = c.u32();
-  Id keepMask = 0, shift = 0;
-  Result<Id> p = Status::error("");
   if (c.addresses) {
-    // Address mode: `off` is the element's 64-bit byte address. The word is at addr & ~3 and the
-    // half is the upper one when bit 1 of the address is set.
     Id u64 = b.typeInt(64);
     Id word = b.emit(spv::Op::OpBitwiseAnd, u64, {off, b.constInt(u64, ~uint64_t{3})});
     Id half = b.emit(spv::Op::OpUConvert, u,
                      {b.emit(spv::Op::OpBitwiseAnd, u64, {off, b.constInt(u64, 2)})});
-    shift = b.emit(spv::Op::OpShiftLeftLogical, u, {half, c.c32(3)});
-    keepMask = b.emit(spv::Op::OpNot, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(0xffff), shift})});
-    p = c.bufferPtr(arg, ir::Type::i(32), word, true);
-  } else {
+    auto p = c.bufferPtr(arg, ir::Type::i(32), word, true);
+    if (!p.ok()) return p.status();
+    return HalfWord{*p, b.emit(spv::Op::OpShiftLeftLogical, u, {half, c.c32(3)})};
+  }
   const ir::Type& argPointee = *c.func.body().arg(arg)->type.elem;
   int argBits = argPointee.isInt() && argPointee.bits == 1 ? 8 : argPointee.bits;
   if (argBits < 16)
@@ -124,12 +126,20 @@ Result<Id> subWord(Context& c, const AtomicSpec& s, int arg, bool wide, const ir
   Id wordOff = b.emit(spv::Op::OpShiftRightLogical, offT, {idx, one});
   Id parity = b.emit(spv::Op::OpBitwiseAnd, offT, {idx, one});
   if (wide) parity = b.emit(spv::Op::OpUConvert, u, {parity});
-  shift = b.emit(spv::Op::OpShiftLeftLogical, u, {parity, c.c32(4)});
-  keepMask = b.emit(spv::Op::OpNot, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(0xffff), shift})});
-  p = c.bufferPtr(arg, ir::Type::i(32), wordOff, wide);
-  }
-  if (!p.ok()) return p;
-  Id keep = keepMask;
+  auto p = c.bufferPtr(arg, ir::Type::i(32), wordOff, wide);
+  if (!p.ok()) return p.status();
+  return HalfWord{*p, b.emit(spv::Op::OpShiftLeftLogical, u, {parity, c.c32(4)})};
+}
+
+// A 16-bit element through a CAS loop on the aligned uint32 word that contains it.
+Result<Id> subWord(Context& c, const AtomicSpec& s, int arg, bool wide, const ir::Type& t,
+                   Id off, const std::vector<Id>& vals) {
+  auto& b = c.b;
+  Id u = c.u32();
+  auto hw = halfWordOf(c, arg, wide, off);
+  if (!hw.ok()) return hw.status();
+  Id shift = hw->shift;
+  Id keep = b.emit(spv::Op::OpNot, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(0xffff), shift})});
   auto regT = c.regType(t);
   if (!regT.ok()) return regT;
   // Operand bits are computed once, outside the loop.
@@ -161,7 +171,7 @@ Result<Id> subWord(Context& c, const AtomicSpec& s, int arg, bool wide, const ir
                   {b.emit(spv::Op::OpBitwiseAnd, u, {word, keep}),
                    b.emit(spv::Op::OpShiftLeftLogical, u, {newHalf, shift})});
   };
-  auto oldWord = casLoop(c, *p, u, s, step);
+  auto oldWord = casLoop(c, hw->word, u, s, step);
   if (!oldWord.ok()) return oldWord;
   Id oldHalf = b.emit(spv::Op::OpBitwiseAnd, u,
                       {b.emit(spv::Op::OpShiftRightLogical, u, {*oldWord, shift}), c.c32(0xffff)});
