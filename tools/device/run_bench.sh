@@ -11,9 +11,7 @@ export PYTHONUNBUFFERED=1
 if [[ -z "${TVK_SKIP_BUILD:-}" ]]; then
   TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh > "$OUT/bench-build.log" 2>&1 || { tail -40 "$OUT/bench-build.log"; exit 1; }
 fi
-DEPS=/opt/tvkdeps
-export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export VK_ICD_FILENAMES="$DEPS/nvidia_egl_icd.json" VK_DRIVER_FILES="$DEPS/nvidia_egl_icd.json"
+source tools/device/device_env.sh
 export TRITON_CACHE_DIR=$(mktemp -d)
 rc=0
 for b in ${BENCH:-membound}; do

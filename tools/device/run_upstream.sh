@@ -21,9 +21,7 @@ sha1sum .upstream/language/test_core.py
 echo "== build + install ($(date +%T))"
 TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
 tail -2 "$OUT/build.log"
-DEPS=/opt/tvkdeps
-export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export VK_ICD_FILENAMES="$DEPS/nvidia_egl_icd.json" VK_DRIVER_FILES="$DEPS/nvidia_egl_icd.json"
+source tools/device/device_env.sh
 
 UP=/tmp/upstream
 rm -rf "$UP"; mkdir -p "$UP"; cp -r .upstream/language "$UP/"
