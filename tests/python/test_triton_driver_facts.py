@@ -19,6 +19,12 @@ def transpose_kernel(x_ptr, y_ptr, n, B: tl.constexpr):
     tl.store(y_ptr + p, tl.trans(tl.load(x_ptr + p)))
 
 
+@triton.jit
+def gather_kernel(x_ptr, i_ptr, y_ptr, N: tl.constexpr):
+    r = tl.arange(0, N)
+    tl.store(y_ptr + r, tl.gather(tl.load(x_ptr + r), tl.load(i_ptr + r), 0))
+
+
 def test_device_properties(tv, triton_vk):
     drv = triton_vk.runtime.driver.active
     dev = tv.device()
@@ -85,11 +91,14 @@ def test_out_of_resources(tv, torch, triton_vk):
     too_many = 2 * t.max_workgroup_invocations // t.subgroup_size
     with pytest.raises(OutOfResources, match="workgroup invocations"):
         transpose_kernel[(1,)](x, x, 16, B=16, num_warps=too_many)
-    # B x B floats transposed through shared memory: over the limit for B = 256 on any device
-    # with less than 256 KiB of shared memory.
-    if t.shared_memory_bytes < 256 * 256 * 4:
+    # A gather reads its whole source from shared memory (any index may name any element): over
+    # the limit for 65536 floats on any device with less than 256 KiB of shared memory. (A
+    # transpose no longer is: it runs in chunks that fit.)
+    n = 256 * 256
+    if t.shared_memory_bytes < n * 4:
+        idx = torch.zeros(n, dtype=torch.int32)
         with pytest.raises(OutOfResources, match="shared memory"):
-            transpose_kernel[(1,)](x, x, 256, B=256)
+            gather_kernel[(1,)](x, idx, x, N=n)
 
 
 def test_autotune_skips_impossible_configs_and_compiles_stages_once(tv, torch, triton_vk):
