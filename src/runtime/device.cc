@@ -184,6 +184,7 @@ PoolOptions Device::Impl::poolOptions(MemoryKind kind) const {
   o.clock = &clock;
   o.cacheLimit = options.cacheLimitBytes;
   o.maxAllocation = facts.maxMemoryAllocationSize;
+  o.maxBuffer = facts.maxBufferSize;
   return o;
 }
 

@@ -127,6 +127,9 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   VkPhysicalDeviceMaintenance3Properties maintenance3{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
   chain(tail, maintenance3);
+  VkPhysicalDeviceMaintenance4Properties maintenance4{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES};
+  if (v13) chain(tail, maintenance4);
   if (f.hasSizeControl) chain(tail, f.sizeControlProps);
   if (hasDriver) chain(tail, driver);
   VkPhysicalDeviceShaderSMBuiltinsPropertiesNV smNV{
@@ -153,6 +156,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
     f.driverId = static_cast<uint32_t>(driver.driverID);
   }
   f.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
+  if (v13) f.maxBufferSize = maintenance4.maxBufferSize;
   if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance.handle(), f);
   pickComputeQueue(f);
   // The structs are copied into the caller's value: drop pointers into this frame.
@@ -202,8 +206,11 @@ Target targetFromDevice(const DeviceFacts& f) {
   t.bufferDeviceAddress = f.hasBda && f.bda.bufferDeviceAddress;
   // llvmpipe silently ends loops once an invocation has iterated this often (target.h).
   if (f.driverId == VK_DRIVER_ID_MESA_LLVMPIPE) t.maxLoopIterations = llvmpipeLoopIterations;
+  // ... and loses updates in compare-and-swap loops of some invocations (target.h).
+  if (f.driverId == VK_DRIVER_ID_MESA_LLVMPIPE) t.casLoopAtomics = false;
   // Cooperative-matrix shaders use the Vulkan memory model (SPV_KHR_cooperative_matrix).
   const bool memoryModel = f.hasMemoryModel && f.memoryModel.vulkanMemoryModel;
+  t.vulkanMemoryModel = memoryModel && f.memoryModel.vulkanMemoryModelDeviceScope;
   for (const CoopMatPropertiesKHR& p : f.coopMatProps) {
     if (!memoryModel) break;
     std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);

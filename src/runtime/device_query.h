@@ -104,6 +104,8 @@ struct DeviceFacts {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
   /// maxMemoryAllocationSize (core 1.1 maintenance3; 0 when not reported).
   VkDeviceSize maxMemoryAllocationSize = 0;
+  /// maxBufferSize (core 1.3 maintenance4; 0 when not reported).
+  VkDeviceSize maxBufferSize = 0;
   /// Subgroup-scope cooperative matrix shapes.
   std::vector<CoopMatPropertiesKHR> coopMatProps;
   /// Which optional feature structs exist (extension or core version).

@@ -101,6 +101,8 @@ Result<std::unique_ptr<MemoryPool>> MemoryPool::create(VkDevice device,
   if (type < 0) return Status::error("no Vulkan memory type fits storage buffers");
   pool->memoryType_ = static_cast<uint32_t>(type);
   pool->maxAllocation_ = pool->heapSize_;
+  pool->hardLimit_ = pool->heapSize_;
+  if (options.maxBuffer > 0) pool->hardLimit_ = std::min(pool->hardLimit_, options.maxBuffer);
   if (options.maxAllocation > 0)
     pool->maxAllocation_ = std::min(pool->maxAllocation_, options.maxAllocation);
   pool->cacheLimit_ = options.cacheLimit >= 0 ? uint64_t(options.cacheLimit)
@@ -207,12 +209,16 @@ Result<Buffer> MemoryPool::allocate(size_t bytes, bool* outOfMemory) {
   if (outOfMemory) *outOfMemory = false;
   if (bytes == 0) return Status::error("cannot allocate a buffer of 0 bytes");
   const std::string what = "allocating " + mib(bytes);
-  if (bytes > maxAllocation_)
+  // maxMemoryAllocationSize is where allocations *may* start to fail (Vulkan 1.1,
+  // VkPhysicalDeviceMaintenance3Properties), not a validity limit: NVIDIA reports 4 GiB and
+  // allocates more. Larger requests are tried; only the heap size is a hard bound.
+  if (bytes > hardLimit_)
     return Status::error(what + ": more than the device's largest allocation, " +
-                         mib(maxAllocation_) + " (maxMemoryAllocationSize, heap of " +
-                         mib(heapSize_) + ")");
+                         mib(hardLimit_) + " (its memory heap of " + mib(heapSize_) +
+                         ", or maxBufferSize when smaller)");
   VkDeviceSize classSize = sizeClassFor(bytes);
   if (classSize == 0) return Status::error(what + ": no size class is that large");
+  if (classSize > hardLimit_) classSize = alignUp(bytes, 256);  // near the limit: exact size
   std::lock_guard<std::mutex> lock(mu_);
   if (clock_) retireLocked(clock_->completed.load());
   auto it = free_.find(classSize);
@@ -235,7 +241,11 @@ Result<Buffer> MemoryPool::allocate(size_t bytes, bool* outOfMemory) {
   }
   if (!slot.ok()) {
     if (outOfMemory) *outOfMemory = isOutOfMemory(failure);
-    return Status::error(what + ": " + slot.status().message() + " (the pool holds " +
+    const std::string over = bytes > maxAllocation_
+                                 ? " (more than the device's maxMemoryAllocationSize, " +
+                                       mib(maxAllocation_) + ")"
+                                 : "";
+    return Status::error(what + over + ": " + slot.status().message() + " (the pool holds " +
                          mib(allocatedBytes_) + ", " + mib(inUseBytes_) + " in use, " +
                          mib(pendingBytes_) + " waiting for the GPU)");
   }

@@ -98,6 +98,8 @@ struct PoolOptions {
   int64_t cacheLimit = -1;
   /// Largest single allocation (maxMemoryAllocationSize); 0: the heap size.
   VkDeviceSize maxAllocation = 0;
+  /// Largest VkBuffer (maxBufferSize); 0: not reported (no bound besides the heap).
+  VkDeviceSize maxBuffer = 0;
 };
 
 /// The size class serving a request of `bytes` (multiple of 256, at most 25% larger above
@@ -159,6 +161,7 @@ class MemoryPool {
   VkDeviceSize alignment_ = 256;
   VkDeviceSize heapSize_ = 0;
   VkDeviceSize maxAllocation_ = 0;
+  VkDeviceSize hardLimit_ = 0;  // heap size, or maxBufferSize when smaller
   VkBufferUsageFlags usage_ = 0;
   const SubmissionClock* clock_ = nullptr;
 
