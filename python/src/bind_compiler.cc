@@ -97,6 +97,8 @@ void bindCompiler(py::module_& m) {
       .def_readonly("storage_buffer_offset_alignment", &tvk::Target::storageBufferOffsetAlignment)
       .def_readonly("int64", &tvk::Target::int64)
       .def_readonly("buffer_device_address", &tvk::Target::bufferDeviceAddress)
+      .def_readonly("cas_loop_atomics", &tvk::Target::casLoopAtomics)
+      .def_readonly("vulkan_memory_model", &tvk::Target::vulkanMemoryModel)
       .def_readonly("float64", &tvk::Target::float64)
       .def_readonly("float16", &tvk::Target::float16)
       .def_readonly("max_loop_iterations", &tvk::Target::maxLoopIterations)

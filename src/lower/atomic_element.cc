@@ -194,18 +194,17 @@ Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
                          const ir::Type& pointee, Id off, const std::vector<Id>& vals) {
   auto& b = c.b;
   const int bits = pointee.bits;
-  // Compare-and-swap loops (16-bit elements, float rmw without a native instruction) lost
-  // updates under contention between workgroups on lavapipe (tests/python/test_atomics.py,
-  // test_contended_add, intermittently): until that is understood they are refused, never
-  // run with a wrong result. kCasLoopAtomics switches them back on for the investigation.
-  constexpr bool kCasLoopAtomics = false;
+  // Compare-and-swap loops (16-bit elements, float rmw without a native instruction) are
+  // refused on targets where they lose updates (Target::casLoopAtomics: llvmpipe), never run
+  // with a wrong result.
+  const bool casLoops = c.opts.target.casLoopAtomics;
   auto refused = [&]() {
     return Status::error("atomic_rmw/atomic_cas on " + pointee.str() + " (" + s.kind +
-                         ") needs a compare-and-swap loop, disabled: it lost updates under "
-                         "contention on lavapipe");
+                         ") needs a compare-and-swap loop, disabled on " + c.opts.target.name +
+                         ": such loops lose updates under contention there");
   };
   if (bits == 16) {
-    if (!kCasLoopAtomics) return refused();
+    if (!casLoops) return refused();
     return subWord(c, s, arg, wide, pointee, off, vals);
   }
   if (bits != 32 && bits != 64)
@@ -250,7 +249,7 @@ Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
   } else if (s.kind == "exch") {
     old = b.emit(spv::Op::OpAtomicExchange, *intT, {*p, s.scope, s.sem, asInt(vals[0])});
   } else {
-    if (!kCasLoopAtomics && bits != 32) return refused();  // f32 add's loop predates them
+    if (!casLoops) return refused();
     auto w = casLoop(c, *p, *intT, s, [&](Id word) -> Result<Id> {
       Id f = b.emit(spv::Op::OpBitcast, *fT, {word});
       auto r = combine(c, s.kind, pointee, *fT, f, vals[0]);

@@ -1,5 +1,7 @@
 #include "lower/context.h"
 
+#include "spirv/vulkan_memory_model.h"
+
 #include <algorithm>
 
 #include "analysis/values.h"
@@ -30,6 +32,9 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
   ir::walk(f, [&](const ir::Operation& op) {
     coherent = coherent || op.name == "tt.atomic_rmw" || op.name == "tt.atomic_cas";
   });
+  deviceVisible = coherent && addresses && o.target.vulkanMemoryModel &&
+                  spirv::vulkanMemoryModelAvailable();
+  if (deviceVisible) b.useVulkanMemoryModel();
   memo_.emplace_back();
 }
 

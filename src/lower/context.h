@@ -61,9 +61,17 @@ class Context {
   /// Address mode: every pointer is a 64-bit device byte address (usesDeviceAddresses).
   bool addresses = false;
   /// The kernel has atomics: its plain global loads and stores must see other workgroups'
-  /// writes (a lock taken with atomic_cas guards them), so they are Volatile (address mode) or
-  /// through Coherent bindings, not served from a non-coherent cache.
+  /// writes (a lock taken with atomic_cas guards them), so they are not served from a
+  /// non-coherent cache: see `deviceVisible`; otherwise Volatile (address mode) or through
+  /// Coherent bindings (GLSL450 memory model).
   bool coherent = false;
+  /// A coherent kernel in address mode on a target with the Vulkan memory model (device
+  /// scope), and a SPIR-V build that can write it: the module uses the Vulkan memory model,
+  /// plain global loads are NonPrivatePointer + MakePointerVisible and stores NonPrivatePointer
+  /// + MakePointerAvailable at device scope, so the acquire/release of the atomics and the
+  /// barriers (which then order storage-buffer memory at device scope) carry them between
+  /// workgroups (SPIR-V 1.6 section 2.18, "Memory Model"; Vulkan spec, "Memory Model").
+  bool deviceVisible = false;
   /// Shared-memory plan.
   const analysis::SmemPlan& smem;
   /// Rematerializability query.
@@ -241,9 +249,10 @@ class Context {
   /// result is a PhysicalStorageBuffer pointer (atomics take it as is; OpLoad/OpStore need
   /// memoryOperands). The one element-pointer helper of loads, stores and atomics.
   Result<Id> bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide);
-  /// Memory operands OpLoad/OpStore of a bufferPtr need: `Aligned <element bytes>` in address
-  /// mode (the alignment every element address has), none with bindings.
-  std::vector<Id> memoryOperands(const ir::Type& pointee) const;
+  /// Memory operands OpLoad (`store` false) / OpStore of a bufferPtr need: `Aligned <element
+  /// bytes>` in address mode (the alignment every element address has), none with bindings;
+  /// plus the coherence operands of `coherent` / `deviceVisible` kernels.
+  std::vector<Id> memoryOperands(const ir::Type& pointee, bool store);
   /// The pointer value `v` is held as a 64-bit byte address (address mode, or a tt.int_to_ptr
   /// address in binding mode) rather than an element offset.
   bool isAddress(const ir::Value* v) const;

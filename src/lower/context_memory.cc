@@ -6,9 +6,9 @@
 namespace tvk::lower {
 
 namespace {
-constexpr uint32_t kScopeWorkgroup = 2;
+constexpr uint32_t kScopeDevice = 1, kScopeWorkgroup = 2;
 constexpr uint32_t kSemAcqRel = 0x8;
-constexpr uint32_t kSemWorkgroupMemory = 0x100;
+constexpr uint32_t kSemUniformMemory = 0x40, kSemWorkgroupMemory = 0x100;
 
 int storageBytes(const ir::Type& t) { return Context::elementBytes(t); }
 }  // namespace
@@ -145,8 +145,16 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
                 {var, c32(0), idx});
 }
 
-std::vector<Id> Context::memoryOperands(const ir::Type& pointee) const {
+std::vector<Id> Context::memoryOperands(const ir::Type& pointee, bool store) {
   if (!addresses) return {};
+  if (deviceVisible) {
+    // Operands follow the mask bits in increasing order: Aligned's literal, then the scope of
+    // MakePointerAvailable (0x8) or MakePointerVisible (0x10).
+    auto mask = spv::MemoryAccessMask::Aligned | spv::MemoryAccessMask::NonPrivatePointer |
+                (store ? spv::MemoryAccessMask::MakePointerAvailable
+                       : spv::MemoryAccessMask::MakePointerVisible);
+    return {static_cast<Id>(mask), static_cast<Id>(storageBytes(pointee)), c32(kScopeDevice)};
+  }
   if (coherent)
     return {static_cast<Id>(spv::MemoryAccessMask::Volatile | spv::MemoryAccessMask::Aligned),
             static_cast<Id>(storageBytes(pointee))};
@@ -161,6 +169,17 @@ bool Context::isAddress(const ir::Value* v) const {
 }
 
 void Context::barrier() {
+  // A kernel with atomics may guard plain global accesses with a lock taken by one invocation
+  // (a spin on atomic_cas, released by atomic_xchg after tl.debug_barrier): its barriers also
+  // order the workgroup's storage-buffer accesses at device scope, as GLSL's
+  // memoryBarrierBuffer(); barrier() does, so the releasing invocation's atomic publishes the
+  // other invocations' stores and their loads follow the acquiring invocation's atomic.
+  if (coherent) {
+    b.emitVoid(spv::Op::OpControlBarrier,
+               {c32(kScopeWorkgroup), c32(kScopeDevice),
+                c32(kSemAcqRel | kSemWorkgroupMemory | kSemUniformMemory)});
+    return;
+  }
   b.emitVoid(spv::Op::OpControlBarrier, {c32(kScopeWorkgroup), c32(kScopeWorkgroup),
                                          c32(kSemAcqRel | kSemWorkgroupMemory)});
 }

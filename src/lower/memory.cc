@@ -64,7 +64,7 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
       auto p = c.bufferPtr(pi->arg, pointee, off, pi->wide);
       if (!p.ok()) return p;
       std::vector<Id> ops{*p};
-      for (Id m : c.memoryOperands(pointee)) ops.push_back(m);
+      for (Id m : c.memoryOperands(pointee, false)) ops.push_back(m);
       Id raw = c.b.emit(spv::Op::OpLoad, *st, ops);
       return c.fromStorage(pointee, raw);
     }, otherId);
@@ -103,7 +103,7 @@ Status lowerStore(Context& c, const ir::Operation& op) {
       auto sv = c.toStorage(pointee, v);
       if (!sv.ok()) return sv.status();
       std::vector<Id> ops{*p, *sv};
-      for (Id m : c.memoryOperands(pointee)) ops.push_back(m);
+      for (Id m : c.memoryOperands(pointee, true)) ops.push_back(m);
       c.b.emitVoid(spv::Op::OpStore, ops);
       return Status();
     });

@@ -22,6 +22,7 @@ constexpr uint32_t kAcquire = 0x2, kRelease = 0x4, kAcqRel = 0x8, kSeqCst = 0x10
 constexpr uint32_t kStorageBits = 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800;
 constexpr uint32_t kMakeAvailable = 0x2000, kMakeVisible = 0x4000;
 constexpr uint32_t kNonPrivatePointer = 0x20;
+constexpr uint32_t kAligned = 0x2, kMakePointerAvailable = 0x8, kMakePointerVisible = 0x10;
 constexpr uint32_t kDeviceScope = 1;
 
 uint32_t vulkanSemantics(uint32_t v) {
@@ -133,6 +134,16 @@ std::vector<uint32_t> toVulkanMemoryModel(const std::vector<uint32_t>& words) {
     }
     int mp = memoryOperandPos(in.op);
     if (mp < 0) continue;
+    // Scopes of MakePointerAvailable/Visible (after the Aligned literal, in bit order).
+    if (in.ops.size() > static_cast<size_t>(mp)) {
+      const uint32_t mask = in.ops[mp];
+      size_t q = static_cast<size_t>(mp) + 1 + ((mask & kAligned) ? 1 : 0);
+      for (uint32_t bit : {kMakePointerAvailable, kMakePointerVisible}) {
+        if (!(mask & bit) || q >= in.ops.size()) continue;
+        auto c = constVal.find(in.ops[q++]);
+        if (c != constVal.end() && c->second == kDeviceScope) deviceScope = true;
+      }
+    }
     uint32_t ptr = in.ops[pointerPos(in.op)];
     auto t = typeOf.find(ptr);
     if (t == typeOf.end()) continue;

@@ -61,6 +61,8 @@ Target lavapipeProfile() {
   t.atomicFloat32Add = true;
   t.atomicInt64 = true;
   t.bufferDeviceAddress = true;
+  t.vulkanMemoryModel = true;
+  t.casLoopAtomics = false;
   t.maxLoopIterations = llvmpipeLoopIterations;
   return t;
 }
@@ -91,6 +93,7 @@ Target nvidiaHopperProfile() {
   t.atomicFloat32Add = true;
   t.atomicInt64 = true;
   t.bufferDeviceAddress = true;
+  t.vulkanMemoryModel = true;
   // As the H100 with driver 580.159 reports them (subgroup scope).
   t.coopMatShapes = {{16, 16, 16, "f16", "f16"}, {16, 8, 16, "f16", "f16"},
                      {16, 8, 8, "f16", "f16"},   {16, 16, 16, "f16", "f32"},
@@ -165,6 +168,8 @@ std::string Target::describe() const {
   os << "atomics: float32 add " << yesNo(atomicFloat32Add) << ", int64 " << yesNo(atomicInt64)
      << "\n";
   os << "buffer device address: " << yesNo(bufferDeviceAddress) << "\n";
+  os << "Vulkan memory model (device scope): " << yesNo(vulkanMemoryModel)
+     << ", compare-and-swap-loop atomics " << yesNo(casLoopAtomics) << "\n";
   os << "cooperative matrix:";
   if (coopMatShapes.empty()) os << " none";
   for (const CoopMatShape& s : coopMatShapes)

@@ -81,6 +81,15 @@ struct Target {
   bool atomicInt64 = false;
   /// bufferDeviceAddress.
   bool bufferDeviceAddress = false;
+  /// Compare-and-swap loops run by some invocations of a workgroup (16-bit atomics, float
+  /// rmw without a native instruction: lower/atomic_element.cc) keep every update. False on
+  /// Mesa's llvmpipe: with several subgroups per workgroup and several threads such a loop
+  /// lost updates under contention (about 1 launch in 5 of 96 contending workgroups with
+  /// LP_NUM_THREADS=2; never with one thread, one subgroup, or a loop every invocation runs),
+  /// so those atomics are refused there.
+  bool casLoopAtomics = true;
+  /// vulkanMemoryModel and vulkanMemoryModelDeviceScope (Vulkan 1.2 / VK_KHR_vulkan_memory_model).
+  bool vulkanMemoryModel = false;
   /// VK_KHR_cooperative_matrix shapes (empty when unsupported).
   std::vector<CoopMatShape> coopMatShapes;
   /// Loop iterations one invocation may make in total, summed over all of its loops (nested
