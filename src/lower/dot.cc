@@ -8,6 +8,7 @@
 // in full fp32, at least as accurate as each of them; so is maxNumImpreciseAcc.
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -26,27 +27,52 @@ uint32_t log2u(uint64_t v) {
 
 // Owners write the slots of `v` whose K coordinate (dimension `kDim`) lies in slice
 // [k0, k0 + kc) at scratch word base + linear index within the slice (row-major, the K
-// dimension shortened to kc).
+// dimension shortened to kc). Which invocations hold an in-slice element in a slot is known
+// from the layout: slots no invocation holds in the slice are skipped, slots every invocation
+// holds there are stored unconditionally, and the others are grouped by that invocation set
+// under one branch each (so the code stays linear in the slots, not slots x slices).
 Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, uint32_t k0,
              uint32_t kc) {
   const std::vector<int64_t>& shape = v->type.shape;
   const uint32_t K = static_cast<uint32_t>(shape[kDim]);
   std::vector<int64_t> sliceShape = shape;
   sliceShape[kDim] = kc;
+  int64_t stride = 1;
+  for (size_t d = kDim + 1; d < shape.size(); ++d) stride *= shape[d];
+  const analysis::Layout& lay = c.layout(v->type);
   auto& b = c.b;
+  // Slots grouped by the invocations holding an in-slice element there (all-true: no branch).
+  std::map<std::vector<bool>, std::vector<uint32_t>> groups;
+  for (uint32_t s = 0; s < c.slots(v); ++s) {
+    std::vector<bool> holds(lay.invocations);
+    bool any = false;
+    for (uint32_t t = 0; t < lay.invocations; ++t) {
+      int64_t k = lay.linearIndex(t, s) / stride % K;
+      holds[t] = k >= k0 && k < k0 + kc;
+      any = any || holds[t];
+    }
+    if (any) groups[holds].push_back(s);
+  }
+  auto store = [&](uint32_t s) -> Status {
+    std::vector<Id> sc = c.slotCoords(shape, s);
+    if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
+    Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
+    return c.smemStore(w, regT, c.at(v, s));
+  };
   return c.ifThen(c.ownerCond(shape), [&]() -> Status {
-    for (uint32_t s = 0; s < c.slots(v); ++s) {
-      std::vector<Id> sc = c.slotCoords(shape, s);
+    for (const auto& [holds, slots] : groups) {
+      const bool all = std::find(holds.begin(), holds.end(), false) == holds.end();
       Id inSlice = 0;
-      if (kc != K) {
-        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {sc[kDim], c.c32(log2u(kc))});
+      if (!all) {
+        Id k = c.slotCoords(shape, slots.front())[kDim];
+        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {k, c.c32(log2u(kc))});
         inSlice = b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / kc)});
-        sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
       }
-      Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
-      Id val = c.at(v, s);
-      TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() { return c.smemStore(w, regT, val); }));
+      TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() -> Status {
+        for (uint32_t s : slots) TVK_RETURN_IF_ERROR(store(s));
+        return Status();
+      }));
     }
     return Status();
   });

@@ -56,9 +56,9 @@ def kernels(triton_vk):
     return dict(dot3d=dot3d, dot4d=dot4d, dot_f16acc=dot_f16acc, dot_precision=dot_precision)
 
 
-# (B, M, N, K): replicated results (B*M*N < invocations) and register tiles within a batch;
-# K = 128 with B = 8 stages in several K slices.
-@pytest.mark.parametrize("shape", [(2, 4, 4, 8), (2, 16, 16, 16), (4, 32, 16, 32), (8, 16, 32, 128)])
+# (B, M, N, K): replicated results (B*M*N < invocations), register tiles within a batch, and
+# K = 128 with B = 8 staged in two K slices (small sizes: lavapipe compiles big dots slowly).
+@pytest.mark.parametrize("shape", [(2, 4, 4, 8), (2, 16, 16, 16), (8, 8, 8, 128)])
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
 def test_dot3d(kernels, torch, shape, dtype):
     B, M, N, K = shape
@@ -80,10 +80,10 @@ def test_dot3d(kernels, torch, shape, dtype):
 
 
 def test_dot3d_no_acc_many_warps(kernels, torch):
-    x = np.random.default_rng(1).standard_normal((4, 32, 32)).astype(np.float32)
-    y = np.random.default_rng(2).standard_normal((4, 32, 32)).astype(np.float32)
-    z = torch.zeros((4, 32, 32))
-    kernels["dot3d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), z, z, B=4, M=32, N=32, K=32,
+    x = np.random.default_rng(1).standard_normal((2, 16, 16)).astype(np.float32)
+    y = np.random.default_rng(2).standard_normal((2, 16, 16)).astype(np.float32)
+    z = torch.zeros((2, 16, 16))
+    kernels["dot3d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), z, z, B=2, M=16, N=16, K=16,
                            ADD_C=False, num_warps=8)
     np.testing.assert_allclose(z.numpy(), np.matmul(x.astype(np.float64), y), rtol=1e-5, atol=1e-5)
 
@@ -98,7 +98,7 @@ def test_dot4d(kernels, torch):
     assert np.array_equal(z.numpy(), ref)
 
 
-@pytest.mark.parametrize("shape", [(4, 4, 16), (32, 32, 64), (64, 64, 32)])
+@pytest.mark.parametrize("shape", [(4, 4, 16), (32, 32, 32)])
 def test_dot_f16_accumulator(kernels, torch, shape):
     M, N, K = shape
     rng = np.random.default_rng(M + K)
@@ -116,7 +116,7 @@ def test_dot_f16_accumulator(kernels, torch, shape):
 
 @pytest.mark.parametrize("prec", ["ieee", "tf32", "tf32x3", "bf16x3", "bf16x6"])
 def test_dot_input_precision(kernels, torch, prec):
-    M, N, K = 32, 32, 64
+    M, N, K = 16, 16, 32
     rng = np.random.default_rng(7)
     x = rng.standard_normal((M, K)).astype(np.float32)
     y = rng.standard_normal((K, N)).astype(np.float32)
