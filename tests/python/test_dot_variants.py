@@ -12,7 +12,7 @@ def kernels(triton_vk):
 
     @jit
     def dot3d(X, Y, C, Z, B: tl.constexpr, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
-              ADD_C: tl.constexpr):
+              ADD_C: tl.constexpr, OUT: tl.constexpr = tl.float32):
         b = tl.arange(0, B)[:, None, None]
         m = tl.arange(0, M)[None, :, None]
         n = tl.arange(0, N)[None, None, :]
@@ -20,7 +20,7 @@ def kernels(triton_vk):
         x = tl.load(X + b * M * K + m * K + k[None, None, :])
         y = tl.load(Y + b * K * N + k[None, :, None] * N + n)
         if ADD_C:
-            z = tl.dot(x, y, tl.load(C + b * M * N + m * N + n))
+            z = tl.dot(x, y, tl.load(C + b * M * N + m * N + n), out_dtype=OUT)
         else:
             z = tl.dot(x, y)
         tl.store(Z + b * M * N + m * N + n, z)
@@ -57,10 +57,11 @@ def kernels(triton_vk):
 
 
 # (B, M, N, K): replicated results (B*M*N < invocations), register tiles within a batch, and
-# K = 128 with B = 8 staged in two K slices (small sizes: lavapipe compiles big dots slowly).
-@pytest.mark.parametrize("shape", [(2, 4, 4, 8), (2, 16, 16, 16), (8, 8, 8, 128)])
-@pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
-def test_dot3d(kernels, torch, shape, dtype):
+# K = 128 with B = 16 staged in two K slices (small sizes: lavapipe compiles big dots slowly).
+@pytest.mark.parametrize("shape,dtype", [(s, d) for s in [(2, 4, 4, 8), (2, 16, 16, 16)]
+                                         for d in ["float32", "float16", "int8"]] +
+                         [((16, 4, 4, 128), "float32")])
+def test_dot3d(kernels, torch, triton_vk, shape, dtype):
     B, M, N, K = shape
     rng = np.random.default_rng(B * M + N + K)
     if dtype == "int8":
@@ -75,7 +76,8 @@ def test_dot3d(kernels, torch, shape, dtype):
         ref = np.matmul(x.astype(np.float64), y.astype(np.float64)) + c
     z = torch.zeros(c.shape, dtype=torch.from_numpy(c).dtype)
     kernels["dot3d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(c), z,
-                           B=B, M=M, N=N, K=K, ADD_C=True)
+                           B=B, M=M, N=N, K=K, ADD_C=True,
+                           OUT=triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32)
     np.testing.assert_allclose(z.numpy(), ref, rtol=1e-6)
 
 
