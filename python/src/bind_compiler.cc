@@ -53,6 +53,7 @@ py::dict reflectionToDict(const tvk::Reflection& r) {
   d["shared_bytes"] = r.sharedBytes;
   d["features"] = r.features;
   d["status_binding"] = r.statusBinding;
+  d["addresses"] = r.addresses;
   return d;
 }
 
@@ -82,6 +83,7 @@ tvk::Reflection reflectionFromDict(const py::dict& d) {
   r.sharedBytes = d["shared_bytes"].cast<uint32_t>();
   r.features = d["features"].cast<std::vector<std::string>>();
   r.statusBinding = d.contains("status_binding") ? d["status_binding"].cast<int>() : -1;
+  r.addresses = d.contains("addresses") ? d["addresses"].cast<bool>() : false;
   return r;
 }
 
@@ -94,6 +96,7 @@ void bindCompiler(py::module_& m) {
       .def_readonly("push_constant_bytes", &tvk::Target::pushConstantBytes)
       .def_readonly("storage_buffer_offset_alignment", &tvk::Target::storageBufferOffsetAlignment)
       .def_readonly("int64", &tvk::Target::int64)
+      .def_readonly("buffer_device_address", &tvk::Target::bufferDeviceAddress)
       .def_readonly("float64", &tvk::Target::float64)
       .def_readonly("float16", &tvk::Target::float16)
       .def_readonly("max_loop_iterations", &tvk::Target::maxLoopIterations)

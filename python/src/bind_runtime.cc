@@ -44,6 +44,7 @@ py::dict deviceInfoToDict(const tvk::DeviceInfo& info) {
                              std::to_string((info.apiVersion >> 12) & 0x3ff) + "." +
                              std::to_string(info.apiVersion & 0xfff));
   d["default"] = info.isDefault;
+  d["compute_units"] = info.computeUnits;
   d["subgroup_size"] = info.target.subgroupSize;
   d["shared_memory_bytes"] = info.target.sharedMemoryBytes;
   d["max_workgroup_invocations"] = info.target.maxWorkgroupInvocations;
@@ -250,6 +251,8 @@ void bindRuntime(py::module_& m) {
       })
       .def_property_readonly("address", [](const PyAllocation& a) { return a.address; })
       .def_property_readonly("size", [](const PyAllocation& a) { return a.size; })
+      .def_property_readonly("device_address", [](const PyAllocation& a) { return a.buffer.deviceAddress(); },
+                             "The buffer's device address (0 without bufferDeviceAddress)")
       .def_property_readonly("device_index", [](const PyAllocation& a) { return a.holder->index; })
       .def_property_readonly("generation", [](const PyAllocation& a) { return a.generation; });
 

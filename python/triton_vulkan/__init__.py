@@ -25,7 +25,7 @@ from ._version import __version__, SUPPORTED_TRITON
 from .errors import VulkanError, CompilationError, DeviceLostError, UnsupportedTritonVersion
 from ._device import (devices, device, new_device, synchronize, current_device, set_device,
                       memory_stats, empty_cache)
-from .memory import empty, zeros, from_torch, is_vulkan_tensor
+from .memory import empty, zeros, from_torch, is_vulkan_tensor, device_address
 from .kernel import compile, Kernel
 
 __all__ = [
@@ -48,7 +48,9 @@ def activate(device=None):
     `device`: a Vulkan device index (default: TVK_DEVICE, else the runtime's default device)."""
     from .backend.driver import VulkanDriver
     from .backend.version import check_triton_version
+    from ._torch_compat import install_interpreter_shims
     check_triton_version()
+    install_interpreter_shims()  # TRITON_INTERPRET=1 on torch 1.13
     from triton.runtime import driver as triton_driver
     from triton.backends import backends, Backend
     if "vulkan" not in backends:

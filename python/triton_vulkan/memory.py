@@ -51,7 +51,7 @@ def empty(*shape, dtype=None, device=None):
         raise ValueError(f"empty: negative dimension in shape {shape}")
     dtype = dtype or torch.float32
     nbytes = math.prod(shape) * _dtype_size(dtype)
-    alloc = _device(device).allocate(max(nbytes, 1))
+    alloc = _device(device).allocate(_word_padded(nbytes))
     return _wrap(alloc, shape, dtype, nbytes)
 
 
@@ -87,6 +87,21 @@ def allocation_of(t):
     return _C.find_allocation(t.data_ptr())
 
 
+def device_address(t):
+    """The device address of a Vulkan tensor's data_ptr(): what a kernel compiled with buffer
+    device addresses (pointers as 64-bit addresses) may load as an int64 and turn into a
+    pointer (pointer arrays, grouped GEMM). A CPU tensor's data_ptr() is a host address that
+    no kernel can use: launches copy CPU tensors into staging buffers."""
+    found = _C.find_allocation(t.data_ptr())
+    if found is None:
+        raise ValueError("device_address: not a Vulkan tensor (allocate it with "
+                         "triton_vulkan.empty/zeros/from_torch)")
+    alloc, offset = found
+    if alloc.device_address == 0:
+        raise ValueError("device_address: the device has no bufferDeviceAddress")
+    return alloc.device_address + offset
+
+
 def is_vulkan_tensor(t):
     """True when tensor `t`'s storage is Vulkan memory."""
     return hasattr(t, "data_ptr") and getattr(t, "device", None) is not None and \
@@ -117,6 +132,12 @@ def numpy_span(a):
     return lo, hi - lo
 
 
+def _word_padded(nbytes):
+    """Allocation size for `nbytes`: whole 32-bit words (16-bit atomics work on the aligned word
+    that contains the element, lower/atomic_element.cc), at least one."""
+    return max((nbytes + 3) // 4 * 4, 4)
+
+
 class Staged:
     """A host region copied into a temporary Vulkan allocation for one launch."""
     __slots__ = ("host", "nbytes", "alloc", "written")
@@ -125,7 +146,7 @@ class Staged:
         self.host = host
         self.nbytes = nbytes
         self.written = written
-        self.alloc = dev.allocate(max(nbytes, 1))
+        self.alloc = dev.allocate(_word_padded(nbytes))
         if nbytes:
             ctypes.memmove(self.alloc.address, host, nbytes)
 

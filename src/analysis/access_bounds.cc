@@ -34,6 +34,7 @@ using ir::wrapInt;
 
 /// Bytes of one pointee element (i1 is stored as one byte).
 int64_t elemBytes(const ir::Type& pointee) {
+  if (pointee.isPtr()) return 8;
   return pointee.isInt() && pointee.bits == 1 ? 1 : std::max(1, (pointee.bits + 7) / 8);
 }
 

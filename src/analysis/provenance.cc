@@ -11,6 +11,7 @@ bool isPtrValue(const ir::Value* v) { return v->type.scalar().isPtr(); }
 
 struct Solver {
   Provenance p;
+  bool addresses = false;
   bool changed = false;
   Status err;
 
@@ -26,6 +27,13 @@ struct Solver {
       return;
     }
     if (d->second.arg != s->second.arg) {
+      if (addresses) {  // any address: mixed pointers are raw addresses
+        if (d->second.arg == kRawAddress) return;
+        d->second = PointerInfo{kRawAddress, true};
+        p.opaque = true;
+        changed = true;
+        return;
+      }
       bool raw = d->second.arg == kRawAddress || s->second.arg == kRawAddress;
       err = Status::error("unsupported: " + op.where() +
                           (raw ? ": pointer may be a tt.int_to_ptr address or a kernel argument"
@@ -55,6 +63,7 @@ struct Solver {
     } else if (n == "tt.int_to_ptr") {
       if (!p.ptrs.count(op.result())) {
         p.ptrs[op.result()] = PointerInfo{kRawAddress, true};
+        p.opaque = true;
         changed = true;
       }
     } else if (n == "arith.select") {
@@ -102,6 +111,13 @@ struct Solver {
 void markAccess(const ir::Operation& op, Provenance& p) {
   auto mark = [&](const ir::Value* ptr, bool r, bool w) {
     auto it = p.ptrs.find(ptr);
+    if (p.opaque && (it == p.ptrs.end() || it->second.arg < 0)) {
+      for (size_t i = 0; i < p.argRead.size(); ++i) {
+        p.argRead[i] = p.argRead[i] || r;
+        p.argWritten[i] = p.argWritten[i] || w;
+      }
+      return;
+    }
     if (it == p.ptrs.end() || it->second.arg < 0) return;
     if (r) p.argRead[it->second.arg] = true;
     if (w) p.argWritten[it->second.arg] = true;
@@ -113,23 +129,34 @@ void markAccess(const ir::Operation& op, Provenance& p) {
 
 }  // namespace
 
-Result<Provenance> analyzeProvenance(const ir::Operation& func) {
+Result<Provenance> analyzeProvenance(const ir::Operation& func, bool addresses) {
   Solver s;
+  s.addresses = addresses;
   const ir::Block& entry = func.body();
   s.p.argRead.assign(entry.args.size(), false);
   s.p.argWritten.assign(entry.args.size(), false);
   for (size_t i = 0; i < entry.args.size(); ++i)
     if (isPtrValue(entry.arg(i))) s.p.ptrs[entry.arg(i)] = PointerInfo{static_cast<int>(i)};
-  for (int iter = 0; iter < 64; ++iter) {
-    s.changed = false;
-    ir::walk(func, [&](const ir::Operation& op) { s.step(op); });
-    if (!s.err.ok()) return s.err;
-    if (!s.changed) break;
-  }
-  // Every pointer value must be resolved.
+  auto solve = [&]() {
+    for (int iter = 0; iter < 64; ++iter) {
+      s.changed = false;
+      ir::walk(func, [&](const ir::Operation& op) { s.step(op); });
+      if (!s.err.ok() || !s.changed) break;
+    }
+  };
+  solve();
+  if (!s.err.ok()) return s.err;
+  // Every pointer value must be resolved (in address mode: the rest are raw addresses, and
+  // solving again spreads them into the pointers they mix with).
   Status err;
+  bool added = false;
   forEachValue(func, [&](const ir::Value* v) {
     if (!err.ok() || !isPtrValue(v) || s.p.ptrs.count(v)) return;
+    if (addresses) {  // loaded from memory, or derived from such a pointer
+      s.p.ptrs[v] = PointerInfo{kRawAddress, true};
+      s.p.opaque = added = true;
+      return;
+    }
     std::string where = v->def ? v->def->where() : valueName(v);
     if (!v->def && v->ownerBlock && v->ownerBlock->parentRegion &&
         v->ownerBlock->parentRegion->parentOp)
@@ -137,6 +164,7 @@ Result<Provenance> analyzeProvenance(const ir::Operation& func) {
     err = Status::error("unsupported: " + where + ": pointer " + valueName(v) +
                         " does not derive from a kernel argument");
   });
+  if (added) solve();
   if (!err.ok()) return err;
   ir::walk(func, [&](const ir::Operation& op) { markAccess(op, s.p); });
   return s.p;

@@ -6,7 +6,8 @@
 // needs 64 bits because the IR adds i64 offsets. tt.int_to_ptr makes a raw address
 // (kRawAddress: 64-bit, never accessed). Anything else (select between arguments that
 // ir/pointer_selects.h could not rewrite, raw addresses mixed with arguments, pointers loaded
-// from memory) is an error naming the op.
+// from memory) is an error naming the op, except in address mode (buffer device addresses),
+// where such pointers are raw addresses too and are accessed like any other.
 //
 // Example: for `%x_4 = tt.addptr %x, %offs : tensor<1024x!tt.ptr<f32>>, tensor<1024xi32>`
 // with `%x = tt.splat %x_ptr`, printProvenance gives `%x_4 -> arg 0 (%x_ptr) i32 read`.
@@ -42,10 +43,16 @@ struct Provenance {
   std::vector<bool> argRead;
   /// Per kernel parameter: some store/atomic may write through it.
   std::vector<bool> argWritten;
+  /// Address mode only: some pointer does not derive from one known kernel argument (loaded
+  /// from memory, tt.int_to_ptr, or mixed); its accesses mark every pointer parameter read
+  /// and written.
+  bool opaque = false;
 };
 
-/// Analyses `func` (a tt.func); fails on unresolved provenance.
-Result<Provenance> analyzeProvenance(const ir::Operation& func);
+/// Analyses `func` (a tt.func); fails on unresolved provenance unless `addresses` (pointers
+/// are 64-bit device addresses, lower/pointer_model.h): then unresolved or mixed pointers
+/// become kRawAddress and set Provenance::opaque.
+Result<Provenance> analyzeProvenance(const ir::Operation& func, bool addresses = false);
 
 /// One line per pointer value: `%v -> arg N (%name) i32|i64`, then one line per parameter
 /// with its access (`arg 0 %x_ptr: read`).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "analysis/layout.h"
 #include "ir/walk.h"
 
 namespace tvk::analysis {
@@ -11,6 +12,32 @@ uint32_t scratchWords(const ir::Type& t) {
   const ir::Type& s = t.scalar();
   if (s.isPtr()) return 2;
   return s.bits > 32 ? 2 : 1;
+}
+
+uint64_t reduceChunkRows(const ir::Operation& op, uint32_t limitBytes) {
+  const ir::Type& t = op.operand(0)->type;
+  if (!t.isTensor()) return 0;
+  const uint64_t extent = static_cast<uint64_t>(t.shape[op.intAttr("axis")]);
+  const uint64_t rows = static_cast<uint64_t>(t.numel()) / extent;
+  uint64_t rowWords = 0;
+  for (const ir::Value* v : op.operands) rowWords += extent * scratchWords(v->type);
+  uint64_t q = rows;
+  while (q > 0 && q * rowWords * 4 > limitBytes) q /= 2;
+  return q;
+}
+
+uint64_t transPadding(const ir::Operation& op, uint64_t elems) {
+  const ir::Type& t = op.operand(0)->type;
+  int64_t last = t.shape.empty() ? 1 : t.shape.back();
+  return op.name == "tt.trans" && last >= 32 ? elems / static_cast<uint64_t>(last) : 0;
+}
+
+uint64_t exchangeChunkElems(const ir::Operation& op, uint32_t limitBytes) {
+  const ir::Type& t = op.operand(0)->type;
+  const uint64_t words = scratchWords(t);
+  uint64_t c = static_cast<uint64_t>(t.numel());
+  while (c > 0 && (c + transPadding(op, c)) * words * 4 > limitBytes) c /= 2;
+  return c;
 }
 
 namespace {
@@ -106,7 +133,17 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
     return static_cast<uint32_t>(words * 4);
   }
-  if (n == "tt.reduce" || n == "tt.scan") {
+  if (n == "tt.reduce") {
+    // Generic path: a pass of reduceChunkRows rows of the axis extent (all rows when they fit).
+    const ir::Type& t = op.operand(0)->type;
+    uint64_t rows = reduceChunkRows(op, o.limitBytes);
+    if (rows == 0) rows = static_cast<uint64_t>(t.numel()) / t.shape[op.intAttr("axis")];
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands)
+      words += rows * static_cast<uint64_t>(t.shape[op.intAttr("axis")]) * scratchWords(v->type);
+    return static_cast<uint32_t>(std::min<uint64_t>(words * 4, UINT32_MAX));
+  }
+  if (n == "tt.scan") {
     uint64_t words = 0;
     for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
     return static_cast<uint32_t>(words * 4);
@@ -142,13 +179,19 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
   if (n == "tt.broadcast" || n == "tt.trans") {
     const ir::Value* src = op.operand(0);
     if (remat(src)) return 0;
-    // One padding element per source row of >= 32 elements (bank-conflict-free columns).
-    int64_t last = src->type.shape.empty() ? 1 : src->type.shape.back();
-    int64_t padded = src->type.numel() + (n == "tt.trans" && last >= 32 ? src->type.numel() / last : 0);
-    return static_cast<uint32_t>(padded * scratchWords(src->type) * 4);
+    uint64_t elems = exchangeChunkElems(op, o.limitBytes);
+    if (elems == 0) elems = static_cast<uint64_t>(src->type.numel());
+    uint64_t padded = elems + transPadding(op, elems);
+    return static_cast<uint32_t>(std::min<uint64_t>(padded * scratchWords(src->type) * 4, UINT32_MAX));
   }
-  if ((n == "tt.atomic_rmw" || n == "tt.atomic_cas") && !op.result()->type.isTensor())
-    return scratchWords(op.result()->type) * 4;
+  if (n == "tt.atomic_rmw" || n == "tt.atomic_cas") {
+    // The old value, broadcast from the invocation(s) that ran the atomic (lower/atomics.cc):
+    // scalars, and replicated tensors (only owners run the atomic).
+    const ir::Type& t = op.result()->type;
+    if (!t.isTensor()) return scratchWords(t) * 4;
+    auto l = blockedLayout(t.shape, o.invocations);
+    if (l.ok() && l->replicated) return static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
+  }
   return 0;
 }
 

@@ -75,6 +75,20 @@ uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
 /// per word, rows padded by `padWords`); 0 for other operand types.
 uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords);
 
+/// Outer rows (independent reductions) the generic tt.reduce path (lower/reduce.cc) exchanges
+/// per pass: all of them when the whole input fits in `limitBytes`, else the largest power of
+/// two whose rows fit (0 when not even one row fits).
+uint64_t reduceChunkRows(const ir::Operation& op, uint32_t limitBytes);
+
+/// Source elements a tt.trans/tt.broadcast exchange (lower/tensor_shape.cc) moves per pass:
+/// numel when the (padded) source fits in `limitBytes`, else the largest power of two that
+/// fits (0 when none does).
+uint64_t exchangeChunkElems(const ir::Operation& op, uint32_t limitBytes);
+
+/// Padding words tt.trans adds per source row of a chunk of `elems` elements (one per row of
+/// >= 32 elements, for bank-conflict-free columns); 0 for other ops.
+uint64_t transPadding(const ir::Operation& op, uint64_t elems);
+
 /// 32-bit words one element of scalar type `t` takes in scratch.
 uint32_t scratchWords(const ir::Type& t);
 

@@ -9,7 +9,9 @@
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
 #include "ir/pointer_selects.h"
+#include "ir/scaled_dot.h"
 #include "ir/inline.h"
+#include "ir/structurize.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "lower/lower.h"
@@ -48,7 +50,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   auto layouts = analysis::analyzeLayouts(*s.kernel, W);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);
-  auto prov = analysis::analyzeProvenance(*s.kernel);
+  auto prov = analysis::analyzeProvenance(*s.kernel, usesDeviceAddresses(o.target));
   if (!prov.ok()) return prov.status();
   s.provenance = std::move(*prov);
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
@@ -63,6 +65,9 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
 const std::vector<std::pair<std::string, Pass>>& passes() {
   static const std::vector<std::pair<std::string, Pass>> kPasses = {
       {"parse", parsePass},
+      {"structurize", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::structurize(*s.module);
+       }},
       {"inline", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::inlineCalls(*s.module);
        }},
@@ -74,6 +79,9 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"pointer-selects", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::sinkPointerSelects(*s.module);
+       }},
+      {"scaled-dots", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         return ir::rewriteScaledDots(*s.module);
        }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);

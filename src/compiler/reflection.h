@@ -10,6 +10,10 @@
 //      here; the kernel adds it to every index into that buffer)
 //   then: scalar kernel arguments in parameter order, each aligned to its own size
 // Buffers: descriptor set 0, binding = the parameter's index in the tt.func signature.
+// Address mode (Reflection::addresses, targets with bufferDeviceAddress): instead of the
+// base_elems word, each buffer parameter takes a uint64 at an 8-aligned offset holding the
+// device address of the pointer (buffer address + byte offset); buffers have no bindings
+// (ArgInfo::binding is -1) and the kernel reads them through PhysicalStorageBuffer pointers.
 // Status buffer (only when Reflection::statusBinding >= 0): set 0, binding statusBinding (one
 // past the last parameter), the runtime's buffer of two uint32 words: word 0 starts at 0 and
 // the kernel sets it to non-zero when the device's loop limit (Target::maxLoopIterations) may
@@ -34,10 +38,10 @@ struct ArgInfo {
   std::string type;
   /// Buffer: element size in bytes of the pointee; Scalar: size in bytes in push constants.
   uint32_t size = 0;
-  /// Buffer: descriptor binding in set 0. Scalar: -1.
+  /// Buffer: descriptor binding in set 0. Scalar, or any parameter in address mode: -1.
   int binding = -1;
   /// Scalar: byte offset of its value in the push-constant block. Buffer: byte offset of its
-  /// uint32 base_elems word.
+  /// uint32 base_elems word (address mode: of its uint64 device address).
   int pushOffset = -1;
   /// Buffer: the kernel may read it.
   bool read = false;
@@ -74,6 +78,8 @@ struct Reflection {
   /// Binding of the runtime's status buffer (see the top of this file), or -1 when the kernel
   /// does not use it (every kernel on targets without a loop limit).
   int statusBinding = -1;
+  /// Pointer parameters are passed as 64-bit device addresses (see the top of this file).
+  bool addresses = false;
 };
 
 }  // namespace tvk

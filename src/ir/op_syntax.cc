@@ -101,6 +101,8 @@ std::unordered_map<std::string, OpSyntax> buildRegistry() {
   r["tt.atomic_cas"] = nary(with(effect(Form::KwFunctional), {"sem", "scope"}), 3);
   r["tt.extern_elementwise"] = arity(pure(Form::KwFunctional), 0, -1, 1, 1);
   r["tt.dot"] = nary(with(pure(Form::Dot), {}, {"inputPrecision"}), 3);
+  // Operands [a, b, c, a_scale?, b_scale?]; `operandSegmentSizes` says which scales are present.
+  r["tt.dot_scaled"] = arity(pure(Form::DotScaled), 3, 5, 1, 1);
   r["tt.call"] = arity(effect(Form::Call), 0, -1, 0, -1);
   r["tt.func"] = arity(effect(Form::Func), 0, 0, 0, 0, 0, 1);
   for (const char* n : {"tt.return", "tt.reduce.return", "tt.scan.return", "tt.map_elementwise.return",

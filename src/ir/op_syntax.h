@@ -28,6 +28,7 @@ enum class Form {
   Store,          ///< `%p, %v [, %m] [cacheModifier = k] [evictionPolicy = k] attr-dict : Tp`
   KwFunctional,   ///< `kw, kw, %a, %b attr-dict : (T, T) -> T` (atomics, extern_elementwise)
   Dot,            ///< `%a, %b, %c [, inputPrecision = k] attr-dict : Ta * Tb -> Tc`
+  DotScaled,      ///< `%a [scale %as], %b [scale %bs], %c lhs = k rhs = k attr-dict : Ta[, Ts] * Tb[, Ts] -> Tc`
   Call,           ///< `@callee(%a) attr-dict : (T) -> T`
   Func,           ///< tt.func header, arguments, body
   OperandsTypes,  ///< `[%a, %b] attr-dict [: T, T]` (returns, yields, llvm.intr.assume)

@@ -151,6 +151,35 @@ bool dot(PCtx& c) {
   return true;
 }
 
+/// Scale operand positions of a tt.dot_scaled ([a, b, c, as?, bs?]), -1 when absent; false
+/// when `operandSegmentSizes` does not describe the operands.
+bool dotScaledScales(const Operation& o, int& as, int& bs) {
+  const Attribute* seg = o.attr("operandSegmentSizes");
+  if (!seg || seg->elems.size() != 5) return false;
+  for (int k = 0; k < 3; ++k)
+    if (seg->elems[k].i != 1) return false;
+  int64_t na = seg->elems[3].i, nb = seg->elems[4].i;
+  if (na < 0 || na > 1 || nb < 0 || nb > 1 || 3 + na + nb != static_cast<int64_t>(o.operands.size())) return false;
+  as = na ? 3 : -1;
+  bs = nb ? 3 + static_cast<int>(na) : -1;
+  return true;
+}
+
+bool dotScaled(PCtx& c) {
+  int as, bs;
+  const Attribute* lhs = c.o.attr("a_elem_type");
+  const Attribute* rhs = c.o.attr("b_elem_type");
+  if (!dotScaledScales(c.o, as, bs) || !lhs || !rhs || c.o.results.size() != 1) return false;
+  auto ref = [&](int i) { return c.p.ref(c.o.operands[static_cast<size_t>(i)]); };
+  auto ty = [&](int i) { return c.o.operands[static_cast<size_t>(i)]->type.str(); };
+  c.out += c.o.name + " " + ref(0) + (as >= 0 ? " scale " + ref(as) : "") + ", " + ref(1) +
+           (bs >= 0 ? " scale " + ref(bs) : "") + ", " + ref(2) + " lhs = " + lhs->s + " rhs = " + rhs->s +
+           c.p.attrDict(c.o, {"operandSegmentSizes", "a_elem_type", "b_elem_type"}) + " : " + ty(0) +
+           (as >= 0 ? ", " + ty(as) : "") + " * " + ty(1) + (bs >= 0 ? ", " + ty(bs) : "") + " -> " +
+           resultType(c.o).str();
+  return true;
+}
+
 bool call(PCtx& c) {
   const Attribute* callee = c.o.attr("callee");
   if (!callee || callee->kind != Attribute::Kind::String) return false;
@@ -441,6 +470,7 @@ const std::map<Form, PrintFn>& printTable() {
       {Form::Axis, axis},               {Form::Load, loadStore},
       {Form::Store, loadStore},         {Form::KwFunctional, kwFunctional},
       {Form::Dot, dot},                 {Form::Call, call},
+      {Form::DotScaled, dotScaled},
       {Form::Func, funcForm},           {Form::OperandsTypes, operandsTypes},
       {Form::Condition, condition},     {Form::For, forForm},
       {Form::If, ifForm},               {Form::While, whileForm},

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ir/scaled_dot.h"
 #include "ir/verify_impl.h"
 
 namespace tvk::ir::verify {
@@ -178,6 +179,35 @@ Status checkCombine(const Operation& op) {
   return Status();
 }
 
+/// tt.map_elementwise: operands and results of one shape; the body takes `pack` scalars of each
+/// operand's element type (operand-major) and returns `pack` of each result's element type.
+Status checkMapElementwise(const Operation& op) {
+  TVK_RETURN_IF_ERROR(needRegion(op, 0, "tt.map_elementwise.return"));
+  int64_t pack = op.intAttr("pack", 1);
+  if (pack < 1) return err(op, "pack " + std::to_string(pack) + " is not positive");
+  const Block& b = op.body(0);
+  size_t p = static_cast<size_t>(pack);
+  if (b.args.size() != op.operands.size() * p)
+    return err(op, "body has " + std::to_string(b.args.size()) + " arguments, expected operands x pack");
+  std::vector<Type> rets = termTypes(b);
+  if (rets.size() != op.results.size() * p)
+    return err(op, "body returns " + std::to_string(rets.size()) + " values, expected results x pack");
+  const Type* shape = op.results.empty() ? nullptr : &op.results[0]->type;
+  for (size_t i = 0; i < op.operands.size(); ++i) {
+    const Type& t = op.operands[i]->type;
+    if (shape && t.isTensor() && t.shape != shape->shape) return err(op, "operand " + t.str() + " differs in shape");
+    for (size_t k = 0; k < p; ++k)
+      if (b.args[i * p + k]->type != t.scalar()) return err(op, "body argument types do not match " + t.str());
+  }
+  for (size_t j = 0; j < op.results.size(); ++j) {
+    const Type& t = op.results[j]->type;
+    if (t.shape != shape->shape) return err(op, "result " + t.str() + " differs in shape");
+    for (size_t k = 0; k < p; ++k)
+      if (rets[j * p + k] != t.scalar()) return err(op, "body return types do not match " + t.str());
+  }
+  return Status();
+}
+
 Status checkDot(const Operation& op) {
   const Type& a = op.operands[0]->type;
   const Type& b = op.operands[1]->type;
@@ -196,6 +226,49 @@ Status checkDot(const Operation& op) {
   return Status();
 }
 
+
+/// The element type a tt.dot_scaled operand of format `fmt` has (e2m1 stays packed in i8).
+Type dotScaledElem(const std::string& fmt) {
+  if (fmt == "e2m1") return Type::i(8);
+  if (fmt == "e4m3") return Type::f("f8E4M3FN");
+  if (fmt == "e5m2") return Type::f("f8E5M2");
+  if (fmt == "bf16") return Type::f("bf16");
+  if (fmt == "fp16") return Type::f("f16");
+  return Type();
+}
+
+Status checkDotScaled(const Operation& op) {
+  auto parts = dotScaledParts(op);
+  if (!parts.ok()) return err(op, parts.status().message());
+  const DotScaledParts& p = *parts;
+  const Type &a = p.a->type, &b = p.b->type, &c = p.c->type, &d = op.results[0]->type;
+  for (const std::string* f : {&p.aFormat, &p.bFormat})
+    if (dotScaledElem(*f).kind == Type::Kind::None) return err(op, "unknown operand format '" + *f + "'");
+  if (!a.isTensor() || a.scalar() != dotScaledElem(p.aFormat) || !b.isTensor() || b.scalar() != dotScaledElem(p.bFormat))
+    return err(op, "operand types " + a.str() + ", " + b.str() + " do not match formats " + p.aFormat + ", " + p.bFormat);
+  if ((!p.aKPack && p.aFormat != "e2m1") || (!p.bKPack && p.bFormat != "e2m1"))
+    return err(op, "only e2m1 operands may be packed along a dimension other than K");
+  int r = a.rank();
+  bool ok = (r == 2 || r == 3) && b.rank() == r && c == d && d.rank() == r && d.scalar().isFloat();
+  for (int k = 0; ok && k + 2 < r; ++k) ok = a.shape[k] == b.shape[k] && a.shape[k] == d.shape[k];
+  int64_t m = 0, n = 0, ka = 0, kb = 0;
+  if (ok) {
+    int64_t pa = p.aFormat == "e2m1" ? 2 : 1, pb = p.bFormat == "e2m1" ? 2 : 1;
+    m = a.shape[r - 2] * (p.aKPack ? 1 : pa);
+    ka = a.shape[r - 1] * (p.aKPack ? pa : 1);
+    kb = b.shape[r - 2] * (p.bKPack ? pb : 1);
+    n = b.shape[r - 1] * (p.bKPack ? 1 : pb);
+    ok = ka == kb && d.shape[r - 2] == m && d.shape[r - 1] == n;
+  }
+  if (!ok) return err(op, "shapes " + a.str() + " * " + b.str() + " -> " + d.str() + " do not agree");
+  for (auto [s, rows] : {std::pair<Value*, int64_t>{p.aScale, m}, {p.bScale, n}}) {
+    if (!s) continue;
+    const Type& st = s->type;
+    bool sok = st.rank() == r && st.scalar() == Type::i(8) && st.shape[r - 2] == rows && st.shape[r - 1] * 32 == ka;
+    if (!sok) return err(op, "scale " + st.str() + " is not i8 of [" + std::to_string(rows) + ", K/32]");
+  }
+  return Status();
+}
 }  // namespace
 
 void addShapeChecks(CheckTable& t) {
@@ -214,6 +287,8 @@ void addShapeChecks(CheckTable& t) {
   t["tt.reduce"] = checkCombine;
   t["tt.scan"] = checkCombine;
   t["tt.dot"] = checkDot;
+  t["tt.map_elementwise"] = checkMapElementwise;
+  t["tt.dot_scaled"] = checkDotScaled;
 }
 
 }  // namespace tvk::ir::verify

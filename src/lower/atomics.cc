@@ -1,106 +1,41 @@
 // tt.atomic_rmw and tt.atomic_cas. Tensor atomics run per slot under mask AND ownership;
-// scalar atomics run in invocation 0 and their result is broadcast through shared memory.
-// Float add uses SPV_EXT_shader_atomic_float_add where the target has it, else a
-// compare-and-swap loop on a uint32 view of the same binding.
+// the per-element work by type is in atomic_element.cc. Scalar atomics run in invocation 0;
+// their old value, and that of a replicated tensor (where only owners ran the atomic), is
+// broadcast through shared memory when the result is used.
+#include "analysis/smem_plan.h"
+#include "lower/atomic_element.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
 
 namespace {
 
+constexpr uint32_t kScopeDevice = 1, kScopeWorkgroup = 2;
+constexpr uint32_t kSemAcquire = 0x2, kSemRelease = 0x4, kSemAcqRel = 0x8;
 constexpr uint32_t kUniformMemory = 0x40;
 
+// gpu and sys both map to Device: Vulkan has no CrossDevice scope for shaders, and a
+// dispatch's buffers are only shared with the host after it completes.
 uint32_t scopeOf(const ir::Operation& op) {
-  std::string s = op.strAttr("scope", "gpu");
-  return s == "cta" ? 2u : 1u;  // Workgroup : Device (gpu, sys)
+  return op.strAttr("scope", "gpu") == "cta" ? kScopeWorkgroup : kScopeDevice;
 }
 
 uint32_t semanticsOf(const ir::Operation& op) {
   std::string s = op.strAttr("sem", "acq_rel");
   if (s == "relaxed") return 0;
-  if (s == "acquire") return 0x2 | kUniformMemory;
-  if (s == "release") return 0x4 | kUniformMemory;
-  return 0x8 | kUniformMemory;
+  if (s == "acquire") return kSemAcquire | kUniformMemory;
+  if (s == "release") return kSemRelease | kUniformMemory;
+  return kSemAcqRel | kUniformMemory;
+}
+
+// A failing compare-and-swap writes nothing: it keeps only the acquire part.
+uint32_t unequalOf(uint32_t sem) {
+  return (sem & (kSemAcquire | kSemAcqRel)) ? (kSemAcquire | kUniformMemory) : 0;
 }
 
 const analysis::PointerInfo* ptrInfo(Context& c, const ir::Value* v) {
   auto it = c.prov.ptrs.find(v);
   return it == c.prov.ptrs.end() ? nullptr : &it->second;
-}
-
-// Float add through a compare-and-swap loop; returns the old value.
-Result<Id> casFloatAdd(Context& c, int arg, Id off, bool wide, Id val, Id scope, Id sem) {
-  auto& b = c.b;
-  auto p = c.bufferPtr(arg, ir::Type::i(32), off, wide);
-  if (!p.ok()) return p;
-  Id u = c.u32();
-  Id pre = b.currentBlock();
-  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
-  Id nextExpected = b.newId();
-  c.loopBudget.addLoop(kUnboundedTrips);  // retries until no other invocation interferes
-  Id first = b.emit(spv::Op::OpAtomicLoad, u, {*p, scope, c.c32(0)});
-  pre = b.currentBlock();
-  b.emitVoid(spv::Op::OpBranch, {header});
-  b.startBlock(header);
-  Id expected = b.emit(spv::Op::OpPhi, u, {first, pre, nextExpected, cont});
-  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
-  b.emitVoid(spv::Op::OpBranch, {bodyL});
-  b.startBlock(bodyL);
-  Id oldF = b.emit(spv::Op::OpBitcast, c.f32(), {expected});
-  Id sum = b.emit(spv::Op::OpFAdd, c.f32(), {oldF, val});
-  Id desired = b.emit(spv::Op::OpBitcast, u, {sum});
-  Id got = b.emit(spv::Op::OpAtomicCompareExchange, u,
-                  {*p, scope, sem, c.c32(0), desired, expected});
-  Id done = b.emit(spv::Op::OpIEqual, c.boolean(), {got, expected});
-  b.emitVoid(spv::Op::OpBranchConditional, {done, merge, cont});
-  b.startBlock(cont);
-  b.emitWithId(spv::Op::OpCopyObject, u, nextExpected, {got});
-  b.emitVoid(spv::Op::OpBranch, {header});
-  b.startBlock(merge);
-  return b.emit(spv::Op::OpBitcast, c.f32(), {expected});
-}
-
-// One atomic on one element; returns the old value in register form.
-Result<Id> atomicOne(Context& c, const ir::Operation& op, int arg, bool wide,
-                     const ir::Type& pointee, Id off, const std::vector<Id>& vals) {
-  auto& b = c.b;
-  if (pointee.bits != 32) return Status::error("atomics on " + pointee.str() + " (only 32-bit)");
-  Id scope = c.c32(scopeOf(op)), sem = c.c32(semanticsOf(op));
-  auto st = c.storageType(pointee);
-  if (!st.ok()) return st;
-  if (op.name == "tt.atomic_cas") {
-    uint32_t semU = semanticsOf(op);
-    uint32_t unequal = (semU & 0x2) || (semU & 0x8) ? (0x2 | kUniformMemory) : 0;
-    auto p = c.bufferPtr(arg, pointee, off, wide);
-    if (!p.ok()) return p;
-    if (pointee.isFloat()) return Status::error("atomic_cas on floats");
-    return b.emit(spv::Op::OpAtomicCompareExchange, *st,
-                  {*p, scope, sem, c.c32(unequal), vals[1], vals[0]});
-  }
-  std::string kind = op.strAttr("atomic_rmw_op");
-  Id v = vals[0];
-  if (kind == "fadd") {
-    if (!pointee.isFloat()) return Status::error("fadd on integers");
-    if (c.opts.target.atomicFloat32Add) {
-      auto p = c.bufferPtr(arg, pointee, off, wide);
-      if (!p.ok()) return p;
-      c.needFeature("atomicFloat32Add");
-      return b.emit(spv::Op::OpAtomicFAddEXT, *st, {*p, scope, sem, v});
-    }
-    return casFloatAdd(c, arg, off, wide, v, scope, sem);
-  }
-  static const std::map<std::string, spv::Op> kOps = {
-      {"add", spv::Op::OpAtomicIAdd},   {"max", spv::Op::OpAtomicSMax},
-      {"min", spv::Op::OpAtomicSMin},   {"umax", spv::Op::OpAtomicUMax},
-      {"umin", spv::Op::OpAtomicUMin},  {"and", spv::Op::OpAtomicAnd},
-      {"or", spv::Op::OpAtomicOr},      {"xor", spv::Op::OpAtomicXor},
-      {"exch", spv::Op::OpAtomicExchange}};
-  auto it = kOps.find(kind);
-  if (it == kOps.end()) return Status::error("atomic_rmw " + kind);
-  if (pointee.isFloat() && kind != "exch") return Status::error("atomic " + kind + " on floats");
-  auto p = c.bufferPtr(arg, pointee, off, wide);
-  if (!p.ok()) return p;
-  return b.emit(it->second, *st, {*p, scope, sem, v});
 }
 
 Status lowerAtomic(Context& c, const ir::Operation& op) {
@@ -110,12 +45,23 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   const ir::Value* mask = !isCas && op.numOperands() > 2 ? op.operand(2) : nullptr;
   const analysis::PointerInfo* pi = ptrInfo(c, ptr);
   if (!pi) return c.unsupported(op, "pointer without provenance");
-  if (pi->arg < 0) return c.unsupported(op, "access through a tt.int_to_ptr address (a raw address has no buffer)");
+  if (pi->arg < 0 && !c.addresses) return c.unsupported(op, "access through a tt.int_to_ptr address (a raw address has no buffer)");
   const ir::Type& pointee = *ptr->type.scalar().elem;
   const ir::Value* res = op.result();
   auto rt = c.regTypeOf(res);
   if (!rt.ok()) return c.unsupported(op, rt.status().message());
+  AtomicSpec spec;
+  spec.kind = isCas ? "cas" : op.strAttr("atomic_rmw_op");
+  uint32_t sem = semanticsOf(op);
+  spec.scope = c.c32(scopeOf(op));
+  spec.sem = c.c32(sem);
+  spec.semUnequal = c.c32(unequalOf(sem));
   bool tensor = ptr->type.isTensor();
+  // Known wrong on lavapipe: the old values of 16-bit atomics (a CAS loop on a shared word)
+  // on a tensor smaller than the workgroup came back as 0 (the elements were right).
+  if (tensor && pointee.bits == 16 && c.layout(ptr->type).replicated && !c.usesOf(res).empty())
+    return c.unsupported(op, "the old values of 16-bit atomics on a tensor smaller than the "
+                             "workgroup (wrong on lavapipe, under investigation)");
   Id owner = tensor ? c.ownerCond(ptr->type.shape)
                     : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
   std::vector<Id> out;
@@ -125,21 +71,35 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
     for (int i = 0; i < nVals; ++i) vals.push_back(c.at(op.operand(1 + i), s));
     Id off = c.at(ptr, s);
     auto v = c.ifValue(cond, *rt, [&]() -> Result<Id> {
-      return atomicOne(c, op, pi->arg, pi->wide, pointee, off, vals);
+      return atomicElement(c, spec, pi->arg, pi->wide, pointee, off, vals);
     }, c.b.constNull(*rt));
     if (!v.ok()) return c.unsupported(op, v.status().message());
     out.push_back(*v);
   }
-  if (!tensor) {
-    // Broadcast invocation 0's old value to everyone (only when the result is used).
+  if (owner && !c.usesOf(res).empty()) {
+    // Broadcast the owners' old values to every invocation holding a copy.
     auto base = c.smemBase(op);
     if (!base.ok()) return base.status();
+    uint32_t words = analysis::scratchWords(pointee);
+    const std::vector<int64_t> shape = tensor ? ptr->type.shape : std::vector<int64_t>{};
+    auto wordOf = [&](uint32_t s) {
+      if (!tensor) return c.c32(*base);
+      Id lin = c.slotLinear(shape, s);
+      if (words > 1) lin = c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
+      return c.b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(*base)});
+    };
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() { return c.smemStore(c.c32(*base), *rt, out[0]); }));
+    TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
+      for (uint32_t s = 0; s < out.size(); ++s)
+        TVK_RETURN_IF_ERROR(c.smemStore(wordOf(s), *rt, out[s]));
+      return Status();
+    }));
     c.barrier();
-    auto v = c.smemLoad(c.c32(*base), *rt);
-    if (!v.ok()) return v.status();
-    out = {*v};
+    for (uint32_t s = 0; s < out.size(); ++s) {
+      auto v = c.smemLoad(wordOf(s), *rt);
+      if (!v.ok()) return v.status();
+      out[s] = *v;
+    }
   }
   c.bind(res, std::move(out));
   return Status();

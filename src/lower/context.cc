@@ -26,6 +26,10 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       prov(p),
       smem(s),
       loopBudget(o.target.maxLoopIterations) {
+  addresses = usesDeviceAddresses(o.target);
+  ir::walk(f, [&](const ir::Operation& op) {
+    coherent = coherent || op.name == "tt.atomic_rmw" || op.name == "tt.atomic_cas";
+  });
   memo_.emplace_back();
 }
 
@@ -114,7 +118,7 @@ Result<Id> Context::regType(const ir::Type& t, bool wide) {
       }
       break;
     case ir::Type::Kind::Pointer:
-      if (wide) {
+      if (wide || addresses) {
         if (!tg.int64) return Status::error("the target has no 64-bit integers (i64 offsets)");
         needFeature("int64");
         return b.typeInt(64);

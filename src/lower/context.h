@@ -7,7 +7,8 @@
 // tensor value is one id per register slot of its layout (analysis/layout.h). Register types:
 // i1 → bool; i8/i16/i32 → 32-bit int (sign-extended for i8/i16); i64 → 64-bit int;
 // f16/bf16/fp8 → f32 rounded to the IR type after every op; f32/f64 as is; pointers → an
-// element offset (i32, or i64 when provenance says `wide`) into the argument's buffer.
+// element offset (i32, or i64 when provenance says `wide`) into the argument's buffer, or, in
+// address mode (usesDeviceAddresses(target)), a 64-bit device byte address.
 #pragma once
 
 #include <functional>
@@ -57,6 +58,12 @@ class Context {
   uint32_t W;
   /// Pointer provenance.
   const analysis::Provenance& prov;
+  /// Address mode: every pointer is a 64-bit device byte address (usesDeviceAddresses).
+  bool addresses = false;
+  /// The kernel has atomics: its plain global loads and stores must see other workgroups'
+  /// writes (a lock taken with atomic_cas guards them), so they are Volatile (address mode) or
+  /// through Coherent bindings, not served from a non-coherent cache.
+  bool coherent = false;
   /// Shared-memory plan.
   const analysis::SmemPlan& smem;
   /// Rematerializability query.
@@ -229,8 +236,19 @@ class Context {
   /// Loads push-constant member `member`.
   Id loadPush(uint32_t member);
   /// Pointer to element `offset` of the buffer of parameter `arg` viewed as `pointee`
-  /// elements (adds the base_elems word, rescaled from the parameter's element size).
+  /// elements (adds the base_elems word, rescaled from the parameter's element size). In
+  /// address mode `offset` is the element's 64-bit byte address and `arg` is unused: the
+  /// result is a PhysicalStorageBuffer pointer (atomics take it as is; OpLoad/OpStore need
+  /// memoryOperands). The one element-pointer helper of loads, stores and atomics.
   Result<Id> bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide);
+  /// Memory operands OpLoad/OpStore of a bufferPtr need: `Aligned <element bytes>` in address
+  /// mode (the alignment every element address has), none with bindings.
+  std::vector<Id> memoryOperands(const ir::Type& pointee) const;
+  /// The pointer value `v` is held as a 64-bit byte address (address mode, or a tt.int_to_ptr
+  /// address in binding mode) rather than an element offset.
+  bool isAddress(const ir::Value* v) const;
+  /// Bytes of one `pointee` element in memory (i1 → 1, pointers → 8).
+  static int elementBytes(const ir::Type& pointee);
   /// Storage type of a pointee in buffers (f16 → float16, bf16 → uint16, i1/fp8 → uint8).
   Result<Id> storageType(const ir::Type& pointee);
   /// Converts a loaded storage value to its register form.

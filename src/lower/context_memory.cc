@@ -10,11 +10,14 @@ constexpr uint32_t kScopeWorkgroup = 2;
 constexpr uint32_t kSemAcqRel = 0x8;
 constexpr uint32_t kSemWorkgroupMemory = 0x100;
 
-int storageBytes(const ir::Type& t) {
-  if (t.isInt() && t.bits == 1) return 1;
-  return (t.bits + 7) / 8;
-}
+int storageBytes(const ir::Type& t) { return Context::elementBytes(t); }
 }  // namespace
+
+int Context::elementBytes(const ir::Type& pointee) {
+  if (pointee.isPtr()) return 8;  // a 64-bit address (i64 in memory)
+  if (pointee.isInt() && pointee.bits == 1) return 1;
+  return (pointee.bits + 7) / 8;
+}
 
 Id Context::loadPush(uint32_t member) {
   Id type = pushMemberTypes[member];
@@ -25,6 +28,11 @@ Id Context::loadPush(uint32_t member) {
 
 Result<Id> Context::storageType(const ir::Type& t) {
   const Target& tg = opts.target;
+  if (t.isPtr()) {
+    if (!addresses)
+      return Status::error("pointers in memory need buffer device addresses (" + t.str() + ")");
+    return b.typeInt(64);
+  }
   if (t.isFloat() && t.bits == 32) return f32();
   if (t.isInt() && t.bits == 32) return u32();
   if (t.kind == ir::Type::Kind::Index) return u32();
@@ -89,6 +97,12 @@ Result<Id> Context::toStorage(const ir::Type& t, Id v) {
 Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide) {
   auto st = storageType(pointee);
   if (!st.ok()) return st;
+  if (addresses) {
+    b.usePhysicalStorageBuffer();
+    needFeature("bufferDeviceAddress");
+    return b.emit(spv::Op::OpConvertUToPtr,
+                  b.typePointer(spv::StorageClass::PhysicalStorageBuffer, *st), {offset});
+  }
   auto key = std::make_pair(arg, *st);
   Id var;
   auto it = bufferVars_.find(key);
@@ -105,6 +119,7 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
     b.decorate(var, spv::Decoration::DescriptorSet, {0});
     b.decorate(var, spv::Decoration::Binding, {static_cast<uint32_t>(arg)});
     if (!prov.argWritten[arg]) b.decorate(var, spv::Decoration::NonWritable);
+    if (coherent) b.decorate(var, spv::Decoration::Coherent);
     bool firstView = true;
     for (const auto& [k, v] : bufferVars_) firstView = firstView && k.first != arg;
     b.name(var, func.body().arg(arg)->name + (firstView ? "" : "_view"));
@@ -128,6 +143,21 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
   }
   return b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::StorageBuffer, *st),
                 {var, c32(0), idx});
+}
+
+std::vector<Id> Context::memoryOperands(const ir::Type& pointee) const {
+  if (!addresses) return {};
+  if (coherent)
+    return {static_cast<Id>(spv::MemoryAccessMask::Volatile | spv::MemoryAccessMask::Aligned),
+            static_cast<Id>(storageBytes(pointee))};
+  return {static_cast<Id>(spv::MemoryAccessMask::Aligned),
+          static_cast<Id>(storageBytes(pointee))};
+}
+
+bool Context::isAddress(const ir::Value* v) const {
+  if (addresses) return true;
+  auto it = prov.ptrs.find(v);
+  return it != prov.ptrs.end() && it->second.arg == analysis::kRawAddress;
 }
 
 void Context::barrier() {

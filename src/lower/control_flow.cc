@@ -345,6 +345,9 @@ Status lowerBarrier(Context& c, const ir::Operation&) {
 
 void registerControlFlowOps(Registry& r) {
   registerLowering(r, "gpu.barrier", lowerBarrier);
+  // tl.assume: a hint for the optimizer; a false condition is undefined behaviour, so
+  // emitting nothing is a correct lowering.
+  registerLowering(r, "llvm.intr.assume", noop);
   registerLowering(r, "scf.for", lowerFor);
   registerLowering(r, "scf.while", lowerWhile);
   registerLowering(r, "scf.if", lowerIf);

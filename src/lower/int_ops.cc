@@ -4,6 +4,7 @@
 // and unsigned ops zero-extend their operands first.
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include "lower/fp8.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -171,6 +172,30 @@ ScalarFn mulHigh(bool isSigned) {
   };
 }
 
+// 16/8-bit int ⇄ float bitcast (i16 ⇄ bf16/f16, i8 ⇄ fp8): int registers hold the
+// sign-extended code, float registers the exact f32 value.
+Result<Id> narrowBitcast(Context& c, const ir::Operation& op, const ir::Type& from, const ir::Type& to, Id v) {
+  const ir::Type& ft = to.isFloat() ? to : from;
+  bool bf16 = ft.name == "bf16";
+  if (!bf16 && ft.name != "f16" && !isSupportedFp8(ft)) return c.unsupported(op, "bitcast of " + from.str() + " to " + to.str());
+  if (to.isFloat()) {
+    Id code = zext(c, from.bits, v);
+    if (bf16)
+      return c.b.emit(spv::Op::OpBitcast, c.f32(), {c.b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {code, c.c32(16)})});
+    return decodeFp8(c, ft, code);
+  }
+  Id code;
+  if (bf16) {
+    Id bits = c.b.emit(spv::Op::OpBitcast, c.u32(), {v});
+    code = c.b.emit(spv::Op::OpShiftRightLogical, c.u32(), {bits, c.c32(16)});
+  } else {
+    auto e = encodeFp8(c, ft, v);
+    if (!e.ok()) return e;
+    code = *e;
+  }
+  return norm(c, to.bits, code);
+}
+
 // tt.bitcast / arith.bitcast: same-width reinterpretation; pointers rescale their offset.
 Result<Id> bitcast(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   const ir::Type& from = op.operand(0)->type.scalar();
@@ -180,8 +205,7 @@ Result<Id> bitcast(Context& c, const ir::Operation& op, const std::vector<Id>& a
   if (!t.ok()) return t;
   if (!s.ok()) return s;
   if (from.isPtr()) {
-    auto pi = c.prov.ptrs.find(op.operand(0));
-    if (pi != c.prov.ptrs.end() && pi->second.arg == analysis::kRawAddress) return a[0];  // bytes
+    if (c.isAddress(op.operand(0))) return a[0];  // bytes
     int fb = (from.elem->bits + 7) / 8, tb = (to.elem->bits + 7) / 8;
     Id v = a[0];
     if (*t != *s) v = c.b.emit(spv::Op::OpUConvert, *t, {v});
@@ -193,6 +217,8 @@ Result<Id> bitcast(Context& c, const ir::Operation& op, const std::vector<Id>& a
   if (from.bits == 32 || from.bits == 64)
     return *t == *s ? a[0] : c.b.emit(spv::Op::OpBitcast, *t, {a[0]});
   if (from.bits == 1) return a[0];
+  if ((from.bits == 16 || from.bits == 8) && from.isFloat() != to.isFloat())
+    return narrowBitcast(c, op, from, to, a[0]);
   return c.unsupported(op, "bitcast of " + from.str());
 }
 

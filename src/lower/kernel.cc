@@ -1,5 +1,5 @@
 // Kernel setup: push-constant block (compiler/reflection.h layout), storage buffers come
-// lazily from Context::bufferPtr, builtins, the entry function and the reflection record.
+// lazily from Context::bufferPtr (address mode: pointer parameters are 64-bit push constants), builtins, the entry function and the reflection record.
 #include "lower/lower.h"
 
 #include "lower/context.h"
@@ -38,17 +38,24 @@ Status layoutParams(Context& c, Reflection& refl) {
       if (isBuf) {
         const ir::Type& pe = *a->type.elem;
         ai.kind = ArgInfo::Kind::Buffer;
-        ai.size = pe.isInt() && pe.bits == 1 ? 1 : static_cast<uint32_t>((pe.bits + 7) / 8);
-        ai.binding = static_cast<int>(i);
+        ai.size = static_cast<uint32_t>(Context::elementBytes(pe));
+        ai.binding = c.addresses ? -1 : static_cast<int>(i);
         ai.read = c.prov.argRead[i];
         ai.written = c.prov.argWritten[i];
         if (i < c.func.argAttrs.size()) {
           auto it = c.func.argAttrs[i].find("tt.divisibility");
           if (it != c.func.argAttrs[i].end()) ai.alignment = static_cast<uint32_t>(it->second.i);
         }
-        members.push_back({c.u32(), off});
-        ai.pushOffset = static_cast<int>(off);
-        off += 4;
+        if (c.addresses) {  // the pointer's 64-bit device address
+          off = (off + 7) / 8 * 8;
+          members.push_back({c.b.typeInt(64), off});
+          ai.pushOffset = static_cast<int>(off);
+          off += 8;
+        } else {
+          members.push_back({c.u32(), off});
+          ai.pushOffset = static_cast<int>(off);
+          off += 4;
+        }
       } else {
         const ir::Type& t = a->type;
         if (!(t.isInt() || (t.isFloat() && (t.bits == 32 || t.bits == 64))))
@@ -76,6 +83,11 @@ Status layoutParams(Context& c, Reflection& refl) {
     }
   }
   refl.pushConstantBytes = (off + 3) / 4 * 4;
+  refl.addresses = c.addresses;
+  if (c.addresses) {
+    c.needFeature("bufferDeviceAddress");
+    c.needFeature("int64");
+  }
   if (refl.pushConstantBytes > c.opts.target.pushConstantBytes)
     return Status::error("unsupported: kernel needs " + std::to_string(refl.pushConstantBytes) +
                          " bytes of push constants, the target allows " +
@@ -106,6 +118,10 @@ Status bindParams(Context& c) {
   const ir::Block& entry = c.func.body();
   for (size_t i = 0; i < entry.args.size(); ++i) {
     const ir::Value* a = entry.arg(static_cast<int>(i));
+    if (c.params[i].isBuffer && c.addresses) {
+      c.bind(a, {c.loadPush(c.params[i].member)});
+      continue;
+    }
     if (c.params[i].isBuffer) {
       auto t = c.regTypeOf(a);
       if (!t.ok()) return t.status();

@@ -1,6 +1,9 @@
-// tt.addptr, tt.load and tt.store. Masked elements never touch memory: each slot's access
-// sits in a structured selection on its mask (loads yield `other` instead). Stores run only
-// in the owner of a replicated element, and scalar stores only in invocation 0.
+// tt.addptr, tt.load, tt.store, tt.int_to_ptr and tt.ptr_to_int. Masked elements never touch
+// memory: each slot's access sits in a structured selection on its mask (loads yield `other`
+// instead). Stores run only in the owner of a replicated element, and scalar stores only in
+// invocation 0. In address mode (Context::addresses) pointers are 64-bit byte addresses:
+// tt.addptr adds offset × element size, accesses go through PhysicalStorageBuffer pointers,
+// and pointers may be loaded, stored and converted to and from integers.
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -12,10 +15,6 @@ const analysis::PointerInfo* ptrInfo(Context& c, const ir::Value* v) {
   return it == c.prov.ptrs.end() ? nullptr : &it->second;
 }
 
-bool isRawAddress(Context& c, const ir::Value* v) {
-  const analysis::PointerInfo* pi = ptrInfo(c, v);
-  return pi && pi->arg == analysis::kRawAddress;
-}
 
 // The scalar element type a pointer value points to.
 const ir::Type& pointeeOf(const ir::Value* ptr) { return *ptr->type.scalar().elem; }
@@ -29,9 +28,9 @@ Result<Id> addptr(Context& c, const ir::Operation& op, const std::vector<Id>& a)
   if (!pt.ok()) return pt;
   Id p = a[0], off = a[1];
   int offBits = op.operand(1)->type.scalar().bits;
-  if (isRawAddress(c, op.operand(0))) {  // byte address + offset × element size
+  if (c.isAddress(op.operand(0))) {  // byte address + offset × element size
     if (offBits < 64) off = c.b.emit(spv::Op::OpSConvert, *t, {off});
-    uint64_t bytes = static_cast<uint64_t>((pointeeOf(op.result()).bits + 7) / 8);
+    uint64_t bytes = static_cast<uint64_t>(Context::elementBytes(pointeeOf(op.result())));
     off = c.b.emit(spv::Op::OpIMul, *t, {off, c.b.constInt(*t, bytes)});
     return c.b.emit(spv::Op::OpIAdd, *t, {p, off});
   }
@@ -47,8 +46,9 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
   const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
   const analysis::PointerInfo* pi = ptrInfo(c, ptr);
   if (!pi) return c.unsupported(op, "pointer without provenance");
-  if (pi->arg < 0) return c.unsupported(op, kRawAccess);
-  if (pointeeOf(ptr).isPtr()) return c.unsupported(op, "loading pointers");
+  if (pi->arg < 0 && !c.addresses) return c.unsupported(op, kRawAccess);
+  if (pointeeOf(ptr).isPtr() && !c.addresses)
+    return c.unsupported(op, "loading pointers (the target has no buffer device addresses)");
   const ir::Type& pointee = pointeeOf(ptr);
   auto rt = c.regTypeOf(op.result());
   if (!rt.ok()) return c.unsupported(op, rt.status().message());
@@ -63,7 +63,9 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
     auto v = c.ifValue(m, *rt, [&]() -> Result<Id> {
       auto p = c.bufferPtr(pi->arg, pointee, off, pi->wide);
       if (!p.ok()) return p;
-      Id raw = c.b.emit(spv::Op::OpLoad, *st, {*p});
+      std::vector<Id> ops{*p};
+      for (Id m : c.memoryOperands(pointee)) ops.push_back(m);
+      Id raw = c.b.emit(spv::Op::OpLoad, *st, ops);
       return c.fromStorage(pointee, raw);
     }, otherId);
     if (!v.ok()) return c.unsupported(op, v.status().message());
@@ -79,9 +81,10 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
   const analysis::PointerInfo* pi = ptrInfo(c, ptr);
   if (!pi) return c.unsupported(op, "pointer without provenance");
-  if (pi->arg < 0) return c.unsupported(op, kRawAccess);
+  if (pi->arg < 0 && !c.addresses) return c.unsupported(op, kRawAccess);
   const ir::Type& pointee = pointeeOf(ptr);
-  if (pointee.isPtr()) return c.unsupported(op, "storing pointers");
+  if (pointee.isPtr() && !c.addresses)
+    return c.unsupported(op, "storing pointers (the target has no buffer device addresses)");
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
   Id owner;
@@ -99,7 +102,9 @@ Status lowerStore(Context& c, const ir::Operation& op) {
       if (!p.ok()) return p.status();
       auto sv = c.toStorage(pointee, v);
       if (!sv.ok()) return sv.status();
-      c.b.emitVoid(spv::Op::OpStore, {*p, *sv});
+      std::vector<Id> ops{*p, *sv};
+      for (Id m : c.memoryOperands(pointee)) ops.push_back(m);
+      c.b.emitVoid(spv::Op::OpStore, ops);
       return Status();
     });
     if (!st2.ok()) return c.unsupported(op, st2.message());
@@ -115,9 +120,9 @@ Result<Id> intToPtr(Context& c, const ir::Operation& op, const std::vector<Id>& 
   return c.b.emit(spv::Op::OpUConvert, *t, {a[0]});
 }
 
-// tt.ptr_to_int: only of raw addresses (an argument's buffer address is not visible).
+// tt.ptr_to_int: of addresses only (with bindings, an argument's buffer address is not visible).
 Result<Id> ptrToInt(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
-  if (!isRawAddress(c, op.operand(0)))
+  if (!c.isAddress(op.operand(0)))
     return c.unsupported(op, "of a kernel argument's pointer (its address is not visible to a "
                              "Vulkan kernel without buffer device addresses)");
   int bits = op.result()->type.scalar().bits;

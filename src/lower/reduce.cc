@@ -4,9 +4,11 @@
 // index; then log2(extent) tree steps combine element k with k + s along the axis (the
 // combine region inlined per pair, invocations looping over the pairs cyclically), with a
 // barrier after each step; finally each result slot reads its value (a uniform scalar when
-// the input is 1-D).
+// the input is 1-D). When the input exceeds shared memory, the rows (independent reductions)
+// go through scratch in several passes of as many rows as fit (analysis::reduceChunkRows).
 #include <algorithm>
 
+#include "lower/chunks.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -302,6 +304,15 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   if (axis < 0 || axis >= static_cast<int>(shape.size())) return c.unsupported(op, "bad axis");
   auto base = c.smemBase(op);
   if (!base.ok()) return base.status();
+  // Independent reductions ("rows") o = hi * inner + lo, exchanged `Q` rows per pass as a
+  // compact [Q][extent] array (every row in one pass when the input fits).
+  const uint64_t extent = static_cast<uint64_t>(shape[axis]);
+  uint64_t inner = 1;
+  for (size_t i = static_cast<size_t>(axis) + 1; i < shape.size(); ++i) inner *= shape[i];
+  const uint64_t rows = static_cast<uint64_t>(in0->type.numel()) / extent;
+  const uint64_t Q = analysis::reduceChunkRows(op, c.smem.options.limitBytes);
+  if (Q == 0) return c.unsupported(op, "one row of the reduction exceeds shared memory");
+  const uint64_t passes = rows / Q;
   ReducePlan p;
   uint32_t next = *base;
   for (const ir::Value* v : op.operands) {
@@ -310,38 +321,85 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
     p.regT.push_back(*t);
     p.words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
     p.base.push_back(next);
-    next += static_cast<uint32_t>(v->type.numel()) * p.words.back();
+    next += static_cast<uint32_t>(Q * extent) * p.words.back();
   }
-  c.barrier();
-  TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(shape), [&]() -> Status {
-    for (size_t k = 0; k < op.operands.size(); ++k)
-      for (uint32_t s = 0; s < c.slots(op.operand(k)); ++s)
-        TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, k, c.slotLinear(shape, s)), p.regT[k],
-                                        c.at(op.operand(k), s)));
-    return Status();
-  }));
-  c.barrier();
-  for (uint64_t s = static_cast<uint64_t>(shape[axis]) / 2; s >= 1; s /= 2)
-    TVK_RETURN_IF_ERROR(treeStep(c, op, p, shape, axis, s));
-  // Read the results.
-  for (size_t k = 0; k < op.results.size(); ++k) {
-    const ir::Value* res = op.result(static_cast<int>(k));
-    std::vector<Id> out;
-    if (!res->type.isTensor()) {
-      auto v = c.smemLoad(c.c32(p.base[k]), p.regT[k]);
-      if (!v.ok()) return v.status();
-      out.push_back(*v);
-    } else {
-      for (uint32_t s = 0; s < c.slots(res); ++s) {
-        std::vector<Id> rc = c.slotCoords(res->type.shape, s);
-        rc.insert(rc.begin() + axis, c.c32(0));
-        auto v = c.smemLoad(wordOf(c, p, k, c.linearize(rc, shape)), p.regT[k]);
+  auto& b = c.b;
+  Id u = c.u32();
+  const analysis::Layout& lay = c.layout(in0->type);
+  auto rowOf = [&](int64_t L) {
+    uint64_t l = static_cast<uint64_t>(L);
+    return static_cast<int64_t>(l / (extent * inner) * inner + l % inner);
+  };
+  // Row-of and along-axis index of a linear input index (uint32 ids).
+  auto rowAndK = [&](Id L) {
+    Id lo = b.emit(spv::Op::OpBitwiseAnd, u, {L, c.c32(static_cast<uint32_t>(inner - 1))});
+    Id rest = b.emit(spv::Op::OpShiftRightLogical, u, {L, c.c32(log2u(inner))});
+    Id k = b.emit(spv::Op::OpBitwiseAnd, u, {rest, c.c32(static_cast<uint32_t>(extent - 1))});
+    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {rest, c.c32(log2u(extent))});
+    Id row = b.emit(spv::Op::OpIAdd, u,
+                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2u(inner))}), lo});
+    return std::make_pair(row, k);
+  };
+  const std::vector<int64_t> local = {static_cast<int64_t>(Q), static_cast<int64_t>(extent)};
+  std::vector<std::vector<Id>> out(op.results.size());
+  for (uint64_t pass = 0; pass < passes; ++pass) {
+    const uint32_t first = static_cast<uint32_t>(pass * Q);
+    c.barrier();
+    TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(shape), [&]() -> Status {
+      for (uint32_t s = 0; s < c.slots(in0); ++s) {
+        int64_t ch = passes == 1 ? 0 : slotChunk(lay, s, true, [&](int64_t L) {
+          return rowOf(L) / static_cast<int64_t>(Q);
+        });
+        if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
+        auto [row, k] = rowAndK(c.slotLinear(shape, s));
+        Id lrow = b.emit(spv::Op::OpISub, u, {row, c.c32(first)});
+        Id lin = b.emit(spv::Op::OpIAdd, u,
+                        {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2u(extent))}), k});
+        auto store = [&]() -> Status {
+          for (size_t j = 0; j < op.operands.size(); ++j)
+            TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, j, lin), p.regT[j], c.at(op.operand(j), s)));
+          return Status();
+        };
+        if (ch >= 0) {
+          TVK_RETURN_IF_ERROR(store());
+        } else {
+          Id in = b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
+          TVK_RETURN_IF_ERROR(c.ifThen(in, store));
+        }
+      }
+      return Status();
+    }));
+    c.barrier();
+    for (uint64_t st = extent / 2; st >= 1; st /= 2)
+      TVK_RETURN_IF_ERROR(treeStep(c, op, p, local, 1, st));
+    // Read the results of this pass's rows.
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      const ir::Value* res = op.result(static_cast<int>(k));
+      if (!res->type.isTensor()) {
+        auto v = c.smemLoad(c.c32(p.base[k]), p.regT[k]);
         if (!v.ok()) return v.status();
-        out.push_back(*v);
+        out[k] = {*v};
+        continue;
+      }
+      const analysis::Layout& rl = c.layout(res->type);
+      for (uint32_t s = 0; s < c.slots(res); ++s) {
+        if (pass == 0) out[k].push_back(0);
+        int64_t ch = passes == 1 ? 0 : slotChunk(rl, s, false, [&](int64_t o) {
+          return o / static_cast<int64_t>(Q);
+        });
+        if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
+        Id lrow = b.emit(spv::Op::OpISub, u, {c.slotLinear(res->type.shape, s), c.c32(first)});
+        Id in = ch >= 0 ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
+        Id at = in ? b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)}) : lrow;
+        Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2u(extent))});
+        auto v = c.smemLoad(wordOf(c, p, k, lin), p.regT[k]);
+        if (!v.ok()) return v.status();
+        out[k][s] = in ? b.emit(spv::Op::OpSelect, p.regT[k], {in, *v, out[k][s] ? out[k][s] : b.constNull(p.regT[k])}) : *v;
       }
     }
-    c.bind(res, std::move(out));
   }
+  for (size_t k = 0; k < op.results.size(); ++k)
+    c.bind(op.result(static_cast<int>(k)), std::move(out[k]));
   return Status();
 }
 

@@ -40,6 +40,8 @@ const Registry& registry() {
     registerDotOps(reg);
     registerScanOps(reg);
     registerExchangeOps(reg);
+    registerHintOps(reg);
+    registerMapElementwiseOps(reg);
     return reg;
   }();
   return r;

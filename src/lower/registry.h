@@ -69,5 +69,9 @@ void registerExchangeOps(Registry& r);
 void registerDotOps(Registry& r);
 /// Program ids (lower/program_id.cc).
 void registerProgramIdOps(Registry& r);
+/// llvm.intr.assume, ub.poison (lower/hints.cc).
+void registerHintOps(Registry& r);
+/// tt.map_elementwise (lower/map_elementwise.cc).
+void registerMapElementwiseOps(Registry& r);
 
 }  // namespace tvk::lower

@@ -1,7 +1,8 @@
-// make_range, splat, expand_dims, reshape, broadcast and trans. Same-numel tensors share the
+// make_range, splat, unsplat, expand_dims, reshape, broadcast and trans. Same-numel tensors share the
 // linear slot mapping, so expand_dims/reshape are free and splat is the scalar in every slot.
 // broadcast/trans recompute a rematerializable source at the mapped coordinates, else
-// exchange the source through shared memory.
+// exchange the source through shared memory (in several passes when it does not fit).
+#include "lower/chunks.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -31,6 +32,17 @@ Status splat(Context& c, const ir::Operation& op) {
   const std::vector<Id>& src = c.ids(op.operand(0));
   if (src.size() != 1) return c.unsupported(op, "splat of a tensor");
   c.bind(op.result(), std::vector<Id>(c.slots(op.result()), src[0]));
+  return Status();
+}
+
+// tensor<1xT> / tensor<1x1xT> → T: a one-element tensor is replicated, so every invocation
+// holds the element in its slot 0.
+Status unsplat(Context& c, const ir::Operation& op) {
+  const ir::Value* src = op.operand(0);
+  if (src->type.numel() != 1) return c.unsupported(op, "unsplat of a tensor with several elements");
+  const std::vector<Id>& ids = c.ids(src);
+  if (ids.empty()) return c.unsupported(op, "operand has no slots");
+  c.bind(op.result(), {ids[0]});
   return Status();
 }
 
@@ -111,27 +123,88 @@ Status moveData(Context& c, const ir::Operation& op) {
     return c.b.emit(spv::Op::OpIAdd, c.u32(),
                     {lin, c.b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowShift)})});
   };
-  // barrier; owners write the source at its linear index; barrier; read mapped elements.
-  c.barrier();
+  // Per pass (one pass when the source fits in shared memory, else chunks of C source
+  // elements): barrier; owners write their elements of the chunk at its local index;
+  // barrier; every result slot whose source element is in the chunk reads it.
+  const uint64_t numel = static_cast<uint64_t>(src->type.numel());
+  const uint64_t C = analysis::exchangeChunkElems(op, c.smem.options.limitBytes);
+  if (C == 0) return c.unsupported(op, "no element of the exchange fits in shared memory");
+  const uint64_t passes = (numel + C - 1) / C;
+  auto& b = c.b;
+  Id u = c.u32();
+  auto wordAt = [&](Id lin) {
+    Id w = padded(lin);
+    w = words == 1 ? w : b.emit(spv::Op::OpIMul, u, {w, c.c32(words)});
+    return b.emit(spv::Op::OpIAdd, u, {w, c.c32(*base)});
+  };
+  const analysis::Layout& sl = c.layout(src->type);
+  const analysis::Layout& rl = c.layout(res->type);
+  auto chunkOf = [&](int64_t L) { return L / static_cast<int64_t>(C); };
+  std::vector<Id> srcLin(c.slots(res), 0);
+  out.assign(c.slots(res), 0);
   Id owner = c.ownerCond(src->type.shape);
-  TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
-    for (uint32_t s = 0; s < c.slots(src); ++s) {
-      Id lin = padded(c.slotLinear(src->type.shape, s));
-      Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
-      w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
-      TVK_RETURN_IF_ERROR(c.smemStore(w, *rt, c.at(src, s)));
+  for (uint64_t pass = 0; pass < passes; ++pass) {
+    const uint32_t first = static_cast<uint32_t>(pass * C);
+    c.barrier();
+    TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
+      for (uint32_t s = 0; s < c.slots(src); ++s) {
+        int64_t ch = passes == 1 ? 0 : slotChunk(sl, s, true, chunkOf);
+        if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
+        Id lin = b.emit(spv::Op::OpISub, u, {c.slotLinear(src->type.shape, s), c.c32(first)});
+        auto store = [&]() { return c.smemStore(wordAt(lin), *rt, c.at(src, s)); };
+        if (ch >= 0) {
+          TVK_RETURN_IF_ERROR(store());
+        } else {
+          Id in = b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(static_cast<uint32_t>(C))});
+          TVK_RETURN_IF_ERROR(c.ifThen(in, store));
+        }
+      }
+      return Status();
+    }));
+    c.barrier();
+    for (uint32_t s = 0; s < c.slots(res); ++s) {
+      if (!srcLin[s]) {
+        std::vector<Id> sc = sourceCoords(c, op, c.slotCoords(res->type.shape, s));
+        srcLin[s] = c.linearize(sc, src->type.shape);
+      }
+      Id lin = b.emit(spv::Op::OpISub, u, {srcLin[s], c.c32(first)});
+      Id in = 0;
+      if (passes > 1) {
+        // The pass of a result slot's source element, when it is the same in every invocation.
+        int64_t ch = -1;
+        if (!rl.replicated) {
+          ch = -2;
+          for (uint32_t t = 0; t < rl.invocations && ch != -1; ++t) {
+            std::vector<int64_t> rc(res->type.shape.size());
+            int64_t L = rl.linearIndex(t, s);
+            for (int i = static_cast<int>(rc.size()) - 1; i >= 0; --i) {
+              rc[i] = L % res->type.shape[i];
+              L /= res->type.shape[i];
+            }
+            std::vector<int64_t> sc = rc;
+            if (op.name == "tt.broadcast") {
+              for (size_t i = 0; i < sc.size(); ++i)
+                if (src->type.shape[i] == 1) sc[i] = 0;
+            } else {
+              const ir::Attribute* ord = op.attr("order");
+              for (size_t i = 0; i < rc.size(); ++i) sc[static_cast<size_t>(ord->elems[i].i)] = rc[i];
+            }
+            int64_t sl2 = 0;
+            for (size_t i = 0; i < sc.size(); ++i) sl2 = sl2 * src->type.shape[i] + sc[i];
+            int64_t k = chunkOf(sl2);
+            ch = ch == -2 || ch == k ? k : -1;
+          }
+        }
+        if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
+        if (ch < 0) {
+          in = b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(static_cast<uint32_t>(C))});
+          lin = b.emit(spv::Op::OpSelect, u, {in, lin, c.c32(0)});
+        }
+      }
+      auto v = c.smemLoad(wordAt(lin), *rt);
+      if (!v.ok()) return v.status();
+      out[s] = in ? b.emit(spv::Op::OpSelect, *rt, {in, *v, out[s] ? out[s] : b.constNull(*rt)}) : *v;
     }
-    return Status();
-  }));
-  c.barrier();
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    std::vector<Id> sc = sourceCoords(c, op, c.slotCoords(res->type.shape, s));
-    Id lin = padded(c.linearize(sc, src->type.shape));
-    Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
-    w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
-    auto v = c.smemLoad(w, *rt);
-    if (!v.ok()) return v.status();
-    out.push_back(*v);
   }
   c.bind(res, std::move(out));
   return Status();
@@ -142,6 +215,7 @@ Status moveData(Context& c, const ir::Operation& op) {
 void registerTensorShapeOps(Registry& r) {
   registerLowering(r, "tt.make_range", makeRange);
   registerLowering(r, "tt.splat", splat);
+  registerLowering(r, "tt.unsplat", unsplat);
   registerLowering(r, "tt.expand_dims", sameSlots);
   registerLowering(r, "tt.reshape", sameSlots);
   registerLowering(r, "tt.broadcast", moveData);

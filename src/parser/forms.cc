@@ -205,6 +205,43 @@ bool dot(Ctx& c) {
   return true;
 }
 
+/// `tt.dot_scaled %a [scale %as], %b [scale %bs], %c lhs = k rhs = k attr-dict
+///   : Ta[, Tas] * Tb[, Tbs] -> Tc`; operands stored as [a, b, c, as?, bs?].
+bool dotScaled(Ctx& c) {
+  Value *a = nullptr, *as = nullptr, *b = nullptr, *bs = nullptr, *acc = nullptr;
+  if (!c.p.parseOperand(a)) return false;
+  if (c.p.tryKeyword("scale") && !c.p.parseOperand(as)) return false;
+  if (!c.p.expect(",") || !c.p.parseOperand(b)) return false;
+  if (c.p.tryKeyword("scale") && !c.p.parseOperand(bs)) return false;
+  std::string lhs, rhs;
+  if (!c.p.expect(",") || !c.p.parseOperand(acc) || !c.p.expect("lhs") || !c.p.expect("=") ||
+      !c.p.parseIdent(lhs) || !c.p.expect("rhs") || !c.p.expect("=") || !c.p.parseIdent(rhs) ||
+      !c.p.parseOptionalAttrDict(c.op.attrs))
+    return false;
+  c.op.attrs["a_elem_type"] = Attribute::keyword(lhs);
+  c.op.attrs["b_elem_type"] = Attribute::keyword(rhs);
+  c.op.operands = {a, b, acc};
+  if (as) c.op.operands.push_back(as);
+  if (bs) c.op.operands.push_back(bs);
+  Attribute seg;
+  seg.kind = Attribute::Kind::Array;
+  seg.denseArray = true;
+  seg.type = Type::i(32);
+  for (int n : {1, 1, 1, as ? 1 : 0, bs ? 1 : 0}) seg.elems.push_back(Attribute::integer(n, Type()));
+  c.op.attrs["operandSegmentSizes"] = seg;
+  Type ta, tas, tb, tbs, d;
+  if (!colonType(c, ta)) return false;
+  if (as && (!c.p.expect(",") || !c.p.parseType(tas))) return false;
+  if (!c.p.expect("*") || !c.p.parseType(tb)) return false;
+  if (bs && (!c.p.expect(",") || !c.p.parseType(tbs))) return false;
+  if (!c.p.expect("->") || !c.p.parseType(d)) return false;
+  if (!checkType(c, 0, ta) || !checkType(c, 1, tb) || !checkType(c, 2, d)) return false;
+  if (as && !checkType(c, 3, tas)) return false;
+  if (bs && !checkType(c, as ? 4 : 3, tbs)) return false;
+  c.results.push_back(d);
+  return true;
+}
+
 bool call(Ctx& c) {
   std::string callee;
   std::vector<Type> ins;
@@ -400,6 +437,7 @@ const std::map<Form, FormFn>& formTable() {
       {Form::Axis, axis},               {Form::Load, loadStore},
       {Form::Store, loadStore},         {Form::KwFunctional, kwFunctional},
       {Form::Dot, dot},                 {Form::Call, call},
+      {Form::DotScaled, dotScaled},
       {Form::Func, funcForm},           {Form::OperandsTypes, operandsTypes},
       {Form::Condition, condition},     {Form::For, forForm},
       {Form::If, ifForm},               {Form::While, whileForm},

@@ -123,6 +123,7 @@ bool whileForm(Ctx& c) {
   if (!p.parseRegion(addRegion(c.op), std::move(args))) return false;
   if (!p.tryKeyword("do")) return p.fail("expected 'do' in scf.while");
   if (!p.parseRegion(addRegion(c.op), {})) return false;
+  if (p.tryKeyword("attributes")) return p.parseAttrDict(c.op.attrs);  // MLIR's spelling
   return p.parseOptionalAttrDict(c.op.attrs);
 }
 

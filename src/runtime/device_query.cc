@@ -129,8 +129,25 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   chain(tail, maintenance3);
   if (f.hasSizeControl) chain(tail, f.sizeControlProps);
   if (hasDriver) chain(tail, driver);
+  VkPhysicalDeviceShaderSMBuiltinsPropertiesNV smNV{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
+  VkPhysicalDeviceShaderCorePropertiesAMD coreAMD{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD};
+  VkPhysicalDeviceShaderCoreBuiltinsPropertiesARM coreARM{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_BUILTINS_PROPERTIES_ARM};
+  const bool hasNV = f.hasExtension(VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME);
+  const bool hasAMD = f.hasExtension(VK_AMD_SHADER_CORE_PROPERTIES_EXTENSION_NAME);
+  const bool hasARM = f.hasExtension(VK_ARM_SHADER_CORE_BUILTINS_EXTENSION_NAME);
+  if (hasNV) chain(tail, smNV);
+  if (hasAMD) chain(tail, coreAMD);
+  if (hasARM) chain(tail, coreARM);
   vkGetPhysicalDeviceProperties2(physical, &props);
   *tail = nullptr;
+  if (hasNV) f.computeUnits = smNV.shaderSMCount;
+  else if (hasAMD)
+    f.computeUnits = coreAMD.shaderEngineCount * coreAMD.shaderArraysPerEngineCount *
+                     coreAMD.computeUnitsPerShaderArray;
+  else if (hasARM) f.computeUnits = coreARM.shaderCoreCount;
   if (hasDriver) {
     f.driver = std::string(driver.driverName) + " " + driver.driverInfo;
     f.driverId = static_cast<uint32_t>(driver.driverID);

@@ -55,6 +55,10 @@ struct DeviceFacts {
   VkPhysicalDeviceProperties props{};
   /// min(device apiVersion, instance apiVersion).
   uint32_t apiVersion = 0;
+  /// Shader cores ("multiprocessors") from VK_NV_shader_sm_builtins (shaderSMCount),
+  /// VK_AMD_shader_core_properties (engines x arrays per engine x CUs per array) or
+  /// VK_ARM_shader_core_builtins (shaderCoreCount); 0 where the device reports none.
+  uint32_t computeUnits = 0;
   /// Supported device extensions.
   std::vector<std::string> extensions;
   /// driverName + driverInfo ("" when unknown).

@@ -79,6 +79,7 @@ Result<std::vector<DeviceInfo>> enumerateDevices() {
     info.driver = facts->driver;
     info.apiVersion = facts->props.apiVersion;
     info.target = targetFromDevice(*facts);
+    info.computeUnits = facts->computeUnits;
     devices.push_back(std::move(info));
   }
   Result<int> chosen = chooseDevice(devices, envDevice());

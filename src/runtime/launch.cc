@@ -20,7 +20,7 @@ std::string argName(const ArgInfo& a, size_t i) {
 }
 
 Status packBuffer(const ArgInfo& a, size_t i, const LaunchArg& arg, const Target& t,
-                  PackedLaunch& out) {
+                  bool addresses, PackedLaunch& out) {
   if (arg.kind != LaunchArg::Kind::Buffer || !arg.buffer || !arg.buffer->valid())
     return Status::error(argName(a, i) + " is a buffer (" + a.type +
                          ") but a scalar or empty buffer was passed");
@@ -35,6 +35,17 @@ Status packBuffer(const ArgInfo& a, size_t i, const LaunchArg& arg, const Target
     return Status::error(argName(a, i) + ": byte offset " + std::to_string(arg.byteOffset) +
                          " breaks the kernel's assumed divisibility " +
                          std::to_string(a.alignment));
+  if (addresses) {  // the pointer's device address; no binding, no range limit
+    if (b.deviceAddress() == 0)
+      return Status::error(argName(a, i) + ": the buffer has no device address (the device "
+                           "was opened without bufferDeviceAddress)");
+    if (a.pushOffset < 0 || a.pushOffset + 8 > static_cast<int>(out.pushConstants.size()))
+      return Status::error(argName(a, i) + ": address push offset " +
+                           std::to_string(a.pushOffset) + " is outside the push constants");
+    uint64_t address = b.deviceAddress() + arg.byteOffset;
+    std::memcpy(out.pushConstants.data() + a.pushOffset, &address, sizeof(address));
+    return Status();
+  }
   const uint64_t align = t.storageBufferOffsetAlignment ? t.storageBufferOffsetAlignment : 1;
   BufferBinding binding;
   binding.binding = static_cast<uint32_t>(a.binding);
@@ -110,7 +121,7 @@ Result<PackedLaunch> packLaunch(const Reflection& r, const std::vector<LaunchArg
   for (int i = 0; i < 3; ++i) putU32(out.pushConstants, 12 + 4 * i, grid[i]);
   for (size_t i = 0; i < args.size(); ++i) {
     const ArgInfo& a = r.args[i];
-    Status s = a.kind == ArgInfo::Kind::Buffer ? packBuffer(a, i, args[i], t, out)
+    Status s = a.kind == ArgInfo::Kind::Buffer ? packBuffer(a, i, args[i], t, r.addresses, out)
                                                : packScalar(a, i, args[i], out);
     // Programs that do not run touch nothing: an empty grid needs no bytes.
     if (s.ok() && a.kind == ArgInfo::Kind::Buffer && grid[0] && grid[1] && grid[2])

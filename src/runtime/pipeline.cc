@@ -54,6 +54,7 @@ bool sameKernel(const CompiledKernel& a, const CompiledKernel& b) {
          a.reflection.pushConstantBytes == b.reflection.pushConstantBytes &&
          a.reflection.sharedBytes == b.reflection.sharedBytes &&
          a.reflection.statusBinding == b.reflection.statusBinding &&
+         a.reflection.addresses == b.reflection.addresses &&
          std::equal(a.reflection.workgroupSize, a.reflection.workgroupSize + 3,
                     b.reflection.workgroupSize) &&
          a.reflection.args.size() == b.reflection.args.size() &&
@@ -149,7 +150,7 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
   p->pushBytes = (r.pushConstantBytes + 3) / 4 * 4;
   std::vector<VkDescriptorSetLayoutBinding> bindings;
   for (const ArgInfo& a : r.args) {
-    if (a.kind != ArgInfo::Kind::Buffer) continue;
+    if (a.kind != ArgInfo::Kind::Buffer || a.binding < 0) continue;  // < 0: an address
     VkDescriptorSetLayoutBinding b{};
     b.binding = static_cast<uint32_t>(a.binding);
     b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;

@@ -49,6 +49,8 @@ struct DeviceInfo {
   uint32_t apiVersion = 0;
   /// Every Target field read from the device's properties and features.
   Target target;
+  /// Shader cores the driver reports (DeviceFacts::computeUnits; 0: none reported).
+  uint32_t computeUnits = 0;
   /// True for the device openDevice(-1) picks (TVK_DEVICE, else discrete > integrated > rest).
   bool isDefault = false;
 };

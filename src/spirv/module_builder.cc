@@ -400,7 +400,8 @@ std::vector<uint32_t> ModuleBuilder::finish() const {
   add(imports_);
   Words mm;
   put(mm, spv::Op::OpMemoryModel,
-      {static_cast<uint32_t>(spv::AddressingModel::Logical),
+      {static_cast<uint32_t>(physicalAddressing_ ? spv::AddressingModel::PhysicalStorageBuffer64
+                                                 : spv::AddressingModel::Logical),
        static_cast<uint32_t>(spv::MemoryModel::GLSL450)});
   add(mm);
   add(entryPoints_);

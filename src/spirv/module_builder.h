@@ -99,6 +99,13 @@ class ModuleBuilder {
 #endif
   /// Makes finish() emit the module under the Vulkan memory model (spirv/vulkan_memory_model.h).
   void useVulkanMemoryModel() { vulkanMemoryModel_ = true; }
+  /// Uses the PhysicalStorageBuffer64 addressing model (SPV_KHR_physical_storage_buffer).
+  void usePhysicalStorageBuffer() {
+    if (physicalAddressing_) return;
+    physicalAddressing_ = true;
+    addCapability(spv::Capability::PhysicalStorageBufferAddresses);
+    addExtension("SPV_KHR_physical_storage_buffer");
+  }
 
   /// A module-scope OpVariable of pointer type `ptrType` (with constant initializer `init`
   /// when non-zero).
@@ -164,6 +171,7 @@ class ModuleBuilder {
   size_t blocks_ = 0;
   bool inPrologue_ = false;
   bool vulkanMemoryModel_ = false;
+  bool physicalAddressing_ = false;
 };
 
 /// Appends a string literal (nul-terminated, padded to words) to `out`.

@@ -94,6 +94,11 @@ struct Target {
   std::string describe() const;
 };
 
+/// Pointer model of kernels compiled for `t`: true when pointers are 64-bit
+/// physical-storage-buffer addresses (bufferDeviceAddress and int64), false when each pointer
+/// parameter is a storage-buffer binding plus an element offset (docs/lowering.md, "Pointers").
+inline bool usesDeviceAddresses(const Target& t) { return t.bufferDeviceAddress && t.int64; }
+
 /// The loop limit of Mesa's llvmpipe (gallivm's loop limiter, LP_MAX_TGSI_LOOP_ITERATIONS):
 /// one counter per invocation, shared by all loops, measured on Mesa 22.3 (docs/lowering.md).
 constexpr uint32_t llvmpipeLoopIterations = 65535;

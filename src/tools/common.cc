@@ -52,6 +52,7 @@ std::string reflectionJson(const Reflection& r) {
   j["shared_bytes"] = r.sharedBytes;
   j["features"] = r.features;
   j["status_binding"] = r.statusBinding;
+  j["addresses"] = r.addresses;
   j["args"] = nlohmann::ordered_json::array();
   for (const ArgInfo& a : r.args) {
     nlohmann::ordered_json aj;

@@ -14,8 +14,8 @@ from tvk_testlib import ADD_REFLECTION, ROOT
 
 
 def _drop_in_memory_kernels():
+    import kernels_public  # first: it puts tests/conformance (kernels.py) on sys.path
     import kernels
-    import kernels_public
     for mod in (kernels, kernels_public):
         for v in vars(mod).values():
             if hasattr(v, "device_caches"):

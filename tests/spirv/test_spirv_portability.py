@@ -33,6 +33,11 @@ def test_spirv_valid_and_msl(tvk_bin, tmp_path, case, profile):
         # spirv-cross cannot translate SPV_KHR_cooperative_matrix to MSL; these modules exist only
         # for NVIDIA targets (Apple profiles have no cooperative-matrix shapes, so they use FMA).
         return
+    if profile != "apple-m1-moltenvk" and case == "atomics":
+        # Address-mode modules (lavapipe, nvidia-hopper: pointers are device addresses) run only on
+        # those drivers; SPIRV-Cross cannot translate atomics through PhysicalStorageBuffer
+        # pointers ("No backing variable"). The Apple profile (bindings) is translated below.
+        return
     r = subprocess.run(["spirv-cross", "--msl", "--msl-version", "20300", str(spv)],
                        capture_output=True, text=True)
     assert r.returncode == 0, f"spirv-cross --msl: {r.stderr}"

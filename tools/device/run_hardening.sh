@@ -21,9 +21,7 @@ FUZZ_PROCS=${FUZZ_PROCS:-$(( $(nproc) - 2 ))}
 
 echo "== build + install ($(date +%T))"
 TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh || exit 1
-DEPS=/opt/tvkdeps
-export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export VK_ICD_FILENAMES="$DEPS/nvidia_egl_icd.json" VK_DRIVER_FILES="$DEPS/nvidia_egl_icd.json"
+source tools/device/device_env.sh
 
 echo "== sanitizer build of tvk_fuzz ($(date +%T))"
 cmake -S . -B build-asan-device -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \

@@ -1,10 +1,20 @@
 """VulkanBackend: Triton's frontend and TTIR passes, then our TTIR → SPIR-V compiler.
 
-Stages: `ttir` (Triton's TTIR passes, the AMD backend's list) and `spv` (the native compiler:
+Stages: `ttir` (Triton's TTIR passes, the AMD backend's list), `spv` (the native compiler:
 SPIR-V bytes; metadata gets `name`, `shared` and `vk_reflection`, the reflection record the
-launcher packs arguments by)."""
+launcher packs arguments by) and `spvdis` (the SPIR-V disassembly, text: `kernel.asm["spvdis"]`,
+and a file in TRITON_KERNEL_DUMP/TRITON_DUMP_DIR dumps).
+
+Options that do not change the SPIR-V (`num_stages`, the AMD tuning knobs) are left out of
+`VulkanOptions.hash()`, so autotune configs that differ only in them compile once (Triton's
+cache key is built from that hash).
+
+TVK_LOG_COMPILE=1 (or TRITON_PRINT_AUTOTUNING=1) prints each stage's compile time to stderr."""
 import functools
 import hashlib
+import os
+import sys
+import time
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Tuple
 from types import ModuleType
@@ -15,7 +25,38 @@ from triton._C.libtriton import ir, passes
 from .. import _C
 from .._version import __version__
 from .targets import target_of
+from . import resources
 from .version import check_triton_version
+
+
+# VulkanOptions fields that do not change the SPIR-V (not part of the cache key).
+NOT_IN_SPIRV = frozenset({"num_stages", "waves_per_eu", "matrix_instr_nonkdim", "kpack"})
+
+# Number of TTIR → SPIR-V compilations in this process (tests check that cache hits skip them).
+spv_compile_count = 0
+
+
+def _log_enabled():
+    return os.environ.get("TVK_LOG_COMPILE", "0") not in ("", "0") or \
+        os.environ.get("TRITON_PRINT_AUTOTUNING", "0") not in ("", "0")
+
+
+def _timed(stage, fn):
+    """fn(src, metadata), logging its wall time when TVK_LOG_COMPILE/TRITON_PRINT_AUTOTUNING is set."""
+    def run(src, metadata):
+        if not _log_enabled():
+            return fn(src, metadata)
+        t0 = time.perf_counter()
+        out = fn(src, metadata)
+        ms = (time.perf_counter() - t0) * 1e3
+        try:
+            name = metadata.get("name") or src.get_entry_func_name()
+        except Exception:  # not a module with an entry function
+            name = "?"
+        print(f"triton_vulkan: {stage} of {name} (num_warps={metadata.get('num_warps')}) "
+              f"{ms:.1f} ms", file=sys.stderr, flush=True)
+        return out
+    return run
 
 
 @dataclass(frozen=True)
@@ -24,12 +65,16 @@ class VulkanOptions:
     num_warps: int = 4
     num_ctas: int = 1
     num_stages: int = 1  # accepted for portability; the Vulkan backend does not pipeline loads
+    # AMD tuning knobs (the HIP autotune configs of Triton's tutorials): accepted and ignored.
+    waves_per_eu: int = 0
+    matrix_instr_nonkdim: int = 0
+    kpack: int = 1
     warp_size: int = 32
     arch: str = None
     enable_fp_fusion: bool = True
     launch_cooperative_grid: bool = False
     launch_pdl: bool = False
-    supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4nv", "fp8e5")
+    supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4b15", "fp8e4nv", "fp8e5")
     deprecated_fp8_dot_operand_dtypes: Tuple[str, ...] = ()
     default_dot_input_precision: str = "ieee"
     # Every precision Triton-CUDA accepts; the FMA path multiplies fp32 inputs in full fp32,
@@ -47,14 +92,15 @@ class VulkanOptions:
     def __post_init__(self):
         n = self.num_warps
         if n <= 0 or n & (n - 1):
-            raise ValueError(f"num_warps must be a power of 2, got {n}")
+            # AssertionError like the CUDA backend's options check (raised, so `python -O` keeps it).
+            raise AssertionError(f"num_warps must be a power of 2, got {n}")
         if self.num_ctas != 1:
             raise ValueError("num_ctas > 1 is not supported by the Vulkan backend")
         if self.extern_libs is not None:
             object.__setattr__(self, "extern_libs", tuple(dict(self.extern_libs).items()))
 
     def hash(self):
-        key = "_".join(f"{k}-{v}" for k, v in sorted(self.__dict__.items()))
+        key = "_".join(f"{k}-{v}" for k, v in sorted(self.__dict__.items()) if k not in NOT_IN_SPIRV)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -102,7 +148,9 @@ class VulkanBackend(BaseBackend):
         return (metadata.num_warps, metadata.shared, metadata.name)
 
     def get_codegen_implementation(self, options):
-        return {"min_dot_size": _min_dot_size}
+        # Imported here: triton.language is still initializing while Triton discovers backends.
+        from .fp8e4b15 import convert_custom_types
+        return {"min_dot_size": _min_dot_size, "convert_custom_types": convert_custom_types}
 
     def get_module_map(self) -> Dict[str, ModuleType]:
         return {}
@@ -133,10 +181,19 @@ class VulkanBackend(BaseBackend):
     @staticmethod
     def make_spv(mod, metadata, options):
         """Our compiler on the module's text (with locations, for `at <file>:<line>` errors)."""
+        global spv_compile_count
         text = str(mod)
         name = mod.get_entry_func_name()
         target = target_of(options.arch)
-        spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir")
+        resources.check_workgroup(options.num_warps, target)  # OutOfResources: autotune skips it
+        try:
+            spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir")
+        except _C.CompilationError as e:
+            oor = resources.as_out_of_resources(e)
+            if oor is not None:
+                raise oor from e
+            raise
+        spv_compile_count += 1
         metadata["name"] = name
         metadata["shared"] = int(reflection["shared_bytes"])
         metadata["vk_reflection"] = reflection
@@ -150,5 +207,7 @@ class VulkanBackend(BaseBackend):
             raise _C.CompilationError("TRITON_STORE_BINARY_ONLY=1 is not supported by the Vulkan backend")
         if language != Language.TRITON:
             raise _C.CompilationError("unsupported: Gluon kernels (the Vulkan backend compiles Triton kernels only)")
-        stages["ttir"] = lambda src, metadata: self.make_ttir(src, metadata, options)
-        stages["spv"] = lambda src, metadata: self.make_spv(src, metadata, options)
+        stages["ttir"] = _timed("ttir", lambda src, metadata: self.make_ttir(src, metadata, options))
+        stages["spv"] = _timed("spv", lambda src, metadata: self.make_spv(src, metadata, options))
+        # Readable SPIR-V (asm["spvdis"]); the binary stays asm["spv"] (binary_ext).
+        stages["spvdis"] = lambda src, metadata: _C.disassemble(src)

@@ -13,6 +13,7 @@ from .. import _C
 from .. import args as _args
 from .. import _device as _dev
 from .targets import arch_of
+from . import resources
 from .version import check_triton_version
 
 _TYPE_TO_CPP = {
@@ -49,28 +50,20 @@ class VulkanUtils:
     """driver.utils: load_binary and device properties."""
 
     def load_binary(self, name, kernel, shared, device):
+        """(module, function, n_regs, n_spills, n_max_threads); n_regs/n_spills are the documented
+        estimates of resources.py (Vulkan has no register counts)."""
         dev = _dev.device(_index(device))
         limit = dev.target.shared_memory_bytes
         if shared > limit:
-            raise _C.VulkanError(f"kernel '{name}' needs {shared} bytes of shared memory, the device has {limit}")
+            from triton.runtime.errors import OutOfResources
+            raise OutOfResources(shared, limit, f"shared memory (kernel '{name}')")
         binary = _Binary(bytes(kernel), dev)
         # `module` must not be None: CompiledKernel re-runs load_binary while it is.
-        return binary, binary, 0, 0, dev.target.max_workgroup_invocations
+        return binary, binary, resources.ESTIMATED_REGS, 0, dev.target.max_workgroup_invocations
 
     @functools.lru_cache(maxsize=None)
     def get_device_properties(self, device):
-        dev = _dev.device(_index(device))
-        t = dev.target
-        return {
-            "max_shared_mem": t.shared_memory_bytes,
-            "max_num_regs": 0,
-            "multiprocessor_count": 1,
-            "warpSize": t.subgroup_size,
-            "sm_clock_rate": 0,
-            "mem_clock_rate": 0,
-            "mem_bus_width": 0,
-            "name": dev.info["name"],
-        }
+        return resources.device_properties(_dev.device(_index(device)))
 
 
 def _flatten(sig, value, out_types, out_values):

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Benchmarks of tools/bench/ on the device machine (both backends in one process, results checked):
+# builds and installs triton_vulkan (run_h100.sh with TVK_ONLY_BUILD=1), then runs each benchmark
+# named in BENCH (default: membound) with --json $OUT/<name>.json.
+#   run(command="bash tools/device/run_bench.sh", carry=[".gl", ".debs", ".cmwhl"])
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+if [[ -z "${TVK_SKIP_BUILD:-}" ]]; then
+  TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh > "$OUT/bench-build.log" 2>&1 || { tail -40 "$OUT/bench-build.log"; exit 1; }
+fi
+source tools/device/device_env.sh
+export TRITON_CACHE_DIR=$(mktemp -d)
+rc=0
+for b in ${BENCH:-membound}; do
+  echo "== tools/bench/$b.py ($(date +%T))"
+  # a log under $OUT comes back even when the device call runs out of time
+  timeout "${BENCH_TIMEOUT:-420}" python3 "tools/bench/$b.py" --json "$OUT/$b.json" "$@" 2>&1 | tee "$OUT/$b.log"
+  [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
+done
+exit $rc
