@@ -40,14 +40,30 @@ uint64_t exchangeChunkElems(const ir::Operation& op, uint32_t limitBytes) {
   return c;
 }
 
+namespace {
+
+// Batched dots (rank > 2): the product of the leading (batch) dimensions; 0 when the operand
+// ranks disagree.
+uint64_t dotBatches(const ir::Type& a, const ir::Type& b) {
+  const int r = a.rank();
+  if (r < 2 || b.rank() != r) return 0;
+  uint64_t n = 1;
+  for (int k = 0; k + 2 < r; ++k) n *= static_cast<uint64_t>(a.shape[k]);
+  return n;
+}
+
+}  // namespace
+
 uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
   const ir::Type& a = op.operand(0)->type;
   const ir::Type& b = op.operand(1)->type;
-  if (a.rank() != 2 || b.rank() != 2) return 1;
-  uint64_t M = static_cast<uint64_t>(a.shape[0]), K = static_cast<uint64_t>(a.shape[1]);
-  uint64_t N = static_cast<uint64_t>(b.shape[1]);
+  const uint64_t batches = dotBatches(a, b);
+  if (!batches) return 1;
+  const int r = a.rank();
+  uint64_t M = static_cast<uint64_t>(a.shape[r - 2]), K = static_cast<uint64_t>(a.shape[r - 1]);
+  uint64_t N = static_cast<uint64_t>(b.shape[r - 1]);
   uint64_t kc = K;
-  while (kc > 1 && (M + N) * kc * 4 > limitBytes) kc /= 2;
+  while (kc > 1 && batches * (M + N) * kc * 4 > limitBytes) kc /= 2;
   // The exchange of the result (M x N words) must fit too; the plan reports it if not.
   return static_cast<uint32_t>(kc);
 }
@@ -55,8 +71,12 @@ uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
 uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes) {
   const ir::Type& a = op.operand(0)->type;
   const ir::Type& b = op.operand(1)->type;
-  if (a.rank() != 2 || b.rank() != 2) return 1;
-  uint64_t rows = static_cast<uint64_t>(a.shape[0]), N = static_cast<uint64_t>(b.shape[1]);
+  const uint64_t batches = dotBatches(a, b);
+  if (!batches) return 1;
+  const int r = a.rank();
+  // Rows flattened over the batch dimensions.
+  uint64_t rows = batches * static_cast<uint64_t>(a.shape[r - 2]);
+  uint64_t N = static_cast<uint64_t>(b.shape[r - 1]);
   while (rows > 1 && rows * N * 4 > limitBytes) rows /= 2;
   return static_cast<uint32_t>(rows);
 }
@@ -140,12 +160,15 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
   if (n == "tt.dot") {
     const ir::Type& a = op.operand(0)->type;
     const ir::Type& b = op.operand(1)->type;
-    if (a.rank() != 2 || b.rank() != 2) return 0;
+    const uint64_t batches = dotBatches(a, b);
+    if (!batches) return 0;
+    const int r = a.rank();
     uint32_t kc = dotSliceK(op, o.limitBytes);
-    // Operand slices, then (reusing the bytes) the result exchange of the register-tiled path
-    // in row chunks that fit.
+    // Operand slices of every batch, then (reusing the bytes) the result exchange of the
+    // register-tiled path in row chunks that fit.
     uint32_t rows = dotExchangeRows(op, o.limitBytes);
-    int64_t words = std::max<int64_t>((a.shape[0] + b.shape[1]) * kc, rows * b.shape[1]);
+    int64_t words = std::max<int64_t>(
+        static_cast<int64_t>(batches) * (a.shape[r - 2] + b.shape[r - 1]) * kc, rows * b.shape[r - 1]);
     // Cooperative-matrix targets: room for a whole packed K slice (one staging pass per dot).
     if (o.cooperativeMatrix) {
       uint64_t packed = dotPackedWords(op, 4);

@@ -63,12 +63,12 @@ struct SmemPlan {
 /// the operand types, and W is a whole number of subgroups.
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 
-/// K-slice of tt.dot `op` staged at a time: K, halved until A[:, slice] and B[slice, :]
-/// (one word per element) fit in `limitBytes`.
+/// K-slice of tt.dot `op` staged at a time: K, halved until A[..., :, slice] and
+/// B[..., slice, :] of every batch (one word per element) fit in `limitBytes`.
 uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes);
 
-/// Rows of the tt.dot result exchanged through scratch at a time (M, halved until
-/// rows x N words fit in `limitBytes`).
+/// Rows of the tt.dot result (flattened over the batch dimensions) exchanged through scratch
+/// at a time (batches x M, halved until rows x N words fit in `limitBytes`).
 uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
 
 /// Words of the packed staging of a whole K slice of f16/i8 tt.dot `op` (two f16 or four i8

@@ -1,10 +1,14 @@
-// tt.dot, portable FMA path: A[M,K] and B[K,N] are staged through shared memory (one word
-// per element), then every accumulator slot (m, n) runs a K loop of fused multiply-adds
+// tt.dot, portable FMA path: A[..., M, K] and B[..., K, N] are staged through shared memory
+// (one word per element; batched dots stage every batch, rows of A flattened over the batch
+// dimensions), then every accumulator slot (row, n) runs a K loop of fused multiply-adds
 // (f32, also for f16/bf16 inputs whose products are exact in f32; i32 for i8 inputs).
-// inputPrecision is ignored: fp32 inputs are multiplied in full fp32 (at least as accurate
-// as CUDA's tf32).
+// f16/bf16 accumulators are summed in f32 and rounded once at the end (at least as accurate
+// as CUDA's f16 tensor-core accumulation).
+// inputPrecision (tf32, tf32x3, bf16x3, bf16x6, ieee) is ignored: fp32 inputs are multiplied
+// in full fp32, at least as accurate as each of them; so is maxNumImpreciseAcc.
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -23,27 +27,52 @@ uint32_t log2u(uint64_t v) {
 
 // Owners write the slots of `v` whose K coordinate (dimension `kDim`) lies in slice
 // [k0, k0 + kc) at scratch word base + linear index within the slice (row-major, the K
-// dimension shortened to kc).
+// dimension shortened to kc). Which invocations hold an in-slice element in a slot is known
+// from the layout: slots no invocation holds in the slice are skipped, slots every invocation
+// holds there are stored unconditionally, and the others are grouped by that invocation set
+// under one branch each (so the code stays linear in the slots, not slots x slices).
 Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, uint32_t k0,
              uint32_t kc) {
   const std::vector<int64_t>& shape = v->type.shape;
   const uint32_t K = static_cast<uint32_t>(shape[kDim]);
   std::vector<int64_t> sliceShape = shape;
   sliceShape[kDim] = kc;
+  int64_t stride = 1;
+  for (size_t d = kDim + 1; d < shape.size(); ++d) stride *= shape[d];
+  const analysis::Layout& lay = c.layout(v->type);
   auto& b = c.b;
+  // Slots grouped by the invocations holding an in-slice element there (all-true: no branch).
+  std::map<std::vector<bool>, std::vector<uint32_t>> groups;
+  for (uint32_t s = 0; s < c.slots(v); ++s) {
+    std::vector<bool> holds(lay.invocations);
+    bool any = false;
+    for (uint32_t t = 0; t < lay.invocations; ++t) {
+      int64_t k = lay.linearIndex(t, s) / stride % K;
+      holds[t] = k >= k0 && k < k0 + kc;
+      any = any || holds[t];
+    }
+    if (any) groups[holds].push_back(s);
+  }
+  auto store = [&](uint32_t s) -> Status {
+    std::vector<Id> sc = c.slotCoords(shape, s);
+    if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
+    Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
+    return c.smemStore(w, regT, c.at(v, s));
+  };
   return c.ifThen(c.ownerCond(shape), [&]() -> Status {
-    for (uint32_t s = 0; s < c.slots(v); ++s) {
-      std::vector<Id> sc = c.slotCoords(shape, s);
+    for (const auto& [holds, slots] : groups) {
+      const bool all = std::find(holds.begin(), holds.end(), false) == holds.end();
       Id inSlice = 0;
-      if (kc != K) {
-        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {sc[kDim], c.c32(log2u(kc))});
+      if (!all) {
+        Id k = c.slotCoords(shape, slots.front())[kDim];
+        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {k, c.c32(log2u(kc))});
         inSlice = b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / kc)});
-        sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
       }
-      Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
-      Id val = c.at(v, s);
-      TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() { return c.smemStore(w, regT, val); }));
+      TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() -> Status {
+        for (uint32_t s : slots) TVK_RETURN_IF_ERROR(store(s));
+        return Status();
+      }));
     }
     return Status();
   });
@@ -56,7 +85,9 @@ struct DotTile {
 };
 
 struct DotShape {
-  uint32_t M, N, K, kc, aBase, bBase;
+  // M: rows of A flattened over the batch dimensions (batches x Mb); Mb: rows per batch.
+  uint32_t M, Mb, N, K, kc, aBase, bBase;
+  int rank;
   Id aT, bT, rT;
   bool isInt;
 };
@@ -67,15 +98,29 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
   auto& b = c.b;
   const size_t R = tile.init.size();
   // Elements with equal row (column) share one base and one load per k step.
+  // A's slice is [M, kc] (flat rows), B's is [batches, kc, N]: the batch of a row selects
+  // B's block.
   std::vector<Id> rowBase(R), colBase(R), types(R, d.rT);
-  std::map<Id, Id> rowOf, colOf;
+  std::map<Id, Id> rowOf, batchOf;
+  std::map<std::pair<Id, Id>, Id> colOf;
   for (size_t r = 0; r < R; ++r) {
     Id& rb = rowOf[tile.rows[r]];
     if (!rb)
       rb = b.emit(spv::Op::OpIAdd, c.u32(),
                   {b.emit(spv::Op::OpIMul, c.u32(), {tile.rows[r], c.c32(d.kc)}), c.c32(d.aBase)});
-    Id& cb = colOf[tile.cols[r]];
-    if (!cb) cb = b.emit(spv::Op::OpIAdd, c.u32(), {tile.cols[r], c.c32(d.bBase)});
+    Id batch = 0;
+    if (d.M != d.Mb) {
+      Id& bt = batchOf[tile.rows[r]];
+      if (!bt) bt = b.emit(spv::Op::OpUDiv, c.u32(), {tile.rows[r], c.c32(d.Mb)});
+      batch = bt;
+    }
+    Id& cb = colOf[{batch, tile.cols[r]}];
+    if (!cb) {
+      cb = b.emit(spv::Op::OpIAdd, c.u32(), {tile.cols[r], c.c32(d.bBase)});
+      if (batch)
+        cb = b.emit(spv::Op::OpIAdd, c.u32(),
+                    {cb, b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(d.kc * d.N)})});
+    }
     rowBase[r] = rb;
     colBase[r] = cb;
   }
@@ -83,8 +128,8 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
   std::vector<Id> accs = tile.init;
   for (uint32_t k0 = 0; k0 < d.K; k0 += d.kc) {
     c.barrier();
-    TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, 1, k0, d.kc));
-    TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, 0, k0, d.kc));
+    TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, d.rank - 1, k0, d.kc));
+    TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, d.rank - 2, k0, d.kc));
     c.barrier();
     auto out = c.countedCarry(d.kc, types, accs,
                               [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
@@ -130,27 +175,46 @@ std::pair<uint32_t, uint32_t> registerTile(uint32_t M, uint32_t N, uint32_t W) {
   return {tm, tn};
 }
 
+// Rounds f16/bf16 accumulator sums (computed in f32) to the result type.
+Status bindResult(Context& c, const ir::Value* res, std::vector<Id> vals) {
+  const ir::Type& ct = res->type.scalar();
+  if (ct.isFloat() && ct.bits < 32)
+    for (Id& v : vals) {
+      auto r = c.roundTo(ct, v);
+      if (!r.ok()) return r.status();
+      v = *r;
+    }
+  c.bind(res, std::move(vals));
+  return Status();
+}
+
 Status lowerDot(Context& c, const ir::Operation& op) {
   const ir::Value* a = op.operand(0);
   const ir::Value* bv = op.operand(1);
   const ir::Value* acc = op.operand(2);
   const ir::Value* res = op.result();
-  if (a->type.rank() != 2 || bv->type.rank() != 2)
-    return c.unsupported(op, "batched (3-D) dot");
+  const int rank = a->type.rank();
   const ir::Type& at = a->type.scalar();
   const ir::Type& ct = res->type.scalar();
   DotShape d;
+  d.rank = rank;
   d.isInt = ct.isInt();
-  if (!((ct.isFloat() && ct.bits == 32) || (d.isInt && ct.bits == 32)))
-    return c.unsupported(op, "accumulator " + ct.str());
+  bool narrowFloat = ct.isFloat() && (ct.bits == 16) && at.isFloat() && at.bits <= 16;
+  if (!((ct.isFloat() && ct.bits == 32) || (d.isInt && ct.bits == 32) || narrowFloat))
+    return c.unsupported(op, "accumulator " + ct.str() + " with operands " + at.str());
   if (at.isFloat() && at.bits == 8) return c.unsupported(op, "fp8 operands");
-  // Tensor cores where the target has a matching cooperative-matrix shape.
+  // Tensor cores where the target has a matching cooperative-matrix shape (2-D dots with f32
+  // or i32 accumulators; others take the FMA path below).
   auto coop = lowerDotCoopMat(c, op);
   if (!coop.ok()) return coop.status();
   if (*coop) return Status();
-  d.M = static_cast<uint32_t>(a->type.shape[0]);
-  d.K = static_cast<uint32_t>(a->type.shape[1]);
-  d.N = static_cast<uint32_t>(bv->type.shape[1]);
+  const auto& as = a->type.shape;
+  uint64_t batches = 1;
+  for (int k = 0; k + 2 < rank; ++k) batches *= static_cast<uint64_t>(as[k]);
+  d.Mb = static_cast<uint32_t>(as[rank - 2]);
+  d.M = static_cast<uint32_t>(batches * d.Mb);
+  d.K = static_cast<uint32_t>(as[rank - 1]);
+  d.N = static_cast<uint32_t>(bv->type.shape[rank - 1]);
   auto aT = c.regTypeOf(a), bT = c.regTypeOf(bv), rT = c.regTypeOf(res);
   if (!aT.ok()) return aT.status();
   if (!bT.ok()) return bT.status();
@@ -161,23 +225,26 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   auto base = c.smemBase(op);
   if (!base.ok()) return base.status();
   d.kc = analysis::dotSliceK(op, c.smem.options.limitBytes);
+  if (d.K % d.kc) return c.unsupported(op, "K slice does not divide K");
   d.aBase = *base;
   d.bBase = *base + d.M * d.kc;
   auto& b = c.b;
   auto [tm, tn] = registerTile(d.M, d.N, c.W);
+  if (tm > d.Mb || (tm && d.Mb % tm)) tm = tn = 0;  // a register tile must not span batches
   DotTile tile;
   if (!tm) {
     // Small results: compute in the result's own (replicated) layout.
+    std::vector<int64_t> rowShape(res->type.shape.begin(), res->type.shape.end() - 1);
     for (uint32_t r = 0; r < c.slots(res); ++r) {
-      const std::vector<Id>& rc = c.slotCoords(res->type.shape, r);
-      tile.rows.push_back(rc[0]);
-      tile.cols.push_back(rc[1]);
+      const std::vector<Id> rc = c.slotCoords(res->type.shape, r);
+      std::vector<Id> rowCoords(rc.begin(), rc.end() - 1);
+      tile.rows.push_back(rank == 2 ? rc[0] : c.linearize(rowCoords, rowShape));
+      tile.cols.push_back(rc[rank - 1]);
       tile.init.push_back(c.at(acc, r));
     }
     auto out = runDot(c, op, d, tile);
     if (!out.ok()) return out.status();
-    c.bind(res, *out);
-    return Status();
+    return bindResult(c, res, std::move(*out));
   }
   // Register tiles (tm + tn operand loads per tm * tn FMAs), started from zero; the tile sums
   // are exchanged to the result layout through scratch and added to the accumulator.
@@ -228,8 +295,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
       out[s] = !in ? sum : out[s] ? b.emit(spv::Op::OpSelect, d.rT, {in, sum, out[s]}) : sum;
     }
   }
-  c.bind(res, std::move(out));
-  return Status();
+  return bindResult(c, res, std::move(out));
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 const fs::path kCases = fs::path(TVK_SOURCE_DIR) / "tests" / "conformance" / "cases";
+const fs::path kLowerCases = fs::path(TVK_SOURCE_DIR) / "src" / "lower" / "testdata";
 
 // Counts of the opcodes of interest in a module.
 struct OpCounts {
@@ -43,11 +44,12 @@ OpCounts count(const std::vector<uint32_t>& w) {
   return c;
 }
 
-Result<CompiledKernel> compileCase(const std::string& cs, const std::string& profile) {
-  std::ifstream f(kCases / cs / "kernel.ttir");
+Result<CompiledKernel> compileCase(const std::string& cs, const std::string& profile,
+                                   const fs::path& dir = kCases) {
+  std::ifstream f(dir / cs / "kernel.ttir");
   std::stringstream ss;
   ss << f.rdbuf();
-  std::ifstream jf(kCases / cs / "case.json");
+  std::ifstream jf(dir / cs / "case.json");
   nlohmann::json j = nlohmann::json::parse(jf);
   CompileOptions o;
   auto t = targetProfile(profile);
@@ -106,6 +108,20 @@ TEST(DotCoopMat, FmaWhereNoShapeMatches) {
   auto k = compileCase("matmul_f32", "nvidia-hopper");  // no tf32 shape: FMA
   ASSERT_TRUE(k.ok()) << k.status().message();
   EXPECT_EQ(count(k->spirv).mulAdd, 0);
+}
+
+// Batched (3-D) dots and f16 accumulators have no cooperative-matrix form here: they take the
+// FMA path on every profile, and the modules validate (compileTTIR runs spirv-val).
+TEST(DotCoopMat, BatchedAndF16AccumulatorDotsFallBackToFma) {
+  for (const char* profile : {"nvidia-hopper", "lavapipe"})
+    for (const char* cs : {"dot_batched", "dot_f16_acc"}) {
+      SCOPED_TRACE(std::string(profile) + " " + cs);
+      auto k = compileCase(cs, profile, kLowerCases);
+      ASSERT_TRUE(k.ok()) << k.status().message();
+      OpCounts c = count(k->spirv);
+      EXPECT_EQ(c.mulAdd, 0);
+      EXPECT_EQ(c.coopCap, 0);
+    }
 }
 
 }  // namespace

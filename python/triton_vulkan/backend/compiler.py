@@ -77,7 +77,9 @@ class VulkanOptions:
     supported_fp8_dtypes: Tuple[str, ...] = ("fp8e4b15", "fp8e4nv", "fp8e5")
     deprecated_fp8_dot_operand_dtypes: Tuple[str, ...] = ()
     default_dot_input_precision: str = "ieee"
-    allowed_dot_input_precisions: Tuple[str, ...] = ("ieee", "tf32", "tf32x3")
+    # Every precision Triton-CUDA accepts; the FMA path multiplies fp32 inputs in full fp32,
+    # at least as accurate as each of them (lower/dot.cc).
+    allowed_dot_input_precisions: Tuple[str, ...] = ("ieee", "tf32", "tf32x3", "bf16x3", "bf16x6")
     max_num_imprecise_acc_default: int = 0
     extern_libs: Any = None
     debug: bool = False

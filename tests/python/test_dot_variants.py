@@ -1,0 +1,129 @@
+"""tt.dot variants of the FMA path (lower/dot.cc) through @triton.jit against numpy: batched
+(3-D and 4-D) dots, f16 accumulators (summed in f32, rounded once), and every input_precision
+Triton accepts (fp32 inputs are multiplied in full fp32, at least as accurate as each)."""
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def kernels(triton_vk):
+    tl = triton_vk.language
+    jit = triton_vk.jit
+
+    @jit
+    def dot3d(X, Y, C, Z, B: tl.constexpr, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
+              ADD_C: tl.constexpr, OUT: tl.constexpr = tl.float32):
+        b = tl.arange(0, B)[:, None, None]
+        m = tl.arange(0, M)[None, :, None]
+        n = tl.arange(0, N)[None, None, :]
+        k = tl.arange(0, K)
+        x = tl.load(X + b * M * K + m * K + k[None, None, :])
+        y = tl.load(Y + b * K * N + k[None, :, None] * N + n)
+        if ADD_C:
+            z = tl.dot(x, y, tl.load(C + b * M * N + m * N + n), out_dtype=OUT)
+        else:
+            z = tl.dot(x, y)
+        tl.store(Z + b * M * N + m * N + n, z)
+
+    @jit
+    def dot4d(X, Y, Z):
+        x = tl.load(X + tl.arange(0, 1024)).reshape([2, 2, 16, 16])
+        y = tl.load(Y + tl.arange(0, 1024)).reshape([2, 2, 16, 16])
+        z = tl.dot(x, y)
+        tl.store(Z + tl.arange(0, 1024), z.reshape([1024]))
+
+    @jit
+    def dot_f16acc(X, Y, C, Z, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
+        m = tl.arange(0, M)[:, None]
+        n = tl.arange(0, N)[None, :]
+        k = tl.arange(0, K)
+        x = tl.load(X + m * K + k[None, :])
+        y = tl.load(Y + k[:, None] * N + n)
+        z = tl.dot(x, y, tl.load(C + m * N + n), out_dtype=tl.float16)
+        tl.store(Z + m * N + n, z)
+
+    @jit
+    def dot_precision(X, Y, Z, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
+                      PREC: tl.constexpr):
+        m = tl.arange(0, M)[:, None]
+        n = tl.arange(0, N)[None, :]
+        k = tl.arange(0, K)
+        x = tl.load(X + m * K + k[None, :])
+        y = tl.load(Y + k[:, None] * N + n)
+        z = tl.dot(x, y, input_precision=PREC, max_num_imprecise_acc=0)
+        tl.store(Z + m * N + n, z)
+
+    return dict(dot3d=dot3d, dot4d=dot4d, dot_f16acc=dot_f16acc, dot_precision=dot_precision)
+
+
+# (B, M, N, K): replicated results (B*M*N < invocations), register tiles within a batch, and
+# K = 128 with B = 16 staged in two K slices (small sizes: lavapipe compiles big dots slowly).
+@pytest.mark.parametrize("shape,dtype", [(s, d) for s in [(2, 4, 4, 8), (2, 16, 16, 16)]
+                                         for d in ["float32", "float16", "int8"]] +
+                         [((16, 4, 4, 128), "float32")])
+def test_dot3d(kernels, torch, triton_vk, shape, dtype):
+    B, M, N, K = shape
+    rng = np.random.default_rng(B * M + N + K)
+    if dtype == "int8":
+        x = rng.integers(-100, 100, (B, M, K)).astype(np.int8)
+        y = rng.integers(-100, 100, (B, K, N)).astype(np.int8)
+        c = rng.integers(-1000, 1000, (B, M, N)).astype(np.int32)
+        ref = np.matmul(x.astype(np.int64), y.astype(np.int64)) + c
+    else:
+        x = rng.integers(-4, 5, (B, M, K)).astype(dtype)  # exact in every precision
+        y = rng.integers(-4, 5, (B, K, N)).astype(dtype)
+        c = rng.standard_normal((B, M, N)).astype(np.float32)
+        ref = np.matmul(x.astype(np.float64), y.astype(np.float64)) + c
+    z = torch.zeros(c.shape, dtype=torch.from_numpy(c).dtype)
+    kernels["dot3d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(c), z,
+                           B=B, M=M, N=N, K=K, ADD_C=True,
+                           OUT=triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32)
+    np.testing.assert_allclose(z.numpy(), ref, rtol=1e-6)
+
+
+def test_dot3d_no_acc_many_warps(kernels, torch):
+    x = np.random.default_rng(1).standard_normal((2, 16, 16)).astype(np.float32)
+    y = np.random.default_rng(2).standard_normal((2, 16, 16)).astype(np.float32)
+    z = torch.zeros((2, 16, 16))
+    kernels["dot3d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), z, z, B=2, M=16, N=16, K=16,
+                           ADD_C=False, num_warps=8)
+    np.testing.assert_allclose(z.numpy(), np.matmul(x.astype(np.float64), y), rtol=1e-5, atol=1e-5)
+
+
+def test_dot4d(kernels, torch):
+    rng = np.random.default_rng(4)
+    x = rng.integers(-4, 5, 1024).astype(np.float32)
+    y = rng.integers(-4, 5, 1024).astype(np.float32)
+    z = torch.zeros(1024)
+    kernels["dot4d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), z)
+    ref = np.matmul(x.reshape(2, 2, 16, 16), y.reshape(2, 2, 16, 16)).reshape(1024)
+    assert np.array_equal(z.numpy(), ref)
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 16), (32, 32, 32)])
+def test_dot_f16_accumulator(kernels, torch, shape):
+    M, N, K = shape
+    rng = np.random.default_rng(M + K)
+    x = rng.standard_normal((M, K)).astype(np.float16)
+    y = rng.standard_normal((K, N)).astype(np.float16)
+    c = rng.standard_normal((M, N)).astype(np.float16)
+    z = torch.zeros((M, N), dtype=torch.float16)
+    kernels["dot_f16acc"][(1,)](torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(c), z,
+                                M=M, N=N, K=K)
+    exact = np.matmul(x.astype(np.float64), y.astype(np.float64)) + c
+    # Summed in f32 and rounded once: within one f16 rounding (plus f32 sum error) of exact.
+    np.testing.assert_allclose(z.numpy().astype(np.float64), exact, rtol=2e-3, atol=2e-3)
+    assert z.numpy().dtype == np.float16
+
+
+@pytest.mark.parametrize("prec", ["ieee", "tf32", "tf32x3", "bf16x3", "bf16x6"])
+def test_dot_input_precision(kernels, torch, prec):
+    M, N, K = 16, 16, 32
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((M, K)).astype(np.float32)
+    y = rng.standard_normal((K, N)).astype(np.float32)
+    z = torch.zeros((M, N))
+    kernels["dot_precision"][(1,)](torch.from_numpy(x), torch.from_numpy(y), z, M=M, N=N, K=K, PREC=prec)
+    exact = np.matmul(x.astype(np.float64), y.astype(np.float64))
+    # Full fp32 products and sums: far tighter than tf32 (~1e-3 relative) would be.
+    np.testing.assert_allclose(z.numpy(), exact, rtol=1e-5, atol=1e-5)
