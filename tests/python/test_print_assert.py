@@ -7,6 +7,7 @@ of upstream python/test/unit/language/test_subprocess.py) and raises DeviceAsser
 failed assertions. Each tensor element is printed once per program, a scalar once per program."""
 import inspect
 import re
+import uuid
 from collections import Counter
 
 import pytest
@@ -260,17 +261,18 @@ def test_dropped_records_are_counted(tv, torch, triton_vk, capfd):
 def test_static_print_is_compile_time_only(tv, torch, triton_vk, capfd):
 
     @triton.jit
-    def static_print_kernel(X, BLOCK: tl.constexpr):
+    def static_print_kernel(X, BLOCK: tl.constexpr, PLACEHOLDER: tl.constexpr):
         x = tl.load(X + tl.arange(0, BLOCK))
         tl.static_print("static:", x)
         tl.store(X + tl.arange(0, BLOCK), x)
 
     x = tv.from_torch(torch.arange(0, 16, dtype=torch.int32))
     capfd.readouterr()
-    static_print_kernel[(1, )](x, BLOCK=16)
+    tag = str(uuid.uuid4())  # a new specialization: not in Triton's on-disk cache
+    static_print_kernel[(1, )](x, BLOCK=16, PLACEHOLDER=tag)
     compiled = capfd.readouterr().out
     assert "static: int32[constexpr[16]]" in compiled
-    static_print_kernel[(1, )](x, BLOCK=16)  # cached: no compile, no output
+    static_print_kernel[(1, )](x, BLOCK=16, PLACEHOLDER=tag)  # cached: no compile, no output
     tv.synchronize()
     assert capfd.readouterr().out == ""
 
@@ -335,3 +337,19 @@ def test_kernels_without_print_have_no_debug_binding(tv, torch, triton_vk):
     r = p.metadata.vk_reflection
     assert r["debug_binding"] == len(r["args"]) + 1
     assert r["debug_sites"][0]["text"] == " x: " and r["debug_sites"][0]["shape"] == [16]
+
+
+@triton.jit
+def assert_env_debug(X, BLOCK: tl.constexpr):
+    x = tl.load(X + tl.arange(0, BLOCK))
+    assert x.to(tl.int32) == 0, "x is not zero"
+
+
+def test_triton_debug_environment_enables_asserts(tv, torch, triton_vk, monkeypatch):
+    x = tv.from_torch(torch.arange(0, 8, dtype=torch.int32))
+    # Triton reads TRITON_DEBUG once, into knobs.runtime.debug, when it is imported.
+    monkeypatch.setattr(triton.knobs.runtime, "debug", True)
+    assert_env_debug[(1, )](x, BLOCK=8)
+    with pytest.raises(tv.DeviceAssertionError, match=r"Assertion `x is not zero` failed at pid \(0, 0, 0\) "
+                       r"idx \(1\) \(7 failing elements recorded\)"):
+        tv.synchronize()
