@@ -54,6 +54,25 @@ py::dict reflectionToDict(const tvk::Reflection& r) {
   d["features"] = r.features;
   d["status_binding"] = r.statusBinding;
   d["addresses"] = r.addresses;
+  d["debug_binding"] = r.debugBinding;
+  d["debug_kernel_id"] = r.debugKernelId;
+  py::list sites;
+  for (const tvk::DebugSite& s : r.debugSites) {
+    py::dict e;
+    e["kind"] = s.kind == tvk::DebugSite::Kind::Assert ? "assert" : "print";
+    e["text"] = s.text;
+    e["operand"] = s.operand;
+    e["num_operands"] = s.numOperands;
+    e["hex"] = s.hex;
+    e["is_signed"] = s.isSigned;
+    e["type"] = s.type;
+    e["pointer_arg"] = s.pointerArg;
+    e["shape"] = s.shape;
+    e["file"] = s.file;
+    e["line"] = s.line;
+    sites.append(e);
+  }
+  d["debug_sites"] = sites;
   return d;
 }
 
@@ -84,6 +103,27 @@ tvk::Reflection reflectionFromDict(const py::dict& d) {
   r.features = d["features"].cast<std::vector<std::string>>();
   r.statusBinding = d.contains("status_binding") ? d["status_binding"].cast<int>() : -1;
   r.addresses = d.contains("addresses") ? d["addresses"].cast<bool>() : false;
+  r.debugBinding = d.contains("debug_binding") ? d["debug_binding"].cast<int>() : -1;
+  r.debugKernelId = d.contains("debug_kernel_id") ? d["debug_kernel_id"].cast<uint32_t>() : 0;
+  if (d.contains("debug_sites")) {
+    for (py::handle h : d["debug_sites"]) {
+      py::dict e = h.cast<py::dict>();
+      tvk::DebugSite s;
+      s.kind = e["kind"].cast<std::string>() == "assert" ? tvk::DebugSite::Kind::Assert
+                                                         : tvk::DebugSite::Kind::Print;
+      s.text = e["text"].cast<std::string>();
+      s.operand = e["operand"].cast<int>();
+      s.numOperands = e["num_operands"].cast<int>();
+      s.hex = e["hex"].cast<bool>();
+      s.isSigned = e["is_signed"].cast<bool>();
+      s.type = e["type"].cast<std::string>();
+      s.pointerArg = e["pointer_arg"].cast<std::string>();
+      s.shape = e["shape"].cast<std::vector<int64_t>>();
+      s.file = e["file"].cast<std::string>();
+      s.line = e["line"].cast<int>();
+      r.debugSites.push_back(s);
+    }
+  }
   return r;
 }
 

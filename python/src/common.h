@@ -30,9 +30,22 @@ struct DeviceLost : RuntimeFailure {
   using RuntimeFailure::RuntimeFailure;
 };
 
+/// Thrown when a kernel's tt.assert failed (the runtime's message starts with
+/// tvk::kDeviceAssertPrefix); Python sees triton_vulkan.DeviceAssertionError (a VulkanError).
+struct DeviceAssertion : RuntimeFailure {
+  using RuntimeFailure::RuntimeFailure;
+};
+
+/// Throws DeviceAssertion for failed device assertions, else RuntimeFailure, with `message`.
+[[noreturn]] inline void throwRuntimeFailure(const std::string& message) {
+  if (message.find("device-side assertion failed") != std::string::npos)
+    throw DeviceAssertion(message);
+  throw RuntimeFailure(message);
+}
+
 /// Throws RuntimeFailure with `what: message` when `status` failed.
 inline void check(const tvk::Status& status, const char* what) {
-  if (!status.ok()) throw RuntimeFailure(std::string(what) + ": " + status.message());
+  if (!status.ok()) throwRuntimeFailure(std::string(what) + ": " + status.message());
 }
 
 /// Unwraps a Result<T> or throws RuntimeFailure naming `what`.

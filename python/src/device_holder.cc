@@ -108,7 +108,7 @@ void raiseFailure(DeviceHolder& h, tvk::Device& dev, const tvk::Status& status, 
     throw DeviceLost(message + " (the next call re-opens the device; tensors allocated before "
                                "cannot be used with it)");
   }
-  throw RuntimeFailure(message);
+  throwRuntimeFailure(message);
 }
 
 }  // namespace tvkpy

@@ -22,7 +22,7 @@ a timeout or a lost device raises DeviceLostError and the next call re-opens the
 torch and triton are imported lazily (inside functions).
 """
 from ._version import __version__, SUPPORTED_TRITON
-from .errors import VulkanError, CompilationError, DeviceLostError, UnsupportedTritonVersion
+from .errors import VulkanError, CompilationError, DeviceLostError, DeviceAssertionError, UnsupportedTritonVersion
 from ._device import (devices, device, new_device, synchronize, current_device, set_device,
                       memory_stats, empty_cache)
 from .memory import empty, zeros, from_torch, is_vulkan_tensor, device_address
@@ -30,6 +30,7 @@ from .kernel import compile, Kernel
 
 __all__ = [
     "__version__", "SUPPORTED_TRITON", "VulkanError", "CompilationError", "DeviceLostError",
+    "DeviceAssertionError",
     "UnsupportedTritonVersion", "devices", "device", "new_device", "synchronize", "current_device",
     "set_device", "memory_stats", "empty_cache", "empty", "zeros", "from_torch",
     "is_vulkan_tensor", "compile", "Kernel", "activate", "compiler_version",

@@ -18,6 +18,17 @@
 // past the last parameter), the runtime's buffer of two uint32 words: word 0 starts at 0 and
 // the kernel sets it to non-zero when the device's loop limit (Target::maxLoopIterations) may
 // have ended one of its loops early; word 1 holds 2 (the count of the check's own loop).
+// Debug record buffer (only when Reflection::debugBinding >= 0: kernels with tt.print or
+// tt.assert): set 0, binding debugBinding (two past the last parameter), the runtime's buffer of
+// uint32 words: a header of kDebugHeaderWords (word 0: records claimed, word 1: capacity C in
+// records, word 2: failed assertion elements, word 3: unused), then C + 1 records of
+// kDebugRecordWords words: kernel id (Reflection::debugKernelId, never 0), site (index into
+// Reflection::debugSites), program id x, y, z, element index (row-major linear index into the
+// operand's tensor; 0 for scalars), value bits low, value bits high. An invocation claims its
+// records with one atomic add on word 0; record min(slot, C) is written, so claims past the
+// capacity all land in the spare record C and count as dropped (word 0 - C). A failing
+// tt.assert element also adds 1 to word 2. The runtime reads the records after the kernel's
+// batch finished and resets words 0 and 2.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +36,42 @@
 #include <vector>
 
 namespace tvk {
+
+/// Words of the debug record buffer's header (see the top of this file).
+constexpr uint32_t kDebugHeaderWords = 4;
+/// Words of one debug record (see the top of this file).
+constexpr uint32_t kDebugRecordWords = 8;
+
+/// One place in a kernel that writes debug records: one operand of a tt.print (or a tt.print
+/// without operands), or one tt.assert.
+struct DebugSite {
+  /// What the records of this site mean.
+  enum class Kind { Print, Assert };
+  /// Print or assert.
+  Kind kind = Kind::Print;
+  /// Print: the prefix as Triton's frontend made it (` x: `); assert: the message.
+  std::string text;
+  /// Print: the operand's index (0-based), -1 for a print without operands.
+  int operand = -1;
+  /// Print: the op's number of operands ("(operand i) " is printed when > 1).
+  int numOperands = 0;
+  /// Print: hexadecimal output (tl.device_print(..., hex=True)).
+  bool hex = false;
+  /// Print: integers are signed (isSigned of the op, per operand).
+  bool isSigned = true;
+  /// Element type spelling of the operand (`i32`, `f16`, `!tt.ptr<f32>`; `i1` for asserts);
+  /// empty for a print without operands.
+  std::string type;
+  /// Print of a pointer in binding mode: the kernel parameter it points into (the value
+  /// bits are an element offset from it); empty for device addresses and other types.
+  std::string pointerArg;
+  /// Shape of the operand, empty for a scalar.
+  std::vector<int64_t> shape;
+  /// Source file of the op (`kernels.py`), empty when unknown.
+  std::string file;
+  /// Source line of the op, 0 when unknown.
+  int line = 0;
+};
 
 /// One kernel parameter (in tt.func order).
 struct ArgInfo {
@@ -80,6 +127,13 @@ struct Reflection {
   int statusBinding = -1;
   /// Pointer parameters are passed as 64-bit device addresses (see the top of this file).
   bool addresses = false;
+  /// Binding of the runtime's debug record buffer (see the top of this file), or -1 when the
+  /// kernel has no tt.print/tt.assert.
+  int debugBinding = -1;
+  /// Identifies this kernel's site table in the records (a hash of entry and sites, never 0).
+  uint32_t debugKernelId = 0;
+  /// The kernel's print and assert sites, indexed by a record's site word.
+  std::vector<DebugSite> debugSites;
 };
 
 }  // namespace tvk

@@ -37,6 +37,8 @@ const Case kCases[] = {
     {"unary_two_operands", kF, "    %r = math.exp %x, %y : f32\n", "math.exp at v.ttir:3: has 2 operands, expected 1"},
     {"two_results", kF, "    %r:2 = \"arith.addf\"(%x, %y) : (f32, f32) -> (f32, f32)\n", "has 2 results, expected 1"},
     {"select_two", kF, "    %r = arith.select %c, %x : f32\n", "arith.select at v.ttir:3: has 2 operands, expected 3"},
+    {"print_signs", kF, "    tt.print \" x: \" {hex = false, isSigned = array<i32: 1>} : %x, %y : f32, f32\n",
+     "tt.print at v.ttir:3: isSigned has 1 entries for 2 operands"},
     {"cat_one", kF, "    %r = tt.cat %t : tensor<8xi32> -> tensor<16xi32>\n", "tt.cat at v.ttir:3: has 1 operands, expected 2"},
     {"fma_two", kF, "    %r = math.fma %x, %y : f32\n", "has 2 operands, expected 3"},
     {"store_result", kF, "    %r = \"tt.store\"(%p, %x) : (!tt.ptr<f32>, f32) -> f32\n", "has 1 results, expected 0"},

@@ -1,5 +1,5 @@
 // Verifier checks of pointer and memory ops: tt.addptr, tt.load, tt.store, atomics, block
-// pointers (tt.make_tensor_ptr, tt.advance), program ids, llvm.intr.assume, tt.assert.
+// pointers (tt.make_tensor_ptr, tt.advance), program ids, llvm.intr.assume, tt.assert, tt.print.
 #include "ir/verify_impl.h"
 
 namespace tvk::ir::verify {
@@ -128,6 +128,20 @@ Status checkScalarBool(const Operation& op) {
   return Status();
 }
 
+// tt.print: one isSigned entry per operand; operands are numbers or pointers (scalars or tensors).
+Status checkPrint(const Operation& op) {
+  const Attribute* sign = op.attr("isSigned");
+  size_t n = sign && sign->kind == Attribute::Kind::Array ? sign->elems.size() : 0;
+  if (n != op.operands.size())
+    return err(op, "isSigned has " + std::to_string(n) + " entries for " +
+                       std::to_string(op.operands.size()) + " operands");
+  for (const Value* v : op.operands) {
+    const Type& s = v->type.scalar();
+    if (!s.isInt() && !s.isFloat() && !s.isPtr()) return err(op, "cannot print " + v->type.str());
+  }
+  return Status();
+}
+
 }  // namespace
 
 void addMemoryChecks(CheckTable& t) {
@@ -142,6 +156,7 @@ void addMemoryChecks(CheckTable& t) {
   t["tt.get_num_programs"] = checkProgramId;
   t["llvm.intr.assume"] = checkScalarBool;
   t["tt.assert"] = checkScalarBool;
+  t["tt.print"] = checkPrint;
 }
 
 }  // namespace tvk::ir::verify

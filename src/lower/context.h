@@ -94,6 +94,22 @@ class Context {
   LoopBudget loopBudget;
   /// Binding of the runtime's status buffer once the kernel uses it, else -1 (reflection).
   int statusBinding = -1;
+  /// Print and assert state (lower/debug_ops.cc): the kernel's sites, found by one walk over
+  /// the kernel when the first tt.print/tt.assert is lowered, and the record buffer.
+  struct Debug {
+    /// The sites (reflection), in walk order.
+    std::vector<DebugSite> sites;
+    /// First site index of each tt.print/tt.assert.
+    std::map<const ir::Operation*, uint32_t> firstSite;
+    /// Hash of the entry name and the sites (Reflection::debugKernelId); 0 until built.
+    uint32_t kernelId = 0;
+    /// The record buffer variable (StorageBuffer, runtime array of uint32); 0 until made.
+    Id var = 0;
+    /// Its binding once used, else -1 (Reflection::debugBinding).
+    int binding = -1;
+  };
+  /// Print and assert state.
+  Debug debug;
   /// Module-level ids made once per kernel by name (e.g. the Private table of 2/pi's bits of
   /// the f64 sin/cos argument reduction); 0 until made.
   std::map<std::string, Id> moduleIds;

@@ -176,6 +176,11 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   refl.sharedBytes = smem.totalBytes;
   refl.features = c.features;
   refl.statusBinding = c.statusBinding;
+  if (c.debug.binding >= 0) {
+    refl.debugBinding = c.debug.binding;
+    refl.debugKernelId = c.debug.kernelId;
+    refl.debugSites = c.debug.sites;
+  }
   return out;
 }
 

@@ -70,7 +70,13 @@ Compiled compile(const std::string& ttir, const Target& t) {
   if (!k.ok()) return {};
   Result<std::string> d = disassembleSpirv(k->spirv);
   EXPECT_TRUE(d.ok());
-  return {d.ok() ? *d : "", k->spirv, k->reflection.statusBinding};
+  // Filled member by member: GCC 12 at -O3 freed a stack address when this was one braced
+  // return with `d.ok() ? *d : ""` (after CompiledKernel grew the debug-site vector).
+  Compiled out;
+  if (d.ok()) out.text = *d;
+  out.words = k->spirv;
+  out.statusBinding = k->reflection.statusBinding;
+  return out;
 }
 
 Compiled compile(const std::string& ttir, const std::string& profile) {

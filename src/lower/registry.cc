@@ -38,6 +38,7 @@ const Registry& registry() {
     registerAtomicOps(reg);
     registerProgramIdOps(reg);
     registerDotOps(reg);
+    registerDebugOps(reg);
     registerScanOps(reg);
     registerExchangeOps(reg);
     registerHintOps(reg);

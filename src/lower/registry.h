@@ -73,5 +73,7 @@ void registerProgramIdOps(Registry& r);
 void registerHintOps(Registry& r);
 /// tt.map_elementwise (lower/map_elementwise.cc).
 void registerMapElementwiseOps(Registry& r);
+/// tt.print, tt.assert (lower/debug_ops.cc).
+void registerDebugOps(Registry& r);
 
 }  // namespace tvk::lower

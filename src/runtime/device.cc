@@ -1,8 +1,10 @@
 // Opening a logical device, the command stream, and host transfers.
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
+#include "runtime/debug_records.h"
 #include "runtime/device_impl.h"
 #include "runtime/devices.h"
 #include "runtime/env.h"
@@ -90,6 +92,9 @@ Result<DeviceOptions> DeviceOptions::fromEnvironment() {
   Result<int64_t> limit = envCacheLimit();
   if (!limit.ok()) return limit.status();
   o.cacheLimitBytes = *limit;
+  Result<int64_t> records = envDebugRecords();
+  if (!records.ok()) return records.status();
+  if (*records > 0) o.debugRecords = static_cast<uint32_t>(*records);
   return o;
 }
 
@@ -326,6 +331,71 @@ Result<const Buffer*> Device::Impl::statusBuffer() {
   std::memcpy(buffer->data(), init, sizeof(init));
   statusBuf = std::move(*buffer);
   return &statusBuf;
+}
+
+Result<const Buffer*> Device::Impl::debugBuffer() {
+  if (debugBuf.valid()) return &debugBuf;
+  Result<MemoryPool*> pool = stagingPool();
+  if (!pool.ok()) return pool.status();
+  const uint32_t capacity = std::max<uint32_t>(1, options.debugRecords);
+  const size_t words = kDebugHeaderWords + (size_t{capacity} + 1) * kDebugRecordWords;
+  Result<Buffer> buffer = (*pool)->allocate(words * sizeof(uint32_t));
+  if (!buffer.ok()) return buffer.status();
+  if (!buffer->data()) return Status::error("the debug record buffer is not host-visible");
+  const uint32_t header[kDebugHeaderWords] = {0, capacity, 0, 0};
+  std::memcpy(buffer->data(), header, sizeof(header));
+  debugBuf = std::move(*buffer);
+  return &debugBuf;
+}
+
+Status Device::Impl::drainDebug() {
+  if (!debugBuf.valid()) return Status();
+  for (const auto& b : inFlight)
+    if (b->submitted && b->debug) return Status();  // still writing: read at a later sync
+  uint32_t* words = static_cast<uint32_t*>(debugBuf.data());
+  const uint32_t claimed = words[0], capacity = words[1], failedTotal = words[2];
+  if (claimed == 0 && failedTotal == 0) return Status();
+  const uint32_t n = std::min(claimed, capacity);
+  const uint32_t* records = words + kDebugHeaderWords;
+  std::string out;
+  std::vector<AssertFailure> failures;
+  uint64_t failedRecorded = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    DebugRecord r = decodeDebugRecord(records, i);
+    auto table = debugTables.find(r.kernel);
+    if (table == debugTables.end() || r.site >= table->second.second.size()) {
+      out += "(a debug record of an unknown kernel)\n";
+      continue;
+    }
+    const DebugSite& site = table->second.second[r.site];
+    if (site.kind == DebugSite::Kind::Print) {
+      out += formatPrintRecord(site, r) + "\n";
+      continue;
+    }
+    ++failedRecorded;
+    auto f = std::find_if(failures.begin(), failures.end(), [&](const AssertFailure& a) {
+      return a.kernel == table->second.first && a.site.file == site.file &&
+             a.site.line == site.line && a.site.text == site.text;
+    });
+    if (f == failures.end()) {
+      failures.push_back({table->second.first, site, r, 0});
+      f = failures.end() - 1;
+    }
+    ++f->count;
+  }
+  words[0] = 0;
+  words[2] = 0;
+  if (claimed > n)
+    out += "triton_vulkan: " + std::to_string(claimed - n) +
+           " records dropped (device_print/device_assert; the debug record buffer holds " +
+           std::to_string(capacity) + ", TVK_DEBUG_RECORDS)\n";
+  if (!out.empty()) {
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+  const uint64_t unrecorded = failedTotal > failedRecorded ? failedTotal - failedRecorded : 0;
+  if (failures.empty() && unrecorded == 0) return Status();
+  return Status::error(formatAssertFailures(failures, unrecorded));
 }
 
 Status Device::Impl::checkStatus() {

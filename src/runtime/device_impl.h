@@ -96,6 +96,8 @@ struct Batch {
   bool submitted = false;
   /// Entry names of the kernels recorded with the status buffer (loop-limit check).
   std::set<std::string> statusKernels;
+  /// A kernel with the debug record buffer (tt.print/tt.assert) was recorded into it.
+  bool debug = false;
 };
 
 struct Device::Impl {
@@ -157,6 +159,12 @@ struct Device::Impl {
   Buffer statusBuf;
   /// Entry names of the status-checked kernels of batches finished since the last check.
   std::set<std::string> finishedStatusKernels;
+  /// The debug record buffer of kernels with tt.print/tt.assert (compiler/reflection.h),
+  /// host-visible staging memory; created on first use.
+  Buffer debugBuf;
+  /// Site tables by Reflection::debugKernelId: the entry name and its sites (registered at
+  /// launch, read when the records are).
+  std::map<uint32_t, std::pair<std::string, std::vector<DebugSite>>> debugTables;
 
   /// Options of a new memory pool of `kind` for this device.
   PoolOptions poolOptions(MemoryKind kind) const;
@@ -181,6 +189,11 @@ struct Device::Impl {
   /// After waiting for submissions: an error naming the status-checked kernels of the batches
   /// finished since the previous check when one of them set the status flag (then cleared).
   Status checkStatus();
+  /// The debug record buffer (created and initialised on first use).
+  Result<const Buffer*> debugBuffer();
+  /// When no submitted batch with a debug kernel still runs: prints the records of tt.print
+  /// (stdout) and resets the buffer; an error (kDeviceAssertPrefix) when assertions failed.
+  Status drainDebug();
   /// Submits the batch being recorded (if any), without waiting.
   Status flush();
   /// Moves finished batches out of inFlight and lets the pools reuse what they freed.

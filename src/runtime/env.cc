@@ -71,4 +71,10 @@ Result<int64_t> envCacheLimit() {
   return parseInteger("TVK_CACHE_LIMIT", v, 0, INT64_MAX);
 }
 
+Result<int64_t> envDebugRecords() {
+  std::string v = readEnv("TVK_DEBUG_RECORDS");
+  if (v.empty()) return int64_t{-1};
+  return parseInteger("TVK_DEBUG_RECORDS", v, 1, int64_t{1} << 24);
+}
+
 }  // namespace tvk

@@ -19,6 +19,9 @@ Result<double> envTimeoutSeconds(double fallback);
 /// TVK_CACHE_LIMIT: bytes of freed memory the caching allocator may keep; -1 when unset,
 /// an error naming the variable when malformed or out of range.
 Result<int64_t> envCacheLimit();
+/// TVK_DEBUG_RECORDS: records of the debug record buffer (tt.print/tt.assert, 1 to 2^24); -1
+/// when unset, an error naming the variable when malformed or out of range.
+Result<int64_t> envDebugRecords();
 
 /// `text` (surrounding blanks ignored) as a decimal integer in [min, max] (support/parse_int.h);
 /// the error names `name` ("TVK_CACHE_LIMIT=-5: integer -5 is out of range [0, ...]").

@@ -54,6 +54,19 @@ TEST(Env, TimeoutAndCacheLimitFromEnvironment) {
   EXPECT_EQ(*envCacheLimit(), -1);
 }
 
+TEST(Env, DebugRecordsFromEnvironment) {
+  EXPECT_EQ(DeviceOptions().debugRecords, 65536u);
+  setenv("TVK_DEBUG_RECORDS", "1000", 1);
+  EXPECT_EQ(*envDebugRecords(), 1000);
+  EXPECT_EQ(DeviceOptions::fromEnvironment()->debugRecords, 1000u);
+  setenv("TVK_DEBUG_RECORDS", "0", 1);
+  EXPECT_FALSE(envDebugRecords().ok());
+  EXPECT_FALSE(DeviceOptions::fromEnvironment().ok());
+  unsetenv("TVK_DEBUG_RECORDS");
+  EXPECT_EQ(*envDebugRecords(), -1);
+  EXPECT_EQ(DeviceOptions::fromEnvironment()->debugRecords, 65536u);
+}
+
 TEST(Env, DeviceIndexOutOfRangeIsAnError) {
   std::vector<DeviceInfo> devs(1);
   devs[0].index = 0;

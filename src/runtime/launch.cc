@@ -219,6 +219,19 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
     b.range = (*status)->size();
     packed->bindings.push_back(b);
   }
+  const int debugBinding = r.debugBinding;
+  if (debugBinding >= 0) {
+    Result<const Buffer*> debug = d.debugBuffer();
+    if (!debug.ok()) return debug.status();
+    BufferBinding b;
+    b.binding = static_cast<uint32_t>(debugBinding);
+    b.buffer = (*debug)->vkBuffer();
+    b.range = (*debug)->size();
+    packed->bindings.push_back(b);
+    auto& table = d.debugTables[r.debugKernelId];
+    if (table.first != r.entry || table.second.size() != r.debugSites.size())
+      table = {r.entry, r.debugSites};
+  }
 
   std::vector<VkDescriptorBufferInfo> infos(packed->bindings.size());
   std::vector<VkWriteDescriptorSet> writes(packed->bindings.size());
@@ -241,6 +254,7 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
       TVK_RETURN_IF_ERROR(bindLaunch(d, *p, writes));
       bound = d.current->serial;
       if (statusBinding >= 0) d.current->statusKernels.insert(r.entry);
+      if (debugBinding >= 0) d.current->debug = true;
     }
     for (int i = 0; i < 3; ++i) putU32(push, 4 * i, piece.base[i]);
     if (p->pushBytes)

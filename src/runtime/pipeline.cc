@@ -54,6 +54,8 @@ bool sameKernel(const CompiledKernel& a, const CompiledKernel& b) {
          a.reflection.pushConstantBytes == b.reflection.pushConstantBytes &&
          a.reflection.sharedBytes == b.reflection.sharedBytes &&
          a.reflection.statusBinding == b.reflection.statusBinding &&
+         a.reflection.debugBinding == b.reflection.debugBinding &&
+         a.reflection.debugKernelId == b.reflection.debugKernelId &&
          a.reflection.addresses == b.reflection.addresses &&
          std::equal(a.reflection.workgroupSize, a.reflection.workgroupSize + 3,
                     b.reflection.workgroupSize) &&
@@ -110,6 +112,14 @@ Status checkKernelFitsDevice(const Reflection& r, const Target& t) {
   if (r.statusBinding >= 0 && static_cast<size_t>(r.statusBinding) < r.args.size())
     return Status::error(who + "its status binding " + std::to_string(r.statusBinding) +
                          " is a parameter's binding");
+  if (r.debugBinding >= 0 && (static_cast<size_t>(r.debugBinding) < r.args.size() ||
+                              r.debugBinding == r.statusBinding))
+    return Status::error(who + "its debug record binding " + std::to_string(r.debugBinding) +
+                         " is a parameter's or the status binding");
+  for (const DebugSite& s : r.debugSites)
+    if (r.debugBinding < 0 || r.debugKernelId == 0)
+      return Status::error(who + "has print/assert sites but no debug record binding ('" +
+                           s.text + "')");
   for (const ArgInfo& a : r.args) {
     if (a.kind == ArgInfo::Kind::Buffer && a.size == 0)
       return Status::error(who + "buffer parameter '" + a.name + "' has element size 0");
@@ -158,9 +168,10 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
     b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     bindings.push_back(b);
   }
-  if (r.statusBinding >= 0) {
+  for (int extra : {r.statusBinding, r.debugBinding}) {
+    if (extra < 0) continue;
     VkDescriptorSetLayoutBinding b{};
-    b.binding = static_cast<uint32_t>(r.statusBinding);
+    b.binding = static_cast<uint32_t>(extra);
     b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     b.descriptorCount = 1;
     b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;

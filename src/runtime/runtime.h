@@ -94,7 +94,11 @@ struct DeviceOptions {
   uint32_t dispatchesPerSubmit = 4096;
   /// Submitted command buffers in flight before recording waits for the oldest (> 0).
   uint32_t submitsInFlight = 4;
-  /// The defaults with TVK_TIMEOUT and TVK_CACHE_LIMIT applied; an error when one is malformed.
+  /// Records of the debug record buffer of tt.print/tt.assert (TVK_DEBUG_RECORDS; > 0); more
+  /// records between two reads are dropped and counted.
+  uint32_t debugRecords = 65536;
+  /// The defaults with TVK_TIMEOUT, TVK_CACHE_LIMIT and TVK_DEBUG_RECORDS applied; an error
+  /// when one is malformed.
   static Result<DeviceOptions> fromEnvironment();
 };
 

@@ -154,6 +154,7 @@ void Device::Impl::retireFinished() {
     done = b.serial;
     if (b.submitted) finishedStatusKernels.insert(b.statusKernels.begin(), b.statusKernels.end());
     b.statusKernels.clear();
+    b.debug = false;
     if (spare.size() < kSpareBatches || inFlight.front().use_count() != 1)
       spare.push_back(std::move(inFlight.front()));
     else
@@ -202,7 +203,10 @@ Status Device::Impl::synchronize(std::unique_lock<std::mutex>& lock) {
   TVK_RETURN_IF_ERROR(checkAlive());
   TVK_RETURN_IF_ERROR(flush());
   TVK_RETURN_IF_ERROR(waitFor(lastSubmitted, lock));
-  return checkStatus();
+  Status debug = drainDebug();
+  Status status = checkStatus();
+  if (!debug.ok()) return status.ok() ? debug : Status::error(debug.message() + "\n" + status.message());
+  return status;
 }
 
 Status Device::synchronize() {
@@ -248,6 +252,7 @@ bool Device::Impl::destroy() {
     for (auto& p : entry.second) p->destroy();
   pipelines.clear();
   statusBuf = Buffer();
+  debugBuf = Buffer();
   memory.reset();
   staging.reset();
   if (current) destroyBatch(device, *current);

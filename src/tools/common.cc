@@ -53,6 +53,21 @@ std::string reflectionJson(const Reflection& r) {
   j["features"] = r.features;
   j["status_binding"] = r.statusBinding;
   j["addresses"] = r.addresses;
+  j["debug_binding"] = r.debugBinding;
+  if (r.debugBinding >= 0) {
+    j["debug_kernel_id"] = r.debugKernelId;
+    j["debug_sites"] = nlohmann::ordered_json::array();
+    for (const DebugSite& s : r.debugSites) {
+      nlohmann::ordered_json sj;
+      sj["kind"] = s.kind == DebugSite::Kind::Assert ? "assert" : "print";
+      sj["text"] = s.text;
+      sj["operand"] = s.operand;
+      sj["type"] = s.type;
+      sj["shape"] = s.shape;
+      sj["where"] = s.file + ":" + std::to_string(s.line);
+      j["debug_sites"].push_back(sj);
+    }
+  }
   j["args"] = nlohmann::ordered_json::array();
   for (const ArgInfo& a : r.args) {
     nlohmann::ordered_json aj;

@@ -149,6 +149,18 @@ module {
 #loc5 = loc("kernels.py":7:4)
 """
 
+EXTERN = """#loc = loc("kernels.py":40:0)
+module {
+  tt.func public @extern_kernel(%out: !tt.ptr<f32> loc("out"(#loc)), %x: f32 loc("x"(#loc))) attributes {noinline = false} {
+    %0 = tt.extern_elementwise %x {libname = "", libpath = "", pure = true, symbol = "__nv_fast_expf"} : (f32) -> f32 loc(#loc1)
+    tt.store %out, %0 : !tt.ptr<f32> loc(#loc2)
+    tt.return loc(#loc2)
+  } loc(#loc)
+} loc(#loc)
+#loc1 = loc("kernels.py":42:4)
+#loc2 = loc("kernels.py":43:4)
+"""
+
 PRINT = """#loc = loc("kernels.py":40:0)
 module {
   tt.func public @print_kernel(%n: i32 loc("n"(#loc))) attributes {noinline = false} {
@@ -163,7 +175,7 @@ module {
 
 @pytest.mark.parametrize("text,op,line", [
     (INLINE_ASM, "tt.elementwise_inline_asm", 6),
-    (PRINT, "tt.print", 42),
+    (EXTERN, "tt.extern_elementwise", 42),
 ])
 def test_unsupported_op_names_op_and_python_line(tvk_bin, tmp_path, text, op, line):
     out = assert_clean_failure(compile_text(tvk_bin, tmp_path, text))
@@ -180,6 +192,17 @@ def test_inline_asm_kernel_is_otherwise_supported(tvk_bin, tmp_path):
     assert text != INLINE_ASM
     r = compile_text(tvk_bin, tmp_path, text)
     assert r.returncode == 0, r.stderr
+
+
+def test_print_kernel_compiles_with_its_debug_binding(tvk_bin, tmp_path):
+    """tt.print is supported: the reflection names the debug record binding and the site."""
+    (tmp_path / "k.ttir").write_text(PRINT)
+    r = subprocess.run([tvk_bin, "compile", str(tmp_path / "k.ttir"), "--target", "lavapipe",
+                        "-o", str(tmp_path / "out.spv"), "--reflection"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    refl = json.loads(r.stdout)
+    assert refl["debug_binding"] == 2
+    assert refl["debug_sites"][0]["where"] == "kernels.py:42"
 
 
 # --- tvk run on broken cases --------------------------------------------------------------
