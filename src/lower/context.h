@@ -282,6 +282,9 @@ class Context {
   Result<Id> toStorage(const ir::Type& pointee, Id v);
   /// Workgroup barrier (execution + workgroup memory, acquire-release).
   void barrier();
+  /// A runtime-owned buffer of uint32 words (set 0, `binding`, named `name`): the loop-limit
+  /// status flag, the print/assert records.
+  Id wordBufferVariable(uint32_t binding, const char* name);
   /// Stores register value `v` of register type `regT` at scratch word `word` (64-bit
   /// types take two words).
   Status smemStore(Id word, Id regT, Id v);

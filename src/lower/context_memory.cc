@@ -184,6 +184,18 @@ void Context::barrier() {
                                          c32(kSemAcqRel | kSemWorkgroupMemory)});
 }
 
+Id Context::wordBufferVariable(uint32_t binding, const char* name) {
+  Id s = b.typeStruct({b.typeRuntimeArray(u32(), 4)});
+  b.decorate(s, spv::Decoration::Block);
+  b.memberDecorate(s, 0, spv::Decoration::Offset, {0});
+  Id var = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, s),
+                            spv::StorageClass::StorageBuffer);
+  b.decorate(var, spv::Decoration::DescriptorSet, {0});
+  b.decorate(var, spv::Decoration::Binding, {binding});
+  b.name(var, name);
+  return var;
+}
+
 Result<uint32_t> Context::smemBase(const ir::Operation& op) const {
   auto it = smem.allocs.find(&op);
   if (it == smem.allocs.end())

@@ -121,17 +121,8 @@ void buildSites(Context& c) {
 // The record buffer variable at binding (#parameters + 1).
 Id recordBuffer(Context& c) {
   if (c.debug.var) return c.debug.var;
-  auto& b = c.b;
   const uint32_t binding = static_cast<uint32_t>(c.func.body().args.size()) + 1;
-  Id u = c.u32();
-  Id s = b.typeStruct({b.typeRuntimeArray(u, 4)});
-  b.decorate(s, spv::Decoration::Block);
-  b.memberDecorate(s, 0, spv::Decoration::Offset, {0});
-  Id var = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, s),
-                            spv::StorageClass::StorageBuffer);
-  b.decorate(var, spv::Decoration::DescriptorSet, {0});
-  b.decorate(var, spv::Decoration::Binding, {binding});
-  b.name(var, "tvk_debug");
+  Id var = c.wordBufferVariable(binding, "tvk_debug");
   c.debug.var = var;
   c.debug.binding = static_cast<int>(binding);
   return var;

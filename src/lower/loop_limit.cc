@@ -80,14 +80,7 @@ Status emitLoopLimitCheck(Context& c) {
   auto& b = c.b;
   const uint32_t binding = static_cast<uint32_t>(c.func.body().args.size());
   Id u = c.u32();
-  Id s = b.typeStruct({b.typeRuntimeArray(u, 4)});
-  b.decorate(s, spv::Decoration::Block);
-  b.memberDecorate(s, 0, spv::Decoration::Offset, {0});
-  Id var = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, s),
-                            spv::StorageClass::StorageBuffer);
-  b.decorate(var, spv::Decoration::DescriptorSet, {0});
-  b.decorate(var, spv::Decoration::Binding, {binding});
-  b.name(var, "tvk_status");
+  Id var = c.wordBufferVariable(binding, "tvk_status");
   Id wordPtr = b.typePointer(spv::StorageClass::StorageBuffer, u);
   Id flagPtr = b.emit(spv::Op::OpAccessChain, wordPtr, {var, c.c32(0), c.c32(0)});
   Id countPtr = b.emit(spv::Op::OpAccessChain, wordPtr, {var, c.c32(0), c.c32(1)});

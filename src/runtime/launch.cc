@@ -209,25 +209,20 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
   const uint64_t total = split.pieceCount();
   if (total == 0) return Status();
   std::unique_lock<std::mutex> lock(d.mu);
-  const int statusBinding = r.statusBinding;
-  if (statusBinding >= 0) {
-    Result<const Buffer*> status = d.statusBuffer();
-    if (!status.ok()) return status.status();
+  // The runtime's own buffers (loop-limit status, print/assert records) at their bindings.
+  auto bindRuntimeBuffer = [&](int binding, Result<const Buffer*> buf) -> Status {
+    if (!buf.ok()) return buf.status();
     BufferBinding b;
-    b.binding = static_cast<uint32_t>(statusBinding);
-    b.buffer = (*status)->vkBuffer();
-    b.range = (*status)->size();
+    b.binding = static_cast<uint32_t>(binding);
+    b.buffer = (*buf)->vkBuffer();
+    b.range = (*buf)->size();
     packed->bindings.push_back(b);
-  }
-  const int debugBinding = r.debugBinding;
-  if (debugBinding >= 0) {
-    Result<const Buffer*> debug = d.debugBuffer();
-    if (!debug.ok()) return debug.status();
-    BufferBinding b;
-    b.binding = static_cast<uint32_t>(debugBinding);
-    b.buffer = (*debug)->vkBuffer();
-    b.range = (*debug)->size();
-    packed->bindings.push_back(b);
+    return Status();
+  };
+  if (r.statusBinding >= 0)
+    TVK_RETURN_IF_ERROR(bindRuntimeBuffer(r.statusBinding, d.statusBuffer()));
+  if (r.debugBinding >= 0) {
+    TVK_RETURN_IF_ERROR(bindRuntimeBuffer(r.debugBinding, d.debugBuffer()));
     auto& table = d.debugTables[r.debugKernelId];
     if (table.first != r.entry || table.second.size() != r.debugSites.size())
       table = {r.entry, r.debugSites};
@@ -253,8 +248,8 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
       TVK_RETURN_IF_ERROR(d.begin());
       TVK_RETURN_IF_ERROR(bindLaunch(d, *p, writes));
       bound = d.current->serial;
-      if (statusBinding >= 0) d.current->statusKernels.insert(r.entry);
-      if (debugBinding >= 0) d.current->debug = true;
+      if (r.statusBinding >= 0) d.current->statusKernels.insert(r.entry);
+      if (r.debugBinding >= 0) d.current->debug = true;
     }
     for (int i = 0; i < 3; ++i) putU32(push, 4 * i, piece.base[i]);
     if (p->pushBytes)
