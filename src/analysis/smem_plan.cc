@@ -54,6 +54,8 @@ uint64_t dotBatches(const ir::Type& a, const ir::Type& b) {
 
 }  // namespace
 
+uint32_t dotElemWords(const ir::Operation& op) { return scratchWords(op.result()->type); }
+
 uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
   const ir::Type& a = op.operand(0)->type;
   const ir::Type& b = op.operand(1)->type;
@@ -63,7 +65,8 @@ uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes) {
   uint64_t M = static_cast<uint64_t>(a.shape[r - 2]), K = static_cast<uint64_t>(a.shape[r - 1]);
   uint64_t N = static_cast<uint64_t>(b.shape[r - 1]);
   uint64_t kc = K;
-  while (kc > 1 && batches * (M + N) * kc * 4 > limitBytes) kc /= 2;
+  const uint64_t ew = dotElemWords(op);
+  while (kc > 1 && batches * (M + N) * kc * ew * 4 > limitBytes) kc /= 2;
   // The exchange of the result (M x N words) must fit too; the plan reports it if not.
   return static_cast<uint32_t>(kc);
 }
@@ -77,7 +80,8 @@ uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes) {
   // Rows flattened over the batch dimensions.
   uint64_t rows = batches * static_cast<uint64_t>(a.shape[r - 2]);
   uint64_t N = static_cast<uint64_t>(b.shape[r - 1]);
-  while (rows > 1 && rows * N * 4 > limitBytes) rows /= 2;
+  const uint64_t ew = dotElemWords(op);
+  while (rows > 1 && rows * N * ew * 4 > limitBytes) rows /= 2;
   return static_cast<uint32_t>(rows);
 }
 
@@ -168,7 +172,8 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     // register-tiled path in row chunks that fit.
     uint32_t rows = dotExchangeRows(op, o.limitBytes);
     int64_t words = std::max<int64_t>(
-        static_cast<int64_t>(batches) * (a.shape[r - 2] + b.shape[r - 1]) * kc, rows * b.shape[r - 1]);
+        static_cast<int64_t>(batches) * (a.shape[r - 2] + b.shape[r - 1]) * kc, rows * b.shape[r - 1]) *
+        dotElemWords(op);
     // Cooperative-matrix targets: room for a whole packed K slice (one staging pass per dot).
     if (o.cooperativeMatrix) {
       uint64_t packed = dotPackedWords(op, 4);

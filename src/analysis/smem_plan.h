@@ -63,12 +63,15 @@ struct SmemPlan {
 /// the operand types, and W is a whole number of subgroups.
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 
+/// Scratch words per element of tt.dot `op` on the FMA path: 2 for f64, 1 otherwise.
+uint32_t dotElemWords(const ir::Operation& op);
+
 /// K-slice of tt.dot `op` staged at a time: K, halved until A[..., :, slice] and
-/// B[..., slice, :] of every batch (one word per element) fit in `limitBytes`.
+/// B[..., slice, :] of every batch (dotElemWords per element) fit in `limitBytes`.
 uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes);
 
 /// Rows of the tt.dot result (flattened over the batch dimensions) exchanged through scratch
-/// at a time (batches x M, halved until rows x N words fit in `limitBytes`).
+/// at a time (batches x M, halved until rows x N elements fit in `limitBytes`).
 uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
 
 /// Words of the packed staging of a whole K slice of f16/i8 tt.dot `op` (two f16 or four i8

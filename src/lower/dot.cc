@@ -1,7 +1,8 @@
 // tt.dot, portable FMA path: A[..., M, K] and B[..., K, N] are staged through shared memory
 // (one word per element; batched dots stage every batch, rows of A flattened over the batch
 // dimensions), then every accumulator slot (row, n) runs a K loop of fused multiply-adds
-// (f32, also for f16/bf16 inputs whose products are exact in f32; i32 for i8 inputs).
+// (f32, also for f16/bf16 inputs whose products are exact in f32; i32 for i8 inputs; f64 for
+// f64 inputs, two scratch words per element).
 // f16/bf16 accumulators are summed in f32 and rounded once at the end (at least as accurate
 // as CUDA's f16 tensor-core accumulation).
 // inputPrecision (tf32, tf32x3, bf16x3, bf16x6, ieee) is ignored: fp32 inputs are multiplied
@@ -32,7 +33,7 @@ uint32_t log2u(uint64_t v) {
 // holds there are stored unconditionally, and the others are grouped by that invocation set
 // under one branch each (so the code stays linear in the slots, not slots x slices).
 Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, uint32_t k0,
-             uint32_t kc) {
+             uint32_t kc, uint32_t ew) {
   const std::vector<int64_t>& shape = v->type.shape;
   const uint32_t K = static_cast<uint32_t>(shape[kDim]);
   std::vector<int64_t> sliceShape = shape;
@@ -57,6 +58,7 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
     std::vector<Id> sc = c.slotCoords(shape, s);
     if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
     Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
+    if (ew != 1) lin = b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(ew)});
     Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
     return c.smemStore(w, regT, c.at(v, s));
   };
@@ -86,7 +88,9 @@ struct DotTile {
 
 struct DotShape {
   // M: rows of A flattened over the batch dimensions (batches x Mb); Mb: rows per batch.
-  uint32_t M, Mb, N, K, kc, aBase, bBase;
+  // ew: scratch words per element (2 for f64, 1 otherwise); every scratch index below counts
+  // elements and is scaled by ew.
+  uint32_t M, Mb, N, K, kc, aBase, bBase, ew;
   int rank;
   Id aT, bT, rT;
   bool isInt;
@@ -107,7 +111,7 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     Id& rb = rowOf[tile.rows[r]];
     if (!rb)
       rb = b.emit(spv::Op::OpIAdd, c.u32(),
-                  {b.emit(spv::Op::OpIMul, c.u32(), {tile.rows[r], c.c32(d.kc)}), c.c32(d.aBase)});
+                  {b.emit(spv::Op::OpIMul, c.u32(), {tile.rows[r], c.c32(d.kc * d.ew)}), c.c32(d.aBase)});
     Id batch = 0;
     if (d.M != d.Mb) {
       Id& bt = batchOf[tile.rows[r]];
@@ -116,10 +120,11 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     }
     Id& cb = colOf[{batch, tile.cols[r]}];
     if (!cb) {
-      cb = b.emit(spv::Op::OpIAdd, c.u32(), {tile.cols[r], c.c32(d.bBase)});
+      Id col = d.ew == 1 ? tile.cols[r] : b.emit(spv::Op::OpIMul, c.u32(), {tile.cols[r], c.c32(d.ew)});
+      cb = b.emit(spv::Op::OpIAdd, c.u32(), {col, c.c32(d.bBase)});
       if (batch)
         cb = b.emit(spv::Op::OpIAdd, c.u32(),
-                    {cb, b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(d.kc * d.N)})});
+                    {cb, b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(d.kc * d.N * d.ew)})});
     }
     rowBase[r] = rb;
     colBase[r] = cb;
@@ -128,18 +133,19 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
   std::vector<Id> accs = tile.init;
   for (uint32_t k0 = 0; k0 < d.K; k0 += d.kc) {
     c.barrier();
-    TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, d.rank - 1, k0, d.kc));
-    TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, d.rank - 2, k0, d.kc));
+    TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, d.rank - 1, k0, d.kc, d.ew));
+    TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, d.rank - 2, k0, d.kc, d.ew));
     c.barrier();
     auto out = c.countedCarry(d.kc, types, accs,
                               [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       std::vector<Id> next(R);
-      Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N)});
+      Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N * d.ew)});
+      Id kA = d.ew == 1 ? k : b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.ew)});
       std::map<Id, Id> aVal, bVal;
       for (size_t r = 0; r < R; ++r) {
         Id& x = aVal[rowBase[r]];
         if (!x) {
-          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], k}), d.aT);
+          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], kA}), d.aT);
           if (!v.ok()) return v.status();
           x = *v;
         }
@@ -200,7 +206,9 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   d.rank = rank;
   d.isInt = ct.isInt();
   bool narrowFloat = ct.isFloat() && (ct.bits == 16) && at.isFloat() && at.bits <= 16;
-  if (!((ct.isFloat() && ct.bits == 32) || (d.isInt && ct.bits == 32) || narrowFloat))
+  bool f64 = ct.isFloat() && ct.bits == 64 && at.isFloat() && at.bits == 64 &&
+             bv->type.scalar().isFloat() && bv->type.scalar().bits == 64;
+  if (!((ct.isFloat() && ct.bits == 32) || (d.isInt && ct.bits == 32) || narrowFloat || f64))
     return c.unsupported(op, "accumulator " + ct.str() + " with operands " + at.str());
   if (at.isFloat() && at.bits == 8) return c.unsupported(op, "fp8 operands");
   // Tensor cores where the target has a matching cooperative-matrix shape (2-D dots with f32
@@ -226,8 +234,9 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   if (!base.ok()) return base.status();
   d.kc = analysis::dotSliceK(op, c.smem.options.limitBytes);
   if (d.K % d.kc) return c.unsupported(op, "K slice does not divide K");
+  d.ew = analysis::dotElemWords(op);
   d.aBase = *base;
-  d.bBase = *base + d.M * d.kc;
+  d.bBase = *base + d.M * d.kc * d.ew;
   auto& b = c.b;
   auto [tm, tn] = registerTile(d.M, d.N, c.W);
   if (tm > d.Mb || (tm && d.Mb % tm)) tm = tn = 0;  // a register tile must not span batches
@@ -279,6 +288,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(chunk)});
       Id w = b.emit(spv::Op::OpIAdd, c.u32(),
                     {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(d.N)}), tile.cols[e]});
+      if (d.ew != 1) w = b.emit(spv::Op::OpIMul, c.u32(), {w, c.c32(d.ew)});
       w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
       Id val = (*sums)[e];
       TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() { return c.smemStore(w, d.rT, val); }));
@@ -289,6 +299,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
                       {c.slotLinear(res->type.shape, s), c.c32(q * chunkWords)});
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(chunkWords)});
       if (in) lin = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(chunkWords - 1)});
+      if (d.ew != 1) lin = b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(d.ew)});
       auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(*base)}), d.rT);
       if (!v.ok()) return v.status();
       Id sum = b.emit(d.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, d.rT, {c.at(acc, s), *v});

@@ -1,6 +1,6 @@
 """tt.dot variants of the FMA path (lower/dot.cc) through @triton.jit against numpy: batched
 (3-D and 4-D) dots, f16 accumulators (summed in f32, rounded once), and every input_precision
-Triton accepts (fp32 inputs are multiplied in full fp32, at least as accurate as each)."""
+Triton accepts (fp32 inputs are multiplied in full fp32, at least as accurate as each), and f64 dots in f64."""
 import numpy as np
 import pytest
 
@@ -127,3 +127,27 @@ def test_dot_input_precision(kernels, torch, prec):
     exact = np.matmul(x.astype(np.float64), y.astype(np.float64))
     # Full fp32 products and sums: far tighter than tf32 (~1e-3 relative) would be.
     np.testing.assert_allclose(z.numpy(), exact, rtol=1e-5, atol=1e-5)
+
+
+# f64 dots (two scratch words per element): 2-D with register tiles, replicated small results,
+# and batched. Random normal inputs: an f32 product or sum would be ~1e-7 off, f64 is ~1e-15.
+@pytest.mark.parametrize("shape,warps", [((16, 16, 16), 4), ((64, 32, 64), 4), ((2, 4, 8), 1)])
+def test_dot_f64(kernels, torch, shape, warps):
+    M, N, K = shape
+    rng = np.random.default_rng(M * N + K)
+    x = rng.standard_normal((M, K))
+    y = rng.standard_normal((K, N))
+    z = torch.zeros((M, N), dtype=torch.float64)
+    kernels["dot_precision"][(1,)](torch.from_numpy(x), torch.from_numpy(y), z, M=M, N=N, K=K, PREC="ieee",
+                                   num_warps=warps)
+    np.testing.assert_allclose(z.numpy(), np.matmul(x, y), rtol=1e-12, atol=1e-12)
+
+
+def test_dot3d_f64(kernels, torch, triton_vk):
+    B, M, N, K = 2, 16, 16, 32
+    rng = np.random.default_rng(11)
+    x, y, c = rng.standard_normal((B, M, K)), rng.standard_normal((B, K, N)), rng.standard_normal((B, M, N))
+    z = torch.zeros((B, M, N), dtype=torch.float64)
+    kernels["dot3d"][(1,)](torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(c), z, B=B, M=M, N=N, K=K,
+                           ADD_C=True, OUT=triton_vk.language.float64)
+    np.testing.assert_allclose(z.numpy(), np.matmul(x, y) + c, rtol=1e-12, atol=1e-12)
