@@ -217,8 +217,17 @@ Result<Id> bitcast(Context& c, const ir::Operation& op, const std::vector<Id>& a
   if (from.bits == 32 || from.bits == 64)
     return *t == *s ? a[0] : c.b.emit(spv::Op::OpBitcast, *t, {a[0]});
   if (from.bits == 1) return a[0];
+  // Same type (uint8 -> int8 is i8 -> i8 in TTIR): registers already hold the value.
+  if (from.str() == to.str()) return a[0];
   if ((from.bits == 16 || from.bits == 8) && from.isFloat() != to.isFloat())
     return narrowBitcast(c, op, from, to, a[0]);
+  if ((from.bits == 16 || from.bits == 8) && from.isFloat() && to.isFloat()) {
+    // f16 <-> bf16, fp8 <-> fp8: through the integer code of the same width.
+    const ir::Type code = ir::Type::i(from.bits);
+    auto v = narrowBitcast(c, op, from, code, a[0]);
+    if (!v.ok()) return v;
+    return narrowBitcast(c, op, code, to, *v);
+  }
   return c.unsupported(op, "bitcast of " + from.str());
 }
 
