@@ -57,11 +57,6 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   spec.sem = c.c32(sem);
   spec.semUnequal = c.c32(unequalOf(sem));
   bool tensor = ptr->type.isTensor();
-  // Known wrong on lavapipe: the old values of 16-bit atomics (a CAS loop on a shared word)
-  // on a tensor smaller than the workgroup came back as 0 (the elements were right).
-  if (tensor && pointee.bits == 16 && c.layout(ptr->type).replicated && !c.usesOf(res).empty())
-    return c.unsupported(op, "the old values of 16-bit atomics on a tensor smaller than the "
-                             "workgroup (wrong on lavapipe, under investigation)");
   Id owner = tensor ? c.ownerCond(ptr->type.shape)
                     : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
   std::vector<Id> out;

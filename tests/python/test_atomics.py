@@ -128,6 +128,24 @@ def test_rmw(k, torch, dtype, op, masked):
     np.testing.assert_array_equal(old.to(torch.float64).numpy()[keep], z0[keep].astype(np.float64))
 
 
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float16", "bfloat16"])
+def test_rmw_old_values_of_a_replicated_tensor(k, torch, dtype):
+    # 8 elements, 128 invocations: every element has copies in many invocations; one runs the
+    # atomic and the old value reaches every copy through shared memory.
+    n = 8
+    tdt = getattr(torch, dtype)
+    z0 = np.arange(n) - 3.0
+    z = torch.tensor(z0, dtype=tdt)
+    x = torch.full((n,), 2, dtype=tdt)
+    old = torch.zeros(n, dtype=tdt)
+    m = torch.ones(n, dtype=torch.int32)
+    if _cas_loop(dtype, "add"):
+        return _refused(lambda: k["rmw"][(1,)](z, x, old, m, OP="add", MASKED=False, N=n, num_warps=4))
+    k["rmw"][(1,)](z, x, old, m, OP="add", MASKED=False, N=n, num_warps=4)
+    np.testing.assert_array_equal(z.to(torch.float64).numpy(), z0 + 2)
+    np.testing.assert_array_equal(old.to(torch.float64).numpy(), z0)
+
+
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64", "float16", "bfloat16"])
 def test_contended_add(k, torch, dtype):
     P = 96
