@@ -83,10 +83,12 @@ struct Target {
   bool bufferDeviceAddress = false;
   /// Compare-and-swap loops run by some invocations of a workgroup (16-bit atomics, float
   /// rmw without a native instruction: lower/atomic_element.cc) keep every update. False on
-  /// Mesa's llvmpipe: with several subgroups per workgroup and several threads such a loop
-  /// lost updates under contention (about 1 launch in 5 of 96 contending workgroups with
-  /// LP_NUM_THREADS=2; never with one thread, one subgroup, or a loop every invocation runs),
-  /// so those atomics are refused there.
+  /// Mesa's llvmpipe (Mesa 22.3, LLVM 15): such a loop loses updates as soon as a workgroup
+  /// has two subgroups whose invocations contend for one word, deterministically and within a
+  /// single workgroup (64 f16 adds of 1.0 into 4 elements by 32 invocations of 4 subgroups
+  /// give 5, 4, 5, 4 instead of 16; f64 the same; right with one subgroup; OpAtomicFAddEXT
+  /// right), and across workgroups about 1 launch in 5 of 96 contending workgroups with
+  /// LP_NUM_THREADS=2. So those atomics are refused there.
   bool casLoopAtomics = true;
   /// vulkanMemoryModel and vulkanMemoryModelDeviceScope (Vulkan 1.2 / VK_KHR_vulkan_memory_model).
   bool vulkanMemoryModel = false;
