@@ -115,8 +115,35 @@ bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   return true;
 }
 
+uint32_t transposedStorePitch(int64_t cols) { return static_cast<uint32_t>(cols + (cols >= 32 ? 1 : 0)); }
+
+namespace {
+
+uint64_t transposedStoreBytes(const ir::Operation& op) {
+  const ir::Type& t = op.operand(0)->type;
+  return static_cast<uint64_t>(t.shape[0]) * transposedStorePitch(t.shape[1]) *
+         scratchWords(op.operand(1)->type) * 4;
+}
+
+}  // namespace
+
+bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
+  if (op.name != "tt.store" || !o.axisInfo || op.numOperands() < 2) return false;
+  const ir::Value* ptr = op.operand(0);
+  const ir::Type& t = ptr->type;
+  if (!t.isTensor() || t.rank() != 2 || t.shape[0] < 4 || t.shape[1] < 2) return false;
+  if (static_cast<uint64_t>(t.numel()) < o.invocations) return false;  // replicated
+  auto it = o.axisInfo->find(ptr);
+  if (it == o.axisInfo->end() || it->second.contiguity.size() != 2) return false;
+  if (it->second.contiguity[0] < 4 || it->second.contiguity[1] != 1) return false;
+  if (!remat(ptr) || remat(op.operand(1))) return false;
+  if (op.numOperands() > 2 && !remat(op.operand(2))) return false;
+  return transposedStoreBytes(op) <= o.limitBytes;
+}
+
 uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   const std::string& n = op.name;
+  if (n == "tt.store") return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op)) : 0;
   if (n == "tt.reduce" && reduceFastPath(op, o)) {
     // Per operand: max(groups x subgroups partials, result rows) elements.
     const ir::Type& t = op.operand(0)->type;

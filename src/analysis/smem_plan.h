@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/axis_info.h"
 #include "analysis/remat.h"
 #include "ir/ir.h"
 #include "support/status.h"
@@ -36,6 +37,9 @@ struct SmemOptions {
   /// The target lists cooperative-matrix shapes: f16/i8 tt.dots may stage their operands
   /// packed (lower/dot_coopmat.cc) and get room for a whole K slice when it fits.
   bool cooperativeMatrix = false;
+  /// Axis info of the kernel's values (analysis/axis_info.h); without it no store is
+  /// transposed (storeTransposed).
+  const AxisInfoMap* axisInfo = nullptr;
 };
 
 /// One op's scratch allocation.
@@ -94,6 +98,17 @@ uint64_t transPadding(const ir::Operation& op, uint64_t elems);
 
 /// 32-bit words one element of scalar type `t` takes in scratch.
 uint32_t scratchWords(const ir::Type& t);
+
+/// True when tt.store `op` goes through scratch in the transposed order (lower/memory.cc): a
+/// 2-D pointer tensor whose addresses run along dimension 0 (axis info: contiguity >= 4 there,
+/// 1 along dimension 1), so that the row-major layout would give every invocation of a
+/// subgroup its own row. Its pointer and mask must be rematerializable (recomputed at the
+/// transposed coordinates), the value not (it is exchanged), and the exchange must fit.
+bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o);
+
+/// Words between rows of the scratch tile of a transposed store with `cols` columns: one
+/// padding word for rows of >= 32 words, so that reading a column is free of bank conflicts.
+uint32_t transposedStorePitch(int64_t cols);
 
 /// Scratch bytes op `op` needs (0 for none). `remat` decides whether data-movement ops can
 /// recompute their source instead of exchanging it through memory.

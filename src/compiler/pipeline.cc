@@ -55,9 +55,12 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   s.provenance = std::move(*prov);
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
   s.accessBounds = analysis::analyzeAccessBounds(*s.kernel, s.provenance);
-  auto smem = analysis::planSharedMemory(*s.kernel, smemOptions(o));
+  analysis::SmemOptions so = smemOptions(o);
+  so.axisInfo = &s.axisInfo;
+  auto smem = analysis::planSharedMemory(*s.kernel, so);
   if (!smem.ok()) return smem.status();
   s.smem = std::move(*smem);
+  s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the map may move
   return Status();
 }
 

@@ -4,6 +4,7 @@
 // invocation 0. In address mode (Context::addresses) pointers are 64-bit byte addresses:
 // tt.addptr adds offset × element size, accesses go through PhysicalStorageBuffer pointers,
 // and pointers may be loaded, stored and converted to and from integers.
+#include "analysis/smem_plan.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -75,6 +76,64 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
   return Status();
 }
 
+// A store whose addresses run along dimension 0 (analysis::storeTransposed): slot s of each
+// invocation takes the element at row-major index L in the transposed order (i = L mod rows,
+// j = L / rows), so that consecutive invocations store consecutive addresses. The values
+// cross scratch (written in the layout's order, rows padded: smem_plan.h), the pointer and
+// mask are recomputed at (i, j).
+struct StoreSlots {
+  std::vector<Id> offs, vals, masks;
+};
+
+Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
+  const ir::Value* ptr = op.operand(0);
+  const ir::Value* val = op.operand(1);
+  const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  const std::vector<int64_t>& shape = ptr->type.shape;
+  const uint32_t rows = static_cast<uint32_t>(shape[0]);
+  const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
+  const uint32_t ew = analysis::scratchWords(val->type);
+  auto rt = c.regTypeOf(val);
+  if (!rt.ok()) return rt.status();
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  auto& b = c.b;
+  auto word = [&](Id i, Id j) {
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {i, c.c32(pitch)}), j});
+    if (ew != 1) w = b.emit(spv::Op::OpIMul, c.u32(), {w, c.c32(ew)});
+    return b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+  };
+  const uint32_t n = c.slots(ptr);
+  c.barrier();
+  for (uint32_t s = 0; s < n; ++s) {
+    const std::vector<Id> rc = c.slotCoords(shape, s);
+    TVK_RETURN_IF_ERROR(c.smemStore(word(rc[0], rc[1]), *rt, c.at(val, s)));
+  }
+  c.barrier();
+  uint32_t rowBits = 0;
+  while ((1u << rowBits) < rows) ++rowBits;
+  StoreSlots out;
+  for (uint32_t s = 0; s < n; ++s) {
+    Id lin = c.slotLinear(shape, s);
+    Id i = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(rows - 1)});
+    Id j = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowBits)});
+    auto v = c.smemLoad(word(i, j), *rt);
+    if (!v.ok()) return v.status();
+    auto p = c.emitAt(ptr, {i, j});
+    if (!p.ok()) return p.status();
+    Id m = 0;
+    if (mask) {
+      auto mv = c.emitAt(mask, {i, j});
+      if (!mv.ok()) return mv.status();
+      m = *mv;
+    }
+    out.vals.push_back(*v);
+    out.offs.push_back(*p);
+    out.masks.push_back(m);
+  }
+  return out;
+}
+
 Status lowerStore(Context& c, const ir::Operation& op) {
   const ir::Value* ptr = op.operand(0);
   const ir::Value* val = op.operand(1);
@@ -94,9 +153,21 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     owner = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
   }
   uint32_t n = c.slots(ptr);
+  std::vector<Id> offs, vals, masks;
+  if (c.smem.allocs.count(&op)) {
+    auto t = transposeForStore(c, op);
+    if (!t.ok()) return t.status();
+    offs = std::move(t->offs), vals = std::move(t->vals), masks = std::move(t->masks);
+  } else {
+    for (uint32_t s = 0; s < n; ++s) {
+      offs.push_back(c.at(ptr, s));
+      vals.push_back(c.at(val, s));
+      masks.push_back(mask ? c.at(mask, s) : 0);
+    }
+  }
   for (uint32_t s = 0; s < n; ++s) {
-    Id cond = c.andCond(mask ? c.at(mask, s) : 0, owner);
-    Id off = c.at(ptr, s), v = c.at(val, s);
+    Id cond = c.andCond(masks[s], owner);
+    Id off = offs[s], v = vals[s];
     Status st2 = c.ifThen(cond, [&]() -> Status {
       auto p = c.bufferPtr(pi->arg, pointee, off, pi->wide);
       if (!p.ok()) return p.status();
