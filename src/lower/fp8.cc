@@ -27,6 +27,14 @@ bool isSupportedFp8(const ir::Type& t) {
 }
 
 Result<Id> roundToF16(Context& c, Id v) {
+  if (c.opts.target.float16RoundRTE) {
+    // f32 -> f16 -> f32: the first conversion rounds to nearest even (RoundingModeRTE 16),
+    // overflows to inf and keeps subnormals (DenormPreserve 16); the second is exact.
+    c.f16HardwareRounding = true;
+    c.b.addCapability(spv::Capability::Float16);
+    Id h = c.b.emit(spv::Op::OpFConvert, c.b.typeFloat(16), {v});
+    return c.b.emit(spv::Op::OpFConvert, c.f32(), {h});
+  }
   ir::Type t = ir::Type::f("f16");
   auto code = encodeFp8(c, t, v);
   if (!code.ok()) return code;

@@ -163,7 +163,8 @@ std::string Target::describe() const {
   os << "storage buffers: max range " << maxStorageBufferRange << " bytes, offset alignment "
      << storageBufferOffsetAlignment << "\n";
   os << "types: int64 " << yesNo(int64) << ", float64 " << yesNo(float64) << ", int16 "
-     << yesNo(int16) << ", float16 " << yesNo(float16) << ", int8 " << yesNo(int8) << "\n";
+     << yesNo(int16) << ", float16 " << yesNo(float16) << ", int8 " << yesNo(int8)
+     << ", f16 conversions round to nearest even with subnormals " << yesNo(float16RoundRTE) << "\n";
   os << "storage: 16-bit " << yesNo(storage16) << ", 8-bit " << yesNo(storage8) << "\n";
   os << "atomics: float32 add " << yesNo(atomicFloat32Add) << ", int64 " << yesNo(atomicInt64)
      << "\n";

@@ -1,0 +1,63 @@
+"""f32 -> f16 rounding, bit for bit against numpy (round to nearest even, overflow to inf,
+subnormals kept): casts and f16 arithmetic. Integer rounding code on targets without an
+RTE/DenormPreserve guarantee for 16-bit conversions (lavapipe), two OpFConverts under those
+execution modes where the device has them (Target::float16RoundRTE; the H200)."""
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def k(triton_vk):
+    tl = triton_vk.language
+
+    @triton_vk.jit
+    def cast(X, Y, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        tl.store(Y + o, tl.load(X + o).to(tl.float16))
+
+    @triton_vk.jit
+    def arith(X, Y, Z, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        x, y = tl.load(X + o), tl.load(Y + o)
+        tl.store(Z + o, x * y + x)  # two f16 roundings
+    return dict(cast=cast, arith=arith)
+
+
+def _hard_f32(n, seed):
+    """Halfway and near-halfway f32 values across the f16 range, its subnormals and overflow."""
+    rs = np.random.RandomState(seed)
+    codes = rs.randint(0, 1 << 16, n).astype(np.uint32)
+    codes = codes[(codes & 0x7C00) != 0x7C00]  # finite f16 codes
+    base = codes.astype(np.uint16).view(np.float16).astype(np.float32)
+    ulp = np.abs(np.spacing(base.astype(np.float16)).astype(np.float32))
+    pick = rs.randint(0, 4, len(base))
+    x = np.where(pick == 0, base + ulp / 2, np.where(pick == 1, base - ulp / 2,
+                 np.where(pick == 2, base + ulp * 0.49, base * 1.0001)))
+    extra = np.array([65504.0, 65519.0, 65520.0, 1e6, -65520.0, 2.0 ** -24, 2.0 ** -25,
+                      2.0 ** -25 * 1.01, 3 * 2.0 ** -26, 2.0 ** -14 - 2.0 ** -25, 0.0, -0.0],
+                     np.float32)
+    x = np.concatenate([extra, x.astype(np.float32)])
+    return x[: len(x) // 256 * 256]
+
+
+def test_cast_rounds_to_nearest_even(k, torch):
+    x = _hard_f32(8192, 1)
+    y = torch.zeros(len(x), dtype=torch.float16)
+    k["cast"][(len(x) // 256,)](torch.from_numpy(x), y, BLOCK=256)
+    want = x.astype(np.float16)
+    got = y.numpy()
+    bad = np.nonzero(got.view(np.uint16) != want.view(np.uint16))[0]
+    assert len(bad) == 0, [(x[i], got[i], want[i]) for i in bad[:5]]
+
+
+def test_f16_arithmetic_rounds_each_result(k, torch):
+    rs = np.random.RandomState(2)
+    n = 4096
+    x = (rs.standard_normal(n) * 2.0 ** rs.randint(-20, 8, n)).astype(np.float16)
+    y = (rs.standard_normal(n) * 2.0 ** rs.randint(-6, 4, n)).astype(np.float16)
+    z = torch.zeros(n, dtype=torch.float16)
+    k["arith"][(n // 256,)](torch.from_numpy(x), torch.from_numpy(y), z, BLOCK=256)
+    want = (x * y + x).astype(np.float16)  # numpy: each f16 op rounded
+    got = z.numpy()
+    same = (got.view(np.uint16) == want.view(np.uint16)) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), [(x[i], y[i], got[i], want[i]) for i in np.nonzero(~same)[0][:5]]
