@@ -32,6 +32,10 @@ Result<Id> roundToF16(Context& c, Id v) {
     // overflows to inf and keeps subnormals (DenormPreserve 16); the second is exact.
     c.f16HardwareRounding = true;
     c.b.addCapability(spv::Capability::Float16);
+    // Each f16 result is rounded on its own (as Triton-CUDA's fp16 ops): without
+    // NoContraction NVIDIA's compiler fused an f16 product with the following add through
+    // the conversions (x * y + x once rounded; test_f16_rounding.py).
+    c.b.forbidContraction(v);
     Id h = c.b.emit(spv::Op::OpFConvert, c.b.typeFloat(16), {v});
     return c.b.emit(spv::Op::OpFConvert, c.f32(), {h});
   }

@@ -374,7 +374,15 @@ Id ModuleBuilder::emit(spv::Op op, Id resultType, const std::vector<uint32_t>& o
   Words w{resultType, id};
   w.insert(w.end(), operands.begin(), operands.end());
   put(inPrologue_ ? prologue_ : body_, op, w);
+  if (op == spv::Op::OpFAdd || op == spv::Op::OpFSub || op == spv::Op::OpFMul || op == spv::Op::OpFDiv)
+    floatArith_.insert(id);
   return id;
+}
+
+bool ModuleBuilder::forbidContraction(Id id) {
+  if (!floatArith_.count(id)) return false;
+  if (noContraction_.insert(id).second) decorate(id, spv::Decoration::NoContraction);
+  return true;
 }
 
 void ModuleBuilder::emitWithId(spv::Op op, Id resultType, Id result,
