@@ -208,7 +208,7 @@ TEST(SpirvText, F16RoundingFollowsTarget) {
   std::string soft = disasm("add_f16", "lavapipe");
   EXPECT_EQ(soft.find("RoundingModeRTE"), std::string::npos);
   CompileOptions o = optionsFor("lavapipe", "add_f16");
-  o.target.float16RoundRTE = true;
+  o.target.float16RoundRTE = o.target.int16 = true;
   auto k = compileTTIR(readFile(kCases / "add_f16" / "kernel.ttir"), o);
   ASSERT_TRUE(k.ok()) << k.status().message();
   std::string hard = *disassembleSpirv(k->spirv);

@@ -27,17 +27,22 @@ bool isSupportedFp8(const ir::Type& t) {
 }
 
 Result<Id> roundToF16(Context& c, Id v) {
-  if (c.opts.target.float16RoundRTE) {
+  if (c.opts.target.float16RoundRTE && c.opts.target.int16) {
     // f32 -> f16 -> f32: the first conversion rounds to nearest even (RoundingModeRTE 16),
     // overflows to inf and keeps subnormals (DenormPreserve 16); the second is exact.
     c.f16HardwareRounding = true;
     c.b.addCapability(spv::Capability::Float16);
+    c.b.addCapability(spv::Capability::Int16);
     // Each f16 result is rounded on its own (as Triton-CUDA's fp16 ops): without
     // NoContraction NVIDIA's compiler fused an f16 product with the following add through
     // the conversions (x * y + x once rounded; test_f16_rounding.py).
     c.b.forbidContraction(v);
+    // Back to f32 through the 16 bits and UnpackHalf2x16: NVIDIA's compiler folded a direct
+    // f16 -> f32 OpFConvert of the rounded value into the f32 value (no rounding at all).
     Id h = c.b.emit(spv::Op::OpFConvert, c.b.typeFloat(16), {v});
-    return c.b.emit(spv::Op::OpFConvert, c.f32(), {h});
+    Id bits = c.b.emit(spv::Op::OpUConvert, c.u32(), {c.b.emit(spv::Op::OpBitcast, c.b.typeInt(16), {h})});
+    Id pair = c.b.glsl(GLSLstd450UnpackHalf2x16, c.b.typeVector(c.f32(), 2), {bits});
+    return c.b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, 0});
   }
   ir::Type t = ir::Type::f("f16");
   auto code = encodeFp8(c, t, v);

@@ -89,6 +89,7 @@ Target nvidiaHopperProfile() {
   t.maxStorageBufferRange = 0xFFFFFFFFull;
   t.storageBufferOffsetAlignment = 16;
   t.int64 = t.float64 = t.int16 = t.float16 = t.int8 = true;
+  t.float16RoundRTE = true;  // shaderRoundingModeRTEFloat16 and shaderDenormPreserveFloat16 (H200, 580.159)
   t.storage16 = t.storage8 = true;
   t.atomicFloat32Add = true;
   t.atomicInt64 = true;
