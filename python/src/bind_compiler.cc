@@ -141,7 +141,6 @@ void bindCompiler(py::module_& m) {
       .def_readonly("vulkan_memory_model", &tvk::Target::vulkanMemoryModel)
       .def_readonly("float64", &tvk::Target::float64)
       .def_readonly("float16", &tvk::Target::float16)
-      .def_readonly("float16_round_rte", &tvk::Target::float16RoundRTE)
       .def_readonly("max_loop_iterations", &tvk::Target::maxLoopIterations)
       .def("describe", &tvk::Target::describe)
       .def("__repr__", [](const tvk::Target& t) { return "<triton_vulkan Target '" + t.name + "'>"; });

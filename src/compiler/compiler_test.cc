@@ -201,24 +201,6 @@ TEST(SpirvText, Fp16UsesSixteenBitStorage) {
   EXPECT_NE(d.find("OpTypeFloat 16"), std::string::npos);
 }
 
-TEST(SpirvText, F16RoundingFollowsTarget) {
-  // Integer rounding code where the target gives no RTE/subnormal guarantee for f16
-  // conversions (lavapipe: no DenormPreserve for 16 bits); two OpFConverts under the
-  // RoundingModeRTE and DenormPreserve execution modes where it does.
-  std::string soft = disasm("add_f16", "lavapipe");
-  EXPECT_EQ(soft.find("RoundingModeRTE"), std::string::npos);
-  CompileOptions o = optionsFor("lavapipe", "add_f16");
-  o.target.float16RoundRTE = o.target.int16 = true;
-  auto k = compileTTIR(readFile(kCases / "add_f16" / "kernel.ttir"), o);
-  ASSERT_TRUE(k.ok()) << k.status().message();
-  std::string hard = *disassembleSpirv(k->spirv);
-  EXPECT_NE(hard.find("OpExecutionMode %add_kernel RoundingModeRTE 16"), std::string::npos) << hard;
-  EXPECT_NE(hard.find("DenormPreserve 16"), std::string::npos);
-  EXPECT_NE(hard.find("NoContraction"), std::string::npos);  // each f16 result rounded alone
-  EXPECT_LT(k->spirv.size(), (*compileTTIR(readFile(kCases / "add_f16" / "kernel.ttir"),
-                                           optionsFor("lavapipe", "add_f16"))).spirv.size());
-}
-
 TEST(SpirvText, ReductionsUseBarriers) {
   EXPECT_NE(disasm("softmax", "lavapipe").find("OpControlBarrier"), std::string::npos);
   EXPECT_EQ(disasm("add_f32", "lavapipe").find("OpControlBarrier"), std::string::npos);

@@ -65,9 +65,6 @@ class Context {
   /// non-coherent cache: see `deviceVisible`; otherwise Volatile (address mode) or through
   /// Coherent bindings (GLSL450 memory model).
   bool coherent = false;
-  /// f16 results are rounded by OpFConvert (Target::float16RoundRTE): the entry point gets
-  /// the RoundingModeRTE and DenormPreserve execution modes for 16 bits.
-  bool f16HardwareRounding = false;
   /// A coherent kernel in address mode on a target with the Vulkan memory model (device
   /// scope), and a SPIR-V build that can write it: the module uses the Vulkan memory model,
   /// plain global loads are NonPrivatePointer + MakePointerVisible and stores NonPrivatePointer

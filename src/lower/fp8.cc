@@ -26,28 +26,35 @@ bool isSupportedFp8(const ir::Type& t) {
   return t.isFloat() && (t.name == "f8E5M2" || t.name == "f8E4M3FN");
 }
 
+// f32 -> nearest f16 (ties to even), kept as f32, on the f32 bits without leaving them (about
+// 15 instructions; encoding to the f16 code and decoding again took about 35):
+// - normal f16 range: round the 23-bit mantissa to 10 bits in place (as bf16 does to 7);
+//   a result of 2^16 or more (65520 and up) overflows to inf, and inf stays inf;
+// - below 2^-14 (f16 subnormals): |x| * 2^24 rounded to an integer (RoundEven), scaled back
+//   (both multiplications by powers of 2 are exact);
+// - NaN: the quiet NaN.
+// Integer code on purpose: drivers need not round f32 -> f16 conversions to nearest even
+// (NVIDIA's OpFConvert did not, even under the RoundingModeRTE execution mode).
 Result<Id> roundToF16(Context& c, Id v) {
-  if (c.opts.target.float16RoundRTE && c.opts.target.int16) {
-    // f32 -> f16 -> f32: the first conversion rounds to nearest even (RoundingModeRTE 16),
-    // overflows to inf and keeps subnormals (DenormPreserve 16); the second is exact.
-    c.f16HardwareRounding = true;
-    c.b.addCapability(spv::Capability::Float16);
-    c.b.addCapability(spv::Capability::Int16);
-    // Each f16 result is rounded on its own (as Triton-CUDA's fp16 ops): without
-    // NoContraction NVIDIA's compiler fused an f16 product with the following add through
-    // the conversions (x * y + x once rounded; test_f16_rounding.py).
-    c.b.forbidContraction(v);
-    // Back to f32 through the 16 bits and UnpackHalf2x16: NVIDIA's compiler folded a direct
-    // f16 -> f32 OpFConvert of the rounded value into the f32 value (no rounding at all).
-    Id h = c.b.emit(spv::Op::OpFConvert, c.b.typeFloat(16), {v});
-    Id bits = c.b.emit(spv::Op::OpUConvert, c.u32(), {c.b.emit(spv::Op::OpBitcast, c.b.typeInt(16), {h})});
-    Id pair = c.b.glsl(GLSLstd450UnpackHalf2x16, c.b.typeVector(c.f32(), 2), {bits});
-    return c.b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, 0});
-  }
-  ir::Type t = ir::Type::f("f16");
-  auto code = encodeFp8(c, t, v);
-  if (!code.ok()) return code;
-  return decodeFp8(c, t, *code);
+  auto& b = c.b;
+  Id u = c.u32(), bt = c.boolean(), fl = c.f32();
+  Id bits = b.emit(spv::Op::OpBitcast, u, {v});
+  Id sign = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x80000000u)});
+  Id a = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffffu)});
+  Id lsb = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpShiftRightLogical, u, {a, c.c32(13)}), c.c32(1)});
+  Id r = b.emit(spv::Op::OpIAdd, u, {a, b.emit(spv::Op::OpIAdd, u, {lsb, c.c32(0xfffu)})});
+  r = b.emit(spv::Op::OpBitwiseAnd, u, {r, c.c32(0xffffe000u)});
+  Id over = b.emit(spv::Op::OpUGreaterThanEqual, bt, {r, c.c32(0x47800000u)});
+  r = b.emit(spv::Op::OpSelect, u, {over, c.c32(0x7f800000u), r});
+  Id ax = b.emit(spv::Op::OpBitcast, fl, {a});
+  Id sub = b.emit(spv::Op::OpFMul, fl,
+                  {b.glsl(GLSLstd450RoundEven, fl, {b.emit(spv::Op::OpFMul, fl, {ax, b.constFloat(fl, 16777216.0)})}),
+                   b.constFloat(fl, 1.0 / 16777216.0)});
+  Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32(0x38800000u)});
+  r = b.emit(spv::Op::OpSelect, u, {isSub, b.emit(spv::Op::OpBitcast, u, {sub}), r});
+  Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
+  r = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7fc00000u), r});
+  return b.emit(spv::Op::OpBitcast, fl, {b.emit(spv::Op::OpBitwiseOr, u, {r, sign})});
 }
 
 Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {

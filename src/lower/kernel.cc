@@ -168,12 +168,6 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   b.endFunction();
   b.addEntryPoint(spv::ExecutionModel::GLCompute, fn, refl.entry, c.interfaceVars);
   b.addExecutionMode(fn, spv::ExecutionMode::LocalSize, {W, 1, 1});
-  if (c.f16HardwareRounding) {
-    b.addCapability(spv::Capability::RoundingModeRTE);
-    b.addCapability(spv::Capability::DenormPreserve);
-    b.addExecutionMode(fn, spv::ExecutionMode::RoundingModeRTE, {16});
-    b.addExecutionMode(fn, spv::ExecutionMode::DenormPreserve, {16});
-  }
   b.name(fn, refl.entry);
   out.spirv = b.finish();
   refl.workgroupSize[0] = W;

@@ -132,8 +132,6 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (v13) chain(tail, maintenance4);
   if (f.hasSizeControl) chain(tail, f.sizeControlProps);
   if (hasDriver) chain(tail, driver);
-  const bool hasFloatControls = v12 || f.hasExtension(VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME);
-  if (hasFloatControls) chain(tail, f.floatControls);
   VkPhysicalDeviceShaderSMBuiltinsPropertiesNV smNV{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
   VkPhysicalDeviceShaderCorePropertiesAMD coreAMD{
@@ -201,8 +199,6 @@ Target targetFromDevice(const DeviceFacts& f) {
   t.int16 = f.core.shaderInt16;
   t.float16 = f.hasFloat16Int8 && f.float16Int8.shaderFloat16;
   t.int8 = f.hasFloat16Int8 && f.float16Int8.shaderInt8;
-  t.float16RoundRTE = t.float16 && f.floatControls.shaderRoundingModeRTEFloat16 &&
-                      f.floatControls.shaderDenormPreserveFloat16;
   t.storage16 = f.storage16.storageBuffer16BitAccess;
   t.storage8 = f.has8Bit && f.storage8.storageBuffer8BitAccess;
   t.atomicFloat32Add = f.hasAtomicFloat && f.atomicFloat.shaderBufferFloat32AtomicAdd;

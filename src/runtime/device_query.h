@@ -93,9 +93,6 @@ struct DeviceFacts {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_EXTENDED_TYPES_FEATURES};
   /// Cooperative matrix (KHR).
   CoopMatFeaturesKHR coopMat;
-  /// Float controls (core 1.2 / VK_KHR_shader_float_controls).
-  VkPhysicalDeviceFloatControlsProperties floatControls{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES};
   /// Vulkan memory model (cooperative-matrix shaders need it).
   VkPhysicalDeviceVulkanMemoryModelFeatures memoryModel{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};

@@ -56,10 +56,6 @@ void ModuleBuilder::addCapability(spv::Capability cap) {
     case spv::Capability::StorageBuffer8BitAccess:
       if (version_ < 0x00010500) addExtension("SPV_KHR_8bit_storage");
       break;
-    case spv::Capability::RoundingModeRTE:
-    case spv::Capability::DenormPreserve:
-      if (version_ < 0x00010400) addExtension("SPV_KHR_float_controls");
-      break;
     case spv::Capability::AtomicFloat32AddEXT:
       addExtension("SPV_EXT_shader_atomic_float_add");
       break;
@@ -374,15 +370,7 @@ Id ModuleBuilder::emit(spv::Op op, Id resultType, const std::vector<uint32_t>& o
   Words w{resultType, id};
   w.insert(w.end(), operands.begin(), operands.end());
   put(inPrologue_ ? prologue_ : body_, op, w);
-  if (op == spv::Op::OpFAdd || op == spv::Op::OpFSub || op == spv::Op::OpFMul || op == spv::Op::OpFDiv)
-    floatArith_.insert(id);
   return id;
-}
-
-bool ModuleBuilder::forbidContraction(Id id) {
-  if (!floatArith_.count(id)) return false;
-  if (noContraction_.insert(id).second) decorate(id, spv::Decoration::NoContraction);
-  return true;
 }
 
 void ModuleBuilder::emitWithId(spv::Op op, Id resultType, Id result,

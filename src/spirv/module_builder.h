@@ -133,9 +133,6 @@ class ModuleBuilder {
 
   /// Emits an instruction with a result type and result id; returns the new id.
   Id emit(spv::Op op, Id resultType, const std::vector<uint32_t>& operands);
-  /// Decorates `id` NoContraction when emit() made it with OpFAdd, OpFSub, OpFMul or OpFDiv
-  /// (once); other ids are left alone. Returns whether it did.
-  bool forbidContraction(Id id);
   /// Emits an instruction whose result id `result` was allocated earlier with newId() (for
   /// forward references such as loop back-edge values used by OpPhi).
   void emitWithId(spv::Op op, Id resultType, Id result, const std::vector<uint32_t>& operands);
@@ -154,7 +151,6 @@ class ModuleBuilder {
   size_t blockCount() const { return blocks_; }
 
  private:
-  std::set<Id> floatArith_, noContraction_;
   using Words = std::vector<uint32_t>;
   static void put(Words& out, spv::Op op, const Words& operands);
   Id getOrAdd(spv::Op op, const Words& operandsAfterResult);

@@ -89,7 +89,6 @@ Target nvidiaHopperProfile() {
   t.maxStorageBufferRange = 0xFFFFFFFFull;
   t.storageBufferOffsetAlignment = 16;
   t.int64 = t.float64 = t.int16 = t.float16 = t.int8 = true;
-  t.float16RoundRTE = true;  // shaderRoundingModeRTEFloat16 and shaderDenormPreserveFloat16 (H200, 580.159)
   t.storage16 = t.storage8 = true;
   t.atomicFloat32Add = true;
   t.atomicInt64 = true;
@@ -164,8 +163,7 @@ std::string Target::describe() const {
   os << "storage buffers: max range " << maxStorageBufferRange << " bytes, offset alignment "
      << storageBufferOffsetAlignment << "\n";
   os << "types: int64 " << yesNo(int64) << ", float64 " << yesNo(float64) << ", int16 "
-     << yesNo(int16) << ", float16 " << yesNo(float16) << ", int8 " << yesNo(int8)
-     << ", f16 conversions round to nearest even with subnormals " << yesNo(float16RoundRTE) << "\n";
+     << yesNo(int16) << ", float16 " << yesNo(float16) << ", int8 " << yesNo(int8) << "\n";
   os << "storage: 16-bit " << yesNo(storage16) << ", 8-bit " << yesNo(storage8) << "\n";
   os << "atomics: float32 add " << yesNo(atomicFloat32Add) << ", int64 " << yesNo(atomicInt64)
      << "\n";

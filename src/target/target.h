@@ -69,11 +69,6 @@ struct Target {
   bool int16 = false;
   /// shaderFloat16 (arithmetic).
   bool float16 = false;
-  /// float16, shaderRoundingModeRTEFloat16 and shaderDenormPreserveFloat16 (float controls,
-  /// Vulkan 1.2): with the RoundingModeRTE and DenormPreserve execution modes for 16 bits an
-  /// f32 -> f16 OpFConvert rounds to nearest even and keeps subnormals, so f16 results are
-  /// rounded by two conversions instead of integer code (lower/fp8.cc roundToF16).
-  bool float16RoundRTE = false;
   /// shaderInt8 (arithmetic).
   bool int8 = false;
   /// storageBuffer16BitAccess.

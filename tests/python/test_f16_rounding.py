@@ -1,7 +1,7 @@
 """f32 -> f16 rounding, bit for bit against numpy (round to nearest even, overflow to inf,
-subnormals kept): casts and f16 arithmetic. Integer rounding code on targets without an
-RTE/DenormPreserve guarantee for 16-bit conversions (lavapipe), two OpFConverts under those
-execution modes where the device has them (Target::float16RoundRTE; the H200)."""
+subnormals kept): casts and f16 arithmetic, each f16 result rounded on its own
+(lower/fp8.cc roundToF16, integer code: NVIDIA's f32 -> f16 OpFConvert rounded the halfway
+product of `x * y + x` the wrong way even under the RoundingModeRTE execution mode)."""
 import numpy as np
 import pytest
 
