@@ -547,7 +547,12 @@ Status Context::counted(uint32_t n, const std::function<Status(Id)>& body) {
 Result<std::vector<Id>> Context::countedCarry(
     uint32_t n, const std::vector<Id>& types, const std::vector<Id>& init,
     const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body) {
-  Id count = c32(n);
+  return countedCarryDynamic(c32(n), n, types, init, body);
+}
+
+Result<std::vector<Id>> Context::countedCarryDynamic(
+    Id count, uint32_t n, const std::vector<Id>& types, const std::vector<Id>& init,
+    const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body) {
   loopBudget.addLoop(addTrips(n, 1));
   Id pre = b.currentBlock();
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();

@@ -247,6 +247,12 @@ class Context {
   Result<std::vector<Id>> countedCarry(
       uint32_t count, const std::vector<Id>& types, const std::vector<Id>& init,
       const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
+  /// The same with a uint32 register `count` (it may differ between invocations) that is at
+  /// most `maxCount` (the loop budget counts that many trips). A distinct name: an Id is an
+  /// integer too, and passing one as the constant count compiled a wrong loop.
+  Result<std::vector<Id>> countedCarryDynamic(
+      Id count, uint32_t maxCount, const std::vector<Id>& types, const std::vector<Id>& init,
+      const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
   /// Bool AND of two conditions where either may be 0 (= true).
   Id andCond(Id a, Id c);
   /// A signed ordering (`OpSLessThan`, `OpSLessThanEqual`, `OpSGreaterThan`,

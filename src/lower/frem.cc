@@ -83,7 +83,8 @@ Result<Id> exactRemainder(Context& c, const ir::Operation& op, const std::vector
     // f64: up to 2098 quotient bits, one loop per element.
     Id count = b.emit(Op::OpUDiv, c.u32(),
                       {b.emit(Op::OpIAdd, c.u32(), {d, c.c32(step - 1)}), c.c32(step)});
-    auto loop = c.countedCarry(count, {rt, c.u32()}, {b.emit(Op::OpUMod, rt, {ma64, mb64}), d},
+    const uint32_t maxCount = (2098 + step - 1) / step;
+    auto loop = c.countedCarryDynamic(count, maxCount, {rt, c.u32()}, {b.emit(Op::OpUMod, rt, {ma64, mb64}), d},
                                [&](Id, const std::vector<Id>& v) -> Result<std::vector<Id>> {
                                  auto [r1, d1] = reduce(v[0], v[1]);
                                  return std::vector<Id>{r1, d1};

@@ -273,3 +273,18 @@ module {{
 """
     with pytest.raises(tv.CompilationError, match=f"unsupported: math.{fn}.*f64"):
         tv.compile(ttir)
+
+
+def test_f64_remainder_with_the_longest_quotients(triton_vk, torch):
+    # Quotients of up to 2^2098 (max / smallest subnormal): the long division runs ~191
+    # steps, counted by a register. A small kernel: its SPIR-V ids are small numbers, and an
+    # id once passed as the constant trip count cut the loop short (wrong on the H200).
+    info = np.finfo(np.float64)
+    rs = np.random.RandomState(3)
+    x = np.concatenate([[info.max, -info.max, info.max / 3], info.max * rs.rand(61)])
+    y = np.concatenate([[5e-324, 5e-324 * 7, 1e-310], info.tiny * rs.rand(61)])
+    z = torch.zeros(64, dtype=torch.float64)
+    _rem_kernel(triton_vk)[(1,)](torch.from_numpy(x), torch.from_numpy(y), z, BLOCK=64)
+    ref = np.fmod(x, y)
+    bad = np.nonzero(~_np_bits_equal(z.numpy(), ref))[0]
+    assert bad.size == 0, [(x[i], y[i], z.numpy()[i], ref[i]) for i in bad[:8]]
