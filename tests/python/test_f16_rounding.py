@@ -44,7 +44,8 @@ def test_cast_rounds_to_nearest_even(k, torch):
     x = _hard_f32(8192, 1)
     y = torch.zeros(len(x), dtype=torch.float16)
     k["cast"][(len(x) // 256,)](torch.from_numpy(x), y, BLOCK=256)
-    want = x.astype(np.float16)
+    with np.errstate(over="ignore"):  # 65520 and up overflow to inf, as they should
+        want = x.astype(np.float16)
     got = y.numpy()
     bad = np.nonzero(got.view(np.uint16) != want.view(np.uint16))[0]
     assert len(bad) == 0, [(x[i], got[i], want[i]) for i in bad[:5]]
