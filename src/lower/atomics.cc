@@ -79,9 +79,7 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
     const std::vector<int64_t> shape = tensor ? ptr->type.shape : std::vector<int64_t>{};
     auto wordOf = [&](uint32_t s) {
       if (!tensor) return c.c32(*base);
-      Id lin = c.slotLinear(shape, s);
-      if (words > 1) lin = c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
-      return c.b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(*base)});
+      return c.scratchWord(*base, c.slotLinear(shape, s), words);
     };
     c.barrier();
     TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {

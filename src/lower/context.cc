@@ -7,16 +7,9 @@
 #include "analysis/values.h"
 #include "ir/walk.h"
 #include "lower/registry.h"
+#include "support/bits.h"
 
 namespace tvk::lower {
-
-namespace {
-uint32_t log2u(int64_t v) {
-  uint32_t s = 0;
-  while ((int64_t{1} << s) < v) ++s;
-  return s;
-}
-}  // namespace
 
 Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
                  const CompileOptions& o, const analysis::Provenance& p,
@@ -243,11 +236,11 @@ const std::vector<Id>& Context::slotCoords(const std::vector<int64_t>& shape, ui
   } else {
     // L = r*W + t with t < W: per dimension the coordinate is a compile-time part from r OR
     // an invocation part from t (disjoint bits), so equal coordinates share one id.
-    const uint32_t w = log2u(W);
+    const uint32_t w = log2Ceil(W);
     c.assign(shape.size(), 0);
     uint32_t shift = 0;
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
-      uint32_t dbits = log2u(shape[i]);
+      uint32_t dbits = log2Ceil(shape[i]);
       uint64_t mask = static_cast<uint64_t>(shape[i]) - 1;
       uint64_t k = ((static_cast<uint64_t>(r) << w) >> shift) & mask;
       Id tpart = 0;
@@ -304,7 +297,7 @@ std::vector<Id> Context::delinearize(Id linear, const std::vector<int64_t>& shap
     c[i] = i == 0 ? x
                   : b.emit(spv::Op::OpBitwiseAnd, u32(),
                            {x, c32(static_cast<uint32_t>(shape[i] - 1))});
-    shift += log2u(shape[i]);
+    shift += log2Ceil(shape[i]);
   }
   return c;
 }
@@ -317,7 +310,7 @@ Id Context::linearize(const std::vector<Id>& coords, const std::vector<int64_t>&
     Id term = shift ? b.emit(spv::Op::OpShiftLeftLogical, u32(), {coords[i], c32(shift)})
                     : coords[i];
     acc = acc ? b.emit(spv::Op::OpBitwiseOr, u32(), {acc, term}) : term;
-    shift += log2u(shape[i]);
+    shift += log2Ceil(shape[i]);
   }
   return acc ? acc : c32(0);
 }
@@ -344,7 +337,7 @@ std::vector<uint32_t> Context::registerMove(const std::vector<int64_t>& srcShape
     for (size_t i = 0; i < shape.size(); ++i) L = L * shape[i] + c[i];
     return L;
   };
-  const uint32_t w = log2u(W);
+  const uint32_t w = log2Ceil(W);
   std::vector<uint32_t> out;
   for (uint32_t r = 0; r < lr.slots; ++r) {
     int64_t L0 = static_cast<int64_t>(r) * W;

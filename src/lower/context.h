@@ -291,6 +291,11 @@ class Context {
   /// A runtime-owned buffer of uint32 words (set 0, `binding`, named `name`): the loop-limit
   /// status flag, the print/assert records.
   Id wordBufferVariable(uint32_t binding, const char* name);
+  /// `x * k` as uint32 (`x` itself for k = 1).
+  Id timesConst(Id x, uint32_t k);
+  /// Scratch word of element `elem` in an array of `words`-word elements starting at word
+  /// `base`: base + elem * words.
+  Id scratchWord(uint32_t base, Id elem, uint32_t words);
   /// Stores register value `v` of register type `regT` at scratch word `word` (64-bit
   /// types take two words).
   Status smemStore(Id word, Id regT, Id v);

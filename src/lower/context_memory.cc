@@ -196,6 +196,14 @@ Id Context::wordBufferVariable(uint32_t binding, const char* name) {
   return var;
 }
 
+Id Context::timesConst(Id x, uint32_t k) {
+  return k == 1 ? x : b.emit(spv::Op::OpIMul, u32(), {x, c32(k)});
+}
+
+Id Context::scratchWord(uint32_t base, Id elem, uint32_t words) {
+  return b.emit(spv::Op::OpIAdd, u32(), {timesConst(elem, words), c32(base)});
+}
+
 Result<uint32_t> Context::smemBase(const ir::Operation& op) const {
   auto it = smem.allocs.find(&op);
   if (it == smem.allocs.end())
@@ -273,11 +281,7 @@ Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   if (t.name == "bf16") {
     // Round to nearest even on the upper 16 bits; NaNs stay (quiet) NaNs.
     Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
-    Id lsb = b.emit(spv::Op::OpBitwiseAnd, u32(),
-                    {b.emit(spv::Op::OpShiftRightLogical, u32(), {bits, c32(16)}), c32(1)});
-    Id bias = b.emit(spv::Op::OpIAdd, u32(), {lsb, c32(0x7fff)});
-    Id rounded = b.emit(spv::Op::OpBitwiseAnd, u32(),
-                        {b.emit(spv::Op::OpIAdd, u32(), {bits, bias}), c32(0xffff0000u)});
+    Id rounded = roundOffBits(*this, bits, 16);
     Id quiet = b.emit(spv::Op::OpBitwiseAnd, u32(),
                       {b.emit(spv::Op::OpBitwiseOr, u32(), {bits, c32(0x00400000u)}),
                        c32(0xffff0000u)});

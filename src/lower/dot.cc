@@ -15,16 +15,11 @@
 
 #include "lower/dot_coopmat.h"
 #include "lower/registry.h"
+#include "support/bits.h"
 
 namespace tvk::lower {
 
 namespace {
-
-uint32_t log2u(uint64_t v) {
-  uint32_t s = 0;
-  while ((uint64_t{1} << s) < v) ++s;
-  return s;
-}
 
 // Owners write the slots of `v` whose K coordinate (dimension `kDim`) lies in slice
 // [k0, k0 + kc) at scratch word base + linear index within the slice (row-major, the K
@@ -58,9 +53,7 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
     std::vector<Id> sc = c.slotCoords(shape, s);
     if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
     Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
-    if (ew != 1) lin = b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(ew)});
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(base)});
-    return c.smemStore(w, regT, c.at(v, s));
+    return c.smemStore(c.scratchWord(base, lin, ew), regT, c.at(v, s));
   };
   return c.ifThen(c.ownerCond(shape), [&]() -> Status {
     for (const auto& [holds, slots] : groups) {
@@ -68,7 +61,7 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
       Id inSlice = 0;
       if (!all) {
         Id k = c.slotCoords(shape, slots.front())[kDim];
-        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {k, c.c32(log2u(kc))});
+        Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {k, c.c32(log2Ceil(kc))});
         inSlice = b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / kc)});
       }
       TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() -> Status {
@@ -120,8 +113,7 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     }
     Id& cb = colOf[{batch, tile.cols[r]}];
     if (!cb) {
-      Id col = d.ew == 1 ? tile.cols[r] : b.emit(spv::Op::OpIMul, c.u32(), {tile.cols[r], c.c32(d.ew)});
-      cb = b.emit(spv::Op::OpIAdd, c.u32(), {col, c.c32(d.bBase)});
+      cb = c.scratchWord(d.bBase, tile.cols[r], d.ew);
       if (batch)
         cb = b.emit(spv::Op::OpIAdd, c.u32(),
                     {cb, b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(d.kc * d.N * d.ew)})});
@@ -140,7 +132,7 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
                               [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       std::vector<Id> next(R);
       Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N * d.ew)});
-      Id kA = d.ew == 1 ? k : b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.ew)});
+      Id kA = c.timesConst(k, d.ew);
       std::map<Id, Id> aVal, bVal;
       for (size_t r = 0; r < R; ++r) {
         Id& x = aVal[rowBase[r]];
@@ -286,10 +278,8 @@ Status lowerDot(Context& c, const ir::Operation& op) {
     for (size_t e = 0; e < sums->size(); ++e) {
       Id local = b.emit(spv::Op::OpISub, c.u32(), {tile.rows[e], c.c32(q * chunk)});
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(chunk)});
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(),
-                    {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(d.N)}), tile.cols[e]});
-      if (d.ew != 1) w = b.emit(spv::Op::OpIMul, c.u32(), {w, c.c32(d.ew)});
-      w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+      Id w = c.scratchWord(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(local, d.N), tile.cols[e]}),
+                           d.ew);
       Id val = (*sums)[e];
       TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() { return c.smemStore(w, d.rT, val); }));
     }
@@ -299,8 +289,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
                       {c.slotLinear(res->type.shape, s), c.c32(q * chunkWords)});
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(chunkWords)});
       if (in) lin = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(chunkWords - 1)});
-      if (d.ew != 1) lin = b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(d.ew)});
-      auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(*base)}), d.rT);
+      auto v = c.smemLoad(c.scratchWord(*base, lin, d.ew), d.rT);
       if (!v.ok()) return v.status();
       Id sum = b.emit(d.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, d.rT, {c.at(acc, s), *v});
       out[s] = !in ? sum : out[s] ? b.emit(spv::Op::OpSelect, d.rT, {in, sum, out[s]}) : sum;

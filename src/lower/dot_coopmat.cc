@@ -18,18 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "support/bits.h"
+
 namespace tvk::lower {
 
 #ifdef TVK_HAVE_COOPMAT
 namespace {
 
 constexpr uint32_t kPadWords = 4;  // 16 bytes: keeps fragment rows 16-byte aligned
-
-uint32_t log2u(uint64_t v) {
-  uint32_t s = 0;
-  while ((uint64_t{1} << s) < v) ++s;
-  return s;
-}
 
 // The plan of one cooperative-matrix dot.
 struct CoopPlan {
@@ -134,7 +130,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                    uint32_t regionBase, uint32_t stride) {
   auto& b = c.b;
   const std::vector<int64_t>& shape = v->type.shape;
-  const uint32_t lgW = log2u(p.perWord);
+  const uint32_t lgW = log2Ceil(p.perWord);
   Id lane = c.subgroupLane();
   Id first = b.emit(spv::Op::OpIEqual, c.boolean(),
                     {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(p.perWord - 1)}), c.c32(0)});
@@ -163,7 +159,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     Id cond = first;
     Id kk = sc[kDim];
     if (p.kc != p.K) {
-      Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {kk, c.c32(log2u(p.kc))});
+      Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {kk, c.c32(log2Ceil(p.kc))});
       cond = c.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
       kk = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {kk, c.c32(p.kc - 1)});
     }
@@ -221,7 +217,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
   const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
   const uint32_t R = c.slots(res);
   std::vector<Id> outIds(R, 0);
-  const uint32_t lgN = log2u(p.N);
+  const uint32_t lgN = log2Ceil(p.N);
   for (uint32_t q = 0; q < p.M / p.chunk; ++q) {
     c.barrier();
     for (uint32_t i = 0; i < p.fm; ++i) {
@@ -326,7 +322,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
                          {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)});
   for (uint32_t j = 0; j < p.fn; ++j)
     bColBase[j] = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2u(p.perWord))}),
+                         {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2Ceil(p.perWord))}),
                           c.c32(p.bBase)});
 
   const uint32_t F = p.fm * p.fn;

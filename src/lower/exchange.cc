@@ -22,9 +22,7 @@ Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const i
     const ir::Value* v = srcs[i];
     TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(v->type.shape), [&]() -> Status {
       for (uint32_t s = 0; s < c.slots(v); ++s) {
-        Id lin = c.slotLinear(v->type.shape, s);
-        Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
-        w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(starts[i])});
+        Id w = c.scratchWord(starts[i], c.slotLinear(v->type.shape, s), words);
         TVK_RETURN_IF_ERROR(c.smemStore(w, regT, c.at(v, s)));
       }
       return Status();
@@ -36,9 +34,7 @@ Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const i
 
 // Reads a result value from element `lin` (an id) of the source starting at word `start`.
 Result<Id> readElem(Context& c, Id lin, uint32_t start, Id regT, uint32_t words) {
-  Id w = words == 1 ? lin : c.b.emit(spv::Op::OpIMul, c.u32(), {lin, c.c32(words)});
-  w = c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(start)});
-  return c.smemLoad(w, regT);
+  return c.smemLoad(c.scratchWord(start, lin, words), regT);
 }
 
 struct Prep {

@@ -26,6 +26,14 @@ bool isSupportedFp8(const ir::Type& t) {
   return t.isFloat() && (t.name == "f8E5M2" || t.name == "f8E4M3FN");
 }
 
+Id roundOffBits(Context& c, Id bits, uint32_t drop) {
+  auto& b = c.b;
+  Id u = c.u32();
+  Id lsb = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpShiftRightLogical, u, {bits, c.c32(drop)}), c.c32(1)});
+  Id biased = b.emit(spv::Op::OpIAdd, u, {bits, b.emit(spv::Op::OpIAdd, u, {lsb, c.c32((1u << (drop - 1)) - 1)})});
+  return b.emit(spv::Op::OpBitwiseAnd, u, {biased, c.c32(~((1u << drop) - 1))});
+}
+
 // f32 -> nearest f16 (ties to even), kept as f32, on the f32 bits without leaving them (about
 // 15 instructions; encoding to the f16 code and decoding again took about 35):
 // - normal f16 range: round the 23-bit mantissa to 10 bits in place (as bf16 does to 7);
@@ -41,9 +49,7 @@ Result<Id> roundToF16(Context& c, Id v) {
   Id bits = b.emit(spv::Op::OpBitcast, u, {v});
   Id sign = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x80000000u)});
   Id a = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffffu)});
-  Id lsb = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpShiftRightLogical, u, {a, c.c32(13)}), c.c32(1)});
-  Id r = b.emit(spv::Op::OpIAdd, u, {a, b.emit(spv::Op::OpIAdd, u, {lsb, c.c32(0xfffu)})});
-  r = b.emit(spv::Op::OpBitwiseAnd, u, {r, c.c32(0xffffe000u)});
+  Id r = roundOffBits(c, a, 13);
   Id over = b.emit(spv::Op::OpUGreaterThanEqual, bt, {r, c.c32(0x47800000u)});
   r = b.emit(spv::Op::OpSelect, u, {over, c.c32(0x7f800000u), r});
   Id ax = b.emit(spv::Op::OpBitcast, fl, {a});
@@ -69,10 +75,7 @@ Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {
   Id a = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffffu)});
   // Normal range: drop 23 - mant bits with round-to-nearest-even, then re-bias the exponent.
   uint32_t drop = 23 - f.mant;
-  Id lsb = b.emit(spv::Op::OpBitwiseAnd, u,
-                  {b.emit(spv::Op::OpShiftRightLogical, u, {a, c.c32(drop)}), c.c32(1)});
-  Id biased = b.emit(spv::Op::OpIAdd, u, {a, b.emit(spv::Op::OpIAdd, u, {lsb, c.c32((1u << (drop - 1)) - 1)})});
-  Id code = b.emit(spv::Op::OpShiftRightLogical, u, {biased, c.c32(drop)});
+  Id code = b.emit(spv::Op::OpShiftRightLogical, u, {roundOffBits(c, a, drop), c.c32(drop)});
   code = b.emit(spv::Op::OpISub, u, {code, c.c32((127 - f.bias) << f.mant)});
   code = b.glsl(GLSLstd450UMin, u, {code, c.c32(f.maxCode)});
   // Subnormal range: |x| / 2^(1 - bias - mant), rounded to nearest even (exact scaling).

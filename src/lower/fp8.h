@@ -11,6 +11,9 @@ namespace tvk::lower {
 /// Rounds f32 `v` to the nearest-even f16 value (as f32) in integer code: drivers may fold an
 /// f32→f16→f32 OpFConvert pair away (NVIDIA 580 does).
 Result<Id> roundToF16(Context& c, Id v);
+/// uint32 `bits` with its low `drop` bits rounded off to nearest, ties to even (the kept bits
+/// carry into the exponent as IEEE rounding does); the dropped bits are zero.
+Id roundOffBits(Context& c, Id bits, uint32_t drop);
 /// True for the fp8 types this file handles.
 bool isSupportedFp8(const ir::Type& t);
 /// The uint32 holding the fp8 code of f32 value `v` (rounded to nearest even).

@@ -6,6 +6,7 @@
 // and pointers may be loaded, stored and converted to and from integers.
 #include "analysis/smem_plan.h"
 #include "lower/registry.h"
+#include "support/bits.h"
 
 namespace tvk::lower {
 
@@ -99,9 +100,7 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   if (!base.ok()) return base.status();
   auto& b = c.b;
   auto word = [&](Id i, Id j) {
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {i, c.c32(pitch)}), j});
-    if (ew != 1) w = b.emit(spv::Op::OpIMul, c.u32(), {w, c.c32(ew)});
-    return b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(*base)});
+    return c.scratchWord(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(i, pitch), j}), ew);
   };
   const uint32_t n = c.slots(ptr);
   c.barrier();
@@ -110,8 +109,7 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
     TVK_RETURN_IF_ERROR(c.smemStore(word(rc[0], rc[1]), *rt, c.at(val, s)));
   }
   c.barrier();
-  uint32_t rowBits = 0;
-  while ((1u << rowBits) < rows) ++rowBits;
+  const uint32_t rowBits = log2Ceil(rows);
   StoreSlots out;
   for (uint32_t s = 0; s < n; ++s) {
     Id lin = c.slotLinear(shape, s);

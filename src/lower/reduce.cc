@@ -10,18 +10,9 @@
 
 #include "lower/chunks.h"
 #include "lower/registry.h"
+#include "support/bits.h"
 
 namespace tvk::lower {
-
-namespace {
-
-uint32_t log2u(uint64_t v) {
-  uint32_t s = 0;
-  while ((uint64_t{1} << s) < v) ++s;
-  return s;
-}
-
-}  // namespace
 
 Result<std::vector<Id>> inlineCombine(Context& c, const ir::Operation& op,
                                       const std::vector<Id>& lhs, const std::vector<Id>& rhs) {
@@ -71,13 +62,13 @@ Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
     Id u = c.u32();
     // pid = outer * s + k; outer = hi * inner + lo.
     Id k = b.emit(spv::Op::OpBitwiseAnd, u, {pid, c.c32(static_cast<uint32_t>(s - 1))});
-    Id outer = b.emit(spv::Op::OpShiftRightLogical, u, {pid, c.c32(log2u(s))});
+    Id outer = b.emit(spv::Op::OpShiftRightLogical, u, {pid, c.c32(log2Ceil(s))});
     Id lo = b.emit(spv::Op::OpBitwiseAnd, u, {outer, c.c32(static_cast<uint32_t>(inner - 1))});
-    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {outer, c.c32(log2u(inner))});
+    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {outer, c.c32(log2Ceil(inner))});
     Id row = b.emit(spv::Op::OpIAdd, u,
-                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2u(extent))}), k});
+                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2Ceil(extent))}), k});
     Id l1 = b.emit(spv::Op::OpIAdd, u,
-                   {b.emit(spv::Op::OpShiftLeftLogical, u, {row, c.c32(log2u(inner))}), lo});
+                   {b.emit(spv::Op::OpShiftLeftLogical, u, {row, c.c32(log2Ceil(inner))}), lo});
     Id l2 = b.emit(spv::Op::OpIAdd, u, {l1, c.c32(static_cast<uint32_t>(s * inner))});
     std::vector<Id> lhs, rhs;
     for (size_t i = 0; i < p.regT.size(); ++i) {
@@ -126,7 +117,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
   const uint64_t numel = static_cast<uint64_t>(op.operand(0)->type.numel());
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
-  const uint32_t w = log2u(W), n = log2u(N);
+  const uint32_t w = log2Ceil(W), n = log2Ceil(N);
   const uint32_t R = c.slots(op.operand(0));
   const uint32_t lanesAlong = std::min(N, W);
   const uint32_t per = N >= W ? N / W : 1, G = R / per;
@@ -333,11 +324,11 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   // Row-of and along-axis index of a linear input index (uint32 ids).
   auto rowAndK = [&](Id L) {
     Id lo = b.emit(spv::Op::OpBitwiseAnd, u, {L, c.c32(static_cast<uint32_t>(inner - 1))});
-    Id rest = b.emit(spv::Op::OpShiftRightLogical, u, {L, c.c32(log2u(inner))});
+    Id rest = b.emit(spv::Op::OpShiftRightLogical, u, {L, c.c32(log2Ceil(inner))});
     Id k = b.emit(spv::Op::OpBitwiseAnd, u, {rest, c.c32(static_cast<uint32_t>(extent - 1))});
-    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {rest, c.c32(log2u(extent))});
+    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {rest, c.c32(log2Ceil(extent))});
     Id row = b.emit(spv::Op::OpIAdd, u,
-                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2u(inner))}), lo});
+                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2Ceil(inner))}), lo});
     return std::make_pair(row, k);
   };
   const std::vector<int64_t> local = {static_cast<int64_t>(Q), static_cast<int64_t>(extent)};
@@ -354,7 +345,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         auto [row, k] = rowAndK(c.slotLinear(shape, s));
         Id lrow = b.emit(spv::Op::OpISub, u, {row, c.c32(first)});
         Id lin = b.emit(spv::Op::OpIAdd, u,
-                        {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2u(extent))}), k});
+                        {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2Ceil(extent))}), k});
         auto store = [&]() -> Status {
           for (size_t j = 0; j < op.operands.size(); ++j)
             TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, j, lin), p.regT[j], c.at(op.operand(j), s)));
@@ -391,7 +382,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         Id lrow = b.emit(spv::Op::OpISub, u, {c.slotLinear(res->type.shape, s), c.c32(first)});
         Id in = ch >= 0 ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
         Id at = in ? b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)}) : lrow;
-        Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2u(extent))});
+        Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2Ceil(extent))});
         auto v = c.smemLoad(wordOf(c, p, k, lin), p.regT[k]);
         if (!v.ok()) return v.status();
         out[k][s] = in ? b.emit(spv::Op::OpSelect, p.regT[k], {in, *v, out[k][s] ? out[k][s] : b.constNull(p.regT[k])}) : *v;

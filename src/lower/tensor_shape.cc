@@ -4,16 +4,11 @@
 // exchange the source through shared memory (in several passes when it does not fit).
 #include "lower/chunks.h"
 #include "lower/registry.h"
+#include "support/bits.h"
 
 namespace tvk::lower {
 
 namespace {
-
-uint32_t log2u(int64_t v) {
-  uint32_t s = 0;
-  while ((int64_t{1} << s) < v) ++s;
-  return s;
-}
 
 Status makeRange(Context& c, const ir::Operation& op) {
   const ir::Value* res = op.result();
@@ -117,7 +112,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   // tt.trans reads columns of the source: pad one element per source row (rows of >= 32
   // elements) so that a subgroup's reads fall in different banks.
   const int64_t last = src->type.shape.back();
-  const uint32_t rowShift = op.name == "tt.trans" && last >= 32 ? log2u(last) : 0;
+  const uint32_t rowShift = op.name == "tt.trans" && last >= 32 ? log2Ceil(last) : 0;
   auto padded = [&](Id lin) {
     if (!rowShift) return lin;
     return c.b.emit(spv::Op::OpIAdd, c.u32(),
@@ -132,11 +127,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   const uint64_t passes = (numel + C - 1) / C;
   auto& b = c.b;
   Id u = c.u32();
-  auto wordAt = [&](Id lin) {
-    Id w = padded(lin);
-    w = words == 1 ? w : b.emit(spv::Op::OpIMul, u, {w, c.c32(words)});
-    return b.emit(spv::Op::OpIAdd, u, {w, c.c32(*base)});
-  };
+  auto wordAt = [&](Id lin) { return c.scratchWord(*base, padded(lin), words); };
   const analysis::Layout& sl = c.layout(src->type);
   const analysis::Layout& rl = c.layout(res->type);
   auto chunkOf = [&](int64_t L) { return L / static_cast<int64_t>(C); };
