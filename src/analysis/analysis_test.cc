@@ -71,8 +71,8 @@ TEST(Analyses, AxisInfo) {
 
 TEST(Analyses, Layouts) {
   std::string s = inspect(kSnippet, "layouts");
-  EXPECT_NE(s.find("%offs : tensor<64xi32> -> blocked<64> W=8 v=1 R=8\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("%b : tensor<4x64xf32> -> blocked<4x64> W=8 v=1 R=32\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("%offs : tensor<64xi32> -> blocked<64> W=32 v=1 R=2\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("%b : tensor<4x64xf32> -> blocked<4x64> W=32 v=1 R=8\n"), std::string::npos) << s;
 }
 
 TEST(Analyses, LayoutReplication) {

@@ -113,7 +113,7 @@ TEST_P(ConformanceCompile, ValidOrUnsupported) {
     const Reflection& r = k->reflection;
     nlohmann::json j = nlohmann::json::parse(readFile(kCases / cs / "case.json"));
     EXPECT_EQ(r.entry, j["kernel"].get<std::string>());
-    EXPECT_EQ(r.workgroupSize[0], o.numWarps * o.target.subgroupSize);
+    EXPECT_EQ(r.workgroupSize[0], workgroupInvocations(o.target, o.numWarps));
     EXPECT_EQ(r.subgroupSize, o.target.subgroupSize);
     EXPECT_LE(r.sharedBytes, o.target.sharedMemoryBytes);
     EXPECT_LE(r.pushConstantBytes, o.target.pushConstantBytes);
@@ -173,7 +173,9 @@ std::string disasm(const std::string& cs, const std::string& profile, int numWar
 }
 
 TEST(SpirvText, WorkgroupSizeFollowsTarget) {
-  EXPECT_NE(disasm("add_f32", "lavapipe").find("LocalSize 32 1 1"), std::string::npos);
+  // A Triton warp is 32 invocations, 4 of lavapipe's 8-wide subgroups (workgroupInvocations).
+  EXPECT_NE(disasm("add_f32", "lavapipe").find("LocalSize 128 1 1"), std::string::npos);
+  EXPECT_NE(disasm("add_f32", "lavapipe", 1).find("LocalSize 32 1 1"), std::string::npos);
   EXPECT_NE(disasm("add_f32", "nvidia-hopper").find("LocalSize 128 1 1"), std::string::npos);
   EXPECT_NE(disasm("add_f32", "nvidia-hopper", 8).find("LocalSize 256 1 1"), std::string::npos);
 }

@@ -33,7 +33,7 @@ Status parsePass(const std::string& ttir, const CompileOptions& o, PipelineState
 analysis::SmemOptions smemOptions(const CompileOptions& o) {
   analysis::SmemOptions so;
   so.limitBytes = o.target.sharedMemoryBytes;
-  so.invocations = static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize;
+  so.invocations = workgroupInvocations(o.target, o.numWarps);
   so.subgroupSize = o.target.subgroupSize;
   so.subgroupShuffle = (o.target.subgroupOps & 0x10u) != 0;  // VK_SUBGROUP_FEATURE_SHUFFLE_BIT
   so.subgroupExtendedTypes = o.target.subgroupExtendedTypes;
@@ -46,7 +46,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!s.kernel) return Status::error("no public tt.func in the module");
   if (s.kernel->regions.empty() || s.kernel->regions[0]->blocks.empty())
     return Status::error("unsupported: kernel @" + ir::funcName(*s.kernel) + " has no body (a declaration)");
-  uint32_t W = static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize;
+  uint32_t W = workgroupInvocations(o.target, o.numWarps);
   auto layouts = analysis::analyzeLayouts(*s.kernel, W);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);

@@ -111,7 +111,7 @@ struct Reflection {
   std::vector<ArgInfo> args;
   /// Bytes of push constants used (header + scalars).
   uint32_t pushConstantBytes = 24;
-  /// Workgroup size (num_warps × subgroup size, 1, 1).
+  /// Workgroup size (workgroupInvocations(target, num_warps), 1, 1).
   uint32_t workgroupSize[3] = {1, 1, 1};
   /// Subgroup size the code was compiled for; the runtime must guarantee it.
   uint32_t subgroupSize = 0;

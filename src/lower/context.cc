@@ -17,7 +17,7 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
     : b(builder),
       func(f),
       opts(o),
-      W(static_cast<uint32_t>(o.numWarps) * o.target.subgroupSize),
+      W(workgroupInvocations(o.target, o.numWarps)),
       prov(p),
       smem(s),
       loopBudget(o.target.maxLoopIterations) {

@@ -54,7 +54,7 @@ class Context {
   const ir::Operation& func;
   /// Compile options (target, numWarps).
   const CompileOptions& opts;
-  /// Workgroup size W = numWarps × subgroupSize.
+  /// Workgroup size W = workgroupInvocations(target, numWarps) (target.h).
   uint32_t W;
   /// Pointer provenance.
   const analysis::Provenance& prov;

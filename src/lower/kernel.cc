@@ -144,10 +144,10 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
                                    const analysis::Provenance& prov,
                                    const analysis::SmemPlan& smem) {
   const Target& tg = opts.target;
-  uint32_t W = static_cast<uint32_t>(opts.numWarps) * tg.subgroupSize;
+  uint32_t W = workgroupInvocations(tg, opts.numWarps);
   if (opts.numWarps <= 0 || W == 0 || (W & (W - 1)))
     return Status::error("unsupported: workgroup size " + std::to_string(W) +
-                         " (num_warps × subgroup size must be a power of 2)");
+                         " (it must be a power of 2)");
   if (W > tg.maxWorkgroupInvocations)
     return Status::error("unsupported: workgroup size " + std::to_string(W) +
                          " exceeds the target's " + std::to_string(tg.maxWorkgroupInvocations));

@@ -1,6 +1,7 @@
 // Target description and the named compile-only profiles.
 #include "target/target.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -195,6 +196,17 @@ std::vector<std::string> targetProfileNames() {
   std::vector<std::string> names;
   for (const auto& entry : profiles()) names.push_back(entry.first);
   return names;
+}
+
+uint32_t workgroupInvocations(const Target& t, int numWarps) {
+  if (numWarps <= 0 || t.subgroupSize == 0) return 0;
+  const uint64_t base = static_cast<uint64_t>(numWarps) * t.subgroupSize;
+  uint64_t limit = std::min<uint64_t>(t.maxWorkgroupInvocations, t.maxWorkgroupSize[0]);
+  if (t.maxWorkgroupSubgroups > 0)
+    limit = std::min<uint64_t>(limit, static_cast<uint64_t>(t.maxWorkgroupSubgroups) * t.subgroupSize);
+  uint64_t w = base;
+  for (uint32_t width = t.subgroupSize; width < kTritonWarpThreads && 2 * w <= limit; width *= 2) w *= 2;
+  return static_cast<uint32_t>(std::min<uint64_t>(w, UINT32_MAX));
 }
 
 }  // namespace tvk

@@ -110,6 +110,16 @@ struct Target {
 /// parameter is a storage-buffer binding plus an element offset (docs/lowering.md, "Pointers").
 inline bool usesDeviceAddresses(const Target& t) { return t.bufferDeviceAddress && t.int64; }
 
+/// Triton's warp width: the number of threads its kernels and `num_warps` are written for.
+constexpr uint32_t kTritonWarpThreads = 32;
+
+/// Invocations of the workgroup that runs a kernel of `numWarps` Triton warps on `t`:
+/// numWarps × subgroupSize, doubled while the subgroup is narrower than Triton's 32-thread
+/// warp and the doubled workgroup stays within the device's limits (invocations, x size,
+/// subgroups per workgroup). On lavapipe (subgroup 8) a warp is thus 4 subgroups, and each
+/// invocation holds the elements a CUDA thread holds, not four times as many.
+uint32_t workgroupInvocations(const Target& t, int numWarps);
+
 /// The loop limit of Mesa's llvmpipe (gallivm's loop limiter, LP_MAX_TGSI_LOOP_ITERATIONS):
 /// one counter per invocation, shared by all loops, measured on Mesa 22.3 (docs/lowering.md).
 constexpr uint32_t llvmpipeLoopIterations = 65535;

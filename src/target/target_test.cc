@@ -27,6 +27,23 @@ TEST(TargetProfile, OnlyLavapipeLimitsLoops) {
         << n;
 }
 
+TEST(Workgroup, AWarpIsAtLeast32InvocationsWithinTheLimits) {
+  Target t = *targetProfile("lavapipe");  // subgroup 8
+  EXPECT_EQ(workgroupInvocations(t, 1), 32u);
+  EXPECT_EQ(workgroupInvocations(t, 4), 128u);
+  t.maxWorkgroupSubgroups = 32;  // 8 warps of 32 fill 32 subgroups of 8; 16 warps cannot double
+  EXPECT_EQ(workgroupInvocations(t, 8), 256u);
+  EXPECT_EQ(workgroupInvocations(t, 16), 256u);
+  t.maxWorkgroupSubgroups = 0;
+  t.maxWorkgroupInvocations = 64;
+  EXPECT_EQ(workgroupInvocations(t, 4), 64u);
+  Target nv = *targetProfile("nvidia-hopper");  // subgroup 32: one subgroup per warp
+  EXPECT_EQ(workgroupInvocations(nv, 4), 128u);
+  nv.subgroupSize = 64;
+  EXPECT_EQ(workgroupInvocations(nv, 4), 256u);
+  EXPECT_EQ(workgroupInvocations(nv, 0), 0u);
+}
+
 TEST(TargetProfile, NvidiaHopper) {
   Result<Target> t = targetProfile("nvidia-hopper");
   ASSERT_TRUE(t.ok());

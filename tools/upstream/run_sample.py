@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def pytest_cmd(a, extra):
-    # tvk_torch_compat: float8 view-and-convert and a CUDA matmul knob for the references on torch 1.13.
+    # tvk_torch_compat: float8 view-and-convert, a CUDA matmul knob and CPU float16 matmul for the
+    # references on torch 1.13.
     return [a.python, "-m", "pytest", "-p", "tvk_upstream_plugin", "-p", "tvk_torch_compat", "-p", "no:cacheprovider",
             "--rootdir", a.upstream, "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
             os.path.relpath(a.test_file, a.upstream)] + extra
