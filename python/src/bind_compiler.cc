@@ -142,6 +142,8 @@ void bindCompiler(py::module_& m) {
       .def_readonly("float64", &tvk::Target::float64)
       .def_readonly("float16", &tvk::Target::float16)
       .def_readonly("max_loop_iterations", &tvk::Target::maxLoopIterations)
+      .def_property_readonly("cooperative_matrix",
+                             [](const tvk::Target& t) { return !t.coopMatShapes.empty(); })
       .def("describe", &tvk::Target::describe)
       .def("__repr__", [](const tvk::Target& t) { return "<triton_vulkan Target '" + t.name + "'>"; });
 

@@ -27,6 +27,33 @@ AxisInfo uniform(const ir::Value* v, int64_t div) {
   return AxisInfo{std::vector<int64_t>(s.size(), 1), std::vector<int64_t>(s.size(), div), s};
 }
 
+// Nothing known: runs of 1, divisible by 1 (a scalar is still constant).
+AxisInfo unknown(const ir::Value* v) {
+  std::vector<int64_t> s = shapeOf(v);
+  return AxisInfo{std::vector<int64_t>(s.size(), 1), std::vector<int64_t>(s.size(), 1),
+                  v->type.isTensor() ? std::vector<int64_t>(s.size(), 1) : s};
+}
+
+// What holds for both `a` and `b` (a value that is one or the other): runs and divisors of
+// powers of two, or aligned runs, so the gcd of each.
+AxisInfo meet(const AxisInfo& a, const AxisInfo& b) {
+  AxisInfo r = a;
+  for (size_t d = 0; d < a.contiguity.size() && d < b.contiguity.size(); ++d) {
+    r.contiguity[d] = std::gcd(a.contiguity[d], b.contiguity[d]);
+    r.divisibility[d] = std::gcd(a.divisibility[d], b.divisibility[d]);
+    r.constancy[d] = std::gcd(a.constancy[d], b.constancy[d]);
+  }
+  return r;
+}
+
+// The divisibility of every element along `d`: a run's first value is divisible by
+// `divisibility`, the values after it (x0 + 1, ...) by nothing more than 1.
+int64_t elemDiv(const AxisInfo& a, size_t d) { return a.contiguity[d] == 1 ? a.divisibility[d] : 1; }
+
+bool sameInfo(const AxisInfo& a, const AxisInfo& b) {
+  return a.contiguity == b.contiguity && a.divisibility == b.divisibility && a.constancy == b.constancy;
+}
+
 bool tracked(const ir::Value* v) {
   const ir::Type& s = v->type.scalar();
   return s.isInt() || s.isPtr();
@@ -38,7 +65,7 @@ struct Solver {
   AxisInfo get(const ir::Value* v) {
     auto it = m.find(v);
     if (it != m.end()) return it->second;
-    return uniform(v, 1);
+    return unknown(v);
   }
 
   static int64_t elemBytes(const ir::Value* v) {
@@ -59,9 +86,14 @@ struct Solver {
         r.contiguity[d] = std::max(std::gcd(a.contiguity[d], b.constancy[d]),
                                    n == "arith.subi" ? 1 : std::gcd(a.constancy[d], b.contiguity[d]));
         r.divisibility[d] = std::gcd(a.divisibility[d], bd);
+        if (r.contiguity[d] == 1) {  // no runs left: what every element is divisible by
+          int64_t be = elemDiv(b, d);
+          if (n == "tt.addptr") be = std::min(kMaxDiv, be * elemBytes(op.operand(0)));
+          r.divisibility[d] = std::gcd(elemDiv(a, d), be);
+        }
       } else if (n == "arith.muli") {
         r.contiguity[d] = 1;
-        r.divisibility[d] = std::min(kMaxDiv, a.divisibility[d] * b.divisibility[d]);
+        r.divisibility[d] = std::min(kMaxDiv, elemDiv(a, d) * elemDiv(b, d));
       } else {
         r.contiguity[d] = 1;
         r.divisibility[d] = 1;
@@ -99,8 +131,120 @@ struct Solver {
         if (ss[d] == 1 && res->type.shape[d] != 1) r.constancy[d] = res->type.shape[d];
     } else if (n == "arith.addi" || n == "arith.subi" || n == "arith.muli" || n == "tt.addptr") {
       r = binary(op);
+    } else if (n == "arith.extsi" || n == "arith.extui") {
+      // Widening keeps every value, so runs and divisors stay.
+      r = get(op.operand(0));
+    } else if (n == "arith.cmpi") {
+      r = compare(op);
+    } else if (n == "arith.remsi" || n == "arith.remui") {
+      r = remainder(op);
+    } else if (n == "arith.andi" || n == "arith.ori" || n == "arith.xori") {
+      r = unknown(res);
+      AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
+      for (size_t d = 0; d < r.constancy.size(); ++d) r.constancy[d] = std::gcd(a.constancy[d], b.constancy[d]);
+    } else if (n == "arith.select" && op.operand(0)->type.isTensor() == res->type.isTensor()) {
+      // Equal where the condition and both choices are.
+      AxisInfo c = get(op.operand(0)), a = get(op.operand(1)), b = get(op.operand(2));
+      r = unknown(res);
+      for (size_t d = 0; d < r.constancy.size(); ++d) {
+        r.constancy[d] = std::gcd(c.constancy[d], std::gcd(a.constancy[d], b.constancy[d]));
+        r.divisibility[d] = std::gcd(a.divisibility[d], b.divisibility[d]);
+      }
     }
     m[res] = r;
+  }
+
+  // arith.cmpi: equal over runs where both sides are (gcd of the constancies), and, for
+  // `x < R` or `x >= R` of a run x of consecutive values against a bound R constant over the
+  // run, over aligned blocks of g = gcd(contiguity, both divisibilities): the block's first
+  // value and R are multiples of g, so the whole block lies on one side of R. (Not for
+  // `x <= R` or `x > R`: the block starting at R splits.)
+  AxisInfo compare(const ir::Operation& op) {
+    const ir::Value* res = op.result();
+    AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
+    AxisInfo r = unknown(res);
+    const std::string pred = op.strAttr("predicate");
+    // Which side may be the run: the left one for x < R / x >= R, the right one for R > x /
+    // R <= x.
+    const bool runLeft = pred == "slt" || pred == "ult" || pred == "sge" || pred == "uge";
+    const bool runRight = pred == "sgt" || pred == "ugt" || pred == "sle" || pred == "ule";
+    for (size_t d = 0; d < r.constancy.size(); ++d) {
+      int64_t cst = std::gcd(a.constancy[d], b.constancy[d]);
+      int64_t dv = std::gcd(a.divisibility[d], b.divisibility[d]);
+      if (runLeft && b.constancy[d] % a.contiguity[d] == 0)
+        cst = std::max(cst, std::gcd(a.contiguity[d], dv));
+      if (runRight && a.constancy[d] % b.contiguity[d] == 0)
+        cst = std::max(cst, std::gcd(b.contiguity[d], dv));
+      r.constancy[d] = cst;
+    }
+    return r;
+  }
+
+  // x % R with R constant over x's runs: within aligned blocks of g = gcd(contiguity, both
+  // divisibilities) the block's first value x0 and R are multiples of g, so x0 % R is a
+  // multiple of g at most R - g and x0 % R + i (i < g) stays below R: still consecutive (also
+  // for srem of negatives, whose blocks do not cross 0).
+  AxisInfo remainder(const ir::Operation& op) {
+    AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
+    AxisInfo r = unknown(op.result());
+    for (size_t d = 0; d < r.constancy.size(); ++d) {
+      r.constancy[d] = std::gcd(a.constancy[d], b.constancy[d]);
+      const int64_t dv = std::gcd(a.divisibility[d], elemDiv(b, d));
+      if (a.contiguity[d] == 1) {
+        r.divisibility[d] = dv;  // every element: x and R divisible by it, so is x % R
+      } else if (b.constancy[d] % a.contiguity[d] == 0) {
+        r.contiguity[d] = std::gcd(a.contiguity[d], dv);
+        r.divisibility[d] = r.contiguity[d];  // the starts of the shorter runs
+      }
+    }
+    return r;
+  }
+
+  // Ops in order, nested regions included; scf.for iterates its body to a fixed point of the
+  // iter_args' info (the meet of the initial and the yielded values).
+  void visit(const ir::Operation& op) {
+    step(op);
+    if (op.name == "scf.for" && !op.regions.empty() && !op.regions[0]->blocks.empty() &&
+        op.numOperands() >= 3) {
+      forLoop(op);
+      return;
+    }
+    for (const auto& region : op.regions)
+      for (const auto& block : region->blocks)
+        for (const auto& inner : block->ops) visit(*inner);
+  }
+
+  void forLoop(const ir::Operation& op) {
+    const ir::Block& body = op.body();
+    const ir::Operation* yield = body.terminator();
+    // The induction variable: lb + i * step.
+    if (!body.args.empty() && tracked(body.arg(0))) {
+      AxisInfo iv = unknown(body.arg(0));
+      iv.divisibility[0] = std::gcd(get(op.operand(0)).divisibility[0], get(op.operand(2)).divisibility[0]);
+      m[body.arg(0)] = iv;
+    }
+    const size_t n = body.args.size() > 0 ? body.args.size() - 1 : 0;
+    for (size_t j = 0; j < n && 3 + j < op.operands.size(); ++j)
+      if (tracked(body.arg(static_cast<int>(j + 1)))) m[body.arg(static_cast<int>(j + 1))] = get(op.operand(static_cast<int>(3 + j)));
+    bool stable = false;
+    for (int pass = 0; pass < 4 && !stable; ++pass) {
+      for (const auto& inner : body.ops) visit(*inner);
+      stable = true;
+      for (size_t j = 0; j < n && yield && j < yield->operands.size(); ++j) {
+        const ir::Value* arg = body.arg(static_cast<int>(j + 1));
+        if (!tracked(arg)) continue;
+        AxisInfo next = meet(get(op.operand(static_cast<int>(3 + j))), get(yield->operand(static_cast<int>(j))));
+        if (!sameInfo(next, m[arg])) stable = false;
+        m[arg] = next;
+      }
+    }
+    if (!stable) {  // no fixed point: nothing is known about the carried values
+      for (size_t j = 0; j < n; ++j)
+        if (tracked(body.arg(static_cast<int>(j + 1)))) m[body.arg(static_cast<int>(j + 1))] = unknown(body.arg(static_cast<int>(j + 1)));
+      for (const auto& inner : body.ops) visit(*inner);
+    }
+    for (size_t j = 0; j < n && j < op.results.size(); ++j)
+      if (tracked(op.result(static_cast<int>(j)))) m[op.result(static_cast<int>(j))] = m[body.arg(static_cast<int>(j + 1))];
   }
 };
 
@@ -125,7 +269,9 @@ AxisInfoMap analyzeAxisInfo(const ir::Operation& func) {
     }
     s.m[a] = uniform(a, div);
   }
-  ir::walk(func, [&](const ir::Operation& op) { s.step(op); });
+  for (const auto& region : func.regions)
+    for (const auto& block : region->blocks)
+      for (const auto& op : block->ops) s.visit(*op);
   return s.m;
 }
 

@@ -15,13 +15,60 @@ bool isReindexOp(const std::string& name) {
          name == "tt.trans" || name == "tt.splat";
 }
 
+namespace {
+
+bool inside(const ir::Operation* op, const ir::Operation* loop) {
+  for (const ir::Block* blk = op ? op->parentBlock : nullptr; blk;) {
+    const ir::Operation* parent = blk->parentRegion ? blk->parentRegion->parentOp : nullptr;
+    if (parent == loop) return true;
+    blk = parent ? parent->parentBlock : nullptr;
+  }
+  return false;
+}
+
+bool splatLike(const ir::Value* v) {
+  const ir::Operation* d = v->def;
+  if (!d) return false;
+  if (d->name == "tt.splat") return true;
+  const ir::Attribute* a = d->name == "arith.constant" ? d->attr("value") : nullptr;
+  return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
+}
+
+}  // namespace
+
+bool tensorInduction(const ir::Value* v, TensorInduction& out) {
+  if (v->def || !v->ownerBlock || !v->type.isTensor() || v->index < 1) return false;
+  const ir::Block* body = v->ownerBlock;
+  const ir::Operation* loop = body->parentRegion ? body->parentRegion->parentOp : nullptr;
+  if (!loop || loop->name != "scf.for" || loop->regions.size() != 1 ||
+      loop->regions[0]->blocks.size() != 1 || loop->regions[0]->blocks[0].get() != body)
+    return false;
+  const ir::Operation* yield = body->terminator();
+  const size_t j = static_cast<size_t>(v->index - 1);
+  if (!yield || yield->name != "scf.yield" || j >= yield->operands.size() ||
+      3 + j >= loop->operands.size())
+    return false;
+  const ir::Operation* adv = yield->operand(static_cast<int>(j))->def;
+  if (!adv || (adv->name != "tt.addptr" && adv->name != "arith.addi") || adv->numOperands() != 2 ||
+      adv->operand(0) != v || adv->parentBlock != body)
+    return false;
+  const ir::Value* s = adv->operand(1);
+  if (!splatLike(s) || inside(s->def, loop)) return false;
+  out = TensorInduction{loop, loop->operand(static_cast<int>(3 + j)), adv, s};
+  return true;
+}
+
 bool Remat::operator()(const ir::Value* v) {
   if (!v->type.isTensor()) return true;
   auto it = cache_.find(v);
   if (it != cache_.end()) return it->second;
   bool r = false;
   const ir::Operation* op = v->def;
-  if (op) {
+  TensorInduction ind;
+  if (!op && tensorInduction(v, ind)) {
+    cache_[v] = false;  // (a cycle through the loop is not rematerializable)
+    r = (*this)(ind.init);
+  } else if (op) {
     if (op->name == "arith.constant") {
       // Non-splat dense constants live in a Private array: not recomputable per coordinate.
       const ir::Attribute* a = op->attr("value");

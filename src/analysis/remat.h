@@ -1,7 +1,8 @@
 // Rematerializability: a tensor value whose def chain contains only constants, splats of
 // uniform scalars, make_range, elementwise arith/math ops and expand_dims/reshape/broadcast/
 // trans of such values can be recomputed at any coordinate, so data movement of it (broadcast,
-// trans) needs no shared memory. Example: `rm[:, None] * stride + rn[None, :]`.
+// trans) needs no shared memory. Example: `rm[:, None] * stride + rn[None, :]`. So can a
+// tensor induction (below) whose initial value can: in iteration i it is init + i × step.
 #pragma once
 
 #include <map>
@@ -16,6 +17,20 @@ bool isElementwiseOp(const std::string& name);
 
 /// True for shape ops that only re-index (expand_dims, reshape, broadcast, trans, splat).
 bool isReindexOp(const std::string& name);
+
+/// A loop-carried tensor that every iteration advances by the same amount in every element:
+/// scf.for iter_arg `v` whose yielded value is `tt.addptr(v, S)` or `arith.addi(v, S)` with S a
+/// splat (or splat constant) defined outside the loop. Example: tutorial 03's
+/// `a_ptrs += BLOCK_K * stride_ak`.
+struct TensorInduction {
+  const ir::Operation* loop = nullptr;  ///< the scf.for
+  const ir::Value* init = nullptr;      ///< its initial value (the loop's operand)
+  const ir::Operation* advance = nullptr;  ///< the tt.addptr / arith.addi yielded
+  const ir::Value* step = nullptr;      ///< S
+};
+
+/// The induction `v` is, if it is one.
+bool tensorInduction(const ir::Value* v, TensorInduction& out);
 
 /// Memoized rematerializability query.
 class Remat {

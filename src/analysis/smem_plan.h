@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analysis/axis_info.h"
+#include "analysis/dot_operands.h"
 #include "analysis/remat.h"
 #include "ir/ir.h"
 #include "support/status.h"
@@ -60,6 +61,10 @@ struct SmemPlan {
   SmemOptions options;
   /// Total workgroup memory bytes (max over ops).
   uint32_t totalBytes = 0;
+  /// Loads that their cooperative-matrix tt.dot performs itself (analysis/dot_operands.h;
+  /// planned by the compiler pipeline where the target has cooperative matrices and
+  /// buffer device addresses).
+  DirectOperands directLoads;
 };
 
 /// True when tt.reduce or tt.scan `op` takes the row fast path (lower/reduce.cc, scan.cc): every dimension after

@@ -60,6 +60,10 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   auto smem = analysis::planSharedMemory(*s.kernel, so);
   if (!smem.ok()) return smem.status();
   s.smem = std::move(*smem);
+  if (!o.target.coopMatShapes.empty() && usesDeviceAddresses(o.target)) {
+    analysis::Remat remat;
+    s.smem.directLoads = analysis::planDirectOperands(*s.kernel, s.axisInfo, remat);
+  }
   s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the map may move
   return Status();
 }

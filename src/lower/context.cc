@@ -373,6 +373,12 @@ Result<Id> Context::emitAt(const ir::Value* v, const std::vector<Id>& coords) {
     if (f != it->end()) return f->second;
   }
   const ir::Operation* op = v->def;
+  analysis::TensorInduction ind;
+  if (!op && analysis::tensorInduction(v, ind)) {
+    auto r = inductionAt(ind, coords);
+    if (r.ok()) memo_.back()[key] = *r;
+    return r;
+  }
   if (!op) return Status::error("internal: emitAt of a block argument " + v->name);
   const std::string& n = op->name;
   const std::vector<int64_t>& shape = v->type.shape;
@@ -416,6 +422,42 @@ Result<Id> Context::emitAt(const ir::Value* v, const std::vector<Id>& coords) {
   return res;
 }
 
+// init + i × step at `coords`, i = (iv - lb) / step of the loop. In address mode the offset
+// is taken in 64 bits, as the repeated 64-bit additions would; integer inductions wrap in
+// their own type, as repeated additions do.
+Result<Id> Context::inductionAt(const analysis::TensorInduction& ind, const std::vector<Id>& coords) {
+  auto init = emitAt(ind.init, coords);
+  if (!init.ok()) return init;
+  return inductionFrom(ind, *init);
+}
+
+Result<Id> Context::inductionFrom(const analysis::TensorInduction& ind, Id initAt) {
+  const Id* init = &initAt;
+  const ir::Operation& loop = *ind.loop;
+  const ir::Value* ivV = loop.body().arg(0);
+  if (ids(ivV).empty() || ids(loop.operand(0)).empty() || ids(loop.operand(2)).empty() ||
+      ids(ind.step).empty())
+    return Status::error("internal: induction of " + loop.where() + " outside its loop");
+  const int ivBits = ivV->type.scalar().bits;
+  Id ivT = ivBits == 64 ? b.typeInt(64) : u32();
+  Id iv = ids(ivV)[0], lb = ids(loop.operand(0))[0], st = ids(loop.operand(2))[0];
+  Id i = b.emit(spv::Op::OpSDiv, ivT, {b.emit(spv::Op::OpISub, ivT, {iv, lb}), st});
+  Id s = ids(ind.step)[0];
+  const int sBits = ind.step->type.scalar().bits;
+  if (ind.advance->name == "tt.addptr" && isAddress(ind.advance->result())) {
+    Id u64 = b.typeInt(64);
+    Id i64 = ivBits == 64 ? i : b.emit(spv::Op::OpSConvert, u64, {i});
+    Id s64 = sBits == 64 ? s : b.emit(spv::Op::OpSConvert, u64, {s});
+    const uint64_t bytes = static_cast<uint64_t>(elementBytes(*ind.advance->result()->type.scalar().elem));
+    Id off = b.emit(spv::Op::OpIMul, u64, {b.emit(spv::Op::OpIMul, u64, {i64, s64}), b.constInt(u64, bytes)});
+    return b.emit(spv::Op::OpIAdd, u64, {*init, off});
+  }
+  Id sT = sBits == 64 ? b.typeInt(64) : u32();
+  Id iS = ivBits == sBits ? i : b.emit(sBits == 64 ? spv::Op::OpSConvert : spv::Op::OpUConvert, sT, {i});
+  Id off = b.emit(spv::Op::OpIMul, sT, {iS, s});
+  return scalarOp(*ind.advance, {*init, off});
+}
+
 // --- lowering ----------------------------------------------------------------------------
 
 Status Context::unsupported(const ir::Operation& op, const std::string& why) const {
@@ -429,6 +471,7 @@ Status Context::lowerBlock(const ir::Block& block) {
 }
 
 Status Context::lowerOp(const ir::Operation& op) {
+  if (skippedOps.count(&op)) return Status();
   const Registry& r = registry();
   auto it = r.ops.find(op.name);
   if (it == r.ops.end()) return unsupported(op);

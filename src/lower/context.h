@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -209,6 +210,17 @@ class Context {
   // --- rematerialization ---------------------------------------------------------------
   /// The element of rematerializable `v` at `coords` (recomputed and memoized per scope).
   Result<Id> emitAt(const ir::Value* v, const std::vector<Id>& coords);
+  /// Ops that emit nothing (the advance of a loop-carried pointer the loop does not carry,
+  /// lower/control_flow.cc).
+  std::set<const ir::Operation*> skippedOps;
+  /// A tensor induction (analysis/remat.h) at `coords` in the current iteration.
+  Result<Id> inductionAt(const analysis::TensorInduction& ind, const std::vector<Id>& coords);
+  /// The same from its initial value at those coordinates, `initAt` (computed before the
+  /// loop where it is expensive: lower/dot_coopmat.cc hoists the run addresses).
+  Result<Id> inductionFrom(const analysis::TensorInduction& ind, Id initAt);
+  /// Initial addresses of the runs of direct dot operands whose pointer is a tensor
+  /// induction, computed before the loop: (tt.load, K-slice start) → one id per run index.
+  std::map<std::pair<const ir::Operation*, uint32_t>, std::vector<Id>> hoistedRuns;
   /// Records that slot ids of a freshly lowered tensor are its values at its slot coords.
   void memoSlots(const ir::Value* v);
   /// Opens a memo scope (entering a nested block).

@@ -2,6 +2,7 @@
 // OpPhi per loop-carried scalar and per slot of loop-carried tensors. All conditions are
 // scalars, hence uniform, so barriers inside these regions stay legal. On targets with a loop
 // limit, long loops run several copies of their body per pass (lower/loop_limit.h).
+#include "lower/dot_coopmat.h"
 #include "lower/fragments.h"
 #include "lower/loop_limit.h"
 #include "lower/registry.h"
@@ -104,6 +105,30 @@ std::vector<ir::Value*> operandsFrom(const ir::Operation* op, int from) {
   return v;
 }
 
+// The entries of `v` whose `keep` flag is set.
+std::vector<ir::Value*> kept(const std::vector<ir::Value*>& v, const std::vector<bool>& keep) {
+  std::vector<ir::Value*> out;
+  for (size_t i = 0; i < v.size(); ++i)
+    if (i >= keep.size() || keep[i]) out.push_back(v[i]);
+  return out;
+}
+
+// Per iter_arg of scf.for `op`: false for a pointer the loop does not carry (the load it feeds
+// is performed by its tt.dot from the pointer's induction, lower/dot_coopmat.h); its advance
+// then emits nothing.
+Result<std::vector<bool>> carriedArgs(Context& c, const ir::Operation& op) {
+  const ir::Block& body = op.body();
+  std::vector<bool> keep(body.args.size() > 0 ? body.args.size() - 1 : 0, true);
+  for (size_t j = 0; j < keep.size(); ++j) {
+    auto u = coopUncarried(c, body.arg(static_cast<int>(j + 1)));
+    if (!u.ok()) return u.status();
+    if (!*u) continue;
+    keep[j] = false;
+    c.skippedOps.insert(body.terminator()->operand(static_cast<int>(j))->def);
+  }
+  return keep;
+}
+
 // A loop exit: the block that branches to the merge and the carried slots it leaves with.
 struct Exit {
   Id block;
@@ -137,7 +162,11 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   auto ivT = c.regTypeOf(op.operand(0));
   if (!ivT.ok()) return ivT.status();
   TVK_RETURN_IF_ERROR(chooseLoopRepresentations(c, op));
-  auto init = flattenAs(c, operandsFrom(&op, 3), argsOf(body, 1));
+  auto keep = carriedArgs(c, op);
+  if (!keep.ok()) return keep.status();
+  const std::vector<ir::Value*> args = kept(argsOf(body, 1), *keep);
+  auto init = flattenAs(c, kept(operandsFrom(&op, 3), *keep), args);
+  TVK_RETURN_IF_ERROR(coopHoistRuns(c, op));
   if (!init.ok()) return init.status();
   size_t n = init->ids.size();
   bool isUnsigned = op.attr("unsignedCmp") != nullptr;
@@ -172,10 +201,10 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     b.startBlock(bodyL);
     c.pushScope();
     c.bind(body.arg(0), {curIv});
-    bindFlat(c, argsOf(body, 1), cur);
+    bindFlat(c, args, cur);
     Status s = c.lowerBlock(body);
     if (!s.ok()) return s;
-    auto yields = flattenAs(c, operandsFrom(body.terminator(), 0), argsOf(body, 1));
+    auto yields = flattenAs(c, kept(operandsFrom(body.terminator(), 0), *keep), args);
     c.popScope();
     if (!yields.ok()) return yields.status();
     if (yields->ids.size() != n) return Status::error("internal error: loop yields do not match its carried values");
@@ -200,7 +229,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   b.startBlock(merge);
   std::vector<Id> finals = mergeExits(c, init->types, exits, false);
   // Results take the body arguments' representation; fragments return to slots here.
-  std::vector<ir::Value*> args = argsOf(body, 1), results = resultsOf(op);
+  const std::vector<ir::Value*> results = kept(resultsOf(op), *keep);
   size_t pos = 0;
   for (size_t i = 0; i < results.size() && i < args.size(); ++i) {
     const Context::Fragments* f = c.fragments(args[i]);

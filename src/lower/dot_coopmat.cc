@@ -177,6 +177,117 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
   return Status();
 }
 
+// Run i of this invocation when the K slice [k0, k0 + kc) of direct operand `d` (K along
+// dimension kDim) is dealt round-robin: run q = t + i W, its row and first column in the
+// staged region, and its coordinates in the operand.
+struct RunAt {
+  Id q = 0, row = 0, col = 0;
+  std::vector<Id> coords;
+};
+
+RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, int kDim, uint32_t k0,
+            uint32_t i) {
+  auto& b = c.b;
+  Id u = c.u32();
+  const uint32_t cols = kDim == 1 ? p.kc : p.N, runsPerRow = cols / d.elems;
+  RunAt r;
+  r.q = b.emit(spv::Op::OpIAdd, u, {c.invocation(), c.c32(i * c.W)});
+  r.row = b.emit(spv::Op::OpShiftRightLogical, u, {r.q, c.c32(log2Ceil(runsPerRow))});
+  r.col = b.emit(spv::Op::OpIMul, u, {b.emit(spv::Op::OpBitwiseAnd, u, {r.q, c.c32(runsPerRow - 1)}), c.c32(d.elems)});
+  r.coords = kDim == 1 ? std::vector<Id>{r.row, b.emit(spv::Op::OpIAdd, u, {r.col, c.c32(k0)})}
+                       : std::vector<Id>{b.emit(spv::Op::OpIAdd, u, {r.row, c.c32(k0)}), r.col};
+  return r;
+}
+
+// Stages the K slice [k0, k0 + kc) of operand `d` (a tt.load the dot performs itself,
+// analysis/dot_operands.h) into the same packed words as stagePacked: the slice's runs of
+// d.elems consecutive elements along dimension 1 are dealt round-robin to the invocations
+// (run q to invocation q mod W); each recomputes the run's first address and mask at the run's
+// coordinates, loads the run with one access of d.elems elements (a vector of uint32 words,
+// aligned to its size) or takes `other` when masked, and writes the words.
+Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
+                   const analysis::DirectOperand& d, int kDim, uint32_t k0, uint32_t regionBase,
+                   uint32_t stride) {
+  auto& b = c.b;
+  const ir::Value* ptr = load.operand(0);
+  const ir::Value* mask = load.numOperands() > 1 ? load.operand(1) : nullptr;
+  const ir::Value* other = load.numOperands() > 2 ? load.operand(2) : nullptr;
+  const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
+  const uint32_t runWords = d.elems / p.perWord, runsPerRow = cols / d.elems;
+  const uint32_t total = rows * runsPerRow;
+  const uint32_t runBytes = runWords * 4;
+  Id u = c.u32();
+  Id vecT = runWords == 1 ? u : b.typeVector(u, runWords);
+  // `other` as a packed word (the same value in every element), or zero.
+  Id otherWord = c.c32(0);
+  if (other) {
+    auto o = c.emitAt(other, {c.c32(0), c.c32(0)});
+    if (!o.ok()) return o.status();
+    if (p.isInt) {
+      Id byte = b.emit(spv::Op::OpBitwiseAnd, u, {*o, c.c32(0xff)});
+      otherWord = b.emit(spv::Op::OpIMul, u, {byte, c.c32(0x01010101)});
+    } else {
+      Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {*o, *o});
+      otherWord = b.glsl(GLSLstd450PackHalf2x16, u, {v2});
+    }
+  }
+  Id otherVec = runWords == 1 ? otherWord
+                              : b.emit(spv::Op::OpCompositeConstruct, vecT,
+                                       std::vector<Id>(runWords, otherWord));
+  b.usePhysicalStorageBuffer();
+  c.needFeature("bufferDeviceAddress");
+  Id ptrT = b.typePointer(spv::StorageClass::PhysicalStorageBuffer, vecT);
+  const std::vector<Id> access{static_cast<Id>(spv::MemoryAccessMask::Aligned), runBytes};
+  auto hoisted = c.hoistedRuns.find({&load, k0});
+  analysis::TensorInduction ind;
+  const bool induction = analysis::tensorInduction(ptr, ind);
+  for (uint32_t i = 0; i * c.W < total; ++i) {
+    const RunAt r = runAt(c, p, d, kDim, k0, i);
+    Id inRange = (i + 1) * c.W > total ? b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)}) : 0;
+    TVK_RETURN_IF_ERROR(c.ifThen(inRange, [&]() -> Status {
+      const Id row = r.row, col = r.col;
+      const std::vector<Id>& coords = r.coords;
+      auto addr = induction && hoisted != c.hoistedRuns.end() ? c.inductionFrom(ind, hoisted->second[i])
+                                                              : c.emitAt(ptr, coords);
+      if (!addr.ok()) return addr.status();
+      Id m = 0;
+      if (mask) {
+        auto mv = c.emitAt(mask, coords);
+        if (!mv.ok()) return mv.status();
+        m = *mv;
+      }
+      auto words = c.ifValue(m, vecT, [&]() -> Result<Id> {
+        Id pv = b.emit(spv::Op::OpConvertUToPtr, ptrT, {*addr});
+        std::vector<Id> ops{pv};
+        ops.insert(ops.end(), access.begin(), access.end());
+        return b.emit(spv::Op::OpLoad, vecT, ops);
+      }, otherVec);
+      if (!words.ok()) return words.status();
+      Id w0 = b.emit(spv::Op::OpIAdd, u,
+                     {b.emit(spv::Op::OpIMul, u, {row, c.c32(stride)}),
+                      b.emit(spv::Op::OpShiftRightLogical, u, {col, c.c32(log2Ceil(p.perWord))})});
+      w0 = b.emit(spv::Op::OpIAdd, u, {w0, c.c32(regionBase)});
+      for (uint32_t j = 0; j < runWords; ++j) {
+        Id word = runWords == 1 ? *words : b.emit(spv::Op::OpCompositeExtract, u, {*words, j});
+        Id w = j ? b.emit(spv::Op::OpIAdd, u, {w0, c.c32(j)}) : w0;
+        b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
+      }
+      return Status();
+    }));
+  }
+  return Status();
+}
+
+// The direct-operand plan of operand `i` of `op`, or null (staged from registers).
+// Kernels with atomics (Context::coherent) keep their loads' coherence operands: not direct.
+const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op, int i) {
+  const ir::Operation* load = op.operand(i)->def;
+  if (!load || c.coherent) return nullptr;
+  auto it = c.smem.directLoads.find(load);
+  return it != c.smem.directLoads.end() && it->second.dot == &op && it->second.operand == i ? &it->second
+                                                                                           : nullptr;
+}
+
 // Types and this subgroup's fragment origins of a planned dot.
 struct CoopFrame {
   Id tA = 0, tB = 0, tC = 0;
@@ -265,6 +376,47 @@ Result<bool> planFor(Context& c, const ir::Operation& op, CoopPlan& p, uint32_t&
 
 }  // namespace
 
+Result<bool> coopReadsLoad(Context& c, const ir::Operation& op) {
+  auto it = c.smem.directLoads.find(&op);
+  if (it == c.smem.directLoads.end() || c.coherent) return false;
+  CoopPlan p;
+  uint32_t base = 0;
+  return planFor(c, *it->second.dot, p, base);
+}
+
+Status coopHoistRuns(Context& c, const ir::Operation& loop) {
+  for (const auto& [load, d] : c.smem.directLoads) {
+    analysis::TensorInduction ind;
+    if (!analysis::tensorInduction(load->operand(0), ind) || ind.loop != &loop) continue;
+    auto direct = coopReadsLoad(c, *load);
+    if (!direct.ok()) return direct.status();
+    if (!*direct) continue;
+    CoopPlan p;
+    uint32_t base = 0;
+    auto planned = planFor(c, *d.dot, p, base);
+    if (!planned.ok()) return planned.status();
+    const int kDim = d.operand == 0 ? 1 : 0;
+    const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
+    const uint32_t total = rows * (cols / d.elems);
+    for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
+      std::vector<Id>& runs = c.hoistedRuns[{load, k0}];
+      runs.clear();
+      for (uint32_t i = 0; i * c.W < total; ++i) {
+        auto a = c.emitAt(ind.init, runAt(c, p, d, kDim, k0, i).coords);
+        if (!a.ok()) return a.status();
+        runs.push_back(*a);
+      }
+    }
+  }
+  return Status();
+}
+
+Result<bool> coopUncarried(Context& c, const ir::Value* arg) {
+  for (const auto& [load, d] : c.smem.directLoads)
+    if (d.carried == arg) return coopReadsLoad(c, *load);
+  return false;
+}
+
 Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f) {
   CoopPlan p;
   uint32_t base = 0;
@@ -332,8 +484,14 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   std::vector<Id> types(F, fr.tC);
   for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
     c.barrier();
-    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(0), 1, k0, p.aBase, p.strideA));
-    TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(1), 0, k0, p.bBase, p.strideB));
+    for (int i = 0; i < 2; ++i) {
+      const int kDim = i == 0 ? 1 : 0;
+      const uint32_t regionBase = i == 0 ? p.aBase : p.bBase, stride = i == 0 ? p.strideA : p.strideB;
+      if (const analysis::DirectOperand* d = directOperand(c, op, i))
+        TVK_RETURN_IF_ERROR(stageDirect(c, p, *op.operand(i)->def, *d, kDim, k0, regionBase, stride));
+      else
+        TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(i), kDim, k0, regionBase, stride));
+    }
     c.barrier();
     auto out = c.countedCarry(p.kc / s.k, types, accs,
                               [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
@@ -376,6 +534,9 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
 #else
 
 Result<bool> lowerDotCoopMat(Context&, const ir::Operation&) { return false; }
+Result<bool> coopReadsLoad(Context&, const ir::Operation&) { return false; }
+Result<bool> coopUncarried(Context&, const ir::Value*) { return false; }
+Status coopHoistRuns(Context&, const ir::Operation&) { return Status(); }
 Result<bool> coopFragments(Context&, const ir::Operation&, Context::Fragments&) { return false; }
 Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id) {
   return c.unsupported(*f.dot, "cooperative matrices not built in");

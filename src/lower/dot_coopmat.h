@@ -13,6 +13,21 @@ namespace tvk::lower {
 /// the tile shape allow it; returns false, having emitted nothing, when they do not.
 Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op);
 
+/// True when tt.load `op` is read by its cooperative-matrix tt.dot straight from global memory
+/// (analysis/dot_operands.h, SmemPlan::directLoads) and that dot takes the cooperative-matrix
+/// path: the load's lowering then emits nothing.
+Result<bool> coopReadsLoad(Context& c, const ir::Operation& op);
+
+/// True when scf.for iter_arg `arg` is the carried pointer of a load its tt.dot performs
+/// (DirectOperand::carried, coopReadsLoad): the loop carries nothing for it.
+Result<bool> coopUncarried(Context& c, const ir::Value* arg);
+
+/// Before scf.for `loop` (in its preheader): the initial addresses of the runs of the direct
+/// operands in its body whose pointer is a tensor induction of `loop` (Context::hoistedRuns),
+/// so that the loop only adds the induction step (recomputing, say, `offs_am % M` per run
+/// and iteration cost 4x on the H200).
+Status coopHoistRuns(Context& c, const ir::Operation& loop);
+
 /// Fills `f` with the fragment representation of tt.dot `op`'s accumulator (type, count per
 /// subgroup) when `op` takes the cooperative-matrix path; false otherwise.
 Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f);

@@ -24,14 +24,22 @@ const fs::path kLowerCases = fs::path(TVK_SOURCE_DIR) / "src" / "lower" / "testd
 struct OpCounts {
   int mulAdd = 0, coopCap = 0, vulkanModel = 0;
   int accPhis = 0;  // OpPhi of a cooperative-matrix accumulator type
+  int vec4Loads = 0, shuffles = 0;  // OpLoad of a 4 x uint32 vector, OpGroupNonUniformShuffleXor
 };
 
 OpCounts count(const std::vector<uint32_t>& w) {
   OpCounts c;
   std::vector<uint32_t> accTypes;
   std::map<uint32_t, uint32_t> consts;  // OpConstant result id -> first value word
+  std::vector<uint32_t> uvec4;           // OpTypeVector of 4 32-bit unsigned ints
+  std::vector<uint32_t> uint32s;
   for (size_t i = 5; i < w.size() && (w[i] >> 16); i += w[i] >> 16) {
     uint32_t op = w[i] & 0xffff;
+    if (op == 21 && w[i + 2] == 32 && w[i + 3] == 0) uint32s.push_back(w[i + 1]);  // OpTypeInt 32 0
+    if (op == 23 && w[i + 3] == 4 && std::count(uint32s.begin(), uint32s.end(), w[i + 2]))
+      uvec4.push_back(w[i + 1]);  // OpTypeVector uint 4
+    if (op == 61 && std::count(uvec4.begin(), uvec4.end(), w[i + 1])) ++c.vec4Loads;
+    if (op == 346) ++c.shuffles;
     if (op == 43 && (w[i] >> 16) >= 4) consts[w[i + 2]] = w[i + 3];
     // OpTypeCooperativeMatrixKHR result, component, scope, rows, cols, use (constant ids).
     if (op == 4456 && consts.count(w[i + 6]) && consts[w[i + 6]] == 2) accTypes.push_back(w[i + 1]);
@@ -74,6 +82,25 @@ TEST(DotCoopMat, HopperDotsUseCooperativeMatrices) {
     EXPECT_NE(std::find(f.begin(), f.end(), "cooperativeMatrix"), f.end());
   }
 }
+// Direct operands (analysis/dot_operands.h): the block-pointer matmul's and dot_i8's A and B
+// are loaded by their dot in 16-byte runs (no element shuffles); matmul_f16's K (72, not a
+// known multiple of 16) leaves its mask without 8-element runs, so it stages from registers.
+TEST(DotCoopMat, AlignedOperandLoadsAreDirect) {
+  for (const char* cs : {"blockptr_matmul", "dot_i8"}) {
+    SCOPED_TRACE(cs);
+    auto k = compileCase(cs, "nvidia-hopper");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    OpCounts c = count(k->spirv);
+    EXPECT_GT(c.vec4Loads, 0);
+    EXPECT_EQ(c.shuffles, 0);
+  }
+  auto k = compileCase("matmul_f16", "nvidia-hopper");
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  OpCounts c = count(k->spirv);
+  EXPECT_EQ(c.vec4Loads, 0);
+  EXPECT_GT(c.shuffles, 0);
+}
+
 // Loop accumulators (analysis/loop_accumulators.h) stay in fragments across the scf.for:
 // one accumulator phi per fragment in each K-step loop (one MulAdd per fragment there) plus
 // one per fragment in the scf.for header; other dots carry none through their loops.

@@ -5,6 +5,7 @@
 // tt.addptr adds offset × element size, accesses go through PhysicalStorageBuffer pointers,
 // and pointers may be loaded, stored and converted to and from integers.
 #include "analysis/smem_plan.h"
+#include "lower/dot_coopmat.h"
 #include "lower/registry.h"
 #include "support/bits.h"
 
@@ -43,6 +44,9 @@ Result<Id> addptr(Context& c, const ir::Operation& op, const std::vector<Id>& a)
 }
 
 Status lowerLoad(Context& c, const ir::Operation& op) {
+  auto direct = coopReadsLoad(c, op);
+  if (!direct.ok()) return direct.status();
+  if (*direct) return Status();  // its tt.dot performs it (lower/dot_coopmat.cc)
   const ir::Value* ptr = op.operand(0);
   const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
   const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;

@@ -12,7 +12,7 @@ int runOpt(const std::vector<std::string>& argv) {
   Result<CliArgs> args = parseCli(argv, {"print", "device", "target", "num-warps"}, {});
   if (!args.ok()) return fail(args.status().message());
   if (args->positional.size() != 1 || !args->has("print"))
-    return fail("usage: tvk opt KERNEL.ttir --print=ir|provenance|axis-info|layouts|smem|access-bounds|loop-accumulators");
+    return fail("usage: tvk opt KERNEL.ttir --print=ir|provenance|axis-info|layouts|smem|access-bounds|loop-accumulators|dot-operands");
   Result<std::string> ttir = readTextFile(args->positional[0]);
   if (!ttir.ok()) return fail(ttir.status().message());
   Result<CompileOptions> options = compileOptionsFromArgs(*args, args->positional[0]);
@@ -25,7 +25,7 @@ int runOpt(const std::vector<std::string>& argv) {
 
 const bool kRegistered = registerCommand(
     {"opt",
-     "KERNEL.ttir --print=ir|provenance|axis-info|layouts|smem|access-bounds|loop-accumulators [--target P | --device N] "
+     "KERNEL.ttir --print=ir|provenance|axis-info|layouts|smem|access-bounds|loop-accumulators|dot-operands [--target P | --device N] "
      "[--num-warps N]",
      "print analyses of a TTIR kernel", runOpt});
 

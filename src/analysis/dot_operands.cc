@@ -1,0 +1,121 @@
+#include "analysis/dot_operands.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "ir/walk.h"
+
+namespace tvk::analysis {
+
+namespace {
+
+// Ops that may write memory a moved load could read.
+bool writesMemory(const ir::Operation& op) {
+  const std::string& n = op.name;
+  return !op.regions.empty() || n == "tt.store" || n == "tt.atomic_rmw" || n == "tt.atomic_cas" ||
+         n == "tt.call" || n == "tt.descriptor_store" || n == "gpu.barrier" ||
+         n == "tt.extern_elementwise" || n == "tt.elementwise_inline_asm";
+}
+
+// A value equal in every element (a splat or a splat constant).
+bool uniformValue(const ir::Value* v) {
+  if (!v->type.isTensor()) return true;
+  const ir::Operation* d = v->def;
+  if (!d) return false;
+  if (d->name == "tt.splat") return true;
+  if (d->name != "arith.constant") return false;
+  const ir::Attribute* a = d->attr("value");
+  return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
+}
+
+const AxisInfo* infoOf(const AxisInfoMap& info, const ir::Value* v) {
+  auto it = info.find(v);
+  return it == info.end() ? nullptr : &it->second;
+}
+
+// Elements per run for operand `v` (a tt.load result) of `dot`, 0 when it cannot be direct.
+uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMap& info,
+                  Remat& remat, const std::map<const ir::Value*, int>& uses) {
+  const ir::Operation* load = v->def;
+  if (!load || load->name != "tt.load" || load->parentBlock != dot.parentBlock) return 0;
+  auto u = uses.find(v);
+  if (u == uses.end() || u->second != 1) return 0;
+  const ir::Type& t = v->type;
+  if (!t.isTensor() || t.rank() != 2) return 0;
+  const ir::Type& e = t.scalar();
+  uint32_t bytes;
+  if (e.isFloat() && e.bits == 16 && e.name == "f16") bytes = 2;
+  else if (e.isInt() && e.bits == 8) bytes = 1;
+  else return 0;
+  // Nothing between the load and the dot writes memory.
+  const ir::Block& blk = *dot.parentBlock;
+  bool between = false;
+  for (const auto& op : blk.ops) {
+    if (op.get() == &dot) break;
+    if (between && writesMemory(*op)) return 0;
+    if (op.get() == load) between = true;
+  }
+  if (!between) return 0;
+  const ir::Value* ptr = load->operand(0);
+  const ir::Value* mask = load->numOperands() > 1 ? load->operand(1) : nullptr;
+  const ir::Value* other = load->numOperands() > 2 ? load->operand(2) : nullptr;
+  if (!ptr->type.isTensor() || !remat(ptr)) return 0;
+  if (mask && !remat(mask)) return 0;
+  if (other && (!uniformValue(other) || !remat(other))) return 0;
+  const AxisInfo* p = infoOf(info, ptr);
+  if (!p || p->contiguity.size() != 2) return 0;
+  // The longest run of <= 16 bytes that the contiguity, the alignment and the mask allow.
+  uint64_t run = std::min<uint64_t>(16 / bytes, static_cast<uint64_t>(t.shape[1]));
+  while (run > 1 && (p->contiguity[1] % static_cast<int64_t>(run) != 0 ||
+                     p->divisibility[1] % static_cast<int64_t>(run * bytes) != 0))
+    run /= 2;
+  if (mask) {
+    const AxisInfo* m = infoOf(info, mask);
+    if (!m || m->constancy.size() != 2) return 0;
+    while (run > 1 && m->constancy[1] % static_cast<int64_t>(run) != 0) run /= 2;
+  }
+  // A run must fill whole words of the packed staging.
+  return run * bytes >= 4 ? static_cast<uint32_t>(run) : 0;
+}
+
+}  // namespace
+
+DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& info, Remat& remat) {
+  std::map<const ir::Value*, int> uses;
+  ir::walk(func, [&](const ir::Operation& op) {
+    for (const ir::Value* v : op.operands) ++uses[v];
+  });
+  DirectOperands out;
+  ir::walk(func, [&](const ir::Operation& op) {
+    if (op.name != "tt.dot" || op.numOperands() < 3) return;
+    for (int i = 0; i < 2; ++i) {
+      const ir::Value* v = op.operand(i);
+      if (op.operand(0) == op.operand(1)) break;  // one load feeding both operands
+      uint32_t run = runElems(op, v, info, remat, uses);
+      if (!run) continue;
+      DirectOperand d{&op, i, run, nullptr};
+      const ir::Value* ptr = v->def->operand(0);
+      TensorInduction ind;
+      auto count = [&](const ir::Value* x) { auto it = uses.find(x); return it == uses.end() ? 0 : it->second; };
+      if (tensorInduction(ptr, ind) && count(ptr) == 2 && count(ind.advance->result()) == 1 &&
+          count(ind.loop->result(ptr->index - 1)) == 0)
+        d.carried = ptr;
+      out[v->def] = d;
+    }
+  });
+  return out;
+}
+
+std::string printDirectOperands(const DirectOperands& d) {
+  std::vector<std::string> lines;
+  for (const auto& [load, o] : d)
+    lines.push_back(load->where() + " -> " + o.dot->where() + " operand " + (o.operand ? "B" : "A") +
+                    ", runs of " + std::to_string(o.elems) +
+                    (o.carried ? ", pointer not carried" : "") + "\n");
+  std::sort(lines.begin(), lines.end());
+  std::string s;
+  for (const std::string& l : lines) s += l;
+  return s;
+}
+
+}  // namespace tvk::analysis

@@ -1,0 +1,114 @@
+"""Matmuls whose tt.dot reads its operands straight from global memory (analysis/dot_operands.h:
+on devices with cooperative matrices and buffer device addresses, a tt.load used only by the
+dot is performed by the dot, in runs of up to 16 bytes written into its shared-memory staging).
+
+The kernels cover what that path must get right: block pointers with boundary checks (rows,
+columns and K cut by the problem size), pointer tensors recomputed from the loop index with a
+masked K tail and a non-zero `other`, f16 and int8, several K slices per dot. Every result is
+compared with numpy; on devices without cooperative matrices (lavapipe) the same kernels take the
+FMA path, and there the test checks that path."""
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def kernels(triton_vk):
+    tl = triton_vk.language
+    jit = triton_vk.jit
+
+    @jit
+    def mm_block_ptr(a_ptr, b_ptr, c_ptr, M, N, K, sam, sbk, scm,
+                     BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, ACC: tl.constexpr):
+        pid_m = tl.program_id(0)
+        pid_n = tl.program_id(1)
+        a_bp = tl.make_block_ptr(a_ptr, (M, K), (sam, 1), (pid_m * BM, 0), (BM, BK), (1, 0))
+        b_bp = tl.make_block_ptr(b_ptr, (K, N), (sbk, 1), (0, pid_n * BN), (BK, BN), (1, 0))
+        acc = tl.zeros((BM, BN), dtype=ACC)
+        for _ in range(0, tl.cdiv(K, BK)):
+            a = tl.load(a_bp, boundary_check=(0, 1))
+            b = tl.load(b_bp, boundary_check=(0, 1))
+            acc = tl.dot(a, b, acc, out_dtype=ACC)
+            a_bp = tl.advance(a_bp, (0, BK))
+            b_bp = tl.advance(b_bp, (BK, 0))
+        c_bp = tl.make_block_ptr(c_ptr, (M, N), (scm, 1), (pid_m * BM, pid_n * BN), (BM, BN), (1, 0))
+        tl.store(c_bp, acc, boundary_check=(0, 1))
+
+    @jit
+    def mm_indexed(a_ptr, b_ptr, c_ptr, M, N, K, sam, sbk, scm, OTHER: tl.constexpr,
+                   BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+        pid_m = tl.program_id(0)
+        pid_n = tl.program_id(1)
+        rm = pid_m * BM + tl.arange(0, BM)
+        rn = pid_n * BN + tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        for k in range(0, tl.cdiv(K, BK)):
+            kk = k * BK + rk
+            a = tl.load(a_ptr + rm[:, None] * sam + kk[None, :], mask=kk[None, :] < K, other=OTHER)
+            b = tl.load(b_ptr + kk[:, None] * sbk + rn[None, :], mask=kk[:, None] < K, other=OTHER)
+            acc = tl.dot(a, b, acc)
+        tl.store(c_ptr + rm[:, None] * scm + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
+
+    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed)
+
+
+def _inputs(dtype, M, N, K, seed):
+    rng = np.random.default_rng(seed)
+    if dtype == "int8":
+        return rng.integers(-100, 100, (M, K)).astype(np.int8), rng.integers(-100, 100, (K, N)).astype(np.int8)
+    # Small integers: every product and sum is exact in f16 inputs and an f32 accumulator.
+    return rng.integers(-4, 5, (M, K)).astype(np.float16), rng.integers(-4, 5, (K, N)).astype(np.float16)
+
+
+def _exact(a, b):
+    return np.matmul(a.astype(np.int64), b.astype(np.int64))
+
+
+# (M, N, K) with 64 x 64 x 32 tiles: whole tiles, and rows, columns and K cut inside a tile
+# (multiples of 16, so the specialized strides and bounds keep 16-byte runs).
+SHAPES = [(64, 64, 64), (80, 96, 96), (128, 48, 160)]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int8"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_block_pointer_matmul(kernels, torch, triton_vk, dtype, shape):
+    M, N, K = shape
+    a, b = _inputs(dtype, M, N, K, M + N + K)
+    out_dt = np.int32 if dtype == "int8" else np.float32
+    c = torch.zeros((M, N), dtype=torch.int32 if dtype == "int8" else torch.float32)
+    acc = triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32
+    grid = ((M + 63) // 64, (N + 63) // 64)
+    kernels["block_ptr"][grid](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                               BM=64, BN=64, BK=32, ACC=acc)
+    assert np.array_equal(c.numpy(), _exact(a, b).astype(out_dt))
+
+
+@pytest.mark.parametrize("other", [0.0, 1.0])
+@pytest.mark.parametrize("shape", [(64, 64, 64), (64, 64, 80)])
+def test_indexed_matmul_with_masked_k_tail(kernels, torch, other, shape):
+    M, N, K = shape
+    a, b = _inputs("float16", M, N, K, K)
+    c = torch.zeros((M, N))
+    BK = 32
+    kernels["indexed"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                               OTHER=other, BM=64, BN=64, BK=BK)
+    # Masked-off K positions read `other` in both operands: the padded product.
+    Kp = (K + BK - 1) // BK * BK
+    ap = np.full((M, Kp), other, np.float64)
+    bp = np.full((Kp, N), other, np.float64)
+    ap[:, :K] = a
+    bp[:K, :] = b
+    assert np.array_equal(c.numpy(), (ap @ bp).astype(np.float32))
+
+
+def test_direct_path_is_taken_where_the_device_has_cooperative_matrices(kernels, torch, tv):
+    """On a device with cooperative matrices and buffer device addresses the operands are read
+    by 16-byte loads (OpLoad of a uvec4); elsewhere no such load appears."""
+    M = N = K = 64
+    a, b = _inputs("float16", M, N, K, 7)
+    c = torch.zeros((M, N))
+    h = kernels["indexed"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                                   OTHER=0.0, BM=64, BN=64, BK=32)
+    t = tv.device().target
+    direct = t.cooperative_matrix and t.buffer_device_address
+    assert ("OpLoad %v4uint" in h.asm["spvdis"]) == direct
