@@ -11,19 +11,18 @@ kernel whose GB/s on both sides are within 10% of the ceiling is marked "at ceil
 
 Run on the device machine (tools/device/run_bench.sh): python3 tools/bench/membound.py [--small]
 [--only name,name] [--json FILE]. --small: tiny sizes, any machine (results checked, no CUDA needed
-if it is absent: then only the Vulkan side runs).
+if it is absent: then only the Vulkan side runs). The driver (command line, checks, table) is
+tools/bench/harness.py, shared with tools/bench/tensorcore.py.
 """
-import argparse
-import json
 import math
 import sys
-import time
 
 import torch
 import triton
 import triton.language as tl
 
-import triton_vulkan as tv
+import harness
+from harness import Case
 
 
 # ---------------------------------------------------------------- kernels (one source, both backends)
@@ -193,15 +192,6 @@ def broadcast_add_kernel(x_ptr, b_ptr, y_ptr, R, C, BR: tl.constexpr, BC: tl.con
 DT = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16, "i8": torch.int8}
 
 
-class Case:
-    """A launch: name, tensors (inputs and outputs, on the CUDA or CPU device), the launch as a
-    function of those tensors, the outputs to compare, bytes moved, tolerance."""
-
-    def __init__(self, name, tensors, launch, outs, nbytes, atol=0.0, rtol=0.0):
-        self.name, self.tensors, self.launch, self.outs = name, tensors, launch, outs
-        self.nbytes, self.atol, self.rtol = nbytes, atol, rtol
-
-
 def _elementwise_cases(g, dev, scale):
     n = (1 << 27) // scale
     out = []
@@ -309,108 +299,22 @@ def all_cases(g, dev, scale):
         yield from f(g, dev, scale)
 
 
-# ---------------------------------------------------------------- driver
+# ---------------------------------------------------------------- driver (tools/bench/harness.py)
 
-def bench(fn, sync):
-    from triton.testing import do_bench
-    fn()
-    sync()
-    return do_bench(fn, warmup=25, rep=100, return_mode="median")
+def _ceiling_note(r, rows):
+    """" (both at the copy ceiling)" when both sides of r are within 10% of the first row's GB/s
+    (the copy ceiling when it runs)."""
+    ceil = rows[0]
+    cg, vg = harness.GBS.rate(r, "cuda_ms"), harness.GBS.rate(r, "vulkan_ms")
+    cc, cv = harness.GBS.rate(ceil, "cuda_ms"), harness.GBS.rate(ceil, "vulkan_ms")
+    if r is not ceil and cg and vg and cc and cv and cg > 0.9 * cc and vg > 0.9 * cv:
+        return " (both at the copy ceiling)"
+    return ""
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--small", action="store_true")
-    ap.add_argument("--only", default="")
-    ap.add_argument("--json", default="")
-    a = ap.parse_args()
-    from triton.runtime import driver as triton_driver
-    have_cuda = torch.cuda.is_available()
-    cuda_driver = triton_driver.default if have_cuda else None
-    vk = tv.activate()
-    dev = "cuda" if have_cuda else "cpu"
-    scale = 4096 if a.small else 1
-    only = set(filter(None, a.only.split(",")))
-    g = torch.Generator(device=dev).manual_seed(0)
-    rows = []
-    print(f"Vulkan: {tv.device().info['name']}; CUDA: {torch.cuda.get_device_name() if have_cuda else '-'}; "
-          f"torch {torch.__version__}, triton {triton.__version__}, triton_vulkan {tv.__version__}", flush=True)
-    for case in all_cases(g, dev, scale):
-        if only and case.name.split(" ")[0] not in only:
-            continue
-        r = {"kernel": case.name, "bytes": case.nbytes}
-        ref = None
-        if have_cuda:
-            triton_driver.set_active(cuda_driver)
-            try:
-                case.launch(case.tensors)
-                torch.cuda.synchronize()
-                ref = {k: case.tensors[k].cpu() for k in case.outs}
-                r["cuda_ms"] = bench(lambda: case.launch(case.tensors), torch.cuda.synchronize)
-            except Exception as e:  # noqa: BLE001
-                r["cuda_error"] = f"{type(e).__name__}: {e}".splitlines()[0][:120]
-        triton_driver.set_active(vk)
-        try:
-            vt = {k: tv.from_torch(v.cpu()) for k, v in case.tensors.items()}
-            case.launch(vt)
-            tv.synchronize()
-            if ref is not None:
-                ok = all(_close(vt[k], ref[k], case) for k in case.outs)
-                r["checked"] = "ok" if ok else "WRONG"
-            r["vulkan_ms"] = bench(lambda: case.launch(vt), tv.synchronize)
-            del vt
-        except Exception as e:  # noqa: BLE001
-            r["vulkan_error"] = f"{type(e).__name__}: {e}".splitlines()[0][:120]
-        case.tensors.clear()
-        if have_cuda:
-            torch.cuda.empty_cache()
-        rows.append(r)
-        _print_row(r, rows[0])
-    _print_summary(rows)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return 0 if all(r.get("checked") != "WRONG" for r in rows) else 1
-
-
-def _close(got, want, case, most=1 << 20):
-    """Compares at most `most` evenly spaced elements: reading host-mapped device memory can be
-    slow (write-combined memory), and an even sample still sees every row of a wrong layout."""
-    step = max(1, got.numel() // most)
-    g, w = got.reshape(-1)[::step].float(), want.reshape(-1)[::step].float()
-    return torch.allclose(g, w, atol=case.atol, rtol=case.rtol, equal_nan=True)
-
-
-def _gbs(r, key):
-    return r["bytes"] / r[key] / 1e6 if r.get(key) else None
-
-
-def _print_row(r, ceil):
-    if r is ceil:
-        print(f"{'kernel':22} {'CUDA ms':>9} {'Vk ms':>9} {'ratio':>7} {'CUDA GB/s':>9} {'Vk GB/s':>9}  note")
-    c, v = r.get("cuda_ms"), r.get("vulkan_ms")
-    ratio = f"{c / v:.3f}" if c and v else "-"
-    cg, vg = _gbs(r, "cuda_ms"), _gbs(r, "vulkan_ms")
-    note = r.get("vulkan_error") or r.get("cuda_error") or ""
-    if r.get("checked"):
-        note = f"result {r['checked']} " + note
-    cc, cv = _gbs(ceil, "cuda_ms"), _gbs(ceil, "vulkan_ms")
-    if r is not ceil and cg and vg and cc and cv and cg > 0.9 * cc and vg > 0.9 * cv:
-        note += " (both at the copy ceiling)"
-    f = lambda x: f"{x:.4f}" if x else "-"  # noqa: E731
-    h = lambda x: f"{x:.0f}" if x else "-"  # noqa: E731
-    print(f"{r['kernel']:22} {f(c):>9} {f(v):>9} {ratio:>7} {h(cg):>9} {h(vg):>9}  {note}", flush=True)
-
-
-def _print_summary(rows):
-    ratios = [r["cuda_ms"] / r["vulkan_ms"] for r in rows[1:] if r.get("cuda_ms") and r.get("vulkan_ms")]
-    if ratios:
-        gm = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-        print(f"\n{len(ratios)} kernels: geometric mean CUDA/Vulkan {gm:.3f}; min {min(ratios):.3f}; "
-              f">= 0.95: {sum(x >= 0.95 for x in ratios)}")
-    wrong = [r["kernel"] for r in rows if r.get("checked") == "WRONG"]
-    if wrong:
-        print("WRONG results:", ", ".join(wrong))
+    return harness.main(lambda g, dev, small: all_cases(g, dev, 4096 if small else 1), harness.GBS,
+                        note=_ceiling_note, in_summary=lambda i, r: i > 0)
 
 
 if __name__ == "__main__":

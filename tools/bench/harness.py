@@ -1,0 +1,187 @@
+"""The driver shared by the tools/bench/ benchmarks: each case runs on Triton's CUDA backend and on
+ours (Vulkan) in one process, the Vulkan output is checked against CUDA's, and a table is printed.
+
+A benchmark supplies its cases (a function of the torch generator, the device and --small) and a
+Unit: what a case's `work` counts (bytes moved, flops) and how the throughput column is named and
+printed. `main()` parses --small, --only name,name and --json FILE, runs every case (CUDA first,
+when there is CUDA, then Vulkan: inputs made on the CUDA device are copied into Vulkan memory with
+triton_vulkan.from_torch), prints a row per case and the geometric-mean summary, and returns the
+exit status (1 when a result is wrong).
+
+Without CUDA (--small on a CPU machine with lavapipe) only the Vulkan side runs and nothing is
+checked.
+"""
+import argparse
+import json
+import math
+
+import torch
+import triton
+
+import triton_vulkan as tv
+
+
+class Case:
+    """A launch: name, tensors (inputs and outputs, on the CUDA or CPU device), the launch as a
+    function of those tensors, the outputs to compare, the work done (in the benchmark's Unit:
+    bytes moved, flops), tolerance."""
+
+    def __init__(self, name, tensors, launch, outs, work, atol=0.0, rtol=0.0):
+        self.name, self.tensors, self.launch, self.outs = name, tensors, launch, outs
+        self.work, self.atol, self.rtol = work, atol, rtol
+
+
+class Unit:
+    """What `Case.work` counts and how its rate is shown. `key`: the JSON field of the work
+    ("bytes", "flops"); `label`: the column title after "CUDA "/"Vk " ("GB/s", "TFLOP/s");
+    `per_ms`: work per ms per shown unit (1e6 for GB/s from bytes, 1e9 for TFLOP/s from flops);
+    `fmt`: a rate as text (a format spec or a function)."""
+
+    def __init__(self, key, label, per_ms, fmt):
+        self.key, self.label, self.per_ms, self.fmt = key, label, per_ms, fmt
+
+    def widths(self):
+        """Widths of the CUDA and Vulkan rate columns (at least 9, as wide as their titles)."""
+        return max(9, len(self.label) + 5), max(9, len(self.label) + 3)
+
+    def show(self, x):
+        return self.fmt(x) if callable(self.fmt) else f"{x:{self.fmt}}"
+
+    def rate(self, r, ms_key):
+        return r[self.key] / r[ms_key] / self.per_ms if r.get(ms_key) else None
+
+
+GBS = Unit("bytes", "GB/s", 1e6, ".0f")
+TFLOPS = Unit("flops", "TFLOP/s", 1e9, lambda x: f"{x:.1f}" if x >= 1 else f"{x:.2g}")  # CPU devices: 0.0012
+
+
+def bench(fn, sync):
+    from triton.testing import do_bench
+    fn()
+    sync()
+    return do_bench(fn, warmup=25, rep=100, return_mode="median")
+
+
+def _close(got, want, case, most=1 << 20):
+    """Compares at most `most` evenly spaced elements: reading host-mapped device memory can be
+    slow (write-combined memory), and an even sample still sees every row of a wrong layout."""
+    step = max(1, got.numel() // most)
+    g, w = got.reshape(-1)[::step].float(), want.reshape(-1)[::step].float()
+    return torch.allclose(g, w, atol=case.atol, rtol=case.rtol, equal_nan=True)
+
+
+def _error(e):
+    """The first line of the error; after Triton's "CompilationError: at L:C:" (source lines and a
+    caret follow), its cause or the message's last line."""
+    lines = f"{type(e).__name__}: {e}".splitlines()
+    text = lines[0]
+    if text.endswith(":"):
+        cause = e.__cause__
+        if cause is not None:
+            text += " " + type(cause).__name__ + "".join(f": {c}" for c in str(cause).splitlines()[:1])
+        elif len(lines) > 1 and lines[-1].strip() != "^":
+            text += " " + lines[-1].strip()
+    return text[:120]
+
+
+def run_case(case, unit, have_cuda, cuda_driver, vk):
+    """Runs one case on CUDA (when present) and on Vulkan; returns its result row."""
+    from triton.runtime import driver as triton_driver
+    r = {"kernel": case.name, unit.key: case.work}
+    ref = None
+    if have_cuda:
+        triton_driver.set_active(cuda_driver)
+        try:
+            case.launch(case.tensors)
+            torch.cuda.synchronize()
+            ref = {k: case.tensors[k].cpu() for k in case.outs}
+            r["cuda_ms"] = bench(lambda: case.launch(case.tensors), torch.cuda.synchronize)
+        except Exception as e:  # noqa: BLE001
+            r["cuda_error"] = _error(e)
+    triton_driver.set_active(vk)
+    try:
+        vt = {k: tv.from_torch(v.cpu()) for k, v in case.tensors.items()}
+        case.launch(vt)
+        tv.synchronize()
+        if ref is not None:
+            ok = all(_close(vt[k], ref[k], case) for k in case.outs)
+            r["checked"] = "ok" if ok else "WRONG"
+        r["vulkan_ms"] = bench(lambda: case.launch(vt), tv.synchronize)
+        del vt
+    except Exception as e:  # noqa: BLE001
+        r["vulkan_error"] = _error(e)
+    case.tensors.clear()
+    if have_cuda:
+        torch.cuda.empty_cache()
+    return r
+
+
+def print_header(unit, width):
+    cw, vw = unit.widths()
+    cu, vk = f"CUDA {unit.label}", f"Vk {unit.label}"
+    print(f"{'kernel':{width}} {'CUDA ms':>9} {'Vk ms':>9} {'ratio':>7} {cu:>{cw}} {vk:>{vw}}  note")
+
+
+def print_row(r, unit, width, extra_note=""):
+    c, v = r.get("cuda_ms"), r.get("vulkan_ms")
+    ratio = f"{c / v:.3f}" if c and v else "-"
+    cr, vr = unit.rate(r, "cuda_ms"), unit.rate(r, "vulkan_ms")
+    note = r.get("vulkan_error") or r.get("cuda_error") or ""
+    if r.get("checked"):
+        note = f"result {r['checked']} " + note
+    note += extra_note
+    f = lambda x: f"{x:.4f}" if x else "-"  # noqa: E731
+    h = lambda x: unit.show(x) if x else "-"  # noqa: E731
+    cw, vw = unit.widths()
+    print(f"{r['kernel']:{width}} {f(c):>9} {f(v):>9} {ratio:>7} {h(cr):>{cw}} {h(vr):>{vw}}  {note}", flush=True)
+
+
+def print_summary(rows):
+    """Geometric mean of CUDA ms / Vulkan ms over `rows` (those the caller counts), and the wrong
+    results among them."""
+    ratios = [r["cuda_ms"] / r["vulkan_ms"] for r in rows if r.get("cuda_ms") and r.get("vulkan_ms")]
+    if ratios:
+        gm = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+        print(f"\n{len(ratios)} kernels: geometric mean CUDA/Vulkan {gm:.3f}; min {min(ratios):.3f}; "
+              f">= 0.95: {sum(x >= 0.95 for x in ratios)}")
+
+
+def main(cases, unit, width=22, note=None, in_summary=None, legend=""):
+    """The command line of a benchmark. `cases(g, dev, small)`: yields Cases (tensors on `dev`,
+    drawn from the torch generator `g`; tiny sizes when `small`). `unit`: a Unit (GBS, TFLOPS).
+    `width`: of the kernel column. `note(r, rows)`: text appended to the note of row `r` (rows:
+    those so far, r included). `in_summary(i, r)`: whether row i counts in the geometric mean
+    (default: all). `legend`: printed under the device line."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--small", action="store_true", help="tiny sizes (any machine; without CUDA only Vulkan runs)")
+    ap.add_argument("--only", default="", help="comma-separated kernel names (the name up to its first space)")
+    ap.add_argument("--json", default="", help="write the result rows to this file")
+    a = ap.parse_args()
+    from triton.runtime import driver as triton_driver
+    have_cuda = torch.cuda.is_available()
+    cuda_driver = triton_driver.default if have_cuda else None
+    vk = tv.activate()
+    dev = "cuda" if have_cuda else "cpu"
+    only = set(filter(None, a.only.split(",")))
+    g = torch.Generator(device=dev).manual_seed(0)
+    rows = []
+    print(f"Vulkan: {tv.device().info['name']}; CUDA: {torch.cuda.get_device_name() if have_cuda else '-'}; "
+          f"torch {torch.__version__}, triton {triton.__version__}, triton_vulkan {tv.__version__}", flush=True)
+    if legend:
+        print(legend, flush=True)
+    for case in cases(g, dev, a.small):
+        if only and case.name.split(" ")[0] not in only:
+            continue
+        r = run_case(case, unit, have_cuda, cuda_driver, vk)
+        rows.append(r)
+        if len(rows) == 1:
+            print_header(unit, width)
+        print_row(r, unit, width, note(r, rows) if note else "")
+    print_summary([r for i, r in enumerate(rows) if in_summary is None or in_summary(i, r)])
+    wrong = [r["kernel"] for r in rows if r.get("checked") == "WRONG"]
+    if wrong:
+        print("WRONG results:", ", ".join(wrong))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 0 if not wrong else 1
