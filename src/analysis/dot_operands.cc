@@ -44,7 +44,7 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   if (!t.isTensor() || t.rank() != 2) return 0;
   const ir::Type& e = t.scalar();
   uint32_t bytes;
-  if (e.isFloat() && e.bits == 16 && e.name == "f16") bytes = 2;
+  if (e.isFloat() && e.bits == 16 && (e.name == "f16" || e.name == "bf16")) bytes = 2;
   else if (e.isInt() && e.bits == 8) bytes = 1;
   else return 0;
   // Nothing between the load and the dot writes memory.

@@ -90,8 +90,8 @@ uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
   const ir::Type& b = op.operand(1)->type;
   if (a.rank() != 2 || b.rank() != 2) return 0;
   const std::string t = a.scalar().str();
-  if (t != b.scalar().str() || (t != "f16" && t != "i8")) return 0;
-  const uint64_t perWord = t == "f16" ? 2 : 4;
+  if (t != b.scalar().str() || (t != "f16" && t != "bf16" && t != "i8")) return 0;
+  const uint64_t perWord = t == "i8" ? 4 : 2;
   const uint64_t M = static_cast<uint64_t>(a.shape[0]), K = static_cast<uint64_t>(a.shape[1]);
   const uint64_t N = static_cast<uint64_t>(b.shape[1]);
   if (K % perWord || N % perWord) return 0;

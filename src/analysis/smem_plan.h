@@ -83,8 +83,8 @@ uint32_t dotSliceK(const ir::Operation& op, uint32_t limitBytes);
 /// at a time (batches x M, halved until rows x N elements fit in `limitBytes`).
 uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
 
-/// Words of the packed staging of a whole K slice of f16/i8 tt.dot `op` (two f16 or four i8
-/// per word, rows padded by `padWords`); 0 for other operand types.
+/// Words of the packed staging of a whole K slice of f16/bf16/i8 tt.dot `op` (two 16-bit or
+/// four i8 per word, rows padded by `padWords`); 0 for other operand types.
 uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords);
 
 /// Outer rows (independent reductions) the generic tt.reduce path (lower/reduce.cc) exchanges

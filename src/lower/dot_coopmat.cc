@@ -39,6 +39,7 @@ struct CoopPlan {
   uint32_t fm = 1, fn = 1;            // fragments per subgroup
   uint32_t chunk = 0, strideC = 0;    // result exchange: rows per chunk, words per row
   bool isInt = false;
+  bool isBf16 = false;  // bf16 operands (SPV_KHR_bfloat16)
 };
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
@@ -52,6 +53,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   if (at != bt) return false;
   std::string ab, cc;
   if (at == "f16" && ct == "f32" && t.float16) ab = "f16", cc = "f32";
+  else if (at == "bf16" && ct == "f32") ab = "bf16", cc = "f32";
   else if (at == "i8" && ct == "i32" && t.int8) ab = "i8", cc = "i32";
   else return false;
   if (!(t.subgroupOps & 0x10) || t.subgroupSize == 0 || c.W % t.subgroupSize) return false;
@@ -59,6 +61,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   p.K = static_cast<uint32_t>(a->type.shape[1]);
   p.N = static_cast<uint32_t>(bv->type.shape[1]);
   p.isInt = ab == "i8";
+  p.isBf16 = ab == "bf16";
   p.perWord = p.isInt ? 4 : 2;
   // Operands must be distributed one element per invocation and slot (v = 1, not replicated)
   // so that consecutive elements sit in consecutive lanes.
@@ -123,6 +126,20 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   return p.chunk >= p.shape.m && p.M % p.chunk == 0;
 }
 
+// Two 16-bit elements (f32 registers) as one word, `lo` in the low half: f16 by
+// PackHalf2x16 (exact: the values are f16 already), bf16 by their upper 16 bits (registers of
+// bf16 values have zero low bits).
+Id packPair(Context& c, const CoopPlan& p, Id lo, Id hi) {
+  auto& b = c.b;
+  if (!p.isBf16) {
+    Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {lo, hi});
+    return b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});
+  }
+  Id l = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {b.emit(spv::Op::OpBitcast, c.u32(), {lo}), c.c32(16)});
+  Id h = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {b.emit(spv::Op::OpBitcast, c.u32(), {hi}), c.c32(0xffff0000u)});
+  return b.emit(spv::Op::OpBitwiseOr, c.u32(), {l, h});
+}
+
 // Stages the K slice [k0, k0 + kc) of operand `v` (K along dimension kDim) packed into words:
 // word (row, col / perWord) of a region with `stride` words per row, where (row, col) is
 // (m, k) for A and (k, n) for B.
@@ -153,8 +170,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     } else {
       Id y = b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.f32(),
                     {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(1)});
-      Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {x, y});
-      word = b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});
+      word = packPair(c, p, x, y);
     }
     Id cond = first;
     Id kk = sc[kDim];
@@ -227,8 +243,7 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
       Id byte = b.emit(spv::Op::OpBitwiseAnd, u, {*o, c.c32(0xff)});
       otherWord = b.emit(spv::Op::OpIMul, u, {byte, c.c32(0x01010101)});
     } else {
-      Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {*o, *o});
-      otherWord = b.glsl(GLSLstd450PackHalf2x16, u, {v2});
+      otherWord = packPair(c, p, *o, *o);
     }
   }
   Id otherVec = runWords == 1 ? otherWord
@@ -298,7 +313,7 @@ CoopFrame coopFrame(Context& c, const CoopPlan& p) {
   auto& b = c.b;
   const CoopMatShape& s = p.shape;
   CoopFrame f;
-  Id comp = p.isInt ? b.typeInt(8) : b.typeFloat(16);
+  Id comp = p.isInt ? b.typeInt(8) : p.isBf16 ? b.typeBFloat16() : b.typeFloat(16);
   Id accComp = p.isInt ? b.typeInt(32) : b.typeFloat(32);
   f.tA = b.typeCooperativeMatrix(comp, s.m, s.k, spv::CooperativeMatrixUse::MatrixAKHR);
   f.tB = b.typeCooperativeMatrix(comp, s.k, s.n, spv::CooperativeMatrixUse::MatrixBKHR);
@@ -459,8 +474,13 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     return c.unsupported(op, "accumulator fragments of another dot");
   c.needFeature("cooperativeMatrix");
   c.needFeature("subgroupShuffle");
-  c.needFeature(p.isInt ? "int8" : "float16");
-  b.addCapability(p.isInt ? spv::Capability::Int8 : spv::Capability::Float16);
+  if (p.isBf16) {
+    c.needFeature("bfloat16CooperativeMatrix");
+    b.addCapability(static_cast<spv::Capability>(5118));  // BFloat16CooperativeMatrixKHR
+  } else {
+    c.needFeature(p.isInt ? "int8" : "float16");
+    b.addCapability(p.isInt ? spv::Capability::Int8 : spv::Capability::Float16);
+  }
   const CoopMatShape& s = p.shape;
   CoopFrame fr = coopFrame(c, p);
   Id zero = p.isInt ? b.constInt(b.typeInt(32), 0) : b.constFloat(b.typeFloat(32), 0.0);

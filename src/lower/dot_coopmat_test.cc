@@ -101,6 +101,63 @@ TEST(DotCoopMat, AlignedOperandLoadsAreDirect) {
   EXPECT_GT(c.shuffles, 0);
 }
 
+// A bf16 x bf16 -> f32 dot takes the bf16 shape (SPV_KHR_bfloat16) with direct operands.
+TEST(DotCoopMat, BFloat16DotsUseBFloat16Matrices) {
+  const char* ttir = R"(module {
+  tt.func public @k(%a: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %b: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %c: !tt.ptr<f32> {tt.divisibility = 16 : i32}) {
+    %r64 = tt.make_range {end = 64 : i32, start = 0 : i32} : tensor<64xi32>
+    %r32 = tt.make_range {end = 32 : i32, start = 0 : i32} : tensor<32xi32>
+    %c32 = arith.constant dense<32> : tensor<64x1xi32>
+    %c64 = arith.constant dense<64> : tensor<32x1xi32>
+    %c64b = arith.constant dense<64> : tensor<64x1xi32>
+    %am = tt.expand_dims %r64 {axis = 1 : i32} : tensor<64xi32> -> tensor<64x1xi32>
+    %am2 = arith.muli %am, %c32 : tensor<64x1xi32>
+    %am3 = tt.broadcast %am2 : tensor<64x1xi32> -> tensor<64x32xi32>
+    %ak = tt.expand_dims %r32 {axis = 0 : i32} : tensor<32xi32> -> tensor<1x32xi32>
+    %ak3 = tt.broadcast %ak : tensor<1x32xi32> -> tensor<64x32xi32>
+    %aoff = arith.addi %am3, %ak3 : tensor<64x32xi32>
+    %ap = tt.splat %a : !tt.ptr<bf16> -> tensor<64x32x!tt.ptr<bf16>>
+    %ap2 = tt.addptr %ap, %aoff : tensor<64x32x!tt.ptr<bf16>>, tensor<64x32xi32>
+    %av = tt.load %ap2 : tensor<64x32x!tt.ptr<bf16>>
+    %bk = tt.expand_dims %r32 {axis = 1 : i32} : tensor<32xi32> -> tensor<32x1xi32>
+    %bk2 = arith.muli %bk, %c64 : tensor<32x1xi32>
+    %bk3 = tt.broadcast %bk2 : tensor<32x1xi32> -> tensor<32x64xi32>
+    %bn = tt.expand_dims %r64 {axis = 0 : i32} : tensor<64xi32> -> tensor<1x64xi32>
+    %bn3 = tt.broadcast %bn : tensor<1x64xi32> -> tensor<32x64xi32>
+    %boff = arith.addi %bk3, %bn3 : tensor<32x64xi32>
+    %bp = tt.splat %b : !tt.ptr<bf16> -> tensor<32x64x!tt.ptr<bf16>>
+    %bp2 = tt.addptr %bp, %boff : tensor<32x64x!tt.ptr<bf16>>, tensor<32x64xi32>
+    %bv = tt.load %bp2 : tensor<32x64x!tt.ptr<bf16>>
+    %acc = arith.constant dense<0.000000e+00> : tensor<64x64xf32>
+    %d = tt.dot %av, %bv, %acc, inputPrecision = tf32 : tensor<64x32xbf16> * tensor<32x64xbf16> -> tensor<64x64xf32>
+    %cm = arith.muli %am, %c64b : tensor<64x1xi32>
+    %cm3 = tt.broadcast %cm : tensor<64x1xi32> -> tensor<64x64xi32>
+    %cn3 = tt.broadcast %bn : tensor<1x64xi32> -> tensor<64x64xi32>
+    %coff = arith.addi %cm3, %cn3 : tensor<64x64xi32>
+    %cp = tt.splat %c : !tt.ptr<f32> -> tensor<64x64x!tt.ptr<f32>>
+    %cp2 = tt.addptr %cp, %coff : tensor<64x64x!tt.ptr<f32>>, tensor<64x64xi32>
+    tt.store %cp2, %d : tensor<64x64x!tt.ptr<f32>>
+    tt.return
+  }
+}
+)";
+  CompileOptions o;
+  o.target = *targetProfile("nvidia-hopper");
+  auto k = compileTTIR(ttir, o);  // spirv-val included
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  OpCounts c = count(k->spirv);
+  EXPECT_GT(c.mulAdd, 0);
+  EXPECT_GT(c.vec4Loads, 0);
+  const auto& f = k->reflection.features;
+  EXPECT_NE(std::find(f.begin(), f.end(), "bfloat16CooperativeMatrix"), f.end());
+  // Without a bf16 shape the same dot takes the FMA path.
+  o.target.coopMatShapes.pop_back();
+  ASSERT_EQ(o.target.coopMatShapes.size(), 10u);
+  auto fma = compileTTIR(ttir, o);
+  ASSERT_TRUE(fma.ok()) << fma.status().message();
+  EXPECT_EQ(count(fma->spirv).mulAdd, 0);
+}
+
 // Loop accumulators (analysis/loop_accumulators.h) stay in fragments across the scf.for:
 // one accumulator phi per fragment in each K-step loop (one MulAdd per fragment there) plus
 // one per fragment in the scf.for header; other dots carry none through their loops.

@@ -75,6 +75,11 @@ struct FeatureChain {
       f.coopMat.cooperativeMatrixRobustBufferAccess = VK_FALSE;
       link(f.coopMat);
       ext(false, kCoopMatExtension);
+      if (f.hasBFloat16 && f.bf16.shaderBFloat16Type && f.bf16.shaderBFloat16CooperativeMatrix) {
+        f.bf16.shaderBFloat16DotProduct = VK_FALSE;
+        link(f.bf16);
+        ext(false, kBFloat16Extension);
+      }
     }
     *tail = nullptr;
     if (f.pushDescriptor) extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);

@@ -101,6 +101,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
       v12 || f.hasExtension(VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
   f.hasCoopMat = f.hasExtension(kCoopMatExtension) && !instance.layerLacksCoopMat();
   f.hasMemoryModel = v12 || f.hasExtension(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
+  f.hasBFloat16 = f.hasCoopMat && f.hasExtension(kBFloat16Extension);
   f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
 
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
@@ -115,6 +116,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (f.hasExtendedTypes) chain(tail, f.extendedTypes);
   if (f.hasCoopMat) chain(tail, f.coopMat);
   if (f.hasMemoryModel) chain(tail, f.memoryModel);
+  if (f.hasBFloat16) chain(tail, f.bf16);
   vkGetPhysicalDeviceFeatures2(physical, &features);
   f.core = features.features;
   *tail = nullptr;
@@ -216,6 +218,9 @@ Target targetFromDevice(const DeviceFacts& f) {
     std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);
     std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
     if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;
+    // bf16 shapes need the bfloat16 type and its cooperative matrices enabled.
+    const bool bf16Ok = f.hasBFloat16 && f.bf16.shaderBFloat16Type && f.bf16.shaderBFloat16CooperativeMatrix;
+    if ((a == "bf16" || c == "bf16") && !bf16Ok) continue;
     t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, a, c});
   }
   return t;

@@ -47,6 +47,22 @@ struct CoopMatPropertiesKHR {
   uint32_t scope = 0;
 };
 
+/// VK_KHR_shader_bfloat16 (the installed headers predate it).
+constexpr const char* kBFloat16Extension = "VK_KHR_shader_bfloat16";
+/// VkPhysicalDeviceShaderBfloat16FeaturesKHR.
+struct BFloat16FeaturesKHR {
+  /// VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_BFLOAT16_FEATURES_KHR.
+  VkStructureType sType = static_cast<VkStructureType>(1000141000);
+  /// Chain.
+  void* pNext = nullptr;
+  /// shaderBFloat16Type.
+  VkBool32 shaderBFloat16Type = VK_FALSE;
+  /// shaderBFloat16DotProduct.
+  VkBool32 shaderBFloat16DotProduct = VK_FALSE;
+  /// shaderBFloat16CooperativeMatrix.
+  VkBool32 shaderBFloat16CooperativeMatrix = VK_FALSE;
+};
+
 /// The facts of one physical device.
 struct DeviceFacts {
   /// The handle.
@@ -93,6 +109,8 @@ struct DeviceFacts {
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_EXTENDED_TYPES_FEATURES};
   /// Cooperative matrix (KHR).
   CoopMatFeaturesKHR coopMat;
+  /// bfloat16 (KHR): cooperative matrices of bf16.
+  BFloat16FeaturesKHR bf16;
   /// Vulkan memory model (cooperative-matrix shaders need it).
   VkPhysicalDeviceVulkanMemoryModelFeatures memoryModel{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
@@ -111,7 +129,7 @@ struct DeviceFacts {
   /// Which optional feature structs exist (extension or core version).
   bool has8Bit = false, hasFloat16Int8 = false, hasAtomicInt64 = false, hasAtomicFloat = false,
        hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false,
-       hasMemoryModel = false;
+       hasMemoryModel = false, hasBFloat16 = false;
   /// VK_KHR_push_descriptor is supported.
   bool pushDescriptor = false;
   /// A queue family with compute (prefers compute-only), or -1.

@@ -27,6 +27,11 @@ const std::map<std::string, std::function<bool(const Target&)>>& featureTable() 
       {"bufferDeviceAddress", [](const Target& t) { return t.bufferDeviceAddress; }},
       {"subgroupExtendedTypes", [](const Target& t) { return t.subgroupExtendedTypes; }},
       {"cooperativeMatrix", [](const Target& t) { return !t.coopMatShapes.empty(); }},
+      {"bfloat16CooperativeMatrix", [](const Target& t) {
+         for (const CoopMatShape& s : t.coopMatShapes)
+           if (s.ab == "bf16") return true;
+         return false;
+       }},
       {"subgroupBasic", [](const Target& t) { return (t.subgroupOps & 0x1) != 0; }},
       {"subgroupVote", [](const Target& t) { return (t.subgroupOps & 0x2) != 0; }},
       {"subgroupArithmetic", [](const Target& t) { return (t.subgroupOps & 0x4) != 0; }},

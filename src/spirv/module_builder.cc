@@ -169,6 +169,20 @@ Id ModuleBuilder::typeFloat(int bits) {
   return id;
 }
 
+Id ModuleBuilder::typeBFloat16() {
+  size_t before = dedup_.size();
+  Words ops{16u, 0u};  // width, FP encoding BFloat16KHR (SPV_KHR_bfloat16)
+  Id id = getOrAdd(spv::Op::OpTypeFloat, ops);
+  if (dedup_.size() != before) {
+    addExtension("SPV_KHR_bfloat16");
+    addCapability(static_cast<spv::Capability>(5116));  // BFloat16TypeKHR
+    put(types_, spv::Op::OpTypeFloat, {id, ops[0], ops[1]});
+    scalarBits_[id] = 16;
+    floatTypes_.insert(id);
+  }
+  return id;
+}
+
 Id ModuleBuilder::typeVector(Id elem, uint32_t n) {
   size_t before = dedup_.size();
   Id id = getOrAdd(spv::Op::OpTypeVector, {elem, n});

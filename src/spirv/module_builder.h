@@ -63,6 +63,9 @@ class ModuleBuilder {
   Id typeInt(int bits);
   /// OpTypeFloat. Adds Float64 for 64 (16-bit capabilities are the caller's choice).
   Id typeFloat(int bits);
+  /// OpTypeFloat 16 with the BFloat16KHR encoding (SPV_KHR_bfloat16); adds the extension and
+  /// BFloat16TypeKHR.
+  Id typeBFloat16();
   /// OpTypeVector.
   Id typeVector(Id elem, uint32_t n);
   /// OpTypeArray with a uint32 constant length.

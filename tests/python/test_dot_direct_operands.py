@@ -69,7 +69,7 @@ def _exact(a, b):
 SHAPES = [(64, 64, 64), (80, 96, 96), (128, 48, 160)]
 
 
-@pytest.mark.parametrize("dtype", ["float16", "int8"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int8"])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_block_pointer_matmul(kernels, torch, triton_vk, dtype, shape):
     M, N, K = shape
@@ -78,8 +78,10 @@ def test_block_pointer_matmul(kernels, torch, triton_vk, dtype, shape):
     c = torch.zeros((M, N), dtype=torch.int32 if dtype == "int8" else torch.float32)
     acc = triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32
     grid = ((M + 63) // 64, (N + 63) // 64)
-    kernels["block_ptr"][grid](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
-                               BM=64, BN=64, BK=32, ACC=acc)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    if dtype == "bfloat16":  # the small integers are exact in bf16
+        ta, tb = ta.to(torch.bfloat16), tb.to(torch.bfloat16)
+    kernels["block_ptr"][grid](ta, tb, c, M, N, K, K, N, N, BM=64, BN=64, BK=32, ACC=acc)
     assert np.array_equal(c.numpy(), _exact(a, b).astype(out_dt))
 
 
