@@ -46,6 +46,7 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   uint32_t bytes;
   if (e.isFloat() && e.bits == 16 && (e.name == "f16" || e.name == "bf16")) bytes = 2;
   else if (e.isInt() && e.bits == 8) bytes = 1;
+  else if (e.isFloat() && e.name == "f32") bytes = 4;  // split into bf16 planes (tf32 / bf16x3)
   else return 0;
   // Nothing between the load and the dot writes memory.
   const ir::Block& blk = *dot.parentBlock;
@@ -74,8 +75,8 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
     if (!m || m->constancy.size() != 2) return 0;
     while (run > 1 && m->constancy[1] % static_cast<int64_t>(run) != 0) run /= 2;
   }
-  // A run must fill whole words of the packed staging.
-  return run * bytes >= 4 ? static_cast<uint32_t>(run) : 0;
+  // A run must fill whole words of the packed staging (of each plane for f32).
+  return run * bytes >= 4 && run >= (bytes == 1 ? 4u : 2u) ? static_cast<uint32_t>(run) : 0;
 }
 
 }  // namespace

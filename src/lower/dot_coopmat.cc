@@ -40,6 +40,10 @@ struct CoopPlan {
   uint32_t chunk = 0, strideC = 0;    // result exchange: rows per chunk, words per row
   bool isInt = false;
   bool isBf16 = false;  // bf16 operands (SPV_KHR_bfloat16)
+  // f32 operands split into bf16 hi + lo planes (input precision tf32 or bf16x3): three
+  // products per step; the lo planes sit aLo / bLo words after the hi planes.
+  bool split = false;
+  uint32_t aLo = 0, bLo = 0;
 };
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
@@ -52,8 +56,10 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   const std::string ct = op.result()->type.scalar().str();
   if (at != bt) return false;
   std::string ab, cc;
+  const std::string prec = op.strAttr("inputPrecision");
   if (at == "f16" && ct == "f32" && t.float16) ab = "f16", cc = "f32";
   else if (at == "bf16" && ct == "f32") ab = "bf16", cc = "f32";
+  else if (at == "f32" && ct == "f32" && (prec == "tf32" || prec == "bf16x3")) ab = "bf16", cc = "f32", p.split = true;
   else if (at == "i8" && ct == "i32" && t.int8) ab = "i8", cc = "i32";
   else return false;
   if (!(t.subgroupOps & 0x10) || t.subgroupSize == 0 || c.W % t.subgroupSize) return false;
@@ -108,12 +114,16 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
     if (p.K % p.kc) continue;
     p.strideA = p.kc / p.perWord + kPadWords;
     p.strideB = p.N / p.perWord + kPadWords;
-    if (static_cast<uint64_t>(p.M) * p.strideA + static_cast<uint64_t>(p.kc) * p.strideB <= budget)
+    const uint64_t planes = p.split ? 2 : 1;
+    if (planes * (static_cast<uint64_t>(p.M) * p.strideA + static_cast<uint64_t>(p.kc) * p.strideB) <= budget)
       break;
   }
   if (p.kc < p.shape.k) return false;
+  const uint32_t planes = p.split ? 2 : 1;
   p.aBase = base;
-  p.bBase = base + p.M * p.strideA;
+  p.aLo = p.M * p.strideA;
+  p.bBase = base + planes * p.M * p.strideA;
+  p.bLo = p.kc * p.strideB;
   // Result exchange: row chunks of whole fragment rows.
   p.strideC = p.N + kPadWords;
   for (p.chunk = p.M; p.chunk >= p.shape.m; p.chunk /= 2)
@@ -140,6 +150,43 @@ Id packPair(Context& c, const CoopPlan& p, Id lo, Id hi) {
   return b.emit(spv::Op::OpBitwiseOr, c.u32(), {l, h});
 }
 
+// Two f32 elements as their bf16 hi words (the upper 16 bits: exact truncation; a quiet NaN
+// for NaN, whose payload may sit in the low bits) and lo words (x - hi rounded to bf16; 0 for
+// infinities and NaN, whose hi part carries them), `lo` of each pair in the low half. hi + lo
+// keeps 16 significant bits, tf32 keeps 11. Known difference from tf32: an infinite input
+// times a finite value exact in bf16 (lo = 0) gives NaN (inf x 0 in a cross product) where
+// tf32 gives an infinity, as Triton's own bf16x3 does.
+struct SplitWords {
+  Id hi = 0, lo = 0;
+};
+
+Result<SplitWords> splitPair(Context& c, const CoopPlan& p, Id x, Id y) {
+  auto& b = c.b;
+  Id u = c.u32();
+  auto hiBits = [&](Id v) {
+    Id t = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {v}), c.c32(0xffff0000u)});
+    return b.emit(spv::Op::OpSelect, u, {b.emit(spv::Op::OpIsNan, c.boolean(), {v}), c.c32(0x7fc00000u), t});
+  };
+  auto loOf = [&](Id v, Id hb) -> Result<Id> {
+    Id d = b.emit(spv::Op::OpFSub, c.f32(), {v, b.emit(spv::Op::OpBitcast, c.f32(), {hb})});
+    auto r = c.roundTo(ir::Type::f("bf16"), d);
+    if (!r.ok()) return r;
+    Id finite = b.emit(spv::Op::OpLogicalNot, c.boolean(),
+                       {b.emit(spv::Op::OpLogicalOr, c.boolean(), {b.emit(spv::Op::OpIsInf, c.boolean(), {v}),
+                                                                   b.emit(spv::Op::OpIsNan, c.boolean(), {v})})});
+    return b.emit(spv::Op::OpSelect, c.f32(), {finite, *r, b.constFloat(c.f32(), 0.0)});
+  };
+  Id hx = hiBits(x), hy = hiBits(y);
+  auto lx = loOf(x, hx);
+  if (!lx.ok()) return lx.status();
+  auto ly = loOf(y, hy);
+  if (!ly.ok()) return ly.status();
+  SplitWords w;
+  w.hi = b.emit(spv::Op::OpBitwiseOr, u, {b.emit(spv::Op::OpShiftRightLogical, u, {hx, c.c32(16)}), hy});
+  w.lo = packPair(c, p, *lx, *ly);
+  return w;
+}
+
 // Stages the K slice [k0, k0 + kc) of operand `v` (K along dimension kDim) packed into words:
 // word (row, col / perWord) of a region with `stride` words per row, where (row, col) is
 // (m, k) for A and (k, n) for B.
@@ -157,7 +204,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     std::vector<Id> sc = c.slotCoords(shape, s);
     Id x = c.at(v, s);
     // Pack with the next lanes' elements (all lanes shuffle: uniform control flow).
-    Id word;
+    Id word, loWord = 0;
     if (p.isInt) {
       word = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {x, c.c32(0xff)});
       for (uint32_t j = 1; j < p.perWord; ++j) {
@@ -170,7 +217,14 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     } else {
       Id y = b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.f32(),
                     {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(1)});
-      word = packPair(c, p, x, y);
+      if (p.split) {
+        auto sw = splitPair(c, p, x, y);
+        if (!sw.ok()) return sw.status();
+        word = sw->hi;
+        loWord = sw->lo;
+      } else {
+        word = packPair(c, p, x, y);
+      }
     }
     Id cond = first;
     Id kk = sc[kDim];
@@ -187,6 +241,8 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(regionBase)});
     TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
       b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
+      if (loWord)
+        b.emitVoid(spv::Op::OpStore, {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(kDim == 1 ? p.aLo : p.bLo)})), loWord});
       return Status();
     }));
   }
@@ -229,12 +285,14 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
   const ir::Value* mask = load.numOperands() > 1 ? load.operand(1) : nullptr;
   const ir::Value* other = load.numOperands() > 2 ? load.operand(2) : nullptr;
   const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
+  // Words per plane of a run; split f32 runs load one word per element.
   const uint32_t runWords = d.elems / p.perWord, runsPerRow = cols / d.elems;
+  const uint32_t loadWords = p.split ? d.elems : runWords;
   const uint32_t total = rows * runsPerRow;
-  const uint32_t runBytes = runWords * 4;
+  const uint32_t runBytes = loadWords * 4;
   Id u = c.u32();
-  Id vecT = runWords == 1 ? u : b.typeVector(u, runWords);
-  // `other` as a packed word (the same value in every element), or zero.
+  Id vecT = loadWords == 1 ? u : b.typeVector(u, loadWords);
+  // `other` as a loaded word (the same value in every element), or zero.
   Id otherWord = c.c32(0);
   if (other) {
     auto o = c.emitAt(other, {c.c32(0), c.c32(0)});
@@ -242,13 +300,15 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
     if (p.isInt) {
       Id byte = b.emit(spv::Op::OpBitwiseAnd, u, {*o, c.c32(0xff)});
       otherWord = b.emit(spv::Op::OpIMul, u, {byte, c.c32(0x01010101)});
+    } else if (p.split) {
+      otherWord = b.emit(spv::Op::OpBitcast, u, {*o});
     } else {
       otherWord = packPair(c, p, *o, *o);
     }
   }
-  Id otherVec = runWords == 1 ? otherWord
-                              : b.emit(spv::Op::OpCompositeConstruct, vecT,
-                                       std::vector<Id>(runWords, otherWord));
+  Id otherVec = loadWords == 1 ? otherWord
+                               : b.emit(spv::Op::OpCompositeConstruct, vecT,
+                                        std::vector<Id>(loadWords, otherWord));
   b.usePhysicalStorageBuffer();
   c.needFeature("bufferDeviceAddress");
   Id ptrT = b.typePointer(spv::StorageClass::PhysicalStorageBuffer, vecT);
@@ -282,10 +342,20 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
                      {b.emit(spv::Op::OpIMul, u, {row, c.c32(stride)}),
                       b.emit(spv::Op::OpShiftRightLogical, u, {col, c.c32(log2Ceil(p.perWord))})});
       w0 = b.emit(spv::Op::OpIAdd, u, {w0, c.c32(regionBase)});
+      auto elem = [&](uint32_t j) {
+        return loadWords == 1 ? *words : b.emit(spv::Op::OpCompositeExtract, u, {*words, j});
+      };
       for (uint32_t j = 0; j < runWords; ++j) {
-        Id word = runWords == 1 ? *words : b.emit(spv::Op::OpCompositeExtract, u, {*words, j});
         Id w = j ? b.emit(spv::Op::OpIAdd, u, {w0, c.c32(j)}) : w0;
-        b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
+        if (!p.split) {
+          b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), elem(j)});
+          continue;
+        }
+        auto sw = splitPair(c, p, b.emit(spv::Op::OpBitcast, c.f32(), {elem(2 * j)}),
+                            b.emit(spv::Op::OpBitcast, c.f32(), {elem(2 * j + 1)}));
+        if (!sw.ok()) return sw.status();
+        b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), sw->hi});
+        b.emitVoid(spv::Op::OpStore, {c.smemPtr(b.emit(spv::Op::OpIAdd, u, {w, c.c32(kDim == 1 ? p.aLo : p.bLo)})), sw->lo});
       }
       return Status();
     }));
@@ -517,21 +587,36 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
                               [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
       Id kRows = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k * p.strideB)});
-      std::vector<Id> fa(p.fm), fb(p.fn);
-      for (uint32_t i = 0; i < p.fm; ++i)
-        fa[i] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tA,
-                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {aRowBase[i], kw})), c.c32(rowMajor),
-                        c.c32(p.strideA)});
-      for (uint32_t j = 0; j < p.fn; ++j)
-        fb[j] = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tB,
-                       {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {bColBase[j], kRows})),
-                        c.c32(rowMajor), c.c32(p.strideB)});
+      // Fragments of plane `lo` (split f32) or the only plane.
+      auto loadA = [&](uint32_t i, uint32_t plane) {
+        Id w = b.emit(spv::Op::OpIAdd, c.u32(), {aRowBase[i], kw});
+        if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(p.aLo)});
+        return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tA, {c.smemPtr(w), c.c32(rowMajor), c.c32(p.strideA)});
+      };
+      auto loadB = [&](uint32_t j, uint32_t plane) {
+        Id w = b.emit(spv::Op::OpIAdd, c.u32(), {bColBase[j], kRows});
+        if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(p.bLo)});
+        return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tB, {c.smemPtr(w), c.c32(rowMajor), c.c32(p.strideB)});
+      };
+      std::vector<Id> fa(p.fm), fb(p.fn), faLo(p.split ? p.fm : 0), fbLo(p.split ? p.fn : 0);
+      for (uint32_t i = 0; i < p.fm; ++i) fa[i] = loadA(i, 0);
+      for (uint32_t j = 0; j < p.fn; ++j) fb[j] = loadB(j, 0);
+      for (uint32_t i = 0; i < faLo.size(); ++i) faLo[i] = loadA(i, 1);
+      for (uint32_t j = 0; j < fbLo.size(); ++j) fbLo[j] = loadB(j, 1);
+      auto mulAdd = [&](Id x, Id y, Id acc) {
+        std::vector<uint32_t> ops{x, y, acc};
+        if (mulOps) ops.push_back(mulOps);
+        return b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, fr.tC, ops);
+      };
       std::vector<Id> next(F);
       for (uint32_t i = 0; i < p.fm; ++i)
         for (uint32_t j = 0; j < p.fn; ++j) {
-          std::vector<uint32_t> ops{fa[i], fb[j], cur[i * p.fn + j]};
-          if (mulOps) ops.push_back(mulOps);
-          next[i * p.fn + j] = b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, fr.tC, ops);
+          Id acc = cur[i * p.fn + j];
+          if (p.split) {  // the small products first: a_lo b_hi + a_hi b_lo + a_hi b_hi
+            acc = mulAdd(faLo[i], fb[j], acc);
+            acc = mulAdd(fa[i], fbLo[j], acc);
+          }
+          next[i * p.fn + j] = mulAdd(fa[i], fb[j], acc);
         }
       return next;
     });

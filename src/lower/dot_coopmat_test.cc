@@ -189,9 +189,26 @@ TEST(DotCoopMat, FmaWhereNoShapeMatches) {
     EXPECT_EQ(c.mulAdd, 0);
     EXPECT_EQ(c.vulkanModel, 0);
   }
-  auto k = compileCase("matmul_f32", "nvidia-hopper");  // no tf32 shape: FMA
+}
+
+// f32 dots at tf32 (Triton's default) take bf16 matrices, split into hi and lo planes: three
+// products per step; at ieee they stay exact on the FMA path.
+TEST(DotCoopMat, Tf32DotsSplitIntoBFloat16) {
+  auto k = compileCase("matmul_f32", "nvidia-hopper");  // inputPrecision = tf32
   ASSERT_TRUE(k.ok()) << k.status().message();
-  EXPECT_EQ(count(k->spirv).mulAdd, 0);
+  EXPECT_EQ(count(k->spirv).mulAdd, 3);
+  std::ifstream f(kCases / "matmul_f32" / "kernel.ttir");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string ttir = ss.str();
+  const std::string from = "inputPrecision = tf32", to = "inputPrecision = ieee";
+  ASSERT_NE(ttir.find(from), std::string::npos);
+  ttir.replace(ttir.find(from), from.size(), to);
+  CompileOptions o;
+  o.target = *targetProfile("nvidia-hopper");
+  auto ieee = compileTTIR(ttir, o);
+  ASSERT_TRUE(ieee.ok()) << ieee.status().message();
+  EXPECT_EQ(count(ieee->spirv).mulAdd, 0);
 }
 
 // Batched (3-D) dots and f16 accumulators have no cooperative-matrix form here: they take the

@@ -49,7 +49,7 @@ def kernels(triton_vk):
             acc = tl.dot(a, b, acc)
         tl.store(c_ptr + rm[:, None] * scm + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
 
-    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed)
+    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed, f32=tl.float32)
 
 
 def _inputs(dtype, M, N, K, seed):
@@ -83,6 +83,30 @@ def test_block_pointer_matmul(kernels, torch, triton_vk, dtype, shape):
         ta, tb = ta.to(torch.bfloat16), tb.to(torch.bfloat16)
     kernels["block_ptr"][grid](ta, tb, c, M, N, K, K, N, N, BM=64, BN=64, BK=32, ACC=acc)
     assert np.array_equal(c.numpy(), _exact(a, b).astype(out_dt))
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 64), (80, 96, 160)])
+def test_f32_matmul_at_tf32_precision(kernels, torch, shape):
+    """f32 inputs at Triton's default precision (tf32): on devices with bf16 cooperative
+    matrices each input is split into bf16 hi + lo and three products are summed (16
+    significant bits per input, tf32 keeps 11); elsewhere the FMA path is exact. Either way the
+    error stays within what tf32 allows, and a NaN input gives NaN."""
+    M, N, K = shape
+    rng = np.random.default_rng(M + K)
+    a = rng.standard_normal((M, K)).astype(np.float32)
+    b = rng.standard_normal((K, N)).astype(np.float32)
+    b[3, 5] = np.nan  # column 5 of the result: NaN
+    c = torch.zeros((M, N))
+    grid = ((M + 63) // 64, (N + 63) // 64)
+    kernels["block_ptr"][grid](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                               BM=64, BN=64, BK=32, ACC=kernels["f32"])
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    got = c.numpy()
+    fin = np.isfinite(exact)
+    # tf32 rounds each input to 11 significant bits: |error| <= 2^-10 sum |a||b| (with margin).
+    bound = 2.0 ** -10 * (np.abs(a).astype(np.float64) @ np.abs(np.where(np.isfinite(b), b, 0)))
+    assert np.all(np.abs(got[fin] - exact[fin]) <= bound[fin] + 1e-6)
+    assert np.array_equal(np.isnan(got), np.isnan(exact)) and not np.isinf(got).any()
 
 
 @pytest.mark.parametrize("other", [0.0, 1.0])
