@@ -40,7 +40,7 @@ struct CoopPlan {
   uint32_t chunk = 0, strideC = 0;    // result exchange: rows per chunk, words per row
   bool isInt = false;
   bool isBf16 = false;  // bf16 operands (SPV_KHR_bfloat16)
-  // f32 operands split into bf16 hi + lo planes (input precision tf32 or bf16x3): three
+  // f32 operands split into bf16 hi + lo planes (input precision tf32 or bf16x3): four
   // products per step; the lo planes sit aLo / bLo words after the hi planes.
   bool split = false;
   uint32_t aLo = 0, bLo = 0;
@@ -153,9 +153,11 @@ Id packPair(Context& c, const CoopPlan& p, Id lo, Id hi) {
 // Two f32 elements as their bf16 hi words (the upper 16 bits: exact truncation; a quiet NaN
 // for NaN, whose payload may sit in the low bits) and lo words (x - hi rounded to bf16; 0 for
 // infinities and NaN, whose hi part carries them), `lo` of each pair in the low half. hi + lo
-// keeps 16 significant bits, tf32 keeps 11. Known difference from tf32: an infinite input
-// times a finite value exact in bf16 (lo = 0) gives NaN (inf x 0 in a cross product) where
-// tf32 gives an infinity, as Triton's own bf16x3 does.
+// keeps 16 significant bits, tf32 keeps 11, and all four products (bf16 x bf16 is exact in
+// f32) are summed, so inputs that tf32 holds exactly (<= 11 significant bits) multiply
+// exactly here too. Known difference from tf32: an infinite input times a finite value exact
+// in bf16 (lo = 0) gives NaN (inf x 0 in a cross product) where tf32 gives an infinity, as
+// Triton's own bf16x3 does.
 struct SplitWords {
   Id hi = 0, lo = 0;
 };
@@ -612,7 +614,8 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
       for (uint32_t i = 0; i < p.fm; ++i)
         for (uint32_t j = 0; j < p.fn; ++j) {
           Id acc = cur[i * p.fn + j];
-          if (p.split) {  // the small products first: a_lo b_hi + a_hi b_lo + a_hi b_hi
+          if (p.split) {  // the small products first: lo lo + lo hi + hi lo + hi hi
+            acc = mulAdd(faLo[i], fbLo[j], acc);
             acc = mulAdd(faLo[i], fb[j], acc);
             acc = mulAdd(fa[i], fbLo[j], acc);
           }

@@ -127,6 +127,20 @@ def test_indexed_matmul_with_masked_k_tail(kernels, torch, other, shape):
     assert np.array_equal(c.numpy(), (ap @ bp).astype(np.float32))
 
 
+def test_f32_matmul_of_tf32_exact_inputs_is_exact(kernels, torch):
+    """Integers of 9 significant bits (tf32 holds them exactly; bf16 does not) multiply
+    exactly at the default precision: the hi/lo split keeps all four products. Every partial
+    sum is an integer below 2^24, so the f32 sums are exact in any order."""
+    M, N, K = 64, 64, 32
+    rng = np.random.default_rng(3)
+    a = rng.integers(-511, 512, (M, K)).astype(np.float32)
+    b = rng.integers(-511, 512, (K, N)).astype(np.float32)
+    c = torch.zeros((M, N))
+    kernels["block_ptr"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                                 BM=64, BN=64, BK=32, ACC=kernels["f32"])
+    assert np.array_equal(c.numpy(), (a.astype(np.int64) @ b.astype(np.int64)).astype(np.float32))
+
+
 def test_direct_path_is_taken_where_the_device_has_cooperative_matrices(kernels, torch, tv):
     """On a device with cooperative matrices and buffer device addresses the operands are read
     by 16-byte loads (OpLoad of a uvec4); elsewhere no such load appears."""
