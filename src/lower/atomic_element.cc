@@ -13,11 +13,77 @@ namespace tvk::lower {
 
 namespace {
 
+// The compare-and-swap loop of targets where divergent ones lose updates (llvmpipe: with
+// several subgroups in a workgroup, a loop that some invocations leave early loses other
+// invocations' exchanges; measured in target.h). Every invocation of the workgroup iterates
+// until none has an exchange left: an invocation that is inactive (s.active false) or done
+// skips the exchange, and each pass ORs "still working" into a workgroup word between
+// barriers, so the exit is the same for all. The op runs in workgroup-uniform control flow
+// (all scf conditions are scalars) and the caller does not wrap it in the element's mask.
+Result<Id> casLoopUniform(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
+                          const std::function<Result<Id>(Id)>& step) {
+  auto& b = c.b;
+  Id u = c.u32();
+  if (!c.casFlag)
+    c.casFlag = b.globalVariable(b.typePointer(spv::StorageClass::Workgroup, u), spv::StorageClass::Workgroup);
+  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
+  Id casL = b.newId(), joined = b.newId();
+  Id nextExpected = b.newId(), doneNext = b.newId();
+  c.loopBudget.addLoop(kUnboundedTrips);  // retries until no other invocation interferes
+  auto first = c.ifValue(s.active, wordT, [&]() -> Result<Id> {
+    return b.emit(spv::Op::OpAtomicLoad, wordT, {ptr, s.scope, c.c32(0)});
+  }, b.constNull(wordT));
+  if (!first.ok()) return first;
+  Id done0 = s.active ? b.emit(spv::Op::OpLogicalNot, c.boolean(), {s.active}) : b.constBool(false);
+  Id pre = b.currentBlock();
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(header);
+  Id expected = b.emit(spv::Op::OpPhi, wordT, {*first, pre, nextExpected, cont});
+  Id done = b.emit(spv::Op::OpPhi, c.boolean(), {done0, pre, doneNext, cont});
+  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
+  b.emitVoid(spv::Op::OpBranch, {bodyL});
+  b.startBlock(bodyL);
+  auto desired = step(expected);
+  if (!desired.ok()) return desired;
+  Id bodyEnd = b.currentBlock();
+  b.emitVoid(spv::Op::OpSelectionMerge, {joined, 0});
+  b.emitVoid(spv::Op::OpBranchConditional, {done, joined, casL});
+  b.startBlock(casL);
+  Id got = b.emit(spv::Op::OpAtomicCompareExchange, wordT,
+                  {ptr, s.scope, s.sem, s.semUnequal, *desired, expected});
+  b.emitVoid(spv::Op::OpBranch, {joined});
+  b.startBlock(joined);
+  Id seen = b.emit(spv::Op::OpPhi, wordT, {got, casL, expected, bodyEnd});
+  b.emitWithId(spv::Op::OpLogicalOr, c.boolean(), doneNext,
+               {done, b.emit(spv::Op::OpIEqual, c.boolean(), {seen, expected})});
+  // Any invocation left? flag = 0 (invocation 0); OR in "not done"; read; the last barrier
+  // keeps the next pass's reset after every read.
+  c.barrier();
+  TVK_RETURN_IF_ERROR(c.ifThen(b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)}),
+                               [&]() -> Status {
+                                 b.emitVoid(spv::Op::OpStore, {c.casFlag, c.c32(0)});
+                                 return Status();
+                               }));
+  c.barrier();
+  b.emit(spv::Op::OpAtomicOr, u, {c.casFlag, c.c32(2 /* Workgroup */), c.c32(0),
+                                  b.emit(spv::Op::OpSelect, u, {doneNext, c.c32(0), c.c32(1)})});
+  c.barrier();
+  Id left = b.emit(spv::Op::OpINotEqual, c.boolean(), {b.emit(spv::Op::OpLoad, u, {c.casFlag}), c.c32(0)});
+  c.barrier();
+  b.emitVoid(spv::Op::OpBranchConditional, {left, cont, merge});
+  b.startBlock(cont);
+  b.emitWithId(spv::Op::OpCopyObject, wordT, nextExpected, {seen});
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(merge);
+  return expected;
+}
+
 // Compare-and-swap loop on the word at `ptr` (type `wordT`): new = step(old) until no other
 // invocation changed the word in between. Returns the old word.
 Result<Id> casLoop(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
                    const std::function<Result<Id>(Id)>& step) {
   auto& b = c.b;
+  if (!c.opts.target.casLoopAtomics) return casLoopUniform(c, ptr, wordT, s, step);
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
   Id nextExpected = b.newId();
   c.loopBudget.addLoop(kUnboundedTrips);  // retries until no other invocation interferes
@@ -190,23 +256,17 @@ const std::map<std::string, spv::Op>& intOps() {
 
 }  // namespace
 
+bool usesCasLoop(const std::string& kind, const ir::Type& pointee, const Target& t) {
+  if (pointee.bits == 16) return true;
+  if (!pointee.isFloat() || kind == "cas" || kind == "exch") return false;
+  return !(kind == "fadd" && pointee.bits == 32 && t.atomicFloat32Add);
+}
+
 Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
                          const ir::Type& pointee, Id off, const std::vector<Id>& vals) {
   auto& b = c.b;
   const int bits = pointee.bits;
-  // Compare-and-swap loops (16-bit elements, float rmw without a native instruction) are
-  // refused on targets where they lose updates (Target::casLoopAtomics: llvmpipe), never run
-  // with a wrong result.
-  const bool casLoops = c.opts.target.casLoopAtomics;
-  auto refused = [&]() {
-    return Status::error("atomic_rmw/atomic_cas on " + pointee.str() + " (" + s.kind +
-                         ") needs a compare-and-swap loop, disabled on " + c.opts.target.name +
-                         ": such loops lose updates under contention there");
-  };
-  if (bits == 16) {
-    if (!casLoops) return refused();
-    return subWord(c, s, arg, wide, pointee, off, vals);
-  }
+  if (bits == 16) return subWord(c, s, arg, wide, pointee, off, vals);
   if (bits != 32 && bits != 64)
     return Status::error("atomics on " + pointee.str() + " (16, 32 or 64 bits only)");
   if (bits == 64) {
@@ -249,7 +309,6 @@ Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
   } else if (s.kind == "exch") {
     old = b.emit(spv::Op::OpAtomicExchange, *intT, {*p, s.scope, s.sem, asInt(vals[0])});
   } else {
-    if (!casLoops) return refused();
     auto w = casLoop(c, *p, *intT, s, [&](Id word) -> Result<Id> {
       Id f = b.emit(spv::Op::OpBitcast, *fT, {word});
       auto r = combine(c, s.kind, pointee, *fT, f, vals[0]);

@@ -5,6 +5,8 @@
 //   f64 add: a CAS loop on the uint64 view; float exchange/CAS: the integer op on the bit
 //   pattern (Triton compares bit patterns: -0.0 != 0.0, NaN == the same NaN);
 //   f16/bf16: a CAS loop on the aligned 32-bit word that contains the element.
+// Where divergent CAS loops lose updates (Target::casLoopAtomics false: llvmpipe), every CAS
+// loop is workgroup-uniform: all invocations iterate until none has an unfinished exchange.
 #pragma once
 
 #include <string>
@@ -24,7 +26,16 @@ struct AtomicSpec {
   Id sem = 0;
   /// Memory semantics of a CAS that fails (no release part).
   Id semUnequal = 0;
+  /// Workgroup-uniform compare-and-swap loops only (Target::casLoopAtomics false): whether
+  /// this invocation's element takes part (mask and ownership; 0 = always). The caller then
+  /// runs atomicElement unconditionally, and the loop keeps inactive invocations out.
+  Id active = 0;
 };
+
+/// True when rmw `kind` (or `cas`) on `pointee` elements takes a compare-and-swap loop on
+/// target `t` (16-bit elements; float kinds other than exchange and CAS without a native
+/// instruction).
+bool usesCasLoop(const std::string& kind, const ir::Type& pointee, const Target& t);
 
 /// Runs the atomic on element `off` of parameter `arg` viewed as `pointee` elements; `vals`
 /// are the register operands (rmw: the value; cas: compare, then new value). Returns the old

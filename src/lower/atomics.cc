@@ -59,15 +59,20 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   bool tensor = ptr->type.isTensor();
   Id owner = tensor ? c.ownerCond(ptr->type.shape)
                     : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
+  // Workgroup-uniform CAS loops take the element's condition themselves (atomic_element.h).
+  const bool uniformLoop = !c.opts.target.casLoopAtomics && usesCasLoop(spec.kind, pointee, c.opts.target);
   std::vector<Id> out;
   for (uint32_t s = 0; s < c.slots(ptr); ++s) {
     Id cond = c.andCond(mask ? c.at(mask, s) : 0, owner);
     std::vector<Id> vals;
     for (int i = 0; i < nVals; ++i) vals.push_back(c.at(op.operand(1 + i), s));
     Id off = c.at(ptr, s);
-    auto v = c.ifValue(cond, *rt, [&]() -> Result<Id> {
-      return atomicElement(c, spec, pi->arg, pi->wide, pointee, off, vals);
-    }, c.b.constNull(*rt));
+    AtomicSpec elem = spec;
+    elem.active = uniformLoop ? cond : 0;
+    auto v = uniformLoop ? atomicElement(c, elem, pi->arg, pi->wide, pointee, off, vals)
+                         : c.ifValue(cond, *rt, [&]() -> Result<Id> {
+                             return atomicElement(c, elem, pi->arg, pi->wide, pointee, off, vals);
+                           }, c.b.constNull(*rt));
     if (!v.ok()) return c.unsupported(op, v.status().message());
     out.push_back(*v);
   }

@@ -170,7 +170,7 @@ std::string Target::describe() const {
      << "\n";
   os << "buffer device address: " << yesNo(bufferDeviceAddress) << "\n";
   os << "Vulkan memory model (device scope): " << yesNo(vulkanMemoryModel)
-     << ", compare-and-swap-loop atomics " << yesNo(casLoopAtomics) << "\n";
+     << ", compare-and-swap loops " << (casLoopAtomics ? "divergent" : "workgroup-uniform") << "\n";
   os << "cooperative matrix:";
   if (coopMatShapes.empty()) os << " none";
   for (const CoopMatShape& s : coopMatShapes)

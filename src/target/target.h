@@ -88,7 +88,11 @@ struct Target {
   /// single workgroup (64 f16 adds of 1.0 into 4 elements by 32 invocations of 4 subgroups
   /// give 5, 4, 5, 4 instead of 16; f64 the same; right with one subgroup; OpAtomicFAddEXT
   /// right), and across workgroups about 1 launch in 5 of 96 contending workgroups with
-  /// LP_NUM_THREADS=2. So those atomics are refused there.
+  /// LP_NUM_THREADS=2. The loss needs a loop that some invocations of a multi-subgroup
+  /// workgroup leave while others go on: a subgroup-uniform exit (OpGroupNonUniformAll) and
+  /// taking turns per subgroup both still lost updates, a workgroup-uniform exit does not. So
+  /// where this is false, every CAS loop is workgroup-uniform (lower/atomic_element.cc: all
+  /// invocations iterate, between barriers, until none has an exchange left).
   bool casLoopAtomics = true;
   /// vulkanMemoryModel and vulkanMemoryModelDeviceScope (Vulkan 1.2 / VK_KHR_vulkan_memory_model).
   bool vulkanMemoryModel = false;

@@ -1,5 +1,6 @@
 """tt.atomic_rmw / tt.atomic_cas by element type (i32, i64, f32, f64, f16, bf16), masked and
-unmasked, with returned old values and contended sums into one element; tt.unsplat; a
+unmasked, with returned old values and contended sums into one element (across workgroups and
+inside one); tt.unsplat; a
 transposition whose scratch exceeds shared memory (exchanged in several passes)."""
 import numpy as np
 import pytest
@@ -32,6 +33,13 @@ def k(triton_vk):
     def contended(Z, X):
         x = tl.load(X + tl.program_id(0))
         tl.atomic_add(Z, x)
+
+    @triton_vk.jit
+    def shared_slots(Z, OLD, X, N: tl.constexpr, SLOTS: tl.constexpr):
+        # N adds into SLOTS elements from one workgroup: many subgroups contend on each.
+        o = tl.arange(0, N)
+        old = tl.atomic_add(Z + o % SLOTS, tl.load(X + o))
+        tl.store(OLD + o, old)
 
     @triton_vk.jit
     def cas(Z, OLD, N: tl.constexpr):
@@ -78,6 +86,7 @@ def k(triton_vk):
         tl.store(Y + tl.arange(0, A)[:, None] * C + tl.arange(0, C)[None, :], s)
 
     return dict(rmw=rmw, locked_add=locked_add, contended=contended, cas=cas, unsplat=unsplat,
+                shared_slots=shared_slots,
                 trans=trans, reduce_mid=reduce_mid)
 
 
@@ -92,21 +101,6 @@ CASES = [("int32", op, True) for op in ["add", "max", "min", "and", "xchg"]] + \
          ("float64", "min", False), ("float16", "add", True), ("bfloat16", "add", False)]
 
 
-# Compare-and-swap-loop atomics (16-bit elements, f64 add) are refused on targets where such
-# loops lose updates (Target::casLoopAtomics false: lavapipe); they must run right elsewhere.
-def _cas_loop(dtype, op):
-    import triton_vulkan
-    if triton_vulkan.device().target.cas_loop_atomics:
-        return False
-    return dtype in ("float16", "bfloat16") or (dtype == "float64" and op == "add")
-
-
-def _refused(fn):
-    from triton_vulkan import CompilationError
-    with pytest.raises(CompilationError, match="compare-and-swap loop, disabled"):
-        fn()
-
-
 @pytest.mark.parametrize("dtype,op,masked", CASES)
 def test_rmw(k, torch, dtype, op, masked):
     rs = np.random.RandomState(5)
@@ -119,8 +113,6 @@ def test_rmw(k, torch, dtype, op, masked):
     x = torch.tensor(x0, dtype=tdt)
     m = torch.tensor(rs.randint(0, 2, N) if masked else np.ones(N), dtype=torch.int32)
     old = torch.zeros(N, dtype=tdt)
-    if _cas_loop(dtype, op):
-        return _refused(lambda: k["rmw"][(1,)](z, x, old, m, OP=op, MASKED=masked, N=N, num_warps=4))
     k["rmw"][(1,)](z, x, old, m, OP=op, MASKED=masked, N=N, num_warps=4)
     keep = m.numpy() != 0
     want = np.where(keep, _ref(op, z0, x0), z0)
@@ -139,8 +131,6 @@ def test_rmw_old_values_of_a_replicated_tensor(k, torch, dtype):
     x = torch.full((n,), 2, dtype=tdt)
     old = torch.zeros(n, dtype=tdt)
     m = torch.ones(n, dtype=torch.int32)
-    if _cas_loop(dtype, "add"):
-        return _refused(lambda: k["rmw"][(1,)](z, x, old, m, OP="add", MASKED=False, N=n, num_warps=4))
     k["rmw"][(1,)](z, x, old, m, OP="add", MASKED=False, N=n, num_warps=4)
     np.testing.assert_array_equal(z.to(torch.float64).numpy(), z0 + 2)
     np.testing.assert_array_equal(old.to(torch.float64).numpy(), z0)
@@ -158,10 +148,24 @@ def test_contended_add(k, torch, dtype):
         x = torch.arange(1, P + 1).to(getattr(torch, dtype))
         total = P * (P + 1) // 2  # exact: integers below 2^24
     z = torch.zeros(1, dtype=getattr(torch, dtype))
-    if _cas_loop(dtype, "add"):
-        return _refused(lambda: k["contended"][(P,)](z, x))
     k["contended"][(P,)](z, x)
     assert z.item() == total
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("warps,n,slots", [(1, 64, 4), (2, 64, 1), (4, 256, 4), (4, 64, 4)])
+def test_contention_inside_a_workgroup(k, torch, dtype, warps, n, slots):
+    """Compare-and-swap loops (f64 add, 16-bit elements) with every subgroup of one workgroup
+    contending: each slot's old values are exactly 0, 1, ..., n/slots - 1 in some order and the
+    sum is exact. llvmpipe lost updates here while a divergent loop let invocations leave early
+    (the uniform loops of lower/atomic_element.cc)."""
+    tdt = getattr(torch, dtype)
+    z = torch.zeros(slots, dtype=tdt)
+    old = torch.full((n,), -1, dtype=tdt)
+    k["shared_slots"][(1,)](z, old, torch.ones(n, dtype=tdt), N=n, SLOTS=slots, num_warps=warps)
+    assert z.tolist() == [n // slots] * slots
+    for s in range(slots):
+        assert sorted(old[s::slots].tolist()) == list(range(n // slots))
 
 
 @pytest.mark.parametrize("dtype", ["int64", "float32", "float16"])
@@ -173,8 +177,6 @@ def test_cas(k, torch, dtype):
         z[2::4] = -0.0  # Triton compares bit patterns: -0.0 is not 0.0
     before = z.clone()
     old = torch.full((N,), 7, dtype=tdt)
-    if _cas_loop(dtype, "cas"):
-        return _refused(lambda: k["cas"][(1,)](z, old, N=N, num_warps=4))
     k["cas"][(1,)](z, old, N=N, num_warps=4)
     hit = before == 0
     if dtype.startswith("float"):
