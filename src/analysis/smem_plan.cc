@@ -224,9 +224,21 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     // The old value, broadcast from the invocation(s) that ran the atomic (lower/atomics.cc):
     // scalars, and replicated tensors (only owners run the atomic).
     const ir::Type& t = op.result()->type;
-    if (!t.isTensor()) return scratchWords(t) * 4;
-    auto l = blockedLayout(t.shape, o.invocations);
-    if (l.ok() && l->replicated) return static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
+    uint32_t bytes = 0;
+    if (!t.isTensor()) {
+      bytes = scratchWords(t) * 4;
+    } else {
+      auto l = blockedLayout(t.shape, o.invocations);
+      if (l.ok() && l->replicated) bytes = static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
+    }
+    // The exit flag of a workgroup-uniform compare-and-swap loop (16-bit elements, float rmw
+    // other than exchange: native f32 add needs none, but one word is cheap), used before the
+    // broadcast, so it shares the op's first word.
+    const ir::Type& e = t.scalar();
+    const bool casLoop = e.bits == 16 || (e.isFloat() && op.name == "tt.atomic_rmw" &&
+                                          op.strAttr("atomic_rmw_op") != "exch");
+    if (o.uniformCasLoops && casLoop) bytes = std::max<uint32_t>(bytes, 4);
+    return bytes;
   }
   return 0;
 }

@@ -41,6 +41,9 @@ struct SmemOptions {
   /// Axis info of the kernel's values (analysis/axis_info.h); without it no store is
   /// transposed (storeTransposed).
   const AxisInfoMap* axisInfo = nullptr;
+  /// Compare-and-swap loops are workgroup-uniform (Target::casLoopAtomics false): atomics
+  /// that may take one get a scratch word for the loop's exit flag (lower/atomic_element.cc).
+  bool uniformCasLoops = false;
 };
 
 /// One op's scratch allocation.

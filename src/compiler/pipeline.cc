@@ -38,6 +38,7 @@ analysis::SmemOptions smemOptions(const CompileOptions& o) {
   so.subgroupShuffle = (o.target.subgroupOps & 0x10u) != 0;  // VK_SUBGROUP_FEATURE_SHUFFLE_BIT
   so.subgroupExtendedTypes = o.target.subgroupExtendedTypes;
   so.cooperativeMatrix = !o.target.coopMatShapes.empty();
+  so.uniformCasLoops = !o.target.casLoopAtomics;
   return so;
 }
 

@@ -18,14 +18,14 @@ namespace {
 // invocations' exchanges; measured in target.h). Every invocation of the workgroup iterates
 // until none has an exchange left: an invocation that is inactive (s.active false) or done
 // skips the exchange, and each pass ORs "still working" into a workgroup word between
-// barriers, so the exit is the same for all. The op runs in workgroup-uniform control flow
-// (all scf conditions are scalars) and the caller does not wrap it in the element's mask.
+// barriers, so the exit is the same for all (the flag is the op's first scratch word, free
+// until its old values are broadcast). The op runs in workgroup-uniform control flow (all scf
+// conditions are scalars) and the caller does not wrap it in the element's mask.
 Result<Id> casLoopUniform(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
                           const std::function<Result<Id>(Id)>& step) {
   auto& b = c.b;
   Id u = c.u32();
-  if (!c.casFlag)
-    c.casFlag = b.globalVariable(b.typePointer(spv::StorageClass::Workgroup, u), spv::StorageClass::Workgroup);
+  if (!s.flagWord) return Status::error("internal: a workgroup-uniform CAS loop without its flag word");
   Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
   Id casL = b.newId(), joined = b.newId();
   Id nextExpected = b.newId(), doneNext = b.newId();
@@ -61,14 +61,14 @@ Result<Id> casLoopUniform(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
   c.barrier();
   TVK_RETURN_IF_ERROR(c.ifThen(b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)}),
                                [&]() -> Status {
-                                 b.emitVoid(spv::Op::OpStore, {c.casFlag, c.c32(0)});
+                                 b.emitVoid(spv::Op::OpStore, {c.smemPtr(s.flagWord), c.c32(0)});
                                  return Status();
                                }));
   c.barrier();
-  b.emit(spv::Op::OpAtomicOr, u, {c.casFlag, c.c32(2 /* Workgroup */), c.c32(0),
+  b.emit(spv::Op::OpAtomicOr, u, {c.smemPtr(s.flagWord), c.c32(2 /* Workgroup */), c.c32(0),
                                   b.emit(spv::Op::OpSelect, u, {doneNext, c.c32(0), c.c32(1)})});
   c.barrier();
-  Id left = b.emit(spv::Op::OpINotEqual, c.boolean(), {b.emit(spv::Op::OpLoad, u, {c.casFlag}), c.c32(0)});
+  Id left = b.emit(spv::Op::OpINotEqual, c.boolean(), {b.emit(spv::Op::OpLoad, u, {c.smemPtr(s.flagWord)}), c.c32(0)});
   c.barrier();
   b.emitVoid(spv::Op::OpBranchConditional, {left, cont, merge});
   b.startBlock(cont);

@@ -30,6 +30,9 @@ struct AtomicSpec {
   /// this invocation's element takes part (mask and ownership; 0 = always). The caller then
   /// runs atomicElement unconditionally, and the loop keeps inactive invocations out.
   Id active = 0;
+  /// Workgroup-uniform compare-and-swap loops only: the scratch word (index id) of the loop's
+  /// exit flag (the op's scratch, analysis/smem_plan.cc).
+  Id flagWord = 0;
 };
 
 /// True when rmw `kind` (or `cas`) on `pointee` elements takes a compare-and-swap loop on

@@ -61,6 +61,11 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
                     : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
   // Workgroup-uniform CAS loops take the element's condition themselves (atomic_element.h).
   const bool uniformLoop = !c.opts.target.casLoopAtomics && usesCasLoop(spec.kind, pointee, c.opts.target);
+  if (uniformLoop) {
+    auto base = c.smemBase(op);
+    if (!base.ok()) return base.status();
+    spec.flagWord = c.c32(*base);
+  }
   std::vector<Id> out;
   for (uint32_t s = 0; s < c.slots(ptr); ++s) {
     Id cond = c.andCond(mask ? c.at(mask, s) : 0, owner);

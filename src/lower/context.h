@@ -213,9 +213,6 @@ class Context {
   /// Ops that emit nothing (the advance of a loop-carried pointer the loop does not carry,
   /// lower/control_flow.cc).
   std::set<const ir::Operation*> skippedOps;
-  /// Workgroup word of the workgroup-uniform compare-and-swap loops (lower/atomic_element.cc),
-  /// made on first use.
-  Id casFlag = 0;
   /// A tensor induction (analysis/remat.h) at `coords` in the current iteration.
   Result<Id> inductionAt(const analysis::TensorInduction& ind, const std::vector<Id>& coords);
   /// The same from its initial value at those coordinates, `initAt` (computed before the

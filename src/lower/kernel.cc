@@ -173,12 +173,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   refl.workgroupSize[0] = W;
   refl.subgroupSize = tg.subgroupSize;
   refl.numWarps = static_cast<uint32_t>(opts.numWarps);
-  // The exit flag of workgroup-uniform compare-and-swap loops is one more Workgroup word.
-  refl.sharedBytes = smem.totalBytes + (c.casFlag ? 4u : 0u);
-  if (refl.sharedBytes > tg.sharedMemoryBytes)
-    return Status::error("shared memory: the kernel's scratch with the compare-and-swap loops' flag word needs " +
-                         std::to_string(refl.sharedBytes) + " bytes, the target allows " +
-                         std::to_string(tg.sharedMemoryBytes));
+  refl.sharedBytes = smem.totalBytes;
   refl.features = c.features;
   refl.statusBinding = c.statusBinding;
   if (c.debug.binding >= 0) {
