@@ -11,7 +11,9 @@ still fails. Nothing changes on a torch that has the real dtypes;
 - `torch.matmul` (and `@`) of CPU float16 tensors, which torch 1.13 lacks ("addmm_impl_cpu_"
   not implemented for 'Half', test_dot_max_num_imprecise_acc's reference): only when torch
   raises that error, the product is taken in float32 and returned as float16, which is what a
-  float16 matmul with float32 accumulation (CUDA's) gives."""
+  float16 matmul with float32 accumulation (CUDA's) gives;
+- `Tensor.unique()` of a CPU float16 tensor (test_cat), likewise only on that error: taken in
+  float32 (exact for float16 values) and returned as float16."""
 import numpy as np
 import torch
 
@@ -93,9 +95,24 @@ def add_half_matmul():
     torch.Tensor.__matmul__ = lambda self, other: matmul(self, other)
 
 
+def add_half_unique():
+    original = torch.Tensor.unique
+
+    def unique(self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        except RuntimeError as e:
+            if self.dtype != torch.float16 or "not implemented for 'Half'" not in str(e) or args or kwargs:
+                raise
+            return original(self.float()).to(torch.float16)
+
+    torch.Tensor.unique = unique
+
+
 def pytest_configure(config):
     add_matmul_knob()
     add_half_matmul()
+    add_half_unique()
     if hasattr(torch, "float8_e4m3fn"):
         return
     torch.float8_e4m3fn = Fp8Dtype("float8_e4m3fn", 4)
