@@ -13,7 +13,9 @@ still fails. Nothing changes on a torch that has the real dtypes;
   raises that error, the product is taken in float32 and returned as float16, which is what a
   float16 matmul with float32 accumulation (CUDA's) gives;
 - `Tensor.unique()` of a CPU float16 tensor (test_cat), likewise only on that error: taken in
-  float32 (exact for float16 values) and returned as float16."""
+  float32 (exact for float16 values) and returned as float16;
+- `Tensor.clamp_(lo, hi)` of a CPU float16 tensor (test_scaled_dot's fp16 inputs), likewise:
+  clamped in float32 (exact) and copied back."""
 import numpy as np
 import torch
 
@@ -109,10 +111,25 @@ def add_half_unique():
     torch.Tensor.unique = unique
 
 
+def add_half_clamp_():
+    original = torch.Tensor.clamp_
+
+    def clamp_(self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        except RuntimeError as e:
+            if self.dtype != torch.float16 or "not implemented for 'Half'" not in str(e):
+                raise
+            return self.copy_(original(self.float(), *args, **kwargs))
+
+    torch.Tensor.clamp_ = clamp_
+
+
 def pytest_configure(config):
     add_matmul_knob()
     add_half_matmul()
     add_half_unique()
+    add_half_clamp_()
     if hasattr(torch, "float8_e4m3fn"):
         return
     torch.float8_e4m3fn = Fp8Dtype("float8_e4m3fn", 4)
