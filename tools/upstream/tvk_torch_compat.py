@@ -80,56 +80,40 @@ def add_matmul_knob():
     cls.__getattr__, cls.__setattr__ = getattr_, setattr_
 
 
-def add_half_matmul():
-    original = torch.matmul
+def half_fallback(original, applies, fallback):
+    """`original`, but where torch raises "not implemented for 'Half'" and `applies(*args)`
+    (CPU float16 operands), `fallback(*args)`: the same op taken in float32."""
 
-    def matmul(a, b, *args, **kwargs):
+    def wrapper(*args, **kwargs):
         try:
-            return original(a, b, *args, **kwargs)
+            return original(*args, **kwargs)
         except RuntimeError as e:
-            halves = isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and \
-                a.dtype == b.dtype == torch.float16 and a.device.type == b.device.type == "cpu"
-            if not halves or "not implemented for 'Half'" not in str(e) or args or kwargs:
+            if "not implemented for 'Half'" not in str(e) or not applies(*args, **kwargs):
                 raise
-            return original(a.float(), b.float()).to(torch.float16)
+            return fallback(*args, **kwargs)
 
-    torch.matmul = matmul
-    torch.Tensor.__matmul__ = lambda self, other: matmul(self, other)
-
-
-def add_half_unique():
-    original = torch.Tensor.unique
-
-    def unique(self, *args, **kwargs):
-        try:
-            return original(self, *args, **kwargs)
-        except RuntimeError as e:
-            if self.dtype != torch.float16 or "not implemented for 'Half'" not in str(e) or args or kwargs:
-                raise
-            return original(self.float()).to(torch.float16)
-
-    torch.Tensor.unique = unique
+    return wrapper
 
 
-def add_half_clamp_():
-    original = torch.Tensor.clamp_
+def is_cpu_half(*ts):
+    return all(isinstance(t, torch.Tensor) and t.dtype == torch.float16 and t.device.type == "cpu"
+               for t in ts)
 
-    def clamp_(self, *args, **kwargs):
-        try:
-            return original(self, *args, **kwargs)
-        except RuntimeError as e:
-            if self.dtype != torch.float16 or "not implemented for 'Half'" not in str(e):
-                raise
-            return self.copy_(original(self.float(), *args, **kwargs))
 
-    torch.Tensor.clamp_ = clamp_
+def add_half_fallbacks():
+    matmul, unique, clamp_ = torch.matmul, torch.Tensor.unique, torch.Tensor.clamp_
+    torch.matmul = half_fallback(matmul, lambda a, b, *rest, **kw: is_cpu_half(a, b) and not rest and not kw,
+                                 lambda a, b: matmul(a.float(), b.float()).to(torch.float16))
+    torch.Tensor.__matmul__ = lambda self, other: torch.matmul(self, other)
+    torch.Tensor.unique = half_fallback(unique, lambda t, *rest, **kw: is_cpu_half(t) and not rest and not kw,
+                                        lambda t: unique(t.float()).to(torch.float16))
+    torch.Tensor.clamp_ = half_fallback(clamp_, lambda t, *rest, **kw: is_cpu_half(t),
+                                        lambda t, *rest, **kw: t.copy_(clamp_(t.float(), *rest, **kw)))
 
 
 def pytest_configure(config):
     add_matmul_knob()
-    add_half_matmul()
-    add_half_unique()
-    add_half_clamp_()
+    add_half_fallbacks()
     if hasattr(torch, "float8_e4m3fn"):
         return
     torch.float8_e4m3fn = Fp8Dtype("float8_e4m3fn", 4)
