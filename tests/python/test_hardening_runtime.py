@@ -303,6 +303,9 @@ def test_ctrl_c_interrupts_synchronize():
         add = tvk_testlib.add_kernel(tv, dev, TMP)
         flag, res = tv.zeros(1, dtype=torch.int32), tv.zeros(2, dtype=torch.int32)
         spin[(50000,)](flag, res, 65000)
+        # Python keeps SIGINT ignored when it starts ignored (a background job of a
+        # non-interactive shell): make Ctrl-C raise KeyboardInterrupt whatever the parent did.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         t = time.monotonic()
         try:
