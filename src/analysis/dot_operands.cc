@@ -17,17 +17,6 @@ bool writesMemory(const ir::Operation& op) {
          n == "tt.extern_elementwise" || n == "tt.elementwise_inline_asm";
 }
 
-// A value equal in every element (a splat or a splat constant).
-bool uniformValue(const ir::Value* v) {
-  if (!v->type.isTensor()) return true;
-  const ir::Operation* d = v->def;
-  if (!d) return false;
-  if (d->name == "tt.splat") return true;
-  if (d->name != "arith.constant") return false;
-  const ir::Attribute* a = d->attr("value");
-  return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
-}
-
 const AxisInfo* infoOf(const AxisInfoMap& info, const ir::Value* v) {
   auto it = info.find(v);
   return it == info.end() ? nullptr : &it->second;
@@ -62,7 +51,7 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   const ir::Value* other = load->numOperands() > 2 ? load->operand(2) : nullptr;
   if (!ptr->type.isTensor() || !remat(ptr)) return 0;
   if (mask && !remat(mask)) return 0;
-  if (other && (!uniformValue(other) || !remat(other))) return 0;
+  if (other && (!isUniformSplat(other) || !remat(other))) return 0;
   const AxisInfo* p = infoOf(info, ptr);
   if (!p || p->contiguity.size() != 2) return 0;
   // The longest run of <= 16 bytes that the contiguity, the alignment and the mask allow.

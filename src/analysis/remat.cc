@@ -26,15 +26,16 @@ bool inside(const ir::Operation* op, const ir::Operation* loop) {
   return false;
 }
 
-bool splatLike(const ir::Value* v) {
+}  // namespace
+
+bool isUniformSplat(const ir::Value* v) {
+  if (!v->type.isTensor()) return true;
   const ir::Operation* d = v->def;
   if (!d) return false;
   if (d->name == "tt.splat") return true;
   const ir::Attribute* a = d->name == "arith.constant" ? d->attr("value") : nullptr;
   return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
 }
-
-}  // namespace
 
 bool tensorInduction(const ir::Value* v, TensorInduction& out) {
   if (v->def || !v->ownerBlock || !v->type.isTensor() || v->index < 1) return false;
@@ -53,7 +54,7 @@ bool tensorInduction(const ir::Value* v, TensorInduction& out) {
       adv->operand(0) != v || adv->parentBlock != body)
     return false;
   const ir::Value* s = adv->operand(1);
-  if (!splatLike(s) || inside(s->def, loop)) return false;
+  if (!s->type.isTensor() || !isUniformSplat(s) || inside(s->def, loop)) return false;
   out = TensorInduction{loop, loop->operand(static_cast<int>(3 + j)), adv, s};
   return true;
 }

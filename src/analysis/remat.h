@@ -18,6 +18,9 @@ bool isElementwiseOp(const std::string& name);
 /// True for shape ops that only re-index (expand_dims, reshape, broadcast, trans, splat).
 bool isReindexOp(const std::string& name);
 
+/// True for a value equal in every element: a scalar, a tt.splat, or a splat dense constant.
+bool isUniformSplat(const ir::Value* v);
+
 /// A loop-carried tensor that every iteration advances by the same amount in every element:
 /// scf.for iter_arg `v` whose yielded value is `tt.addptr(v, S)` or `arith.addi(v, S)` with S a
 /// splat (or splat constant) defined outside the loop. Example: tutorial 03's

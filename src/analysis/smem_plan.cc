@@ -145,6 +145,12 @@ bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o
   return transposedStoreBytes(op) <= o.limitBytes;
 }
 
+bool atomicUsesCasLoop(const std::string& kind, const ir::Type& elem, bool nativeF32Add) {
+  if (elem.bits == 16) return true;
+  if (!elem.isFloat() || kind == "cas" || kind == "exch") return false;
+  return !(kind == "fadd" && elem.bits == 32 && nativeF32Add);
+}
+
 uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   const std::string& n = op.name;
   if (n == "tt.store") return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op)) : 0;
@@ -231,13 +237,11 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
       auto l = blockedLayout(t.shape, o.invocations);
       if (l.ok() && l->replicated) bytes = static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
     }
-    // The exit flag of a workgroup-uniform compare-and-swap loop (16-bit elements, float rmw
-    // other than exchange: native f32 add needs none, but one word is cheap), used before the
-    // broadcast, so it shares the op's first word.
-    const ir::Type& e = t.scalar();
-    const bool casLoop = e.bits == 16 || (e.isFloat() && op.name == "tt.atomic_rmw" &&
-                                          op.strAttr("atomic_rmw_op") != "exch");
-    if (o.uniformCasLoops && casLoop) bytes = std::max<uint32_t>(bytes, 4);
+    // The exit flag of a workgroup-uniform compare-and-swap loop, used before the broadcast,
+    // so it shares the op's first word.
+    const std::string kind = n == "tt.atomic_cas" ? "cas" : op.strAttr("atomic_rmw_op");
+    if (o.uniformCasLoops && atomicUsesCasLoop(kind, t.scalar(), o.atomicFloat32Add))
+      bytes = std::max<uint32_t>(bytes, 4);
     return bytes;
   }
   return 0;

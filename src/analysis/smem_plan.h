@@ -42,9 +42,16 @@ struct SmemOptions {
   /// transposed (storeTransposed).
   const AxisInfoMap* axisInfo = nullptr;
   /// Compare-and-swap loops are workgroup-uniform (Target::casLoopAtomics false): atomics
-  /// that may take one get a scratch word for the loop's exit flag (lower/atomic_element.cc).
+  /// that take one get a scratch word for the loop's exit flag (lower/atomic_element.cc).
   bool uniformCasLoops = false;
+  /// The target adds f32 atomically (Target::atomicFloat32Add): no CAS loop for that.
+  bool atomicFloat32Add = false;
 };
+
+/// True when atomic `kind` (a tt.atomic_rmw kind, or `cas`) on `elem` elements takes a
+/// compare-and-swap loop: 16-bit elements, and float kinds other than exchange and CAS
+/// without a native instruction (f32 add where `nativeF32Add`).
+bool atomicUsesCasLoop(const std::string& kind, const ir::Type& elem, bool nativeF32Add);
 
 /// One op's scratch allocation.
 struct SmemAlloc {

@@ -39,6 +39,7 @@ analysis::SmemOptions smemOptions(const CompileOptions& o) {
   so.subgroupExtendedTypes = o.target.subgroupExtendedTypes;
   so.cooperativeMatrix = !o.target.coopMatShapes.empty();
   so.uniformCasLoops = !o.target.casLoopAtomics;
+  so.atomicFloat32Add = o.target.atomicFloat32Add;
   return so;
 }
 

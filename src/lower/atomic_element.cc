@@ -256,12 +256,6 @@ const std::map<std::string, spv::Op>& intOps() {
 
 }  // namespace
 
-bool usesCasLoop(const std::string& kind, const ir::Type& pointee, const Target& t) {
-  if (pointee.bits == 16) return true;
-  if (!pointee.isFloat() || kind == "cas" || kind == "exch") return false;
-  return !(kind == "fadd" && pointee.bits == 32 && t.atomicFloat32Add);
-}
-
 Result<Id> atomicElement(Context& c, const AtomicSpec& s, int arg, bool wide,
                          const ir::Type& pointee, Id off, const std::vector<Id>& vals) {
   auto& b = c.b;

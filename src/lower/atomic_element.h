@@ -35,10 +35,6 @@ struct AtomicSpec {
   Id flagWord = 0;
 };
 
-/// True when rmw `kind` (or `cas`) on `pointee` elements takes a compare-and-swap loop on
-/// target `t` (16-bit elements; float kinds other than exchange and CAS without a native
-/// instruction).
-bool usesCasLoop(const std::string& kind, const ir::Type& pointee, const Target& t);
 
 /// Runs the atomic on element `off` of parameter `arg` viewed as `pointee` elements; `vals`
 /// are the register operands (rmw: the value; cas: compare, then new value). Returns the old

@@ -60,7 +60,8 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   Id owner = tensor ? c.ownerCond(ptr->type.shape)
                     : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
   // Workgroup-uniform CAS loops take the element's condition themselves (atomic_element.h).
-  const bool uniformLoop = !c.opts.target.casLoopAtomics && usesCasLoop(spec.kind, pointee, c.opts.target);
+  const bool uniformLoop = !c.opts.target.casLoopAtomics &&
+                           analysis::atomicUsesCasLoop(spec.kind, pointee, c.opts.target.atomicFloat32Add);
   if (uniformLoop) {
     auto base = c.smemBase(op);
     if (!base.ok()) return base.status();

@@ -432,7 +432,6 @@ Result<Id> Context::inductionAt(const analysis::TensorInduction& ind, const std:
 }
 
 Result<Id> Context::inductionFrom(const analysis::TensorInduction& ind, Id initAt) {
-  const Id* init = &initAt;
   const ir::Operation& loop = *ind.loop;
   const ir::Value* ivV = loop.body().arg(0);
   if (ids(ivV).empty() || ids(loop.operand(0)).empty() || ids(loop.operand(2)).empty() ||
@@ -450,12 +449,12 @@ Result<Id> Context::inductionFrom(const analysis::TensorInduction& ind, Id initA
     Id s64 = sBits == 64 ? s : b.emit(spv::Op::OpSConvert, u64, {s});
     const uint64_t bytes = static_cast<uint64_t>(elementBytes(*ind.advance->result()->type.scalar().elem));
     Id off = b.emit(spv::Op::OpIMul, u64, {b.emit(spv::Op::OpIMul, u64, {i64, s64}), b.constInt(u64, bytes)});
-    return b.emit(spv::Op::OpIAdd, u64, {*init, off});
+    return b.emit(spv::Op::OpIAdd, u64, {initAt, off});
   }
   Id sT = sBits == 64 ? b.typeInt(64) : u32();
   Id iS = ivBits == sBits ? i : b.emit(sBits == 64 ? spv::Op::OpSConvert : spv::Op::OpUConvert, sT, {i});
   Id off = b.emit(spv::Op::OpIMul, sT, {iS, s});
-  return scalarOp(*ind.advance, {*init, off});
+  return scalarOp(*ind.advance, {initAt, off});
 }
 
 // --- lowering ----------------------------------------------------------------------------

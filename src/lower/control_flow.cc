@@ -166,8 +166,8 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   if (!keep.ok()) return keep.status();
   const std::vector<ir::Value*> args = kept(argsOf(body, 1), *keep);
   auto init = flattenAs(c, kept(operandsFrom(&op, 3), *keep), args);
-  TVK_RETURN_IF_ERROR(coopHoistRuns(c, op));
   if (!init.ok()) return init.status();
+  TVK_RETURN_IF_ERROR(coopHoistRuns(c, op));
   size_t n = init->ids.size();
   bool isUnsigned = op.attr("unsignedCmp") != nullptr;
   const ir::Type& ivScalar = op.operand(0)->type.scalar();

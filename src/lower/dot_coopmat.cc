@@ -189,6 +189,26 @@ Result<SplitWords> splitPair(Context& c, const CoopPlan& p, Id x, Id y) {
   return w;
 }
 
+// The staging word of element (row, col) of a region at `regionBase` with `stride` words per
+// row: regionBase + row * stride + col / perWord.
+Id stagedWord(Context& c, const CoopPlan& p, Id row, Id col, uint32_t regionBase, uint32_t stride) {
+  auto& b = c.b;
+  Id w = b.emit(spv::Op::OpIAdd, c.u32(),
+                {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(stride)}),
+                 b.emit(spv::Op::OpShiftRightLogical, c.u32(), {col, c.c32(log2Ceil(p.perWord))})});
+  return b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(regionBase)});
+}
+
+// Stores staging word `w` and, for split f32 operands, its lo-plane twin `lo` (A's or B's lo
+// plane by kDim).
+void storeStaged(Context& c, const CoopPlan& p, int kDim, Id w, Id word, Id lo) {
+  auto& b = c.b;
+  b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
+  if (!lo) return;
+  Id wl = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(kDim == 1 ? p.aLo : p.bLo)});
+  b.emitVoid(spv::Op::OpStore, {c.smemPtr(wl), lo});
+}
+
 // Stages the K slice [k0, k0 + kc) of operand `v` (K along dimension kDim) packed into words:
 // word (row, col / perWord) of a region with `stride` words per row, where (row, col) is
 // (m, k) for A and (k, n) for B.
@@ -196,7 +216,6 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                    uint32_t regionBase, uint32_t stride) {
   auto& b = c.b;
   const std::vector<int64_t>& shape = v->type.shape;
-  const uint32_t lgW = log2Ceil(p.perWord);
   Id lane = c.subgroupLane();
   Id first = b.emit(spv::Op::OpIEqual, c.boolean(),
                     {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(p.perWord - 1)}), c.c32(0)});
@@ -235,16 +254,9 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
       cond = c.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
       kk = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {kk, c.c32(p.kc - 1)});
     }
-    Id row = kDim == 1 ? sc[0] : kk;
-    Id col = kDim == 1 ? kk : sc[1];
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(),
-                  {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(stride)}),
-                   b.emit(spv::Op::OpShiftRightLogical, c.u32(), {col, c.c32(lgW)})});
-    w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(regionBase)});
+    Id w = stagedWord(c, p, kDim == 1 ? sc[0] : kk, kDim == 1 ? kk : sc[1], regionBase, stride);
     TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
-      b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
-      if (loWord)
-        b.emitVoid(spv::Op::OpStore, {c.smemPtr(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(kDim == 1 ? p.aLo : p.bLo)})), loWord});
+      storeStaged(c, p, kDim, w, word, loWord);
       return Status();
     }));
   }
@@ -322,14 +334,12 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
     const RunAt r = runAt(c, p, d, kDim, k0, i);
     Id inRange = (i + 1) * c.W > total ? b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)}) : 0;
     TVK_RETURN_IF_ERROR(c.ifThen(inRange, [&]() -> Status {
-      const Id row = r.row, col = r.col;
-      const std::vector<Id>& coords = r.coords;
       auto addr = induction && hoisted != c.hoistedRuns.end() ? c.inductionFrom(ind, hoisted->second[i])
-                                                              : c.emitAt(ptr, coords);
+                                                              : c.emitAt(ptr, r.coords);
       if (!addr.ok()) return addr.status();
       Id m = 0;
       if (mask) {
-        auto mv = c.emitAt(mask, coords);
+        auto mv = c.emitAt(mask, r.coords);
         if (!mv.ok()) return mv.status();
         m = *mv;
       }
@@ -340,24 +350,20 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
         return b.emit(spv::Op::OpLoad, vecT, ops);
       }, otherVec);
       if (!words.ok()) return words.status();
-      Id w0 = b.emit(spv::Op::OpIAdd, u,
-                     {b.emit(spv::Op::OpIMul, u, {row, c.c32(stride)}),
-                      b.emit(spv::Op::OpShiftRightLogical, u, {col, c.c32(log2Ceil(p.perWord))})});
-      w0 = b.emit(spv::Op::OpIAdd, u, {w0, c.c32(regionBase)});
+      Id w0 = stagedWord(c, p, r.row, r.col, regionBase, stride);
       auto elem = [&](uint32_t j) {
         return loadWords == 1 ? *words : b.emit(spv::Op::OpCompositeExtract, u, {*words, j});
       };
       for (uint32_t j = 0; j < runWords; ++j) {
         Id w = j ? b.emit(spv::Op::OpIAdd, u, {w0, c.c32(j)}) : w0;
         if (!p.split) {
-          b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), elem(j)});
+          storeStaged(c, p, kDim, w, elem(j), 0);
           continue;
         }
         auto sw = splitPair(c, p, b.emit(spv::Op::OpBitcast, c.f32(), {elem(2 * j)}),
                             b.emit(spv::Op::OpBitcast, c.f32(), {elem(2 * j + 1)}));
         if (!sw.ok()) return sw.status();
-        b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), sw->hi});
-        b.emitVoid(spv::Op::OpStore, {c.smemPtr(b.emit(spv::Op::OpIAdd, u, {w, c.c32(kDim == 1 ? p.aLo : p.bLo)})), sw->lo});
+        storeStaged(c, p, kDim, w, sw->hi, sw->lo);
       }
       return Status();
     }));
@@ -474,14 +480,12 @@ Result<bool> coopReadsLoad(Context& c, const ir::Operation& op) {
 Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   for (const auto& [load, d] : c.smem.directLoads) {
     analysis::TensorInduction ind;
-    if (!analysis::tensorInduction(load->operand(0), ind) || ind.loop != &loop) continue;
-    auto direct = coopReadsLoad(c, *load);
-    if (!direct.ok()) return direct.status();
-    if (!*direct) continue;
+    if (c.coherent || !analysis::tensorInduction(load->operand(0), ind) || ind.loop != &loop) continue;
     CoopPlan p;
     uint32_t base = 0;
-    auto planned = planFor(c, *d.dot, p, base);
+    auto planned = planFor(c, *d.dot, p, base);  // as coopReadsLoad: the dot performs the load
     if (!planned.ok()) return planned.status();
+    if (!*planned) continue;
     const int kDim = d.operand == 0 ? 1 : 0;
     const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
     const uint32_t total = rows * (cols / d.elems);

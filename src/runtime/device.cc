@@ -75,7 +75,7 @@ struct FeatureChain {
       f.coopMat.cooperativeMatrixRobustBufferAccess = VK_FALSE;
       link(f.coopMat);
       ext(false, kCoopMatExtension);
-      if (f.hasBFloat16 && f.bf16.shaderBFloat16Type && f.bf16.shaderBFloat16CooperativeMatrix) {
+      if (f.bf16CooperativeMatrix()) {
         f.bf16.shaderBFloat16DotProduct = VK_FALSE;
         link(f.bf16);
         ext(false, kBFloat16Extension);

@@ -219,8 +219,7 @@ Target targetFromDevice(const DeviceFacts& f) {
     std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
     if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;
     // bf16 shapes need the bfloat16 type and its cooperative matrices enabled.
-    const bool bf16Ok = f.hasBFloat16 && f.bf16.shaderBFloat16Type && f.bf16.shaderBFloat16CooperativeMatrix;
-    if ((a == "bf16" || c == "bf16") && !bf16Ok) continue;
+    if ((a == "bf16" || c == "bf16") && !f.bf16CooperativeMatrix()) continue;
     t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, a, c});
   }
   return t;

@@ -139,6 +139,10 @@ struct DeviceFacts {
 
   /// True when the device supports extension `name`.
   bool hasExtension(const char* name) const;
+  /// bf16 cooperative matrices usable: VK_KHR_shader_bfloat16 with the type and its matrices.
+  bool bf16CooperativeMatrix() const {
+    return hasBFloat16 && bf16.shaderBFloat16Type && bf16.shaderBFloat16CooperativeMatrix;
+  }
 };
 
 /// Reads every fact of `physical`; `instanceApi` caps the API version used.
