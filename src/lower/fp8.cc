@@ -38,11 +38,34 @@ Id roundOffBits(Context& c, Id bits, uint32_t drop) {
 // 15 instructions; encoding to the f16 code and decoding again took about 35):
 // - normal f16 range: round the 23-bit mantissa to 10 bits in place (as bf16 does to 7);
 //   a result of 2^16 or more (65520 and up) overflows to inf, and inf stays inf;
-// - below 2^-14 (f16 subnormals): |x| * 2^24 rounded to an integer (RoundEven), scaled back
+// - below 2^-14 (f16 subnormals): |x| * 2^24 rounded to an integer (roundHalfEvenToUint), scaled back
 //   (both multiplications by powers of 2 are exact);
 // - NaN: the quiet NaN.
 // Integer code on purpose: drivers need not round f32 -> f16 conversions to nearest even
 // (NVIDIA's OpFConvert did not, even under the RoundingModeRTE execution mode).
+// The integer nearest to f32 `x` (0 <= x < 2^23), ties to even, as a uint32, in integer code:
+// llvmpipe's GLSLstd450RoundEven rounds ties away from zero on vectors wider than the host's
+// (LP_NATIVE_VECTOR_WIDTH=512 on an AVX2 machine), which turned 2^-25 into the smallest f16
+// subnormal. Outside the range the result is defined (shifts are clamped) but meaningless.
+Id roundHalfEvenToUint(Context& c, Id x) {
+  auto& b = c.b;
+  Id u = c.u32(), bt = c.boolean();
+  Id bits = b.emit(spv::Op::OpBitcast, u, {x});
+  Id mant = b.emit(spv::Op::OpBitwiseOr, u, {b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffu)}), c.c32(0x800000u)});
+  // x = mant * 2^(E - 150): shift right by 150 - E (at least 1 below 2^23; 31 flushes to 0).
+  Id e = b.emit(spv::Op::OpShiftRightLogical, u, {bits, c.c32(23)});
+  Id s = b.emit(spv::Op::OpISub, u, {c.c32(150), e});
+  s = b.glsl(GLSLstd450UMax, u, {b.glsl(GLSLstd450UMin, u, {s, c.c32(31)}), c.c32(1)});
+  Id q = b.emit(spv::Op::OpShiftRightLogical, u, {mant, s});
+  Id half = b.emit(spv::Op::OpShiftLeftLogical, u, {c.c32(1), b.emit(spv::Op::OpISub, u, {s, c.c32(1)})});
+  Id mask = b.emit(spv::Op::OpISub, u, {b.emit(spv::Op::OpShiftLeftLogical, u, {half, c.c32(1)}), c.c32(1)});
+  Id rem = b.emit(spv::Op::OpBitwiseAnd, u, {mant, mask});
+  Id odd = b.emit(spv::Op::OpINotEqual, bt, {b.emit(spv::Op::OpBitwiseAnd, u, {q, c.c32(1)}), c.c32(0)});
+  Id tie = b.emit(spv::Op::OpLogicalAnd, bt, {b.emit(spv::Op::OpIEqual, bt, {rem, half}), odd});
+  Id up = b.emit(spv::Op::OpLogicalOr, bt, {b.emit(spv::Op::OpUGreaterThan, bt, {rem, half}), tie});
+  return b.emit(spv::Op::OpIAdd, u, {q, b.emit(spv::Op::OpSelect, u, {up, c.c32(1), c.c32(0)})});
+}
+
 Result<Id> roundToF16(Context& c, Id v) {
   auto& b = c.b;
   Id u = c.u32(), bt = c.boolean(), fl = c.f32();
@@ -53,9 +76,9 @@ Result<Id> roundToF16(Context& c, Id v) {
   Id over = b.emit(spv::Op::OpUGreaterThanEqual, bt, {r, c.c32(0x47800000u)});
   r = b.emit(spv::Op::OpSelect, u, {over, c.c32(0x7f800000u), r});
   Id ax = b.emit(spv::Op::OpBitcast, fl, {a});
+  Id scaled = b.emit(spv::Op::OpFMul, fl, {ax, b.constFloat(fl, 16777216.0)});
   Id sub = b.emit(spv::Op::OpFMul, fl,
-                  {b.glsl(GLSLstd450RoundEven, fl, {b.emit(spv::Op::OpFMul, fl, {ax, b.constFloat(fl, 16777216.0)})}),
-                   b.constFloat(fl, 1.0 / 16777216.0)});
+                  {b.emit(spv::Op::OpConvertUToF, fl, {roundHalfEvenToUint(c, scaled)}), b.constFloat(fl, 1.0 / 16777216.0)});
   Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32(0x38800000u)});
   r = b.emit(spv::Op::OpSelect, u, {isSub, b.emit(spv::Op::OpBitcast, u, {sub}), r});
   Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
@@ -82,7 +105,7 @@ Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {
   Id ax = b.emit(spv::Op::OpBitcast, fl, {a});
   Id scaled = b.emit(spv::Op::OpFMul, fl,
                      {ax, b.constFloat(fl, static_cast<double>(1u << (f.bias + f.mant - 1)))});
-  Id sub = b.emit(spv::Op::OpConvertFToU, u, {b.glsl(GLSLstd450RoundEven, fl, {scaled})});
+  Id sub = roundHalfEvenToUint(c, scaled);
   Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32((127 - f.bias + 1) << 23)});
   code = b.emit(spv::Op::OpSelect, u, {isSub, sub, code});
   Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
