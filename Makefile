@@ -11,7 +11,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 -DTVK_TORCH_PYTHON=$(CURDIR)/.venv/bin/python >/dev/null
 	@ninja -C $(BUILD) -j $(JOBS)
 
 demo: build

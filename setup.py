@@ -26,8 +26,9 @@ class BuildPyWithCMake(build_py):
         if not _built():
             build = os.environ.get("TVK_BUILD", os.path.join(ROOT, "build-pip"))
             jobs = os.environ.get("JOBS", "2")
+            # TVK_TORCH_PYTHON: the "tvk" torch device is built too when this Python has torch >= 2.4.
             subprocess.check_call(["cmake", "-S", ROOT, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
-                                   f"-DPython3_EXECUTABLE={sys.executable}"])
+                                   f"-DPython3_EXECUTABLE={sys.executable}", f"-DTVK_TORCH_PYTHON={sys.executable}"])
             subprocess.check_call(["ninja", "-C", build, "-j", jobs, "tvk_python"])
         if not _built():
             raise RuntimeError("triton_vulkan._C was not built")

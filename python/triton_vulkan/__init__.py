@@ -9,7 +9,11 @@ Without Triton:
 With Triton (3.6): `triton_vulkan.activate()` makes the Vulkan driver the active one; then
 `@triton.jit` kernels compile to SPIR-V and launch on the Vulkan device.
 
-Memory: `empty`, `zeros`, `from_torch` give CPU torch tensors whose storage is host-mapped
+PyTorch device: with PyTorch >= 2.4, `torch.device("tvk")` (triton_vulkan.torch_device) holds
+tensors in Vulkan memory that kernels take without copies; Triton's
+`driver.active.get_active_torch_device()` returns it.
+
+Memory (any PyTorch): `empty`, `zeros`, `from_torch` give CPU torch tensors whose storage is host-mapped
 Vulkan memory (zero copy). Other CPU tensors and numpy arrays are copied into Vulkan memory
 for a launch, and copied back after it only when the kernel writes them. Freed memory is
 cached up to TVK_CACHE_LIMIT bytes (default: an eighth of the heap); `memory_stats()`,
@@ -60,6 +64,6 @@ def activate(device=None):
         backends["vulkan"] = Backend(compiler=VulkanBackend, driver=VulkanDriver)
     if device is not None:
         set_device(device)
-    drv = VulkanDriver()
+    drv = VulkanDriver()  # registers the "tvk" torch device where PyTorch >= 2.4
     triton_driver.set_active(drv)
     return drv

@@ -2,6 +2,8 @@
 
 Every function here may be called from several threads: a device serializes its command
 stream internally and waits for the GPU without holding the GIL (Ctrl-C interrupts a wait)."""
+import sys
+
 from . import _C
 
 _current = None  # index of the current device; None: the runtime's default (TVK_DEVICE)
@@ -19,7 +21,7 @@ def device(index=None):
     if isinstance(index, _C.Device):
         return index
     if index is None:
-        index = _current
+        index = _current_index()
     if index is None:
         return _C.open_device(-1)
     if isinstance(index, str):  # "vulkan:1" (Triton device keys)
@@ -27,13 +29,22 @@ def device(index=None):
     return _C.open_device(int(index))
 
 
+def _current_index():
+    """The current device index: the torch device's (per thread, device guards) once it is
+    registered, else set_device's; None for the runtime's default."""
+    td = sys.modules.get(__package__ + ".torch_device")
+    if td is not None and td.is_registered():
+        return td.current_index()
+    return _current
+
+
 def new_device(index=None):
     """A new logical device on physical device `index` (default: the current one), with its own
     queue, allocator and stream; it lives until the process exits. Pass it as `device=` to
     `empty`/`zeros`/`from_torch`/`compile` to use it."""
     if index is None:
-        index = _current if _current is not None else -1
-    return _C.open_device(int(index), shared=False)
+        index = _current_index()
+    return _C.open_device(-1 if index is None else int(index), shared=False)
 
 
 def current_device():
@@ -45,6 +56,9 @@ def set_device(index):
     """Makes device `index` the current one."""
     global _current
     _current = device(index).index
+    td = sys.modules.get(__package__ + ".torch_device")
+    if td is not None:
+        td._on_set_device(_current)
 
 
 def synchronize(dev=None):

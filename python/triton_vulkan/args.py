@@ -15,6 +15,7 @@ import operator
 from . import _C
 from .errors import VulkanError
 from .memory import Staged, storage_span, numpy_span, empty_buffer_address
+from .torch_device import NAME as DEVICE_NAME
 
 # TTIR pointee type -> dtype names (torch and numpy spell these alike) a tensor may have.
 _DTYPES = {
@@ -80,6 +81,23 @@ def _stage(dev, start, nbytes, written, staged):
     return st
 
 
+_warned_staging = False
+
+
+def _warn_staging():
+    """Once per process: CPU tensors are copied for each launch (the tvk device avoids it)."""
+    global _warned_staging
+    if _warned_staging:
+        return
+    _warned_staging = True
+    from .torch_device import is_registered
+    if is_registered():
+        import warnings
+        warnings.warn(f"triton_vulkan: CPU tensors passed to a kernel are copied into Vulkan memory for each "
+                      f"launch (and back when written); tensors on device '{DEVICE_NAME}' are passed without "
+                      f"copies (reported once)", stacklevel=4)
+
+
 def _check_extent(info, ptr, start, nbytes):
     """Rejects a buffer smaller than the kernel provably accesses (reflection max_elem_index)."""
     last = info.get("max_elem_index", -1)
@@ -111,10 +129,10 @@ def _buffer(dev, info, v, staged, allow_int, strict):
         return v
     torch_device = getattr(v, "device", None)
     dev_type = getattr(torch_device, "type", None)
-    if dev_type is not None and dev_type != "cpu":
+    if dev_type is not None and dev_type not in ("cpu", DEVICE_NAME):
         raise VulkanError(
-            f"argument '{name}' is a {dev_type} tensor ({torch_device}); a Vulkan kernel takes CPU tensors "
-            f"(copied in and out) or triton_vulkan tensors (zero copy: triton_vulkan.empty/zeros/from_torch)")
+            f"argument '{name}' is a {dev_type} tensor ({torch_device}); a Vulkan kernel takes {DEVICE_NAME} "
+            f"tensors (zero copy), CPU tensors (copied in and out) or triton_vulkan.empty/zeros/from_torch tensors")
     size = info["size"]
     item = _itemsize(v)
     if item is not None and size and item != size:
@@ -141,6 +159,9 @@ def _buffer(dev, info, v, staged, allow_int, strict):
         _check_extent(info, ptr, start, nbytes)
         if _C.find_allocation(ptr) is not None:
             return ptr
+        if dev_type == DEVICE_NAME:
+            raise VulkanError(f"argument '{name}': its {DEVICE_NAME} memory is not a live Vulkan allocation")
+        _warn_staging()
         st = _stage(dev, start, nbytes, info["written"], staged)
         return st.alloc.address + (ptr - start)
     if hasattr(v, "__array_interface__"):

@@ -103,9 +103,10 @@ def device_address(t):
 
 
 def is_vulkan_tensor(t):
-    """True when tensor `t`'s storage is Vulkan memory."""
+    """True when tensor `t`'s storage is Vulkan memory (a tvk device tensor, or a CPU tensor from
+    empty/zeros/from_torch)."""
     return hasattr(t, "data_ptr") and getattr(t, "device", None) is not None and \
-        t.device.type == "cpu" and _C.find_allocation(t.data_ptr()) is not None
+        t.device.type in ("cpu", "tvk") and _C.find_allocation(t.data_ptr()) is not None
 
 
 def storage_span(t):

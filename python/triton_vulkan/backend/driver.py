@@ -221,6 +221,9 @@ class VulkanDriver(DriverBase):
         self.utils = VulkanUtils()
         self.launcher_cls = VulkanLauncher
         self._bench_cache = {}
+        from .. import torch_device
+        if torch_device.available():
+            torch_device.register()
 
     @staticmethod
     def is_active():
@@ -249,8 +252,14 @@ class VulkanDriver(DriverBase):
         return GPUTarget("vulkan", arch_of(t), t.subgroup_size)
 
     def get_active_torch_device(self):
+        """torch.device("tvk", current index): the PyTorch device over Vulkan memory
+        (triton_vulkan.torch_device); "cpu" where it cannot be registered (PyTorch < 2.4, or the
+        extension not built), where CPU tensors are staged for each launch."""
+        from .. import torch_device
         import torch
-        return torch.device("cpu")  # Vulkan tensors are CPU tensors over mapped Vulkan memory
+        if torch_device.available():
+            return torch_device.torch_device()
+        return torch.device("cpu")
 
     def map_python_to_cpp_type(self, ty: str) -> str:
         if ty.startswith("*"):

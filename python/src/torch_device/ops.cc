@@ -1,0 +1,293 @@
+// The device's ATen kernels: tensor creation, copies, views and resizing, and the boxed CPU
+// fallback that runs every other op.
+//
+// Device memory is host-mapped, so the host reaches a device tensor through a CPU tensor over
+// the same bytes (hostAlias) once the device's recorded work has finished. The fallback runs an
+// op's CPU kernel on such aliases: inputs are not copied, in-place and out= results land in
+// device memory directly, views of inputs stay views of the device storage, and only new
+// results are copied into new device tensors. Each op that takes the fallback is reported once
+// (bridge.h noteFallback), the way PyTorch's MPS backend reports its CPU fallbacks.
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/EmptyTensor.h>
+#include <ATen/native/Resize.h>
+#include <ATen/ops/_reshape_alias_native.h>
+#include <ATen/ops/as_strided_native.h>
+#include <ATen/ops/resize_native.h>
+#include <ATen/ops/set_native.h>
+#include <ATen/ops/view_native.h>
+#include <c10/core/DeviceGuard.h>
+#include <torch/library.h>
+
+#include "bridge.h"
+
+namespace tvk_torch {
+namespace {
+
+constexpr c10::DeviceType kDevice = c10::DeviceType::PrivateUse1;
+
+int indexOf(const std::optional<c10::Device>& device) {
+  if (device && device->has_index()) return device->index();
+  return currentDevice();
+}
+
+bool onDevice(const at::Tensor& t) { return t.defined() && t.device().type() == kDevice; }
+
+void syncFor(const at::Tensor& t) {
+  if (onDevice(t)) synchronize(t.device().index());
+}
+
+// A tensor of `dtype` over `storage` with the given geometry, dispatched as `key`.
+at::Tensor tensorOver(c10::Storage storage, c10::DispatchKey key, at::ScalarType dtype, int64_t offset,
+                      at::IntArrayRef sizes, at::IntArrayRef strides) {
+  at::Tensor t = at::detail::make_tensor<c10::TensorImpl>(std::move(storage), c10::DispatchKeySet(key),
+                                                          c10::scalarTypeToTypeMeta(dtype));
+  t.unsafeGetTensorImpl()->set_sizes_and_strides(sizes, strides, offset);
+  return t;
+}
+
+// A CPU tensor over the same bytes as device tensor `t` (its whole storage, same offset, sizes
+// and strides). The storage is resizable with the CPU allocator: an out= kernel that grows its
+// output moves the alias into CPU memory, which the fallback then copies back.
+at::Tensor hostAlias(const at::Tensor& t) {
+  if (!onDevice(t)) return t;
+  const c10::Storage& src = t.storage();
+  c10::Storage storage(c10::Storage::use_byte_size_t(), src.nbytes(),
+                       c10::DataPtr(const_cast<void*>(src.data()), c10::Device(c10::DeviceType::CPU)),
+                       c10::GetCPUAllocator(), /*resizable=*/true);
+  return tensorOver(std::move(storage), c10::DispatchKey::CPU, t.scalar_type(), t.storage_offset(), t.sizes(),
+                    t.strides());
+}
+
+at::Tensor emptyOn(int index, at::IntArrayRef size, at::ScalarType dtype, std::optional<at::MemoryFormat> format) {
+  TORCH_CHECK(index >= 0 && index < deviceCount(), "triton_vulkan: device index ", index, " is out of range (",
+              deviceCount(), " Vulkan devices)");
+  return at::detail::empty_generic(size, allocatorFor(index), c10::DispatchKeySet(c10::DispatchKey::PrivateUse1),
+                                   dtype, format);
+}
+
+at::Tensor emptyMemoryFormat(at::IntArrayRef size, std::optional<at::ScalarType> dtype,
+                             std::optional<at::Layout> layout, std::optional<at::Device> device,
+                             std::optional<bool> /*pin_memory*/, std::optional<at::MemoryFormat> format) {
+  TORCH_CHECK(c10::layout_or_default(layout) == c10::Layout::Strided,
+              "triton_vulkan: only strided tensors can live on the device");
+  return emptyOn(indexOf(device), size, c10::dtype_or_default(dtype), format);
+}
+
+at::Tensor emptyStrided(at::IntArrayRef size, at::IntArrayRef stride, std::optional<at::ScalarType> dtype,
+                        std::optional<at::Layout> layout, std::optional<at::Device> device,
+                        std::optional<bool> /*pin_memory*/) {
+  TORCH_CHECK(c10::layout_or_default(layout) == c10::Layout::Strided,
+              "triton_vulkan: only strided tensors can live on the device");
+  const int index = indexOf(device);
+  TORCH_CHECK(index >= 0 && index < deviceCount(), "triton_vulkan: device index ", index, " is out of range");
+  return at::detail::empty_strided_generic(size, stride, allocatorFor(index),
+                                           c10::DispatchKeySet(c10::DispatchKey::PrivateUse1),
+                                           c10::dtype_or_default(dtype));
+}
+
+// copy_ between the device and the CPU, or within the device: the host copies through aliases
+// (dtype conversion, strides and broadcasting are the CPU kernel's). Like CUDA's copies to the
+// host, it waits for the device's work first.
+at::Tensor copyFrom(const at::Tensor& self, const at::Tensor& dst, bool /*non_blocking*/) {
+  syncFor(self);
+  if (dst.device() != self.device()) syncFor(dst);
+  at::Tensor d = hostAlias(dst);
+  d.copy_(hostAlias(self));
+  return dst;
+}
+
+const at::Tensor& resizeDevice(const at::Tensor& self, at::IntArrayRef size, std::optional<at::MemoryFormat> format);
+
+at::Tensor copyFromAndResize(const at::Tensor& self, const at::Tensor& dst) {
+  if (onDevice(dst)) {
+    resizeDevice(dst, self.sizes(), std::nullopt);
+  } else {
+    dst.resize_(self.sizes());
+  }
+  return copyFrom(self, dst, false);
+}
+
+// Growing a storage allocates from the storage's allocator (this device's) and copies the old
+// bytes on the host, so the device must be idle first.
+const at::Tensor& resizeDevice(const at::Tensor& self, at::IntArrayRef size, std::optional<at::MemoryFormat> format) {
+  syncFor(self);
+  return at::native::resize_(self, size, format);
+}
+
+at::Tensor& setStorage(at::Tensor& self, c10::Storage source, int64_t offset, at::IntArrayRef size,
+                       at::IntArrayRef stride) {
+  TORCH_CHECK(source.device_type() == kDevice, "triton_vulkan: set_ with a storage on ", source.device_type());
+  return at::native::set_storage_cpu_(self, std::move(source), offset, size, stride);
+}
+
+at::Tensor& setSourceStorage(at::Tensor& self, c10::Storage source) {
+  const int64_t n = static_cast<int64_t>(source.nbytes()) / static_cast<int64_t>(self.dtype().itemsize());
+  return setStorage(self, std::move(source), 0, {n}, {});
+}
+
+at::Tensor& setSourceTensor(at::Tensor& self, const at::Tensor& source) {
+  return setStorage(self, source.storage(), source.storage_offset(), source.sizes(), source.strides());
+}
+
+// ---- The CPU fallback ----
+
+std::string opName(const c10::OperatorHandle& op) {
+  const auto& name = op.schema().operator_name();
+  return name.overload_name.empty() ? name.name : name.name + "." + name.overload_name;
+}
+
+// One device tensor replaced by its host alias for the duration of a fallback call.
+struct Replaced {
+  at::Tensor original;
+  at::Tensor alias;
+  bool written = false;  // a mutable (Tensor(a!)) argument
+};
+
+struct FallbackCall {
+  std::vector<Replaced> replaced;
+  int device = -1;  // where new results go
+
+  at::Tensor aliasOf(const at::Tensor& t, bool written) {
+    if (!onDevice(t)) return t;
+    if (device < 0) device = t.device().index();
+    Replaced r{t, hostAlias(t), written};
+    replaced.push_back(r);
+    return r.alias;
+  }
+
+  // Device tensor for CPU result `r`: the argument it is, a view of an argument's storage,
+  // or a new device tensor holding a copy.
+  at::Tensor result(const at::Tensor& r) {
+    if (!r.defined() || r.device().type() != c10::DeviceType::CPU) return r;
+    for (const Replaced& x : replaced) {
+      if (r.unsafeGetTensorImpl() == x.alias.unsafeGetTensorImpl()) return x.original;
+    }
+    for (const Replaced& x : replaced) {
+      if (r.storage().unsafeGetStorageImpl() == x.alias.storage().unsafeGetStorageImpl() &&
+          r.storage().data() == x.original.storage().data()) {
+        return tensorOver(x.original.storage(), c10::DispatchKey::PrivateUse1, r.scalar_type(), r.storage_offset(),
+                          r.sizes(), r.strides());
+      }
+    }
+    const int index = device >= 0 ? device : currentDevice();
+    at::Tensor out = r.is_non_overlapping_and_dense()
+                         ? emptyStrided(r.sizes(), r.strides(), r.scalar_type(), std::nullopt,
+                                        c10::Device(kDevice, static_cast<c10::DeviceIndex>(index)), std::nullopt)
+                         : emptyOn(index, r.sizes(), r.scalar_type(), std::nullopt);
+    hostAlias(out).copy_(r);
+    return out;
+  }
+
+  // Mutable arguments whose alias the CPU kernel resized: the device tensor takes the new
+  // shape, and the new bytes when the alias moved to CPU memory.
+  void writeBack() {
+    for (const Replaced& x : replaced) {
+      if (!x.written) continue;
+      const bool moved = x.alias.storage().data() != x.original.storage().data();
+      const bool reshaped = x.alias.sizes() != x.original.sizes() || x.alias.strides() != x.original.strides() ||
+                            x.alias.storage_offset() != x.original.storage_offset();
+      if (moved) {
+        at::Tensor o = x.original;
+        resizeDevice(o, x.alias.sizes(), std::nullopt);
+        if (o.strides() != x.alias.strides()) {
+          setStorage(o, o.storage(), 0, x.alias.sizes(), x.alias.strides());
+        }
+        hostAlias(o).copy_(x.alias);
+      } else if (reshaped) {
+        at::Tensor o = x.original;
+        setStorage(o, o.storage(), x.alias.storage_offset(), x.alias.sizes(), x.alias.strides());
+      }
+    }
+  }
+};
+
+void cpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  noteFallback(opName(op));
+  const auto& schema = op.schema();
+  const size_t nargs = schema.arguments().size();
+  const size_t begin = stack->size() - nargs;
+
+  // Wait for every device an argument lives on: the host is about to touch their memory.
+  std::set<int> devices;
+  auto note = [&](const at::Tensor& t) {
+    if (onDevice(t)) devices.insert(t.device().index());
+  };
+  for (size_t i = 0; i < nargs; ++i) {
+    const c10::IValue& v = (*stack)[begin + i];
+    if (v.isTensor()) {
+      note(v.toTensor());
+    } else if (v.isTensorList()) {
+      for (const at::Tensor& t : v.toTensorVector()) note(t);
+    } else if (v.isOptionalTensorList()) {
+      for (const std::optional<at::Tensor>& t : v.toOptionalTensorList().vec()) {
+        if (t.has_value()) note(*t);
+      }
+    }
+  }
+  for (int d : devices) synchronize(d);
+
+  FallbackCall call;
+  for (size_t i = 0; i < nargs; ++i) {
+    c10::IValue& v = (*stack)[begin + i];
+    const auto* alias = schema.arguments()[i].alias_info();
+    const bool written = alias != nullptr && alias->isWrite();
+    if (v.isTensor()) {
+      v = call.aliasOf(v.toTensor(), written);
+    } else if (v.isTensorList()) {
+      std::vector<at::Tensor> ts = v.toTensorVector();
+      for (at::Tensor& t : ts) t = call.aliasOf(t, written);
+      v = c10::IValue(ts);
+    } else if (v.isOptionalTensorList()) {
+      c10::List<std::optional<at::Tensor>> ts;
+      for (const std::optional<at::Tensor>& t : v.toOptionalTensorList().vec()) {
+        ts.push_back(t.has_value() ? std::optional<at::Tensor>(call.aliasOf(*t, written)) : std::nullopt);
+      }
+      v = c10::IValue(ts);
+    } else if (v.isDevice() && v.toDevice().type() == kDevice) {
+      if (call.device < 0) call.device = v.toDevice().has_index() ? v.toDevice().index() : currentDevice();
+      v = c10::IValue(c10::Device(c10::DeviceType::CPU));
+    }
+  }
+
+  op.redispatchBoxed(c10::DispatchKeySet(c10::DispatchKey::CPU), stack);
+
+  call.writeBack();
+  const size_t nret = schema.returns().size();
+  for (size_t i = stack->size() - nret; i < stack->size(); ++i) {
+    c10::IValue& r = (*stack)[i];
+    if (r.isTensor()) {
+      r = call.result(r.toTensor());
+    } else if (r.isTensorList()) {
+      std::vector<at::Tensor> ts = r.toTensorVector();
+      for (at::Tensor& t : ts) t = call.result(t);
+      r = c10::IValue(ts);
+    }
+  }
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
+  m.impl("empty.memory_format", TORCH_FN(emptyMemoryFormat));
+  m.impl("empty_strided", TORCH_FN(emptyStrided));
+  m.impl("_copy_from", TORCH_FN(copyFrom));
+  m.impl("_copy_from_and_resize", TORCH_FN(copyFromAndResize));
+  m.impl("resize_", TORCH_FN(resizeDevice));
+  m.impl("as_strided", TORCH_FN(at::native::as_strided_tensorimpl));
+  m.impl("view", TORCH_FN(at::native::view));
+  m.impl("_reshape_alias", TORCH_FN(at::native::_reshape_alias));
+  m.impl("set_.source_Storage_storage_offset", TORCH_FN(setStorage));
+  m.impl("set_.source_Storage", TORCH_FN(setSourceStorage));
+  m.impl("set_.source_Tensor", TORCH_FN(setSourceTensor));
+}
+
+TORCH_LIBRARY_IMPL(_, PrivateUse1, m) {
+  m.fallback(torch::CppFunction::makeFromBoxedFunction<&cpuFallback>());
+}
+
+}  // namespace tvk_torch

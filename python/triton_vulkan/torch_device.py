@@ -1,0 +1,246 @@
+"""The PyTorch device "tvk": torch tensors whose storage is Vulkan memory.
+
+    import torch, triton_vulkan
+    triton_vulkan.torch_device.register()      # activate() and the Triton driver do it too
+    x = torch.randn(1024, device="tvk")        # or "tvk:1", torch.device("tvk", 0)
+    y = x * 2                                  # no kernel of ours: runs on the CPU (warns once)
+    kernel[grid](x, y, n)                      # Triton kernels take device tensors without copies
+    y.cpu(), y.to("tvk"), torch.tvk.synchronize(), torch.tvk.device_count()
+
+Name: "vulkan" already belongs to PyTorch's own (mobile) Vulkan backend, so this out-of-tree
+device (PyTorch's PrivateUse1, renamed) is "tvk", after triton-vulkan.
+
+Memory comes from the runtime's caching allocator (`triton_vulkan.memory_stats()`), host-mapped,
+so a tensor's data_ptr() is a host address that the launcher resolves to a Vulkan buffer. ATen
+ops without a kernel of ours run on the CPU over the same memory (zero copy for inputs and
+in-place results; new results are copied once); each such op is reported once by a
+`TvkFallbackWarning` (TVK_WARN_FALLBACK=0 silences them; `fallback_ops()` lists them). Host access (fallback ops, `.cpu()`, `.item()`, printing) waits for the
+device's recorded work first, as CUDA's copies to the host wait for its stream.
+
+Random numbers: `torch.randn(..., device="tvk")` draws from the CPU generator, so
+`torch.manual_seed` makes it repeatable and gives the numbers the CPU would.
+
+Requires PyTorch >= 2.4 and the extension triton_vulkan._torch_device, built against that
+PyTorch (`make` builds it for the project's .venv). With older PyTorch (Debian's 1.13) the plain
+API (`triton_vulkan.empty`/`zeros`/`from_torch`, CPU tensors over Vulkan memory) keeps working and
+`register()` raises VulkanError saying why.
+"""
+import os
+import threading
+import warnings
+
+from . import _device
+from .errors import VulkanError
+
+NAME = "tvk"
+MIN_TORCH = (2, 4)
+
+_lock = threading.Lock()
+_registered = False
+_ext = None
+
+
+class TvkFallbackWarning(UserWarning):
+    """An ATen op ran on the CPU because the tvk device has no kernel for it (once per op)."""
+
+
+def _torch_version(torch):
+    parts = torch.__version__.split("+")[0].split(".")
+    return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in parts[:2])
+
+
+def available():
+    """True when register() can succeed (PyTorch >= 2.4 and the extension built for it)."""
+    try:
+        _check()
+        return True
+    except VulkanError:
+        return False
+
+
+def _check():
+    try:
+        import torch
+    except ImportError as e:
+        raise VulkanError(f"the tvk torch device needs PyTorch >= 2.4: {e}") from None
+    if _torch_version(torch) < MIN_TORCH:
+        raise VulkanError(
+            f"the tvk torch device needs PyTorch >= 2.4, this is {torch.__version__}; the plain API "
+            "(triton_vulkan.empty/zeros/from_torch: CPU tensors over Vulkan memory) works with it")
+    try:
+        from . import _torch_device  # noqa: F401
+    except ImportError as e:
+        raise VulkanError(
+            f"the tvk torch device is not built for PyTorch {torch.__version__} ({e}); build with "
+            "`make` (TVK_TORCH_PYTHON names the Python whose torch it is built against)") from None
+    return torch
+
+
+def register():
+    """Registers the "tvk" device with PyTorch (once per process) and returns the torch module.
+
+    Raises VulkanError when PyTorch is older than 2.4, the extension is missing, or PrivateUse1
+    was already renamed to another backend."""
+    global _registered, _ext
+    with _lock:
+        if _registered:
+            import torch
+            return torch
+        torch = _check()
+        from . import _torch_device as ext
+        current = torch._C._get_privateuse1_backend_name()
+        if current != NAME:
+            if current != "privateuseone":
+                raise VulkanError(f"PyTorch's PrivateUse1 device is already registered as '{current}'; "
+                                  f"the tvk device cannot be registered in this process")
+            torch.utils.rename_privateuse1_backend(NAME)
+        ext.register_device(_device.current_device())
+        torch._register_device_module(NAME, _Module)
+        torch.utils.generate_methods_for_privateuse1_backend(
+            for_tensor=True, for_module=True, for_packed_sequence=True, for_storage=True)
+        _ext = ext
+        _registered = True
+        return torch
+
+
+def is_registered():
+    return _registered
+
+
+def torch_device(index=None):
+    """torch.device("tvk", index) (default: the current device), registering the device first."""
+    torch = register()
+    return torch.device(NAME, _device.current_device() if index is None else int(index))
+
+
+def _on_set_device(index):
+    """Called by triton_vulkan.set_device: the device's default follows it."""
+    if _ext is not None:
+        _ext.set_default_device(index)
+
+
+def current_index():
+    """This thread's current device as the PyTorch device sees it (None before register())."""
+    return _ext.current_device() if _ext is not None else None
+
+
+# ---- called from the extension (bridge.cc) ----
+
+def _allocate(index, nbytes):
+    return _device.device(index).allocate(nbytes)
+
+
+def _synchronize(index):
+    _device.device(index).synchronize()
+
+
+def _device_count():
+    return len(_device.devices())
+
+
+_fallbacks = []  # ops that took the CPU fallback, in first-use order
+
+
+def fallback_ops():
+    """The ATen ops that have run through the CPU fallback in this process (first use first)."""
+    return list(_fallbacks)
+
+
+def _note_fallback(op):
+    _fallbacks.append(op)
+    if os.environ.get("TVK_WARN_FALLBACK", "1") != "0":
+        warnings.warn(f"triton_vulkan: {op} has no kernel on the tvk device; it runs on the CPU over the "
+                      f"device memory (reported once per op; TVK_WARN_FALLBACK=0 silences this)",
+                      TvkFallbackWarning, stacklevel=2)
+
+
+class _Module:
+    """torch.tvk: the torch.cuda-style functions of the device."""
+
+    @staticmethod
+    def is_available():
+        return bool(_device.devices())
+
+    @staticmethod
+    def is_initialized():
+        return _registered
+
+    @staticmethod
+    def _is_in_bad_fork():
+        return False
+
+    @staticmethod
+    def device_count():
+        return len(_device.devices())
+
+    @staticmethod
+    def current_device():
+        return _device.current_device()
+
+    @staticmethod
+    def set_device(device):
+        import torch
+        if isinstance(device, torch.device):
+            device = device.index if device.index is not None else _device.current_device()
+        _device.set_device(int(device))
+
+    @staticmethod
+    def synchronize(device=None):
+        import torch
+        if isinstance(device, torch.device):
+            device = device.index
+        _device.synchronize(device)
+
+    @staticmethod
+    def get_device_name(device=None):
+        return _device.device(device).info["name"]
+
+    @staticmethod
+    def get_device_properties(device=None):
+        from .backend.resources import device_properties
+        return device_properties(_device.device(device))
+
+    @staticmethod
+    def memory_allocated(device=None):
+        return _device.memory_stats(device)["in_use_bytes"]
+
+    @staticmethod
+    def memory_reserved(device=None):
+        return _device.memory_stats(device)["allocated_bytes"]
+
+    @staticmethod
+    def empty_cache():
+        _device.empty_cache()
+
+    # Random numbers come from the CPU generator (see the module docstring): seeding it is
+    # all there is to do.
+    @staticmethod
+    def manual_seed(seed):
+        pass
+
+    @staticmethod
+    def manual_seed_all(seed):
+        pass
+
+    @staticmethod
+    def seed():
+        pass
+
+    @staticmethod
+    def seed_all():
+        pass
+
+    @staticmethod
+    def initial_seed():
+        import torch
+        return torch.initial_seed()
+
+    @staticmethod
+    def get_rng_state(device=None):
+        import torch
+        return torch.get_rng_state()
+
+    @staticmethod
+    def set_rng_state(state, device=None):
+        import torch
+        torch.set_rng_state(state)
