@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <map>
 
 #include "runtime_objects.h"
@@ -18,18 +19,36 @@ std::map<uintptr_t, PyAllocation*>& registry() {  // never destroyed: allocation
   return *r;
 }
 
-PyAllocation::~PyAllocation() {
-  if (address) registry().erase(address);
+std::map<uintptr_t, PyAllocation*>& deviceRegistry() {  // never destroyed, as registry()
+  static auto* r = new std::map<uintptr_t, PyAllocation*>();
+  return *r;
 }
 
-PyAllocation* findAllocation(uintptr_t address) {
-  auto& r = registry();
+PyAllocation::~PyAllocation() {
+  if (address) registry().erase(address);
+  if (deviceAddress && deviceAddress != address) deviceRegistry().erase(deviceAddress);
+}
+
+namespace {
+// The allocation of `r` whose [key, key + size) holds `address`.
+PyAllocation* lookup(std::map<uintptr_t, PyAllocation*>& r, uintptr_t address, uintptr_t* start) {
   auto it = r.upper_bound(address);
   if (it == r.begin()) return nullptr;
   --it;
-  PyAllocation* a = it->second;
-  if (address >= a->address && address < a->address + a->size) return a;
+  if (address >= it->first && address - it->first < std::max<size_t>(it->second->size, 1)) {
+    *start = it->first;
+    return it->second;
+  }
   return nullptr;
+}
+}  // namespace
+
+PyAllocation* findAllocation(uintptr_t address, uint64_t* offset) {
+  uintptr_t start = 0;
+  PyAllocation* a = lookup(registry(), address, &start);
+  if (a == nullptr) a = lookup(deviceRegistry(), address, &start);
+  if (a != nullptr) *offset = address - start;
+  return a;
 }
 
 namespace {
@@ -115,8 +134,10 @@ std::unique_ptr<PyAllocation> allocate(DeviceHolder& h, py::handle bytesObj) {
   if (a->buffer.data() == nullptr)
     throw RuntimeFailure("this device's memory for buffers is not host-visible: zero-copy tensors are unavailable");
   a->address = reinterpret_cast<uintptr_t>(a->buffer.data());
+  a->deviceAddress = a->buffer.deviceAddress();
   a->size = bytes;
   registry()[a->address] = a.get();
+  if (a->deviceAddress && a->deviceAddress != a->address) deviceRegistry()[a->deviceAddress] = a.get();
   return a;
 }
 
@@ -156,7 +177,8 @@ void launch(DeviceHolder& h, PyKernel& k, const py::tuple& grid, const py::seque
     if (!py::isinstance<py::int_>(v))
       throw py::type_error("argument '" + info.name + "' (" + info.type + ") expects a buffer address");
     uintptr_t addr = v.cast<uintptr_t>();
-    PyAllocation* a = findAllocation(addr);
+    uint64_t off = 0;
+    PyAllocation* a = findAllocation(addr, &off);
     if (!a) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "0x%zx", size_t(addr));
@@ -169,7 +191,6 @@ void launch(DeviceHolder& h, PyKernel& k, const py::tuple& grid, const py::seque
     if (a->generation != h.generation)
       throw py::value_error("argument '" + info.name + "' was allocated before Vulkan device " +
                             std::to_string(h.index) + " was lost and re-opened; allocate it again");
-    uint64_t off = addr - a->address;
     if (info.size && off % info.size)
       throw py::value_error("argument '" + info.name + "': pointer is not aligned to its element size (" +
                             std::to_string(info.size) + " bytes)");
@@ -315,10 +336,11 @@ void bindRuntime(py::module_& m) {
         "Device `index` (-1: the default device). shared=True: the one device object per index, opened once; "
         "shared=False: a new logical device (own queue, allocator and stream) that lives until the process exits.");
   m.def("find_allocation", [](uintptr_t address) -> py::object {
-    PyAllocation* a = findAllocation(address);
+    uint64_t offset = 0;
+    PyAllocation* a = findAllocation(address, &offset);
     if (!a) return py::none();
-    return py::make_tuple(py::cast(a, py::return_value_policy::reference), address - a->address);
-  }, py::arg("address"), "(allocation, byte offset) holding a host address, or None.");
+    return py::make_tuple(py::cast(a, py::return_value_policy::reference), offset);
+  }, py::arg("address"), "(allocation, byte offset) holding a host or device address, or None.");
 }
 
 }  // namespace tvkpy

@@ -60,6 +60,10 @@ struct PyAllocation {
   tvk::Buffer buffer;
   /// Host address of the persistently mapped memory (the registry key).
   uintptr_t address = 0;
+  /// The buffer's device address (bufferDeviceAddress), 0 without one. Where it differs from
+  /// `address` it is a second key (deviceRegistry): tensors of the torch device use it as their
+  /// data_ptr(), so that pointers a kernel loads from memory (pointer arrays) are device addresses.
+  uintptr_t deviceAddress = 0;
   /// Bytes usable through the buffer protocol.
   size_t size = 0;
   /// Leaves the registry; the buffer then returns its memory.
@@ -97,8 +101,11 @@ DeviceHolder* openPrivate(int index);
 [[noreturn]] void raiseFailure(DeviceHolder& h, tvk::Device& dev, const tvk::Status& status,
                                const char* what);
 
-/// The allocation containing host address `address`, or nullptr.
-PyAllocation* findAllocation(uintptr_t address);
+/// The allocation containing `address` (a host address, else a device address) and the byte
+/// offset of `address` in it, or nullptr.
+PyAllocation* findAllocation(uintptr_t address, uint64_t* offset);
+/// Live allocations by device address, where it differs from the host address.
+std::map<uintptr_t, PyAllocation*>& deviceRegistry();
 /// Live allocations by mapped host address (start → allocation).
 std::map<uintptr_t, PyAllocation*>& registry();
 

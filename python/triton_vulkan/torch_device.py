@@ -154,8 +154,38 @@ def _note_fallback(op):
                       TvkFallbackWarning, stacklevel=2)
 
 
+class Stream:
+    """torch.tvk.Stream: the device's one in-order stream (Vulkan queue) under any name; every
+    stream object stands for it, so work on "different" streams is still ordered."""
+
+    def __init__(self, device=None, priority=0):
+        self.device = device
+
+    def synchronize(self):
+        _device.synchronize()
+
+    def wait_stream(self, stream):
+        pass
+
+    def query(self):
+        return False
+
+
 class _Module:
     """torch.tvk: the torch.cuda-style functions of the device."""
+    Stream = Stream
+
+    @staticmethod
+    def current_stream(device=None):
+        return Stream(device)
+
+    @staticmethod
+    def default_stream(device=None):
+        return Stream(device)
+
+    @staticmethod
+    def set_stream(stream):
+        pass
 
     @staticmethod
     def is_available():

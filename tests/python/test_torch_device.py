@@ -59,6 +59,22 @@ def test_views_and_strides(torch, dev):
     assert u.stride()[0] == 0 and torch.equal(u.cpu()[1], ref)
 
 
+def test_resize_and_set(torch, dev, tv):
+    t = torch.arange(6, dtype=torch.float32, device=dev)
+    t.resize_(2, 3)
+    assert t.shape == (2, 3) and t.cpu().flatten().tolist() == list(range(6))
+    t.resize_(4000)                       # a new, larger storage keeps the old bytes
+    assert t.shape == (4000,) and t[:6].cpu().tolist() == list(range(6))
+    assert t.untyped_storage().nbytes() >= 16000
+    v = torch.empty(0, device=dev).set_(t.untyped_storage(), 2, (2, 2), (1, 2))
+    assert v.cpu().tolist() == [[2.0, 4.0], [3.0, 5.0]]
+    with pytest.raises(RuntimeError, match="set_ needs"):
+        torch.empty(0, device=dev).set_(t.untyped_storage(), 0, (5000,), (1,))
+    # data_ptr() is what kernels dereference: the buffer's device address where there is one.
+    alloc, offset = tv._C.find_allocation(t.data_ptr())
+    assert offset == 0 and t.data_ptr() in (alloc.address, alloc.device_address)
+
+
 def test_printing_seed_and_assert_close(torch, dev):
     torch.manual_seed(7)
     a = torch.randn(5, device=dev)

@@ -83,7 +83,17 @@ HostAllocation allocate(int index, size_t bytes) {
   }
   void* p = PyLong_AsVoidPtr(addr);
   Py_DECREF(addr);
-  return {p, alloc};
+  uint64_t device = 0;
+  PyObject* dev = PyObject_GetAttrString(alloc, "device_address");
+  if (dev != nullptr) {
+    device = PyLong_AsUnsignedLongLong(dev);
+    Py_DECREF(dev);
+  }
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    device = 0;
+  }
+  return {p, device, alloc};
 }
 
 void releaseAllocation(void* owner) {

@@ -13,9 +13,11 @@
 
 namespace tvk_torch {
 
-/// One allocation: its host-mapped address and the Python object that owns it.
+/// One allocation: its host-mapped address, its device address (0 without
+/// bufferDeviceAddress) and the Python object that owns it.
 struct HostAllocation {
   void* address = nullptr;
+  uint64_t deviceAddress = 0;
   /// A new reference to the _C.Allocation (released by releaseAllocation).
   void* owner = nullptr;
 };
@@ -52,4 +54,7 @@ namespace tvk_torch {
 c10::Allocator* allocatorFor(int index);
 /// Installs the allocator and the hooks (device.cc).
 void registerDevice();
+/// The host address of device memory at data pointer `p` (a device address where the device
+/// has them: see device.cc), or `p` itself where it is not one.
+void* hostAddress(const void* p);
 }  // namespace tvk_torch

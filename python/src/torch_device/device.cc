@@ -1,10 +1,12 @@
 // The PrivateUse1 device's allocator, device guard and hooks: what PyTorch needs to create
 // tensors on the device and to switch between devices.
 //
-// Memory is host-mapped Vulkan memory from triton_vulkan's caching allocator, so a tensor's
-// data_ptr() is a host address (the launcher resolves it to (buffer, offset) through
-// _C.find_allocation, as for triton_vulkan.empty tensors) and the host reaches it directly
-// after a synchronize. There is one in-order stream per device (the runtime's).
+// Memory is host-mapped Vulkan memory from triton_vulkan's caching allocator. A tensor's
+// data_ptr() is the buffer's device address where the device has bufferDeviceAddress (so that
+// addresses a program stores in a tensor, as tutorial 08's pointer arrays do, are what a kernel
+// can load and dereference), else its host address; the launcher resolves either to (buffer,
+// offset) through _C.find_allocation. The host reaches the memory through hostAddress() after a
+// synchronize. There is one in-order stream per device (the runtime's).
 #include <cstring>
 #include <map>
 #include <memory>
@@ -21,7 +23,33 @@ namespace {
 
 constexpr c10::DeviceType kDevice = c10::DeviceType::PrivateUse1;
 
-void deleteAllocation(void* owner) { releaseAllocation(owner); }
+// Data pointers that are device addresses → (host address, bytes), for hostAddress().
+struct Span {
+  uintptr_t host;
+  size_t bytes;
+};
+std::mutex g_spansMu;
+std::map<uintptr_t, Span>& spans() {
+  static auto* m = new std::map<uintptr_t, Span>();  // never destroyed: tensors may die at exit
+  return *m;
+}
+
+// A DataPtr's context: the owning Python object and the data address (its spans() key).
+struct Owner {
+  void* object;
+  uintptr_t data;
+  bool mapped;  // has a spans() entry
+};
+
+void deleteAllocation(void* ctx) {
+  auto* o = static_cast<Owner*>(ctx);
+  if (o->mapped) {
+    std::lock_guard<std::mutex> lock(g_spansMu);
+    spans().erase(o->data);
+  }
+  releaseAllocation(o->object);
+  delete o;
+}
 
 // Allocates on device `index_`, or on the current device when it is -1 (the allocator
 // registered for the device type, which PyTorch uses where it has no device at hand).
@@ -34,12 +62,20 @@ class Allocator final : public c10::Allocator {
     // and a 0-element tensor still has an address a launch can pass.
     const size_t padded = bytes < 4 ? 4 : (bytes + 3) / 4 * 4;
     HostAllocation a = tvk_torch::allocate(index, padded);
-    return {a.address, a.owner, &deleteAllocation, c10::Device(kDevice, static_cast<c10::DeviceIndex>(index))};
+    const uintptr_t host = reinterpret_cast<uintptr_t>(a.address);
+    const uintptr_t data = a.deviceAddress != 0 ? static_cast<uintptr_t>(a.deviceAddress) : host;
+    auto* owner = new Owner{a.owner, data, data != host};
+    if (owner->mapped) {
+      std::lock_guard<std::mutex> lock(g_spansMu);
+      spans()[data] = Span{host, padded};
+    }
+    return {reinterpret_cast<void*>(data), owner, &deleteAllocation,
+            c10::Device(kDevice, static_cast<c10::DeviceIndex>(index))};
   }
   c10::DeleterFnPtr raw_deleter() const override { return nullptr; }
   void copy_data(void* dest, const void* src, std::size_t count) const override {
     synchronize(index_ >= 0 ? index_ : currentDevice());
-    std::memcpy(dest, src, count);
+    std::memcpy(hostAddress(dest), hostAddress(src), count);
   }
 
  private:
@@ -119,6 +155,18 @@ void registerDevice() {
   c10::SetAllocator(kDevice, &g_allocator);
   static Hooks* hooks = new Hooks();  // PyTorch keeps the pointer for the process
   at::RegisterPrivateUse1HooksInterface(hooks);
+}
+
+void* hostAddress(const void* p) {
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  std::lock_guard<std::mutex> lock(g_spansMu);
+  auto& m = spans();
+  auto it = m.upper_bound(a);
+  if (it != m.begin()) {
+    --it;
+    if (a - it->first < it->second.bytes) return reinterpret_cast<void*>(it->second.host + (a - it->first));
+  }
+  return const_cast<void*>(p);
 }
 
 c10::Allocator* allocatorFor(int index) {

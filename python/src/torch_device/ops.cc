@@ -7,6 +7,7 @@
 // device memory directly, views of inputs stay views of the device storage, and only new
 // results are copied into new device tensors. Each op that takes the fallback is reported once
 // (bridge.h noteFallback), the way PyTorch's MPS backend reports its CPU fallbacks.
+#include <cstring>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -57,7 +58,7 @@ at::Tensor hostAlias(const at::Tensor& t) {
   if (!onDevice(t)) return t;
   const c10::Storage& src = t.storage();
   c10::Storage storage(c10::Storage::use_byte_size_t(), src.nbytes(),
-                       c10::DataPtr(const_cast<void*>(src.data()), c10::Device(c10::DeviceType::CPU)),
+                       c10::DataPtr(hostAddress(src.data()), c10::Device(c10::DeviceType::CPU)),
                        c10::GetCPUAllocator(), /*resizable=*/true);
   return tensorOver(std::move(storage), c10::DispatchKey::CPU, t.scalar_type(), t.storage_offset(), t.sizes(),
                     t.strides());
@@ -112,17 +113,48 @@ at::Tensor copyFromAndResize(const at::Tensor& self, const at::Tensor& dst) {
   return copyFrom(self, dst, false);
 }
 
-// Growing a storage allocates from the storage's allocator (this device's) and copies the old
-// bytes on the host, so the device must be idle first.
+// resize_: contiguous strides (in `format`) and, when the storage is too small, a new one from
+// the device's allocator holding the old bytes (copied on the host, so the device must be idle
+// first). Data pointers may be device addresses, so CPU resizing (which memcpys them) is not used.
 const at::Tensor& resizeDevice(const at::Tensor& self, at::IntArrayRef size, std::optional<at::MemoryFormat> format) {
-  syncFor(self);
-  return at::native::resize_(self, size, format);
+  c10::TensorImpl* impl = self.unsafeGetTensorImpl();
+  const auto mf = format.value_or(at::MemoryFormat::Contiguous);
+  TORCH_CHECK(mf != at::MemoryFormat::Preserve, "triton_vulkan: resize_ does not take memory_format=preserve");
+  impl->set_sizes_contiguous(size);
+  if (mf != at::MemoryFormat::Contiguous) impl->empty_tensor_restride(mf);
+  const size_t need = at::detail::computeStorageNbytes(self.sizes(), self.strides(), self.dtype().itemsize(),
+                                                       self.storage_offset());
+  c10::StorageImpl* storage = self.storage().unsafeGetStorageImpl();
+  if (need > storage->nbytes()) {
+    TORCH_CHECK(storage->resizable(), "triton_vulkan: resize_ of a storage that is not resizable");
+    syncFor(self);
+    c10::DataPtr fresh = storage->allocator()->allocate(need);
+    if (storage->nbytes() > 0) std::memcpy(hostAddress(fresh.get()), hostAddress(storage->data()), storage->nbytes());
+    storage->set_data_ptr_noswap(std::move(fresh));
+    storage->set_nbytes(need);
+  }
+  return self;
 }
 
+// set_(storage, offset, size, stride) on the device: the tensor becomes that view of the
+// storage, which must hold it.
 at::Tensor& setStorage(at::Tensor& self, c10::Storage source, int64_t offset, at::IntArrayRef size,
                        at::IntArrayRef stride) {
   TORCH_CHECK(source.device_type() == kDevice, "triton_vulkan: set_ with a storage on ", source.device_type());
-  return at::native::set_storage_cpu_(self, std::move(source), offset, size, stride);
+  TORCH_CHECK(offset >= 0, "triton_vulkan: set_ with a negative storage offset");
+  c10::TensorImpl* impl = self.unsafeGetTensorImpl();
+  impl->set_storage_keep_dtype(std::move(source));
+  if (stride.data() != nullptr) {
+    impl->set_sizes_and_strides(size, stride, offset);
+  } else {
+    impl->set_sizes_contiguous(size);
+    impl->set_storage_offset(offset);
+  }
+  const size_t need = at::detail::computeStorageNbytes(self.sizes(), self.strides(), self.dtype().itemsize(),
+                                                       self.storage_offset());
+  TORCH_CHECK(self.numel() == 0 || need <= self.storage().nbytes(), "triton_vulkan: set_ needs ", need,
+              " bytes, the storage has ", self.storage().nbytes());
+  return self;
 }
 
 at::Tensor& setSourceStorage(at::Tensor& self, c10::Storage source) {
@@ -169,7 +201,7 @@ struct FallbackCall {
     }
     for (const Replaced& x : replaced) {
       if (r.storage().unsafeGetStorageImpl() == x.alias.storage().unsafeGetStorageImpl() &&
-          r.storage().data() == x.original.storage().data()) {
+          r.storage().data() == hostAddress(x.original.storage().data())) {
         return tensorOver(x.original.storage(), c10::DispatchKey::PrivateUse1, r.scalar_type(), r.storage_offset(),
                           r.sizes(), r.strides());
       }
@@ -188,7 +220,7 @@ struct FallbackCall {
   void writeBack() {
     for (const Replaced& x : replaced) {
       if (!x.written) continue;
-      const bool moved = x.alias.storage().data() != x.original.storage().data();
+      const bool moved = x.alias.storage().data() != hostAddress(x.original.storage().data());
       const bool reshaped = x.alias.sizes() != x.original.sizes() || x.alias.strides() != x.original.strides() ||
                             x.alias.storage_offset() != x.original.storage_offset();
       if (moved) {

@@ -1,0 +1,128 @@
+"""Runs Triton's official tutorials (fetched from release/3.6.x, never committed) on the Vulkan
+backend, as a new user would: the tutorial file unchanged except for a first line that imports
+triton_vulkan (and activates it when the package is not pip-installed) and, with --small, smaller
+problem sizes (the SMALL table: each edit must match exactly once, so upstream drift is noticed).
+
+    python tools/tutorials/run_tutorials.py --tutorials DIR [--small] [--only 01,02] [--out DIR]
+
+DIR holds the tutorial files (README.md says how to fetch them). Each runs in its own process
+(with the tutorial's folder as working directory for its saved plots) under a timeout; the
+outcome is `pass` (exit 0: the tutorial's own checks held), `fail` (with the last lines of its
+output) or `timeout`. Tutorial 06 keeps its correctness check in a pytest test (test_op), which is
+run with pytest (-k picks sizes with --small). The benchmarks need pandas and matplotlib.
+"""
+import argparse
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+FILES = {
+    "01": "01-vector-add.py",
+    "02": "02-fused-softmax.py",
+    "03": "03-matrix-multiplication.py",
+    "05": "05-layer-norm.py",
+    "06": "06-fused-attention.py",
+    "08": "08-grouped-gemm.py",
+}
+
+# --small (lavapipe on 2 CPU cores): (exact text, replacement) per tutorial; sizes only.
+SMALL = {
+    "01": [("x_vals=[2**i for i in range(12, 28, 1)]", "x_vals=[2**i for i in range(12, 15, 1)]")],
+    "02": [("x = torch.randn(1823, 781, device=DEVICE)", "x = torch.randn(183, 781, device=DEVICE)"),
+           ("x_vals=[128 * i for i in range(2, 100)]", "x_vals=[128 * i for i in range(2, 4)]"),
+           ("args={'M': 4096}", "args={'M': 256}")],
+    "03": [("x_vals=[128 * i for i in range(2, 33)]", "x_vals=[128 * i for i in range(2, 3)]"),
+           ("a = torch.rand((512, 512), device=DEVICE, dtype=torch.float16) - 0.5",
+            "a = torch.rand((128, 128), device=DEVICE, dtype=torch.float16) - 0.5"),
+           ("b = torch.rand((512, 512), device=DEVICE, dtype=torch.float16) - 0.5",
+            "b = torch.rand((128, 128), device=DEVICE, dtype=torch.float16) - 0.5")],
+    "05": [("test_layer_norm(1151, 8192, torch.float16)", "test_layer_norm(151, 1024, torch.float16)"),
+           ("x_vals=[512 * i for i in range(2, 32)]", "x_vals=[512 * i for i in range(2, 3)]"),
+           ("args={'M': 4096, 'dtype': torch.float16, 'mode': 'backward'}",
+            "args={'M': 256, 'dtype': torch.float16, 'mode': 'backward'}")],
+    "06": [("BATCH, N_HEADS = 4, 32", "BATCH, N_HEADS = 1, 2"),
+           ("x_vals=[2**i for i in range(10, 15)]", "x_vals=[2**i for i in range(7, 8)]")],
+    "08": [("group_m = [1024, 512, 256, 128]", "group_m = [256, 128, 64, 32]"),
+           ("group_n = [1024, 512, 256, 128]", "group_n = [256, 128, 64, 32]"),
+           ("group_k = [1024, 512, 256, 128]", "group_k = [256, 128, 64, 32]")],
+}
+# Tutorial 06's correctness test (pytest); -k with --small: the smallest shapes.
+PYTEST_06 = {"small": "test_op and 128 and 64 and -2-1]", "full": "test_op"}
+
+
+def prepare(src, out_dir, key, small, installed):
+    text = src.read_text()
+    if small:
+        for old, new in SMALL.get(key, []):
+            n = text.count(old)
+            if n != 1:
+                raise SystemExit(f"{src.name}: expected '{old}' once, found it {n} times (upstream changed?)")
+            text = text.replace(old, new)
+    head = "import triton_vulkan\n" if installed else "import triton_vulkan; triton_vulkan.activate()\n"
+    # After a module docstring and `from __future__` lines, which must stay first.
+    lines = text.splitlines(keepends=True)
+    at = 0
+    m = re.match(r'\s*("""|\'\'\')', text)
+    if m:
+        end = text.find(m.group(1), m.end())
+        at = text[:end + 3].count("\n") + 1
+    while at < len(lines) and lines[at].startswith("from __future__"):
+        at += 1
+    out = out_dir / src.name
+    out.write_text("".join(lines[:at]) + head + "".join(lines[at:]))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tutorials", required=True, type=pathlib.Path)
+    p.add_argument("--out", type=pathlib.Path, default=pathlib.Path("/tmp/tvk_tutorials"))
+    p.add_argument("--only", default=",".join(FILES))
+    p.add_argument("--small", action="store_true", help="smaller problem sizes (lavapipe)")
+    p.add_argument("--timeout", type=int, default=1800)
+    p.add_argument("--python", default=sys.executable)
+    args = p.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, TVK_WARN_FALLBACK=os.environ.get("TVK_WARN_FALLBACK", "0"), MPLBACKEND="Agg")
+    probe = subprocess.run([args.python, "-c", "import importlib.metadata as m; m.version('triton-vulkan')"],
+                           capture_output=True)
+    installed = probe.returncode == 0
+    if not installed:
+        env["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    results = []
+    for key in args.only.split(","):
+        src = args.tutorials / FILES[key]
+        f = prepare(src, args.out, key, args.small, installed)
+        cmd = [args.python, f.name]
+        if key == "06":
+            cmd = [args.python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", f.name,
+                   "-k", PYTEST_06["small" if args.small else "full"]]
+        t0 = time.time()
+        try:
+            r = subprocess.run(cmd, cwd=args.out, env=env, capture_output=True, text=True, timeout=args.timeout)
+            outcome = "pass" if r.returncode == 0 else "fail"
+            tail = (r.stdout + r.stderr).strip().splitlines()[-25:]
+        except subprocess.TimeoutExpired as e:
+            outcome, tail = "timeout", ((e.stdout or b"").decode(errors="replace")).splitlines()[-10:]
+        dt = time.time() - t0
+        results.append((key, FILES[key], outcome, dt))
+        print(f"=== {FILES[key]}: {outcome} in {dt:.0f} s", flush=True)
+        print("\n".join("    " + line for line in tail), flush=True)
+        if key == "06" and outcome == "pass":  # and its benchmark, the file's __main__
+            r = subprocess.run([args.python, f.name], cwd=args.out, env=env, capture_output=True, text=True,
+                               timeout=args.timeout)
+            print(f"    06 benchmark: exit {r.returncode}\n" +
+                  "\n".join("    " + line for line in (r.stdout + r.stderr).strip().splitlines()[-15:]), flush=True)
+    print("\n| tutorial | outcome | seconds |\n| --- | --- | --- |")
+    for key, name, outcome, dt in results:
+        print(f"| {name} | {outcome} | {dt:.0f} |")
+    return 0 if all(r[2] == "pass" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
