@@ -52,6 +52,7 @@ echo "== build (python: $($PY -c 'import sys; print(sys.executable, sys.version.
 cmake -S . -B build-device-py -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$(command -v $PY)" \
   -DPython_EXECUTABLE="$(command -v $PY)" ${PYBIND_DIR:+-Dpybind11_DIR=$PYBIND_DIR} \
   -DVulkan_INCLUDE_DIR="$DEPS/usr/include" -DVulkan_LIBRARY="$DEPS/usr/lib/x86_64-linux-gnu/libvulkan.so" \
+  -DTVK_TORCH_PYTHON="$(command -v $PY)" \
   "${SPIRV_PREFIX[@]}" | grep "SPIR-V tools" || true
 ninja -C build-device-py -j "$JOBS" tvk_python
 echo "== install"

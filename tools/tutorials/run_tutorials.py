@@ -86,12 +86,15 @@ def main():
     p.add_argument("--small", action="store_true", help="smaller problem sizes (lavapipe)")
     p.add_argument("--timeout", type=int, default=1800)
     p.add_argument("--python", default=sys.executable)
+    p.add_argument("--activate", action="store_true",
+                   help="add triton_vulkan.activate() even where the package is installed (needed where CUDA "
+                        "is present: Triton then finds CUDA's driver active)")
     args = p.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TVK_WARN_FALLBACK=os.environ.get("TVK_WARN_FALLBACK", "0"), MPLBACKEND="Agg")
     probe = subprocess.run([args.python, "-c", "import importlib.metadata as m; m.version('triton-vulkan')"],
                            capture_output=True)
-    installed = probe.returncode == 0
+    installed = probe.returncode == 0 and not args.activate
     if not installed:
         env["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + env.get("PYTHONPATH", "")
     results = []
