@@ -100,7 +100,12 @@ def register():
             for_tensor=True, for_module=True, for_packed_sequence=True, for_storage=True)
         _ext = ext
         _registered = True
-        return torch
+    try:
+        from . import inductor  # torch.compile on the device
+        inductor.register()
+    except ImportError as e:  # a PyTorch without Inductor: eager mode only
+        warnings.warn(f"triton_vulkan: torch.compile is unavailable on the tvk device ({e})")
+    return torch
 
 
 def is_registered():

@@ -1,5 +1,7 @@
 #include "lower/fp8.h"
 
+#include <cmath>
+
 #include <spirv/unified1/GLSL.std.450.h>
 
 namespace tvk::lower {
@@ -84,6 +86,19 @@ Result<Id> roundToF16(Context& c, Id v) {
   Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
   r = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7fc00000u), r});
   return b.emit(spv::Op::OpBitcast, fl, {b.emit(spv::Op::OpBitwiseOr, u, {r, sign})});
+}
+
+double fp8Value(const ir::Type& t, uint32_t code) {
+  const Fp8Format f = formatOf(t);
+  const uint32_t expBits = f.bits - 1 - f.mant;
+  const uint32_t e = (code >> f.mant) & ((1u << expBits) - 1), m = code & ((1u << f.mant) - 1);
+  const double sign = (code >> (f.bits - 1)) & 1 ? -1.0 : 1.0;
+  const bool e4m3 = t.name == "f8E4M3FN";
+  if (e4m3 && e == (1u << expBits) - 1 && m == (1u << f.mant) - 1) return std::nan("");
+  if (!e4m3 && e == (1u << expBits) - 1) return m ? std::nan("") : sign * HUGE_VAL;
+  const int bias = static_cast<int>(f.bias), mant = static_cast<int>(f.mant);
+  if (e == 0) return sign * std::ldexp(static_cast<double>(m), 1 - bias - mant);
+  return sign * std::ldexp(static_cast<double>((1u << f.mant) | m), static_cast<int>(e) - bias - mant);
 }
 
 Result<Id> encodeFp8(Context& c, const ir::Type& t, Id v) {

@@ -31,6 +31,7 @@ const Registry& registry() {
     registerElementwiseOps(reg);
     registerIntOps(reg);
     registerMathOps(reg);
+    registerLibdeviceOps(reg);
     registerMemoryOps(reg);
     registerTensorShapeOps(reg);
     registerReduceOps(reg);

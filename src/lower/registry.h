@@ -51,6 +51,8 @@ void registerElementwiseOps(Registry& r);
 void registerIntOps(Registry& r);
 /// Math ops (lower/math_ops.cc).
 void registerMathOps(Registry& r);
+/// tt.extern_elementwise with CUDA libdevice symbols (lower/libdevice.cc).
+void registerLibdeviceOps(Registry& r);
 /// Loads and stores (lower/memory.cc).
 void registerMemoryOps(Registry& r);
 /// make_range, splat, expand_dims, reshape, broadcast, trans (lower/tensor_shape.cc).

@@ -30,7 +30,8 @@ FILES = {
     "08": "08-grouped-gemm.py",
 }
 
-# --small (lavapipe on 2 CPU cores): (exact text, replacement) per tutorial; sizes only.
+# --small (lavapipe on 2 CPU cores): (exact text, replacement[, times it occurs: default 1]) per
+# tutorial; sizes only.
 SMALL = {
     "01": [("x_vals=[2**i for i in range(12, 28, 1)]", "x_vals=[2**i for i in range(12, 15, 1)]")],
     "02": [("x = torch.randn(1823, 781, device=DEVICE)", "x = torch.randn(183, 781, device=DEVICE)"),
@@ -47,9 +48,12 @@ SMALL = {
             "args={'M': 256, 'dtype': torch.float16, 'mode': 'backward'}")],
     "06": [("BATCH, N_HEADS = 4, 32", "BATCH, N_HEADS = 1, 2"),
            ("x_vals=[2**i for i in range(10, 15)]", "x_vals=[2**i for i in range(7, 8)]")],
-    "08": [("group_m = [1024, 512, 256, 128]", "group_m = [256, 128, 64, 32]"),
-           ("group_n = [1024, 512, 256, 128]", "group_n = [256, 128, 64, 32]"),
-           ("group_k = [1024, 512, 256, 128]", "group_k = [256, 128, 64, 32]")],
+    # The kernel's loads are unmasked: every size must stay a multiple of the largest block (128).
+    "08": [("group_m = [1024, 512, 256, 128]", "group_m = [256, 128, 128, 128]"),
+           ("group_n = [1024, 512, 256, 128]", "group_n = [256, 128, 128, 128]"),
+           ("group_k = [1024, 512, 256, 128]", "group_k = [256, 128, 128, 128]"),
+           ("x_vals=[2**i for i in range(7, 11)]", "x_vals=[2**i for i in range(7, 8)]", 2),
+           ("    N = 8192\n    K = 8192\n", "    N = 256\n    K = 256\n")],
 }
 # Tutorial 06's correctness test (pytest); -k with --small: the smallest shapes.
 PYTEST_06 = {"small": "test_op and 128 and 64 and -2-1]", "full": "test_op"}
@@ -58,10 +62,10 @@ PYTEST_06 = {"small": "test_op and 128 and 64 and -2-1]", "full": "test_op"}
 def prepare(src, out_dir, key, small, installed):
     text = src.read_text()
     if small:
-        for old, new in SMALL.get(key, []):
-            n = text.count(old)
-            if n != 1:
-                raise SystemExit(f"{src.name}: expected '{old}' once, found it {n} times (upstream changed?)")
+        for old, new, *times in SMALL.get(key, []):
+            n, want = text.count(old), (times or [1])[0]
+            if n != want:
+                raise SystemExit(f"{src.name}: expected '{old}' {want} time(s), found it {n} (upstream changed?)")
             text = text.replace(old, new)
     head = "import triton_vulkan\n" if installed else "import triton_vulkan; triton_vulkan.activate()\n"
     # After a module docstring and `from __future__` lines, which must stay first.

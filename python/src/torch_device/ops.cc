@@ -9,7 +9,9 @@
 // (bridge.h noteFallback), the way PyTorch's MPS backend reports its CPU fallbacks.
 #include <cstring>
 #include <set>
+#include <array>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -238,6 +240,43 @@ struct FallbackCall {
   }
 };
 
+// A new device tensor holding CPU tensor `r` (device `index`).
+at::Tensor toDevice(const at::Tensor& r, int index) {
+  FallbackCall call;
+  call.device = index;
+  return call.result(r);
+}
+
+int deviceOf(const at::Tensor& t) { return onDevice(t) ? t.device().index() : currentDevice(); }
+
+// Convolutions: ATen sends other backends to convolution_overrideable, which has no CPU
+// kernel for the boxed fallback to reach; run ATen's CPU convolution on host aliases.
+at::Tensor convolution(const at::Tensor& input, const at::Tensor& weight, const std::optional<at::Tensor>& bias,
+                       at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, bool transposed,
+                       at::IntArrayRef outputPadding, int64_t groups) {
+  noteFallback("aten::convolution_overrideable");
+  syncFor(input);
+  std::optional<at::Tensor> b;
+  if (bias && bias->defined()) b = hostAlias(*bias);
+  at::Tensor r = at::convolution(hostAlias(input), hostAlias(weight), b, stride, padding, dilation, transposed,
+                                 outputPadding, groups);
+  return toDevice(r, deviceOf(input));
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> convolutionBackward(
+    const at::Tensor& gradOutput, const at::Tensor& input, const at::Tensor& weight, at::IntArrayRef stride,
+    at::IntArrayRef padding, at::IntArrayRef dilation, bool transposed, at::IntArrayRef outputPadding, int64_t groups,
+    std::array<bool, 3> mask) {
+  noteFallback("aten::convolution_backward_overrideable");
+  syncFor(input);
+  const int64_t channels = transposed ? weight.size(1) * groups : weight.size(0);
+  auto [gi, gw, gb] = at::convolution_backward(hostAlias(gradOutput), hostAlias(input), hostAlias(weight),
+                                               std::vector<int64_t>{channels}, stride, padding, dilation, transposed,
+                                               outputPadding, groups, mask);
+  const int index = deviceOf(input);
+  return {toDevice(gi, index), toDevice(gw, index), toDevice(gb, index)};
+}
+
 void cpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   noteFallback(opName(op));
   const auto& schema = op.schema();
@@ -316,6 +355,8 @@ TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
   m.impl("set_.source_Storage_storage_offset", TORCH_FN(setStorage));
   m.impl("set_.source_Storage", TORCH_FN(setSourceStorage));
   m.impl("set_.source_Tensor", TORCH_FN(setSourceTensor));
+  m.impl("convolution_overrideable", TORCH_FN(convolution));
+  m.impl("convolution_backward_overrideable", TORCH_FN(convolutionBackward));
 }
 
 TORCH_LIBRARY_IMPL(_, PrivateUse1, m) {

@@ -121,9 +121,14 @@ class VulkanBackend(BaseBackend):
 
     @staticmethod
     def supports_target(target: GPUTarget):
-        return target.backend == "vulkan"
+        # "tvk": what torch.compile asks for on the tvk torch device (Inductor names the target
+        # after the torch device type); its arch is the Vulkan arch string (inductor.py).
+        return target.backend in ("vulkan", "tvk")
 
     def __init__(self, target: GPUTarget) -> None:
+        if target.backend == "tvk":
+            # Inductor's warp size is CUDA's 32; the device's subgroup size is the fact to use.
+            target = GPUTarget("vulkan", target.arch, target_of(target.arch).subgroup_size)
         super().__init__(target)
         check_triton_version()
         self.binary_ext = "spv"
@@ -153,7 +158,11 @@ class VulkanBackend(BaseBackend):
         return {"min_dot_size": _min_dot_size, "convert_custom_types": convert_custom_types}
 
     def get_module_map(self) -> Dict[str, ModuleType]:
-        return {}
+        # triton.language.extra.libdevice is an interface each backend implements: CUDA's
+        # implementation emits tt.extern_elementwise with `__nv_` symbols, which the compiler
+        # lowers (src/lower/libdevice.cc; an unknown one is a clear `unsupported` error).
+        from triton.language.extra.cuda import libdevice
+        return {"triton.language.extra.libdevice": libdevice}
 
     def load_dialects(self, ctx):
         pass

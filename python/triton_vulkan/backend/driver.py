@@ -100,8 +100,11 @@ class VulkanLauncher:
             _flatten(s, v, types, values)
         return [v for t, v in zip(types, values) if t != "constexpr"]
 
+    launches = 0  # Triton launches through this driver in this process (tests read it)
+
     def __call__(self, gridX, gridY, gridZ, stream, function, kernel_metadata, launch_metadata,
                  launch_enter_hook, launch_exit_hook, *args):
+        VulkanLauncher.launches += 1
         kargs = self._kernel_args(args)
         if function.native is None:
             function.native = function.device.kernel(function.spirv, self.reflection)
