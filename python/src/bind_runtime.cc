@@ -327,6 +327,24 @@ void bindRuntime(py::module_& m) {
       .def("keep_alive", [](DeviceHolder& h, py::object o) {
         h.pending.emplace_back(h.device->recordedSerial(), std::move(o));
       }, "Keeps `o` alive until the work recorded so far finished (used for staging buffers).")
+      .def_property_readonly("host_cached", [](DeviceHolder& h) { return h.live().hostCachedMemory(); },
+                             "True when the host reads buffer memory fast (host-cached); false for VRAM behind a BAR.")
+      .def("read", [](DeviceHolder& h, uintptr_t address, uintptr_t dst, size_t bytes) {
+        uint64_t offset = 0;
+        PyAllocation* a = findAllocation(address, &offset);
+        if (a == nullptr || offset + bytes > a->size)
+          throw py::value_error("read: the range is not inside one Vulkan allocation");
+        if (a->holder != &h) throw py::value_error("read: the allocation belongs to another device");
+        tvk::Device& dev = h.live();
+        tvk::Status st;
+        {
+          py::gil_scoped_release release;
+          st = dev.download(a->buffer, offset, reinterpret_cast<void*>(dst), bytes);
+        }
+        if (!st.ok()) raiseFailure(h, dev, st, "reading Vulkan memory");
+      }, py::arg("address"), py::arg("dst"), py::arg("bytes"),
+           "Copies `bytes` at `address` (host or device address in an allocation) to host address `dst`, after "
+           "the recorded work (large reads of uncached memory go through a GPU copy).")
       .def("synchronize", &synchronize, "Submits the recorded work and waits for it (Ctrl-C interrupts the wait).")
       .def("record_event", &recordEvent)
       .def("elapsed_ms", &elapsedMs);

@@ -15,7 +15,9 @@ so a tensor's data_ptr() is a host address that the launcher resolves to a Vulka
 ops without a kernel of ours run on the CPU over the same memory (zero copy for inputs and
 in-place results; new results are copied once); each such op is reported once by a
 `TvkFallbackWarning` (TVK_WARN_FALLBACK=0 silences them; `fallback_ops()` lists them). Host access (fallback ops, `.cpu()`, `.item()`, printing) waits for the
-device's recorded work first, as CUDA's copies to the host wait for its stream.
+device's recorded work first, as CUDA's copies to the host wait for its stream. Where the host
+reads device memory slowly (VRAM behind a PCIe BAR: write-combined, under 1 GB/s), inputs over
+256 KiB are first copied to host memory by the GPU, and written ones are copied back.
 
 Random numbers: `torch.randn(..., device="tvk")` draws from the CPU generator, so
 `torch.manual_seed` makes it repeatable and gives the numbers the CPU would.
@@ -137,6 +139,17 @@ def _allocate(index, nbytes):
 
 def _synchronize(index):
     _device.device(index).synchronize()
+
+
+def _host_cached(index):
+    # TVK_SLOW_HOST_READS=1 treats memory as uncached (tests: the staged reads of discrete GPUs).
+    if os.environ.get("TVK_SLOW_HOST_READS") == "1":
+        return False
+    return bool(_device.device(index).host_cached)
+
+
+def _read(index, address, dst, nbytes):
+    _device.device(index).read(address, dst, nbytes)
 
 
 def _device_count():

@@ -242,6 +242,8 @@ void Device::emptyCache() {
 
 bool Device::hostVisibleMemory() const { return impl_->memory->hostVisible(); }
 
+bool Device::hostCachedMemory() const { return impl_->memory->hostCached(); }
+
 Result<Buffer> Device::allocate(size_t bytes) {
   Impl& d = *impl_;
   if (d.isLost) {

@@ -254,6 +254,10 @@ class Device {
   /// True when buffers are host-visible (Buffer::data() non-null: lavapipe, Apple, ReBAR);
   /// false when upload/download go through staging copies.
   bool hostVisibleMemory() const;
+  /// True when buffers are host-cached as well (CPU reads are fast: lavapipe, unified memory);
+  /// false for write-combined VRAM behind a BAR, where download() copies large reads through
+  /// cached staging memory on the GPU.
+  bool hostCachedMemory() const;
 
   /// Checks `kernel` against this device and returns its (cached) pipeline.
   Result<std::shared_ptr<Pipeline>> pipeline(const CompiledKernel& kernel);

@@ -225,6 +225,31 @@ def test_threads_use_the_device(torch, dev):
     assert not errors, errors
 
 
+def test_staged_host_reads():
+    """The tests above again, with device memory treated as slow to read (discrete GPUs): large
+    inputs of CPU-fallback ops and copies go through GPU copies into host memory."""
+    env = dict(os.environ, TVK_SLOW_HOST_READS="1", TVK_WARN_FALLBACK="0")
+    big = ("import torch, triton_vulkan as tv\n"
+           "from triton_vulkan import torch_device as td\n"
+           "td.register()\n"
+           "x = torch.randn(512, 1024)\n"
+           "d = x.to('tvk')\n"
+           "assert torch.equal(d.cpu(), x)\n"
+           "assert torch.equal((d * 2)[3:5, 7:900:3].cpu(), (x * 2)[3:5, 7:900:3])\n"
+           "v = d[100:400]\n"
+           "v.mul_(3)\n"
+           "assert torch.allclose(d.cpu()[100:400], x[100:400] * 3) and torch.equal(d.cpu()[:100], x[:100])\n"
+           "assert torch.allclose(d.t().contiguous().cpu(), (x * torch.ones(512, 1)).index_put_("
+           "(torch.arange(100, 400),), x[100:400] * 3).t())\n"
+           "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", big], capture_output=True, text=True, timeout=300,
+                       env=dict(env, PYTHONPATH=str(ROOT / "python")))
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+                        "-k", "not staged and not debian"], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
 def test_plain_api_under_debians_torch_113():
     """Debian's python3-torch (1.13): the plain API works; the device is refused clearly."""
     probe = subprocess.run(["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"],

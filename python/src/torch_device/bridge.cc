@@ -4,6 +4,7 @@
 #include <Python.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -105,6 +106,33 @@ void releaseAllocation(void* owner) {
 void synchronize(int index) {
   Gil gil;
   Py_DECREF(call("_synchronize", Py_BuildValue("(i)", index)));
+}
+
+bool fastHostReads(int index) {
+  static std::mutex mu;
+  static std::map<int, bool> known;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = known.find(index);
+    if (it != known.end()) return it->second;
+  }
+  bool fast;
+  {
+    Gil gil;
+    PyObject* r = call("_host_cached", Py_BuildValue("(i)", index));
+    fast = PyObject_IsTrue(r) == 1;
+    Py_DECREF(r);
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  known[index] = fast;
+  return fast;
+}
+
+void readDevice(int index, const void* data, void* dst, size_t bytes) {
+  Gil gil;
+  Py_DECREF(call("_read", Py_BuildValue("(iKKn)", index, static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(data)),
+                                        static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(dst)),
+                                        static_cast<Py_ssize_t>(bytes))));
 }
 
 int deviceCount() {

@@ -29,6 +29,12 @@ HostAllocation allocate(int index, size_t bytes);
 void releaseAllocation(void* owner);
 /// Submits device `index`'s recorded work and waits for it (host access after GPU work).
 void synchronize(int index);
+/// True when the host reads device `index`'s memory fast (host-cached; read once). False for
+/// VRAM behind a PCIe BAR, where large reads go through readDevice.
+bool fastHostReads(int index);
+/// Copies `bytes` of device memory at data pointer `data` (host or device address) to host
+/// memory `dst` after the device's recorded work, through a GPU copy where reads are slow.
+void readDevice(int index, const void* data, void* dst, size_t bytes);
 /// The number of Vulkan devices (read once).
 int deviceCount();
 

@@ -66,6 +66,42 @@ at::Tensor hostAlias(const at::Tensor& t) {
                     t.strides());
 }
 
+// Tensors spanning more bytes than this are read through a copy where host reads of device
+// memory are slow (the runtime's own threshold for direct reads of uncached memory).
+constexpr int64_t kDirectReadBytes = 256 << 10;
+
+// A CPU tensor to read device tensor `t` through: its alias (hostAlias) where host reads are
+// fast or `t` is small; else a CPU copy of the bytes `t` spans, made by a GPU copy
+// (readDevice), since reading write-combined VRAM behind a BAR runs at well under 1 GB/s.
+// `spanStart`: the byte offset in t's storage where the copy begins (0 for an alias).
+struct HostView {
+  at::Tensor cpu;
+  int64_t spanStart = 0;
+  int64_t spanBytes = 0;
+  bool staged = false;
+};
+
+HostView hostView(const at::Tensor& t) {
+  if (!onDevice(t)) return {t};
+  const int index = t.device().index();
+  const int64_t item = static_cast<int64_t>(t.dtype().itemsize());
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.size(d) == 0) return {hostAlias(t)};
+    last += (t.size(d) - 1) * t.stride(d);
+  }
+  const int64_t start = t.storage_offset() * item, bytes = (last + 1) * item - start;
+  if (bytes <= kDirectReadBytes || fastHostReads(index)) return {hostAlias(t)};
+  at::Tensor buf = at::empty({bytes}, at::TensorOptions().dtype(at::kByte).device(c10::DeviceType::CPU));
+  readDevice(index, static_cast<const char*>(t.storage().data()) + start, buf.data_ptr(), static_cast<size_t>(bytes));
+  HostView v;
+  v.cpu = tensorOver(buf.storage(), c10::DispatchKey::CPU, t.scalar_type(), 0, t.sizes(), t.strides());
+  v.spanStart = start;
+  v.spanBytes = bytes;
+  v.staged = true;
+  return v;
+}
+
 at::Tensor emptyOn(int index, at::IntArrayRef size, at::ScalarType dtype, std::optional<at::MemoryFormat> format) {
   TORCH_CHECK(index >= 0 && index < deviceCount(), "triton_vulkan: device index ", index, " is out of range (",
               deviceCount(), " Vulkan devices)");
@@ -99,8 +135,8 @@ at::Tensor emptyStrided(at::IntArrayRef size, at::IntArrayRef stride, std::optio
 at::Tensor copyFrom(const at::Tensor& self, const at::Tensor& dst, bool /*non_blocking*/) {
   syncFor(self);
   if (dst.device() != self.device()) syncFor(dst);
-  at::Tensor d = hostAlias(dst);
-  d.copy_(hostAlias(self));
+  at::Tensor d = hostAlias(dst);  // host writes to device memory are fast enough (write-combined)
+  d.copy_(hostView(self).cpu);
   return dst;
 }
 
@@ -175,11 +211,13 @@ std::string opName(const c10::OperatorHandle& op) {
   return name.overload_name.empty() ? name.name : name.name + "." + name.overload_name;
 }
 
-// One device tensor replaced by its host alias for the duration of a fallback call.
+// One device tensor replaced by a host view (alias or staged copy) for a fallback call.
 struct Replaced {
   at::Tensor original;
-  at::Tensor alias;
-  bool written = false;  // a mutable (Tensor(a!)) argument
+  HostView view;
+  bool written = false;            // a mutable (Tensor(a!)) argument
+  const void* viewData = nullptr;  // the view's storage data when made (moved if it changes)
+  const at::Tensor& alias() const { return view.cpu; }
 };
 
 struct FallbackCall {
@@ -189,9 +227,10 @@ struct FallbackCall {
   at::Tensor aliasOf(const at::Tensor& t, bool written) {
     if (!onDevice(t)) return t;
     if (device < 0) device = t.device().index();
-    Replaced r{t, hostAlias(t), written};
+    Replaced r{t, hostView(t), written, nullptr};
+    r.viewData = r.view.cpu.storage().data();
     replaced.push_back(r);
-    return r.alias;
+    return r.alias();
   }
 
   // Device tensor for CPU result `r`: the argument it is, a view of an argument's storage,
@@ -199,12 +238,16 @@ struct FallbackCall {
   at::Tensor result(const at::Tensor& r) {
     if (!r.defined() || r.device().type() != c10::DeviceType::CPU) return r;
     for (const Replaced& x : replaced) {
-      if (r.unsafeGetTensorImpl() == x.alias.unsafeGetTensorImpl()) return x.original;
+      if (r.unsafeGetTensorImpl() == x.alias().unsafeGetTensorImpl()) return x.original;
     }
+    const int64_t item = static_cast<int64_t>(r.dtype().itemsize());
     for (const Replaced& x : replaced) {
-      if (r.storage().unsafeGetStorageImpl() == x.alias.storage().unsafeGetStorageImpl() &&
-          r.storage().data() == hostAddress(x.original.storage().data())) {
-        return tensorOver(x.original.storage(), c10::DispatchKey::PrivateUse1, r.scalar_type(), r.storage_offset(),
+      // A view of an argument: the same view of the device storage (the byte offset shifted
+      // by where a staged copy begins).
+      const int64_t byteOffset = r.storage_offset() * item + x.view.spanStart;
+      if (r.storage().unsafeGetStorageImpl() == x.alias().storage().unsafeGetStorageImpl() &&
+          r.storage().data() == x.viewData && byteOffset % item == 0) {
+        return tensorOver(x.original.storage(), c10::DispatchKey::PrivateUse1, r.scalar_type(), byteOffset / item,
                           r.sizes(), r.strides());
       }
     }
@@ -219,23 +262,28 @@ struct FallbackCall {
 
   // Mutable arguments whose alias the CPU kernel resized: the device tensor takes the new
   // shape, and the new bytes when the alias moved to CPU memory.
+  // A staged argument the op wrote goes back to device memory.
   void writeBack() {
     for (const Replaced& x : replaced) {
       if (!x.written) continue;
-      const bool moved = x.alias.storage().data() != hostAddress(x.original.storage().data());
-      const bool reshaped = x.alias.sizes() != x.original.sizes() || x.alias.strides() != x.original.strides() ||
-                            x.alias.storage_offset() != x.original.storage_offset();
+      const at::Tensor& a = x.alias();
+      const int64_t item = static_cast<int64_t>(a.dtype().itemsize());
+      const bool moved = a.storage().data() != x.viewData;
+      const int64_t offset = (a.storage_offset() * item + x.view.spanStart) / item;
+      const bool reshaped = a.sizes() != x.original.sizes() || a.strides() != x.original.strides() ||
+                            offset != x.original.storage_offset();
+      at::Tensor o = x.original;
       if (moved) {
-        at::Tensor o = x.original;
-        resizeDevice(o, x.alias.sizes(), std::nullopt);
-        if (o.strides() != x.alias.strides()) {
-          setStorage(o, o.storage(), 0, x.alias.sizes(), x.alias.strides());
-        }
-        hostAlias(o).copy_(x.alias);
-      } else if (reshaped) {
-        at::Tensor o = x.original;
-        setStorage(o, o.storage(), x.alias.storage_offset(), x.alias.sizes(), x.alias.strides());
+        resizeDevice(o, a.sizes(), std::nullopt);
+        if (o.strides() != a.strides()) setStorage(o, o.storage(), 0, a.sizes(), a.strides());
+        hostAlias(o).copy_(a);
+        continue;
       }
+      if (x.view.staged) {
+        std::memcpy(static_cast<char*>(hostAddress(o.storage().data())) + x.view.spanStart, a.storage().data(),
+                    static_cast<size_t>(x.view.spanBytes));
+      }
+      if (reshaped) setStorage(o, o.storage(), offset, a.sizes(), a.strides());
     }
   }
 };
@@ -257,8 +305,8 @@ at::Tensor convolution(const at::Tensor& input, const at::Tensor& weight, const 
   noteFallback("aten::convolution_overrideable");
   syncFor(input);
   std::optional<at::Tensor> b;
-  if (bias && bias->defined()) b = hostAlias(*bias);
-  at::Tensor r = at::convolution(hostAlias(input), hostAlias(weight), b, stride, padding, dilation, transposed,
+  if (bias && bias->defined()) b = hostView(*bias).cpu;
+  at::Tensor r = at::convolution(hostView(input).cpu, hostView(weight).cpu, b, stride, padding, dilation, transposed,
                                  outputPadding, groups);
   return toDevice(r, deviceOf(input));
 }
@@ -270,7 +318,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> convolutionBackward(
   noteFallback("aten::convolution_backward_overrideable");
   syncFor(input);
   const int64_t channels = transposed ? weight.size(1) * groups : weight.size(0);
-  auto [gi, gw, gb] = at::convolution_backward(hostAlias(gradOutput), hostAlias(input), hostAlias(weight),
+  auto [gi, gw, gb] = at::convolution_backward(hostView(gradOutput).cpu, hostView(input).cpu, hostView(weight).cpu,
                                                std::vector<int64_t>{channels}, stride, padding, dilation, transposed,
                                                outputPadding, groups, mask);
   const int index = deviceOf(input);
