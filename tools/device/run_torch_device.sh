@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The tvk PyTorch device on the device machine: builds and installs (run_h100.sh with
-# TVK_ONLY_BUILD=1; the extension is built against the machine's PyTorch), runs
-# tests/python/test_torch_device.py, then Triton's tutorials at full size (carried in .tutorials:
-# see tools/tutorials/README.md) with triton_vulkan activated (CUDA is present there).
+# TVK_ONLY_BUILD=1; the extension is built against the machine's PyTorch), then by PHASE:
+#   tests      tests/python/test_torch_device.py, test_torch_compile.py, test_libdevice.py,
+#              test_triton_plugin.py, and tools/bench/torch_compile.py (eager vs compiled)
+#   tutorials  Triton's tutorials at full size (carried in .tutorials: tools/tutorials/README.md),
+#              with triton_vulkan activated (CUDA is present there); TUTORIALS=01,02 picks some
+# Default: both.
 #   run(command="bash tools/device/run_torch_device.sh", carry=[".gl", ".debs", ".cmwhl", ".tutorials"])
-# TUTORIALS=01,02 picks tutorials; TVK_SKIP_BUILD=1 skips the build on a warm machine.
+# TVK_SKIP_BUILD=1 skips the build on a warm machine.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/out}
@@ -13,16 +16,24 @@ export PYTHONUNBUFFERED=1
 if [[ -z "${TVK_SKIP_BUILD:-}" ]]; then
   TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh > "$OUT/torch-build.log" 2>&1 || { tail -40 "$OUT/torch-build.log"; exit 1; }
 fi
-grep -n "_torch_device" "$OUT/torch-build.log" | head -3
+grep -c "_torch_device" "$OUT/torch-build.log"
 source tools/device/device_env.sh
-export TVK_VALIDATION=0  # no Khronos validation layer on the device machine
+export TVK_VALIDATION=0 TVK_WARN_FALLBACK=0  # no Khronos validation layer on the device machine
 export TRITON_CACHE_DIR=$(mktemp -d)
 rc=0
-echo "== tests/python/test_torch_device.py ($(date +%T))"
-timeout "${TEST_TIMEOUT:-240}" python3 -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
-  tests/python/test_torch_device.py tests/python/test_triton_plugin.py 2>&1 | tail -25 | tee "$OUT/torch-tests.log"
-[[ ${PIPESTATUS[0]} == 0 ]] || rc=1
-if [[ -d .tutorials ]]; then
+PHASE=${PHASE:-tests tutorials}
+if [[ $PHASE == *tests* ]]; then
+  echo "== torch device tests ($(date +%T))"
+  timeout "${TEST_TIMEOUT:-300}" python3 -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
+    tests/python/test_torch_device.py tests/python/test_torch_compile.py tests/python/test_libdevice.py \
+    tests/python/test_triton_plugin.py 2>&1 | tail -25 | tee "$OUT/torch-tests.log"
+  [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
+  echo "== tools/bench/torch_compile.py ($(date +%T))"
+  timeout "${BENCH_TIMEOUT:-240}" python3 tools/bench/torch_compile.py --json "$OUT/torch_compile.json" 2>&1 \
+    | grep -v pow_by_natural | tail -20 | tee "$OUT/torch_compile.log"
+  [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
+fi
+if [[ $PHASE == *tutorials* && -d .tutorials ]]; then
   echo "== tutorials ($(date +%T))"
   timeout "${TUT_TIMEOUT:-400}" python3 tools/tutorials/run_tutorials.py --tutorials .tutorials --activate \
     --only "${TUTORIALS:-01,02,03,05,08,06}" --timeout "${TUT_EACH:-200}" --out /tmp/tvk_tutorials 2>&1 | tee "$OUT/tutorials.log"
