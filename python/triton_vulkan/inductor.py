@@ -240,7 +240,30 @@ def register():
         register_backend_for_device(NAME, TritonScheduling, PythonWrapperCodegen)
         register_device_op_overrides(NAME, _op_overrides())
         _compile_in_process_without_entry_point()
+        _keep_vulkan_driver_active()
         _registered = True
+
+
+def _keep_vulkan_driver_active():
+    """Inductor's generated modules call triton_helpers.set_driver_to_gpu(), which makes the first
+    active backend's driver Triton's active one: where CUDA is present that replaces the Vulkan
+    driver that triton_vulkan.activate() chose. Keep it while it is active (Triton has one
+    active driver per process: torch.compile for CUDA and for tvk in one process is not
+    supported)."""
+    from torch._inductor.runtime import triton_helpers
+    original = triton_helpers.set_driver_to_gpu
+    if getattr(original, "_tvk", False):
+        return
+
+    def set_driver_to_gpu():
+        from triton.runtime import driver
+        from .backend.driver import VulkanDriver
+        active = getattr(driver, "_active", None)
+        if isinstance(getattr(active, "_obj", active), VulkanDriver):
+            return
+        original()
+    set_driver_to_gpu._tvk = True
+    triton_helpers.set_driver_to_gpu = set_driver_to_gpu
 
 
 def _compile_in_process_without_entry_point():

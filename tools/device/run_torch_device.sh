@@ -24,10 +24,11 @@ rc=0
 PHASE=${PHASE:-tests tutorials}
 if [[ $PHASE == *tests* ]]; then
   echo "== torch device tests ($(date +%T))"
-  timeout "${TEST_TIMEOUT:-300}" python3 -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
+  timeout "${TEST_TIMEOUT:-300}" python3 -X faulthandler -m pytest -v -p no:cacheprovider -W ignore::UserWarning \
     tests/python/test_torch_device.py tests/python/test_torch_compile.py tests/python/test_libdevice.py \
-    tests/python/test_triton_plugin.py 2>&1 | tail -25 | tee "$OUT/torch-tests.log"
-  [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
+    tests/python/test_triton_plugin.py > "$OUT/torch-tests.log" 2>&1
+  [[ $? == 0 ]] || rc=1
+  grep -E "PASSED|FAILED|ERROR|passed|failed|Fatal|Segmentation" "$OUT/torch-tests.log" | tail -40
   echo "== tools/bench/torch_compile.py ($(date +%T))"
   timeout "${BENCH_TIMEOUT:-240}" python3 tools/bench/torch_compile.py --json "$OUT/torch_compile.json" 2>&1 \
     | grep -v pow_by_natural | tail -20 | tee "$OUT/torch_compile.log"
