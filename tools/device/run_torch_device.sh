@@ -37,7 +37,8 @@ fi
 if [[ $PHASE == *tutorials* && -d .tutorials ]]; then
   echo "== tutorials ($(date +%T))"
   timeout "${TUT_TIMEOUT:-400}" python3 tools/tutorials/run_tutorials.py --tutorials .tutorials --activate \
-    --only "${TUTORIALS:-01,02,03,05,08,06}" --timeout "${TUT_EACH:-200}" --out /tmp/tvk_tutorials 2>&1 | tee "$OUT/tutorials.log"
+    --only "${TUTORIALS:-01,02,03,05,08,06}" --timeout "${TUT_EACH:-200}" --out /tmp/tvk_tutorials \
+    ${PYTEST_K:+--pytest-k "$PYTEST_K"} 2>&1 | tee "$OUT/tutorials.log"
   [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
 fi
 exit $rc

@@ -89,6 +89,8 @@ def main():
     p.add_argument("--only", default=",".join(FILES))
     p.add_argument("--small", action="store_true", help="smaller problem sizes (lavapipe)")
     p.add_argument("--timeout", type=int, default=1800)
+    p.add_argument("--pytest-k", help="tutorial 06: pytest -k expression (default: all of test_op, or the "
+                                      "smallest shapes with --small)")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--activate", action="store_true",
                    help="add triton_vulkan.activate() even where the package is installed (needed where CUDA "
@@ -108,7 +110,7 @@ def main():
         cmd = [args.python, f.name]
         if key == "06":
             cmd = [args.python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", f.name,
-                   "-k", PYTEST_06["small" if args.small else "full"]]
+                   "-k", args.pytest_k or PYTEST_06["small" if args.small else "full"]]
         t0 = time.time()
         try:
             r = subprocess.run(cmd, cwd=args.out, env=env, capture_output=True, text=True, timeout=args.timeout)

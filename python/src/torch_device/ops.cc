@@ -180,18 +180,25 @@ at::Tensor& setStorage(at::Tensor& self, c10::Storage source, int64_t offset, at
                        at::IntArrayRef stride) {
   TORCH_CHECK(source.device_type() == kDevice, "triton_vulkan: set_ with a storage on ", source.device_type());
   TORCH_CHECK(offset >= 0, "triton_vulkan: set_ with a negative storage offset");
+  std::vector<int64_t> strides;
+  if (stride.data() != nullptr) {
+    TORCH_CHECK(stride.size() == size.size(), "triton_vulkan: set_ with ", size.size(), " sizes and ", stride.size(),
+                " strides");
+    strides.assign(stride.begin(), stride.end());
+  } else {
+    c10::DimVector c = c10::contiguous_strides(size);
+    strides.assign(c.begin(), c.end());
+  }
+  int64_t numel = 1;
+  for (int64_t n : size) numel *= n;
+  // Checked before anything changes: a failed set_ leaves the tensor as it was.
+  const size_t need = numel == 0 ? 0
+                                 : at::detail::computeStorageNbytes(size, strides, self.dtype().itemsize(), offset);
+  TORCH_CHECK(need <= source.nbytes(), "triton_vulkan: set_ needs ", need, " bytes, the storage has ",
+              source.nbytes());
   c10::TensorImpl* impl = self.unsafeGetTensorImpl();
   impl->set_storage_keep_dtype(std::move(source));
-  if (stride.data() != nullptr) {
-    impl->set_sizes_and_strides(size, stride, offset);
-  } else {
-    impl->set_sizes_contiguous(size);
-    impl->set_storage_offset(offset);
-  }
-  const size_t need = at::detail::computeStorageNbytes(self.sizes(), self.strides(), self.dtype().itemsize(),
-                                                       self.storage_offset());
-  TORCH_CHECK(self.numel() == 0 || need <= self.storage().nbytes(), "triton_vulkan: set_ needs ", need,
-              " bytes, the storage has ", self.storage().nbytes());
+  impl->set_sizes_and_strides(size, strides, offset);
   return self;
 }
 
