@@ -40,6 +40,7 @@ MIN_TORCH = (2, 4)
 _lock = threading.Lock()
 _registered = False
 _ext = None
+_libraries = []  # torch.library registrations of our own kernels (kept alive)
 
 
 class TvkFallbackWarning(UserWarning):
@@ -102,6 +103,8 @@ def register():
             for_tensor=True, for_module=True, for_packed_sequence=True, for_storage=True)
         _ext = ext
         _registered = True
+        from .ops import matmul
+        _libraries.append(matmul.register(torch))  # mm/addmm/bmm as Triton kernels
     try:
         from . import inductor  # torch.compile on the device
         inductor.register()

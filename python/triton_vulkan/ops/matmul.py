@@ -1,0 +1,170 @@
+"""aten::mm, addmm and bmm (and their out= forms) on the tvk device as one Triton kernel:
+tiles of C = alpha * A @ B + beta * bias, fp32 accumulation, any strides, masked edges, a batch
+dimension on the grid's z axis. f16/bf16 run on the device's cooperative matrices where it has
+them; f32 follows torch.get_float32_matmul_precision() ("highest": exact fp32 FMA dots, else
+Triton's tf32, which this backend computes from bf16 splits). Other dtypes (integers, f64) keep
+the CPU fallback's semantics by computing on the CPU.
+
+Registered by triton_vulkan.torch_device.register() (register()); Inductor's extern mm/addmm/bmm
+calls reach them too, so compiled models keep their matmuls on the device."""
+import triton
+import triton.language as tl
+
+_FLOATS = None  # dtypes the kernel handles (torch imported lazily)
+
+
+@triton.jit
+def _matmul_kernel(a_ptr, b_ptr, c_ptr, bias_ptr, M, N, K,
+                   s_ab, s_am, s_ak, s_bb, s_bk, s_bn, s_cb, s_cm, s_cn, s_xb, s_xm, s_xn,
+                   alpha, beta,
+                   HAS_BIAS: tl.constexpr, PRECISION: tl.constexpr,
+                   BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr):
+    pid = tl.program_id(0)
+    batch = tl.program_id(2).to(tl.int64)
+    num_m = tl.cdiv(M, BLOCK_M)
+    num_n = tl.cdiv(N, BLOCK_N)
+    # Grouped tile order: GROUP_M row tiles share their B columns while they are hot.
+    group = pid // (GROUP_M * num_n)
+    first_m = group * GROUP_M
+    rows = min(num_m - first_m, GROUP_M)
+    pid_m = first_m + (pid % (GROUP_M * num_n)) % rows
+    pid_n = (pid % (GROUP_M * num_n)) // rows
+    offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+    offs_k = tl.arange(0, BLOCK_K)
+    a_ptrs = a_ptr + batch * s_ab + offs_m[:, None] * s_am + offs_k[None, :] * s_ak
+    b_ptrs = b_ptr + batch * s_bb + offs_k[:, None] * s_bk + offs_n[None, :] * s_bn
+    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+    for k in range(0, tl.cdiv(K, BLOCK_K)):
+        k_left = K - k * BLOCK_K
+        a = tl.load(a_ptrs, mask=(offs_m[:, None] < M) & (offs_k[None, :] < k_left), other=0.0)
+        b = tl.load(b_ptrs, mask=(offs_k[:, None] < k_left) & (offs_n[None, :] < N), other=0.0)
+        acc = tl.dot(a, b, acc, input_precision=PRECISION)
+        a_ptrs += BLOCK_K * s_ak
+        b_ptrs += BLOCK_K * s_bk
+    acc = acc * alpha
+    mask = (offs_m[:, None] < M) & (offs_n[None, :] < N)
+    if HAS_BIAS:
+        bias = tl.load(bias_ptr + batch * s_xb + offs_m[:, None] * s_xm + offs_n[None, :] * s_xn, mask=mask, other=0.0)
+        acc += beta * bias.to(tl.float32)
+    c_ptrs = c_ptr + batch * s_cb + offs_m[:, None] * s_cm + offs_n[None, :] * s_cn
+    tl.store(c_ptrs, acc.to(c_ptr.dtype.element_ty), mask=mask)
+
+
+def _floats(torch):
+    global _FLOATS
+    if _FLOATS is None:
+        _FLOATS = (torch.float16, torch.bfloat16, torch.float32)
+    return _FLOATS
+
+
+def _precision(torch, dtype):
+    if dtype != torch.float32:
+        return "ieee"  # f16/bf16 products are exact in fp32 either way
+    return "ieee" if torch.get_float32_matmul_precision() == "highest" else "tf32"
+
+
+def _launch(torch, a, b, c, bias, alpha, beta):
+    """c[B, M, N] = alpha * a[B, M, K] @ b[B, K, N] + beta * bias (broadcast to c's shape)."""
+    nb, m, k = a.shape
+    n = b.shape[2]
+    if m == 0 or n == 0 or nb == 0:
+        return
+    if k == 0 or alpha == 0:
+        if bias is None or beta == 0:
+            c.zero_()
+        else:
+            c.copy_(bias * beta)
+        return
+    bm = 64 if m > 32 else 32
+    bn = 64 if n > 32 else 32
+    grid = (triton.cdiv(m, bm) * triton.cdiv(n, bn), 1, nb)
+    has_bias = bias is not None and beta != 0
+    x = bias if has_bias else c
+    _matmul_kernel[grid](a, b, c, x, m, n, k,
+                         a.stride(0), a.stride(1), a.stride(2), b.stride(0), b.stride(1), b.stride(2),
+                         c.stride(0), c.stride(1), c.stride(2), x.stride(0), x.stride(1), x.stride(2),
+                         float(alpha), float(beta), HAS_BIAS=has_bias, PRECISION=_precision(torch, a.dtype),
+                         BLOCK_M=bm, BLOCK_N=bn, BLOCK_K=32, GROUP_M=8, num_warps=4)
+
+
+def _on_device(torch, *ts):
+    """True when the kernel computes this call: float dtypes alike, and the Vulkan driver is
+    Triton's active one (where CUDA is present and triton_vulkan.activate() was not called, the
+    kernel would be built for CUDA)."""
+    from triton.runtime import driver
+    from ..backend.driver import VulkanDriver
+    active = getattr(driver, "_active", None)
+    if not isinstance(getattr(active, "_obj", active), VulkanDriver):
+        return False
+    return all(t.dtype in _floats(torch) and t.dtype == ts[0].dtype for t in ts)
+
+
+def _cpu(torch, fn, out_device, *args):
+    """The op on the CPU (dtypes the kernel does not cover), back on the device."""
+    cpu = [a.cpu() if isinstance(a, torch.Tensor) else a for a in args]
+    return fn(*cpu).to(out_device)
+
+
+def _into(torch, out, result_shape, compute):
+    """Writes compute(target) into `out` (resized as ATen's out= ops do)."""
+    if tuple(out.shape) != tuple(result_shape):
+        out.resize_(result_shape)
+    if out.is_contiguous():
+        compute(out)
+    else:
+        tmp = torch.empty(result_shape, dtype=out.dtype, device=out.device)
+        compute(tmp)
+        out.copy_(tmp)
+    return out
+
+
+def register(torch):
+    """Registers the kernels for the PrivateUse1 dispatch key (the tvk device)."""
+    lib = torch.library.Library("aten", "IMPL")
+
+    def mm_into(a, b, c, bias=None, alpha=1, beta=0):
+        _launch(torch, a.unsqueeze(0), b.unsqueeze(0), c.unsqueeze(0),
+                None if bias is None else bias.expand(c.shape).unsqueeze(0), alpha, beta)
+
+    def mm(a, b):
+        if not _on_device(torch, a, b):
+            return _cpu(torch, torch.mm, a.device, a, b)
+        c = torch.empty((a.shape[0], b.shape[1]), dtype=a.dtype, device=a.device)
+        mm_into(a, b, c)
+        return c
+
+    def mm_out(a, b, *, out):
+        if not _on_device(torch, a, b, out):
+            return out.copy_(_cpu(torch, torch.mm, a.device, a, b))
+        return _into(torch, out, (a.shape[0], b.shape[1]), lambda c: mm_into(a, b, c))
+
+    def addmm(bias, a, b, *, beta=1, alpha=1):
+        if not _on_device(torch, bias, a, b):
+            return _cpu(torch, lambda x, y, z: torch.addmm(x, y, z, beta=beta, alpha=alpha), a.device, bias, a, b)
+        c = torch.empty((a.shape[0], b.shape[1]), dtype=a.dtype, device=a.device)
+        mm_into(a, b, c, bias, alpha, beta)
+        return c
+
+    def addmm_out(bias, a, b, *, beta=1, alpha=1, out):
+        if not _on_device(torch, bias, a, b, out):
+            return out.copy_(_cpu(torch, lambda x, y, z: torch.addmm(x, y, z, beta=beta, alpha=alpha),
+                                  a.device, bias, a, b))
+        return _into(torch, out, (a.shape[0], b.shape[1]), lambda c: mm_into(a, b, c, bias, alpha, beta))
+
+    def bmm(a, b):
+        if not _on_device(torch, a, b):
+            return _cpu(torch, torch.bmm, a.device, a, b)
+        c = torch.empty((a.shape[0], a.shape[1], b.shape[2]), dtype=a.dtype, device=a.device)
+        _launch(torch, a, b, c, None, 1, 0)
+        return c
+
+    def bmm_out(a, b, *, out):
+        if not _on_device(torch, a, b, out):
+            return out.copy_(_cpu(torch, torch.bmm, a.device, a, b))
+        return _into(torch, out, (a.shape[0], a.shape[1], b.shape[2]), lambda c: _launch(torch, a, b, c, None, 1, 0))
+
+    for name, fn in (("mm", mm), ("mm.out", mm_out), ("addmm", addmm), ("addmm.out", addmm_out),
+                     ("bmm", bmm), ("bmm.out", bmm_out)):
+        lib.impl(name, fn, "PrivateUse1")
+    return lib
