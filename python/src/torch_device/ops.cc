@@ -5,11 +5,14 @@
 // the same bytes (hostAlias) once the device's recorded work has finished. The fallback runs an
 // op's CPU kernel on such aliases: inputs are not copied, in-place and out= results land in
 // device memory directly, views of inputs stay views of the device storage, and only new
-// results are copied into new device tensors. Each op that takes the fallback is reported once
-// (bridge.h noteFallback), the way PyTorch's MPS backend reports its CPU fallbacks.
+// results are copied into new device tensors. Where the host reads device memory slowly (VRAM
+// behind a PCIe BAR), large inputs are read through a GPU copy instead (hostView) and written
+// ones are copied back. Each op that takes the fallback is reported once (bridge.h
+// noteFallback), the way PyTorch's MPS backend reports its CPU fallbacks. mm/addmm/bmm have
+// Triton kernels of their own (python/triton_vulkan/ops/matmul.py).
+#include <array>
 #include <cstring>
 #include <set>
-#include <array>
 #include <string>
 #include <tuple>
 #include <unordered_map>
