@@ -1,5 +1,7 @@
-"""`make demo`: ordinary @triton.jit kernels on the default Vulkan device, printing what they
-computed next to a PyTorch reference on the CPU."""
+"""`make demo`: ordinary @triton.jit kernels on the default Vulkan device, on tensors of the
+`tvk` torch device (triton_vulkan.torch_device; Triton's get_active_torch_device() returns it),
+printing what they computed next to a PyTorch reference on the CPU. With a PyTorch older than
+2.4 the tensors are CPU tensors over Vulkan memory (triton_vulkan.from_torch/empty)."""
 import torch
 import triton
 import triton.language as tl
@@ -28,21 +30,28 @@ def main():
     dev = tv.devices()[tv.current_device()]
     print(f"device: {dev['name']} (subgroup size {dev['subgroup_size']}, "
           f"{dev['shared_memory_bytes']} bytes of shared memory)")
+    device = triton.runtime.driver.active.get_active_torch_device()
+    print(f"torch device: {device}")
     torch.manual_seed(0)
 
+    def on_device(t):  # a tvk tensor, or a CPU tensor over Vulkan memory
+        return t.to(device) if device.type != "cpu" else tv.from_torch(t)
+
     n = 100_000
-    x = tv.from_torch(torch.rand(n))            # torch tensors backed by Vulkan memory
-    y = tv.from_torch(torch.rand(n))
-    out = tv.empty((n,), dtype=torch.float32)
+    x = on_device(torch.rand(n))
+    y = on_device(torch.rand(n))
+    out = torch.empty_like(x)
     add_kernel[(triton.cdiv(n, 1024),)](x, y, out, n, BLOCK=1024)
-    tv.synchronize()
+    tv.synchronize()  # (a tvk tensor's .cpu() waits by itself; a CPU tensor over Vulkan memory does not)
+    x, y, out = x.cpu(), y.cpu(), out.cpu()
     print(f"add: out[:4] = {out[:4].tolist()}  max |out - (x+y)| = {(out - (x + y)).abs().max().item():.3g}")
 
     rows, cols = 8, 1000
-    a = tv.from_torch(torch.randn(rows, cols))
-    s = tv.empty((rows, cols), dtype=torch.float32)
+    a = on_device(torch.randn(rows, cols))
+    s = torch.empty_like(a)
     softmax_kernel[(rows,)](s, a, cols, cols, BLOCK=1024)
     tv.synchronize()
+    a, s = a.cpu(), s.cpu()
     ref = torch.softmax(a, dim=1)
     print(f"softmax: row 0 [:4] = {s[0, :4].tolist()}  row sums = {s.sum(1)[:3].tolist()}"
           f"  max err vs torch = {(s - ref).abs().max().item():.3g}")
