@@ -103,8 +103,11 @@ def register():
             for_tensor=True, for_module=True, for_packed_sequence=True, for_storage=True)
         _ext = ext
         _registered = True
-        from .ops import matmul
-        _libraries.append(matmul.register(torch))  # mm/addmm/bmm as Triton kernels
+        try:
+            from .ops import matmul
+            _libraries.append(matmul.register(torch))  # mm/addmm/bmm as Triton kernels
+        except ImportError as e:  # no Triton: matmuls take the CPU fallback
+            warnings.warn(f"triton_vulkan: the tvk device's matmul kernels need Triton ({e})")
     try:
         from . import inductor  # torch.compile on the device
         inductor.register()
