@@ -150,6 +150,26 @@ def test_kernels_take_device_tensors_without_copies(torch, dev, tv, monkeypatch)
     torch.testing.assert_close(out[10:110].cpu(), y[10:110].cpu())
 
 
+@triton.jit
+def _gather_rows(table_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    # Each program loads a pointer from the table (tutorial 08's pattern) and copies n floats.
+    src = tl.load(table_ptr + tl.program_id(0)).to(tl.pointer_type(tl.float32))
+    offs = tl.arange(0, BLOCK)
+    tl.store(out_ptr + tl.program_id(0) * n + offs, tl.load(src + offs, mask=offs < n) * 1.0, mask=offs < n)
+
+
+def test_pointer_tables_from_data_ptr(torch, dev, tv):
+    """data_ptr() of a tvk tensor is an address a kernel can load from memory and dereference."""
+    rows = [torch.full((10,), float(i), device=dev) for i in range(4)]
+    alloc, _ = tv._C.find_allocation(rows[0].data_ptr())
+    if alloc.device_address == 0:
+        pytest.skip("the device has no bufferDeviceAddress: kernels cannot dereference loaded addresses")
+    table = torch.tensor([r.data_ptr() for r in rows[::-1]], dtype=torch.int64, device=dev)
+    out = torch.empty(4 * 10, device=dev)
+    _gather_rows[(4,)](table, out, 10, BLOCK=16)
+    assert out.cpu().view(4, 10)[:, 0].tolist() == [3.0, 2.0, 1.0, 0.0]
+
+
 def test_cpu_tensors_are_staged_with_a_warning(torch, dev):
     from triton_vulkan import args
     args._warned_staging = False
