@@ -36,15 +36,6 @@ Id roundOffBits(Context& c, Id bits, uint32_t drop) {
   return b.emit(spv::Op::OpBitwiseAnd, u, {biased, c.c32(~((1u << drop) - 1))});
 }
 
-// f32 -> nearest f16 (ties to even), kept as f32, on the f32 bits without leaving them (about
-// 15 instructions; encoding to the f16 code and decoding again took about 35):
-// - normal f16 range: round the 23-bit mantissa to 10 bits in place (as bf16 does to 7);
-//   a result of 2^16 or more (65520 and up) overflows to inf, and inf stays inf;
-// - below 2^-14 (f16 subnormals): |x| * 2^24 rounded to an integer (roundHalfEvenToUint), scaled back
-//   (both multiplications by powers of 2 are exact);
-// - NaN: the quiet NaN.
-// Integer code on purpose: drivers need not round f32 -> f16 conversions to nearest even
-// (NVIDIA's OpFConvert did not, even under the RoundingModeRTE execution mode).
 // The integer nearest to f32 `x` (0 <= x < 2^23), ties to even, as a uint32, in integer code:
 // llvmpipe's GLSLstd450RoundEven rounds ties away from zero on vectors wider than the host's
 // (LP_NATIVE_VECTOR_WIDTH=512 on an AVX2 machine), which turned 2^-25 into the smallest f16
@@ -68,6 +59,15 @@ Id roundHalfEvenToUint(Context& c, Id x) {
   return b.emit(spv::Op::OpIAdd, u, {q, b.emit(spv::Op::OpSelect, u, {up, c.c32(1), c.c32(0)})});
 }
 
+// f32 -> nearest f16 (ties to even), kept as f32, on the f32 bits without leaving them (about
+// 15 instructions; encoding to the f16 code and decoding again took about 35):
+// - normal f16 range: round the 23-bit mantissa to 10 bits in place (as bf16 does to 7);
+//   a result of 2^16 or more (65520 and up) overflows to inf, and inf stays inf;
+// - below 2^-14 (f16 subnormals): |x| * 2^24 rounded to an integer (roundHalfEvenToUint), scaled back
+//   (both multiplications by powers of 2 are exact);
+// - NaN: the quiet NaN.
+// Integer code on purpose: drivers need not round f32 -> f16 conversions to nearest even
+// (NVIDIA's OpFConvert did not, even under the RoundingModeRTE execution mode).
 Result<Id> roundToF16(Context& c, Id v) {
   auto& b = c.b;
   Id u = c.u32(), bt = c.boolean(), fl = c.f32();

@@ -60,14 +60,30 @@ struct Emit {
   Id sel(Id cond, Id x, Id y) const { return c.b.emit(spv::Op::OpSelect, t, {cond, x, y}); }
   Id isNan(Id x) const { return c.b.emit(spv::Op::OpIsNan, c.boolean(), {x}); }
   Id isInf(Id x) const { return c.b.emit(spv::Op::OpIsInf, c.boolean(), {x}); }
+  Id orB(Id p, Id q) const { return c.b.emit(spv::Op::OpLogicalOr, c.boolean(), {p, q}); }
+  Id andB(Id p, Id q) const { return c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {p, q}); }
+  Id notB(Id p) const { return c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {p}); }
+  Id nan() const { return k(std::numeric_limits<double>::quiet_NaN()); }
+  Id inf() const { return k(std::numeric_limits<double>::infinity()); }
+  // The sign bit of f32 `x` (true for -0 and negative NaNs too).
+  Id signbit(Id x) const {
+    Id bits = c.b.emit(spv::Op::OpBitcast, c.u32(), {x});
+    return c.b.emit(spv::Op::OpINotEqual, c.boolean(),
+                    {c.b.emit(spv::Op::OpBitwiseAnd, c.u32(), {bits, c.c32(0x80000000u)}), c.c32(0)});
+  }
+  Id copysign(Id v, Id s) const {
+    Id a = glsl(GLSLstd450FAbs, {v});
+    return sel(signbit(s), op(spv::Op::OpFNegate, {a}), a);
+  }
 
   // log(1 + x) without cancellation: log(u) * x / (u - 1) with u = 1 + x (Goldberg).
   Id log1p(Id x) const {
     Id u = op(spv::Op::OpFAdd, {x, k(1)});
     Id um1 = op(spv::Op::OpFSub, {u, k(1)});
-    Id r = op(spv::Op::OpFMul, {glsl(GLSLstd450Log, {u}), op(spv::Op::OpFDiv, {x, um1})});
-    Id exact = c.b.emit(spv::Op::OpLogicalOr, c.boolean(), {cmp(spv::Op::OpFOrdEqual, um1, k(0)), isInf(u)});
-    return sel(exact, sel(isInf(u), glsl(GLSLstd450Log, {u}), x), r);
+    Id logU = glsl(GLSLstd450Log, {u});
+    Id r = op(spv::Op::OpFMul, {logU, op(spv::Op::OpFDiv, {x, um1})});
+    Id uInf = isInf(u);
+    return sel(orB(cmp(spv::Op::OpFOrdEqual, um1, k(0)), uInf), sel(uInf, logU, x), r);
   }
   // exp(x) - 1 without cancellation: (u - 1) * x / log(u) with u = exp(x) (Kahan).
   Id expm1(Id x) const {
@@ -84,40 +100,24 @@ struct Emit {
     Id mag = glsl(GLSLstd450Exp2, {op(spv::Op::OpFMul, {y, glsl(GLSLstd450Log2, {ax})})});
     Id yInt = cmp(spv::Op::OpFOrdEqual, glsl(GLSLstd450Trunc, {y}), y);
     Id half = op(spv::Op::OpFMul, {y, k(0.5)});
-    Id yOdd = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(),
-                       {yInt, cmp(spv::Op::OpFOrdNotEqual, glsl(GLSLstd450Trunc, {half}), half)});
+    Id yOdd = andB(yInt, cmp(spv::Op::OpFOrdNotEqual, glsl(GLSLstd450Trunc, {half}), half));
     Id neg = cmp(spv::Op::OpFOrdLessThan, x, k(0));
     Id signed_ = sel(yOdd, op(spv::Op::OpFNegate, {mag}), mag);
-    Id r = sel(neg, sel(yInt, signed_, k(std::numeric_limits<double>::quiet_NaN())), mag);
-    // zero base: +-0 (odd y keeps the sign), +-inf for y < 0
+    Id r = sel(neg, sel(yInt, signed_, nan()), mag);
+    // zero base: +-0 (odd y keeps the sign of x), +-inf for y < 0
     Id zero = cmp(spv::Op::OpFOrdEqual, x, k(0));
-    Id zr = sel(cmp(spv::Op::OpFOrdLessThan, y, k(0)), k(std::numeric_limits<double>::infinity()), k(0));
-    Id negZero = cmp(spv::Op::OpFOrdLessThan, op(spv::Op::OpFDiv, {k(1), x}), k(0));  // x is -0
-    zr = sel(c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {yOdd, negZero}), op(spv::Op::OpFNegate, {zr}), zr);
+    Id zr = sel(cmp(spv::Op::OpFOrdLessThan, y, k(0)), inf(), k(0));
+    zr = sel(andB(yOdd, signbit(x)), op(spv::Op::OpFNegate, {zr}), zr);
     r = sel(zero, zr, r);
-    Id one = c.b.emit(spv::Op::OpLogicalOr, c.boolean(),
-                      {cmp(spv::Op::OpFOrdEqual, y, k(0)), cmp(spv::Op::OpFOrdEqual, x, k(1))});
-    return sel(one, k(1), r);
+    return sel(orB(cmp(spv::Op::OpFOrdEqual, y, k(0)), cmp(spv::Op::OpFOrdEqual, x, k(1))), k(1), r);
   }
-  Id orB(Id p, Id q) const { return c.b.emit(spv::Op::OpLogicalOr, c.boolean(), {p, q}); }
-  Id andB(Id p, Id q) const { return c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {p, q}); }
-  // The sign bit of f32 `x` (true for -0 and negative NaNs too).
-  Id signbit(Id x) const {
-    Id bits = c.b.emit(spv::Op::OpBitcast, c.u32(), {x});
-    return c.b.emit(spv::Op::OpINotEqual, c.boolean(),
-                    {c.b.emit(spv::Op::OpBitwiseAnd, c.u32(), {bits, c.c32(0x80000000u)}), c.c32(0)});
-  }
-  Id copysign(Id v, Id s) const { return sel(signbit(s), op(spv::Op::OpFNegate, {glsl(GLSLstd450FAbs, {v})}),
-                                             glsl(GLSLstd450FAbs, {v})); }
-  Id nan() const { return k(std::numeric_limits<double>::quiet_NaN()); }
 
   // Round to nearest, ties to even, in integer code (lower/fp8.h: llvmpipe's RoundEven rounds
   // ties away from zero on wide vectors); |x| >= 2^23 is already integral.
   Id roundEven(Id x) const {
     Id a = glsl(GLSLstd450FAbs, {x});
     Id q = c.b.emit(spv::Op::OpConvertUToF, t, {roundHalfEvenToUint(c, a)});
-    Id r = sel(cmp(spv::Op::OpFOrdLessThan, a, k(8388608.0)), copysign(q, x), x);
-    return r;
+    return sel(cmp(spv::Op::OpFOrdLessThan, a, k(8388608.0)), copysign(q, x), x);
   }
 
   // atan, Cephes' atanf: reduction by tan(pi/8) and tan(3pi/8), odd polynomial (~1 ulp).
@@ -145,7 +145,7 @@ struct Emit {
     r = sel(bothInf, copysign(sel(signbit(x), k(0.75 * pi), k(0.25 * pi)), y), r);
     Id yZero = cmp(spv::Op::OpFOrdEqual, y, k(0));
     r = sel(yZero, sel(signbit(x), copysign(k(pi), y), y), r);
-    Id xZero = andB(cmp(spv::Op::OpFOrdEqual, x, k(0)), c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {yZero}));
+    Id xZero = andB(cmp(spv::Op::OpFOrdEqual, x, k(0)), notB(yZero));
     r = sel(xZero, copysign(k(0.5 * pi), y), r);
     return sel(orB(isNan(x), isNan(y)), nan(), r);
   }
@@ -181,7 +181,7 @@ struct Emit {
     Id r = op(spv::Op::OpFMul, {m, glsl(GLSLstd450Sqrt, {op(spv::Op::OpFAdd, {k(1), op(spv::Op::OpFMul, {q, q})})})});
     r = sel(cmp(spv::Op::OpFOrdEqual, m, k(0)), k(0), r);
     r = sel(orB(isNan(x), isNan(y)), nan(), r);
-    return sel(orB(isInf(x), isInf(y)), k(std::numeric_limits<double>::infinity()), r);
+    return sel(orB(isInf(x), isInf(y)), inf(), r);
   }
   // Real cube root: exp2(log2|x| / 3) with one Newton step, the sign of x.
   Id cbrt(Id x) const {
@@ -189,8 +189,7 @@ struct Emit {
     Id r = glsl(GLSLstd450Exp2, {op(spv::Op::OpFMul, {glsl(GLSLstd450Log2, {ax}), k(1.0 / 3.0)})});
     Id r2 = op(spv::Op::OpFMul, {r, r});
     Id step = op(spv::Op::OpFDiv, {op(spv::Op::OpFSub, {op(spv::Op::OpFMul, {r2, r}), ax}), op(spv::Op::OpFMul, {k(3), r2})});
-    Id good = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(),
-                       {cmp(spv::Op::OpFOrdGreaterThan, ax, k(0)), c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {isInf(ax)})});
+    Id good = andB(cmp(spv::Op::OpFOrdGreaterThan, ax, k(0)), notB(isInf(ax)));
     r = sel(good, op(spv::Op::OpFSub, {r, step}), ax);
     return sel(cmp(spv::Op::OpFOrdLessThan, x, k(0)), op(spv::Op::OpFNegate, {r}), r);
   }
@@ -214,9 +213,7 @@ Result<Id> externElementwise(Context& c, const ir::Operation& op, const std::vec
     Id cond;
     if (name == "isinf") cond = e.isInf(a[0]);
     if (name == "isnan") cond = e.isNan(a[0]);
-    if (name == "finite" || name == "isfinite")
-      cond = c.b.emit(spv::Op::OpLogicalNot, c.boolean(),
-                      {c.b.emit(spv::Op::OpLogicalOr, c.boolean(), {e.isInf(a[0]), e.isNan(a[0])})});
+    if (name == "finite" || name == "isfinite") cond = e.notB(e.orB(e.isInf(a[0]), e.isNan(a[0])));
     if (name == "signbit") {
       auto ut = c.regType(ir::Type::i(at.bits));
       if (!ut.ok()) return ut.status();
