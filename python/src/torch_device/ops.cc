@@ -80,8 +80,8 @@ constexpr int64_t kDirectReadBytes = 256 << 10;
 struct HostView {
   at::Tensor cpu;
   int64_t spanStart = 0;
-  int64_t spanBytes = 0;
-  bool staged = false;
+  int64_t spanBytes = 0;  // > 0: `cpu` is a staged copy of these bytes
+  bool staged() const { return spanBytes > 0; }
 };
 
 HostView hostView(const at::Tensor& t) {
@@ -101,35 +101,40 @@ HostView hostView(const at::Tensor& t) {
   v.cpu = tensorOver(buf.storage(), c10::DispatchKey::CPU, t.scalar_type(), 0, t.sizes(), t.strides());
   v.spanStart = start;
   v.spanBytes = bytes;
-  v.staged = true;
   return v;
 }
 
-at::Tensor emptyOn(int index, at::IntArrayRef size, at::ScalarType dtype, std::optional<at::MemoryFormat> format) {
+// The device index a factory call allocates on (the current one when `device` has none),
+// checked, for strided tensors only.
+int factoryIndex(const std::optional<at::Device>& device, std::optional<at::Layout> layout) {
+  TORCH_CHECK(c10::layout_or_default(layout) == c10::Layout::Strided,
+              "triton_vulkan: only strided tensors can live on the device");
+  const int index = indexOf(device);
   TORCH_CHECK(index >= 0 && index < deviceCount(), "triton_vulkan: device index ", index, " is out of range (",
               deviceCount(), " Vulkan devices)");
+  return index;
+}
+
+at::Tensor emptyOn(int index, at::IntArrayRef size, at::ScalarType dtype, std::optional<at::MemoryFormat> format) {
   return at::detail::empty_generic(size, allocatorFor(index), c10::DispatchKeySet(c10::DispatchKey::PrivateUse1),
                                    dtype, format);
+}
+
+at::Tensor emptyStridedOn(int index, at::IntArrayRef size, at::IntArrayRef stride, at::ScalarType dtype) {
+  return at::detail::empty_strided_generic(size, stride, allocatorFor(index),
+                                           c10::DispatchKeySet(c10::DispatchKey::PrivateUse1), dtype);
 }
 
 at::Tensor emptyMemoryFormat(at::IntArrayRef size, std::optional<at::ScalarType> dtype,
                              std::optional<at::Layout> layout, std::optional<at::Device> device,
                              std::optional<bool> /*pin_memory*/, std::optional<at::MemoryFormat> format) {
-  TORCH_CHECK(c10::layout_or_default(layout) == c10::Layout::Strided,
-              "triton_vulkan: only strided tensors can live on the device");
-  return emptyOn(indexOf(device), size, c10::dtype_or_default(dtype), format);
+  return emptyOn(factoryIndex(device, layout), size, c10::dtype_or_default(dtype), format);
 }
 
 at::Tensor emptyStrided(at::IntArrayRef size, at::IntArrayRef stride, std::optional<at::ScalarType> dtype,
                         std::optional<at::Layout> layout, std::optional<at::Device> device,
                         std::optional<bool> /*pin_memory*/) {
-  TORCH_CHECK(c10::layout_or_default(layout) == c10::Layout::Strided,
-              "triton_vulkan: only strided tensors can live on the device");
-  const int index = indexOf(device);
-  TORCH_CHECK(index >= 0 && index < deviceCount(), "triton_vulkan: device index ", index, " is out of range");
-  return at::detail::empty_strided_generic(size, stride, allocatorFor(index),
-                                           c10::DispatchKeySet(c10::DispatchKey::PrivateUse1),
-                                           c10::dtype_or_default(dtype));
+  return emptyStridedOn(factoryIndex(device, layout), size, stride, c10::dtype_or_default(dtype));
 }
 
 // copy_ between the device and the CPU, or within the device: the host copies through aliases
@@ -262,17 +267,14 @@ struct FallbackCall {
       }
     }
     const int index = device >= 0 ? device : currentDevice();
-    at::Tensor out = r.is_non_overlapping_and_dense()
-                         ? emptyStrided(r.sizes(), r.strides(), r.scalar_type(), std::nullopt,
-                                        c10::Device(kDevice, static_cast<c10::DeviceIndex>(index)), std::nullopt)
-                         : emptyOn(index, r.sizes(), r.scalar_type(), std::nullopt);
+    at::Tensor out = r.is_non_overlapping_and_dense() ? emptyStridedOn(index, r.sizes(), r.strides(), r.scalar_type())
+                                                      : emptyOn(index, r.sizes(), r.scalar_type(), std::nullopt);
     hostAlias(out).copy_(r);
     return out;
   }
 
-  // Mutable arguments whose alias the CPU kernel resized: the device tensor takes the new
-  // shape, and the new bytes when the alias moved to CPU memory.
-  // A staged argument the op wrote goes back to device memory.
+  // Mutable arguments: a staged copy goes back to device memory; an alias the CPU kernel
+  // resized gives the device tensor its new shape, and its new bytes when it moved to CPU memory.
   void writeBack() {
     for (const Replaced& x : replaced) {
       if (!x.written) continue;
@@ -289,7 +291,7 @@ struct FallbackCall {
         hostAlias(o).copy_(a);
         continue;
       }
-      if (x.view.staged) {
+      if (x.view.staged()) {
         std::memcpy(static_cast<char*>(hostAddress(o.storage().data())) + x.view.spanStart, a.storage().data(),
                     static_cast<size_t>(x.view.spanBytes));
       }
@@ -335,6 +337,24 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> convolutionBackward(
   return {toDevice(gi, index), toDevice(gw, index), toDevice(gb, index)};
 }
 
+// Replaces every tensor in `v` (a Tensor, Tensor[] or Tensor?[] value) by f(tensor).
+template <class F>
+void mapTensors(c10::IValue& v, F&& f) {
+  if (v.isTensor()) {
+    v = f(v.toTensor());
+  } else if (v.isTensorList()) {
+    std::vector<at::Tensor> ts = v.toTensorVector();
+    for (at::Tensor& t : ts) t = f(t);
+    v = c10::IValue(ts);
+  } else if (v.isOptionalTensorList()) {
+    c10::List<std::optional<at::Tensor>> ts;
+    for (const std::optional<at::Tensor>& t : v.toOptionalTensorList().vec()) {
+      ts.push_back(t.has_value() ? std::optional<at::Tensor>(f(*t)) : std::nullopt);
+    }
+    v = c10::IValue(ts);
+  }
+}
+
 void cpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   noteFallback(opName(op));
   const auto& schema = op.schema();
@@ -343,20 +363,11 @@ void cpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
 
   // Wait for every device an argument lives on: the host is about to touch their memory.
   std::set<int> devices;
-  auto note = [&](const at::Tensor& t) {
-    if (onDevice(t)) devices.insert(t.device().index());
-  };
   for (size_t i = 0; i < nargs; ++i) {
-    const c10::IValue& v = (*stack)[begin + i];
-    if (v.isTensor()) {
-      note(v.toTensor());
-    } else if (v.isTensorList()) {
-      for (const at::Tensor& t : v.toTensorVector()) note(t);
-    } else if (v.isOptionalTensorList()) {
-      for (const std::optional<at::Tensor>& t : v.toOptionalTensorList().vec()) {
-        if (t.has_value()) note(*t);
-      }
-    }
+    mapTensors((*stack)[begin + i], [&](const at::Tensor& t) {
+      if (onDevice(t)) devices.insert(t.device().index());
+      return t;
+    });
   }
   for (int d : devices) synchronize(d);
 
@@ -365,19 +376,8 @@ void cpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
     c10::IValue& v = (*stack)[begin + i];
     const auto* alias = schema.arguments()[i].alias_info();
     const bool written = alias != nullptr && alias->isWrite();
-    if (v.isTensor()) {
-      v = call.aliasOf(v.toTensor(), written);
-    } else if (v.isTensorList()) {
-      std::vector<at::Tensor> ts = v.toTensorVector();
-      for (at::Tensor& t : ts) t = call.aliasOf(t, written);
-      v = c10::IValue(ts);
-    } else if (v.isOptionalTensorList()) {
-      c10::List<std::optional<at::Tensor>> ts;
-      for (const std::optional<at::Tensor>& t : v.toOptionalTensorList().vec()) {
-        ts.push_back(t.has_value() ? std::optional<at::Tensor>(call.aliasOf(*t, written)) : std::nullopt);
-      }
-      v = c10::IValue(ts);
-    } else if (v.isDevice() && v.toDevice().type() == kDevice) {
+    mapTensors(v, [&](const at::Tensor& t) { return call.aliasOf(t, written); });
+    if (v.isDevice() && v.toDevice().type() == kDevice) {
       if (call.device < 0) call.device = v.toDevice().has_index() ? v.toDevice().index() : currentDevice();
       v = c10::IValue(c10::Device(c10::DeviceType::CPU));
     }
@@ -388,14 +388,7 @@ void cpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   call.writeBack();
   const size_t nret = schema.returns().size();
   for (size_t i = stack->size() - nret; i < stack->size(); ++i) {
-    c10::IValue& r = (*stack)[i];
-    if (r.isTensor()) {
-      r = call.result(r.toTensor());
-    } else if (r.isTensorList()) {
-      std::vector<at::Tensor> ts = r.toTensorVector();
-      for (at::Tensor& t : ts) t = call.result(t);
-      r = c10::IValue(ts);
-    }
+    mapTensors((*stack)[i], [&](const at::Tensor& t) { return call.result(t); });
   }
 }
 
