@@ -256,12 +256,9 @@ def _keep_vulkan_driver_active():
         return
 
     def set_driver_to_gpu():
-        from triton.runtime import driver
-        from .backend.driver import VulkanDriver
-        active = getattr(driver, "_active", None)
-        if isinstance(getattr(active, "_obj", active), VulkanDriver):
-            return
-        original()
+        from .backend.driver import vulkan_driver_is_active
+        if not vulkan_driver_is_active():
+            original()
     set_driver_to_gpu._tvk = True
     triton_helpers.set_driver_to_gpu = set_driver_to_gpu
 

@@ -12,6 +12,7 @@ import operator
 
 from . import _C
 from ._device import device as _device
+from .torch_device import NAME as DEVICE_NAME
 
 
 def _torch():
@@ -106,7 +107,7 @@ def is_vulkan_tensor(t):
     """True when tensor `t`'s storage is Vulkan memory (a tvk device tensor, or a CPU tensor from
     empty/zeros/from_torch)."""
     return hasattr(t, "data_ptr") and getattr(t, "device", None) is not None and \
-        t.device.type in ("cpu", "tvk") and _C.find_allocation(t.data_ptr()) is not None
+        t.device.type in ("cpu", DEVICE_NAME) and _C.find_allocation(t.data_ptr()) is not None
 
 
 def storage_span(t):

@@ -213,6 +213,14 @@ def _torch_int32():
     return torch.int32
 
 
+def vulkan_driver_is_active():
+    """True when Triton's active driver is this backend's (set by triton_vulkan.activate() or
+    chosen by discovery), without creating one."""
+    from triton.runtime import driver
+    active = getattr(driver, "_active", None)
+    return isinstance(getattr(active, "_obj", active), VulkanDriver)  # _obj: Triton's lazy proxy
+
+
 class VulkanDriver(DriverBase):
     """Triton's driver for Vulkan devices."""
 

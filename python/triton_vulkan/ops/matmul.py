@@ -92,79 +92,53 @@ def _on_device(torch, *ts):
     """True when the kernel computes this call: float dtypes alike, and the Vulkan driver is
     Triton's active one (where CUDA is present and triton_vulkan.activate() was not called, the
     kernel would be built for CUDA)."""
-    from triton.runtime import driver
-    from ..backend.driver import VulkanDriver
-    active = getattr(driver, "_active", None)
-    if not isinstance(getattr(active, "_obj", active), VulkanDriver):
-        return False
-    return all(t.dtype in _floats(torch) and t.dtype == ts[0].dtype for t in ts)
+    from ..backend.driver import vulkan_driver_is_active
+    return vulkan_driver_is_active() and all(t.dtype in _floats(torch) and t.dtype == ts[0].dtype for t in ts)
 
 
-def _cpu(torch, fn, out_device, *args):
-    """The op on the CPU (dtypes the kernel does not cover), back on the device."""
-    cpu = [a.cpu() if isinstance(a, torch.Tensor) else a for a in args]
-    return fn(*cpu).to(out_device)
-
-
-def _into(torch, out, result_shape, compute):
-    """Writes compute(target) into `out` (resized as ATen's out= ops do)."""
-    if tuple(out.shape) != tuple(result_shape):
-        out.resize_(result_shape)
+def _run(torch, cpu_fn, args, shape, compute, out=None):
+    """One mm/addmm/bmm call: compute(c) writes the result into device tensor c of `shape`
+    (into `out`, resized as ATen's out= ops do, when given); dtypes the kernel does not cover
+    run cpu_fn on CPU copies of `args` instead."""
+    tensors = [a for a in args if isinstance(a, torch.Tensor)] + ([] if out is None else [out])
+    device = tensors[0].device
+    if not _on_device(torch, *tensors):
+        r = cpu_fn(*[a.cpu() if isinstance(a, torch.Tensor) else a for a in args]).to(device)
+        return r if out is None else out.resize_(r.shape).copy_(r)
+    if out is None:
+        out = torch.empty(shape, dtype=tensors[0].dtype, device=device)
+    elif tuple(out.shape) != tuple(shape):
+        out.resize_(shape)
     if out.is_contiguous():
         compute(out)
-    else:
-        tmp = torch.empty(result_shape, dtype=out.dtype, device=out.device)
-        compute(tmp)
-        out.copy_(tmp)
-    return out
+        return out
+    tmp = torch.empty(shape, dtype=out.dtype, device=device)
+    compute(tmp)
+    return out.copy_(tmp)
 
 
 def register(torch):
     """Registers the kernels for the PrivateUse1 dispatch key (the tvk device)."""
     lib = torch.library.Library("aten", "IMPL")
 
-    def mm_into(a, b, c, bias=None, alpha=1, beta=0):
-        _launch(torch, a.unsqueeze(0), b.unsqueeze(0), c.unsqueeze(0),
-                None if bias is None else bias.expand(c.shape).unsqueeze(0), alpha, beta)
+    def mm_into(a, b, bias=None, alpha=1, beta=0):
+        def compute(c):
+            _launch(torch, a.unsqueeze(0), b.unsqueeze(0), c.unsqueeze(0),
+                    None if bias is None else bias.expand(c.shape).unsqueeze(0), alpha, beta)
+        return compute
 
-    def mm(a, b):
-        if not _on_device(torch, a, b):
-            return _cpu(torch, torch.mm, a.device, a, b)
-        c = torch.empty((a.shape[0], b.shape[1]), dtype=a.dtype, device=a.device)
-        mm_into(a, b, c)
-        return c
+    def mm(a, b, *, out=None):
+        return _run(torch, torch.mm, (a, b), (a.shape[0], b.shape[1]), mm_into(a, b), out)
 
-    def mm_out(a, b, *, out):
-        if not _on_device(torch, a, b, out):
-            return out.copy_(_cpu(torch, torch.mm, a.device, a, b))
-        return _into(torch, out, (a.shape[0], b.shape[1]), lambda c: mm_into(a, b, c))
+    def addmm(bias, a, b, *, beta=1, alpha=1, out=None):
+        return _run(torch, lambda x, y, z: torch.addmm(x, y, z, beta=beta, alpha=alpha), (bias, a, b),
+                    (a.shape[0], b.shape[1]), mm_into(a, b, bias, alpha, beta), out)
 
-    def addmm(bias, a, b, *, beta=1, alpha=1):
-        if not _on_device(torch, bias, a, b):
-            return _cpu(torch, lambda x, y, z: torch.addmm(x, y, z, beta=beta, alpha=alpha), a.device, bias, a, b)
-        c = torch.empty((a.shape[0], b.shape[1]), dtype=a.dtype, device=a.device)
-        mm_into(a, b, c, bias, alpha, beta)
-        return c
+    def bmm(a, b, *, out=None):
+        return _run(torch, torch.bmm, (a, b), (a.shape[0], a.shape[1], b.shape[2]),
+                    lambda c: _launch(torch, a, b, c, None, 1, 0), out)
 
-    def addmm_out(bias, a, b, *, beta=1, alpha=1, out):
-        if not _on_device(torch, bias, a, b, out):
-            return out.copy_(_cpu(torch, lambda x, y, z: torch.addmm(x, y, z, beta=beta, alpha=alpha),
-                                  a.device, bias, a, b))
-        return _into(torch, out, (a.shape[0], b.shape[1]), lambda c: mm_into(a, b, c, bias, alpha, beta))
-
-    def bmm(a, b):
-        if not _on_device(torch, a, b):
-            return _cpu(torch, torch.bmm, a.device, a, b)
-        c = torch.empty((a.shape[0], a.shape[1], b.shape[2]), dtype=a.dtype, device=a.device)
-        _launch(torch, a, b, c, None, 1, 0)
-        return c
-
-    def bmm_out(a, b, *, out):
-        if not _on_device(torch, a, b, out):
-            return out.copy_(_cpu(torch, torch.bmm, a.device, a, b))
-        return _into(torch, out, (a.shape[0], a.shape[1], b.shape[2]), lambda c: _launch(torch, a, b, c, None, 1, 0))
-
-    for name, fn in (("mm", mm), ("mm.out", mm_out), ("addmm", addmm), ("addmm.out", addmm_out),
-                     ("bmm", bmm), ("bmm.out", bmm_out)):
+    for name, fn in (("mm", mm), ("mm.out", mm), ("addmm", addmm), ("addmm.out", addmm),
+                     ("bmm", bmm), ("bmm.out", bmm)):
         lib.impl(name, fn, "PrivateUse1")
     return lib
