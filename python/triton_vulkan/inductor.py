@@ -182,8 +182,7 @@ def _interface():
 
         @classmethod
         def is_dtype_supported(cls, dtype, including_emulation=False):
-            return dtype != torch.float64 or _device.device().target.has_float64 \
-                if hasattr(_device.device().target, "has_float64") else True
+            return dtype != torch.float64 or _device.device().target.float64
 
         @staticmethod
         def memory_allocated(device=None):
