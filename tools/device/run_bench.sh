@@ -10,14 +10,7 @@
 # on a machine still warm from an earlier call, TVK_SKIP_BUILD=1 skips the build.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1
-if [[ -z "${TVK_SKIP_BUILD:-}" ]]; then
-  TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh > "$OUT/bench-build.log" 2>&1 || { tail -40 "$OUT/bench-build.log"; exit 1; }
-fi
-source tools/device/device_env.sh
-export TRITON_CACHE_DIR=$(mktemp -d)
+source tools/device/prepare.sh bench-build.log
 rc=0
 for b in ${BENCH:-membound}; do
   echo "== tools/bench/$b.py ($(date +%T))"

@@ -10,16 +10,9 @@
 # TVK_SKIP_BUILD=1 skips the build on a warm machine.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1
-if [[ -z "${TVK_SKIP_BUILD:-}" ]]; then
-  TVK_ONLY_BUILD=1 bash tools/device/run_h100.sh > "$OUT/torch-build.log" 2>&1 || { tail -40 "$OUT/torch-build.log"; exit 1; }
-fi
+source tools/device/prepare.sh torch-build.log
 grep -c "_torch_device" "$OUT/torch-build.log"
-source tools/device/device_env.sh
 export TVK_VALIDATION=0 TVK_WARN_FALLBACK=0  # no Khronos validation layer on the device machine
-export TRITON_CACHE_DIR=$(mktemp -d)
 rc=0
 PHASE=${PHASE:-tests tutorials}
 if [[ $PHASE == *tests* ]]; then
