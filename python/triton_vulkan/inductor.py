@@ -18,20 +18,10 @@ driver's target (backend "vulkan"), so Triton picks this backend's compiler.
 import threading
 
 from . import _device
+from .torch_device import index_of as _index
 
 _lock = threading.Lock()
 _registered = False
-
-
-def _index(device):
-    import torch
-    if device is None:
-        return _device.current_device()
-    if isinstance(device, torch.device):
-        return device.index if device.index is not None else _device.current_device()
-    if isinstance(device, str):
-        return int(device.split(":")[1]) if ":" in device else _device.current_device()
-    return int(device)
 
 
 def _interface():

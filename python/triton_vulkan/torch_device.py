@@ -126,6 +126,17 @@ def torch_device(index=None):
     return torch.device(NAME, _device.current_device() if index is None else int(index))
 
 
+def index_of(device):
+    """The device index `device` names: None (the current device), a torch.device, "tvk:1",
+    or an int."""
+    if device is None:
+        return _device.current_device()
+    if isinstance(device, str):
+        return int(device.split(":")[1]) if ":" in device else _device.current_device()
+    index = getattr(device, "index", device)  # torch.device
+    return _device.current_device() if index is None else int(index)
+
+
 def _on_set_device(index):
     """Called by triton_vulkan.set_device: the device's default follows it."""
     if _ext is not None:
@@ -233,34 +244,28 @@ class _Module:
 
     @staticmethod
     def set_device(device):
-        import torch
-        if isinstance(device, torch.device):
-            device = device.index if device.index is not None else _device.current_device()
-        _device.set_device(int(device))
+        _device.set_device(index_of(device))
 
     @staticmethod
     def synchronize(device=None):
-        import torch
-        if isinstance(device, torch.device):
-            device = device.index
-        _device.synchronize(device)
+        _device.synchronize(index_of(device))
 
     @staticmethod
     def get_device_name(device=None):
-        return _device.device(device).info["name"]
+        return _device.device(index_of(device)).info["name"]
 
     @staticmethod
     def get_device_properties(device=None):
         from .backend.resources import device_properties
-        return device_properties(_device.device(device))
+        return device_properties(_device.device(index_of(device)))
 
     @staticmethod
     def memory_allocated(device=None):
-        return _device.memory_stats(device)["in_use_bytes"]
+        return _device.memory_stats(index_of(device))["in_use_bytes"]
 
     @staticmethod
     def memory_reserved(device=None):
-        return _device.memory_stats(device)["allocated_bytes"]
+        return _device.memory_stats(index_of(device))["allocated_bytes"]
 
     @staticmethod
     def empty_cache():
