@@ -47,6 +47,31 @@ class TvkFallbackWarning(UserWarning):
     """An ATen op ran on the CPU because the tvk device has no kernel for it (once per op)."""
 
 
+class TvkAcceleratorWarning(UserWarning):
+    """The tvk device was registered in a process where PyTorch has another accelerator (CUDA,
+    ROCm, XPU): from then on tvk is torch's accelerator, and PyTorch's autograd engine fails any
+    backward over that other device's tensors (an assertion inside PyTorch, pytorch/pytorch#161129)."""
+
+
+def auto_register():
+    """Whether the Triton driver registers the device by itself: unless TVK_TORCH_DEVICE=0
+    (which keeps CUDA autograd usable in a process that also runs Triton kernels on Vulkan, with
+    CPU tensors as their arguments)."""
+    return os.environ.get("TVK_TORCH_DEVICE", "1") != "0" and available()
+
+
+def _other_accelerator(torch):
+    """The name of PyTorch's own accelerator in this process, if there is one."""
+    try:
+        if torch.cuda.is_available():
+            return "ROCm" if getattr(torch.version, "hip", None) else "CUDA"
+        if hasattr(torch, "xpu") and torch.xpu.is_available():
+            return "XPU"
+    except Exception:  # noqa: BLE001 - a broken CUDA install is not our concern here
+        pass
+    return None
+
+
 def _torch_version(torch):
     parts = torch.__version__.split("+")[0].split(".")
     return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in parts[:2])
@@ -97,6 +122,13 @@ def register():
                 raise VulkanError(f"PyTorch's PrivateUse1 device is already registered as '{current}'; "
                                   f"the tvk device cannot be registered in this process")
             torch.utils.rename_privateuse1_backend(NAME)
+        other = _other_accelerator(torch)
+        if other:
+            warnings.warn(
+                f"triton_vulkan: the tvk device is now PyTorch's accelerator in this process, so "
+                f"backward over {other} tensors fails inside PyTorch (pytorch/pytorch#161129); "
+                f"set TVK_TORCH_DEVICE=0 before activating triton_vulkan to keep {other} autograd "
+                f"(Triton kernels on Vulkan then take CPU tensors)", TvkAcceleratorWarning, stacklevel=3)
         ext.register_device(_device.current_device())
         torch._register_device_module(NAME, _Module)
         torch.utils.generate_methods_for_privateuse1_backend(
@@ -106,6 +138,8 @@ def register():
         try:
             from .ops import matmul
             _libraries.append(matmul.register(torch))  # mm/addmm/bmm as Triton kernels
+            from .ops import opmath
+            _libraries.append(opmath.register(torch))  # CPU kernels that need float32 for half
         except ImportError as e:  # no Triton: matmuls take the CPU fallback
             warnings.warn(f"triton_vulkan: the tvk device's matmul kernels need Triton ({e})")
     try:

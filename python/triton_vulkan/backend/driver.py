@@ -233,7 +233,7 @@ class VulkanDriver(DriverBase):
         self.launcher_cls = VulkanLauncher
         self._bench_cache = {}
         from .. import torch_device
-        if torch_device.available():
+        if torch_device.auto_register():
             torch_device.register()
 
     @staticmethod
@@ -265,10 +265,11 @@ class VulkanDriver(DriverBase):
     def get_active_torch_device(self):
         """torch.device("tvk", current index): the PyTorch device over Vulkan memory
         (triton_vulkan.torch_device); "cpu" where it cannot be registered (PyTorch < 2.4, or the
-        extension not built), where CPU tensors are staged for each launch."""
+        extension not built) or is not wanted (TVK_TORCH_DEVICE=0, unless registered anyway),
+        where CPU tensors are staged for each launch."""
         from .. import torch_device
         import torch
-        if torch_device.available():
+        if torch_device.is_registered() or torch_device.auto_register():
             return torch_device.torch_device()
         return torch.device("cpu")
 
