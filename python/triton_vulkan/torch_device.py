@@ -136,12 +136,11 @@ def register():
         _ext = ext
         _registered = True
         try:
-            from .ops import matmul
-            _libraries.append(matmul.register(torch))  # mm/addmm/bmm as Triton kernels
-            from .ops import opmath
-            _libraries.append(opmath.register(torch))  # CPU kernels that need float32 for half
-        except ImportError as e:  # no Triton: matmuls take the CPU fallback
-            warnings.warn(f"triton_vulkan: the tvk device's matmul kernels need Triton ({e})")
+            from .ops import matmul, opmath, pointwise, reduce, softmax
+            for ops in (matmul, pointwise, reduce, softmax, opmath):  # ATen ops as Triton kernels
+                _libraries.append(ops.register(torch))
+        except ImportError as e:  # no Triton: every op takes the CPU fallback
+            warnings.warn(f"triton_vulkan: the tvk device's kernels need Triton ({e})")
     try:
         from . import inductor  # torch.compile on the device
         inductor.register()

@@ -102,7 +102,7 @@ def test_fallback_keeps_results_on_the_device(torch, dev, monkeypatch):
     assert not any(issubclass(w.category, torch_device.TvkFallbackWarning) for w in again)
     assert any("erfcx" in op for op in torch_device.fallback_ops())
     assert y.device == dev and torch.allclose(y.cpu(), torch.special.erfcx(x.cpu()))
-    x.mul_(3)                                    # in place: same memory
+    x.lerp_(torch.zeros_like(x), -2.0)           # in place (x + -2 * (0 - x)): same memory
     assert x.data_ptr() == ptr and torch.allclose(x.cpu(), torch.linspace(-1, 1, 64) * 3)
     out = torch.empty(64, device=dev)
     torch.add(x, 1, out=out)

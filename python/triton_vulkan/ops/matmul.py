@@ -10,7 +10,7 @@ calls reach them too, so compiled models keep their matmuls on the device."""
 import triton
 import triton.language as tl
 
-_FLOATS = None  # dtypes the kernel handles (torch imported lazily)
+from .common import floats, kernels_usable
 
 
 @triton.jit
@@ -51,13 +51,6 @@ def _matmul_kernel(a_ptr, b_ptr, c_ptr, bias_ptr, M, N, K,
     tl.store(c_ptrs, acc.to(c_ptr.dtype.element_ty), mask=mask)
 
 
-def _floats(torch):
-    global _FLOATS
-    if _FLOATS is None:
-        _FLOATS = (torch.float16, torch.bfloat16, torch.float32)
-    return _FLOATS
-
-
 def _precision(torch, dtype):
     if dtype != torch.float32:
         return "ieee"  # f16/bf16 products are exact in fp32 either way
@@ -89,11 +82,8 @@ def _launch(torch, a, b, c, bias, alpha, beta):
 
 
 def _on_device(torch, *ts):
-    """True when the kernel computes this call: float dtypes alike, and the Vulkan driver is
-    Triton's active one (where CUDA is present and triton_vulkan.activate() was not called, the
-    kernel would be built for CUDA)."""
-    from ..backend.driver import vulkan_driver_is_active
-    return vulkan_driver_is_active() and all(t.dtype in _floats(torch) and t.dtype == ts[0].dtype for t in ts)
+    """True when the kernel computes this call: float dtypes alike, and the Vulkan driver active."""
+    return kernels_usable() and all(t.dtype in floats(torch) and t.dtype == ts[0].dtype for t in ts)
 
 
 def _run(torch, cpu_fn, args, shape, compute, out=None):

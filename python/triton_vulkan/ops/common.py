@@ -1,0 +1,38 @@
+"""What the tvk device's Triton-kernel ops share: when a call runs on the device (the dtypes a
+kernel covers, the Vulkan driver active) and how a call the kernels do not cover keeps ATen's
+semantics (computed on CPU copies, the results copied back)."""
+
+_FLOATS = None
+
+
+def floats(torch):
+    """The dtypes the kernels compute (in float32, rounding results to their dtype)."""
+    global _FLOATS
+    if _FLOATS is None:
+        _FLOATS = (torch.float16, torch.bfloat16, torch.float32)
+    return _FLOATS
+
+
+def kernels_usable():
+    """True when Triton's active driver is this backend's: where CUDA is present and
+    triton_vulkan.activate() was not called, a kernel would be built for CUDA."""
+    from ..backend.driver import vulkan_driver_is_active
+    return vulkan_driver_is_active()
+
+
+def on_cpu(torch, op, args, kwargs=None):
+    """op on CPU copies of the device tensors in args/kwargs, its tensor results moved back to
+    the device of the first device tensor (None results stay None)."""
+    from torch.utils._pytree import tree_map
+    device = next(a.device for a in args if isinstance(a, torch.Tensor) and a.device.type != "cpu")
+
+    def cpu(a):
+        return a.cpu() if isinstance(a, torch.Tensor) else a
+    out = op(*tree_map(cpu, args), **tree_map(cpu, kwargs or {}))
+    return tree_map(lambda r: r.to(device) if isinstance(r, torch.Tensor) else r, out)
+
+
+def grid_rows(rows):
+    """Programs for a row-per-program kernel whose programs stride over the rows: at most 65535
+    (Vulkan's guaranteed workgroup count per dimension)."""
+    return max(1, min(rows, 65535))

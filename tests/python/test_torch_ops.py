@@ -1,0 +1,171 @@
+"""Elementwise ops, last-dimension reductions and softmax on the tvk device run as Triton kernels
+(triton_vulkan/ops/pointwise.py, reduce.py, softmax.py), checked against PyTorch's CPU results
+over broadcasting, strides, scalars, in-place forms, dtypes, NaN and the CPU path for what the
+kernels do not cover."""
+import math
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def dev(torch, triton_vk):
+    from triton_vulkan import torch_device
+    torch_device.register()
+    return torch.device("tvk", 0)
+
+
+def _launches():
+    from triton_vulkan.backend.driver import VulkanLauncher
+    return VulkanLauncher.launches
+
+
+def _tol(torch, dtype):
+    return {torch.float32: (1.3e-6, 1e-5), torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5)}[dtype]
+
+
+def _check(torch, got, want, dtype=None):
+    rtol, atol = _tol(torch, dtype or want.dtype)
+    assert got.device.type == "tvk" and got.dtype == want.dtype and got.shape == want.shape
+    torch.testing.assert_close(got.cpu(), want, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def _on_kernels(fn):
+    """fn() launched at least one Triton kernel (it did not take the CPU path)."""
+    before = _launches()
+    r = fn()
+    assert _launches() > before, "computed on the CPU, not by a kernel"
+    return r
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_binary_ops_broadcast_strides_scalars(torch, dev, dtype):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(1)
+    a = torch.randn(5, 7, 9, generator=g).to(dt)
+    cases = [
+        torch.randn(5, 7, 9, generator=g).to(dt),         # same shape
+        torch.randn(7, 1, generator=g).to(dt),            # broadcast
+        torch.randn(9, 7, 5, generator=g).to(dt).permute(2, 1, 0),  # strided
+        torch.tensor(2.5).to(dt),                         # 0-dim device tensor
+    ]
+    for b in cases:
+        for name in ("add", "sub", "mul", "div"):
+            f = getattr(torch, name)
+            _check(torch, _on_kernels(lambda: f(a.to(dev), b.to(dev))), f(a, b))
+    # a + alpha * b rounds once, as on GPUs (PyTorch's CPU rounds alpha * b to half first)
+    _check(torch, _on_kernels(lambda: torch.add(a.to(dev), cases[1].to(dev), alpha=-3)),
+           torch.add(a.float(), cases[1].float(), alpha=-3).to(dt))
+    _check(torch, _on_kernels(lambda: a.to(dev) * 3), a * 3)          # a Python number
+    _check(torch, _on_kernels(lambda: 1.5 - a.to(dev)), 1.5 - a)      # rsub: scalar first
+    _check(torch, _on_kernels(lambda: a.to(dev)[:, 2:5, ::2] / 0.5), a[:, 2:5, ::2] / 0.5)
+
+
+def test_binary_in_place_and_promotion(torch, dev):
+    g = torch.Generator().manual_seed(2)
+    a = torch.randn(64, 33, generator=g)
+    b = torch.randn(33, generator=g)
+    x = a.to(dev)
+    ptr = x.data_ptr()
+    _on_kernels(lambda: x.add_(b.to(dev), alpha=2))
+    assert x.data_ptr() == ptr
+    _check(torch, x, a + 2 * b)
+    x.mul_(x)                                  # the operand is the output itself
+    _check(torch, x, (a + 2 * b) ** 2)
+    h = a.half().to(dev)
+    h += a.to(dev)                             # float32 into float16: ATen's semantics via the CPU
+    _check(torch, h, (a.half() + a).half())
+    i = torch.arange(6).to(dev)                # integers: the CPU path, still right
+    assert (i * 2).cpu().tolist() == [0, 2, 4, 6, 8, 10] and (i * 2).device.type == "tvk"
+    assert (i / 4).dtype == torch.float32 and (i / 4).cpu().tolist() == [k / 4 for k in range(6)]
+    with pytest.raises(RuntimeError, match="same device"):
+        a.to(dev) + b                          # a CPU tensor with dimensions is not a scalar
+    with pytest.raises(RuntimeError):
+        torch.empty(3, 2, device=dev).add_(torch.empty(4, device=dev))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_unary_ops(torch, dev, dtype):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(3)
+    a = (torch.rand(300, 17, generator=g) * 4 + 0.01).to(dt)
+    s = (torch.randn(300, 17, generator=g) * 3).to(dt)
+    s[0, 0] = float("nan")
+    for name, x in (("exp", s), ("log", a), ("sqrt", a), ("rsqrt", a), ("neg", s), ("abs", s),
+                    ("sigmoid", s), ("relu", s)):
+        f = getattr(torch, name)
+        got = _on_kernels(lambda: f(x.to(dev)))
+        want = f(x.float()).to(dt)
+        rtol, atol = (2e-6, 1e-6) if dt == torch.float32 else (1e-3, 1e-5)
+        torch.testing.assert_close(got.cpu().float(), want.float(), rtol=rtol, atol=atol, equal_nan=True)
+    t = s.t()
+    _check(torch, _on_kernels(lambda: torch.neg(t.to(dev).t().t())), -t)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("shape", [(7, 1), (33, 1000), (3, 5, 2500)])
+def test_last_dim_reductions(torch, dev, dtype, shape):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(*shape, generator=g).to(dt)
+    x.view(-1)[shape[-1] // 2] = 7.0   # a tie for max along the first row...
+    x.view(-1)[shape[-1] - 1] = 7.0    # ...ATen's index is the first one
+    d = x.to(dev)
+    f32 = x.float()
+    rtol = {torch.float32: 1e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2}[dt]
+    for keepdim in (False, True):
+        got = _on_kernels(lambda: d.sum(-1, keepdim=keepdim))
+        torch.testing.assert_close(got.cpu().float(), f32.sum(-1, keepdim=keepdim), rtol=rtol, atol=rtol * 10)
+        got = _on_kernels(lambda: d.mean(dim=[-1], keepdim=keepdim))
+        torch.testing.assert_close(got.cpu().float(), f32.mean(-1, keepdim=keepdim), rtol=rtol, atol=rtol)
+        for name in ("max", "min"):
+            v, i = _on_kernels(lambda: getattr(d, name)(dim=-1, keepdim=keepdim))
+            wv, wi = getattr(x, name)(dim=-1, keepdim=keepdim)
+            assert torch.equal(v.cpu(), wv) and torch.equal(i.cpu(), wi) and i.dtype == torch.int64
+            assert torch.equal(_on_kernels(lambda: getattr(torch, "a" + name)(d, -1, keepdim)).cpu(), wv)
+
+
+def test_reductions_nan_and_cpu_path(torch, dev):
+    x = torch.tensor([[1.0, float("nan"), 3.0, float("nan")], [4.0, -1.0, 2.0, 0.5]])
+    v, i = x.to(dev).max(dim=1)
+    wv, wi = x.max(dim=1)
+    assert torch.equal(i.cpu(), wi) and torch.allclose(v.cpu(), wv, equal_nan=True)
+    v, i = x.to(dev).min(dim=1)
+    assert i.cpu().tolist() == x.min(dim=1).indices.tolist() and math.isnan(v[0].item())
+    y = torch.arange(24.0).view(4, 6)
+    assert torch.equal(y.to(dev).sum(0).cpu(), y.sum(0))           # first dimension: CPU path
+    assert torch.equal(y.to(dev).t().sum(1).cpu(), y.t().sum(1))   # not contiguous: CPU path
+    assert torch.equal(y.to(dev).sum(-1, dtype=torch.float64).cpu(), y.sum(-1, dtype=torch.float64))
+    assert torch.equal(torch.arange(6).to(dev).view(2, 3).amax(-1).cpu(), torch.tensor([2, 5]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("cols", [1, 100, 2500])
+def test_softmax_forward_backward(torch, dev, dtype, cols):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(5)
+    x = (torch.randn(37, cols, generator=g) * 4).to(dt)
+    dy = torch.randn(37, cols, generator=g).to(dt)
+    rtol, atol = {torch.float32: (1e-5, 1e-6), torch.float16: (2e-3, 1e-4), torch.bfloat16: (1.6e-2, 1e-3)}[dt]
+    for fn, bwd in ((torch.softmax, torch.ops.aten._softmax_backward_data),
+                    (torch.log_softmax, torch.ops.aten._log_softmax_backward_data)):
+        xd = x.clone().to(dev).requires_grad_()
+        y = _on_kernels(lambda: fn(xd, -1))
+        y.backward(dy.to(dev))
+        assert y.dtype == dt and xd.grad.dtype == dt
+        torch.testing.assert_close(y.detach().cpu().float(), fn(x.float(), -1), rtol=rtol, atol=atol)
+        # the backward from the same (rounded) y, in float32; g - sum(g * y) cancels: atol * 10
+        want = bwd(dy.float(), y.detach().cpu().float(), -1, torch.float32)
+        torch.testing.assert_close(xd.grad.cpu().float(), want, rtol=rtol, atol=atol * 10)
+
+
+def test_softmax_edge_cases(torch, dev):
+    x = torch.tensor([[0.0, float("-inf"), 1.0], [float("-inf")] * 3, [1.0, float("nan"), 2.0]])
+    torch.testing.assert_close(torch.softmax(x.to(dev), -1).cpu(), torch.softmax(x, -1), equal_nan=True)
+    h = torch.randn(4, 8).half()
+    got = torch.ops.aten._softmax(h.to(dev), -1, True)               # half_to_float
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got.cpu(), torch.softmax(h.float(), -1))
+    y = torch.randn(6, 5)
+    torch.testing.assert_close(torch.softmax(y.to(dev), 0).cpu(), torch.softmax(y, 0))  # CPU path
+    big = torch.randn(3, 70000)                                       # rows longer than a block
+    torch.testing.assert_close(torch.softmax(big.to(dev), -1).cpu(), torch.softmax(big, -1))
