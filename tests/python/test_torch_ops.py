@@ -83,6 +83,22 @@ def test_binary_in_place_and_promotion(torch, dev):
         torch.empty(3, 2, device=dev).add_(torch.empty(4, device=dev))
 
 
+def test_fill_and_zero(torch, dev):
+    x = torch.empty(1000, 3, dtype=torch.float16, device=dev)
+    _on_kernels(lambda: x.fill_(2.5))
+    assert torch.equal(x.cpu(), torch.full((1000, 3), 2.5, dtype=torch.float16))
+    _on_kernels(lambda: x.zero_())
+    assert not x.cpu().any()
+    z = _on_kernels(lambda: torch.zeros(5, 7, device=dev))
+    assert torch.equal(z.cpu(), torch.zeros(5, 7))
+    t = torch.ones(4, 6, device=dev).t()                 # not contiguous: CPU path
+    t.fill_(-1)
+    assert torch.equal(t.cpu(), torch.full((6, 4), -1.0))
+    i = torch.zeros(3, dtype=torch.int64, device=dev)    # integers: CPU path
+    i.fill_(7)
+    assert i.cpu().tolist() == [7, 7, 7]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_unary_ops(torch, dev, dtype):
     dt = getattr(torch, dtype)

@@ -18,7 +18,8 @@ PHASE=${PHASE:-tests tutorials}
 if [[ $PHASE == *tests* ]]; then
   echo "== torch device tests ($(date +%T))"
   timeout "${TEST_TIMEOUT:-300}" python3 -X faulthandler -m pytest -v -p no:cacheprovider -W ignore::UserWarning \
-    tests/python/test_torch_device.py tests/python/test_torch_compile.py tests/python/test_libdevice.py \
+    tests/python/test_torch_device.py tests/python/test_torch_ops.py tests/python/test_torch_matmul.py \
+    tests/python/test_torch_compile.py tests/python/test_libdevice.py \
     tests/python/test_triton_plugin.py > "$OUT/torch-tests.log" 2>&1
   [[ $? == 0 ]] || rc=1
   grep -E "PASSED|FAILED|ERROR|passed|failed|Fatal|Segmentation" "$OUT/torch-tests.log" | tail -40

@@ -1,5 +1,5 @@
 """Elementwise ATen ops on the tvk device as one Triton kernel: add/sub (with alpha), mul, div,
-their in-place forms, and exp, log, sqrt, rsqrt, neg, abs, sigmoid, relu, over float16,
+their in-place forms, exp, log, sqrt, rsqrt, neg, abs, sigmoid, relu, and fill_/zero_, over float16,
 bfloat16 and float32 (computed in float32), any strides and broadcasting (up to 4 dimensions
 after merging the ones that are contiguous together), and CPU 0-dim tensors (Python numbers)
 as scalars. Other dtypes, ranks and mixes keep ATen's semantics through the CPU."""
@@ -64,6 +64,8 @@ def _pointwise_kernel(a_ptr, b_ptr, out_ptr, n, d1, d2, d3,
         r = tl.abs(a)
     elif OP == "sigmoid":
         r = 1.0 / (1.0 + tl.exp(-a))
+    elif OP == "fill":
+        r = tl.full([BLOCK], 0.0, tl.float32) + a
     else:  # relu (NaN stays NaN)
         r = tl.where(a < 0.0, 0.0, a)
     tl.store(out_ptr + offs, r.to(out_ptr.dtype.element_ty), mask=mask)
@@ -183,6 +185,15 @@ def _unary(torch, op, aten_op):
     return impl
 
 
+def _fill(torch):
+    def impl(x, value=0):
+        ov = _Operand(torch, value, x.device)
+        if ov.tensor is None and _usable(torch, x.dtype) and x.is_contiguous() and launch(torch, "fill", x, ov):
+            return x
+        return x.copy_(on_cpu(torch, torch.ops.aten.fill_.Scalar, (x, value)))
+    return impl
+
+
 BINARY = ("add", "sub", "mul", "div")
 UNARY = ("exp", "log", "sqrt", "rsqrt", "neg", "abs", "sigmoid", "relu")
 
@@ -194,6 +205,8 @@ def register(torch):
     for op in BINARY:
         lib.impl(f"{op}.Tensor", _binary(torch, op, getattr(aten, op).Tensor), "PrivateUse1")
         lib.impl(f"{op}_.Tensor", _binary(torch, op, getattr(aten, op + "_").Tensor, inplace=True), "PrivateUse1")
+    lib.impl("fill_.Scalar", _fill(torch), "PrivateUse1")
+    lib.impl("zero_", _fill(torch), "PrivateUse1")
     for op in UNARY:
         lib.impl(op, _unary(torch, op, getattr(aten, op).default), "PrivateUse1")
     return lib
