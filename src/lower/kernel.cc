@@ -9,6 +9,18 @@ namespace tvk::lower {
 
 namespace {
 
+// SignedZeroInfNanPreserve for each float width the kernel computes in and the target keeps
+// (SPV_KHR_float_controls; Target::nanPreserve32): NaN, ±Inf and -0.0 then behave as IEEE 754
+// says (isnan, NaN-propagating max, softmax's -inf) instead of being assumed away.
+void declareFloatControls(spirv::ModuleBuilder& b, Id fn, const Target& tg) {
+  std::vector<uint32_t> widths;
+  if (tg.nanPreserve32) widths.push_back(32);
+  if (tg.nanPreserve16 && b.hasCapability(spv::Capability::Float16)) widths.push_back(16);
+  if (widths.empty()) return;
+  b.addCapability(spv::Capability::SignedZeroInfNanPreserve);
+  for (uint32_t w : widths) b.addExecutionMode(fn, spv::ExecutionMode::SignedZeroInfNanPreserve, {w});
+}
+
 struct PushMember {
   Id type;
   uint32_t offset;
@@ -168,6 +180,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   b.endFunction();
   b.addEntryPoint(spv::ExecutionModel::GLCompute, fn, refl.entry, c.interfaceVars);
   b.addExecutionMode(fn, spv::ExecutionMode::LocalSize, {W, 1, 1});
+  declareFloatControls(b, fn, tg);
   b.name(fn, refl.entry);
   out.spirv = b.finish();
   refl.workgroupSize[0] = W;

@@ -134,6 +134,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (v13) chain(tail, maintenance4);
   if (f.hasSizeControl) chain(tail, f.sizeControlProps);
   if (hasDriver) chain(tail, driver);
+  if (v12) chain(tail, f.floatControls);  // core in 1.2 (the extension would need enabling)
   VkPhysicalDeviceShaderSMBuiltinsPropertiesNV smNV{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
   VkPhysicalDeviceShaderCorePropertiesAMD coreAMD{
@@ -165,6 +166,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.storage16.pNext = f.storage8.pNext = f.float16Int8.pNext = f.atomicInt64.pNext = nullptr;
   f.atomicFloat.pNext = f.bda.pNext = f.sizeControl.pNext = f.extendedTypes.pNext = nullptr;
   f.coopMat.pNext = f.memoryModel.pNext = f.subgroup.pNext = f.sizeControlProps.pNext = nullptr;
+  f.floatControls.pNext = nullptr;
   return f;
 }
 
@@ -206,6 +208,8 @@ Target targetFromDevice(const DeviceFacts& f) {
   t.atomicFloat32Add = f.hasAtomicFloat && f.atomicFloat.shaderBufferFloat32AtomicAdd;
   t.atomicInt64 = f.hasAtomicInt64 && f.atomicInt64.shaderBufferInt64Atomics;
   t.bufferDeviceAddress = f.hasBda && f.bda.bufferDeviceAddress;
+  t.nanPreserve32 = f.floatControls.shaderSignedZeroInfNanPreserveFloat32;
+  t.nanPreserve16 = f.floatControls.shaderSignedZeroInfNanPreserveFloat16;
   // llvmpipe silently ends loops once an invocation has iterated this often (target.h).
   if (f.driverId == VK_DRIVER_ID_MESA_LLVMPIPE) t.maxLoopIterations = llvmpipeLoopIterations;
   // ... and loses updates in compare-and-swap loops of some invocations (target.h).

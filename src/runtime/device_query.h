@@ -120,6 +120,9 @@ struct DeviceFacts {
   /// Subgroup size control properties.
   VkPhysicalDeviceSubgroupSizeControlProperties sizeControlProps{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
+  /// Float controls (Vulkan 1.2; all false before): NaN/Inf/signed-zero preservation.
+  VkPhysicalDeviceFloatControlsProperties floatControls{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES};
   /// maxMemoryAllocationSize (core 1.1 maintenance3; 0 when not reported).
   VkDeviceSize maxMemoryAllocationSize = 0;
   /// maxBufferSize (core 1.3 maintenance4; 0 when not reported).

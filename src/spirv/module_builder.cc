@@ -56,6 +56,9 @@ void ModuleBuilder::addCapability(spv::Capability cap) {
     case spv::Capability::StorageBuffer8BitAccess:
       if (version_ < 0x00010500) addExtension("SPV_KHR_8bit_storage");
       break;
+    case spv::Capability::SignedZeroInfNanPreserve:
+      if (version_ < 0x00010400) addExtension("SPV_KHR_float_controls");
+      break;
     case spv::Capability::AtomicFloat32AddEXT:
       addExtension("SPV_EXT_shader_atomic_float_add");
       break;

@@ -63,6 +63,7 @@ Target lavapipeProfile() {
   t.atomicInt64 = true;
   t.bufferDeviceAddress = true;
   t.vulkanMemoryModel = true;
+  t.nanPreserve32 = t.nanPreserve16 = true;
   t.casLoopAtomics = false;
   t.maxLoopIterations = llvmpipeLoopIterations;
   return t;
@@ -95,6 +96,7 @@ Target nvidiaHopperProfile() {
   t.atomicInt64 = true;
   t.bufferDeviceAddress = true;
   t.vulkanMemoryModel = true;
+  t.nanPreserve32 = t.nanPreserve16 = true;
   // As the H100 with driver 580.159 reports them (subgroup scope).
   t.coopMatShapes = {{16, 16, 16, "f16", "f16"}, {16, 8, 16, "f16", "f16"},
                      {16, 8, 8, "f16", "f16"},   {16, 16, 16, "f16", "f32"},
@@ -169,6 +171,8 @@ std::string Target::describe() const {
   os << "atomics: float32 add " << yesNo(atomicFloat32Add) << ", int64 " << yesNo(atomicInt64)
      << "\n";
   os << "buffer device address: " << yesNo(bufferDeviceAddress) << "\n";
+  os << "NaN/Inf/-0 preserved: float32 " << yesNo(nanPreserve32) << ", float16 "
+     << yesNo(nanPreserve16) << "\n";
   os << "Vulkan memory model (device scope): " << yesNo(vulkanMemoryModel)
      << ", compare-and-swap loops " << (casLoopAtomics ? "divergent" : "workgroup-uniform") << "\n";
   os << "cooperative matrix:";

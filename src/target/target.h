@@ -96,6 +96,12 @@ struct Target {
   bool casLoopAtomics = true;
   /// vulkanMemoryModel and vulkanMemoryModelDeviceScope (Vulkan 1.2 / VK_KHR_vulkan_memory_model).
   bool vulkanMemoryModel = false;
+  /// shaderSignedZeroInfNanPreserveFloat32/16 (Vulkan 1.2 VkPhysicalDeviceFloatControlsProperties):
+  /// kernels declare the SignedZeroInfNanPreserve execution mode (SPV_KHR_float_controls), so
+  /// the driver keeps NaN, ±Inf and -0.0 through every float operation. Without it Vulkan lets
+  /// a driver assume they never occur (NVIDIA's folds `x != x` to false).
+  bool nanPreserve32 = false;
+  bool nanPreserve16 = false;
   /// VK_KHR_cooperative_matrix shapes (empty when unsupported).
   std::vector<CoopMatShape> coopMatShapes;
   /// Loop iterations one invocation may make in total, summed over all of its loops (nested

@@ -30,9 +30,15 @@ def target_of(arch):
     except _C.CompilationError:
         pass
     if _C.has_runtime:
-        for info in _C.devices():
-            dev = _C.open_device(info["index"])
-            if arch_of(dev.target) == arch:
-                return dev.target
+        targets = [_C.open_device(info["index"]).target for info in _C.devices()]
+        for t in targets:
+            if arch_of(t) == arch:
+                return t
+        # Same device, other facts: an arch from before a driver or triton_vulkan update (as
+        # Inductor's on-disk caches keep them). Its kernels compile for the device as it is now;
+        # the new facts are in the new arch, so Triton's cache does not reuse the old binaries.
+        for t in targets:
+            if t.name == name:
+                return t
     raise _C.CompilationError(f"unknown Vulkan target '{arch}': not a device of this machine nor a profile "
                               f"({', '.join(_C.target_profile_names())})")
