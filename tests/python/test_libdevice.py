@@ -72,7 +72,10 @@ def test_libdevice_f32(tv, torch, triton_vk, fn):
     out = torch.empty(16)
     _unary_binary[(1,)](x, y, out, FN=fn)
     tv.synchronize()
-    torch.testing.assert_close(out, _reference(torch, fn, x, y), rtol=2e-6, atol=1e-6, equal_nan=True)
+    # pow is exp2(y * log2|x|) in float32: its relative error grows with |y * log2 x| (Vulkan
+    # bounds Exp2 and Log2 at 3 ulp); 2.01e-6 at a result of 1e15 on NVIDIA's driver.
+    rtol = 8e-6 if fn == "pow" else 2e-6
+    torch.testing.assert_close(out, _reference(torch, fn, x, y), rtol=rtol, atol=1e-6, equal_nan=True)
 
 
 def test_unknown_libdevice_symbol_is_a_clear_error(tv, torch, triton_vk):
