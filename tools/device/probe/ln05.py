@@ -39,6 +39,7 @@ for trial in range(6):
         tri, ref = run(dev, w, b, x, dy)
         err = (tri[2] - exact_db).abs().max().item()
         ref_err = (ref[2] - exact_db).abs().max().item()
+        dw_gap = (tri[1] - ref[1]).abs().max().item()
         checks = [torch.allclose(t, r, atol=1e-2, rtol=0) for t, r in zip(tri, ref)]
-        row.append(f"{name}: db err {err:.4f} (ref {ref_err:.4f}) checks dx,dw,db={checks}")
+        row.append(f"{name}: db err {err:.4f} (ref {ref_err:.4f}) |dw - ref| {dw_gap:.4f} checks dx,dw,db={checks}")
     print(" | ".join(row), flush=True)
