@@ -122,10 +122,25 @@ void gridOf(const py::tuple& grid, uint32_t out[3]) {
 std::unique_ptr<PyAllocation> allocate(DeviceHolder& h, py::handle bytesObj) {
   size_t bytes = byteCount(bytesObj);
   tvk::Device& dev = h.live();
-  tvk::Result<tvk::Buffer> buffer = [&] {
+  auto attempt = [&] {
     py::gil_scoped_release release;
     return dev.allocate(bytes);
-  }();
+  };
+  tvk::Result<tvk::Buffer> buffer = attempt();
+  if (!buffer.ok() && !h.pending.empty() && !dev.lostReason().size()) {
+    // Out of memory while launches still hold buffers their tensors dropped: wait for that
+    // work, let go of them, and try once more.
+    tvk::Status s;
+    {
+      py::gil_scoped_release release;
+      s = dev.synchronize();
+    }
+    if (s.ok()) {
+      h.unsubmittedBytes = 0;
+      h.prunePending();
+      buffer = attempt();
+    }
+  }
   if (!buffer.ok()) raiseFailure(h, dev, buffer.status(), "allocating Vulkan memory");
   auto a = std::make_unique<PyAllocation>();
   a->holder = &h;
@@ -199,6 +214,7 @@ void launch(DeviceHolder& h, PyKernel& k, const py::tuple& grid, const py::seque
                             std::to_string(info.alignment) + "-byte aligned pointer");
     packed.push_back(tvk::LaunchArg::ofBuffer(a->buffer, off));
     keep.push_back(py::cast(a, py::return_value_policy::reference));
+    h.unsubmittedBytes += a->size;
   }
   tvk::Pipeline& pipeline = pipelineOf(h, dev, k);
   tvk::Status s;
@@ -211,6 +227,15 @@ void launch(DeviceHolder& h, PyKernel& k, const py::tuple& grid, const py::seque
   h.noteLaunch(serial);
   if (h.pending.size() >= 1024) h.prunePending();
   for (auto& o : keep) h.pending.emplace_back(serial, std::move(o));
+  if (h.unsubmittedBytes > h.flushBytes()) {
+    h.unsubmittedBytes = 0;
+    {
+      py::gil_scoped_release release;
+      s = dev.flush();
+    }
+    if (!s.ok()) raiseFailure(h, dev, s, "submitting recorded launches");
+    h.prunePending();
+  }
 }
 
 void synchronize(DeviceHolder& h) {

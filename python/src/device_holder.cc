@@ -1,5 +1,6 @@
 // Opening devices for Python (shared per index, or private logical devices), re-opening a
 // lost device, the Ctrl-C hook of the runtime's waits, and runtime failures → exceptions.
+#include <algorithm>
 #include <map>
 
 #include "runtime_objects.h"
@@ -71,12 +72,16 @@ tvk::Device& DeviceHolder::live() {
   return *device;
 }
 
+size_t DeviceHolder::flushBytes() const {
+  return std::max<size_t>(size_t(device->memoryStats().cacheLimit) / 4, size_t(64) << 20);
+}
+
 void DeviceHolder::prunePending() {
+  // Entries are appended in serial order: the finished ones are a prefix (O(1) when none is).
   uint64_t done = device->completedSerial();
-  size_t keep = 0;
-  for (size_t i = 0; i < pending.size(); ++i)
-    if (pending[i].first > done) pending[keep++] = std::move(pending[i]);
-  pending.resize(keep);
+  size_t n = 0;
+  while (n < pending.size() && pending[n].first <= done) ++n;
+  pending.erase(pending.begin(), pending.begin() + n);
 }
 
 namespace {

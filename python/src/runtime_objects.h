@@ -36,6 +36,15 @@ struct DeviceHolder {
   /// Python objects used by recorded launches, with the submission serial they are in; kept
   /// alive until that submission finished.
   std::vector<std::pair<uint64_t, py::object>> pending;
+  /// Bytes of the buffers that launches recorded since the last submission use. A dropped
+  /// tensor's memory stays in `pending` until its submission finished, and submissions happen
+  /// every DeviceOptions::dispatchesPerSubmit dispatches: past flushBytes() the launch submits,
+  /// so a loop of launches without synchronize() (do_bench) does not hold every result it
+  /// drops (66 MB x thousands of launches exhausted an H200).
+  size_t unsubmittedBytes = 0;
+  /// The submission threshold for unsubmittedBytes: a quarter of the allocator's cache limit
+  /// (an eighth of the memory heap by default), at least 64 MiB.
+  size_t flushBytes() const;
 
   /// The device, re-opened first when it was lost (throws DeviceLost when that fails).
   tvk::Device& live();

@@ -274,6 +274,9 @@ class Device {
   /// before). Fails when the wait is interrupted (the work stays pending), times out or the
   /// device is lost (both mark the device lost).
   Status synchronize();
+  /// Submits everything recorded so far without waiting (work then finishes, and memory that
+  /// it keeps from reuse is released, without a synchronize()).
+  Status flush();
   /// Number of vkCmdDispatch calls recorded since opening (grid splits count separately).
   uint64_t dispatchCount() const;
 

@@ -214,6 +214,14 @@ Status Device::synchronize() {
   return impl_->synchronize(lock);
 }
 
+Status Device::flush() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  TVK_RETURN_IF_ERROR(impl_->checkAlive());
+  Status s = impl_->flush();
+  impl_->retireFinished();
+  return s;
+}
+
 std::string Device::lostReason() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->lost;

@@ -16,11 +16,16 @@ def k(triton_vk):
         tl.store(Y + o, tl.load(X + o).to(tl.float16))
 
     @triton_vk.jit
+    def implicit(X, Y, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        tl.store(Y + o, tl.load(X + o))  # f32 into an f16 pointer: the store's own cast
+
+    @triton_vk.jit
     def arith(X, Y, Z, BLOCK: tl.constexpr):
         o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
         x, y = tl.load(X + o), tl.load(Y + o)
         tl.store(Z + o, x * y + x)  # two f16 roundings
-    return dict(cast=cast, arith=arith)
+    return dict(cast=cast, implicit=implicit, arith=arith)
 
 
 def _hard_f32(n, seed):
@@ -40,10 +45,11 @@ def _hard_f32(n, seed):
     return x[: len(x) // 256 * 256]
 
 
-def test_cast_rounds_to_nearest_even(k, torch):
+@pytest.mark.parametrize("kernel", ["cast", "implicit"])
+def test_cast_rounds_to_nearest_even(k, torch, kernel):
     x = _hard_f32(8192, 1)
     y = torch.zeros(len(x), dtype=torch.float16)
-    k["cast"][(len(x) // 256,)](torch.from_numpy(x), y, BLOCK=256)
+    k[kernel][(len(x) // 256,)](torch.from_numpy(x), y, BLOCK=256)
     with np.errstate(over="ignore"):  # 65520 and up overflow to inf, as they should
         want = x.astype(np.float16)
     got = y.numpy()

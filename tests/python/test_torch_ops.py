@@ -185,3 +185,19 @@ def test_softmax_edge_cases(torch, dev):
     torch.testing.assert_close(torch.softmax(y.to(dev), 0).cpu(), torch.softmax(y, 0))  # CPU path
     big = torch.randn(3, 70000)                                       # rows longer than a block
     torch.testing.assert_close(torch.softmax(big.to(dev), -1).cpu(), torch.softmax(big, -1))
+
+
+def test_dropped_results_do_not_pile_up_between_synchronizes(torch, dev):
+    """A loop of launches whose results are dropped (do_bench's) keeps only a bounded amount of
+    memory for the GPU: launches submit once the buffers they used pass a quarter of the cache
+    limit (64 MiB at least), instead of every 4096 dispatches."""
+    import triton_vulkan as tv
+    tv.synchronize()
+    x = torch.randn(2**21, device=dev)  # 8 MiB
+    base = tv.memory_stats()["in_use_bytes"]
+    peak = 0
+    for _ in range(200):                 # 1.6 GiB of results if none were released
+        torch.exp(x)
+        peak = max(peak, tv.memory_stats()["in_use_bytes"] - base)
+    tv.synchronize()
+    assert peak < 600 * 2**20, peak
