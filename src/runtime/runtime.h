@@ -274,8 +274,9 @@ class Device {
   /// before). Fails when the wait is interrupted (the work stays pending), times out or the
   /// device is lost (both mark the device lost).
   Status synchronize();
-  /// Submits everything recorded so far without waiting (work then finishes, and memory that
-  /// it keeps from reuse is released, without a synchronize()).
+  /// Submits everything recorded so far (work then finishes, and memory that it keeps from
+  /// reuse is released, without a synchronize()); waits only while DeviceOptions::
+  /// submitsInFlight older submissions are pending, as a full batch does.
   Status flush();
   /// Number of vkCmdDispatch calls recorded since opening (grid splits count separately).
   uint64_t dispatchCount() const;

@@ -215,9 +215,13 @@ Status Device::synchronize() {
 }
 
 Status Device::flush() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::unique_lock<std::mutex> lock(impl_->mu);
   TVK_RETURN_IF_ERROR(impl_->checkAlive());
   Status s = impl_->flush();
+  // As a full batch does (launch.cc): at most submitsInFlight submissions stay pending.
+  const auto& q = impl_->inFlight;
+  if (s.ok() && q.size() >= impl_->options.submitsInFlight)
+    s = impl_->waitFor(q[q.size() - impl_->options.submitsInFlight]->serial, lock);
   impl_->retireFinished();
   return s;
 }
