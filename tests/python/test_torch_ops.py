@@ -203,3 +203,56 @@ def test_dropped_results_do_not_pile_up_between_synchronizes(torch, dev):
         peak = max(peak, tv.memory_stats()["in_use_bytes"] - base)
     tv.synchronize()
     assert peak < bound, (peak, bound)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_compare_where_masked_fill_gelu(torch, dev, dtype):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(6)
+    a = torch.randn(33, 40, generator=g).to(dt)
+    b = torch.randn(40, generator=g).to(dt)
+    a[0, :8] = b[:8]                                   # ties
+    a[1, 0] = float("nan")
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        f = getattr(torch, name)
+        for other in (b, 0.1, torch.tensor(0.25)):     # a tensor, a Python number, a CPU scalar
+            got = _on_kernels(lambda: f(a.to(dev), other.to(dev) if isinstance(other, torch.Tensor) and other.dim() else other))
+            want = f(a, other)
+            assert got.dtype == torch.bool and torch.equal(got.cpu(), want), name
+    cond = a > 0
+    got = _on_kernels(lambda: torch.where(cond.to(dev), a.to(dev), b.to(dev)))
+    assert torch.equal(got.cpu(), torch.where(cond, a, b))
+    got = _on_kernels(lambda: torch.where(cond.to(dev), a.to(dev), 0.0))
+    assert torch.equal(got.cpu(), torch.where(cond, a, torch.tensor(0.0, dtype=dt)))
+    x = a.to(dev)
+    ptr = x.data_ptr()
+    _on_kernels(lambda: x.masked_fill_(cond[:1].to(dev), float("-inf")))  # a broadcast mask
+    assert x.data_ptr() == ptr
+    torch.testing.assert_close(x.cpu(), a.masked_fill(cond[:1], float("-inf")), rtol=0, atol=0, equal_nan=True)
+    y = _on_kernels(lambda: torch.nn.functional.gelu(a.to(dev)))
+    rtol, atol = (1e-5, 1e-6) if dt == torch.float32 else (1e-3, 1e-4)
+    torch.testing.assert_close(y.cpu().float(), torch.nn.functional.gelu(a.float()).to(dt).float(),
+                               rtol=rtol, atol=atol, equal_nan=True)
+    i = torch.arange(5).to(dev)                        # integers: the CPU path
+    assert (i > 2).cpu().tolist() == [False, False, False, True, True]
+    assert torch.where(i > 2, i, -i).cpu().tolist() == [0, -1, -2, 3, 4]
+
+
+def test_a_kernel_the_device_cannot_build_takes_the_cpu(torch, dev, monkeypatch):
+    """A kernel that does not compile for the device (too many push-constant bytes, ...) is
+    computed on the CPU with a one-time warning, not an error."""
+    from triton_vulkan import _C
+    from triton_vulkan.ops import common, pointwise
+
+    class Failing:
+        def __getitem__(self, grid):
+            def launch(*args, **kwargs):
+                raise _C.CompilationError("unsupported: kernel needs 132 bytes of push constants")
+            return launch
+    monkeypatch.setattr(pointwise, "_pointwise_kernel", Failing())
+    monkeypatch.setattr(common, "_failed", set())
+    x = torch.randn(100)
+    with pytest.warns(UserWarning, match="push constants"):
+        got = torch.exp(x.to(dev))
+    assert got.device.type == "tvk"
+    torch.testing.assert_close(got.cpu(), torch.exp(x))

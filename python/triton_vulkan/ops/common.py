@@ -2,7 +2,10 @@
 kernel covers, the Vulkan driver active) and how a call the kernels do not cover keeps ATen's
 semantics (computed on CPU copies, the results copied back)."""
 
+import warnings
+
 _FLOATS = None
+_failed = set()
 
 
 def floats(torch):
@@ -36,3 +39,19 @@ def grid_rows(rows):
     """Programs for a row-per-program kernel whose programs stride over the rows: at most 65535
     (Vulkan's guaranteed workgroup count per dimension)."""
     return max(1, min(rows, 65535))
+
+
+def run_kernel(name, launch):
+    """launch() (a kernel launch that returns a true value), or None when the device cannot
+    compile or fit the kernel (too few push-constant bytes, shared memory, ...): the caller then
+    computes on the CPU. Warned once per op."""
+    from triton.runtime.errors import OutOfResources
+    from .._C import CompilationError
+    try:
+        return launch()
+    except (CompilationError, OutOfResources) as e:
+        if name not in _failed:
+            _failed.add(name)
+            warnings.warn(f"triton_vulkan: the tvk device's kernel for {name} cannot run here "
+                          f"({str(e).splitlines()[0]}); it runs on the CPU", stacklevel=3)
+        return None

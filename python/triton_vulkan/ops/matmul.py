@@ -10,7 +10,7 @@ calls reach them too, so compiled models keep their matmuls on the device."""
 import triton
 import triton.language as tl
 
-from .common import floats, kernels_usable
+from .common import floats, kernels_usable, run_kernel
 
 
 @triton.jit
@@ -92,19 +92,20 @@ def _run(torch, cpu_fn, args, shape, compute, out=None):
     run cpu_fn on CPU copies of `args` instead."""
     tensors = [a for a in args if isinstance(a, torch.Tensor)] + ([] if out is None else [out])
     device = tensors[0].device
-    if not _on_device(torch, *tensors):
+
+    def on_cpu():
         r = cpu_fn(*[a.cpu() if isinstance(a, torch.Tensor) else a for a in args]).to(device)
         return r if out is None else out.resize_(r.shape).copy_(r)
+    if not _on_device(torch, *tensors):
+        return on_cpu()
+    c = torch.empty(shape, dtype=tensors[0].dtype, device=device)
+    if run_kernel("mm", lambda: compute(c) or True) is None:
+        return on_cpu()  # the device cannot build the kernel
     if out is None:
-        out = torch.empty(shape, dtype=tensors[0].dtype, device=device)
-    elif tuple(out.shape) != tuple(shape):
+        return c
+    if tuple(out.shape) != tuple(shape):
         out.resize_(shape)
-    if out.is_contiguous():
-        compute(out)
-        return out
-    tmp = torch.empty(shape, dtype=out.dtype, device=device)
-    compute(tmp)
-    return out.copy_(tmp)
+    return out.copy_(c)
 
 
 def register(torch):

@@ -1,21 +1,22 @@
 """Elementwise ATen ops on the tvk device as one Triton kernel: add/sub (with alpha), mul, div,
-their in-place forms, exp, log, sqrt, rsqrt, neg, abs, sigmoid, relu, and fill_/zero_, over float16,
+their in-place forms, exp, log, sqrt, rsqrt, neg, abs, sigmoid, relu, gelu, comparisons (bool
+results), where, masked_fill_, and fill_/zero_, over float16,
 bfloat16 and float32 (computed in float32), any strides and broadcasting (up to 4 dimensions
 after merging the ones that are contiguous together), and CPU 0-dim tensors (Python numbers)
 as scalars. Other dtypes, ranks and mixes keep ATen's semantics through the CPU."""
 import triton
 import triton.language as tl
 
-from .common import floats, kernels_usable, on_cpu
+from .common import floats, kernels_usable, on_cpu, run_kernel
 
 MAX_RANK = 4
 BLOCK = 1024
 
 
 @triton.jit
-def _pointwise_kernel(a_ptr, b_ptr, out_ptr, n, d1, d2, d3,
-                      sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3, a_val, b_val, alpha,
-                      OP: tl.constexpr, A_PTR: tl.constexpr, B_PTR: tl.constexpr,
+def _pointwise_kernel(a_ptr, b_ptr, c_ptr, out_ptr, n, d1, d2, d3,
+                      sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3, sc0, sc1, sc2, sc3, a_val, b_val,
+                      OP: tl.constexpr, A_PTR: tl.constexpr, B_PTR: tl.constexpr, C_PTR: tl.constexpr,
                       CONTIG: tl.constexpr, WIDE: tl.constexpr, BLOCK: tl.constexpr):
     pid = tl.program_id(0)
     if WIDE:
@@ -25,6 +26,7 @@ def _pointwise_kernel(a_ptr, b_ptr, out_ptr, n, d1, d2, d3,
     if CONTIG:
         ia = offs
         ib = offs
+        ic = offs
     else:
         i3 = offs % d3
         t = offs // d3
@@ -34,18 +36,25 @@ def _pointwise_kernel(a_ptr, b_ptr, out_ptr, n, d1, d2, d3,
         i0 = t // d1
         ia = i0 * sa0 + i1 * sa1 + i2 * sa2 + i3 * sa3
         ib = i0 * sb0 + i1 * sb1 + i2 * sb2 + i3 * sb3
+        ic = i0 * sc0 + i1 * sc1 + i2 * sc2 + i3 * sc3
     if A_PTR:
         a = tl.load(a_ptr + ia, mask=mask, other=0.0).to(tl.float32)
     else:
         a = a_val
+    # b_val: the scalar b (add/sub: times alpha), or with a tensor b, add/sub's alpha (128 bytes
+    # of push constants, Vulkan's minimum, hold no separate alpha with device addresses)
     if B_PTR:
         b = tl.load(b_ptr + ib, mask=mask, other=0.0).to(tl.float32)
+        if OP == "add" or OP == "sub":
+            b = b * b_val
     else:
         b = b_val
+    if C_PTR:  # a bool condition (where, masked_fill)
+        cond = tl.load(c_ptr + ic, mask=mask, other=0) != 0
     if OP == "add":
-        r = a + alpha * b
+        r = a + b
     elif OP == "sub":
-        r = a - alpha * b
+        r = a - b
     elif OP == "mul":
         r = a * b
     elif OP == "div":
@@ -66,6 +75,22 @@ def _pointwise_kernel(a_ptr, b_ptr, out_ptr, n, d1, d2, d3,
         r = 1.0 / (1.0 + tl.exp(-a))
     elif OP == "fill":
         r = tl.full([BLOCK], 0.0, tl.float32) + a
+    elif OP == "gelu":
+        r = 0.5 * a * (1.0 + tl.erf(a * 0.7071067811865476))
+    elif OP == "where":
+        r = tl.where(cond, a, b)
+    elif OP == "eq":
+        r = a == b
+    elif OP == "ne":
+        r = a != b
+    elif OP == "lt":
+        r = a < b
+    elif OP == "le":
+        r = a <= b
+    elif OP == "gt":
+        r = a > b
+    elif OP == "ge":
+        r = a >= b
     else:  # relu (NaN stays NaN)
         r = tl.where(a < 0.0, 0.0, a)
     tl.store(out_ptr + offs, r.to(out_ptr.dtype.element_ty), mask=mask)
@@ -82,6 +107,11 @@ def merge_dims(shape, *strides):
         else:
             out.append((size, sts))
     return [d[0] for d in out], [[d[1][k] for d in out] for k in range(len(strides))]
+
+
+def _f32(x):
+    import struct
+    return struct.unpack("f", struct.pack("f", float(x)))[0]
 
 
 def _extent(shape, strides):
@@ -111,13 +141,14 @@ def _usable(torch, out_dtype, *operands):
         o.tensor is None or o.tensor.dtype in floats(torch) for o in operands)
 
 
-def launch(torch, op, out, a, b=None, alpha=1.0):
-    """out (contiguous, the broadcast shape) = op(a, b) for _Operands a and b. False when the
-    shape needs more than MAX_RANK dimensions (the caller then computes on the CPU)."""
+def launch(torch, op, out, a, b=None, alpha=1.0, c=None):
+    """out (contiguous, the broadcast shape) = op(a, b) for _Operands a and b (and c, a bool
+    device tensor: the condition of where). False when the shape needs more than MAX_RANK
+    dimensions (the caller then computes on the CPU)."""
     n = out.numel()
     if n == 0:
         return True
-    ops = [o for o in (a, b) if o is not None and o.tensor is not None]
+    ops = [o for o in (a, b, c) if o is not None and o.tensor is not None]
     exp = [o.tensor.expand(out.shape) for o in ops]
     shape, strides = merge_dims(list(out.shape), list(out.stride()), *[list(e.stride()) for e in exp])
     if len(shape) > MAX_RANK:
@@ -129,15 +160,19 @@ def launch(torch, op, out, a, b=None, alpha=1.0):
     by_op = {id(o): st for o, st in zip(ops, strides[1:])}
     sa = by_op.get(id(a), [0] * MAX_RANK)
     sb = by_op.get(id(b), [0] * MAX_RANK) if b is not None else [0] * MAX_RANK
+    sc = by_op.get(id(c), [0] * MAX_RANK) if c is not None else [0] * MAX_RANK
     wide = n + BLOCK >= 2**31 or any(_extent(shape, st) >= 2**31 for st in strides)
     dummy = out
-    _pointwise_kernel[(triton.cdiv(n, BLOCK),)](
+    b_val = 0.0 if b is None else b.value
+    if op in ("add", "sub"):
+        b_val = float(alpha) if b.tensor is not None else float(_f32(alpha) * _f32(b_val))
+    return run_kernel(op, lambda: _pointwise_kernel[(triton.cdiv(n, BLOCK),)](
         a.tensor if a.tensor is not None else dummy,
-        b.tensor if b is not None and b.tensor is not None else dummy, out, n,
-        shape[1], shape[2], shape[3], *sa, *sb, a.value, 0.0 if b is None else b.value, float(alpha),
-        OP=op, A_PTR=a.tensor is not None, B_PTR=b is not None and b.tensor is not None,
-        CONTIG=contig, WIDE=wide, BLOCK=BLOCK, num_warps=4)
-    return True
+        b.tensor if b is not None and b.tensor is not None else dummy,
+        c.tensor if c is not None else dummy, out, n,
+        shape[1], shape[2], shape[3], *sa, *sb, *sc, a.value, b_val,
+        OP=op, A_PTR=a.tensor is not None, B_PTR=b is not None and b.tensor is not None, C_PTR=c is not None,
+        CONTIG=contig, WIDE=wide, BLOCK=BLOCK, num_warps=4) or True) is not None
 
 
 def _binary(torch, op, aten_op, inplace=False):
@@ -194,7 +229,78 @@ def _fill(torch):
     return impl
 
 
+def _compare(torch, op, aten_op):
+    def impl(a, b):
+        device = next(x.device for x in (a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
+        oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
+        if (_usable(torch, torch.float32, oa, ob) and not (oa.tensor is None and ob.tensor is None)
+                and _same_float_type(torch, a, b)):
+            dtype = torch.result_type(a, b)  # ATen compares in it: a scalar is rounded to it first
+            for o in (oa, ob):
+                if o.tensor is None:
+                    o.value = float(torch.tensor(o.value, dtype=torch.float64).to(dtype))
+            shape = torch.broadcast_shapes(*[o.tensor.shape for o in (oa, ob) if o.tensor is not None])
+            out = torch.empty(shape, dtype=torch.bool, device=device)
+            if launch(torch, op, out, oa, ob):
+                return out
+        return on_cpu(torch, aten_op, (a, b))
+    return impl
+
+
+def _same_float_type(torch, a, b):
+    """Both operands compare in float32 exactly as ATen compares them: tensors of one float
+    dtype, or a tensor and a Python number (a CPU 0-dim tensor)."""
+    ts = [x for x in (a, b) if isinstance(x, torch.Tensor) and not (x.device.type == "cpu" and x.dim() == 0)]
+    return len({t.dtype for t in ts}) == 1
+
+
+def _condition(torch, cond, device):
+    """An _Operand-like bool device tensor, or None when the kernel cannot take it."""
+    if isinstance(cond, torch.Tensor) and cond.device == device and cond.dtype == torch.bool:
+        return _Operand(torch, cond, device)
+    return None
+
+
+def _where(torch):
+    def impl(cond, a, b):
+        device = next(x.device for x in (cond, a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
+        oc = _condition(torch, cond, device)
+        oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
+        dtype = torch.result_type(a, b)
+        if oc is not None and _usable(torch, dtype, oa, ob):
+            shape = torch.broadcast_shapes(*[o.tensor.shape for o in (oc, oa, ob) if o.tensor is not None])
+            out = torch.empty(shape, dtype=dtype, device=device)
+            if launch(torch, "where", out, oa, ob, c=oc):
+                return out
+        return on_cpu(torch, torch.ops.aten.where.self, (cond, a, b))
+    return impl
+
+
+def _masked_fill(torch):
+    def impl(x, mask, value):
+        oc = _condition(torch, mask, x.device)
+        ox, ov = _Operand(torch, x, x.device), _Operand(torch, value, x.device)
+        ok = (oc is not None and ov.tensor is None and _usable(torch, x.dtype, ox) and x.is_contiguous()
+              and tuple(torch.broadcast_shapes(x.shape, mask.shape)) == tuple(x.shape))
+        if ok and launch(torch, "where", x, ov, ox, c=oc):  # where(mask, value, x), in place
+            return x
+        return x.copy_(on_cpu(torch, torch.ops.aten.masked_fill_.Scalar, (x, mask, value)))
+    return impl
+
+
+def _gelu(torch):
+    def impl(x, approximate="none"):
+        ox = _Operand(torch, x, x.device)
+        if approximate == "none" and _usable(torch, x.dtype, ox):
+            out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+            if launch(torch, "gelu", out, ox):
+                return out
+        return on_cpu(torch, torch.ops.aten.gelu.default, (x,), {"approximate": approximate})
+    return impl
+
+
 BINARY = ("add", "sub", "mul", "div")
+COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
 UNARY = ("exp", "log", "sqrt", "rsqrt", "neg", "abs", "sigmoid", "relu")
 
 
@@ -205,6 +311,12 @@ def register(torch):
     for op in BINARY:
         lib.impl(f"{op}.Tensor", _binary(torch, op, getattr(aten, op).Tensor), "PrivateUse1")
         lib.impl(f"{op}_.Tensor", _binary(torch, op, getattr(aten, op + "_").Tensor, inplace=True), "PrivateUse1")
+    for op in COMPARE:
+        lib.impl(f"{op}.Tensor", _compare(torch, op, getattr(aten, op).Tensor), "PrivateUse1")
+        lib.impl(f"{op}.Scalar", _compare(torch, op, getattr(aten, op).Scalar), "PrivateUse1")
+    lib.impl("where.self", _where(torch), "PrivateUse1")
+    lib.impl("masked_fill_.Scalar", _masked_fill(torch), "PrivateUse1")
+    lib.impl("gelu", _gelu(torch), "PrivateUse1")
     lib.impl("fill_.Scalar", _fill(torch), "PrivateUse1")
     lib.impl("zero_", _fill(torch), "PrivateUse1")
     for op in UNARY:

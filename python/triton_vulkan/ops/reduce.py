@@ -5,7 +5,7 @@ accumulation. Other dimensions, dtypes and layouts keep ATen's semantics through
 import triton
 import triton.language as tl
 
-from .common import floats, grid_rows, kernels_usable, on_cpu
+from .common import floats, grid_rows, kernels_usable, on_cpu, run_kernel
 
 BLOCK = 1024
 
@@ -70,9 +70,9 @@ def _reduce(torch, x, op, keepdim, scale=1.0, index=False):
     shape = list(x.shape[:-1]) + ([1] if keepdim else [])
     out = torch.empty(shape, dtype=x.dtype, device=x.device)
     idx = torch.empty(shape, dtype=torch.int64, device=x.device) if index else out
-    if rows:
-        _row_reduce_kernel[(grid_rows(rows),)](x, out, idx, rows, cols, float(scale),
-                                               OP=op, INDEX=index, BLOCK=BLOCK, num_warps=4)
+    if rows and run_kernel(op, lambda: _row_reduce_kernel[(grid_rows(rows),)](
+            x, out, idx, rows, cols, float(scale), OP=op, INDEX=index, BLOCK=BLOCK, num_warps=4) or True) is None:
+        return None
     return (out, idx) if index else out
 
 
@@ -82,19 +82,17 @@ def register(torch):
     aten = torch.ops.aten
 
     def sum_dim(x, dim, keepdim=False, *, dtype=None):
-        if dtype is None and _usable(torch, x, dim):
-            return _reduce(torch, x, "sum", keepdim)
-        return on_cpu(torch, aten.sum.dim_IntList, (x, dim, keepdim), {"dtype": dtype})
+        r = _reduce(torch, x, "sum", keepdim) if dtype is None and _usable(torch, x, dim) else None
+        return r if r is not None else on_cpu(torch, aten.sum.dim_IntList, (x, dim, keepdim), {"dtype": dtype})
 
     def mean_dim(x, dim, keepdim=False, *, dtype=None):
-        if dtype is None and _usable(torch, x, dim):
-            return _reduce(torch, x, "sum", keepdim, 1.0 / x.shape[-1])
-        return on_cpu(torch, aten.mean.dim, (x, dim, keepdim), {"dtype": dtype})
+        r = _reduce(torch, x, "sum", keepdim, 1.0 / x.shape[-1]) if dtype is None and _usable(torch, x, dim) else None
+        return r if r is not None else on_cpu(torch, aten.mean.dim, (x, dim, keepdim), {"dtype": dtype})
 
     def extreme(op, aten_op, index):
         def impl(x, dim=(), keepdim=False):
-            if _usable(torch, x, dim):
-                r = _reduce(torch, x, op, keepdim, index=index)
+            r = _reduce(torch, x, op, keepdim, index=index) if _usable(torch, x, dim) else None
+            if r is not None:
                 return tuple(r) if index else r
             return on_cpu(torch, aten_op, (x, dim, keepdim))
         return impl

@@ -6,7 +6,7 @@ CPU."""
 import triton
 import triton.language as tl
 
-from .common import floats, grid_rows, kernels_usable, on_cpu
+from .common import floats, grid_rows, kernels_usable, on_cpu, run_kernel
 
 BLOCK = 1024
 
@@ -84,9 +84,9 @@ def register(torch):
             if _usable(torch, dim, x) and (not half_to_float or x.dtype == torch.float16):
                 out = torch.empty(x.shape, dtype=torch.float32 if half_to_float else x.dtype, device=x.device)
                 rows, cols = _rows(x)
-                if rows:
-                    _softmax_kernel[(grid_rows(rows),)](x, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4)
-                return out
+                if not rows or run_kernel("softmax", lambda: _softmax_kernel[(grid_rows(rows),)](
+                        x, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4) or True):
+                    return out
             return on_cpu(torch, aten_op, (x, dim, half_to_float))
         return impl
 
@@ -95,10 +95,9 @@ def register(torch):
             if _usable(torch, dim, grad, y) and input_dtype in floats(torch):
                 out = torch.empty(grad.shape, dtype=input_dtype, device=grad.device)
                 rows, cols = _rows(grad)
-                if rows:
-                    _softmax_backward_kernel[(grid_rows(rows),)](grad, y, out, rows, cols, LOG=log,
-                                                                 BLOCK=BLOCK, num_warps=4)
-                return out
+                if not rows or run_kernel("softmax backward", lambda: _softmax_backward_kernel[(grid_rows(rows),)](
+                        grad, y, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4) or True):
+                    return out
             return on_cpu(torch, aten_op, (grad, y, dim, input_dtype))
         return impl
 
