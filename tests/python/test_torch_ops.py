@@ -256,3 +256,15 @@ def test_a_kernel_the_device_cannot_build_takes_the_cpu(torch, dev, monkeypatch)
         got = torch.exp(x.to(dev))
     assert got.device.type == "tvk"
     torch.testing.assert_close(got.cpu(), torch.exp(x))
+
+
+def test_scalars_float32_cannot_hold_take_the_cpu(torch, dev):
+    x = torch.ones(4, device=dev)
+    assert torch.equal((x * 1e200).cpu(), torch.ones(4) * 1e200)           # inf in float32, as ATen
+    with pytest.raises(RuntimeError):
+        x.fill_(1 + 2j)                                                 # ATen's own error
+    c = torch.ones(3, dtype=torch.complex64, device=dev) * (1 + 1j)     # complex: the CPU path
+    assert torch.equal(c.cpu(), torch.full((3,), 1 + 1j, dtype=torch.complex64))
+    m = torch.ones(4, dtype=torch.bool, device=dev)
+    with pytest.raises(RuntimeError):
+        x.masked_fill_(m, 1 + 2j)

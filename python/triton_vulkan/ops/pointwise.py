@@ -124,27 +124,30 @@ class _Operand:
     def __init__(self, torch, x, device):
         self.tensor = None
         self.value = 0.0
-        if isinstance(x, torch.Tensor):
-            if x.device.type == "cpu" and x.dim() == 0:
-                self.value = float(x.item())
-            elif x.device != device:
+        self.ok = True  # False for a scalar no float32 holds (complex, huge ints): the CPU path
+        if isinstance(x, torch.Tensor) and not (x.device.type == "cpu" and x.dim() == 0):
+            if x.device != device:
                 raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
                                    f"two devices, {device} and {x.device}!")
-            else:
-                self.tensor = x
-        else:
-            self.value = float(x)
+            self.tensor = x
+            return
+        try:
+            self.value = float(x.item() if isinstance(x, torch.Tensor) else x)
+        except (TypeError, ValueError, OverflowError):
+            self.ok = False
 
 
 def _usable(torch, out_dtype, *operands):
+    """The kernel computes a result of out_dtype from these operands (floats, scalars float32
+    holds, the Vulkan driver active)."""
     return kernels_usable() and out_dtype in floats(torch) and all(
-        o.tensor is None or o.tensor.dtype in floats(torch) for o in operands)
+        o.ok and (o.tensor is None or o.tensor.dtype in floats(torch)) for o in operands)
 
 
 def launch(torch, op, out, a, b=None, alpha=1.0, c=None):
     """out (contiguous, the broadcast shape) = op(a, b) for _Operands a and b (and c, a bool
     device tensor: the condition of where). False when the shape needs more than MAX_RANK
-    dimensions (the caller then computes on the CPU)."""
+    dimensions or the device cannot build the kernel (the caller then computes on the CPU)."""
     n = out.numel()
     if n == 0:
         return True
@@ -223,7 +226,7 @@ def _unary(torch, op, aten_op):
 def _fill(torch):
     def impl(x, value=0):
         ov = _Operand(torch, value, x.device)
-        if ov.tensor is None and _usable(torch, x.dtype) and x.is_contiguous() and launch(torch, "fill", x, ov):
+        if ov.tensor is None and _usable(torch, x.dtype, ov) and x.is_contiguous() and launch(torch, "fill", x, ov):
             return x
         return x.copy_(on_cpu(torch, torch.ops.aten.fill_.Scalar, (x, value)))
     return impl
@@ -233,6 +236,7 @@ def _compare(torch, op, aten_op):
     def impl(a, b):
         device = next(x.device for x in (a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
         oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
+        # bool results: float32 stands for "any float result" in the check
         if (_usable(torch, torch.float32, oa, ob) and not (oa.tensor is None and ob.tensor is None)
                 and _same_float_type(torch, a, b)):
             dtype = torch.result_type(a, b)  # ATen compares in it: a scalar is rounded to it first
@@ -280,7 +284,7 @@ def _masked_fill(torch):
     def impl(x, mask, value):
         oc = _condition(torch, mask, x.device)
         ox, ov = _Operand(torch, x, x.device), _Operand(torch, value, x.device)
-        ok = (oc is not None and ov.tensor is None and _usable(torch, x.dtype, ox) and x.is_contiguous()
+        ok = (oc is not None and ov.tensor is None and _usable(torch, x.dtype, ox, ov) and x.is_contiguous()
               and tuple(torch.broadcast_shapes(x.shape, mask.shape)) == tuple(x.shape))
         if ok and launch(torch, "where", x, ov, ox, c=oc):  # where(mask, value, x), in place
             return x
