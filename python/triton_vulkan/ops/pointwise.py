@@ -183,6 +183,7 @@ def _binary(torch, op, aten_op, inplace=False):
     def impl(a, b, *, alpha=1):
         device = next(x.device for x in (a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
         oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
+        ob.ok = ob.ok and _Operand(torch, alpha, device).ok
         dtype = torch.result_type(a, b)
         if oa.tensor is None:  # scalar ∘ tensor
             shape = ob.tensor.shape
