@@ -136,9 +136,10 @@ def register():
         _ext = ext
         _registered = True
         try:
-            from .ops import matmul, opmath, pointwise, reduce, softmax
-            for ops in (matmul, pointwise, reduce, softmax, opmath):  # ATen ops as Triton kernels
+            from .ops import matmul, norm, opmath, pointwise, reduce, softmax
+            for ops in (matmul, pointwise, reduce, softmax, norm):  # ATen ops as Triton kernels
                 _libraries.append(ops.register(torch))
+            _libraries.append(opmath.register(torch, except_ops=norm.OPS))
         except ImportError as e:  # no Triton: every op takes the CPU fallback
             warnings.warn(f"triton_vulkan: the tvk device's kernels need Triton ({e})")
     try:

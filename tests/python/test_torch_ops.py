@@ -268,3 +268,33 @@ def test_scalars_float32_cannot_hold_take_the_cpu(torch, dev):
     m = torch.ones(4, dtype=torch.bool, device=dev)
     with pytest.raises(RuntimeError):
         x.masked_fill_(m, 1 + 2j)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("shape,normalized", [((37, 100), (100,)), ((3, 5, 2500), (2500,)), ((4, 6, 8), (6, 8)),
+                                              ((70, 33), (33,))])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_forward_backward(torch, dev, dtype, shape, normalized, affine):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(7)
+    x = (torch.randn(*shape, generator=g) * 3 + 1).to(dt)
+    w = (torch.rand(*normalized, generator=g) + 0.5).to(dt) if affine else None
+    b = torch.randn(*normalized, generator=g).to(dt) if affine else None
+    dy = torch.randn(*shape, generator=g).to(dt)
+    xs = x.clone().to(dev).requires_grad_()
+    ws = w.clone().to(dev).requires_grad_() if affine else None
+    bs = b.clone().to(dev).requires_grad_() if affine else None
+    y, mean, rstd = _on_kernels(lambda: torch.ops.aten.native_layer_norm(xs, list(normalized), ws, bs, 1e-5))
+    assert y.dtype == dt and mean.dtype == rstd.dtype == (torch.float32 if dt != torch.float32 else dt)
+    _on_kernels(lambda: torch.nn.functional.layer_norm(xs, normalized, ws, bs, 1e-5).backward(dy.to(dev)))
+    # float64 reference: within 2 of dt's epsilons of each value, plus 4 of the largest (sums)
+    xd = x.double().requires_grad_()
+    wd = w.double().requires_grad_() if affine else None
+    bd = b.double().requires_grad_() if affine else None
+    yd = torch.nn.functional.layer_norm(xd, normalized, wd, bd, 1e-5)
+    yd.backward(dy.double())
+    for got, want in [(y.detach(), yd.detach()), (xs.grad, xd.grad)] + ([(ws.grad, wd.grad), (bs.grad, bd.grad)] if affine else []):
+        assert got.dtype == dt and got.device.type == "tvk"
+        eps = {torch.float32: 2.0 ** -23, torch.float16: 2.0 ** -10, torch.bfloat16: 2.0 ** -7}[dt]
+        tol = 2 * eps * want.abs() + 4 * eps * want.abs().max()
+        assert ((got.cpu().double() - want).abs() <= tol).all(), (got.cpu().double() - want).abs().max()
