@@ -248,6 +248,7 @@ void synchronize(DeviceHolder& h) {
   }
   if (!s.ok()) raiseFailure(h, dev, s, "synchronize");
   h.forgetThreadWork();
+  h.unsubmittedBytes = 0;
   h.prunePending();
 }
 

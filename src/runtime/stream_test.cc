@@ -126,6 +126,38 @@ TEST(Stream, HugeSplitGridsAreSubmittedInBatches) {
   EXPECT_NE(s.message().find("exceeds 2147483647"), std::string::npos) << s.message();
 }
 
+TEST(Stream, FlushSubmitsAndKeepsAtMostSubmitsInFlightPending) {
+  DeviceOptions o;
+  o.submitsInFlight = 2;
+  std::unique_ptr<Device> d = openWith(o);
+  ASSERT_TRUE(d);
+  CompiledKernel k = addKernel(d->target());
+  Result<std::shared_ptr<Pipeline>> p = d->pipeline(k);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const int n = 1000;
+  Result<Buffer> x = d->allocate(n * 4), y = d->allocate(n * 4), out = d->allocate(n * 4);
+  ASSERT_TRUE(x.ok() && y.ok() && out.ok());
+  std::vector<float> xs(n, 1.0f), ys(n, 2.0f), os(n, 0.0f);
+  ASSERT_TRUE(d->upload(*x, 0, xs.data(), n * 4).ok() && d->upload(*y, 0, ys.data(), n * 4).ok());
+  const uint32_t wg = k.reflection.workgroupSize[0];
+  uint32_t grid[3] = {(n + wg - 1) / wg, 1, 1};
+  EXPECT_TRUE(d->flush().ok());  // nothing recorded: nothing to do
+  uint64_t last = 0;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(d->launch(**p, grid, {LaunchArg::ofBuffer(*x), LaunchArg::ofBuffer(*y),
+                                      LaunchArg::ofBuffer(*out), LaunchArg::of<int32_t>(n)}).ok());
+    // each launch is in a submission of its own (the flush before ended the previous one) ...
+    EXPECT_GT(d->recordedSerial(), last);
+    last = d->recordedSerial();
+    ASSERT_TRUE(d->flush().ok());
+    // ... and at most submitsInFlight submissions are still pending after a flush
+    EXPECT_GE(d->completedSerial() + o.submitsInFlight, d->recordedSerial());
+  }
+  ASSERT_TRUE(d->download(*out, 0, os.data(), n * 4).ok());
+  EXPECT_EQ(os[0], 3.0f);
+  EXPECT_EQ(os[n - 1], 3.0f);
+}
+
 struct Spinner {
   std::shared_ptr<Pipeline> pipeline;
   Buffer flag, out;
