@@ -136,8 +136,8 @@ def register():
         _ext = ext
         _registered = True
         try:
-            from .ops import matmul, norm, opmath, pointwise, reduce, softmax
-            for ops in (matmul, pointwise, reduce, softmax, norm):  # ATen ops as Triton kernels
+            from .ops import batch_norm, matmul, norm, opmath, pointwise, reduce, softmax
+            for ops in (matmul, pointwise, reduce, softmax, norm, batch_norm):  # ATen ops as Triton kernels
                 _libraries.append(ops.register(torch))
             _libraries.append(opmath.register(torch, except_ops=norm.OPS))
         except ImportError as e:  # no Triton: every op takes the CPU fallback

@@ -298,3 +298,43 @@ def test_layer_norm_forward_backward(torch, dev, dtype, shape, normalized, affin
         eps = {torch.float32: 2.0 ** -23, torch.float16: 2.0 ** -10, torch.bfloat16: 2.0 ** -7}[dt]
         tol = 2 * eps * want.abs() + 4 * eps * want.abs().max()
         assert ((got.cpu().double() - want).abs() <= tol).all(), (got.cpu().double() - want).abs().max()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 7), (16, 10), (2, 6, 1100)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_forward_backward(torch, dev, dtype, shape, training):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(8)
+    c = shape[1]
+    x = (torch.randn(*shape, generator=g) * 2 + 0.5).to(dt)
+    w, b = (torch.rand(c, generator=g) + 0.5).to(dt), torch.randn(c, generator=g).to(dt)
+    rm, rv = torch.randn(c, generator=g).float(), (torch.rand(c, generator=g) + 0.5).float()
+    dy = torch.randn(*shape, generator=g).to(dt)
+    xs, ws, bs = (t.clone().to(dev).requires_grad_() for t in (x, w, b))
+    rms, rvs = rm.clone().to(dev), rv.clone().to(dev)
+    y = _on_kernels(lambda: torch.nn.functional.batch_norm(xs, rms, rvs, ws, bs, training, 0.1, 1e-5))
+    _on_kernels(lambda: y.backward(dy.to(dev)))
+    xd, wd, bd = (t.double().requires_grad_() for t in (x, w, b))
+    rmd, rvd = rm.double(), rv.double()
+    yd = torch.nn.functional.batch_norm(xd, rmd, rvd, wd, bd, training, 0.1, 1e-5)
+    yd.backward(dy.double())
+    eps = {torch.float32: 2.0 ** -23, torch.float16: 2.0 ** -10}[dt]
+    for got, want in ((y.detach(), yd.detach()), (xs.grad, xd.grad), (ws.grad, wd.grad), (bs.grad, bd.grad),
+                      (rms, rmd), (rvs, rvd)):
+        assert got.device.type == "tvk"
+        tol = 2 * eps * want.abs() + 8 * eps * want.abs().max() + 1e-6
+        assert ((got.cpu().double() - want).abs() <= tol).all(), (got.cpu().double() - want).abs().max()
+
+
+def test_norm_backward_of_a_sum(torch, dev):
+    """loss.sum().backward() hands the norms an expanded (stride 0) gradient."""
+    g = torch.Generator().manual_seed(9)
+    x = torch.randn(4, 3, 5, 6, generator=g)
+    for make in (lambda: torch.nn.BatchNorm2d(3), lambda: torch.nn.LayerNorm(6)):
+        ref, mod = make(), make().to(dev)
+        xs, xr = x.clone().to(dev).requires_grad_(), x.clone().requires_grad_()
+        _on_kernels(lambda: (mod(xs) * torch.arange(6.0, device=dev)).sum().backward())
+        (ref(xr) * torch.arange(6.0)).sum().backward()
+        torch.testing.assert_close(xs.grad.cpu(), xr.grad, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(mod.weight.grad.cpu(), ref.weight.grad, rtol=1e-4, atol=1e-4)

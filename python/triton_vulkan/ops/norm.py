@@ -114,7 +114,7 @@ def _usable(torch, x, shape, *params):
                                   and p.numel() == n) for p in params))
 
 
-def _meta(torch, op, args):
+def meta_results(torch, op, args):
     """The results' shapes and dtypes, from the op's meta kernel."""
     from torch.utils._pytree import tree_map
     return op(*tree_map(lambda a: a.to("meta") if isinstance(a, torch.Tensor) else a, args))
@@ -136,7 +136,7 @@ def register(torch):
         args = (x, normalized_shape, weight, bias, eps)
         if not _usable(torch, x, normalized_shape, weight, bias):
             return cpu_forward(*args)
-        my, mm, mr = _meta(torch, aten.native_layer_norm.default, args)
+        my, mm, mr = meta_results(torch, aten.native_layer_norm.default, args)
         y = torch.empty(my.shape, dtype=my.dtype, device=x.device)
         mean = torch.empty(mm.shape, dtype=mm.dtype, device=x.device)
         rstd = torch.empty(mr.shape, dtype=mr.dtype, device=x.device)
@@ -151,10 +151,11 @@ def register(torch):
 
     def backward(dy, x, normalized_shape, mean, rstd, weight, bias, output_mask):
         args = (dy, x, normalized_shape, mean, rstd, weight, bias, output_mask)
-        if not (_usable(torch, x, normalized_shape, weight, bias) and dy.is_contiguous()
+        dy = dy.contiguous()  # the gradient of a sum is an expanded scalar
+        if not (_usable(torch, x, normalized_shape, weight, bias)
                 and dy.shape == x.shape and mean.is_contiguous() and rstd.is_contiguous()):
             return cpu_backward(*args)
-        metas = _meta(torch, aten.native_layer_norm_backward.default, args)
+        metas = meta_results(torch, aten.native_layer_norm_backward.default, args)
         n = math.prod(normalized_shape)
         rows = x.numel() // n
         outs = [None if m is None else torch.empty(m.shape, dtype=m.dtype, device=x.device) for m in metas]
