@@ -127,7 +127,7 @@ std::unique_ptr<PyAllocation> allocate(DeviceHolder& h, py::handle bytesObj) {
     return dev.allocate(bytes);
   };
   tvk::Result<tvk::Buffer> buffer = attempt();
-  if (!buffer.ok() && !h.pending.empty() && !dev.lostReason().size()) {
+  if (!buffer.ok() && !h.pending.empty() && dev.lostReason().empty()) {
     // Out of memory while launches still hold buffers their tensors dropped: wait for that
     // work, let go of them, and try once more.
     tvk::Status s;
@@ -227,7 +227,7 @@ void launch(DeviceHolder& h, PyKernel& k, const py::tuple& grid, const py::seque
   h.noteLaunch(serial);
   if (h.pending.size() >= 1024) h.prunePending();
   for (auto& o : keep) h.pending.emplace_back(serial, std::move(o));
-  if (h.unsubmittedBytes > h.flushBytes()) {
+  if (h.unsubmittedBytes > kMinFlushBytes && h.unsubmittedBytes > h.flushBytes()) {
     h.unsubmittedBytes = 0;
     {
       py::gil_scoped_release release;

@@ -73,7 +73,7 @@ tvk::Device& DeviceHolder::live() {
 }
 
 size_t DeviceHolder::flushBytes() const {
-  return std::max<size_t>(size_t(device->memoryStats().cacheLimit) / 4, size_t(64) << 20);
+  return std::max<size_t>(size_t(device->memoryStats().cacheLimit) / 4, kMinFlushBytes);
 }
 
 void DeviceHolder::prunePending() {

@@ -22,6 +22,9 @@ namespace tvkpy {
 /// any Python-level owner). When the device is lost, the next call replaces `device` with a
 /// newly opened one (the lost one is leaked: its GPU work may never finish) and bumps
 /// `generation`; objects of an older generation are refused with a clear error.
+/// The least DeviceHolder::flushBytes() (launches compare against it before asking the pool).
+constexpr size_t kMinFlushBytes = size_t(64) << 20;
+
 struct DeviceHolder {
   /// The runtime's device (current generation).
   tvk::Device* device = nullptr;
@@ -43,7 +46,7 @@ struct DeviceHolder {
   /// drops (66 MB x thousands of launches exhausted an H200).
   size_t unsubmittedBytes = 0;
   /// The submission threshold for unsubmittedBytes: a quarter of the allocator's cache limit
-  /// (an eighth of the memory heap by default), at least 64 MiB.
+  /// (an eighth of the memory heap by default), at least kMinFlushBytes.
   size_t flushBytes() const;
 
   /// The device, re-opened first when it was lost (throws DeviceLost when that fails).

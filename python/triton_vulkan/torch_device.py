@@ -136,10 +136,9 @@ def register():
         _ext = ext
         _registered = True
         try:
-            from .ops import batch_norm, matmul, norm, opmath, pointwise, reduce, softmax
+            from .ops import batch_norm, matmul, norm, pointwise, reduce, softmax
             for ops in (matmul, pointwise, reduce, softmax, norm, batch_norm):  # ATen ops as Triton kernels
                 _libraries.append(ops.register(torch))
-            _libraries.append(opmath.register(torch, except_ops=norm.OPS))
         except ImportError as e:  # no Triton: every op takes the CPU fallback
             warnings.warn(f"triton_vulkan: the tvk device's kernels need Triton ({e})")
     try:

@@ -196,6 +196,8 @@ struct Device::Impl {
   Status drainDebug();
   /// Submits the batch being recorded (if any), without waiting.
   Status flush();
+  /// flush(), then waits while more than DeviceOptions::submitsInFlight submissions are pending.
+  Status flushBounded(std::unique_lock<std::mutex>& lock);
   /// Moves finished batches out of inFlight and lets the pools reuse what they freed.
   void retireFinished();
   /// Waits until submission `serial` finished. `lock` holds `mu` on entry and on return; it is

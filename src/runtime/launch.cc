@@ -262,9 +262,7 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
     if (++d.current->dispatches < d.options.dispatchesPerSubmit) continue;
     // A full batch: submit it, and keep at most submitsInFlight batches pending.
     bound = 0;
-    Status s = d.flush();
-    if (s.ok() && d.inFlight.size() >= d.options.submitsInFlight)
-      s = d.waitFor(d.inFlight[d.inFlight.size() - d.options.submitsInFlight]->serial, lock);
+    Status s = d.flushBounded(lock);
     if (!s.ok() && recorded < total)
       return Status::error(who + "stopped after recording " + std::to_string(recorded) + " of " +
                            std::to_string(total) + " dispatches: " + s.message());

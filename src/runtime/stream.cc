@@ -139,6 +139,13 @@ Status Device::Impl::flush() {
   return status;
 }
 
+Status Device::Impl::flushBounded(std::unique_lock<std::mutex>& lock) {
+  Status s = flush();
+  if (s.ok() && inFlight.size() >= options.submitsInFlight)
+    s = waitFor(inFlight[inFlight.size() - options.submitsInFlight]->serial, lock);
+  return s;
+}
+
 void Device::Impl::retireFinished() {
   uint64_t done = clock.completed;
   while (!inFlight.empty()) {
@@ -217,11 +224,7 @@ Status Device::synchronize() {
 Status Device::flush() {
   std::unique_lock<std::mutex> lock(impl_->mu);
   TVK_RETURN_IF_ERROR(impl_->checkAlive());
-  Status s = impl_->flush();
-  // As a full batch does (launch.cc): at most submitsInFlight submissions stay pending.
-  const auto& q = impl_->inFlight;
-  if (s.ok() && q.size() >= impl_->options.submitsInFlight)
-    s = impl_->waitFor(q[q.size() - impl_->options.submitsInFlight]->serial, lock);
+  Status s = impl_->flushBounded(lock);  // as a full batch is (launch.cc)
   impl_->retireFinished();
   return s;
 }

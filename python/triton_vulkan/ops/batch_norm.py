@@ -8,7 +8,7 @@ import math
 import triton
 import triton.language as tl
 
-from .common import floats, grid_rows, kernels_usable, run_kernel
+from .common import floats, grid_rows, kernels_usable, meta_results, run_kernel
 
 BLOCK = 1024
 
@@ -111,7 +111,6 @@ def _usable(torch, x, *per_channel):
 
 def register(torch):
     """Registers the kernels for the PrivateUse1 dispatch key (the tvk device)."""
-    from .norm import meta_results
     from .opmath import float32_on_cpu
     lib = torch.library.Library("aten", "IMPL")
     aten = torch.ops.aten
@@ -141,8 +140,7 @@ def register(torch):
                 mean, mean, y, x.numel(), c, hw, float(n * hw),
                 BACKWARD=False, TRAIN=bool(training), HAS_W=weight is not None, HAS_B=bias is not None,
                 BLOCK=BLOCK, num_warps=4)
-            return True
-        if run_kernel("native_batch_norm", launch) is None:
+        if not run_kernel("native_batch_norm", launch):
             return cpu_forward(*args)
         return y, mean.to(mm.dtype).reshape(mm.shape), invstd.to(mi.dtype).reshape(mi.shape)
 
@@ -174,8 +172,7 @@ def register(torch):
                     x, dy, weight if weight is not None else x, x, mean, invstd, s1, s2, dx, x.numel(), c, hw,
                     float(n * hw), BACKWARD=True, TRAIN=bool(train), HAS_W=weight is not None, HAS_B=False,
                     BLOCK=BLOCK, num_warps=4)
-            return True
-        if run_kernel("native_batch_norm_backward", launch) is None:
+        if not run_kernel("native_batch_norm_backward", launch):
             return cpu_backward(*args)
         if dw is not None:
             dw.copy_(s2)

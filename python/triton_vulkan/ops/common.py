@@ -23,11 +23,23 @@ def kernels_usable():
     return vulkan_driver_is_active()
 
 
+def device_of(torch, *args):
+    """The device of the first non-CPU tensor among args (CPU 0-dim tensors are scalars)."""
+    return next(a.device for a in args if isinstance(a, torch.Tensor) and a.device.type != "cpu")
+
+
+def meta_results(torch, op, args):
+    """op's results for args as its meta kernel gives them: their shapes and dtypes, and which
+    results exist (None for the others)."""
+    from torch.utils._pytree import tree_map
+    return op(*tree_map(lambda a: a.to("meta") if isinstance(a, torch.Tensor) else a, args))
+
+
 def on_cpu(torch, op, args, kwargs=None):
     """op on CPU copies of the device tensors in args/kwargs, its tensor results moved back to
     the device of the first device tensor (None results stay None)."""
     from torch.utils._pytree import tree_map
-    device = next(a.device for a in args if isinstance(a, torch.Tensor) and a.device.type != "cpu")
+    device = device_of(torch, *args)
 
     def cpu(a):
         return a.cpu() if isinstance(a, torch.Tensor) else a
@@ -42,16 +54,17 @@ def grid_rows(rows):
 
 
 def run_kernel(name, launch):
-    """launch() (a kernel launch that returns a true value), or None when the device cannot
-    compile or fit the kernel (too few push-constant bytes, shared memory, ...): the caller then
-    computes on the CPU. Warned once per op."""
+    """Calls launch() (kernel launches); False when the device cannot compile or fit a kernel
+    (too few push-constant bytes, shared memory, ...): the caller then computes on the CPU.
+    Warned once per op."""
     from triton.runtime.errors import OutOfResources
     from .._C import CompilationError
     try:
-        return launch()
+        launch()
+        return True
     except (CompilationError, OutOfResources) as e:
         if name not in _failed:
             _failed.add(name)
             warnings.warn(f"triton_vulkan: the tvk device's kernel for {name} cannot run here "
                           f"({str(e).splitlines()[0]}); it runs on the CPU", stacklevel=3)
-        return None
+        return False

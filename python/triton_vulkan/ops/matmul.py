@@ -99,7 +99,7 @@ def _run(torch, cpu_fn, args, shape, compute, out=None):
     if not _on_device(torch, *tensors):
         return on_cpu()
     c = torch.empty(shape, dtype=tensors[0].dtype, device=device)
-    if run_kernel("mm", lambda: compute(c) or True) is None:
+    if not run_kernel("mm", lambda: compute(c)):
         return on_cpu()  # the device cannot build the kernel
     if out is None:
         return c

@@ -9,7 +9,7 @@ import math
 import triton
 import triton.language as tl
 
-from .common import floats, grid_rows, kernels_usable, run_kernel
+from .common import floats, grid_rows, kernels_usable, meta_results, run_kernel
 
 BLOCK = 1024
 ROW_SLICES = 64   # programs along the rows in the weight/bias gradient (partial sums each)
@@ -46,6 +46,16 @@ def _ln_forward_kernel(x_ptr, w_ptr, b_ptr, y_ptr, mean_ptr, rstd_ptr, rows, n, 
 
 
 @triton.jit
+def _xhat_wdy(x_ptr, dy_ptr, w_ptr, base, offs, m, mean, rstd, HAS_W: tl.constexpr):
+    """A row block's normalized input and weighted gradient, in float32."""
+    xhat = (tl.load(x_ptr + base + offs, mask=m, other=0.0).to(tl.float32) - mean) * rstd
+    wdy = tl.load(dy_ptr + base + offs, mask=m, other=0.0).to(tl.float32)
+    if HAS_W:
+        wdy = wdy * tl.load(w_ptr + offs, mask=m, other=0.0).to(tl.float32)
+    return xhat, wdy
+
+
+@triton.jit
 def _ln_dx_kernel(dy_ptr, x_ptr, w_ptr, mean_ptr, rstd_ptr, dx_ptr, rows, n,
                   HAS_W: tl.constexpr, BLOCK: tl.constexpr):
     # dx = rstd * (w*dy - (xhat * mean(xhat * w*dy) + mean(w*dy)))
@@ -58,10 +68,7 @@ def _ln_dx_kernel(dy_ptr, x_ptr, w_ptr, mean_ptr, rstd_ptr, dx_ptr, rows, n,
         for c in range(0, n, BLOCK):
             offs = c + tl.arange(0, BLOCK)
             m = offs < n
-            xhat = (tl.load(x_ptr + base + offs, mask=m, other=0.0).to(tl.float32) - mean) * rstd
-            wdy = tl.load(dy_ptr + base + offs, mask=m, other=0.0).to(tl.float32)
-            if HAS_W:
-                wdy = wdy * tl.load(w_ptr + offs, mask=m, other=0.0).to(tl.float32)
+            xhat, wdy = _xhat_wdy(x_ptr, dy_ptr, w_ptr, base, offs, m, mean, rstd, HAS_W)
             a1 += tl.where(m, xhat * wdy, 0.0)
             a2 += wdy
         c1 = tl.sum(a1, 0) / n
@@ -69,10 +76,7 @@ def _ln_dx_kernel(dy_ptr, x_ptr, w_ptr, mean_ptr, rstd_ptr, dx_ptr, rows, n,
         for c in range(0, n, BLOCK):
             offs = c + tl.arange(0, BLOCK)
             m = offs < n
-            xhat = (tl.load(x_ptr + base + offs, mask=m, other=0.0).to(tl.float32) - mean) * rstd
-            wdy = tl.load(dy_ptr + base + offs, mask=m, other=0.0).to(tl.float32)
-            if HAS_W:
-                wdy = wdy * tl.load(w_ptr + offs, mask=m, other=0.0).to(tl.float32)
+            xhat, wdy = _xhat_wdy(x_ptr, dy_ptr, w_ptr, base, offs, m, mean, rstd, HAS_W)
             tl.store(dx_ptr + base + offs, ((wdy - (xhat * c1 + c2)) * rstd).to(dx_ptr.dtype.element_ty), mask=m)
 
 
@@ -114,15 +118,6 @@ def _usable(torch, x, shape, *params):
                                   and p.numel() == n) for p in params))
 
 
-def meta_results(torch, op, args):
-    """The results' shapes and dtypes, from the op's meta kernel."""
-    from torch.utils._pytree import tree_map
-    return op(*tree_map(lambda a: a.to("meta") if isinstance(a, torch.Tensor) else a, args))
-
-
-OPS = ("native_layer_norm", "native_layer_norm_backward")
-
-
 def register(torch):
     """Registers the kernels for the PrivateUse1 dispatch key (the tvk device); calls they do not
     cover go to opmath.py's float32 CPU path."""
@@ -142,10 +137,10 @@ def register(torch):
         rstd = torch.empty(mr.shape, dtype=mr.dtype, device=x.device)
         n = math.prod(normalized_shape)
         rows = x.numel() // n
-        if rows and run_kernel("native_layer_norm", lambda: _ln_forward_kernel[(grid_rows(rows),)](
+        if rows and not run_kernel("native_layer_norm", lambda: _ln_forward_kernel[(grid_rows(rows),)](
                 x, weight if weight is not None else x, bias if bias is not None else x, y, mean, rstd,
                 rows, n, float(eps), HAS_W=weight is not None, HAS_B=bias is not None, BLOCK=BLOCK,
-                num_warps=4) or True) is None:
+                num_warps=4)):
             return cpu_forward(*args)
         return y, mean, rstd
 
@@ -176,8 +171,7 @@ def register(torch):
                     if out is not None:
                         _sum_partials_kernel[(triton.cdiv(n, BLOCK_COLS),)](p, out, slices, n,
                                                                             BLOCK_COLS=BLOCK_COLS, num_warps=2)
-            return True
-        if run_kernel("native_layer_norm_backward", launch) is None:
+        if not run_kernel("native_layer_norm_backward", launch):
             return cpu_backward(*args)
         return dx, dw, db
 

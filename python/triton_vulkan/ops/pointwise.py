@@ -4,10 +4,12 @@ results), where, masked_fill_, and fill_/zero_, over float16,
 bfloat16 and float32 (computed in float32), any strides and broadcasting (up to 4 dimensions
 after merging the ones that are contiguous together), and CPU 0-dim tensors (Python numbers)
 as scalars. Other dtypes, ranks and mixes keep ATen's semantics through the CPU."""
+import struct
+
 import triton
 import triton.language as tl
 
-from .common import floats, kernels_usable, on_cpu, run_kernel
+from .common import device_of, floats, kernels_usable, on_cpu, run_kernel
 
 MAX_RANK = 4
 BLOCK = 1024
@@ -110,7 +112,6 @@ def merge_dims(shape, *strides):
 
 
 def _f32(x):
-    import struct
     return struct.unpack("f", struct.pack("f", float(x)))[0]
 
 
@@ -144,7 +145,7 @@ def _usable(torch, out_dtype, *operands):
         o.ok and (o.tensor is None or o.tensor.dtype in floats(torch)) for o in operands)
 
 
-def launch(torch, op, out, a, b=None, alpha=1.0, c=None):
+def launch(op, out, a, b=None, alpha=1.0, c=None):
     """out (contiguous, the broadcast shape) = op(a, b) for _Operands a and b (and c, a bool
     device tensor: the condition of where). False when the shape needs more than MAX_RANK
     dimensions or the device cannot build the kernel (the caller then computes on the CPU)."""
@@ -175,13 +176,13 @@ def launch(torch, op, out, a, b=None, alpha=1.0, c=None):
         c.tensor if c is not None else dummy, out, n,
         shape[1], shape[2], shape[3], *sa, *sb, *sc, a.value, b_val,
         OP=op, A_PTR=a.tensor is not None, B_PTR=b is not None and b.tensor is not None, C_PTR=c is not None,
-        CONTIG=contig, WIDE=wide, BLOCK=BLOCK, num_warps=4) or True) is not None
+        CONTIG=contig, WIDE=wide, BLOCK=BLOCK, num_warps=4))
 
 
 def _binary(torch, op, aten_op, inplace=False):
     """aten_op: the ATen overload itself (for the CPU path)."""
     def impl(a, b, *, alpha=1):
-        device = next(x.device for x in (a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
+        device = device_of(torch, a, b)
         oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
         ob.ok = ob.ok and _Operand(torch, alpha, device).ok
         dtype = torch.result_type(a, b)
@@ -195,12 +196,12 @@ def _binary(torch, op, aten_op, inplace=False):
         if inplace:
             ok = (_usable(torch, dtype, oa, ob) and dtype == a.dtype and tuple(shape) == tuple(a.shape)
                   and a.is_contiguous() and (ob.tensor is None or _no_overlap(ob.tensor, a)))
-            if ok and launch(torch, op, a, oa, ob, alpha):
+            if ok and launch(op, a, oa, ob, alpha):
                 return a
             return a.copy_(on_cpu(torch, aten_op, (a, b), kwargs))  # aten_op is the in-place one
         if _usable(torch, dtype, oa, ob):
             out = torch.empty(shape, dtype=dtype, device=device)
-            if launch(torch, op, out, oa, ob, alpha):
+            if launch(op, out, oa, ob, alpha):
                 return out
         return on_cpu(torch, aten_op, (a, b), kwargs)
     return impl
@@ -218,7 +219,7 @@ def _unary(torch, op, aten_op):
         oa = _Operand(torch, a, a.device)
         if _usable(torch, a.dtype, oa):
             out = torch.empty(a.shape, dtype=a.dtype, device=a.device)
-            if launch(torch, op, out, oa):
+            if launch(op, out, oa):
                 return out
         return on_cpu(torch, aten_op, (a,))
     return impl
@@ -227,7 +228,7 @@ def _unary(torch, op, aten_op):
 def _fill(torch):
     def impl(x, value=0):
         ov = _Operand(torch, value, x.device)
-        if ov.tensor is None and _usable(torch, x.dtype, ov) and x.is_contiguous() and launch(torch, "fill", x, ov):
+        if ov.tensor is None and _usable(torch, x.dtype, ov) and x.is_contiguous() and launch("fill", x, ov):
             return x
         return x.copy_(on_cpu(torch, torch.ops.aten.fill_.Scalar, (x, value)))
     return impl
@@ -235,7 +236,7 @@ def _fill(torch):
 
 def _compare(torch, op, aten_op):
     def impl(a, b):
-        device = next(x.device for x in (a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
+        device = device_of(torch, a, b)
         oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
         # bool results: float32 stands for "any float result" in the check
         if (_usable(torch, torch.float32, oa, ob) and not (oa.tensor is None and ob.tensor is None)
@@ -246,7 +247,7 @@ def _compare(torch, op, aten_op):
                     o.value = float(torch.tensor(o.value, dtype=torch.float64).to(dtype))
             shape = torch.broadcast_shapes(*[o.tensor.shape for o in (oa, ob) if o.tensor is not None])
             out = torch.empty(shape, dtype=torch.bool, device=device)
-            if launch(torch, op, out, oa, ob):
+            if launch(op, out, oa, ob):
                 return out
         return on_cpu(torch, aten_op, (a, b))
     return impl
@@ -268,14 +269,14 @@ def _condition(torch, cond, device):
 
 def _where(torch):
     def impl(cond, a, b):
-        device = next(x.device for x in (cond, a, b) if isinstance(x, torch.Tensor) and x.device.type != "cpu")
+        device = device_of(torch, cond, a, b)
         oc = _condition(torch, cond, device)
         oa, ob = _Operand(torch, a, device), _Operand(torch, b, device)
         dtype = torch.result_type(a, b)
         if oc is not None and _usable(torch, dtype, oa, ob):
             shape = torch.broadcast_shapes(*[o.tensor.shape for o in (oc, oa, ob) if o.tensor is not None])
             out = torch.empty(shape, dtype=dtype, device=device)
-            if launch(torch, "where", out, oa, ob, c=oc):
+            if launch("where", out, oa, ob, c=oc):
                 return out
         return on_cpu(torch, torch.ops.aten.where.self, (cond, a, b))
     return impl
@@ -287,7 +288,7 @@ def _masked_fill(torch):
         ox, ov = _Operand(torch, x, x.device), _Operand(torch, value, x.device)
         ok = (oc is not None and ov.tensor is None and _usable(torch, x.dtype, ox, ov) and x.is_contiguous()
               and tuple(torch.broadcast_shapes(x.shape, mask.shape)) == tuple(x.shape))
-        if ok and launch(torch, "where", x, ov, ox, c=oc):  # where(mask, value, x), in place
+        if ok and launch("where", x, ov, ox, c=oc):  # where(mask, value, x), in place
             return x
         return x.copy_(on_cpu(torch, torch.ops.aten.masked_fill_.Scalar, (x, mask, value)))
     return impl
@@ -298,7 +299,7 @@ def _gelu(torch):
         ox = _Operand(torch, x, x.device)
         if approximate == "none" and _usable(torch, x.dtype, ox):
             out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
-            if launch(torch, "gelu", out, ox):
+            if launch("gelu", out, ox):
                 return out
         return on_cpu(torch, torch.ops.aten.gelu.default, (x,), {"approximate": approximate})
     return impl

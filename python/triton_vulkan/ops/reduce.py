@@ -70,8 +70,8 @@ def _reduce(torch, x, op, keepdim, scale=1.0, index=False):
     shape = list(x.shape[:-1]) + ([1] if keepdim else [])
     out = torch.empty(shape, dtype=x.dtype, device=x.device)
     idx = torch.empty(shape, dtype=torch.int64, device=x.device) if index else out
-    if rows and run_kernel(op, lambda: _row_reduce_kernel[(grid_rows(rows),)](
-            x, out, idx, rows, cols, float(scale), OP=op, INDEX=index, BLOCK=BLOCK, num_warps=4) or True) is None:
+    if rows and not run_kernel(op, lambda: _row_reduce_kernel[(grid_rows(rows),)](
+            x, out, idx, rows, cols, float(scale), OP=op, INDEX=index, BLOCK=BLOCK, num_warps=4)):
         return None
     return (out, idx) if index else out
 

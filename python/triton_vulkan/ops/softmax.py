@@ -61,10 +61,9 @@ def _softmax_backward_kernel(g_ptr, y_ptr, out_ptr, rows, cols, LOG: tl.constexp
             tl.store(out_ptr + base + offs, r.to(out_ptr.dtype.element_ty), mask=offs < cols)
 
 
-def _rows(*ts):
-    x = ts[0]
-    cols = x.shape[-1] if x.dim() else 1
-    return (x.numel() // cols if cols else 0), cols
+def _rows(x):
+    """(rows, row length) of a tensor _usable accepted (a last dimension of at least 1)."""
+    return x.numel() // x.shape[-1], x.shape[-1]
 
 
 def _usable(torch, dim, *ts):
@@ -85,7 +84,7 @@ def register(torch):
                 out = torch.empty(x.shape, dtype=torch.float32 if half_to_float else x.dtype, device=x.device)
                 rows, cols = _rows(x)
                 if not rows or run_kernel("softmax", lambda: _softmax_kernel[(grid_rows(rows),)](
-                        x, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4) or True):
+                        x, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4)):
                     return out
             return on_cpu(torch, aten_op, (x, dim, half_to_float))
         return impl
@@ -96,7 +95,7 @@ def register(torch):
                 out = torch.empty(grad.shape, dtype=input_dtype, device=grad.device)
                 rows, cols = _rows(grad)
                 if not rows or run_kernel("softmax backward", lambda: _softmax_backward_kernel[(grid_rows(rows),)](
-                        grad, y, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4) or True):
+                        grad, y, out, rows, cols, LOG=log, BLOCK=BLOCK, num_warps=4)):
                     return out
             return on_cpu(torch, aten_op, (grad, y, dim, input_dtype))
         return impl
