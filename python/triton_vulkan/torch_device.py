@@ -136,8 +136,8 @@ def register():
         _ext = ext
         _registered = True
         try:
-            from .ops import batch_norm, matmul, norm, pointwise, reduce, softmax
-            for ops in (matmul, pointwise, reduce, softmax, norm, batch_norm):  # ATen ops as Triton kernels
+            from .ops import batch_norm, copy, matmul, norm, pointwise, reduce, softmax
+            for ops in (copy, matmul, pointwise, reduce, softmax, norm, batch_norm):  # ATen ops as Triton kernels
                 _libraries.append(ops.register(torch))
         except ImportError as e:  # no Triton: every op takes the CPU fallback
             warnings.warn(f"triton_vulkan: the tvk device's kernels need Triton ({e})")

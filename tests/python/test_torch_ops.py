@@ -338,3 +338,79 @@ def test_norm_backward_of_a_sum(torch, dev):
         (ref(xr) * torch.arange(6.0)).sum().backward()
         torch.testing.assert_close(xs.grad.cpu(), xr.grad, rtol=1e-4, atol=1e-5)
         torch.testing.assert_close(mod.weight.grad.cpu(), ref.weight.grad, rtol=1e-4, atol=1e-4)
+
+
+def _no_host_copies(monkeypatch):
+    """Counts copies that take the extension's host path (triton_vulkan/ops/copy.py)."""
+    from triton_vulkan.ops import copy as copy_op
+    calls = []
+    real = copy_op.host_copy
+
+    def counted(torch, dst, src, non_blocking=False):
+        calls.append((dst.device.type, src.device.type))
+        return real(torch, dst, src, non_blocking)
+    monkeypatch.setattr(copy_op, "host_copy", counted)
+    return calls
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "int64", "int32", "int16", "int8",
+                                   "uint8", "bool", "float64"])
+def test_device_copy_same_dtype_is_bit_exact(torch, dev, monkeypatch, dtype):
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(3)
+    bits = {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[dt.itemsize]
+    raw = torch.randint(-2**(8 * dt.itemsize - 1), 2**(8 * dt.itemsize - 1) - 1, (6, 70), generator=g, dtype=torch.int64)
+    src = (raw.to(bits).view(dt) if dt != torch.bool else raw % 2 == 1)  # NaN payloads, -0.0, subnormals
+    s = src.to(dev)
+    host = _no_host_copies(monkeypatch)
+    d = _on_kernels(lambda: torch.empty_like(s).copy_(s))
+    t = _on_kernels(lambda: torch.empty(70, 6, dtype=dt, device=dev).t().copy_(s))  # strided destination
+    c = _on_kernels(lambda: s.t().contiguous())
+    assert host == []
+    for got, want in ((d, src), (t, src), (c, src.t())):
+        assert got.dtype == dt and got.shape == want.shape
+        want_bits = want.contiguous().view(bits) if dt != torch.bool else want
+        got_bits = got.cpu().contiguous().view(bits) if dt != torch.bool else got.cpu()
+        assert torch.equal(got_bits, want_bits)
+
+
+def test_device_copy_broadcasts_and_converts(torch, dev, monkeypatch):
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(7, 1, generator=g) * 1000
+    host = _no_host_copies(monkeypatch)
+    d = _on_kernels(lambda: torch.empty(5, 7, 9, device=dev).copy_(x.to(dev)))
+    assert torch.equal(d.cpu(), x.expand(5, 7, 9))
+    y = torch.randn(33, 65, generator=g) * 70000  # overflows f16 to inf, as ATen does
+    for src_dt, dst_dt in ((torch.float32, torch.float16), (torch.float32, torch.bfloat16),
+                           (torch.float16, torch.float32), (torch.bfloat16, torch.float16)):
+        src = y.to(src_dt)
+        got = _on_kernels(lambda: torch.empty(33, 65, dtype=dst_dt, device=dev).copy_(src.to(dev)))
+        assert torch.equal(got.cpu(), src.to(dst_dt)), (src_dt, dst_dt)
+    assert [h for h in host if h == ("tvk", "tvk")] == []
+
+
+def test_device_copy_falls_back_where_it_must(torch, dev, monkeypatch):
+    host = _no_host_copies(monkeypatch)
+    x = torch.arange(12, dtype=torch.float32)
+    assert torch.equal(x.to(dev).cpu(), x)  # CPU -> tvk -> CPU: the host path
+    assert ("tvk", "cpu") in host and ("cpu", "tvk") in host
+    d = torch.empty(12, dtype=torch.int32, device=dev).copy_(x.to(dev))  # float -> int: ATen's rules
+    assert torch.equal(d.cpu(), x.to(torch.int32))
+    # a source overlapping its destination is read as it was before the copy (ATen's CPU
+    # refuses a partial overlap; the kernel alone would race)
+    xd = x.clone().to(dev)
+    _on_kernels(lambda: xd[1:].copy_(xd[:-1]))
+    assert torch.equal(xd.cpu(), torch.cat([x[:1], x[:-1]]))
+
+
+def test_mm_out_writes_into_out(torch, dev, monkeypatch):
+    g = torch.Generator().manual_seed(5)
+    a, b = torch.randn(20, 30, generator=g), torch.randn(30, 10, generator=g)
+    host = _no_host_copies(monkeypatch)
+    ad, bd = a.to(dev), b.to(dev)
+    o = torch.empty(10, 20, device=dev).t()  # a strided out
+    ptr = o.data_ptr()
+    torch.mm(ad, bd, out=o)
+    assert o.data_ptr() == ptr
+    torch.testing.assert_close(o.cpu(), a @ b, rtol=1e-5, atol=1e-5)
+    assert [h for h in host if h == ("tvk", "tvk")] == []

@@ -98,14 +98,15 @@ def _run(torch, cpu_fn, args, shape, compute, out=None):
         return r if out is None else out.resize_(r.shape).copy_(r)
     if not _on_device(torch, *tensors):
         return on_cpu()
-    c = torch.empty(shape, dtype=tensors[0].dtype, device=device)
+    if out is not None and tuple(out.shape) != tuple(shape):
+        out.resize_(shape)
+    # The kernel writes any strides: straight into `out` unless it shares storage with an input.
+    direct = out is not None and all(out.untyped_storage().data_ptr() != t.untyped_storage().data_ptr()
+                                     for t in tensors[:-1])
+    c = out if direct else torch.empty(shape, dtype=tensors[0].dtype, device=device)
     if not run_kernel("mm", lambda: compute(c)):
         return on_cpu()  # the device cannot build the kernel
-    if out is None:
-        return c
-    if tuple(out.shape) != tuple(shape):
-        out.resize_(shape)
-    return out.copy_(c)
+    return c if out is None or direct else out.copy_(c)
 
 
 def register(torch):
