@@ -157,9 +157,11 @@ void bindCompiler(py::module_& m) {
 
   m.def("compile_ttir",
         [](const std::string& ttir, const tvk::Target& target, int numWarps, const std::string& fileName,
-           bool validate) {
+           bool validate, int vectorBytes) {
+          if (vectorBytes < 0) throw CompileError("vector_bytes must not be negative");
           tvk::CompileOptions options;
           options.numWarps = numWarps;
+          options.maxVectorBytes = static_cast<uint32_t>(vectorBytes);
           options.target = target;
           options.fileName = fileName;
           options.validate = validate;
@@ -171,7 +173,7 @@ void bindCompiler(py::module_& m) {
           return py::make_tuple(wordsToBytes(r->spirv), reflectionToDict(r->reflection));
         },
         py::arg("ttir"), py::arg("target"), py::arg("num_warps") = 4, py::arg("file_name") = "<ttir>",
-        py::arg("validate") = true,
+        py::arg("validate") = true, py::arg("vector_bytes") = 16,
         "Compiles TTIR text; returns (SPIR-V bytes, reflection dict). Raises CompilationError.");
 
   m.def("disassemble", [](const py::bytes& spirv) {

@@ -23,13 +23,17 @@ std::string Layout::str() const {
   return s;
 }
 
-Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations) {
+Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
+                             uint32_t vec) {
   if (invocations == 0 || (invocations & (invocations - 1)))
     return Status::error("layout: workgroup size " + std::to_string(invocations) +
                          " is not a power of 2");
+  if (vec == 0 || (vec & (vec - 1)))
+    return Status::error("layout: vector width " + std::to_string(vec) + " is not a power of 2");
   Layout l;
   l.shape = shape;
   l.invocations = invocations;
+  l.vec = vec;
   for (int64_t d : shape) {
     if (d <= 0 || (d & (d - 1)))
       return Status::error("layout: tensor dimension " + std::to_string(d) +
@@ -42,13 +46,15 @@ Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocat
   return l;
 }
 
-Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations) {
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
+                                  const VectorPlan* vectors) {
   LayoutInfo info;
   info.invocations = invocations;
   Status err;
   forEachValue(func, [&](const ir::Value* v) {
     if (!err.ok() || !v->type.isTensor()) return;
-    auto l = blockedLayout(v->type.shape, invocations);
+    auto l = blockedLayout(v->type.shape, invocations,
+                           vectors ? vectors->widthOf(v->type.numel()) : 1);
     if (!l.ok()) {
       err = Status::error(l.status().message() + " (" +
                           (v->def ? v->def->where() : valueName(v)) + ")");

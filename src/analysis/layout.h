@@ -1,6 +1,6 @@
 // Layout analysis: how each tensor value is distributed over the invocations of a workgroup.
 //
-// v1 uses one blocked, row-major layout per shape. With W invocations and `vec` = v contiguous
+// One blocked, row-major layout per shape. With W invocations and `vec` = v contiguous
 // elements per run, the element with row-major linear index L is held by invocation t in
 // register slot r where L = (r / v) * (W * v) + t * v + (r % v); there are
 // R = ceil(numel / (W v)) * v slots. A tensor with numel < W * v is replicated: invocation t
@@ -8,8 +8,10 @@
 // perform side effects. All tensors with the same numel share the linear mapping, so
 // elementwise ops are per slot and expand_dims/reshape are free.
 //
-// Example (W = 128, v = 1):
-//   tensor<1024xf32>   -> blocked<1024> R=8
+// v is 1 unless analysis/vector_width.h proves vector accesses for the shape's numel.
+// Example (W = 128):
+//   tensor<1024xf32>   -> blocked<1024> W=128 v=1 R=8
+//   tensor<1024xf16>   -> blocked<1024> W=128 v=8 R=8 (16-byte loads and stores)
 //   tensor<16x1xi32>   -> blocked<16x1> R=1 replicated
 #pragma once
 
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/vector_width.h"
 #include "ir/ir.h"
 #include "support/status.h"
 
@@ -45,8 +48,10 @@ struct Layout {
   std::string str() const;
 };
 
-/// The layout of a tensor shape for W invocations; error when a dimension is not a power of 2.
-Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations);
+/// The layout of a tensor shape for W invocations and `vec` contiguous elements per run (a
+/// power of 2); error when a dimension is not a power of 2.
+Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
+                             uint32_t vec = 1);
 
 /// Layouts of every tensor value of a function.
 struct LayoutInfo {
@@ -56,8 +61,10 @@ struct LayoutInfo {
   std::map<const ir::Value*, Layout> layouts;
 };
 
-/// Assigns layouts to every tensor value in `func` (a tt.func).
-Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations);
+/// Assigns layouts to every tensor value in `func` (a tt.func), v per numel from `vectors`
+/// (analysis/vector_width.h; null: v = 1).
+Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
+                                  const VectorPlan* vectors = nullptr);
 
 /// Prints `%name : type -> layout` per tensor value, in program order.
 std::string printLayouts(const ir::Operation& func, const LayoutInfo& info);

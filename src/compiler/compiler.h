@@ -16,6 +16,9 @@ namespace tvk {
 struct CompileOptions {
   /// Subgroups per workgroup (Triton's num_warps).
   int numWarps = 4;
+  /// Most bytes one invocation moves per vector load or store (analysis/vector_width.h);
+  /// 0 keeps one access per element.
+  uint32_t maxVectorBytes = 16;
   /// The device the code is for.
   Target target;
   /// Run spirv-val on the result (on by default; an invalid module is an error).

@@ -49,13 +49,16 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (s.kernel->regions.empty() || s.kernel->regions[0]->blocks.empty())
     return Status::error("unsupported: kernel @" + ir::funcName(*s.kernel) + " has no body (a declaration)");
   uint32_t W = workgroupInvocations(o.target, o.numWarps);
-  auto layouts = analysis::analyzeLayouts(*s.kernel, W);
+  s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
+  // Vector accesses need byte addresses (bindings index elements of one type).
+  s.vectors = analysis::planVectors(*s.kernel, s.axisInfo, W,
+                                    usesDeviceAddresses(o.target) ? o.maxVectorBytes : 0);
+  auto layouts = analysis::analyzeLayouts(*s.kernel, W, &s.vectors);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);
   auto prov = analysis::analyzeProvenance(*s.kernel, usesDeviceAddresses(o.target));
   if (!prov.ok()) return prov.status();
   s.provenance = std::move(*prov);
-  s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
   s.accessBounds = analysis::analyzeAccessBounds(*s.kernel, s.provenance);
   analysis::SmemOptions so = smemOptions(o);
   so.axisInfo = &s.axisInfo;
@@ -98,7 +101,7 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"analyses", analysesPass},
       {"lower", [](const std::string&, const CompileOptions& o, PipelineState& s) -> Status {
-         auto k = lower::lowerKernel(*s.kernel, o, s.provenance, s.smem);
+         auto k = lower::lowerKernel(*s.kernel, o, s.provenance, s.smem, s.vectors);
          if (!k.ok()) return k.status();
          s.compiled = std::move(*k);
          auto& args = s.compiled.reflection.args;

@@ -29,6 +29,8 @@ struct PipelineState {
   analysis::Provenance provenance;
   /// Axis-info analysis result.
   analysis::AxisInfoMap axisInfo;
+  /// Vector widths of the layout classes and accesses.
+  analysis::VectorPlan vectors;
   /// Shared-memory plan.
   analysis::SmemPlan smem;
   /// Per parameter: largest element index certainly accessed, or -1 (access bounds).

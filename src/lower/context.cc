@@ -13,13 +13,14 @@ namespace tvk::lower {
 
 Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
                  const CompileOptions& o, const analysis::Provenance& p,
-                 const analysis::SmemPlan& s)
+                 const analysis::SmemPlan& s, const analysis::VectorPlan& v)
     : b(builder),
       func(f),
       opts(o),
       W(workgroupInvocations(o.target, o.numWarps)),
       prov(p),
       smem(s),
+      vectors(v),
       loopBudget(o.target.maxLoopIterations) {
   addresses = usesDeviceAddresses(o.target);
   ir::walk(f, [&](const ir::Operation& op) {
@@ -147,7 +148,7 @@ void Context::needFeature(const std::string& f) {
 const analysis::Layout& Context::layout(const ir::Type& t) {
   auto it = layouts_.find(t.shape);
   if (it != layouts_.end()) return it->second;
-  auto l = analysis::blockedLayout(t.shape, W);
+  auto l = analysis::blockedLayout(t.shape, W, vectors.widthOf(t.numel()));
   analysis::Layout lay = l.ok() ? *l : analysis::Layout{};
   return layouts_.emplace(t.shape, lay).first->second;
 }

@@ -47,7 +47,8 @@ class Context {
  public:
   /// Sets up types and builtins for `func` compiled with `opts`.
   Context(spirv::ModuleBuilder& builder, const ir::Operation& func, const CompileOptions& opts,
-          const analysis::Provenance& prov, const analysis::SmemPlan& smem);
+          const analysis::Provenance& prov, const analysis::SmemPlan& smem,
+          const analysis::VectorPlan& vectors);
 
   /// The module being built.
   spirv::ModuleBuilder& b;
@@ -75,6 +76,8 @@ class Context {
   bool deviceVisible = false;
   /// Shared-memory plan.
   const analysis::SmemPlan& smem;
+  /// Vector widths of the layout classes and of the loads and stores.
+  const analysis::VectorPlan& vectors;
   /// Rematerializability query.
   analysis::Remat remat;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).
@@ -285,8 +288,9 @@ class Context {
   Result<Id> bufferPtr(int arg, const ir::Type& pointee, Id offset, bool wide);
   /// Memory operands OpLoad (`store` false) / OpStore of a bufferPtr need: `Aligned <element
   /// bytes>` in address mode (the alignment every element address has), none with bindings;
-  /// plus the coherence operands of `coherent` / `deviceVisible` kernels.
-  std::vector<Id> memoryOperands(const ir::Type& pointee, bool store);
+  /// plus the coherence operands of `coherent` / `deviceVisible` kernels. `alignment`: the
+  /// bytes a vector access's address is a multiple of (0: the element's).
+  std::vector<Id> memoryOperands(const ir::Type& pointee, bool store, uint32_t alignment = 0);
   /// The pointer value `v` is held as a 64-bit byte address (address mode, or a tt.int_to_ptr
   /// address in binding mode) rather than an element offset.
   bool isAddress(const ir::Value* v) const;

@@ -145,21 +145,22 @@ Result<Id> Context::bufferPtr(int arg, const ir::Type& pointee, Id offset, bool 
                 {var, c32(0), idx});
 }
 
-std::vector<Id> Context::memoryOperands(const ir::Type& pointee, bool store) {
+std::vector<Id> Context::memoryOperands(const ir::Type& pointee, bool store, uint32_t alignment) {
   if (!addresses) return {};
+  const Id align = static_cast<Id>(alignment ? alignment : storageBytes(pointee));
   if (deviceVisible) {
     // Operands follow the mask bits in increasing order: Aligned's literal, then the scope of
     // MakePointerAvailable (0x8) or MakePointerVisible (0x10).
     auto mask = spv::MemoryAccessMask::Aligned | spv::MemoryAccessMask::NonPrivatePointer |
                 (store ? spv::MemoryAccessMask::MakePointerAvailable
                        : spv::MemoryAccessMask::MakePointerVisible);
-    return {static_cast<Id>(mask), static_cast<Id>(storageBytes(pointee)), c32(kScopeDevice)};
+    return {static_cast<Id>(mask), align, c32(kScopeDevice)};
   }
   if (coherent)
     return {static_cast<Id>(spv::MemoryAccessMask::Volatile | spv::MemoryAccessMask::Aligned),
-            static_cast<Id>(storageBytes(pointee))};
+            align};
   return {static_cast<Id>(spv::MemoryAccessMask::Aligned),
-          static_cast<Id>(storageBytes(pointee))};
+          align};
 }
 
 bool Context::isAddress(const ir::Value* v) const {

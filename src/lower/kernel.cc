@@ -154,7 +154,8 @@ Status bindParams(Context& c) {
 
 Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptions& opts,
                                    const analysis::Provenance& prov,
-                                   const analysis::SmemPlan& smem) {
+                                   const analysis::SmemPlan& smem,
+                                   const analysis::VectorPlan& vectors) {
   const Target& tg = opts.target;
   uint32_t W = workgroupInvocations(tg, opts.numWarps);
   if (opts.numWarps <= 0 || W == 0 || (W & (W - 1)))
@@ -164,7 +165,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
     return Status::error("unsupported: workgroup size " + std::to_string(W) +
                          " exceeds the target's " + std::to_string(tg.maxWorkgroupInvocations));
   spirv::ModuleBuilder b(0x00010300);
-  Context c(b, func, opts, prov, smem);
+  Context c(b, func, opts, prov, smem, vectors);
   CompiledKernel out;
   Reflection& refl = out.reflection;
   refl.entry = ir::funcName(func);

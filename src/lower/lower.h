@@ -6,6 +6,7 @@
 
 #include "analysis/provenance.h"
 #include "analysis/smem_plan.h"
+#include "analysis/vector_width.h"
 #include "compiler/compiler.h"
 #include "ir/ir.h"
 
@@ -14,6 +15,7 @@ namespace tvk::lower {
 /// Lowers `func` with the analyses' results; fills the SPIR-V words and the reflection.
 Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptions& opts,
                                    const analysis::Provenance& prov,
-                                   const analysis::SmemPlan& smem);
+                                   const analysis::SmemPlan& smem,
+                                   const analysis::VectorPlan& vectors);
 
 }  // namespace tvk::lower

@@ -1,11 +1,12 @@
 // tt.addptr, tt.load, tt.store, tt.int_to_ptr and tt.ptr_to_int. Masked elements never touch
 // memory: each slot's access sits in a structured selection on its mask (loads yield `other`
 // instead). Stores run only in the owner of a replicated element, and scalar stores only in
-// invocation 0. In address mode (Context::addresses) pointers are 64-bit byte addresses:
+// invocation 0. Runs of consecutive elements move as vectors (lower/memory_runs.h). In address mode (Context::addresses) pointers are 64-bit byte addresses:
 // tt.addptr adds offset × element size, accesses go through PhysicalStorageBuffer pointers,
 // and pointers may be loaded, stored and converted to and from integers.
 #include "analysis/smem_plan.h"
 #include "lower/dot_coopmat.h"
+#include "lower/memory_runs.h"
 #include "lower/registry.h"
 #include "support/bits.h"
 
@@ -60,6 +61,8 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
   if (!rt.ok()) return c.unsupported(op, rt.status().message());
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
+  if (const analysis::AccessVector a = c.vectors.accessOf(&op); a.width > 1 && c.addresses)
+    return lowerLoadRuns(c, op, a);
   std::vector<Id> out;
   uint32_t n = c.slots(op.result());
   for (uint32_t s = 0; s < n; ++s) {
@@ -148,6 +151,9 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     return c.unsupported(op, "storing pointers (the target has no buffer device addresses)");
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
+  if (const analysis::AccessVector a = c.vectors.accessOf(&op);
+      a.width > 1 && c.addresses && !c.smem.allocs.count(&op))
+    return lowerStoreRuns(c, op, a);
   Id owner;
   if (ptr->type.isTensor()) {
     owner = c.ownerCond(ptr->type.shape);

@@ -35,8 +35,12 @@ Result<CompileOptions> compileOptionsFromArgs(const CliArgs& args, const std::st
   Result<int> warps = args.getInt("num-warps", 4);
   if (!warps.ok()) return warps.status();
   if (*warps < 1) return Status::error("--num-warps needs a positive integer, got " + std::to_string(*warps));
+  Result<int> vectorBytes = args.getInt("vector-bytes", 16);
+  if (!vectorBytes.ok()) return vectorBytes.status();
+  if (*vectorBytes < 0) return Status::error("--vector-bytes must not be negative");
   CompileOptions options;
   options.numWarps = *warps;
+  options.maxVectorBytes = static_cast<uint32_t>(*vectorBytes);
   options.target = *target;
   options.fileName = fileName;
   return options;

@@ -86,6 +86,9 @@ class VulkanOptions:
     sanitize_overflow: bool = True
     backend_name: str = "vulkan"
     instrumentation_mode: str = ""
+    # Most bytes an invocation moves per vector load/store (analysis/vector_width.h); 0: one
+    # access per element. TVK_VECTOR_BYTES sets the default (part of the cache key).
+    vector_bytes: int = int(os.environ.get("TVK_VECTOR_BYTES", "16"))
     maxnreg: Any = None
     ir_override: Any = None
 
@@ -196,7 +199,8 @@ class VulkanBackend(BaseBackend):
         target = target_of(options.arch)
         resources.check_workgroup(options.num_warps, target)  # OutOfResources: autotune skips it
         try:
-            spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir")
+            spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir",
+                                                vector_bytes=options.vector_bytes)
         except _C.CompilationError as e:
             oor = resources.as_out_of_resources(e)
             if oor is not None:

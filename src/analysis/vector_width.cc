@@ -1,0 +1,134 @@
+#include "analysis/vector_width.h"
+
+#include <algorithm>
+#include <set>
+
+#include "analysis/remat.h"
+#include "analysis/values.h"
+#include "ir/walk.h"
+
+namespace tvk::analysis {
+
+namespace {
+
+int64_t floorPow2(int64_t x) {
+  int64_t p = 1;
+  while (p * 2 <= x) p *= 2;
+  return p;
+}
+
+// Ops lowered slot by slot for any v (coordinates, where they need them, come from the
+// layout), and reductions of 1-D tensors to scalars (every invocation combines its own slots
+// whatever elements they are, then the subgroups': lower/reduce.cc): a class touched by any
+// other op keeps v = 1.
+bool perSlotOp(const ir::Operation& op) {
+  const std::string& n = op.name;
+  if (n == "tt.reduce") {
+    for (const ir::Value* v : op.operands)
+      if (v->type.rank() != 1) return false;
+    for (const auto& r : op.results)
+      if (r->type.isTensor()) return false;
+    return true;
+  }
+  if (n == "arith.constant") {
+    const ir::Attribute* v = op.attr("value");
+    return !v || v->kind != ir::Attribute::Kind::Dense || v->isSplat();
+  }
+  return n == "tt.load" || n == "tt.store" || n == "tt.splat" || n == "tt.make_range" ||
+         n == "tt.expand_dims" || n == "tt.reshape" || isElementwiseOp(n);
+}
+
+// Element bytes of a pointer tensor's pointee that vector accesses move (0: none: pointers,
+// i1, types without a fixed width).
+int64_t movableBytes(const ir::Value* ptr) {
+  const ir::Type& pointee = *ptr->type.scalar().elem;
+  if (pointee.isPtr() || (pointee.isInt() && pointee.bits == 1)) return 0;
+  if (!pointee.isInt() && !pointee.isFloat()) return 0;
+  const int bits = pointee.bits;
+  return bits == 8 || bits == 16 || bits == 32 || bits == 64 ? bits / 8 : 0;
+}
+
+}  // namespace
+
+uint32_t VectorPlan::widthOf(int64_t numel) const {
+  auto it = widths.find(numel);
+  return it == widths.end() ? 1 : it->second;
+}
+
+AccessVector VectorPlan::accessOf(const ir::Operation* op) const {
+  auto it = accesses.find(op);
+  return it == accesses.end() ? AccessVector{} : it->second;
+}
+
+uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai,
+                           uint32_t maxBytes) {
+  if (!ptr->type.isTensor() || ptr->type.rank() == 0) return 1;
+  const int64_t bytes = movableBytes(ptr);
+  if (bytes == 0) return 1;
+  auto it = ai.find(ptr);
+  if (it == ai.end()) return 1;
+  const size_t d = ptr->type.shape.size() - 1;
+  int64_t k = std::max<int64_t>(1, maxBytes / bytes);
+  k = std::min(k, ptr->type.shape[d]);
+  k = std::min(k, floorPow2(it->second.contiguity[d]));
+  k = std::min(k, floorPow2(std::max<int64_t>(1, it->second.divisibility[d] / bytes)));
+  if (mask && mask->type.isTensor()) {
+    auto mi = ai.find(mask);
+    k = std::min<int64_t>(k, mi == ai.end() ? 1 : floorPow2(mi->second.constancy[d]));
+  }
+  k = floorPow2(std::max<int64_t>(1, k));
+  if (bytes < 4 && k * bytes < 4) return 1;  // narrow runs move as whole 32-bit words
+  return static_cast<uint32_t>(k);
+}
+
+VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_t invocations,
+                       uint32_t maxBytes) {
+  VectorPlan plan;
+  maxBytes = std::min<uint32_t>(maxBytes, 16);  // Vulkan vectors: at most 4 components
+  if (maxBytes == 0 || invocations == 0) return plan;
+  std::map<int64_t, uint32_t> want;
+  std::set<int64_t> pinned;
+  forEachValue(func, [&](const ir::Value* v) {
+    if (v->type.isTensor() && !v->def) pinned.insert(v->type.numel());  // block arguments
+  });
+  std::vector<const ir::Operation*> accesses;
+  ir::walk(func, [&](const ir::Operation& op) {
+    if (&op == &func) return;
+    if (!perSlotOp(op)) {
+      for (const ir::Value* v : op.operands)
+        if (v->type.isTensor()) pinned.insert(v->type.numel());
+      for (const auto& v : op.results)
+        if (v->type.isTensor()) pinned.insert(v->type.numel());
+      return;
+    }
+    if (op.name != "tt.load" && op.name != "tt.store") return;
+    const ir::Value* ptr = op.operand(0);
+    if (!ptr->type.isTensor()) return;
+    // Masks do not limit v: runs whose masks differ fall back to per-element accesses.
+    uint32_t k = provenAccessWidth(ptr, nullptr, ai, maxBytes);
+    uint32_t& w = want[ptr->type.numel()];
+    w = std::max(w, k);
+    accesses.push_back(&op);
+  });
+  for (const auto& [numel, k] : want) {
+    if (k <= 1 || pinned.count(numel)) continue;
+    const int64_t v = std::min<int64_t>(k, numel / invocations);
+    if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
+  }
+  for (const ir::Operation* op : accesses) {
+    const ir::Value* ptr = op->operand(0);
+    const uint32_t v = plan.widthOf(ptr->type.numel());
+    if (v <= 1) continue;
+    const ir::Value* mask = op->numOperands() > (op->name == "tt.load" ? 1u : 2u)
+                                ? op->operand(op->name == "tt.load" ? 1 : 2)
+                                : nullptr;
+    AccessVector a;
+    a.width = std::min(v, provenAccessWidth(ptr, nullptr, ai, maxBytes));
+    if (a.width <= 1 || a.width * movableBytes(ptr) < 4) continue;  // narrow: whole words
+    a.maskUniform = !mask || provenAccessWidth(ptr, mask, ai, maxBytes) >= a.width;
+    plan.accesses[op] = a;
+  }
+  return plan;
+}
+
+}  // namespace tvk::analysis

@@ -1,0 +1,60 @@
+// Vector accesses: the vector width v of the blocked layout (analysis/layout.h) per tensor class
+// (all shapes of one numel share the linear mapping), and the width of each tt.load/tt.store.
+//
+// A class gets v > 1 when some load or store through a pointer tensor of the class provably
+// touches runs of v consecutive, v-aligned elements along the last dimension (axis info:
+// contiguity, and the byte divisibility of each run's first address), at most `maxBytes` per
+// run, the class is not replicated at that v (numel >= W v), and every op that touches a
+// tensor of the class works slot by slot for any v: elementwise ops, splats, make_range,
+// expand_dims/reshape, loads and stores, and reductions of 1-D tensors to scalars. Anything
+// else (other reductions, broadcasts, dots, loop arguments, atomics, ...) keeps v = 1. Narrow elements (8 and 16 bits) move in
+// whole 32-bit words, so their runs are at least 4 bytes.
+//
+// Example (W = 128, maxBytes = 16): an f16 add of BLOCK = 1024 through
+// `x_ptr + pid * 1024 + arange` (x_ptr divisible by 16) -> tensor<1024> classes get v = 8:
+// each invocation moves 8 halves (16 bytes) per access, R = 8 slots.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "analysis/axis_info.h"
+#include "ir/ir.h"
+
+namespace tvk::analysis {
+
+/// How one tt.load/tt.store moves its elements.
+struct AccessVector {
+  /// Elements per access (1: one access per element).
+  uint32_t width = 1;
+  /// True when the mask (if any) is provably constant on each run of `width` (one branch
+  /// per run); otherwise runs whose masks differ fall back to per-element accesses.
+  bool maskUniform = true;
+};
+
+/// The vector decisions of one kernel.
+struct VectorPlan {
+  /// v per numel (absent: 1).
+  std::map<int64_t, uint32_t> widths;
+  /// Per tt.load/tt.store with width > 1.
+  std::map<const ir::Operation*, AccessVector> accesses;
+  /// v of the class of `numel`.
+  uint32_t widthOf(int64_t numel) const;
+  /// The access of `op` (width 1 when it has none).
+  AccessVector accessOf(const ir::Operation* op) const;
+};
+
+/// Largest run length k (a power of 2, k * element bytes <= maxBytes) such that every aligned
+/// run of k elements along the last dimension of pointer tensor `ptr` is k consecutive
+/// elements whose first address is a multiple of k * element bytes; with `mask`, also constant
+/// on each run. 1 when nothing is proven, for pointers to pointers and i1, and for narrow
+/// elements whose run would be under 4 bytes.
+uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai,
+                           uint32_t maxBytes);
+
+/// Plans v per class and the width per access of `func` for W = `invocations`; `maxBytes` 0
+/// plans nothing (every class v = 1).
+VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_t invocations,
+                       uint32_t maxBytes);
+
+}  // namespace tvk::analysis

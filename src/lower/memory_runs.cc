@@ -1,0 +1,252 @@
+#include "lower/memory_runs.h"
+
+#include <spirv/unified1/GLSL.std.450.h>
+
+#include <vector>
+
+#include "lower/fp8.h"
+
+namespace tvk::lower {
+
+namespace {
+
+const ir::Type& pointeeOf(const ir::Value* ptr) { return *ptr->type.scalar().elem; }
+
+// How a run of `k` elements of `pointee` moves: `type`, one vector (or scalar word) per run.
+struct RunView {
+  Id type = 0;
+  Id storage = 0;      // the element's storage type (wide runs)
+  uint32_t bytes = 0;  // element bytes
+  uint32_t k = 0;      // elements per run
+  bool words = false;  // narrow elements packed in 32-bit words
+  uint32_t count() const { return words ? k * bytes / 4 : k; }
+};
+
+Result<RunView> runView(Context& c, const ir::Type& pointee, uint32_t k) {
+  RunView v;
+  v.bytes = static_cast<uint32_t>(Context::elementBytes(pointee));
+  v.k = k;
+  v.words = v.bytes < 4;
+  if (v.words) {
+    v.type = v.count() == 1 ? c.u32() : c.b.typeVector(c.u32(), v.count());
+    return v;
+  }
+  auto st = c.storageType(pointee);
+  if (!st.ok()) return st.status();
+  v.storage = *st;
+  v.type = c.b.typeVector(*st, k);
+  return v;
+}
+
+Result<Id> runPointer(Context& c, const RunView& v, Id address) {
+  c.b.usePhysicalStorageBuffer();
+  c.needFeature("bufferDeviceAddress");
+  return c.b.emit(spv::Op::OpConvertUToPtr,
+                  c.b.typePointer(spv::StorageClass::PhysicalStorageBuffer, v.type), {address});
+}
+
+// Word `w` of a loaded run.
+Id word(Context& c, const RunView& v, Id raw, uint32_t w) {
+  return v.count() == 1 ? raw : c.b.emit(spv::Op::OpCompositeExtract, c.u32(), {raw, w});
+}
+
+// The register values of a loaded run.
+Result<std::vector<Id>> unpackRun(Context& c, const ir::Type& t, const RunView& v, Id raw) {
+  auto& b = c.b;
+  std::vector<Id> out;
+  if (!v.words) {
+    for (uint32_t j = 0; j < v.k; ++j) {
+      auto e = c.fromStorage(t, b.emit(spv::Op::OpCompositeExtract, v.storage, {raw, j}));
+      if (!e.ok()) return e.status();
+      out.push_back(*e);
+    }
+    return out;
+  }
+  const uint32_t per = 4 / v.bytes, bits = v.bytes * 8;
+  for (uint32_t w = 0; w < v.count(); ++w) {
+    Id x = word(c, v, raw, w);
+    if (t.isFloat() && t.name == "f16") {
+      Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {x});
+      for (uint32_t j = 0; j < 2; ++j) out.push_back(b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, j}));
+      continue;
+    }
+    for (uint32_t j = 0; j < per; ++j) {
+      Id shift = c.c32(j * bits);
+      if (t.isFloat() && t.name == "bf16") {
+        Id hi = j == 1 ? b.emit(spv::Op::OpBitwiseAnd, c.u32(), {x, c.c32(0xffff0000u)})
+                       : b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {x, c.c32(16)});
+        out.push_back(b.emit(spv::Op::OpBitcast, c.f32(), {hi}));
+      } else if (t.isFloat()) {  // fp8
+        auto e = decodeFp8(c, t, b.emit(spv::Op::OpBitFieldUExtract, c.u32(), {x, shift, c.c32(bits)}));
+        if (!e.ok()) return e.status();
+        out.push_back(*e);
+      } else {  // narrow integers sign-extend into their 32-bit register, as fromStorage does
+        out.push_back(b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {x, shift, c.c32(bits)}));
+      }
+    }
+  }
+  return out;
+}
+
+// The run to store from the register values `vals`.
+Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::vector<Id>& vals) {
+  auto& b = c.b;
+  if (!v.words) {
+    std::vector<Id> parts;
+    for (Id x : vals) {
+      auto s = c.toStorage(t, x);
+      if (!s.ok()) return s.status();
+      parts.push_back(*s);
+    }
+    return b.emit(spv::Op::OpCompositeConstruct, v.type, parts);
+  }
+  const uint32_t per = 4 / v.bytes, bits = v.bytes * 8;
+  std::vector<Id> words;
+  for (uint32_t w = 0; w < v.count(); ++w) {
+    if (t.isFloat() && t.name == "f16") {
+      Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {vals[2 * w], vals[2 * w + 1]});
+      words.push_back(b.glsl(GLSLstd450PackHalf2x16, c.u32(), {pair}));
+      continue;
+    }
+    Id acc = 0;
+    for (uint32_t j = 0; j < per; ++j) {
+      Id x = vals[w * per + j], e;
+      if (t.isFloat() && t.name == "bf16") {
+        Id u = b.emit(spv::Op::OpBitcast, c.u32(), {x});
+        e = j == 1 ? b.emit(spv::Op::OpBitwiseAnd, c.u32(), {u, c.c32(0xffff0000u)})
+                   : b.emit(spv::Op::OpShiftRightLogical, c.u32(), {u, c.c32(16)});
+      } else {
+        if (t.isFloat()) {  // fp8
+          auto code = encodeFp8(c, t, x);
+          if (!code.ok()) return code.status();
+          x = *code;
+        }
+        e = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {x, c.c32((1u << bits) - 1)});
+        if (j) e = b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {e, c.c32(j * bits)});
+      }
+      acc = acc ? b.emit(spv::Op::OpBitwiseOr, c.u32(), {acc, e}) : e;
+    }
+    words.push_back(acc);
+  }
+  return words.size() == 1 ? words[0] : b.emit(spv::Op::OpCompositeConstruct, v.type, words);
+}
+
+// The condition of the run of k slots from s0: its first mask when the mask is constant on
+// runs (`uniform`), else the AND of its masks; 0 without a mask.
+Id runMask(Context& c, const ir::Value* mask, uint32_t s0, uint32_t k, bool uniform) {
+  if (!mask) return 0;
+  Id all = c.at(mask, s0);
+  if (uniform) return all;
+  for (uint32_t j = 1; j < k; ++j)
+    all = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {all, c.at(mask, s0 + j)});
+  return all;
+}
+
+// One element's scalar load (the fallback of a run whose masks differ).
+Result<Id> loadElement(Context& c, const ir::Type& t, Id address) {
+  auto st = c.storageType(t);
+  if (!st.ok()) return st;
+  auto p = c.bufferPtr(-1, t, address, false);
+  if (!p.ok()) return p;
+  std::vector<Id> ops{*p};
+  for (Id m : c.memoryOperands(t, false)) ops.push_back(m);
+  return c.fromStorage(t, c.b.emit(spv::Op::OpLoad, *st, ops));
+}
+
+Status storeElement(Context& c, const ir::Type& t, Id address, Id v) {
+  auto p = c.bufferPtr(-1, t, address, false);
+  if (!p.ok()) return p.status();
+  auto sv = c.toStorage(t, v);
+  if (!sv.ok()) return sv.status();
+  std::vector<Id> ops{*p, *sv};
+  for (Id m : c.memoryOperands(t, true)) ops.push_back(m);
+  c.b.emitVoid(spv::Op::OpStore, ops);
+  return Status();
+}
+
+}  // namespace
+
+Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a) {
+  const ir::Value* ptr = op.operand(0);
+  const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
+  const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  const ir::Type& t = pointeeOf(ptr);
+  const uint32_t k = a.width;
+  auto rt = c.regTypeOf(op.result());
+  if (!rt.ok()) return c.unsupported(op, rt.status().message());
+  auto view = runView(c, t, k);
+  if (!view.ok()) return c.unsupported(op, view.status().message());
+  std::vector<Id> out;
+  const uint32_t n = c.slots(op.result());
+  for (uint32_t s0 = 0; s0 < n; s0 += k) {
+    Id m = runMask(c, mask, s0, k, a.maskUniform);
+    // The raw run (zero where the mask fails), taken apart outside the branch.
+    auto raw = c.ifValue(m, view->type, [&]() -> Result<Id> {
+      auto p = runPointer(c, *view, c.at(ptr, s0));
+      if (!p.ok()) return p;
+      std::vector<Id> ops{*p};
+      for (Id mo : c.memoryOperands(t, false, k * view->bytes)) ops.push_back(mo);
+      return c.b.emit(spv::Op::OpLoad, view->type, ops);
+    }, m ? c.b.constNull(view->type) : 0);
+    if (!raw.ok()) return c.unsupported(op, raw.status().message());
+    auto parts = unpackRun(c, t, *view, *raw);
+    if (!parts.ok()) return c.unsupported(op, parts.status().message());
+    Id notAll = a.maskUniform || !mask ? 0 : c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
+    for (uint32_t j = 0; j < k; ++j) {
+      Id v = (*parts)[j];
+      if (m) v = c.b.emit(spv::Op::OpSelect, *rt, {m, v, other ? c.at(other, s0 + j) : c.b.constNull(*rt)});
+      if (notAll) {
+        // Some but not all masks of the run hold: this element alone, under its own mask.
+        Id address = c.at(ptr, s0 + j);
+        auto e = c.ifValue(c.andCond(notAll, c.at(mask, s0 + j)), *rt,
+                           [&]() -> Result<Id> { return loadElement(c, t, address); }, v);
+        if (!e.ok()) return c.unsupported(op, e.status().message());
+        v = *e;
+      }
+      out.push_back(v);
+    }
+  }
+  c.bind(op.result(), std::move(out));
+  return Status();
+}
+
+Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a) {
+  const ir::Value* ptr = op.operand(0);
+  const ir::Value* val = op.operand(1);
+  const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  const ir::Type& t = pointeeOf(ptr);
+  const uint32_t k = a.width;
+  auto view = runView(c, t, k);
+  if (!view.ok()) return c.unsupported(op, view.status().message());
+  const uint32_t n = c.slots(ptr);
+  for (uint32_t s0 = 0; s0 < n; s0 += k) {
+    Id m = runMask(c, mask, s0, k, a.maskUniform);
+    Status st = c.ifThen(m, [&]() -> Status {
+      std::vector<Id> vals;
+      for (uint32_t j = 0; j < k; ++j) vals.push_back(c.at(val, s0 + j));
+      auto run = packRun(c, t, *view, vals);
+      if (!run.ok()) return run.status();
+      auto p = runPointer(c, *view, c.at(ptr, s0));
+      if (!p.ok()) return p.status();
+      std::vector<Id> ops{*p, *run};
+      for (Id mo : c.memoryOperands(t, true, k * view->bytes)) ops.push_back(mo);
+      c.b.emitVoid(spv::Op::OpStore, ops);
+      return Status();
+    });
+    if (!st.ok()) return c.unsupported(op, st.message());
+    if (a.maskUniform || !mask) continue;
+    // Some but not all masks of the run hold: per-element stores under their own masks.
+    Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
+    st = c.ifThen(notAll, [&]() -> Status {
+      for (uint32_t j = 0; j < k; ++j) {
+        Id address = c.at(ptr, s0 + j), v = c.at(val, s0 + j);
+        TVK_RETURN_IF_ERROR(c.ifThen(c.at(mask, s0 + j), [&]() { return storeElement(c, t, address, v); }));
+      }
+      return Status();
+    });
+    if (!st.ok()) return c.unsupported(op, st.message());
+  }
+  return Status();
+}
+
+}  // namespace tvk::lower

@@ -1,0 +1,26 @@
+// Vector loads and stores (address mode): a tt.load/tt.store whose layout holds runs of
+// consecutive elements and whose addresses axis info proves consecutive and aligned
+// (analysis/vector_width.h) moves each run of `width` slots with one access. 32- and 64-bit
+// elements move as a vector of their storage type; 8- and 16-bit elements as 32-bit words,
+// taken apart and put together in integer code (f16 through UnpackHalf2x16/PackHalf2x16,
+// exact for the values f16 registers hold), so that no 16- or 8-bit arithmetic capability
+// is needed and 16 bytes move at once (Vulkan vectors have at most 4 components).
+//
+// Masks: when the mask is provably constant on each run, one branch per run on its first
+// mask; otherwise the run is one access when all its masks hold, and per-element accesses
+// under their own masks when only some do.
+#pragma once
+
+#include "analysis/vector_width.h"
+#include "lower/context.h"
+
+namespace tvk::lower {
+
+/// Lowers tt.load `op` (address mode, a tensor pointer) with runs of `a.width` elements.
+Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a);
+
+/// Lowers tt.store `op` (address mode, a tensor pointer, not replicated) with runs of
+/// `a.width` elements.
+Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a);
+
+}  // namespace tvk::lower

@@ -1,0 +1,156 @@
+"""Vector loads and stores (analysis/vector_width.h, lower/memory_runs.cc): runs of consecutive
+elements move as one access of up to 16 bytes, 8- and 16-bit elements packed in 32-bit words.
+Checked bit for bit over dtypes, masks that are constant on runs and masks that are not (per-
+element fallback), misaligned bases (no vectors), and kernels whose tensors cannot take vectors
+(a reduction keeps v = 1); the SPIR-V shows the 16-byte accesses where they are proven."""
+import numpy as np
+import pytest
+
+DTYPES = ["float16", "bfloat16", "float32", "int8", "int16", "int32", "int64", "float64",
+          "float8_e5m2", "float8_e4m3fn"]
+
+
+@pytest.fixture(scope="module")
+def k(triton_vk):
+    tl = triton_vk.language
+
+    @triton_vk.jit
+    def copy(X, Y, n, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        m = o < n
+        tl.store(Y + o, tl.load(X + o, mask=m), mask=m)
+
+    @triton_vk.jit
+    def shifted(X, Y, n, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        m = o + 1 < n
+        tl.store(Y + o, tl.load(X + o + 1, mask=m), mask=m)  # runs not aligned
+
+    @triton_vk.jit
+    def widen(X, Y, n, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        m = o < n
+        tl.store(Y + o, tl.load(X + o, mask=m).to(tl.float32) * 2.0, mask=m)
+
+    @triton_vk.jit
+    def rowsum(X, Y, BLOCK: tl.constexpr):
+        r = tl.program_id(0)
+        x = tl.load(X + r * BLOCK + tl.arange(0, BLOCK)).to(tl.float32)
+        tl.store(Y + r * BLOCK + tl.arange(0, BLOCK), x - tl.sum(x, axis=0))
+    @triton_vk.jit
+    def softmax_row(X, Y, n, BLOCK: tl.constexpr):
+        r = tl.program_id(0)
+        cols = tl.arange(0, BLOCK)
+        m = cols < n
+        x = tl.load(X + r * n + cols, mask=m, other=float("-inf")).to(tl.float32)
+        e = tl.exp(x - tl.max(x, axis=0))
+        tl.store(Y + r * n + cols, (e / tl.sum(e, axis=0)).to(Y.dtype.element_ty), mask=m)
+
+    @triton_vk.jit
+    def argmax_row(X, I, BLOCK: tl.constexpr):
+        r = tl.program_id(0)
+        tl.store(I + r, tl.argmax(tl.load(X + r * BLOCK + tl.arange(0, BLOCK)), axis=0))
+    return dict(copy=copy, shifted=shifted, widen=widen, rowsum=rowsum, softmax_row=softmax_row,
+                argmax_row=argmax_row)
+
+
+def _bits(torch, t):
+    t = t.cpu().contiguous()
+    return t.view({1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[t.element_size()])
+
+
+def _random(torch, dtype, n, seed):
+    """Every bit pattern class: NaNs, infinities, -0.0, subnormals, extreme integers."""
+    g = torch.Generator().manual_seed(seed)
+    size = dtype.itemsize
+    raw = torch.randint(-2**(8 * size - 1), 2**(8 * size - 1) - 1, (n,), generator=g, dtype=torch.int64)
+    bits = {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[size]
+    return raw.to(bits).view(dtype)
+
+
+def _same(torch, got, want):
+    """Bit for bit, except that a NaN may come back as another NaN (its payload quieted)."""
+    gb, wb = _bits(torch, got), _bits(torch, want)
+    if want.dtype.is_floating_point:
+        gf, wf = got.cpu().float(), want.float()
+        return bool(((gb == wb) | (gf.isnan() & wf.isnan())).all())
+    return bool((gb == wb).all())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [4096, 4096 + 16, 1001])
+def test_copy_bit_exact(k, torch, dtype, n):
+    """n % 16 == 0: Triton proves the mask constant on runs (one branch per run); n = 1001:
+    runs at the end mix true and false masks (per-element accesses)."""
+    dt = getattr(torch, dtype)
+    x = _random(torch, dt, n, 1)
+    y = torch.empty(n + 32, dtype=dt)
+    y.view(torch.int8).fill_(7)  # masked-off elements must stay as they were
+    k["copy"][(triton_cdiv(n, 1024),)](x, y, n, BLOCK=1024)
+    assert _same(torch, y[:n], x), dtype
+    assert bool((y[n:].view(torch.int8) == 7).all())
+
+
+def triton_cdiv(a, b):
+    return (a + b - 1) // b
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int8", "float32"])
+def test_unaligned_runs_and_bases(k, torch, dtype):
+    dt = getattr(torch, dtype)
+    n = 4096
+    x = _random(torch, dt, n + 1, 2)
+    y = torch.zeros(n, dtype=dt)
+    k["shifted"][(n // 1024,)](x, y, n, BLOCK=1024)  # X + o + 1: runs start off alignment
+    assert _same(torch, y[: n - 1], x[1:n])
+    y2 = torch.zeros(n, dtype=dt)
+    k["copy"][(n // 1024,)](x[1:], y2, n, BLOCK=1024)  # a base that is not 16-byte aligned
+    assert _same(torch, y2, x[1:])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float8_e5m2", "int8"])
+def test_narrow_loads_convert_exactly(k, torch, dtype):
+    dt = getattr(torch, dtype)
+    n = 2048
+    x = _random(torch, dt, n, 3)
+    y = torch.zeros(n, dtype=torch.float32)
+    k["widen"][(n // 1024,)](x, y, n, BLOCK=1024)
+    want = x.float() * 2.0
+    torch.testing.assert_close(y, want, rtol=0, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("n", [2048, 1000])
+def test_row_reductions_to_scalars_take_vectors(k, torch, n):
+    """A 1-D row reduced to scalars (softmax, argmax) keeps its vector class: each invocation
+    combines the elements it holds; argmax's first-occurrence ties do not depend on which."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(3, n, generator=g).half()
+    y = torch.zeros(3, n, dtype=torch.float16)
+    k["softmax_row"][(3,)](x, y, n, BLOCK=2048)
+    torch.testing.assert_close(y.float(), torch.softmax(x.float(), 1), rtol=2e-3, atol=1e-5)
+    v = torch.randint(0, 4, (5, 2048), generator=g).float()  # many ties of the maximum
+    i = torch.zeros(5, dtype=torch.int32)
+    k["argmax_row"][(5,)](v, i, BLOCK=2048)
+    assert torch.equal(i.long(), torch.argmax(v, 1))
+    asm = k["argmax_row"].warmup(v, i, BLOCK=2048, grid=(5,)).asm["spvdis"]
+    assert "OpLoad %v4float" in asm
+
+
+def test_reduction_kernels_keep_scalar_accesses(k, torch):
+    x = torch.randn(4, 1024)
+    y = torch.zeros(4, 1024)
+    k["rowsum"][(4,)](x, y, BLOCK=1024)
+    torch.testing.assert_close(y, x - x.sum(1, keepdim=True), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype,vector", [("float16", "%v4uint"), ("int8", "%v4uint"), ("float32", "%v4float")])
+def test_proven_runs_are_16_byte_accesses(k, torch, dtype, vector):
+    """16 bytes per invocation and run where the block holds that many per invocation (lavapipe:
+    W = 128 invocations for num_warps=4; 2048 int8 elements give each 16)."""
+    dt = getattr(torch, dtype)
+    x = torch.zeros(8192, dtype=dt)
+    kern = k["copy"].warmup(x, x, 8192, BLOCK=2048, grid=(4,))
+    asm = kern.asm["spvdis"]
+    loads = [line for line in asm.splitlines() if "OpLoad " + vector in line]
+    assert loads and all("Aligned 16" in line for line in loads), asm[-2000:]
+    assert any("OpStore" in line and "Aligned 16" in line for line in asm.splitlines())
