@@ -35,7 +35,7 @@ bool perSlotOp(const ir::Operation& op) {
     return !v || v->kind != ir::Attribute::Kind::Dense || v->isSplat();
   }
   return n == "tt.load" || n == "tt.store" || n == "tt.splat" || n == "tt.make_range" ||
-         n == "tt.expand_dims" || n == "tt.reshape" || isElementwiseOp(n);
+         n == "tt.expand_dims" || n == "tt.reshape" || n == "tt.broadcast" || isElementwiseOp(n);
 }
 
 // Element bytes of a pointer tensor's pointee that vector accesses move (0: none: pointers,
@@ -61,25 +61,42 @@ AccessVector VectorPlan::accessOf(const ir::Operation* op) const {
 }
 
 uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai,
-                           uint32_t maxBytes) {
+                           uint32_t maxBytes, int dim) {
   if (!ptr->type.isTensor() || ptr->type.rank() == 0) return 1;
   const int64_t bytes = movableBytes(ptr);
   if (bytes == 0) return 1;
   auto it = ai.find(ptr);
   if (it == ai.end()) return 1;
-  const size_t d = ptr->type.shape.size() - 1;
+  const size_t d = dim < 0 ? ptr->type.shape.size() - 1 : static_cast<size_t>(dim);
+  if (d >= it->second.contiguity.size()) return 1;
   int64_t k = std::max<int64_t>(1, maxBytes / bytes);
   k = std::min(k, ptr->type.shape[d]);
   k = std::min(k, floorPow2(it->second.contiguity[d]));
   k = std::min(k, floorPow2(std::max<int64_t>(1, it->second.divisibility[d] / bytes)));
   if (mask && mask->type.isTensor()) {
     auto mi = ai.find(mask);
-    k = std::min<int64_t>(k, mi == ai.end() ? 1 : floorPow2(mi->second.constancy[d]));
+    k = std::min<int64_t>(k, mi == ai.end() || d >= mi->second.constancy.size()
+                                 ? 1 : floorPow2(mi->second.constancy[d]));
   }
   k = floorPow2(std::max<int64_t>(1, k));
   if (bytes < 4 && k * bytes < 4) return 1;  // narrow runs move as whole 32-bit words
   return static_cast<uint32_t>(k);
 }
+
+namespace {
+
+// Run length along dimension 0 of a 2-D store whose addresses are consecutive along dimension
+// 0 and not along the last one (a transposed store; 1: none).
+uint32_t alongRowsWidth(const ir::Operation& op, const AxisInfoMap& ai, uint32_t maxBytes) {
+  if (op.name != "tt.store") return 1;
+  const ir::Value* ptr = op.operand(0);
+  if (ptr->type.rank() != 2) return 1;
+  auto it = ai.find(ptr);
+  if (it == ai.end() || it->second.contiguity.size() != 2 || it->second.contiguity[1] != 1) return 1;
+  return provenAccessWidth(ptr, nullptr, ai, maxBytes, 0);
+}
+
+}  // namespace
 
 VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_t invocations,
                        uint32_t maxBytes) {
@@ -105,7 +122,8 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     const ir::Value* ptr = op.operand(0);
     if (!ptr->type.isTensor()) return;
     // Masks do not limit v: runs whose masks differ fall back to per-element accesses.
-    uint32_t k = provenAccessWidth(ptr, nullptr, ai, maxBytes);
+    uint32_t k = std::max(provenAccessWidth(ptr, nullptr, ai, maxBytes),
+                          alongRowsWidth(op, ai, maxBytes));
     uint32_t& w = want[ptr->type.numel()];
     w = std::max(w, k);
     accesses.push_back(&op);
@@ -123,9 +141,12 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
                                 ? op->operand(op->name == "tt.load" ? 1 : 2)
                                 : nullptr;
     AccessVector a;
-    a.width = std::min(v, provenAccessWidth(ptr, nullptr, ai, maxBytes));
+    const uint32_t rows = alongRowsWidth(*op, ai, maxBytes);
+    a.alongRows = rows > 1;
+    const int dim = a.alongRows ? 0 : -1;
+    a.width = std::min(v, a.alongRows ? rows : provenAccessWidth(ptr, nullptr, ai, maxBytes));
     if (a.width <= 1 || a.width * movableBytes(ptr) < 4) continue;  // narrow: whole words
-    a.maskUniform = !mask || provenAccessWidth(ptr, mask, ai, maxBytes) >= a.width;
+    a.maskUniform = !mask || provenAccessWidth(ptr, mask, ai, maxBytes, dim) >= a.width;
     plan.accesses[op] = a;
   }
   return plan;

@@ -6,8 +6,10 @@
 // contiguity, and the byte divisibility of each run's first address), at most `maxBytes` per
 // run, the class is not replicated at that v (numel >= W v), and every op that touches a
 // tensor of the class works slot by slot for any v: elementwise ops, splats, make_range,
-// expand_dims/reshape, loads and stores, and reductions of 1-D tensors to scalars. Anything
-// else (other reductions, broadcasts, dots, loop arguments, atomics, ...) keeps v = 1. Narrow elements (8 and 16 bits) move in
+// expand_dims/reshape, broadcasts (recomputed or exchanged per result slot), loads and stores,
+// and reductions of 1-D tensors to scalars. Anything else (other reductions, dots, trans, loop
+// arguments, atomics, ...) keeps v = 1. A 2-D store whose addresses run along dimension 0 asks
+// for runs along that dimension (the transposed store's scratch reads them back in that order). Narrow elements (8 and 16 bits) move in
 // whole 32-bit words, so their runs are at least 4 bytes.
 //
 // Example (W = 128, maxBytes = 16): an f16 add of BLOCK = 1024 through
@@ -30,6 +32,10 @@ struct AccessVector {
   /// True when the mask (if any) is provably constant on each run of `width` (one branch
   /// per run); otherwise runs whose masks differ fall back to per-element accesses.
   bool maskUniform = true;
+  /// A 2-D store whose addresses run along dimension 0 (a transposed store): its runs are
+  /// along dimension 0, for the scratch path that stores in the transposed order
+  /// (analysis::storeTransposed, lower/memory.cc); never a last-dimension run.
+  bool alongRows = false;
 };
 
 /// The vector decisions of one kernel.
@@ -45,12 +51,12 @@ struct VectorPlan {
 };
 
 /// Largest run length k (a power of 2, k * element bytes <= maxBytes) such that every aligned
-/// run of k elements along the last dimension of pointer tensor `ptr` is k consecutive
-/// elements whose first address is a multiple of k * element bytes; with `mask`, also constant
-/// on each run. 1 when nothing is proven, for pointers to pointers and i1, and for narrow
-/// elements whose run would be under 4 bytes.
+/// run of k elements along dimension `dim` (-1: the last) of pointer tensor `ptr` is k
+/// consecutive elements whose first address is a multiple of k * element bytes; with `mask`,
+/// also constant on each run. 1 when nothing is proven, for pointers to pointers and i1, and
+/// for narrow elements whose run would be under 4 bytes.
 uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const AxisInfoMap& ai,
-                           uint32_t maxBytes);
+                           uint32_t maxBytes, int dim = -1);
 
 /// Plans v per class and the width per access of `func` for W = `invocations`; `maxBytes` 0
 /// plans nothing (every class v = 1).

@@ -78,6 +78,16 @@ class Context {
   const analysis::SmemPlan& smem;
   /// Vector widths of the layout classes and of the loads and stores.
   const analysis::VectorPlan& vectors;
+  /// Set while an elementwise op whose f16 result is only stored is lowered
+  /// (deferF16Rounding(op)): roundTo leaves its f16 results to the store's conversion.
+  bool deferF16Rounding = false;
+  /// An f32 -> f16 conversion that must round to nearest even was emitted: the kernel declares
+  /// RoundingModeRTE for 16-bit floats (Target::roundingRTE16).
+  bool roundsF16ByMode = false;
+  /// True when `op`'s f16 result may skip its rounding: its only uses store it (the stored
+  /// value operand of tt.store), whose conversion rounds to nearest even on this target
+  /// (Target::roundingRTE16 and float16: the mode, and f16 vectors for packed runs).
+  bool defersF16Rounding(const ir::Operation& op);
   /// Rematerializability query.
   analysis::Remat remat;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).
@@ -329,6 +339,9 @@ class Context {
  private:
   std::map<const ir::Value*, std::vector<Id>> values_;
   std::map<std::vector<int64_t>, analysis::Layout> layouts_;
+  /// Values whose every use is the stored value of a tt.store (computed on first use).
+  std::set<const ir::Value*> storedOnly_;
+  bool storedOnlyDone_ = false;
   std::map<std::pair<std::vector<int64_t>, uint32_t>, std::vector<Id>> coords_;
   std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> linear_;
   std::map<std::vector<int64_t>, Id> owner_;

@@ -1,6 +1,7 @@
 // Context: buffers, push constants, shared memory and narrow-float rounding.
 #include "lower/context.h"
 
+#include "ir/walk.h"
 #include "lower/fp8.h"
 
 namespace tvk::lower {
@@ -73,7 +74,10 @@ Result<Id> Context::fromStorage(const ir::Type& t, Id v) {
 }
 
 Result<Id> Context::toStorage(const ir::Type& t, Id v) {
-  if (t.isFloat() && t.name == "f16") return b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
+  if (t.isFloat() && t.name == "f16") {
+    roundsF16ByMode = true;  // exact for rounded values; rounds a deferred one (roundTo)
+    return b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
+  }
   if (t.isFloat() && t.name == "bf16") {
     Id w = b.emit(spv::Op::OpBitcast, u32(), {v});
     Id s = b.emit(spv::Op::OpShiftRightLogical, u32(), {w, c32(16)});
@@ -276,9 +280,28 @@ Result<Id> Context::smemLoad(Id word, Id regT) {
   return w;
 }
 
+bool Context::defersF16Rounding(const ir::Operation& op) {
+  const Target& tg = opts.target;
+  if (!tg.roundingRTE16 || !tg.float16 || op.results.size() != 1) return false;
+  const ir::Value* r = op.result();
+  if (!r->type.scalar().isFloat() || r->type.scalar().name != "f16") return false;
+  if (!storedOnlyDone_) {
+    std::set<const ir::Value*> other;
+    ir::walk(func, [&](const ir::Operation& o) {
+      for (size_t i = 0; i < o.operands.size(); ++i) {
+        if (o.name == "tt.store" && i == 1) storedOnly_.insert(o.operands[i]);
+        else other.insert(o.operands[i]);
+      }
+    });
+    for (const ir::Value* v : other) storedOnly_.erase(v);
+    storedOnlyDone_ = true;
+  }
+  return storedOnly_.count(r) > 0;
+}
+
 Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   if (!t.isFloat()) return v;
-  if (t.name == "f16") return roundToF16(*this, v);
+  if (t.name == "f16") return deferF16Rounding ? v : roundToF16(*this, v);
   if (t.name == "bf16") {
     // Round to nearest even on the upper 16 bits; NaNs stay (quiet) NaNs.
     Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});

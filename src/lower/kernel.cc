@@ -11,8 +11,13 @@ namespace {
 
 // SignedZeroInfNanPreserve for each float width the kernel computes in and the target keeps
 // (SPV_KHR_float_controls; Target::nanPreserve32): NaN, ±Inf and -0.0 then behave as IEEE 754
-// says (isnan, NaN-propagating max, softmax's -inf) instead of being assumed away.
-void declareFloatControls(spirv::ModuleBuilder& b, Id fn, const Target& tg) {
+// says (isnan, NaN-propagating max, softmax's -inf) instead of being assumed away. RoundingModeRTE
+// for 16-bit floats where f32 -> f16 conversions round (Context::roundsF16ByMode).
+void declareFloatControls(spirv::ModuleBuilder& b, Id fn, const Target& tg, bool rte16) {
+  if (rte16 && tg.roundingRTE16) {
+    b.addCapability(spv::Capability::RoundingModeRTE);
+    b.addExecutionMode(fn, spv::ExecutionMode::RoundingModeRTE, {16});
+  }
   std::vector<uint32_t> widths;
   if (tg.nanPreserve32) widths.push_back(32);
   if (tg.nanPreserve16 && b.hasCapability(spv::Capability::Float16)) widths.push_back(16);
@@ -181,7 +186,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   b.endFunction();
   b.addEntryPoint(spv::ExecutionModel::GLCompute, fn, refl.entry, c.interfaceVars);
   b.addExecutionMode(fn, spv::ExecutionMode::LocalSize, {W, 1, 1});
-  declareFloatControls(b, fn, tg);
+  declareFloatControls(b, fn, tg, c.roundsF16ByMode);
   b.name(fn, refl.entry);
   out.spirv = b.finish();
   refl.workgroupSize[0] = W;

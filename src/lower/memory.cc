@@ -151,9 +151,10 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     return c.unsupported(op, "storing pointers (the target has no buffer device addresses)");
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
-  if (const analysis::AccessVector a = c.vectors.accessOf(&op);
-      a.width > 1 && c.addresses && !c.smem.allocs.count(&op))
-    return lowerStoreRuns(c, op, a);
+  const analysis::AccessVector runs = c.vectors.accessOf(&op);
+  const bool transposed = c.smem.allocs.count(&op) > 0;
+  if (runs.width > 1 && c.addresses && !runs.alongRows && !transposed)
+    return lowerStoreRuns(c, op, runs);
   Id owner;
   if (ptr->type.isTensor()) {
     owner = c.ownerCond(ptr->type.shape);
@@ -165,6 +166,8 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   if (c.smem.allocs.count(&op)) {
     auto t = transposeForStore(c, op);
     if (!t.ok()) return t.status();
+    // Runs along dimension 0 are consecutive slots of the scratch order (lower/memory_runs.h).
+    if (runs.width > 1 && runs.alongRows && c.addresses) return storeRuns(c, op, runs, t->offs, t->vals, t->masks);
     offs = std::move(t->offs), vals = std::move(t->vals), masks = std::move(t->masks);
   } else {
     for (uint32_t s = 0; s < n; ++s) {

@@ -105,7 +105,17 @@ Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::v
   for (uint32_t w = 0; w < v.count(); ++w) {
     if (t.isFloat() && t.name == "f16") {
       Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {vals[2 * w], vals[2 * w + 1]});
-      words.push_back(b.glsl(GLSLstd450PackHalf2x16, c.u32(), {pair}));
+      if (c.opts.target.roundingRTE16 && c.opts.target.float16) {
+        // OpFConvert under RoundingModeRTE: rounds a result whose rounding was deferred to the
+        // store (Context::defersF16Rounding); PackHalf2x16's rounding is the driver's.
+        b.addCapability(spv::Capability::Float16);
+        c.needFeature("float16");
+        c.roundsF16ByMode = true;
+        Id half2 = b.emit(spv::Op::OpFConvert, b.typeVector(b.typeFloat(16), 2), {pair});
+        words.push_back(b.emit(spv::Op::OpBitcast, c.u32(), {half2}));
+      } else {
+        words.push_back(b.glsl(GLSLstd450PackHalf2x16, c.u32(), {pair}));
+      }
       continue;
     }
     Id acc = 0;
@@ -210,23 +220,26 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   return Status();
 }
 
-Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a) {
-  const ir::Value* ptr = op.operand(0);
-  const ir::Value* val = op.operand(1);
-  const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
-  const ir::Type& t = pointeeOf(ptr);
+Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a,
+                 const std::vector<Id>& addrs, const std::vector<Id>& vals,
+                 const std::vector<Id>& masks) {
+  const ir::Type& t = pointeeOf(op.operand(0));
   const uint32_t k = a.width;
   auto view = runView(c, t, k);
   if (!view.ok()) return c.unsupported(op, view.status().message());
-  const uint32_t n = c.slots(ptr);
+  const uint32_t n = static_cast<uint32_t>(addrs.size());
+  const bool masked = !masks.empty() && masks[0];
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
-    Id m = runMask(c, mask, s0, k, a.maskUniform);
+    Id m = 0;
+    if (masked) {
+      m = masks[s0];
+      for (uint32_t j = 1; j < k && !a.maskUniform; ++j)
+        m = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {m, masks[s0 + j]});
+    }
     Status st = c.ifThen(m, [&]() -> Status {
-      std::vector<Id> vals;
-      for (uint32_t j = 0; j < k; ++j) vals.push_back(c.at(val, s0 + j));
-      auto run = packRun(c, t, *view, vals);
+      auto run = packRun(c, t, *view, std::vector<Id>(vals.begin() + s0, vals.begin() + s0 + k));
       if (!run.ok()) return run.status();
-      auto p = runPointer(c, *view, c.at(ptr, s0));
+      auto p = runPointer(c, *view, addrs[s0]);
       if (!p.ok()) return p.status();
       std::vector<Id> ops{*p, *run};
       for (Id mo : c.memoryOperands(t, true, k * view->bytes)) ops.push_back(mo);
@@ -234,19 +247,30 @@ Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::Acces
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());
-    if (a.maskUniform || !mask) continue;
+    if (a.maskUniform || !masked) continue;
     // Some but not all masks of the run hold: per-element stores under their own masks.
     Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
     st = c.ifThen(notAll, [&]() -> Status {
-      for (uint32_t j = 0; j < k; ++j) {
-        Id address = c.at(ptr, s0 + j), v = c.at(val, s0 + j);
-        TVK_RETURN_IF_ERROR(c.ifThen(c.at(mask, s0 + j), [&]() { return storeElement(c, t, address, v); }));
-      }
+      for (uint32_t j = s0; j < s0 + k; ++j)
+        TVK_RETURN_IF_ERROR(c.ifThen(masks[j], [&]() { return storeElement(c, t, addrs[j], vals[j]); }));
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());
   }
   return Status();
+}
+
+Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a) {
+  const ir::Value* ptr = op.operand(0);
+  const ir::Value* val = op.operand(1);
+  const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  std::vector<Id> addrs, vals, masks;
+  for (uint32_t s = 0; s < c.slots(ptr); ++s) {
+    addrs.push_back(c.at(ptr, s));
+    vals.push_back(c.at(val, s));
+    masks.push_back(mask ? c.at(mask, s) : 0);
+  }
+  return storeRuns(c, op, a, addrs, vals, masks);
 }
 
 }  // namespace tvk::lower

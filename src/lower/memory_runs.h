@@ -2,9 +2,10 @@
 // consecutive elements and whose addresses axis info proves consecutive and aligned
 // (analysis/vector_width.h) moves each run of `width` slots with one access. 32- and 64-bit
 // elements move as a vector of their storage type; 8- and 16-bit elements as 32-bit words,
-// taken apart and put together in integer code (f16 through UnpackHalf2x16/PackHalf2x16,
-// exact for the values f16 registers hold), so that no 16- or 8-bit arithmetic capability
-// is needed and 16 bytes move at once (Vulkan vectors have at most 4 components).
+// taken apart and put together in integer code (f16 through UnpackHalf2x16, and stored through
+// an f16vec2 OpFConvert under RoundingModeRTE where the target has both, else PackHalf2x16,
+// exact for the values f16 registers hold), so that 16 bytes move at once (Vulkan vectors have
+// at most 4 components).
 //
 // Masks: when the mask is provably constant on each run, one branch per run on its first
 // mask; otherwise the run is one access when all its masks hold, and per-element accesses
@@ -22,5 +23,12 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
 /// Lowers tt.store `op` (address mode, a tensor pointer, not replicated) with runs of
 /// `a.width` elements.
 Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a);
+
+/// Stores runs of `a.width` slots of tt.store `op` given per slot its address, value and
+/// mask (0: none): the transposed store (lower/memory.cc) passes them in its scratch order,
+/// where consecutive slots are consecutive addresses along dimension 0.
+Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a,
+                 const std::vector<Id>& addrs, const std::vector<Id>& vals,
+                 const std::vector<Id>& masks);
 
 }  // namespace tvk::lower

@@ -12,13 +12,19 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
     const ir::Value* res = op.result();
     std::vector<Id> out;
     uint32_t n = c.slots(res);
+    // An f16 result that is only stored is rounded by the store's conversion.
+    c.deferF16Rounding = c.defersF16Rounding(op);
     for (uint32_t s = 0; s < n; ++s) {
       std::vector<Id> args;
       for (const ir::Value* o : op.operands) args.push_back(c.at(o, s));
       auto v = fn(c, op, args);
-      if (!v.ok()) return v.status();
+      if (!v.ok()) {
+        c.deferF16Rounding = false;
+        return v.status();
+      }
       out.push_back(*v);
     }
+    c.deferF16Rounding = false;
     c.bind(res, std::move(out));
     c.memoSlots(res);
     return Status();

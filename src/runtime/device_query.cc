@@ -210,6 +210,7 @@ Target targetFromDevice(const DeviceFacts& f) {
   t.bufferDeviceAddress = f.hasBda && f.bda.bufferDeviceAddress;
   t.nanPreserve32 = f.floatControls.shaderSignedZeroInfNanPreserveFloat32;
   t.nanPreserve16 = f.floatControls.shaderSignedZeroInfNanPreserveFloat16;
+  t.roundingRTE16 = f.floatControls.shaderRoundingModeRTEFloat16;
   // llvmpipe silently ends loops once an invocation has iterated this often (target.h).
   if (f.driverId == VK_DRIVER_ID_MESA_LLVMPIPE) t.maxLoopIterations = llvmpipeLoopIterations;
   // ... and loses updates in compare-and-swap loops of some invocations (target.h).

@@ -57,6 +57,7 @@ void ModuleBuilder::addCapability(spv::Capability cap) {
       if (version_ < 0x00010500) addExtension("SPV_KHR_8bit_storage");
       break;
     case spv::Capability::SignedZeroInfNanPreserve:
+    case spv::Capability::RoundingModeRTE:
       if (version_ < 0x00010400) addExtension("SPV_KHR_float_controls");
       break;
     case spv::Capability::AtomicFloat32AddEXT:

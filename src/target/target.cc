@@ -64,6 +64,7 @@ Target lavapipeProfile() {
   t.bufferDeviceAddress = true;
   t.vulkanMemoryModel = true;
   t.nanPreserve32 = t.nanPreserve16 = true;
+  t.roundingRTE16 = true;
   t.casLoopAtomics = false;
   t.maxLoopIterations = llvmpipeLoopIterations;
   return t;
@@ -97,6 +98,7 @@ Target nvidiaHopperProfile() {
   t.bufferDeviceAddress = true;
   t.vulkanMemoryModel = true;
   t.nanPreserve32 = t.nanPreserve16 = true;
+  t.roundingRTE16 = true;
   // As the H100 with driver 580.159 reports them (subgroup scope).
   t.coopMatShapes = {{16, 16, 16, "f16", "f16"}, {16, 8, 16, "f16", "f16"},
                      {16, 8, 8, "f16", "f16"},   {16, 16, 16, "f16", "f32"},
@@ -172,7 +174,7 @@ std::string Target::describe() const {
      << "\n";
   os << "buffer device address: " << yesNo(bufferDeviceAddress) << "\n";
   os << "NaN/Inf/-0 preserved: float32 " << yesNo(nanPreserve32) << ", float16 "
-     << yesNo(nanPreserve16) << "\n";
+     << yesNo(nanPreserve16) << "; f16 round-to-nearest-even mode " << yesNo(roundingRTE16) << "\n";
   os << "Vulkan memory model (device scope): " << yesNo(vulkanMemoryModel)
      << ", compare-and-swap loops " << (casLoopAtomics ? "divergent" : "workgroup-uniform") << "\n";
   os << "cooperative matrix:";

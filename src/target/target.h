@@ -102,6 +102,12 @@ struct Target {
   /// a driver assume they never occur (NVIDIA's folds `x != x` to false).
   bool nanPreserve32 = false;
   bool nanPreserve16 = false;
+  /// shaderRoundingModeRTEFloat16 (VkPhysicalDeviceFloatControlsProperties): with the
+  /// RoundingModeRTE execution mode, f32 -> f16 OpFConvert rounds to nearest even. Without
+  /// it the rounding is the driver's (NVIDIA's default is not to nearest even), so f16 results
+  /// are rounded in integer code (lower/fp8.cc roundToF16); with it (and float16) a result
+  /// that is only stored is rounded by the store's conversion (Context::deferF16Rounding).
+  bool roundingRTE16 = false;
   /// VK_KHR_cooperative_matrix shapes (empty when unsupported).
   std::vector<CoopMatShape> coopMatShapes;
   /// Loop iterations one invocation may make in total, summed over all of its loops (nested

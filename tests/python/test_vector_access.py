@@ -30,7 +30,7 @@ def k(triton_vk):
     def widen(X, Y, n, BLOCK: tl.constexpr):
         o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
         m = o < n
-        tl.store(Y + o, tl.load(X + o, mask=m).to(tl.float32) * 2.0, mask=m)
+        tl.store(Y + o, tl.load(X + o, mask=m).to(tl.float32), mask=m)  # exact, no arithmetic (FTZ)
 
     @triton_vk.jit
     def rowsum(X, Y, BLOCK: tl.constexpr):
@@ -50,8 +50,22 @@ def k(triton_vk):
     def argmax_row(X, I, BLOCK: tl.constexpr):
         r = tl.program_id(0)
         tl.store(I + r, tl.argmax(tl.load(X + r * BLOCK + tl.arange(0, BLOCK)), axis=0))
+    @triton_vk.jit
+    def transpose(X, Y, M, N, BM: tl.constexpr, BN: tl.constexpr):
+        rm = tl.program_id(0) * BM + tl.arange(0, BM)
+        rn = tl.program_id(1) * BN + tl.arange(0, BN)
+        m = (rm[:, None] < M) & (rn[None, :] < N)
+        x = tl.load(X + rm[:, None] * N + rn[None, :], mask=m)
+        tl.store(Y + rn[None, :] * M + rm[:, None], x, mask=m)
+
+    @triton_vk.jit
+    def bias_rows(X, B, Y, N, BM: tl.constexpr, BN: tl.constexpr):
+        rm = tl.program_id(0) * BM + tl.arange(0, BM)
+        rn = tl.arange(0, BN)
+        o = rm[:, None] * N + rn[None, :]
+        tl.store(Y + o, tl.load(X + o) + tl.load(B + rn)[None, :])
     return dict(copy=copy, shifted=shifted, widen=widen, rowsum=rowsum, softmax_row=softmax_row,
-                argmax_row=argmax_row)
+                argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows)
 
 
 def _bits(torch, t):
@@ -115,7 +129,7 @@ def test_narrow_loads_convert_exactly(k, torch, dtype):
     x = _random(torch, dt, n, 3)
     y = torch.zeros(n, dtype=torch.float32)
     k["widen"][(n // 1024,)](x, y, n, BLOCK=1024)
-    want = x.float() * 2.0
+    want = x.float()
     torch.testing.assert_close(y, want, rtol=0, atol=0, equal_nan=True)
 
 
@@ -133,6 +147,34 @@ def test_row_reductions_to_scalars_take_vectors(k, torch, n):
     k["argmax_row"][(5,)](v, i, BLOCK=2048)
     assert torch.equal(i.long(), torch.argmax(v, 1))
     asm = k["argmax_row"].warmup(v, i, BLOCK=2048, grid=(5,)).asm["spvdis"]
+    assert "OpLoad %v4float" in asm
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int8", "float32", "int64"])
+@pytest.mark.parametrize("shape", [(256, 128), (240, 80), (200, 72)])
+def test_transpose_runs_along_both_dimensions(k, torch, dtype, shape):
+    """Loads run along the last dimension through broadcast pointers; the transposed store
+    runs along dimension 0 in its scratch order. (240, 80): partial tiles, masks constant on
+    runs; (200, 72): nothing aligned is proven (one access per element)."""
+    dt = getattr(torch, dtype)
+    M, N = shape
+    x = _random(torch, dt, M * N, 6).reshape(M, N)
+    y = torch.zeros(N, M, dtype=dt)
+    k["transpose"][(triton_cdiv(M, 64), triton_cdiv(N, 64))](x, y, M, N, BM=64, BN=64)
+    assert _same(torch, y, x.t())
+
+
+def test_transpose_and_broadcast_take_16_byte_accesses(k, torch):
+    x = torch.zeros(256, 128, dtype=torch.float16)
+    asm = k["transpose"].warmup(x, x, 256, 128, BM=64, BN=64, grid=(4, 2)).asm["spvdis"]
+    lines = asm.splitlines()
+    assert any("OpLoad %v4uint" in line and "Aligned 16" in line for line in lines)
+    assert any("OpStore" in line and "Aligned 16" in line for line in lines), "transposed store"
+    xb, b = torch.randn(64, 256), torch.randn(256)
+    y = torch.zeros(64, 256)
+    k["bias_rows"][(4,)](xb, b, y, 256, BM=16, BN=256)
+    torch.testing.assert_close(y, xb + b)
+    asm = k["bias_rows"].warmup(xb, b, y, 256, BM=16, BN=256, grid=(4,)).asm["spvdis"]
     assert "OpLoad %v4float" in asm
 
 
