@@ -121,7 +121,15 @@ struct Solver {
       size_t ax = static_cast<size_t>(op.intAttr("axis"));
       r = a;
       r.contiguity.insert(r.contiguity.begin() + ax, 1);
-      r.divisibility.insert(r.divisibility.begin() + ax, a.divisibility.empty() ? 1 : a.divisibility[0]);
+      // Every element of the new dimension is one element of the operand: divisible by what
+      // divides every element, i.e. no more than a dimension's divisor where its elements run
+      // consecutively (the divisor holds only for each run's first), as Triton's rule.
+      int64_t each = 0;
+      for (size_t d = 0; d < a.divisibility.size(); ++d) {
+        const int64_t dv = a.contiguity[d] > 1 ? 1 : a.divisibility[d];
+        each = each == 0 ? dv : std::min(each, dv);
+      }
+      r.divisibility.insert(r.divisibility.begin() + ax, each == 0 ? 1 : each);
       r.constancy.insert(r.constancy.begin() + ax, 1);
     } else if (n == "tt.broadcast") {
       AxisInfo a = get(op.operand(0));

@@ -152,6 +152,15 @@ Id runMask(Context& c, const ir::Value* mask, uint32_t s0, uint32_t k, bool unif
   return all;
 }
 
+// True when byte address `address` (uint64) is a multiple of `bytes` (a power of 2). Axis info
+// proves it for every run; the check keeps a wrong proof from reading or writing the wrong
+// bytes (a misaligned vector access reads the aligned block below it on NVIDIA).
+Id isAligned(Context& c, Id address, uint32_t bytes) {
+  Id u64 = c.b.typeInt(64);
+  Id low = c.b.emit(spv::Op::OpBitwiseAnd, u64, {address, c.b.constInt(u64, bytes - 1)});
+  return c.b.emit(spv::Op::OpIEqual, c.boolean(), {low, c.b.constInt(u64, 0)});
+}
+
 // One element's scalar load (the fallback of a run whose masks differ).
 Result<Id> loadElement(Context& c, const ir::Type& t, Id address) {
   auto st = c.storageType(t);
@@ -182,39 +191,45 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
   const ir::Type& t = pointeeOf(ptr);
   const uint32_t k = a.width;
+  auto& b = c.b;
   auto rt = c.regTypeOf(op.result());
   if (!rt.ok()) return c.unsupported(op, rt.status().message());
   auto view = runView(c, t, k);
   if (!view.ok()) return c.unsupported(op, view.status().message());
+  const Id runT = b.typeArray(*rt, k);
   std::vector<Id> out;
   const uint32_t n = c.slots(op.result());
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
-    Id m = runMask(c, mask, s0, k, a.maskUniform);
-    // The raw run (zero where the mask fails), taken apart outside the branch.
-    auto raw = c.ifValue(m, view->type, [&]() -> Result<Id> {
+    // One vector access when the run is aligned and its masks hold.
+    Id ok = c.andCond(runMask(c, mask, s0, k, a.maskUniform), isAligned(c, c.at(ptr, s0), k * view->bytes));
+    auto raw = c.ifValue(ok, view->type, [&]() -> Result<Id> {
       auto p = runPointer(c, *view, c.at(ptr, s0));
       if (!p.ok()) return p;
       std::vector<Id> ops{*p};
       for (Id mo : c.memoryOperands(t, false, k * view->bytes)) ops.push_back(mo);
-      return c.b.emit(spv::Op::OpLoad, view->type, ops);
-    }, m ? c.b.constNull(view->type) : 0);
+      return b.emit(spv::Op::OpLoad, view->type, ops);
+    }, b.constNull(view->type));
     if (!raw.ok()) return c.unsupported(op, raw.status().message());
     auto parts = unpackRun(c, t, *view, *raw);
     if (!parts.ok()) return c.unsupported(op, parts.status().message());
-    Id notAll = a.maskUniform || !mask ? 0 : c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
-    for (uint32_t j = 0; j < k; ++j) {
-      Id v = (*parts)[j];
-      if (m) v = c.b.emit(spv::Op::OpSelect, *rt, {m, v, other ? c.at(other, s0 + j) : c.b.constNull(*rt)});
-      if (notAll) {
-        // Some but not all masks of the run hold: this element alone, under its own mask.
+    // Otherwise (a run that is partly masked, or not aligned after all) element by element,
+    // each under its own mask, in one branch per run.
+    Id notOk = b.emit(spv::Op::OpLogicalNot, c.boolean(), {ok});
+    auto slow = c.ifValue(notOk, runT, [&]() -> Result<Id> {
+      std::vector<Id> vals;
+      for (uint32_t j = 0; j < k; ++j) {
         Id address = c.at(ptr, s0 + j);
-        auto e = c.ifValue(c.andCond(notAll, c.at(mask, s0 + j)), *rt,
-                           [&]() -> Result<Id> { return loadElement(c, t, address); }, v);
-        if (!e.ok()) return c.unsupported(op, e.status().message());
-        v = *e;
+        Id dflt = other ? c.at(other, s0 + j) : b.constNull(*rt);
+        auto e = c.ifValue(mask ? c.at(mask, s0 + j) : 0, *rt,
+                           [&]() -> Result<Id> { return loadElement(c, t, address); }, dflt);
+        if (!e.ok()) return e;
+        vals.push_back(*e);
       }
-      out.push_back(v);
-    }
+      return b.emit(spv::Op::OpCompositeConstruct, runT, vals);
+    }, b.constNull(runT));
+    if (!slow.ok()) return c.unsupported(op, slow.status().message());
+    for (uint32_t j = 0; j < k; ++j)
+      out.push_back(b.emit(spv::Op::OpSelect, *rt, {ok, (*parts)[j], b.emit(spv::Op::OpCompositeExtract, *rt, {*slow, j})}));
   }
   c.bind(op.result(), std::move(out));
   return Status();
@@ -236,7 +251,9 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
       for (uint32_t j = 1; j < k && !a.maskUniform; ++j)
         m = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {m, masks[s0 + j]});
     }
-    Status st = c.ifThen(m, [&]() -> Status {
+    // One vector access when the run is aligned (see isAligned) and its masks hold.
+    Id ok = c.andCond(m, isAligned(c, addrs[s0], k * view->bytes));
+    Status st = c.ifThen(ok, [&]() -> Status {
       auto run = packRun(c, t, *view, std::vector<Id>(vals.begin() + s0, vals.begin() + s0 + k));
       if (!run.ok()) return run.status();
       auto p = runPointer(c, *view, addrs[s0]);
@@ -247,12 +264,11 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());
-    if (a.maskUniform || !masked) continue;
-    // Some but not all masks of the run hold: per-element stores under their own masks.
-    Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
-    st = c.ifThen(notAll, [&]() -> Status {
+    // Otherwise element by element, each under its own mask.
+    Id notOk = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {ok});
+    st = c.ifThen(notOk, [&]() -> Status {
       for (uint32_t j = s0; j < s0 + k; ++j)
-        TVK_RETURN_IF_ERROR(c.ifThen(masks[j], [&]() { return storeElement(c, t, addrs[j], vals[j]); }));
+        TVK_RETURN_IF_ERROR(c.ifThen(masked ? masks[j] : 0, [&]() { return storeElement(c, t, addrs[j], vals[j]); }));
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());

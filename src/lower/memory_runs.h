@@ -7,9 +7,11 @@
 // exact for the values f16 registers hold), so that 16 bytes move at once (Vulkan vectors have
 // at most 4 components).
 //
-// Masks: when the mask is provably constant on each run, one branch per run on its first
-// mask; otherwise the run is one access when all its masks hold, and per-element accesses
-// under their own masks when only some do.
+// A run is one access when its address is aligned (axis info proves it; the check keeps a
+// wrong proof from touching the wrong bytes: NVIDIA reads a misaligned 16-byte load from the
+// aligned block below) and its masks hold (the first mask where the mask is provably constant
+// on runs, else all of them); otherwise its elements are accessed one by one under their own
+// masks, in one branch per run.
 #pragma once
 
 #include "analysis/vector_width.h"
