@@ -119,6 +119,21 @@ bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   return true;
 }
 
+bool reduceColumnPath(const ir::Operation& op, const SmemOptions& o) {
+  if (op.name != "tt.reduce" || op.operands.empty() || op.intAttr("axis") != 0) return false;
+  const ir::Type& t = op.operand(0)->type;
+  if (!t.isTensor() || t.rank() != 2 || t.shape[0] < 2) return false;
+  const uint64_t C = static_cast<uint64_t>(t.shape[1]);
+  if (C == 0 || o.invocations % C || static_cast<uint64_t>(t.numel()) < o.invocations) return false;
+  if (!o.subgroupShuffle || o.subgroupSize == 0 || o.invocations % o.subgroupSize) return false;
+  for (const ir::Value* v : op.operands) {
+    const ir::Type& s = v->type.scalar();
+    int bits = s.isPtr() ? 32 : s.bits;
+    if (bits != 1 && bits != 32 && !o.subgroupExtendedTypes) return false;
+  }
+  return true;
+}
+
 uint32_t transposedStorePitch(int64_t cols) { return static_cast<uint32_t>(cols + (cols >= 32 ? 1 : 0)); }
 
 namespace {
@@ -179,9 +194,12 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
     const ir::Type& t = op.operand(0)->type;
     uint64_t rows = reduceChunkRows(op, o.limitBytes);
     if (rows == 0) rows = static_cast<uint64_t>(t.numel()) / t.shape[op.intAttr("axis")];
-    uint64_t words = 0;
-    for (const ir::Value* v : op.operands)
+    uint64_t words = 0, columnWords = 0;
+    for (const ir::Value* v : op.operands) {
       words += rows * static_cast<uint64_t>(t.shape[op.intAttr("axis")]) * scratchWords(v->type);
+      columnWords += uint64_t{o.invocations} * scratchWords(v->type);  // one partial per invocation
+    }
+    if (reduceColumnPath(op, o)) words = std::max(words, columnWords);
     return static_cast<uint32_t>(std::min<uint64_t>(words * 4, UINT32_MAX));
   }
   if (n == "tt.scan") {

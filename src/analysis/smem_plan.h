@@ -82,6 +82,12 @@ struct SmemPlan {
 /// the operand types, and W is a whole number of subgroups.
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o);
 
+/// True when tt.reduce `op` may take the column path (lower/reduce.cc): a 2-D input reduced
+/// along dimension 0, not replicated, whose row length C divides W (so every invocation holds
+/// one column in all of its slots), on a target that can shuffle the operand types. The
+/// lowering still takes the generic path when the result's layout has v > 1.
+bool reduceColumnPath(const ir::Operation& op, const SmemOptions& o);
+
 /// Scratch words per element of tt.dot `op` on the FMA path: 2 for f64, 1 otherwise.
 uint32_t dotElemWords(const ir::Operation& op);
 

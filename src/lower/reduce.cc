@@ -284,8 +284,99 @@ Result<bool> lowerReduceInRegisters(Context& c, const ir::Operation& op) {
   return true;
 }
 
+// Column path (analysis::reduceColumnPath): [R, C] reduced along dimension 0 with C | W. With
+// L = s W + t, invocation t holds column t mod C in every slot (rows s W/C + t/C):
+//  1. its slots are combined in registers, in row order;
+//  2. where C < S, a shuffle-xor butterfly over the lane bits from log2(C) up combines the
+//     invocations of one subgroup that hold the same column;
+//  3. each invocation writes its partial to scratch, and every invocation combines its
+//     column's partials, one per subgroup (C < S) or per invocation holding it (C >= S), in
+//     order. The result's slot 0 of invocation t is column t mod C (C <= W: one slot).
+// A column sum over a [64, 64] tile is then one scratch round instead of six tree steps with
+// a barrier each.
+Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
+  if (!analysis::reduceColumnPath(op, c.smem.options)) return false;
+  for (const auto& r : op.results) {
+    const analysis::Layout& l = c.layout(r->type);
+    if (!r->type.isTensor() || l.vec != 1 || l.slots != 1) return false;
+  }
+  const ir::Value* in0 = op.operand(0);
+  if (c.layout(in0->type).vec != 1) return false;
+  auto& b = c.b;
+  const size_t K = op.operands.size();
+  const uint32_t W = c.W, S = c.opts.target.subgroupSize;
+  const uint32_t C = static_cast<uint32_t>(in0->type.shape[1]);
+  const uint32_t R = c.slots(in0);
+  std::vector<Id> regT;
+  std::vector<uint32_t> words, opBase;
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  uint32_t next = *base;
+  for (const ir::Value* v : op.operands) {
+    auto t = c.regTypeOf(v);
+    if (!t.ok()) return t.status();
+    regT.push_back(*t);
+    words.push_back(b.scalarBits(*t) == 64 ? 2 : 1);
+    opBase.push_back(next);
+    next += W * words.back();
+  }
+  auto word = [&](size_t k, Id index) {
+    Id x = words[k] == 1 ? index : b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
+    return b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(opBase[k])});
+  };
+  // 1. Registers.
+  std::vector<Id> acc;
+  for (size_t k = 0; k < K; ++k) acc.push_back(c.at(op.operand(k), 0));
+  for (uint32_t s = 1; s < R; ++s) {
+    std::vector<Id> more;
+    for (size_t k = 0; k < K; ++k) more.push_back(c.at(op.operand(k), s));
+    auto r = combine(c, op, acc, more);
+    if (!r.ok()) return r.status();
+    acc = *r;
+  }
+  // 2. Lanes of one subgroup that hold the same column.
+  if (C < S) c.needFeature("subgroupShuffle");
+  for (uint32_t mask = C; mask < S; mask *= 2) {
+    std::vector<Id> other;
+    for (size_t k = 0; k < K; ++k)
+      other.push_back(b.emit(spv::Op::OpGroupNonUniformShuffleXor, regT[k], {c.c32(3), acc[k], c.c32(mask)}));
+    auto r = combine(c, op, acc, other);
+    if (!r.ok()) return r.status();
+    acc = *r;
+  }
+  // 3. Partials through scratch.
+  Id t = c.invocation();
+  c.barrier();
+  for (size_t k = 0; k < K; ++k) TVK_RETURN_IF_ERROR(c.smemStore(word(k, t), regT[k], acc[k]));
+  c.barrier();
+  Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(C - 1)});
+  const uint32_t parts = C < S ? W / S : W / C, stride = C < S ? S : C;
+  std::vector<Id> total;
+  for (uint32_t j = 0; j < parts; ++j) {
+    Id idx = j ? b.emit(spv::Op::OpIAdd, c.u32(), {col, c.c32(j * stride)}) : col;
+    std::vector<Id> part;
+    for (size_t k = 0; k < K; ++k) {
+      auto v = c.smemLoad(word(k, idx), regT[k]);
+      if (!v.ok()) return v.status();
+      part.push_back(*v);
+    }
+    if (j == 0) {
+      total = part;
+      continue;
+    }
+    auto r = combine(c, op, total, part);
+    if (!r.ok()) return r.status();
+    total = *r;
+  }
+  for (size_t k = 0; k < op.results.size(); ++k) c.bind(op.result(static_cast<int>(k)), {total[k]});
+  return true;
+}
+
 Status lowerReduce(Context& c, const ir::Operation& op) {
   if (analysis::reduceFastPath(op, c.smem.options)) return lowerReduceRows(c, op);
+  auto columns = lowerReduceColumns(c, op);
+  if (!columns.ok()) return columns.status();
+  if (*columns) return Status();
   auto inRegs = lowerReduceInRegisters(c, op);
   if (!inRegs.ok()) return inRegs.status();
   if (*inRegs) return Status();
