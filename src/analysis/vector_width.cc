@@ -92,7 +92,8 @@ uint32_t alongRowsWidth(const ir::Operation& op, const AxisInfoMap& ai, uint32_t
   const ir::Value* ptr = op.operand(0);
   if (ptr->type.rank() != 2) return 1;
   auto it = ai.find(ptr);
-  if (it == ai.end() || it->second.contiguity.size() != 2 || it->second.contiguity[1] != 1) return 1;
+  if (it == ai.end() || it->second.contiguity.size() != 2 || it->second.contiguity[1] != 1)
+    return 1;
   return provenAccessWidth(ptr, nullptr, ai, maxBytes, 0);
 }
 

@@ -9,8 +9,9 @@
 // expand_dims/reshape, broadcasts (recomputed or exchanged per result slot), loads and stores,
 // and reductions of 1-D tensors to scalars. Anything else (other reductions, dots, trans, loop
 // arguments, atomics, ...) keeps v = 1. A 2-D store whose addresses run along dimension 0 asks
-// for runs along that dimension (the transposed store's scratch reads them back in that order). Narrow elements (8 and 16 bits) move in
-// whole 32-bit words, so their runs are at least 4 bytes.
+// for runs along that dimension (the transposed store's scratch reads them back in that
+// order). Narrow elements (8 and 16 bits) move in whole 32-bit words, so their runs are at
+// least 4 bytes.
 //
 // Example (W = 128, maxBytes = 16): an f16 add of BLOCK = 1024 through
 // `x_ptr + pid * 1024 + arange` (x_ptr divisible by 16) -> tensor<1024> classes get v = 8:

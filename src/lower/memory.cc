@@ -1,9 +1,10 @@
 // tt.addptr, tt.load, tt.store, tt.int_to_ptr and tt.ptr_to_int. Masked elements never touch
 // memory: each slot's access sits in a structured selection on its mask (loads yield `other`
 // instead). Stores run only in the owner of a replicated element, and scalar stores only in
-// invocation 0. Runs of consecutive elements move as vectors (lower/memory_runs.h). In address mode (Context::addresses) pointers are 64-bit byte addresses:
-// tt.addptr adds offset × element size, accesses go through PhysicalStorageBuffer pointers,
-// and pointers may be loaded, stored and converted to and from integers.
+// invocation 0. Runs of consecutive elements move as vectors (lower/memory_runs.h). In address
+// mode (Context::addresses) pointers are 64-bit byte addresses: tt.addptr adds offset ×
+// element size, accesses go through PhysicalStorageBuffer pointers, and pointers may be
+// loaded, stored and converted to and from integers.
 #include "analysis/smem_plan.h"
 #include "lower/dot_coopmat.h"
 #include "lower/memory_runs.h"
@@ -167,7 +168,8 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     auto t = transposeForStore(c, op);
     if (!t.ok()) return t.status();
     // Runs along dimension 0 are consecutive slots of the scratch order (lower/memory_runs.h).
-    if (runs.width > 1 && runs.alongRows && c.addresses) return storeRuns(c, op, runs, t->offs, t->vals, t->masks);
+    if (runs.width > 1 && runs.alongRows && c.addresses)
+      return storeRuns(c, op, runs, t->offs, t->vals, t->masks);
     offs = std::move(t->offs), vals = std::move(t->vals), masks = std::move(t->masks);
   } else {
     for (uint32_t s = 0; s < n; ++s) {

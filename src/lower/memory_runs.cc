@@ -67,7 +67,8 @@ Result<std::vector<Id>> unpackRun(Context& c, const ir::Type& t, const RunView& 
     Id x = word(c, v, raw, w);
     if (t.isFloat() && t.name == "f16") {
       Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {x});
-      for (uint32_t j = 0; j < 2; ++j) out.push_back(b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, j}));
+      for (uint32_t j = 0; j < 2; ++j)
+        out.push_back(b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, j}));
       continue;
     }
     for (uint32_t j = 0; j < per; ++j) {
@@ -77,7 +78,8 @@ Result<std::vector<Id>> unpackRun(Context& c, const ir::Type& t, const RunView& 
                        : b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {x, c.c32(16)});
         out.push_back(b.emit(spv::Op::OpBitcast, c.f32(), {hi}));
       } else if (t.isFloat()) {  // fp8
-        auto e = decodeFp8(c, t, b.emit(spv::Op::OpBitFieldUExtract, c.u32(), {x, shift, c.c32(bits)}));
+        Id code = b.emit(spv::Op::OpBitFieldUExtract, c.u32(), {x, shift, c.c32(bits)});
+        auto e = decodeFp8(c, t, code);
         if (!e.ok()) return e.status();
         out.push_back(*e);
       } else {  // narrow integers sign-extend into their 32-bit register, as fromStorage does
@@ -104,7 +106,8 @@ Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::v
   std::vector<Id> words;
   for (uint32_t w = 0; w < v.count(); ++w) {
     if (t.isFloat() && t.name == "f16") {
-      Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {vals[2 * w], vals[2 * w + 1]});
+      Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2),
+                       {vals[2 * w], vals[2 * w + 1]});
       if (c.opts.target.roundingRTE16 && c.opts.target.float16) {
         // OpFConvert under RoundingModeRTE: rounds a result whose rounding was deferred to the
         // store (Context::defersF16Rounding); PackHalf2x16's rounding is the driver's.
@@ -201,7 +204,8 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   const uint32_t n = c.slots(op.result());
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     // One vector access when the run is aligned and its masks hold.
-    Id ok = c.andCond(runMask(c, mask, s0, k, a.maskUniform), isAligned(c, c.at(ptr, s0), k * view->bytes));
+    Id ok = c.andCond(runMask(c, mask, s0, k, a.maskUniform),
+                      isAligned(c, c.at(ptr, s0), k * view->bytes));
     auto raw = c.ifValue(ok, view->type, [&]() -> Result<Id> {
       auto p = runPointer(c, *view, c.at(ptr, s0));
       if (!p.ok()) return p;
@@ -228,8 +232,10 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
       return b.emit(spv::Op::OpCompositeConstruct, runT, vals);
     }, b.constNull(runT));
     if (!slow.ok()) return c.unsupported(op, slow.status().message());
-    for (uint32_t j = 0; j < k; ++j)
-      out.push_back(b.emit(spv::Op::OpSelect, *rt, {ok, (*parts)[j], b.emit(spv::Op::OpCompositeExtract, *rt, {*slow, j})}));
+    for (uint32_t j = 0; j < k; ++j) {
+      Id slowJ = b.emit(spv::Op::OpCompositeExtract, *rt, {*slow, j});
+      out.push_back(b.emit(spv::Op::OpSelect, *rt, {ok, (*parts)[j], slowJ}));
+    }
   }
   c.bind(op.result(), std::move(out));
   return Status();
@@ -268,7 +274,8 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
     Id notOk = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {ok});
     st = c.ifThen(notOk, [&]() -> Status {
       for (uint32_t j = s0; j < s0 + k; ++j)
-        TVK_RETURN_IF_ERROR(c.ifThen(masked ? masks[j] : 0, [&]() { return storeElement(c, t, addrs[j], vals[j]); }));
+        TVK_RETURN_IF_ERROR(c.ifThen(masked ? masks[j] : 0,
+                                     [&]() { return storeElement(c, t, addrs[j], vals[j]); }));
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());
