@@ -109,7 +109,12 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   forEachValue(func, [&](const ir::Value* v) {
     if (v->type.isTensor() && !v->def) pinned.insert(v->type.numel());  // block arguments
   });
-  std::vector<const ir::Operation*> accesses;
+  // Per load/store: its run length along the last dimension and along dimension 0.
+  struct Access {
+    const ir::Operation* op;
+    uint32_t last, rows;
+  };
+  std::vector<Access> accesses;
   ir::walk(func, [&](const ir::Operation& op) {
     if (&op == &func) return;
     if (!perSlotOp(op)) {
@@ -123,18 +128,19 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     const ir::Value* ptr = op.operand(0);
     if (!ptr->type.isTensor()) return;
     // Masks do not limit v: runs whose masks differ fall back to per-element accesses.
-    uint32_t k = std::max(provenAccessWidth(ptr, nullptr, ai, maxBytes),
-                          alongRowsWidth(op, ai, maxBytes));
+    const Access a{&op, provenAccessWidth(ptr, nullptr, ai, maxBytes),
+                   alongRowsWidth(op, ai, maxBytes)};
     uint32_t& w = want[ptr->type.numel()];
-    w = std::max(w, k);
-    accesses.push_back(&op);
+    w = std::max({w, a.last, a.rows});
+    accesses.push_back(a);
   });
   for (const auto& [numel, k] : want) {
     if (k <= 1 || pinned.count(numel)) continue;
     const int64_t v = std::min<int64_t>(k, numel / invocations);
     if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
   }
-  for (const ir::Operation* op : accesses) {
+  for (const Access& acc : accesses) {
+    const ir::Operation* op = acc.op;
     const ir::Value* ptr = op->operand(0);
     const uint32_t v = plan.widthOf(ptr->type.numel());
     if (v <= 1) continue;
@@ -142,10 +148,9 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
                                 ? op->operand(op->name == "tt.load" ? 1 : 2)
                                 : nullptr;
     AccessVector a;
-    const uint32_t rows = alongRowsWidth(*op, ai, maxBytes);
-    a.alongRows = rows > 1;
+    a.alongRows = acc.rows > 1;
     const int dim = a.alongRows ? 0 : -1;
-    a.width = std::min(v, a.alongRows ? rows : provenAccessWidth(ptr, nullptr, ai, maxBytes));
+    a.width = std::min(v, a.alongRows ? acc.rows : acc.last);
     if (a.width <= 1 || a.width * movableBytes(ptr) < 4) continue;  // narrow: whole words
     a.maskUniform = !mask || provenAccessWidth(ptr, mask, ai, maxBytes, dim) >= a.width;
     plan.accesses[op] = a;

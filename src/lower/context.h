@@ -79,7 +79,7 @@ class Context {
   /// Vector widths of the layout classes and of the loads and stores.
   const analysis::VectorPlan& vectors;
   /// Set while an elementwise op whose f16 result is only stored is lowered
-  /// (deferF16Rounding(op)): roundTo leaves its f16 results to the store's conversion.
+  /// (defersF16Rounding(op)): roundTo leaves its f16 results to the store's conversion.
   bool deferF16Rounding = false;
   /// An f32 -> f16 conversion that must round to nearest even was emitted: the kernel declares
   /// RoundingModeRTE for 16-bit floats (Target::roundingRTE16).

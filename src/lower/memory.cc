@@ -71,12 +71,7 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
     Id otherId = other ? c.at(other, s) : c.b.constNull(*rt);
     Id off = c.at(ptr, s);
     auto v = c.ifValue(m, *rt, [&]() -> Result<Id> {
-      auto p = c.bufferPtr(pi->arg, pointee, off, pi->wide);
-      if (!p.ok()) return p;
-      std::vector<Id> ops{*p};
-      for (Id m : c.memoryOperands(pointee, false)) ops.push_back(m);
-      Id raw = c.b.emit(spv::Op::OpLoad, *st, ops);
-      return c.fromStorage(pointee, raw);
+      return loadElement(c, pointee, pi->arg, off, pi->wide);
     }, otherId);
     if (!v.ok()) return c.unsupported(op, v.status().message());
     out.push_back(*v);
@@ -164,7 +159,7 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   }
   uint32_t n = c.slots(ptr);
   std::vector<Id> offs, vals, masks;
-  if (c.smem.allocs.count(&op)) {
+  if (transposed) {
     auto t = transposeForStore(c, op);
     if (!t.ok()) return t.status();
     // Runs along dimension 0 are consecutive slots of the scratch order (lower/memory_runs.h).
@@ -181,16 +176,8 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   for (uint32_t s = 0; s < n; ++s) {
     Id cond = c.andCond(masks[s], owner);
     Id off = offs[s], v = vals[s];
-    Status st2 = c.ifThen(cond, [&]() -> Status {
-      auto p = c.bufferPtr(pi->arg, pointee, off, pi->wide);
-      if (!p.ok()) return p.status();
-      auto sv = c.toStorage(pointee, v);
-      if (!sv.ok()) return sv.status();
-      std::vector<Id> ops{*p, *sv};
-      for (Id m : c.memoryOperands(pointee, true)) ops.push_back(m);
-      c.b.emitVoid(spv::Op::OpStore, ops);
-      return Status();
-    });
+    Status st2 =
+        c.ifThen(cond, [&]() { return storeElement(c, pointee, pi->arg, off, pi->wide, v); });
     if (!st2.ok()) return c.unsupported(op, st2.message());
   }
   return Status();

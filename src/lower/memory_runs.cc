@@ -146,13 +146,20 @@ Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::v
 
 // The condition of the run of k slots from s0: its first mask when the mask is constant on
 // runs (`uniform`), else the AND of its masks; 0 without a mask.
-Id runMask(Context& c, const ir::Value* mask, uint32_t s0, uint32_t k, bool uniform) {
-  if (!mask) return 0;
-  Id all = c.at(mask, s0);
-  if (uniform) return all;
-  for (uint32_t j = 1; j < k; ++j)
-    all = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {all, c.at(mask, s0 + j)});
+Id runMask(Context& c, const std::vector<Id>& masks, uint32_t s0, uint32_t k, bool uniform) {
+  if (!masks[s0]) return 0;
+  Id all = masks[s0];
+  for (uint32_t j = 1; j < k && !uniform; ++j)
+    all = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {all, masks[s0 + j]});
   return all;
+}
+
+// Per slot: the mask id of `mask` (0 without one).
+std::vector<Id> slotMasks(Context& c, const ir::Value* mask, uint32_t slots) {
+  std::vector<Id> out(slots, 0);
+  if (mask)
+    for (uint32_t s = 0; s < slots; ++s) out[s] = c.at(mask, s);
+  return out;
 }
 
 // True when byte address `address` (uint64) is a multiple of `bytes` (a power of 2). Axis info
@@ -164,19 +171,20 @@ Id isAligned(Context& c, Id address, uint32_t bytes) {
   return c.b.emit(spv::Op::OpIEqual, c.boolean(), {low, c.b.constInt(u64, 0)});
 }
 
-// One element's scalar load (the fallback of a run whose masks differ).
-Result<Id> loadElement(Context& c, const ir::Type& t, Id address) {
+}  // namespace
+
+Result<Id> loadElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide) {
   auto st = c.storageType(t);
   if (!st.ok()) return st;
-  auto p = c.bufferPtr(-1, t, address, false);
+  auto p = c.bufferPtr(arg, t, offset, wide);
   if (!p.ok()) return p;
   std::vector<Id> ops{*p};
   for (Id m : c.memoryOperands(t, false)) ops.push_back(m);
   return c.fromStorage(t, c.b.emit(spv::Op::OpLoad, *st, ops));
 }
 
-Status storeElement(Context& c, const ir::Type& t, Id address, Id v) {
-  auto p = c.bufferPtr(-1, t, address, false);
+Status storeElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide, Id v) {
+  auto p = c.bufferPtr(arg, t, offset, wide);
   if (!p.ok()) return p.status();
   auto sv = c.toStorage(t, v);
   if (!sv.ok()) return sv.status();
@@ -185,8 +193,6 @@ Status storeElement(Context& c, const ir::Type& t, Id address, Id v) {
   c.b.emitVoid(spv::Op::OpStore, ops);
   return Status();
 }
-
-}  // namespace
 
 Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a) {
   const ir::Value* ptr = op.operand(0);
@@ -202,9 +208,10 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   const Id runT = b.typeArray(*rt, k);
   std::vector<Id> out;
   const uint32_t n = c.slots(op.result());
+  const std::vector<Id> masks = slotMasks(c, mask, n);
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     // One vector access when the run is aligned and its masks hold.
-    Id ok = c.andCond(runMask(c, mask, s0, k, a.maskUniform),
+    Id ok = c.andCond(runMask(c, masks, s0, k, a.maskUniform),
                       isAligned(c, c.at(ptr, s0), k * view->bytes));
     auto raw = c.ifValue(ok, view->type, [&]() -> Result<Id> {
       auto p = runPointer(c, *view, c.at(ptr, s0));
@@ -224,8 +231,8 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
       for (uint32_t j = 0; j < k; ++j) {
         Id address = c.at(ptr, s0 + j);
         Id dflt = other ? c.at(other, s0 + j) : b.constNull(*rt);
-        auto e = c.ifValue(mask ? c.at(mask, s0 + j) : 0, *rt,
-                           [&]() -> Result<Id> { return loadElement(c, t, address); }, dflt);
+        auto e = c.ifValue(masks[s0 + j], *rt,
+                           [&]() { return loadElement(c, t, -1, address, false); }, dflt);
         if (!e.ok()) return e;
         vals.push_back(*e);
       }
@@ -249,16 +256,10 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
   auto view = runView(c, t, k);
   if (!view.ok()) return c.unsupported(op, view.status().message());
   const uint32_t n = static_cast<uint32_t>(addrs.size());
-  const bool masked = !masks.empty() && masks[0];
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
-    Id m = 0;
-    if (masked) {
-      m = masks[s0];
-      for (uint32_t j = 1; j < k && !a.maskUniform; ++j)
-        m = c.b.emit(spv::Op::OpLogicalAnd, c.boolean(), {m, masks[s0 + j]});
-    }
     // One vector access when the run is aligned (see isAligned) and its masks hold.
-    Id ok = c.andCond(m, isAligned(c, addrs[s0], k * view->bytes));
+    Id ok = c.andCond(runMask(c, masks, s0, k, a.maskUniform),
+                      isAligned(c, addrs[s0], k * view->bytes));
     Status st = c.ifThen(ok, [&]() -> Status {
       auto run = packRun(c, t, *view, std::vector<Id>(vals.begin() + s0, vals.begin() + s0 + k));
       if (!run.ok()) return run.status();
@@ -274,8 +275,8 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
     Id notOk = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {ok});
     st = c.ifThen(notOk, [&]() -> Status {
       for (uint32_t j = s0; j < s0 + k; ++j)
-        TVK_RETURN_IF_ERROR(c.ifThen(masked ? masks[j] : 0,
-                                     [&]() { return storeElement(c, t, addrs[j], vals[j]); }));
+        TVK_RETURN_IF_ERROR(
+            c.ifThen(masks[j], [&]() { return storeElement(c, t, -1, addrs[j], false, vals[j]); }));
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());
@@ -287,13 +288,12 @@ Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::Acces
   const ir::Value* ptr = op.operand(0);
   const ir::Value* val = op.operand(1);
   const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
-  std::vector<Id> addrs, vals, masks;
+  std::vector<Id> addrs, vals;
   for (uint32_t s = 0; s < c.slots(ptr); ++s) {
     addrs.push_back(c.at(ptr, s));
     vals.push_back(c.at(val, s));
-    masks.push_back(mask ? c.at(mask, s) : 0);
   }
-  return storeRuns(c, op, a, addrs, vals, masks);
+  return storeRuns(c, op, a, addrs, vals, slotMasks(c, mask, c.slots(ptr)));
 }
 
 }  // namespace tvk::lower

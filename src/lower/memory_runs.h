@@ -19,6 +19,13 @@
 
 namespace tvk::lower {
 
+/// One element of `t` at `offset` of parameter `arg`'s buffer (in address mode `offset` is the
+/// byte address and `arg` unused: Context::bufferPtr), loaded into its register form; the
+/// scalar path of tt.load and the fallback of a run.
+Result<Id> loadElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide);
+/// Stores register value `v` as one element of `t` there.
+Status storeElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide, Id v);
+
 /// Lowers tt.load `op` (address mode, a tensor pointer) with runs of `a.width` elements.
 Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a);
 

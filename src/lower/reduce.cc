@@ -48,6 +48,93 @@ Id wordOf(Context& c, const ReducePlan& p, size_t k, Id linear) {
   return c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(p.base[k])});
 }
 
+// The scratch of `op`: `elems` elements per operand, the operands one after another from the
+// start of the op's allocation.
+Result<ReducePlan> planScratch(Context& c, const ir::Operation& op, uint64_t elems) {
+  auto base = c.smemBase(op);
+  if (!base.ok()) return base.status();
+  ReducePlan p;
+  uint32_t next = *base;
+  for (const ir::Value* v : op.operands) {
+    auto t = c.regTypeOf(v);
+    if (!t.ok()) return t.status();
+    p.regT.push_back(*t);
+    p.words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
+    p.base.push_back(next);
+    next += static_cast<uint32_t>(elems) * p.words.back();
+  }
+  return p;
+}
+
+// The operands' element `index` of the scratch.
+Result<std::vector<Id>> loadPartials(Context& c, const ReducePlan& p, Id index) {
+  std::vector<Id> out;
+  for (size_t k = 0; k < p.regT.size(); ++k) {
+    auto v = c.smemLoad(wordOf(c, p, k, index), p.regT[k]);
+    if (!v.ok()) return v.status();
+    out.push_back(*v);
+  }
+  return out;
+}
+
+Status storePartials(Context& c, const ReducePlan& p, Id index, const std::vector<Id>& vals) {
+  for (size_t k = 0; k < p.regT.size(); ++k)
+    TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, k, index), p.regT[k], vals[k]));
+  return Status();
+}
+
+// The scratch elements at `indices`, combined in that order.
+Result<std::vector<Id>> combinePartials(Context& c, const ir::Operation& op, const ReducePlan& p,
+                                        const std::vector<Id>& indices) {
+  std::vector<Id> acc;
+  for (Id index : indices) {
+    auto part = loadPartials(c, p, index);
+    if (!part.ok()) return part.status();
+    if (acc.empty()) {
+      acc = *part;
+      continue;
+    }
+    auto r = combine(c, op, acc, *part);
+    if (!r.ok()) return r.status();
+    acc = *r;
+  }
+  return acc;
+}
+
+// The operands' values in `slots` of this invocation, combined in that order.
+Result<std::vector<Id>> combineSlots(Context& c, const ir::Operation& op,
+                                     const std::vector<uint32_t>& slots) {
+  std::vector<Id> acc;
+  for (size_t j = 0; j < slots.size(); ++j) {
+    std::vector<Id> vals;
+    for (const ir::Value* v : op.operands) vals.push_back(c.at(v, slots[j]));
+    if (j == 0) {
+      acc = vals;
+      continue;
+    }
+    auto r = combine(c, op, acc, vals);
+    if (!r.ok()) return r.status();
+    acc = *r;
+  }
+  return acc;
+}
+
+// One butterfly step: `acc` combined with the values of lane `lane ^ mask`.
+Result<std::vector<Id>> shuffleStep(Context& c, const ir::Operation& op, const ReducePlan& p,
+                                    const std::vector<Id>& acc, uint32_t mask) {
+  std::vector<Id> other;
+  for (size_t k = 0; k < acc.size(); ++k)
+    other.push_back(c.b.emit(spv::Op::OpGroupNonUniformShuffleXor, p.regT[k],
+                             {c.c32(3), acc[k], c.c32(mask)}));
+  return combine(c, op, acc, other);
+}
+
+std::vector<uint32_t> slotRange(uint32_t first, uint32_t count) {
+  std::vector<uint32_t> out(count);
+  for (uint32_t j = 0; j < count; ++j) out[j] = first + j;
+  return out;
+}
+
 // One tree step: pairs (L, L + s*inner) for k < s along the axis.
 Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
                 const std::vector<int64_t>& shape, int axis, uint64_t s) {
@@ -70,20 +157,9 @@ Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
     Id l1 = b.emit(spv::Op::OpIAdd, u,
                    {b.emit(spv::Op::OpShiftLeftLogical, u, {row, c.c32(log2Ceil(inner))}), lo});
     Id l2 = b.emit(spv::Op::OpIAdd, u, {l1, c.c32(static_cast<uint32_t>(s * inner))});
-    std::vector<Id> lhs, rhs;
-    for (size_t i = 0; i < p.regT.size(); ++i) {
-      auto a = c.smemLoad(wordOf(c, p, i, l1), p.regT[i]);
-      auto d = c.smemLoad(wordOf(c, p, i, l2), p.regT[i]);
-      if (!a.ok()) return a.status();
-      if (!d.ok()) return d.status();
-      lhs.push_back(*a);
-      rhs.push_back(*d);
-    }
-    auto r = combine(c, op, lhs, rhs);
+    auto r = combinePartials(c, op, p, {l1, l2});
     if (!r.ok()) return r.status();
-    for (size_t i = 0; i < p.regT.size(); ++i)
-      TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, i, l1), p.regT[i], (*r)[i]));
-    return Status();
+    return storePartials(c, p, l1, *r);
   };
   Id t = c.invocation();
   if (pairs >= c.W) {
@@ -113,7 +189,6 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const std::vector<int64_t>& shape = op.operand(0)->type.shape;
   const int axis = static_cast<int>(op.intAttr("axis"));
-  const size_t K = op.operands.size();
   const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
   const uint64_t numel = static_cast<uint64_t>(op.operand(0)->type.numel());
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
@@ -122,45 +197,21 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   const uint32_t lanesAlong = std::min(N, W);
   const uint32_t per = N >= W ? N / W : 1, G = R / per;
   const uint64_t rows = numel / N;
-  std::vector<Id> regT;
-  std::vector<uint32_t> words, opBase;
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
-  uint32_t next = *base;
-  const uint64_t elems = std::max<uint64_t>(uint64_t{G} * nw, rows);
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    regT.push_back(*t);
-    words.push_back(b.scalarBits(*t) == 64 ? 2 : 1);
-    opBase.push_back(next);
-    next += static_cast<uint32_t>(elems) * words.back();
-  }
-  auto word = [&](size_t k, Id index) {
-    Id x = words[k] == 1 ? index : b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
-    return b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(opBase[k])});
-  };
+  auto plan = planScratch(c, op, std::max<uint64_t>(uint64_t{G} * nw, rows));
+  if (!plan.ok()) return plan.status();
+  const ReducePlan& p = *plan;
   // 1. Registers.
   std::vector<std::vector<Id>> vals(G);
   for (uint32_t g = 0; g < G; ++g) {
-    for (size_t k = 0; k < K; ++k) vals[g].push_back(c.at(op.operand(k), g * per));
-    for (uint32_t j = 1; j < per; ++j) {
-      std::vector<Id> more;
-      for (size_t k = 0; k < K; ++k) more.push_back(c.at(op.operand(k), g * per + j));
-      auto r = combine(c, op, vals[g], more);
-      if (!r.ok()) return r.status();
-      vals[g] = *r;
-    }
+    auto r = combineSlots(c, op, slotRange(g * per, per));
+    if (!r.ok()) return r.status();
+    vals[g] = *r;
   }
   // 2. Subgroup butterfly over the lane bits along the axis.
   c.needFeature("subgroupShuffle");
   for (uint32_t mask = 1; mask < std::min(lanesAlong, S); mask *= 2) {
     for (uint32_t g = 0; g < G; ++g) {
-      std::vector<Id> other;
-      for (size_t k = 0; k < K; ++k)
-        other.push_back(b.emit(spv::Op::OpGroupNonUniformShuffleXor, regT[k],
-                               {c.c32(3), vals[g][k], c.c32(mask)}));
-      auto r = combine(c, op, vals[g], other);
+      auto r = shuffleStep(c, op, p, vals[g], mask);
       if (!r.ok()) return r.status();
       vals[g] = *r;
     }
@@ -174,33 +225,19 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     Id lane0 = b.emit(spv::Op::OpIEqual, c.boolean(), {c.subgroupLane(), c.c32(0)});
     TVK_RETURN_IF_ERROR(c.ifThen(lane0, [&]() -> Status {
       for (uint32_t g = 0; g < G; ++g)
-        for (size_t k = 0; k < K; ++k) {
-          Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)});
-          TVK_RETURN_IF_ERROR(c.smemStore(word(k, idx), regT[k], vals[g][k]));
-        }
+        TVK_RETURN_IF_ERROR(
+            storePartials(c, p, b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)}), vals[g]));
       return Status();
     }));
     c.barrier();
     Id first = P == nw ? c.c32(0) : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sg, c.c32(~(P - 1))});
     for (uint32_t g = 0; g < G; ++g) {
-      std::vector<Id> acc;
-      for (uint32_t j = 0; j < P; ++j) {
-        Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {first, c.c32(g * nw + j)});
-        std::vector<Id> part;
-        for (size_t k = 0; k < K; ++k) {
-          auto v = c.smemLoad(word(k, idx), regT[k]);
-          if (!v.ok()) return v.status();
-          part.push_back(*v);
-        }
-        if (j == 0) {
-          acc = part;
-          continue;
-        }
-        auto r = combine(c, op, acc, part);
-        if (!r.ok()) return r.status();
-        acc = *r;
-      }
-      vals[g] = acc;
+      std::vector<Id> indices;
+      for (uint32_t j = 0; j < P; ++j)
+        indices.push_back(b.emit(spv::Op::OpIAdd, c.u32(), {first, c.c32(g * nw + j)}));
+      auto r = combinePartials(c, op, p, indices);
+      if (!r.ok()) return r.status();
+      vals[g] = *r;
     }
   }
   // Row totals per input slot, for broadcasts of the result back along the axis.
@@ -231,8 +268,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
                       : b.emit(spv::Op::OpIAdd, c.u32(),
                                {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {t, c.c32(n)}),
                                 c.c32(g << (w - n))});
-      for (size_t k = 0; k < K; ++k)
-        TVK_RETURN_IF_ERROR(c.smemStore(word(k, row), regT[k], vals[g][k]));
+      TVK_RETURN_IF_ERROR(storePartials(c, p, row, vals[g]));
     }
     return Status();
   }));
@@ -241,7 +277,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     const ir::Value* res = op.result(static_cast<int>(k));
     std::vector<Id> out;
     for (uint32_t s = 0; s < c.slots(res); ++s) {
-      auto v = c.smemLoad(word(k, c.slotLinear(res->type.shape, s)), regT[k]);
+      auto v = c.smemLoad(wordOf(c, p, k, c.slotLinear(res->type.shape, s)), p.regT[k]);
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -269,16 +305,11 @@ Result<bool> lowerReduceInRegisters(Context& c, const ir::Operation& op) {
   const size_t K = op.operands.size();
   std::vector<std::vector<Id>> out(K);
   for (uint32_t s = 0; s < c.slots(res); ++s) {
-    std::vector<Id> acc;
-    for (size_t k = 0; k < K; ++k) acc.push_back(c.at(op.operand(k), maps[0][s]));
-    for (size_t j = 1; j < maps.size(); ++j) {
-      std::vector<Id> more;
-      for (size_t k = 0; k < K; ++k) more.push_back(c.at(op.operand(k), maps[j][s]));
-      auto r = combine(c, op, acc, more);
-      if (!r.ok()) return r.status();
-      acc = *r;
-    }
-    for (size_t k = 0; k < K; ++k) out[k].push_back(acc[k]);
+    std::vector<uint32_t> slots;
+    for (const std::vector<uint32_t>& m : maps) slots.push_back(m[s]);
+    auto acc = combineSlots(c, op, slots);
+    if (!acc.ok()) return acc.status();
+    for (size_t k = 0; k < K; ++k) out[k].push_back((*acc)[k]);
   }
   for (size_t k = 0; k < K; ++k) c.bind(op.result(static_cast<int>(k)), std::move(out[k]));
   return true;
@@ -303,72 +334,34 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   const ir::Value* in0 = op.operand(0);
   if (c.layout(in0->type).vec != 1) return false;
   auto& b = c.b;
-  const size_t K = op.operands.size();
   const uint32_t W = c.W, S = c.opts.target.subgroupSize;
   const uint32_t C = static_cast<uint32_t>(in0->type.shape[1]);
-  const uint32_t R = c.slots(in0);
-  std::vector<Id> regT;
-  std::vector<uint32_t> words, opBase;
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
-  uint32_t next = *base;
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    regT.push_back(*t);
-    words.push_back(b.scalarBits(*t) == 64 ? 2 : 1);
-    opBase.push_back(next);
-    next += W * words.back();
-  }
-  auto word = [&](size_t k, Id index) {
-    Id x = words[k] == 1 ? index : b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
-    return b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(opBase[k])});
-  };
+  auto plan = planScratch(c, op, W);
+  if (!plan.ok()) return plan.status();
+  const ReducePlan& p = *plan;
   // 1. Registers.
-  std::vector<Id> acc;
-  for (size_t k = 0; k < K; ++k) acc.push_back(c.at(op.operand(k), 0));
-  for (uint32_t s = 1; s < R; ++s) {
-    std::vector<Id> more;
-    for (size_t k = 0; k < K; ++k) more.push_back(c.at(op.operand(k), s));
-    auto r = combine(c, op, acc, more);
-    if (!r.ok()) return r.status();
-    acc = *r;
-  }
+  auto acc = combineSlots(c, op, slotRange(0, c.slots(in0)));
+  if (!acc.ok()) return acc.status();
   // 2. Lanes of one subgroup that hold the same column.
   if (C < S) c.needFeature("subgroupShuffle");
   for (uint32_t mask = C; mask < S; mask *= 2) {
-    std::vector<Id> other;
-    for (size_t k = 0; k < K; ++k)
-      other.push_back(b.emit(spv::Op::OpGroupNonUniformShuffleXor, regT[k], {c.c32(3), acc[k], c.c32(mask)}));
-    auto r = combine(c, op, acc, other);
-    if (!r.ok()) return r.status();
-    acc = *r;
+    acc = shuffleStep(c, op, p, *acc, mask);
+    if (!acc.ok()) return acc.status();
   }
   // 3. Partials through scratch.
   Id t = c.invocation();
   c.barrier();
-  for (size_t k = 0; k < K; ++k) TVK_RETURN_IF_ERROR(c.smemStore(word(k, t), regT[k], acc[k]));
+  TVK_RETURN_IF_ERROR(storePartials(c, p, t, *acc));
   c.barrier();
   Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(C - 1)});
   const uint32_t parts = C < S ? W / S : W / C, stride = C < S ? S : C;
-  std::vector<Id> total;
-  for (uint32_t j = 0; j < parts; ++j) {
-    Id idx = j ? b.emit(spv::Op::OpIAdd, c.u32(), {col, c.c32(j * stride)}) : col;
-    std::vector<Id> part;
-    for (size_t k = 0; k < K; ++k) {
-      auto v = c.smemLoad(word(k, idx), regT[k]);
-      if (!v.ok()) return v.status();
-      part.push_back(*v);
-    }
-    if (j == 0) {
-      total = part;
-      continue;
-    }
-    auto r = combine(c, op, total, part);
-    if (!r.ok()) return r.status();
-    total = *r;
-  }
-  for (size_t k = 0; k < op.results.size(); ++k) c.bind(op.result(static_cast<int>(k)), {total[k]});
+  std::vector<Id> indices;
+  for (uint32_t j = 0; j < parts; ++j)
+    indices.push_back(j ? b.emit(spv::Op::OpIAdd, c.u32(), {col, c.c32(j * stride)}) : col);
+  auto total = combinePartials(c, op, p, indices);
+  if (!total.ok()) return total.status();
+  for (size_t k = 0; k < op.results.size(); ++k)
+    c.bind(op.result(static_cast<int>(k)), {(*total)[k]});
   return true;
 }
 
@@ -384,8 +377,6 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   const std::vector<int64_t>& shape = in0->type.shape;
   int axis = static_cast<int>(op.intAttr("axis"));
   if (axis < 0 || axis >= static_cast<int>(shape.size())) return c.unsupported(op, "bad axis");
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
   // Independent reductions ("rows") o = hi * inner + lo, exchanged `Q` rows per pass as a
   // compact [Q][extent] array (every row in one pass when the input fits).
   const uint64_t extent = static_cast<uint64_t>(shape[axis]);
@@ -395,16 +386,9 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   const uint64_t Q = analysis::reduceChunkRows(op, c.smem.options.limitBytes);
   if (Q == 0) return c.unsupported(op, "one row of the reduction exceeds shared memory");
   const uint64_t passes = rows / Q;
-  ReducePlan p;
-  uint32_t next = *base;
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    p.regT.push_back(*t);
-    p.words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
-    p.base.push_back(next);
-    next += static_cast<uint32_t>(Q * extent) * p.words.back();
-  }
+  auto plan = planScratch(c, op, Q * extent);
+  if (!plan.ok()) return plan.status();
+  const ReducePlan& p = *plan;
   auto& b = c.b;
   Id u = c.u32();
   const analysis::Layout& lay = c.layout(in0->type);

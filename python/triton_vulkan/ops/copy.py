@@ -12,8 +12,8 @@ extension's _copy_from."""
 import triton
 import triton.language as tl
 
-from .common import kernels_usable, run_kernel
-from .pointwise import MAX_RANK, merge_dims
+from .common import floats, kernels_usable, run_kernel
+from .pointwise import MAX_RANK, extent, merge_dims, no_overlap, strided_offsets
 
 BLOCK = 1024
 
@@ -30,40 +30,17 @@ def _copy_kernel(src_ptr, dst_ptr, n, d1, d2, d3, ss0, ss1, ss2, ss3, sd0, sd1, 
         i_src = offs
         i_dst = offs
     else:
-        i3 = offs % d3
-        t = offs // d3
-        i2 = t % d2
-        t = t // d2
-        i1 = t % d1
-        i0 = t // d1
-        i_src = i0 * ss0 + i1 * ss1 + i2 * ss2 + i3 * ss3
-        i_dst = i0 * sd0 + i1 * sd1 + i2 * sd2 + i3 * sd3
+        i_src = strided_offsets(offs, d1, d2, d3, ss0, ss1, ss2, ss3)
+        i_dst = strided_offsets(offs, d1, d2, d3, sd0, sd1, sd2, sd3)
     x = tl.load(src_ptr + i_src, mask=mask)
     tl.store(dst_ptr + i_dst, x.to(dst_ptr.dtype.element_ty), mask=mask)
 
 
-_BITS = None
-
-
 def _bit_dtype(torch, dtype):
     """The integer dtype a same-dtype copy moves dtype's bits as (None: not covered)."""
-    global _BITS
-    if _BITS is None:
-        _BITS = {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
     if dtype.is_complex:
         return None
-    return _BITS.get(dtype.itemsize)
-
-
-def _overlaps(src, dst):
-    """True when src may hold bytes dst writes (same storage, not the very same view)."""
-    if src.untyped_storage().data_ptr() != dst.untyped_storage().data_ptr():
-        return False
-    return not (src.data_ptr() == dst.data_ptr() and src.stride() == dst.stride() and src.shape == dst.shape)
-
-
-def _extent(shape, strides):
-    return sum((s - 1) * st for s, st in zip(shape, strides)) + 1
+    return {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}.get(dtype.itemsize)
 
 
 def device_copy(torch, dst, src):
@@ -75,15 +52,14 @@ def device_copy(torch, dst, src):
         src = src.expand(dst.shape)
     except RuntimeError:
         return False  # not broadcastable: ATen's path says so
-    if _overlaps(src, dst):
+    if not no_overlap(src, dst):
         src = src.clone()  # a snapshot: the kernel would race (ATen refuses a partial overlap)
-    floats = (torch.float16, torch.bfloat16, torch.float32)
     if src.dtype == dst.dtype:
         bits = _bit_dtype(torch, dst.dtype)
         if bits is None:
             return False
         s, d = (src, dst) if bits == dst.dtype else (src.view(bits), dst.view(bits))
-    elif src.dtype in floats and dst.dtype in floats:
+    elif src.dtype in floats(torch) and dst.dtype in floats(torch):
         s, d = src, dst
     else:
         return False
@@ -97,7 +73,7 @@ def device_copy(torch, dst, src):
     pad = MAX_RANK - len(shape)
     shape = [1] * pad + shape
     sd, ss = [0] * pad + sd, [0] * pad + ss
-    wide = n + BLOCK >= 2**31 or _extent(shape, sd) >= 2**31 or _extent(shape, ss) >= 2**31
+    wide = n + BLOCK >= 2**31 or extent(shape, sd) >= 2**31 or extent(shape, ss) >= 2**31
     return run_kernel("copy_", lambda: _copy_kernel[(triton.cdiv(n, BLOCK),)](
         s, d, n, shape[1], shape[2], shape[3], *ss, *sd,
         CONTIG=contig, WIDE=wide, BLOCK=BLOCK, num_warps=4))

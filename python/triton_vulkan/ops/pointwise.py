@@ -16,6 +16,19 @@ BLOCK = 1024
 
 
 @triton.jit
+def strided_offsets(offs, d1, d2, d3, s0, s1, s2, s3):
+    """Element offsets, under strides s0..s3, of the row-major linear indices `offs` of a
+    [d0, d1, d2, d3] shape."""
+    i3 = offs % d3
+    t = offs // d3
+    i2 = t % d2
+    t = t // d2
+    i1 = t % d1
+    i0 = t // d1
+    return i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3
+
+
+@triton.jit
 def _pointwise_kernel(a_ptr, b_ptr, c_ptr, out_ptr, n, d1, d2, d3,
                       sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3, sc0, sc1, sc2, sc3, a_val, b_val,
                       OP: tl.constexpr, A_PTR: tl.constexpr, B_PTR: tl.constexpr, C_PTR: tl.constexpr,
@@ -30,15 +43,9 @@ def _pointwise_kernel(a_ptr, b_ptr, c_ptr, out_ptr, n, d1, d2, d3,
         ib = offs
         ic = offs
     else:
-        i3 = offs % d3
-        t = offs // d3
-        i2 = t % d2
-        t = t // d2
-        i1 = t % d1
-        i0 = t // d1
-        ia = i0 * sa0 + i1 * sa1 + i2 * sa2 + i3 * sa3
-        ib = i0 * sb0 + i1 * sb1 + i2 * sb2 + i3 * sb3
-        ic = i0 * sc0 + i1 * sc1 + i2 * sc2 + i3 * sc3
+        ia = strided_offsets(offs, d1, d2, d3, sa0, sa1, sa2, sa3)
+        ib = strided_offsets(offs, d1, d2, d3, sb0, sb1, sb2, sb3)
+        ic = strided_offsets(offs, d1, d2, d3, sc0, sc1, sc2, sc3)
     if A_PTR:
         a = tl.load(a_ptr + ia, mask=mask, other=0.0).to(tl.float32)
     else:
@@ -115,7 +122,7 @@ def _f32(x):
     return struct.unpack("f", struct.pack("f", float(x)))[0]
 
 
-def _extent(shape, strides):
+def extent(shape, strides):
     return sum((s - 1) * st for s, st in zip(shape, strides)) + 1
 
 
@@ -165,7 +172,7 @@ def launch(op, out, a, b=None, alpha=1.0, c=None):
     sa = by_op.get(id(a), [0] * MAX_RANK)
     sb = by_op.get(id(b), [0] * MAX_RANK) if b is not None else [0] * MAX_RANK
     sc = by_op.get(id(c), [0] * MAX_RANK) if c is not None else [0] * MAX_RANK
-    wide = n + BLOCK >= 2**31 or any(_extent(shape, st) >= 2**31 for st in strides)
+    wide = n + BLOCK >= 2**31 or any(extent(shape, st) >= 2**31 for st in strides)
     dummy = out
     b_val = 0.0 if b is None else b.value
     if op in ("add", "sub"):
@@ -195,7 +202,7 @@ def _binary(torch, op, aten_op, inplace=False):
         kwargs = {} if op in ("mul", "div") else {"alpha": alpha}
         if inplace:
             ok = (_usable(torch, dtype, oa, ob) and dtype == a.dtype and tuple(shape) == tuple(a.shape)
-                  and a.is_contiguous() and (ob.tensor is None or _no_overlap(ob.tensor, a)))
+                  and a.is_contiguous() and (ob.tensor is None or no_overlap(ob.tensor, a)))
             if ok and launch(op, a, oa, ob, alpha):
                 return a
             return a.copy_(on_cpu(torch, aten_op, (a, b), kwargs))  # aten_op is the in-place one
@@ -207,7 +214,7 @@ def _binary(torch, op, aten_op, inplace=False):
     return impl
 
 
-def _no_overlap(src, dst):
+def no_overlap(src, dst):
     """src may be read while dst is written elementwise: it is dst itself, or another storage."""
     if src.untyped_storage().data_ptr() != dst.untyped_storage().data_ptr():
         return True
