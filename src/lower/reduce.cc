@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "lower/chunks.h"
+#include "lower/operand_scratch.h"
 #include "lower/registry.h"
 #include "support/bits.h"
 
@@ -37,58 +38,13 @@ Result<std::vector<Id>> combine(Context& c, const ir::Operation& op, const std::
   return inlineCombine(c, op, lhs, rhs);
 }
 
-struct ReducePlan {
-  std::vector<Id> regT;      // register type per operand
-  std::vector<uint32_t> words;  // scratch words per element per operand
-  std::vector<uint32_t> base;   // first scratch word per operand
-};
-
-Id wordOf(Context& c, const ReducePlan& p, size_t k, Id linear) {
-  Id w = p.words[k] == 1 ? linear : c.b.emit(spv::Op::OpIMul, c.u32(), {linear, c.c32(p.words[k])});
-  return c.b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(p.base[k])});
-}
-
-// The scratch of `op`: `elems` elements per operand, the operands one after another from the
-// start of the op's allocation.
-Result<ReducePlan> planScratch(Context& c, const ir::Operation& op, uint64_t elems) {
-  auto base = c.smemBase(op);
-  if (!base.ok()) return base.status();
-  ReducePlan p;
-  uint32_t next = *base;
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    p.regT.push_back(*t);
-    p.words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
-    p.base.push_back(next);
-    next += static_cast<uint32_t>(elems) * p.words.back();
-  }
-  return p;
-}
-
-// The operands' element `index` of the scratch.
-Result<std::vector<Id>> loadPartials(Context& c, const ReducePlan& p, Id index) {
-  std::vector<Id> out;
-  for (size_t k = 0; k < p.regT.size(); ++k) {
-    auto v = c.smemLoad(wordOf(c, p, k, index), p.regT[k]);
-    if (!v.ok()) return v.status();
-    out.push_back(*v);
-  }
-  return out;
-}
-
-Status storePartials(Context& c, const ReducePlan& p, Id index, const std::vector<Id>& vals) {
-  for (size_t k = 0; k < p.regT.size(); ++k)
-    TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, k, index), p.regT[k], vals[k]));
-  return Status();
-}
-
 // The scratch elements at `indices`, combined in that order.
-Result<std::vector<Id>> combinePartials(Context& c, const ir::Operation& op, const ReducePlan& p,
+Result<std::vector<Id>> combinePartials(Context& c, const ir::Operation& op,
+                                        const OperandScratch& p,
                                         const std::vector<Id>& indices) {
   std::vector<Id> acc;
   for (Id index : indices) {
-    auto part = loadPartials(c, p, index);
+    auto part = p.load(c, index);
     if (!part.ok()) return part.status();
     if (acc.empty()) {
       acc = *part;
@@ -120,7 +76,7 @@ Result<std::vector<Id>> combineSlots(Context& c, const ir::Operation& op,
 }
 
 // One butterfly step: `acc` combined with the values of lane `lane ^ mask`.
-Result<std::vector<Id>> shuffleStep(Context& c, const ir::Operation& op, const ReducePlan& p,
+Result<std::vector<Id>> shuffleStep(Context& c, const ir::Operation& op, const OperandScratch& p,
                                     const std::vector<Id>& acc, uint32_t mask) {
   std::vector<Id> other;
   for (size_t k = 0; k < acc.size(); ++k)
@@ -136,7 +92,7 @@ std::vector<uint32_t> slotRange(uint32_t first, uint32_t count) {
 }
 
 // One tree step: pairs (L, L + s*inner) for k < s along the axis.
-Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
+Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
                 const std::vector<int64_t>& shape, int axis, uint64_t s) {
   uint64_t inner = 1;
   for (size_t i = static_cast<size_t>(axis) + 1; i < shape.size(); ++i) inner *= shape[i];
@@ -159,7 +115,7 @@ Status treeStep(Context& c, const ir::Operation& op, const ReducePlan& p,
     Id l2 = b.emit(spv::Op::OpIAdd, u, {l1, c.c32(static_cast<uint32_t>(s * inner))});
     auto r = combinePartials(c, op, p, {l1, l2});
     if (!r.ok()) return r.status();
-    return storePartials(c, p, l1, *r);
+    return p.store(c, l1, *r);
   };
   Id t = c.invocation();
   if (pairs >= c.W) {
@@ -197,9 +153,10 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   const uint32_t lanesAlong = std::min(N, W);
   const uint32_t per = N >= W ? N / W : 1, G = R / per;
   const uint64_t rows = numel / N;
-  auto plan = planScratch(c, op, std::max<uint64_t>(uint64_t{G} * nw, rows));
+  const uint64_t elems = std::max<uint64_t>(uint64_t{G} * nw, rows);
+  auto plan = operandScratch(c, op, static_cast<uint32_t>(elems));
   if (!plan.ok()) return plan.status();
-  const ReducePlan& p = *plan;
+  const OperandScratch& p = *plan;
   // 1. Registers.
   std::vector<std::vector<Id>> vals(G);
   for (uint32_t g = 0; g < G; ++g) {
@@ -226,7 +183,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     TVK_RETURN_IF_ERROR(c.ifThen(lane0, [&]() -> Status {
       for (uint32_t g = 0; g < G; ++g)
         TVK_RETURN_IF_ERROR(
-            storePartials(c, p, b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)}), vals[g]));
+            p.store(c, b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)}), vals[g]));
       return Status();
     }));
     c.barrier();
@@ -268,7 +225,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
                       : b.emit(spv::Op::OpIAdd, c.u32(),
                                {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {t, c.c32(n)}),
                                 c.c32(g << (w - n))});
-      TVK_RETURN_IF_ERROR(storePartials(c, p, row, vals[g]));
+      TVK_RETURN_IF_ERROR(p.store(c, row, vals[g]));
     }
     return Status();
   }));
@@ -277,7 +234,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     const ir::Value* res = op.result(static_cast<int>(k));
     std::vector<Id> out;
     for (uint32_t s = 0; s < c.slots(res); ++s) {
-      auto v = c.smemLoad(wordOf(c, p, k, c.slotLinear(res->type.shape, s)), p.regT[k]);
+      auto v = c.smemLoad(p.word(c, k, c.slotLinear(res->type.shape, s)), p.regT[k]);
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -336,9 +293,9 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const uint32_t W = c.W, S = c.opts.target.subgroupSize;
   const uint32_t C = static_cast<uint32_t>(in0->type.shape[1]);
-  auto plan = planScratch(c, op, W);
+  auto plan = operandScratch(c, op, W);
   if (!plan.ok()) return plan.status();
-  const ReducePlan& p = *plan;
+  const OperandScratch& p = *plan;
   // 1. Registers.
   auto acc = combineSlots(c, op, slotRange(0, c.slots(in0)));
   if (!acc.ok()) return acc.status();
@@ -351,7 +308,7 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   // 3. Partials through scratch.
   Id t = c.invocation();
   c.barrier();
-  TVK_RETURN_IF_ERROR(storePartials(c, p, t, *acc));
+  TVK_RETURN_IF_ERROR(p.store(c, t, *acc));
   c.barrier();
   Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(C - 1)});
   const uint32_t parts = C < S ? W / S : W / C, stride = C < S ? S : C;
@@ -386,9 +343,9 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   const uint64_t Q = analysis::reduceChunkRows(op, c.smem.options.limitBytes);
   if (Q == 0) return c.unsupported(op, "one row of the reduction exceeds shared memory");
   const uint64_t passes = rows / Q;
-  auto plan = planScratch(c, op, Q * extent);
+  auto plan = operandScratch(c, op, static_cast<uint32_t>(Q * extent));
   if (!plan.ok()) return plan.status();
-  const ReducePlan& p = *plan;
+  const OperandScratch& p = *plan;
   auto& b = c.b;
   Id u = c.u32();
   const analysis::Layout& lay = c.layout(in0->type);
@@ -423,7 +380,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
                         {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2Ceil(extent))}), k});
         auto store = [&]() -> Status {
           for (size_t j = 0; j < op.operands.size(); ++j)
-            TVK_RETURN_IF_ERROR(c.smemStore(wordOf(c, p, j, lin), p.regT[j], c.at(op.operand(j), s)));
+            TVK_RETURN_IF_ERROR(c.smemStore(p.word(c, j, lin), p.regT[j], c.at(op.operand(j), s)));
           return Status();
         };
         if (ch >= 0) {
@@ -458,7 +415,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         Id in = ch >= 0 ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
         Id at = in ? b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)}) : lrow;
         Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2Ceil(extent))});
-        auto v = c.smemLoad(wordOf(c, p, k, lin), p.regT[k]);
+        auto v = c.smemLoad(p.word(c, k, lin), p.regT[k]);
         if (!v.ok()) return v.status();
         out[k][s] = in ? b.emit(spv::Op::OpSelect, p.regT[k], {in, *v, out[k][s] ? out[k][s] : b.constNull(p.regT[k])}) : *v;
       }

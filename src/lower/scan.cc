@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "lower/operand_scratch.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
@@ -14,34 +15,6 @@ namespace {
 
 using Slots = std::vector<std::vector<Id>>;
 using TotalFn = std::function<Result<std::vector<Id>>(uint32_t, Id)>;
-
-// Scratch regions of a scan's operands, one after another from the op's shared-memory base:
-// `elemsPerOperand` elements each, 64-bit types taking two words per element.
-struct OperandScratch {
-  std::vector<Id> regT;
-  std::vector<uint32_t> words, base;
-  // Word index of element `index` of operand `k`.
-  Id word(Context& c, size_t k, Id index) const {
-    Id x = words[k] == 1 ? index : c.b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
-    return c.b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(base[k])});
-  }
-};
-
-Result<OperandScratch> operandScratch(Context& c, const ir::Operation& op, uint32_t elemsPerOperand) {
-  auto start = c.smemBase(op);
-  if (!start.ok()) return start.status();
-  OperandScratch sc;
-  uint32_t next = *start;
-  for (const ir::Value* v : op.operands) {
-    auto t = c.regTypeOf(v);
-    if (!t.ok()) return t.status();
-    sc.regT.push_back(*t);
-    sc.words.push_back(c.b.scalarBits(*t) == 64 ? 2 : 1);
-    sc.base.push_back(next);
-    next += elemsPerOperand * sc.words.back();
-  }
-  return sc;
-}
 
 // Step C of the row scan: chunk totals (combined from the subgroup totals in scratch) are
 // carried over the `per` chunks of each row in order (reverse order when reversed).
