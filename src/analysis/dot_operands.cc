@@ -7,15 +7,14 @@
 
 namespace tvk::analysis {
 
-namespace {
-
-// Ops that may write memory a moved load could read.
 bool writesMemory(const ir::Operation& op) {
   const std::string& n = op.name;
-  return !op.regions.empty() || n == "tt.store" || n == "tt.atomic_rmw" || n == "tt.atomic_cas" ||
-         n == "tt.call" || n == "tt.descriptor_store" || n == "gpu.barrier" ||
-         n == "tt.extern_elementwise" || n == "tt.elementwise_inline_asm";
+  return n == "tt.store" || n == "tt.atomic_rmw" || n == "tt.atomic_cas" || n == "tt.call" ||
+         n == "tt.descriptor_store" || n == "gpu.barrier" || n == "tt.extern_elementwise" ||
+         n == "tt.elementwise_inline_asm";
 }
+
+namespace {
 
 const AxisInfo* infoOf(const AxisInfoMap& info, const ir::Value* v) {
   auto it = info.find(v);
@@ -42,7 +41,7 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   bool between = false;
   for (const auto& op : blk.ops) {
     if (op.get() == &dot) break;
-    if (between && writesMemory(*op)) return 0;
+    if (between && (!op->regions.empty() || writesMemory(*op))) return 0;
     if (op.get() == load) between = true;
   }
   if (!between) return 0;
@@ -96,12 +95,13 @@ DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& 
   return out;
 }
 
-std::string printDirectOperands(const DirectOperands& d) {
+std::string printDirectOperands(const DirectOperands& d, const std::set<const ir::Operation*>& prefetch) {
   std::vector<std::string> lines;
   for (const auto& [load, o] : d)
     lines.push_back(load->where() + " -> " + o.dot->where() + " operand " + (o.operand ? "B" : "A") +
                     ", runs of " + std::to_string(o.elems) +
-                    (o.carried ? ", pointer not carried" : "") + "\n");
+                    (o.carried ? ", pointer not carried" : "") + (prefetch.count(o.dot) ? ", prefetched" : "") +
+                    "\n");
   std::sort(lines.begin(), lines.end());
   std::string s;
   for (const std::string& l : lines) s += l;

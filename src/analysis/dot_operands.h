@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "analysis/axis_info.h"
@@ -41,6 +42,10 @@ struct DirectOperand {
   const ir::Value* carried = nullptr;
 };
 
+/// True for ops that may write memory a moved load could read (stores, atomics, calls,
+/// barriers, inline code), not counting what their regions hold.
+bool writesMemory(const ir::Operation& op);
+
 /// Direct operands by their tt.load.
 using DirectOperands = std::map<const ir::Operation*, DirectOperand>;
 
@@ -48,7 +53,8 @@ using DirectOperands = std::map<const ir::Operation*, DirectOperand>;
 /// an operand directly only where it also takes the cooperative-matrix path.
 DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& info, Remat& remat);
 
-/// `tt.load at file:line -> tt.dot at file:line operand A, runs of N` per entry.
-std::string printDirectOperands(const DirectOperands& d);
+/// `tt.load at file:line -> tt.dot at file:line operand A, runs of N` per entry, with
+/// `, prefetched` where the dot is in `prefetch` (analysis/dot_prefetch.h).
+std::string printDirectOperands(const DirectOperands& d, const std::set<const ir::Operation*>& prefetch = {});
 
 }  // namespace tvk::analysis

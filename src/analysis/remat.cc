@@ -15,10 +15,12 @@ bool isReindexOp(const std::string& name) {
          name == "tt.trans" || name == "tt.splat";
 }
 
-namespace {
+bool isInside(const ir::Operation* op, const ir::Operation* loop) {
+  return op && isInside(op->parentBlock, loop);
+}
 
-bool inside(const ir::Operation* op, const ir::Operation* loop) {
-  for (const ir::Block* blk = op ? op->parentBlock : nullptr; blk;) {
+bool isInside(const ir::Block* blk, const ir::Operation* loop) {
+  while (blk) {
     const ir::Operation* parent = blk->parentRegion ? blk->parentRegion->parentOp : nullptr;
     if (parent == loop) return true;
     blk = parent ? parent->parentBlock : nullptr;
@@ -26,7 +28,9 @@ bool inside(const ir::Operation* op, const ir::Operation* loop) {
   return false;
 }
 
-}  // namespace
+bool isInside(const ir::Value* v, const ir::Operation* loop) {
+  return v->def ? isInside(v->def, loop) : isInside(v->ownerBlock, loop);
+}
 
 bool isUniformSplat(const ir::Value* v) {
   if (!v->type.isTensor()) return true;
@@ -54,7 +58,7 @@ bool tensorInduction(const ir::Value* v, TensorInduction& out) {
       adv->operand(0) != v || adv->parentBlock != body)
     return false;
   const ir::Value* s = adv->operand(1);
-  if (!s->type.isTensor() || !isUniformSplat(s) || inside(s->def, loop)) return false;
+  if (!s->type.isTensor() || !isUniformSplat(s) || isInside(s->def, loop)) return false;
   out = TensorInduction{loop, loop->operand(static_cast<int>(3 + j)), adv, s};
   return true;
 }

@@ -18,6 +18,12 @@ bool isElementwiseOp(const std::string& name);
 /// True for shape ops that only re-index (expand_dims, reshape, broadcast, trans, splat).
 bool isReindexOp(const std::string& name);
 
+/// True when `op` / block `blk` / value `v` (op result or block argument) lies in a region of
+/// `loop`, at any depth.
+bool isInside(const ir::Operation* op, const ir::Operation* loop);
+bool isInside(const ir::Block* blk, const ir::Operation* loop);
+bool isInside(const ir::Value* v, const ir::Operation* loop);
+
 /// True for a value equal in every element: a scalar, a tt.splat, or a splat dense constant.
 bool isUniformSplat(const ir::Value* v);
 

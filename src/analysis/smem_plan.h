@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,9 @@ struct SmemPlan {
   /// planned by the compiler pipeline where the target has cooperative matrices and
   /// buffer device addresses).
   DirectOperands directLoads;
+  /// tt.dots whose direct operands are software-pipelined across their loop
+  /// (analysis/dot_prefetch.h).
+  std::set<const ir::Operation*> prefetchDots;
 };
 
 /// True when tt.reduce or tt.scan `op` takes the row fast path (lower/reduce.cc, scan.cc): every dimension after

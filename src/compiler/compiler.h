@@ -19,6 +19,10 @@ struct CompileOptions {
   /// Most bytes one invocation moves per vector load or store (analysis/vector_width.h);
   /// 0 keeps one access per element.
   uint32_t maxVectorBytes = 16;
+  /// Triton's num_stages: from 2 on, a cooperative-matrix tt.dot in a loop loads the next
+  /// iteration's operand tiles while it multiplies (analysis/dot_prefetch.h). 3 is the CUDA
+  /// backend's default.
+  int numStages = 3;
   /// The device the code is for.
   Target target;
   /// Run spirv-val on the result (on by default; an invalid module is an error).

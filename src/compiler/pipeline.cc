@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/dot_prefetch.h"
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
 #include "ir/pointer_selects.h"
@@ -68,6 +69,9 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!o.target.coopMatShapes.empty() && usesDeviceAddresses(o.target)) {
     analysis::Remat remat;
     s.smem.directLoads = analysis::planDirectOperands(*s.kernel, s.axisInfo, remat);
+    std::set<const ir::Operation*> scratchOps;
+    for (const auto& entry : s.smem.allocs) scratchOps.insert(entry.first);
+    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, scratchOps, o.numStages);
   }
   s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the map may move
   return Status();

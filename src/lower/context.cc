@@ -366,25 +366,99 @@ void Context::memoSlots(const ir::Value* v) {
 }
 
 Result<Id> Context::emitAt(const ir::Value* v, const std::vector<Id>& coords) {
-  if (!v->type.isTensor()) return ids(v).empty() ? Result<Id>(Status::error("unbound value"))
-                                                  : Result<Id>(ids(v)[0]);
+  return emitAtIn(v, coords, nullptr);
+}
+
+Result<Id> Context::emitAt(const ir::Value* v, const std::vector<Id>& coords, Iteration& it) {
+  return emitAtIn(v, coords, &it);
+}
+
+// A value of iteration `it`'s loop body (or, outside it, the bound value) that is not a
+// tensor: the induction variable, or an elementwise op recomputed from such values.
+Result<Id> Context::scalarAt(const ir::Value* v, Iteration* it) {
+  const ir::Operation* op = v->def;
+  if (!it || !analysis::isInside(v, it->loop)) {
+    if (ids(v).empty()) return Status::error("internal: unbound " + (op ? op->where() : v->name));
+    return ids(v)[0];
+  }
+  const ir::Block& body = it->loop->body();
+  if (v == body.arg(0)) return it->iv;
+  if (!op && v->ownerBlock == &body) {  // a scalar iter_arg
+    const int j = v->index - 1;
+    if (it->first) return scalarAt(it->loop->operand(3 + j), nullptr);
+    return currentAt(body.terminator()->operand(j), *it);
+  }
+  if (!op || !analysis::isElementwiseOp(op->name))
+    return Status::error("internal: " + (op ? op->where() : v->name) + " in another iteration");
+  auto key = std::make_pair(v, std::vector<Id>{});
+  auto f = it->memo.find(key);
+  if (f != it->memo.end()) return f->second;
+  std::vector<Id> args;
+  for (const ir::Value* o : op->operands) {
+    auto a = scalarAt(o, it);
+    if (!a.ok()) return a;
+    args.push_back(*a);
+  }
+  auto r = scalarOp(*op, args);
+  if (r.ok()) it->memo[key] = *r;
+  return r;
+}
+
+// Scalar `v` in the current iteration of `it`'s loop, recomputed from the iteration's block
+// arguments (bound) where the body defines it (its ops may not be lowered yet).
+Result<Id> Context::currentAt(const ir::Value* v, Iteration& it) {
+  const ir::Operation* op = v->def;
+  if (!analysis::isInside(v, it.loop) || !op) return scalarAt(v, nullptr);
+  auto f = it.current.find(v);
+  if (f != it.current.end()) return f->second;
+  if (!analysis::isElementwiseOp(op->name))
+    return Status::error("internal: " + op->where() + " recomputed in its iteration");
+  std::vector<Id> args;
+  for (const ir::Value* o : op->operands) {
+    auto a = currentAt(o, it);
+    if (!a.ok()) return a;
+    args.push_back(*a);
+  }
+  auto r = scalarOp(*op, args);
+  if (r.ok()) it.current[v] = *r;
+  return r;
+}
+
+Result<Id> Context::emitAtIn(const ir::Value* v, const std::vector<Id>& coords, Iteration* iter) {
+  if (!v->type.isTensor()) return scalarAt(v, iter);
   auto key = std::make_pair(v, coords);
-  for (auto it = memo_.rbegin(); it != memo_.rend(); ++it) {
+  if (iter) {
+    auto f = iter->memo.find(key);
+    if (f != iter->memo.end()) return f->second;
+  }
+  for (auto it = memo_.rbegin(); !iter && it != memo_.rend(); ++it) {
     auto f = it->find(key);
     if (f != it->end()) return f->second;
   }
+  auto remember = [&](Id id) {
+    if (iter) iter->memo[key] = id;
+    else memo_.back()[key] = id;
+  };
   const ir::Operation* op = v->def;
   analysis::TensorInduction ind;
   if (!op && analysis::tensorInduction(v, ind)) {
-    auto r = inductionAt(ind, coords);
-    if (r.ok()) memo_.back()[key] = *r;
+    Result<Id> r = Status::error("");
+    if (iter && ind.loop == iter->loop) {
+      auto init = emitAt(ind.init, coords);
+      r = init.ok() ? inductionFrom(ind, *init, iter->iv) : init;
+    } else {
+      r = inductionAt(ind, coords);
+    }
+    if (r.ok()) remember(*r);
     return r;
   }
   if (!op) return Status::error("internal: emitAt of a block argument " + v->name);
   const std::string& n = op->name;
   const std::vector<int64_t>& shape = v->type.shape;
   Result<Id> res = Status::error("internal: cannot rematerialize " + op->where());
-  if (n == "arith.constant" || n == "tt.splat") {
+  if (n == "tt.splat" && iter) {
+    res = scalarAt(op->operand(0), iter);
+  } else if (n == "arith.constant" || n == "tt.splat") {
     // Constants and splats are the same in every slot.
     if (ids(v).empty()) return Status::error("internal: unbound " + op->where());
     res = ids(v)[0];
@@ -394,32 +468,32 @@ Result<Id> Context::emitAt(const ir::Value* v, const std::vector<Id>& coords) {
   } else if (n == "tt.expand_dims") {
     std::vector<Id> c = coords;
     c.erase(c.begin() + op->intAttr("axis"));
-    res = emitAt(op->operand(0), c);
+    res = emitAtIn(op->operand(0), c, iter);
   } else if (n == "tt.reshape") {
     Id lin = linearize(coords, shape);
-    res = emitAt(op->operand(0), delinearize(lin, op->operand(0)->type.shape));
+    res = emitAtIn(op->operand(0), delinearize(lin, op->operand(0)->type.shape), iter);
   } else if (n == "tt.broadcast") {
     const std::vector<int64_t>& ss = op->operand(0)->type.shape;
     std::vector<Id> c = coords;
     for (size_t i = 0; i < ss.size(); ++i)
       if (ss[i] == 1) c[i] = c32(0);
-    res = emitAt(op->operand(0), c);
+    res = emitAtIn(op->operand(0), c, iter);
   } else if (n == "tt.trans") {
     const ir::Attribute* ord = op->attr("order");
     std::vector<Id> c(coords.size());
     for (size_t i = 0; i < coords.size(); ++i)
       c[static_cast<size_t>(ord->elems[i].i)] = coords[i];
-    res = emitAt(op->operand(0), c);
+    res = emitAtIn(op->operand(0), c, iter);
   } else if (analysis::isElementwiseOp(n)) {
     std::vector<Id> args;
     for (const ir::Value* o : op->operands) {
-      auto a = emitAt(o, coords);
+      auto a = emitAtIn(o, coords, iter);
       if (!a.ok()) return a;
       args.push_back(*a);
     }
     res = scalarOp(*op, args);
   }
-  if (res.ok()) memo_.back()[key] = *res;
+  if (res.ok()) remember(*res);
   return res;
 }
 
@@ -432,15 +506,15 @@ Result<Id> Context::inductionAt(const analysis::TensorInduction& ind, const std:
   return inductionFrom(ind, *init);
 }
 
-Result<Id> Context::inductionFrom(const analysis::TensorInduction& ind, Id initAt) {
+Result<Id> Context::inductionFrom(const analysis::TensorInduction& ind, Id initAt, Id ivAt) {
   const ir::Operation& loop = *ind.loop;
   const ir::Value* ivV = loop.body().arg(0);
-  if (ids(ivV).empty() || ids(loop.operand(0)).empty() || ids(loop.operand(2)).empty() ||
+  if ((!ivAt && ids(ivV).empty()) || ids(loop.operand(0)).empty() || ids(loop.operand(2)).empty() ||
       ids(ind.step).empty())
     return Status::error("internal: induction of " + loop.where() + " outside its loop");
   const int ivBits = ivV->type.scalar().bits;
   Id ivT = ivBits == 64 ? b.typeInt(64) : u32();
-  Id iv = ids(ivV)[0], lb = ids(loop.operand(0))[0], st = ids(loop.operand(2))[0];
+  Id iv = ivAt ? ivAt : ids(ivV)[0], lb = ids(loop.operand(0))[0], st = ids(loop.operand(2))[0];
   Id i = b.emit(spv::Op::OpSDiv, ivT, {b.emit(spv::Op::OpISub, ivT, {iv, lb}), st});
   Id s = ids(ind.step)[0];
   const int sBits = ind.step->type.scalar().bits;

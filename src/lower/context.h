@@ -223,6 +223,20 @@ class Context {
   // --- rematerialization ---------------------------------------------------------------
   /// The element of rematerializable `v` at `coords` (recomputed and memoized per scope).
   Result<Id> emitAt(const ir::Value* v, const std::vector<Id>& coords);
+  /// Another iteration of an scf.for (analysis/dot_prefetch.h): the loop's induction variable
+  /// is `iv`, its tensor inductions take their value at `iv`, and the body's values that
+  /// depend on them are recomputed (memoized in `memo`, not in the scopes).
+  /// Scalar iter_args take their initial values (`first`) or the values this iteration
+  /// yields (recomputed from its arguments).
+  struct Iteration {
+    const ir::Operation* loop = nullptr;
+    Id iv = 0;
+    bool first = false;
+    std::map<std::pair<const ir::Value*, std::vector<Id>>, Id> memo;
+    std::map<const ir::Value*, Id> current;  // values recomputed in the current iteration
+  };
+  /// emitAt in iteration `it` (analysis::evaluableAtIteration(v) must hold); scalars too.
+  Result<Id> emitAt(const ir::Value* v, const std::vector<Id>& coords, Iteration& it);
   /// Ops that emit nothing (the advance of a loop-carried pointer the loop does not carry,
   /// lower/control_flow.cc).
   std::set<const ir::Operation*> skippedOps;
@@ -230,10 +244,14 @@ class Context {
   Result<Id> inductionAt(const analysis::TensorInduction& ind, const std::vector<Id>& coords);
   /// The same from its initial value at those coordinates, `initAt` (computed before the
   /// loop where it is expensive: lower/dot_coopmat.cc hoists the run addresses).
-  Result<Id> inductionFrom(const analysis::TensorInduction& ind, Id initAt);
+  /// `iv` (when not 0) replaces the loop's current induction variable.
+  Result<Id> inductionFrom(const analysis::TensorInduction& ind, Id initAt, Id iv = 0);
   /// Initial addresses of the runs of direct dot operands whose pointer is a tensor
   /// induction, computed before the loop: (tt.load, K-slice start) → one id per run index.
   std::map<std::pair<const ir::Operation*, uint32_t>, std::vector<Id>> hoistedRuns;
+  /// tt.dots whose loop loaded their first operand tiles into scratch before it started:
+  /// each iteration loads the next ones (analysis/dot_prefetch.h, lower/dot_coopmat.cc).
+  std::set<const ir::Operation*> prefetching;
   /// Records that slot ids of a freshly lowered tensor are its values at its slot coords.
   void memoSlots(const ir::Value* v);
   /// Opens a memo scope (entering a nested block).
@@ -347,6 +365,10 @@ class Context {
   std::map<std::vector<int64_t>, Id> owner_;
   std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> tparts_;
   std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
+  // emitAt's recursion, in iteration `it` when it is not null.
+  Result<Id> emitAtIn(const ir::Value* v, const std::vector<Id>& coords, Iteration* it);
+  Result<Id> scalarAt(const ir::Value* v, Iteration* it);
+  Result<Id> currentAt(const ir::Value* v, Iteration& it);
   std::map<std::pair<int, Id>, Id> bufferVars_;
   Id invocation_ = 0;
   std::map<const ir::Value*, std::vector<std::pair<const ir::Operation*, int>>> uses_;

@@ -3,11 +3,20 @@
 // scalars, hence uniform, so barriers inside these regions stay legal. On targets with a loop
 // limit, long loops run several copies of their body per pass (lower/loop_limit.h).
 #include "lower/dot_coopmat.h"
+#include "lower/for_loop.h"
 #include "lower/fragments.h"
 #include "lower/loop_limit.h"
 #include "lower/registry.h"
 
 namespace tvk::lower {
+
+Id forInRange(Context& c, const ir::Operation& loop, Id iv) {
+  Id ub = c.at(loop.operand(1), 0);
+  const ir::Type& ivScalar = loop.operand(0)->type.scalar();
+  const int ivBits = ivScalar.kind == ir::Type::Kind::Index ? 32 : ivScalar.bits;
+  return loop.attr("unsignedCmp") ? c.b.emit(spv::Op::OpULessThan, c.boolean(), {iv, ub})
+                                  : c.signedCompare(spv::Op::OpSLessThan, iv, ub, ivBits);
+}
 
 namespace {
 
@@ -158,7 +167,7 @@ std::vector<Id> mergeExits(Context& c, const std::vector<Id>& types,
 Status lowerFor(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const ir::Block& body = op.body();
-  Id ub = c.at(op.operand(1), 0), step = c.at(op.operand(2), 0);
+  Id step = c.at(op.operand(2), 0);
   auto ivT = c.regTypeOf(op.operand(0));
   if (!ivT.ok()) return ivT.status();
   TVK_RETURN_IF_ERROR(chooseLoopRepresentations(c, op));
@@ -172,10 +181,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   bool isUnsigned = op.attr("unsignedCmp") != nullptr;
   const ir::Type& ivScalar = op.operand(0)->type.scalar();
   int ivBits = ivScalar.kind == ir::Type::Kind::Index ? 32 : ivScalar.bits;
-  auto inRange = [&](Id iv) {
-    return isUnsigned ? b.emit(spv::Op::OpULessThan, c.boolean(), {iv, ub})
-                      : c.signedCompare(spv::Op::OpSLessThan, iv, ub, ivBits);
-  };
+  auto inRange = [&](Id iv) { return forInRange(c, op, iv); };
   const uint64_t trips = forTripBound(op, ivBits, isUnsigned);
   const bool unroll = c.loopBudget.shouldUnroll(trips);
   Id pre = b.currentBlock();

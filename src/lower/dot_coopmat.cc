@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "lower/for_loop.h"
 #include "support/bits.h"
 
 namespace tvk::lower {
@@ -285,31 +286,45 @@ RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, int
   return r;
 }
 
-// Stages the K slice [k0, k0 + kc) of operand `d` (a tt.load the dot performs itself,
-// analysis/dot_operands.h) into the same packed words as stagePacked: the slice's runs of
-// d.elems consecutive elements along dimension 1 are dealt round-robin to the invocations
-// (run q to invocation q mod W); each recomputes the run's first address and mask at the run's
-// coordinates, loads the run with one access of d.elems elements (a vector of uint32 words,
-// aligned to its size) or takes `other` when masked, and writes the words.
-Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
-                   const analysis::DirectOperand& d, int kDim, uint32_t k0, uint32_t regionBase,
-                   uint32_t stride) {
+// One run of a direct operand's K slice as loaded (loadDirect): its words (`other`'s where
+// masked), its row and first column in the staged region, and whether this invocation has
+// the run at all (0: always).
+struct LoadedRun {
+  Id words = 0, row = 0, col = 0, exists = 0;
+};
+
+// Words per run of direct operand `d` as loaded (split f32 runs load one word per element).
+uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
+  return p.split ? d.elems : d.elems / p.perWord;
+}
+
+// Loads the K slice [k0, k0 + kc) of operand `d` (a tt.load the dot performs itself,
+// analysis/dot_operands.h) for the staging of stagePacked: the slice's runs of d.elems
+// consecutive elements along dimension 1 are dealt round-robin to the invocations (run q to
+// invocation q mod W); each recomputes the run's first address and mask at the run's
+// coordinates and loads the run with one access of d.elems elements (a vector of uint32
+// words, aligned to its size), or takes `other` when masked. In iteration `iter` of the loop
+// around the dot (analysis/dot_prefetch.h; null: the current one); nothing is loaded where
+// `guard` (0: none) is false.
+Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
+                                          const analysis::DirectOperand& d, int kDim, uint32_t k0,
+                                          Context::Iteration* iter, Id guard) {
   auto& b = c.b;
   const ir::Value* ptr = load.operand(0);
   const ir::Value* mask = load.numOperands() > 1 ? load.operand(1) : nullptr;
   const ir::Value* other = load.numOperands() > 2 ? load.operand(2) : nullptr;
+  auto at = [&](const ir::Value* v, const std::vector<Id>& coords) {
+    return iter ? c.emitAt(v, coords, *iter) : c.emitAt(v, coords);
+  };
   const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
-  // Words per plane of a run; split f32 runs load one word per element.
-  const uint32_t runWords = d.elems / p.perWord, runsPerRow = cols / d.elems;
-  const uint32_t loadWords = p.split ? d.elems : runWords;
-  const uint32_t total = rows * runsPerRow;
-  const uint32_t runBytes = loadWords * 4;
+  const uint32_t loadWords = loadedWords(p, d);
+  const uint32_t total = rows * (cols / d.elems);
   Id u = c.u32();
   Id vecT = loadWords == 1 ? u : b.typeVector(u, loadWords);
   // `other` as a loaded word (the same value in every element), or zero.
   Id otherWord = c.c32(0);
   if (other) {
-    auto o = c.emitAt(other, {c.c32(0), c.c32(0)});
+    auto o = at(other, {c.c32(0), c.c32(0)});
     if (!o.ok()) return o.status();
     if (p.isInt) {
       Id byte = b.emit(spv::Op::OpBitwiseAnd, u, {*o, c.c32(0xff)});
@@ -326,33 +341,48 @@ Status stageDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
   b.usePhysicalStorageBuffer();
   c.needFeature("bufferDeviceAddress");
   Id ptrT = b.typePointer(spv::StorageClass::PhysicalStorageBuffer, vecT);
-  const std::vector<Id> access{static_cast<Id>(spv::MemoryAccessMask::Aligned), runBytes};
+  const std::vector<Id> access{static_cast<Id>(spv::MemoryAccessMask::Aligned), loadWords * 4};
   auto hoisted = c.hoistedRuns.find({&load, k0});
   analysis::TensorInduction ind;
-  const bool induction = analysis::tensorInduction(ptr, ind);
+  const bool induction = analysis::tensorInduction(ptr, ind) && hoisted != c.hoistedRuns.end();
+  std::vector<LoadedRun> runs;
   for (uint32_t i = 0; i * c.W < total; ++i) {
     const RunAt r = runAt(c, p, d, kDim, k0, i);
-    Id inRange = (i + 1) * c.W > total ? b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)}) : 0;
-    TVK_RETURN_IF_ERROR(c.ifThen(inRange, [&]() -> Status {
-      auto addr = induction && hoisted != c.hoistedRuns.end() ? c.inductionFrom(ind, hoisted->second[i])
-                                                              : c.emitAt(ptr, r.coords);
-      if (!addr.ok()) return addr.status();
-      Id m = 0;
-      if (mask) {
-        auto mv = c.emitAt(mask, r.coords);
-        if (!mv.ok()) return mv.status();
-        m = *mv;
-      }
-      auto words = c.ifValue(m, vecT, [&]() -> Result<Id> {
-        Id pv = b.emit(spv::Op::OpConvertUToPtr, ptrT, {*addr});
-        std::vector<Id> ops{pv};
-        ops.insert(ops.end(), access.begin(), access.end());
-        return b.emit(spv::Op::OpLoad, vecT, ops);
-      }, otherVec);
-      if (!words.ok()) return words.status();
+    LoadedRun lr{0, r.row, r.col, 0};
+    if ((i + 1) * c.W > total) lr.exists = b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)});
+    auto addr = induction ? c.inductionFrom(ind, hoisted->second[i], iter ? iter->iv : 0) : at(ptr, r.coords);
+    if (!addr.ok()) return addr.status();
+    Id cond = c.andCond(guard, lr.exists);
+    if (mask) {
+      auto mv = at(mask, r.coords);
+      if (!mv.ok()) return mv.status();
+      cond = c.andCond(cond, *mv);
+    }
+    auto words = c.ifValue(cond, vecT, [&]() -> Result<Id> {
+      Id pv = b.emit(spv::Op::OpConvertUToPtr, ptrT, {*addr});
+      std::vector<Id> ops{pv};
+      ops.insert(ops.end(), access.begin(), access.end());
+      return b.emit(spv::Op::OpLoad, vecT, ops);
+    }, otherVec);
+    if (!words.ok()) return words.status();
+    lr.words = *words;
+    runs.push_back(lr);
+  }
+  return runs;
+}
+
+// Writes runs loaded by loadDirect into the packed staging (regionBase, `stride` words per
+// row) where `guard` (0: always) holds.
+Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, int kDim,
+                   uint32_t regionBase, uint32_t stride, const std::vector<LoadedRun>& runs, Id guard) {
+  auto& b = c.b;
+  Id u = c.u32();
+  const uint32_t loadWords = loadedWords(p, d), runWords = d.elems / p.perWord;
+  for (const LoadedRun& r : runs) {
+    TVK_RETURN_IF_ERROR(c.ifThen(c.andCond(guard, r.exists), [&]() -> Status {
       Id w0 = stagedWord(c, p, r.row, r.col, regionBase, stride);
       auto elem = [&](uint32_t j) {
-        return loadWords == 1 ? *words : b.emit(spv::Op::OpCompositeExtract, u, {*words, j});
+        return loadWords == 1 ? r.words : b.emit(spv::Op::OpCompositeExtract, u, {r.words, j});
       };
       for (uint32_t j = 0; j < runWords; ++j) {
         Id w = j ? b.emit(spv::Op::OpIAdd, u, {w0, c.c32(j)}) : w0;
@@ -380,6 +410,44 @@ const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op
   return it != c.smem.directLoads.end() && it->second.dot == &op && it->second.operand == i ? &it->second
                                                                                            : nullptr;
 }
+
+// The staging region of operand `i` (0: A, K along dimension 1; 1: B): first word, words per row.
+struct Region {
+  int kDim = 1;
+  uint32_t base = 0, stride = 0;
+};
+
+Region regionOf(const CoopPlan& p, int i) {
+  return i == 0 ? Region{1, p.aBase, p.strideA} : Region{0, p.bBase, p.strideB};
+}
+
+// The runs of both operands (both direct) of `op` loaded by loadDirect in iteration `iter`.
+using OperandRuns = std::vector<std::vector<LoadedRun>>;
+
+Result<OperandRuns> loadOperands(Context& c, const CoopPlan& p, const ir::Operation& op,
+                                 Context::Iteration* iter, Id guard) {
+  OperandRuns runs;
+  for (int i = 0; i < 2; ++i) {
+    const analysis::DirectOperand* d = directOperand(c, op, i);
+    if (!d) return c.unsupported(op, "prefetch of an operand that is not loaded directly");
+    auto r = loadDirect(c, p, *op.operand(i)->def, *d, regionOf(p, i).kDim, 0, iter, guard);
+    if (!r.ok()) return r.status();
+    runs.push_back(std::move(*r));
+  }
+  return runs;
+}
+
+Status storeOperands(Context& c, const CoopPlan& p, const ir::Operation& op, const OperandRuns& runs,
+                     Id guard) {
+  for (int i = 0; i < 2; ++i) {
+    const Region r = regionOf(p, i);
+    TVK_RETURN_IF_ERROR(storeDirect(c, p, *directOperand(c, op, i), r.kDim, r.base, r.stride, runs[i], guard));
+  }
+  return Status();
+}
+
+// The scf.for whose body holds tt.dot `op` (analysis/dot_prefetch.h qualifies only such dots).
+const ir::Operation& loopOf(const ir::Operation& op) { return *op.parentBlock->parentRegion->parentOp; }
 
 // Types and this subgroup's fragment origins of a planned dot.
 struct CoopFrame {
@@ -499,6 +567,26 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
       }
     }
   }
+  // Pipelined dots (analysis/dot_prefetch.h) whose K is one slice: the first iteration's
+  // tiles go to scratch now, when the loop runs at all.
+  for (const ir::Operation* dot : c.smem.prefetchDots) {
+    if (&loopOf(*dot) != &loop || c.coherent) continue;
+    CoopPlan p;
+    uint32_t base = 0;
+    auto planned = planFor(c, *dot, p, base);
+    if (!planned.ok()) return planned.status();
+    if (!*planned || p.kc != p.K) continue;
+    c.prefetching.insert(dot);
+    Id lb = c.at(loop.operand(0), 0);
+    c.barrier();
+    TVK_RETURN_IF_ERROR(c.ifThen(forInRange(c, loop, lb), [&]() -> Status {
+      Context::Iteration first{&loop, lb, true, {}, {}};
+      auto runs = loadOperands(c, p, *dot, &first, 0);
+      if (!runs.ok()) return runs.status();
+      return storeOperands(c, p, *dot, *runs, 0);
+    }));
+    c.barrier();
+  }
   return Status();
 }
 
@@ -578,17 +666,38 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   std::vector<Id> accs = accFr ? c.ids(acc) : std::vector<Id>(F, b.constComposite(fr.tC, {zero}));
   if (accs.size() != F) return c.unsupported(op, "accumulator fragment count");
   std::vector<Id> types(F, fr.tC);
+  // Pipelined (coopHoistRuns put this iteration's tiles in scratch): the next iteration's
+  // loads are issued now, waited for after the multiply-adds.
+  const bool prefetch = c.prefetching.count(&op) != 0;
+  OperandRuns nextRuns;
+  Id more = 0;
+  if (prefetch) {
+    const ir::Operation& loop = loopOf(op);
+    auto ivT = c.regTypeOf(loop.operand(0));
+    if (!ivT.ok()) return ivT.status();
+    Context::Iteration next{&loop, 0, false, {}, {}};
+    next.iv = b.emit(spv::Op::OpIAdd, *ivT, {c.at(loop.body().arg(0), 0), c.at(loop.operand(2), 0)});
+    more = forInRange(c, loop, next.iv);
+    auto runs = loadOperands(c, p, op, &next, more);
+    if (!runs.ok()) return runs.status();
+    nextRuns = std::move(*runs);
+  }
   for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
-    c.barrier();
-    for (int i = 0; i < 2; ++i) {
-      const int kDim = i == 0 ? 1 : 0;
-      const uint32_t regionBase = i == 0 ? p.aBase : p.bBase, stride = i == 0 ? p.strideA : p.strideB;
-      if (const analysis::DirectOperand* d = directOperand(c, op, i))
-        TVK_RETURN_IF_ERROR(stageDirect(c, p, *op.operand(i)->def, *d, kDim, k0, regionBase, stride));
-      else
-        TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(i), kDim, k0, regionBase, stride));
+    if (!prefetch) {
+      c.barrier();
+      for (int i = 0; i < 2; ++i) {
+        const Region r = regionOf(p, i);
+        const analysis::DirectOperand* d = directOperand(c, op, i);
+        if (!d) {
+          TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(i), r.kDim, k0, r.base, r.stride));
+          continue;
+        }
+        auto runs = loadDirect(c, p, *op.operand(i)->def, *d, r.kDim, k0, nullptr, 0);
+        if (!runs.ok()) return runs.status();
+        TVK_RETURN_IF_ERROR(storeDirect(c, p, *d, r.kDim, r.base, r.stride, *runs, 0));
+      }
+      c.barrier();
     }
-    c.barrier();
     auto out = c.countedCarry(p.kc / s.k, types, accs,
                               [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
@@ -629,6 +738,11 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     });
     if (!out.ok()) return out.status();
     accs = *out;
+  }
+  if (prefetch) {
+    c.barrier();
+    TVK_RETURN_IF_ERROR(storeOperands(c, p, op, nextRuns, more));
+    c.barrier();
   }
   if (resFr) {
     // The result stays in fragments (a loop accumulator): no exchange.

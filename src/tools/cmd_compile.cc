@@ -10,7 +10,7 @@ namespace tvk::tools {
 namespace {
 
 int runCompile(const std::vector<std::string>& argv) {
-  Result<CliArgs> args = parseCli(argv, {"device", "target", "num-warps", "vector-bytes", "o"},
+  Result<CliArgs> args = parseCli(argv, {"device", "target", "num-warps", "num-stages", "vector-bytes", "o"},
                                   {"asm", "print-after-all", "reflection"});
   if (!args.ok()) return fail(args.status().message());
   if (args->positional.size() != 1) return fail("usage: tvk compile KERNEL.ttir -o OUT.spv");
@@ -46,7 +46,7 @@ int runCompile(const std::vector<std::string>& argv) {
 
 const bool kRegistered = registerCommand(
     {"compile",
-     "KERNEL.ttir [--device N | --target PROFILE] [--num-warps N] [--vector-bytes B] -o OUT.spv [--asm] "
+     "KERNEL.ttir [--device N | --target PROFILE] [--num-warps N] [--num-stages S] [--vector-bytes B] -o OUT.spv [--asm] "
      "[--print-after-all] [--reflection]",
      "compile TTIR to SPIR-V", runCompile});
 

@@ -9,7 +9,7 @@ namespace tvk::tools {
 namespace {
 
 int runOpt(const std::vector<std::string>& argv) {
-  Result<CliArgs> args = parseCli(argv, {"print", "device", "target", "num-warps", "vector-bytes"}, {});
+  Result<CliArgs> args = parseCli(argv, {"print", "device", "target", "num-warps", "num-stages", "vector-bytes"}, {});
   if (!args.ok()) return fail(args.status().message());
   if (args->positional.size() != 1 || !args->has("print"))
     return fail("usage: tvk opt KERNEL.ttir --print=ir|provenance|axis-info|layouts|smem|access-bounds|loop-accumulators|dot-operands");
@@ -26,7 +26,7 @@ int runOpt(const std::vector<std::string>& argv) {
 const bool kRegistered = registerCommand(
     {"opt",
      "KERNEL.ttir --print=ir|provenance|axis-info|layouts|smem|access-bounds|loop-accumulators|dot-operands [--target P | --device N] "
-     "[--num-warps N] [--vector-bytes B]",
+     "[--num-warps N] [--num-stages S] [--vector-bytes B]",
      "print analyses of a TTIR kernel", runOpt});
 
 }  // namespace

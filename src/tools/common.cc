@@ -38,8 +38,12 @@ Result<CompileOptions> compileOptionsFromArgs(const CliArgs& args, const std::st
   Result<int> vectorBytes = args.getInt("vector-bytes", 16);
   if (!vectorBytes.ok()) return vectorBytes.status();
   if (*vectorBytes < 0) return Status::error("--vector-bytes must not be negative");
+  Result<int> stages = args.getInt("num-stages", 3);
+  if (!stages.ok()) return stages.status();
+  if (*stages < 1) return Status::error("--num-stages needs a positive integer, got " + std::to_string(*stages));
   CompileOptions options;
   options.numWarps = *warps;
+  options.numStages = *stages;
   options.maxVectorBytes = static_cast<uint32_t>(*vectorBytes);
   options.target = *target;
   options.fileName = fileName;

@@ -152,3 +152,60 @@ def test_direct_path_is_taken_where_the_device_has_cooperative_matrices(kernels,
     t = tv.device().target
     direct = t.cooperative_matrix and t.buffer_device_address
     assert ("OpLoad %v4uint" in h.asm["spvdis"]) == direct
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 32), (64, 64, 80), (80, 96, 160)])
+def test_pipelined_and_unpipelined_loops_agree(kernels, torch, shape):
+    """num_stages >= 2 software-pipelines the K loop on devices with cooperative matrices
+    (analysis/dot_prefetch.h: the first tile is loaded before the loop, each iteration loads
+    the next one while it multiplies); num_stages=1 does not. One K tile (a loop of one
+    iteration: nothing to prefetch), a masked K tail, and several tiles with rows and columns
+    cut: both give the exact product, with block pointers and with pointer tensors."""
+    M, N, K = shape
+    a, b = _inputs("float16", M, N, K, M * K)
+    exact = _exact(a, b).astype(np.float32)
+    grid = ((M + 63) // 64, (N + 63) // 64)
+    for stages in (1, 2, 3):
+        c = torch.full((M, N), -1.0)
+        kernels["block_ptr"][grid](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                                   BM=64, BN=64, BK=32, ACC=kernels["f32"], num_stages=stages)
+        assert np.array_equal(c.numpy(), exact), f"block pointers, num_stages={stages}"
+        if M % 64 or N % 64:
+            continue  # mm_indexed has no row or column masks on its loads
+        c = torch.full((M, N), -1.0)
+        kernels["indexed"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                                   OTHER=0.0, BM=64, BN=64, BK=32, num_stages=stages)
+        assert np.array_equal(c.numpy(), exact), f"pointer tensors, num_stages={stages}"
+
+
+def test_pipelined_loop_that_never_runs(kernels, torch):
+    """K = 0: the K loop runs no iteration, so the tile loaded before it must not be loaded
+    (its addresses may not exist) and the product is zero."""
+    M = N = 64
+    a = torch.zeros((M, 16), dtype=torch.float16)
+    b = torch.zeros((16, N), dtype=torch.float16)
+    c = torch.full((M, N), -1.0)
+    kernels["indexed"][(1, 1)](a, b, c, M, N, 0, 16, N, N, OTHER=0.0, BM=64, BN=64, BK=32, num_stages=3)
+    assert np.array_equal(c.numpy(), np.zeros((M, N), np.float32))
+
+
+def test_prefetch_is_planned_where_the_device_has_cooperative_matrices(kernels, torch, tv):
+    """The pipelined loop's SPIR-V loads the next tile's runs inside the loop before the
+    multiply-adds (16-byte loads before OpCooperativeMatrixMulAddKHR in the loop body); with
+    num_stages=1 the loop body starts with the barrier before the loads."""
+    M = N = K = 128
+    a, b = _inputs("float16", M, N, K, 5)
+    t = tv.device().target
+    if not (t.cooperative_matrix and t.buffer_device_address):
+        pytest.skip("no cooperative matrices: the FMA path has no prefetch")
+    asm = {}
+    for stages in (1, 3):
+        c = torch.zeros((M, N))
+        h = kernels["indexed"][(2, 2)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                                       OTHER=0.0, BM=64, BN=64, BK=32, num_stages=stages)
+        assert np.array_equal(c.numpy(), _exact(a, b).astype(np.float32))
+        asm[stages] = h.asm["spvdis"]
+    # Pipelined: 16-byte loads both before the K loop (first tile) and in it (next tile).
+    first_loop = lambda s: s.index("OpLoopMerge")
+    assert "OpLoad %v4uint" in asm[3][:first_loop(asm[3])]
+    assert "OpLoad %v4uint" not in asm[1][:first_loop(asm[1])]

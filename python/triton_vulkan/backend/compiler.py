@@ -5,9 +5,9 @@ SPIR-V bytes; metadata gets `name`, `shared` and `vk_reflection`, the reflection
 launcher packs arguments by) and `spvdis` (the SPIR-V disassembly, text: `kernel.asm["spvdis"]`,
 and a file in TRITON_KERNEL_DUMP/TRITON_DUMP_DIR dumps).
 
-Options that do not change the SPIR-V (`num_stages`, the AMD tuning knobs) are left out of
-`VulkanOptions.hash()`, so autotune configs that differ only in them compile once (Triton's
-cache key is built from that hash).
+Options that do not change the SPIR-V (the AMD tuning knobs; of `num_stages`, only whether it
+is 1 or more) are left out of `VulkanOptions.hash()`, so autotune configs that differ only in
+them compile once (Triton's cache key is built from that hash).
 
 TVK_LOG_COMPILE=1 (or TRITON_PRINT_AUTOTUNING=1) prints each stage's compile time to stderr."""
 import functools
@@ -64,7 +64,9 @@ class VulkanOptions:
     """Compile options (every launch keyword users may pass is a field)."""
     num_warps: int = 4
     num_ctas: int = 1
-    num_stages: int = 1  # accepted for portability; the Vulkan backend does not pipeline loads
+    # From 2 on, tl.dot loops on cooperative matrices load the next K tile while they multiply
+    # (one tile ahead: 2 and more compile alike). 3 is the CUDA backend's default.
+    num_stages: int = 3
     # AMD tuning knobs (the HIP autotune configs of Triton's tutorials): accepted and ignored.
     waves_per_eu: int = 0
     matrix_instr_nonkdim: int = 0
@@ -104,6 +106,7 @@ class VulkanOptions:
 
     def hash(self):
         key = "_".join(f"{k}-{v}" for k, v in sorted(self.__dict__.items()) if k not in NOT_IN_SPIRV)
+        key += f"_pipelined-{self.num_stages > 1}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -150,6 +153,9 @@ class VulkanBackend(BaseBackend):
         for k in ("supported_fp8_dtypes", "deprecated_fp8_dot_operand_dtypes", "allowed_dot_input_precisions"):
             if k in args:
                 args[k] = tuple(sorted(args[k]))
+        # TVK_DOT_PREFETCH=0: no software pipelining whatever num_stages says (num_stages 1).
+        if os.environ.get("TVK_DOT_PREFETCH", "1") == "0":
+            args["num_stages"] = 1
         return VulkanOptions(**args)
 
     def pack_metadata(self, metadata):
@@ -200,7 +206,7 @@ class VulkanBackend(BaseBackend):
         resources.check_workgroup(options.num_warps, target)  # OutOfResources: autotune skips it
         try:
             spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir",
-                                                vector_bytes=options.vector_bytes)
+                                                vector_bytes=options.vector_bytes, num_stages=options.num_stages)
         except _C.CompilationError as e:
             oor = resources.as_out_of_resources(e)
             if oor is not None:

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Software-pipelined tl.dot loops on the device machine (issue 8, session 10): builds and installs, then
+#   1. correctness: the conformance cases against CUDA, the direct-operand/prefetch matmul tests
+#      (tests/python/test_dot_direct_operands.py) and the vector-access tests;
+#   2. tools/bench/tensorcore.py and tools/bench/membound.py (both backends, results checked);
+#   3. (PARTS before) the matmuls of tensorcore.py with TVK_DOT_PREFETCH=0 (num_stages 1 on
+#      Vulkan only): the "before" of the prefetch.
+#   run(command="bash tools/device/run_prefetch.sh", carry=[".gl", ".debs", ".cmwhl"])
+# TVK_SKIP_BUILD=1 skips the build on a warm machine; PARTS picks steps (default "check bench before").
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tools/device/prepare.sh prefetch-build.log
+export TVK_VALIDATION=0 TVK_WARN_FALLBACK=0
+rc=0
+PARTS=${PARTS:-check bench before}
+if [[ $PARTS == *check* ]]; then
+  echo "== conformance against CUDA ($(date +%T))"
+  timeout 200 python3 -X faulthandler tools/device/run_h100.py --phase conformance 2>&1 | tail -4 | tee "$OUT/conformance.log"
+  echo "== tests ($(date +%T))"
+  timeout 200 python3 -X faulthandler -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
+    tests/python/test_dot_direct_operands.py tests/python/test_vector_access.py \
+    > "$OUT/prefetch-tests.log" 2>&1 || rc=1
+  grep -E "FAILED|Error|passed|failed" "$OUT/prefetch-tests.log" | tail -15
+fi
+if [[ $PARTS == *bench* ]]; then
+  for b in tensorcore membound; do
+    echo "== tools/bench/$b.py ($(date +%T))"
+    timeout 240 python3 tools/bench/$b.py --json "$OUT/$b.json" 2>&1 | grep -v Warning | tee "$OUT/$b.log" | tail -40
+  done
+fi
+if [[ $PARTS == *before* ]]; then
+  echo "== tensorcore matmuls, TVK_DOT_PREFETCH=0 ($(date +%T))"
+  TVK_DOT_PREFETCH=0 timeout 150 python3 tools/bench/tensorcore.py --only matmul_f16_4096,matmul_bf16_4096,matmul_i8_4096,matmul_f32_4096,matmul_blockptr_f16_4096 \
+    --json "$OUT/tensorcore-noprefetch.json" 2>&1 | grep -v Warning | tee "$OUT/tensorcore-noprefetch.log" | tail -8
+fi
+exit $rc
