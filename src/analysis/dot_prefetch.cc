@@ -58,7 +58,12 @@ bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const Direct
   for (const auto& [load, d] : direct) {
     if (d.dot != &dot) continue;
     ++operands;
-    for (int i = 0; i < load->numOperands(); ++i)
+    // Pointers that are tensor inductions only: their run addresses are hoisted, the next
+    // iteration's are one add away. Block pointers (addresses recomputed from scalar offsets
+    // per run) were slower pipelined on the H200: 0.554 -> 0.624 ms at 4096^3.
+    TensorInduction ind;
+    if (!tensorInduction(load->operand(0), ind) || ind.loop != &loop) return false;
+    for (int i = 1; i < load->numOperands(); ++i)
       if (!evaluableAtIteration(load->operand(i), loop, remat)) return false;
   }
   if (operands != 2) return false;

@@ -12,8 +12,10 @@
 // 128x128x64 f16).
 //
 // A dot qualifies when:
-//   - it is directly in the body of an scf.for and both operands are direct loads;
-//   - their pointers, masks and `other` values can be evaluated at another iteration: every
+//   - it is directly in the body of an scf.for and both operands are direct loads whose
+//     pointers are tensor inductions of that loop (block pointers, whose run addresses are
+//     recomputed from scalar offsets, measured slower pipelined);
+//   - their masks and `other` values can be evaluated at another iteration: every
 //     value they depend on is defined outside the loop (rematerializable tensors, scalars), is
 //     the loop's induction variable, a tensor induction of it (`a_ptrs += BLOCK_K`), a scalar
 //     iter_arg whose yielded value is computed from the iteration's arguments by elementwise

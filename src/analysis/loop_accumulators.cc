@@ -33,7 +33,7 @@ std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
     if (!yield || yield->name != "scf.yield") return;
     for (size_t j = 0; j + 1 < body.args.size() && 3 + j < op.operands.size(); ++j) {
       const ir::Value* arg = body.arg(static_cast<int>(j + 1));
-      if (!arg->type.isTensor() || arg->type.rank() != 2) continue;
+      if (!arg->type.isTensor() || arg->type.rank() < 2 || arg->type.rank() > 3) continue;
       if (!isSplatConstant(op.operand(static_cast<int>(3 + j)))) continue;
       const auto& au = uses[arg];
       if (au.size() != 1 || au[0].first->name != "tt.dot" || au[0].second != 2) continue;

@@ -88,7 +88,8 @@ uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes) {
 uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
   const ir::Type& a = op.operand(0)->type;
   const ir::Type& b = op.operand(1)->type;
-  if (a.rank() != 2 || b.rank() != 2) return 0;
+  const int rank = a.rank();
+  if ((rank != 2 && rank != 3) || b.rank() != rank) return 0;
   const std::string t = a.scalar().str();
   if (t != b.scalar().str()) return 0;
   // f32 dots at tf32 / bf16x3 precision split into bf16 hi and lo planes (lower/dot_coopmat.cc).
@@ -96,10 +97,12 @@ uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
   const bool split = t == "f32" && (prec == "tf32" || prec == "bf16x3");
   if (t != "f16" && t != "bf16" && t != "i8" && !split) return 0;
   const uint64_t perWord = t == "i8" ? 4 : 2, planes = split ? 2 : 1;
-  const uint64_t M = static_cast<uint64_t>(a.shape[0]), K = static_cast<uint64_t>(a.shape[1]);
-  const uint64_t N = static_cast<uint64_t>(b.shape[1]);
+  const int r0 = rank - 2;  // a 3-D dot stages every batch
+  const uint64_t batch = rank == 3 ? static_cast<uint64_t>(a.shape[0]) : 1;
+  const uint64_t M = static_cast<uint64_t>(a.shape[r0]), K = static_cast<uint64_t>(a.shape[r0 + 1]);
+  const uint64_t N = static_cast<uint64_t>(b.shape[r0 + 1]);
   if (K % perWord || N % perWord) return 0;
-  return planes * (M * (K / perWord + padWords) + K * (N / perWord + padWords));
+  return planes * batch * (M * (K / perWord + padWords) + K * (N / perWord + padWords));
 }
 
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {

@@ -31,7 +31,11 @@ constexpr uint32_t kPadWords = 4;  // 16 bytes: keeps fragment rows 16-byte alig
 // The plan of one cooperative-matrix dot.
 struct CoopPlan {
   CoopMatShape shape;                 // fragment shape
-  uint32_t M = 0, N = 0, K = 0;       // dot shape
+  uint32_t M = 0, N = 0, K = 0;       // dot shape (of each batch)
+  // Batch of a 3-D dot: B independent M x N products. A's rows and B's K slices are staged
+  // batch after batch (row b * M + m of A, b * kc + k of B), the result's rows likewise, and
+  // each subgroup's rows lie in one batch.
+  uint32_t B = 1;
   uint32_t perWord = 2;               // operand elements per uint32 word
   uint32_t kc = 0;                    // K slice
   uint32_t strideA = 0, strideB = 0;  // words per staged row of A / B
@@ -45,6 +49,7 @@ struct CoopPlan {
   // products per step; the lo planes sit aLo / bLo words after the hi planes.
   bool split = false;
   uint32_t aLo = 0, bLo = 0;
+  uint32_t rows() const { return B * M; }  // rows of the staged A and of the result
 };
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
@@ -52,7 +57,8 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   const Target& t = c.opts.target;
   const ir::Value* a = op.operand(0);
   const ir::Value* bv = op.operand(1);
-  if (t.coopMatShapes.empty() || a->type.rank() != 2 || bv->type.rank() != 2) return false;
+  const int rank = a->type.rank();
+  if (t.coopMatShapes.empty() || (rank != 2 && rank != 3) || bv->type.rank() != rank) return false;
   const std::string at = a->type.scalar().str(), bt = bv->type.scalar().str();
   const std::string ct = op.result()->type.scalar().str();
   if (at != bt) return false;
@@ -64,9 +70,12 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   else if (at == "i8" && ct == "i32" && t.int8) ab = "i8", cc = "i32";
   else return false;
   if (!(t.subgroupOps & 0x10) || t.subgroupSize == 0 || c.W % t.subgroupSize) return false;
-  p.M = static_cast<uint32_t>(a->type.shape[0]);
-  p.K = static_cast<uint32_t>(a->type.shape[1]);
-  p.N = static_cast<uint32_t>(bv->type.shape[1]);
+  const int r0 = rank - 2;
+  p.B = rank == 3 ? static_cast<uint32_t>(a->type.shape[0]) : 1;
+  if (rank == 3 && bv->type.shape[0] != a->type.shape[0]) return false;
+  p.M = static_cast<uint32_t>(a->type.shape[r0]);
+  p.K = static_cast<uint32_t>(a->type.shape[r0 + 1]);
+  p.N = static_cast<uint32_t>(bv->type.shape[r0 + 1]);
   p.isInt = ab == "i8";
   p.isBf16 = ab == "bf16";
   p.perWord = p.isInt ? 4 : 2;
@@ -81,7 +90,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   for (const CoopMatShape& s : t.coopMatShapes) {
     if (s.ab != ab || s.c != cc || !s.m || !s.n || !s.k) continue;
     if (p.M % s.m || p.N % s.n || p.K % s.k || s.k % p.perWord) continue;
-    uint32_t FM = p.M / s.m, FN = p.N / s.n;
+    uint32_t FM = p.rows() / s.m, FN = p.N / s.n;
     if (static_cast<uint64_t>(FM) * FN < numWarps) continue;
     // Prefer the largest fragment area, then k.
     if (found && (s.m * s.n < p.shape.m * p.shape.n ||
@@ -92,6 +101,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
     for (uint32_t wm = 1; wm <= numWarps; wm *= 2) {
       uint32_t wn = numWarps / wm;
       if (wm * wn != numWarps || FM % wm || FN % wn) continue;
+      if (p.M % (FM / wm * s.m)) continue;  // a subgroup's rows span batches
       int64_t skew = std::llabs(static_cast<int64_t>(FM / wm) - static_cast<int64_t>(FN / wn));
       if (!bestWm || skew < std::llabs(static_cast<int64_t>(FM / bestWm) -
                                        static_cast<int64_t>(FN / (numWarps / bestWm))))
@@ -116,25 +126,26 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
     p.strideA = p.kc / p.perWord + kPadWords;
     p.strideB = p.N / p.perWord + kPadWords;
     const uint64_t planes = p.split ? 2 : 1;
-    if (planes * (static_cast<uint64_t>(p.M) * p.strideA + static_cast<uint64_t>(p.kc) * p.strideB) <= budget)
+    if (planes * (static_cast<uint64_t>(p.rows()) * p.strideA + static_cast<uint64_t>(p.B) * p.kc * p.strideB) <=
+        budget)
       break;
   }
   if (p.kc < p.shape.k) return false;
   const uint32_t planes = p.split ? 2 : 1;
   p.aBase = base;
-  p.aLo = p.M * p.strideA;
-  p.bBase = base + planes * p.M * p.strideA;
-  p.bLo = p.kc * p.strideB;
+  p.aLo = p.rows() * p.strideA;
+  p.bBase = base + planes * p.rows() * p.strideA;
+  p.bLo = p.B * p.kc * p.strideB;
   // Result exchange: row chunks of whole fragment rows.
   p.strideC = p.N + kPadWords;
-  for (p.chunk = p.M; p.chunk >= p.shape.m; p.chunk /= 2)
+  for (p.chunk = p.rows(); p.chunk >= p.shape.m; p.chunk /= 2)
     if (static_cast<uint64_t>(p.chunk) * p.strideC <= budget) break;
   if (p.chunk < p.shape.m) {
     p.strideC = p.N;
-    for (p.chunk = p.M; p.chunk >= p.shape.m; p.chunk /= 2)
+    for (p.chunk = p.rows(); p.chunk >= p.shape.m; p.chunk /= 2)
       if (static_cast<uint64_t>(p.chunk) * p.strideC <= budget) break;
   }
-  return p.chunk >= p.shape.m && p.M % p.chunk == 0;
+  return p.chunk >= p.shape.m && p.rows() % p.chunk == 0;
 }
 
 // Two 16-bit elements (f32 registers) as one word, `lo` in the low half: f16 by
@@ -249,13 +260,19 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
       }
     }
     Id cond = first;
-    Id kk = sc[kDim];
+    // A 3-D operand's batch index leads: its rows follow the batches before it.
+    const size_t r0 = sc.size() - 2;
+    Id kk = sc[r0 + kDim];
     if (p.kc != p.K) {
       Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {kk, c.c32(log2Ceil(p.kc))});
       cond = c.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
       kk = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {kk, c.c32(p.kc - 1)});
     }
-    Id w = stagedWord(c, p, kDim == 1 ? sc[0] : kk, kDim == 1 ? kk : sc[1], regionBase, stride);
+    Id row = kDim == 1 ? sc[r0] : kk;
+    if (r0)
+      row = b.emit(spv::Op::OpIAdd, c.u32(),
+                   {b.emit(spv::Op::OpIMul, c.u32(), {sc[0], c.c32(kDim == 1 ? p.M : p.kc)}), row});
+    Id w = stagedWord(c, p, row, kDim == 1 ? kk : sc[r0 + 1], regionBase, stride);
     TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
       storeStaged(c, p, kDim, w, word, loWord);
       return Status();
@@ -490,12 +507,12 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
   const uint32_t R = c.slots(res);
   std::vector<Id> outIds(R, 0);
   const uint32_t lgN = log2Ceil(p.N);
-  for (uint32_t q = 0; q < p.M / p.chunk; ++q) {
+  for (uint32_t q = 0; q < p.rows() / p.chunk; ++q) {
     c.barrier();
     for (uint32_t i = 0; i < p.fm; ++i) {
       // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
       Id local = b.emit(spv::Op::OpISub, c.u32(), {f.fragRow[i], c.c32(q * p.chunk)});
-      Id in = p.chunk == p.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
+      Id in = p.chunk == p.rows() ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
       TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() -> Status {
         Id rowW = b.emit(spv::Op::OpIAdd, c.u32(),
                          {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), c.c32(base)});
@@ -513,7 +530,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
       Id row = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(lgN)});
       Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(p.N - 1)});
       Id local = b.emit(spv::Op::OpISub, c.u32(), {row, c.c32(q * p.chunk)});
-      Id in = p.chunk == p.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
+      Id in = p.chunk == p.rows() ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
       if (in) local = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {local, c.c32(p.chunk - 1)});
       Id w = b.emit(spv::Op::OpIAdd, c.u32(),
                     {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), col});
@@ -656,10 +673,16 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   for (uint32_t i = 0; i < p.fm; ++i)
     aRowBase[i] = b.emit(spv::Op::OpIAdd, c.u32(),
                          {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)});
+  // A 3-D dot's subgroup multiplies by its batch's K slices of B (its rows lie in one batch).
+  Id bFirst = c.c32(p.bBase);
+  if (p.B > 1) {
+    Id batch = b.emit(spv::Op::OpUDiv, c.u32(), {fr.fragRow[0], c.c32(p.M)});
+    bFirst = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(p.kc * p.strideB)}), bFirst});
+  }
   for (uint32_t j = 0; j < p.fn; ++j)
     bColBase[j] = b.emit(spv::Op::OpIAdd, c.u32(),
                          {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2Ceil(p.perWord))}),
-                          c.c32(p.bBase)});
+                          bFirst});
 
   const uint32_t F = p.fm * p.fn;
   // The accumulator operand's fragments when it is held so, else zeros (added after).

@@ -49,7 +49,28 @@ def kernels(triton_vk):
             acc = tl.dot(a, b, acc)
         tl.store(c_ptr + rm[:, None] * scm + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
 
-    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed, f32=tl.float32)
+    @jit
+    def mm_carried_offset(a_ptr, b_ptr, c_ptr, M, N, K, sam, sbk, scm,
+                          BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+        # Pointer tensors advanced each iteration and a K offset carried by the loop (a scalar
+        # iter_arg): the pipelined loop evaluates the next mask from the offset it yields.
+        rm = tl.program_id(0) * BM + tl.arange(0, BM)
+        rn = tl.program_id(1) * BN + tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        a_ptrs = a_ptr + rm[:, None] * sam + rk[None, :]
+        b_ptrs = b_ptr + rk[:, None] * sbk + rn[None, :]
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        k_off = 0
+        for _ in range(0, tl.cdiv(K, BK)):
+            a = tl.load(a_ptrs, mask=(rk[None, :] + k_off) < K, other=0.0)
+            b = tl.load(b_ptrs, mask=(rk[:, None] + k_off) < K, other=0.0)
+            acc = tl.dot(a, b, acc)
+            a_ptrs += BK
+            b_ptrs += BK * sbk
+            k_off += BK
+        tl.store(c_ptr + rm[:, None] * scm + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
+
+    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed, carried=mm_carried_offset, f32=tl.float32)
 
 
 def _inputs(dtype, M, N, K, seed):
@@ -160,7 +181,8 @@ def test_pipelined_and_unpipelined_loops_agree(kernels, torch, shape):
     (analysis/dot_prefetch.h: the first tile is loaded before the loop, each iteration loads
     the next one while it multiplies); num_stages=1 does not. One K tile (a loop of one
     iteration: nothing to prefetch), a masked K tail, and several tiles with rows and columns
-    cut: both give the exact product, with block pointers and with pointer tensors."""
+    cut: all give the exact product, with block pointers (not pipelined), pointer tensors, and
+    pointer tensors with a K offset carried by the loop."""
     M, N, K = shape
     a, b = _inputs("float16", M, N, K, M * K)
     exact = _exact(a, b).astype(np.float32)
@@ -171,7 +193,11 @@ def test_pipelined_and_unpipelined_loops_agree(kernels, torch, shape):
                                    BM=64, BN=64, BK=32, ACC=kernels["f32"], num_stages=stages)
         assert np.array_equal(c.numpy(), exact), f"block pointers, num_stages={stages}"
         if M % 64 or N % 64:
-            continue  # mm_indexed has no row or column masks on its loads
+            continue  # mm_indexed and mm_carried_offset have no row or column masks on their loads
+        c = torch.full((M, N), -1.0)
+        kernels["carried"][grid](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
+                                 BM=64, BN=64, BK=32, num_stages=stages)
+        assert np.array_equal(c.numpy(), exact), f"carried K offset, num_stages={stages}"
         c = torch.full((M, N), -1.0)
         kernels["indexed"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
                                    OTHER=0.0, BM=64, BN=64, BK=32, num_stages=stages)

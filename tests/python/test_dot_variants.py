@@ -53,7 +53,27 @@ def kernels(triton_vk):
         z = tl.dot(x, y, input_precision=PREC, max_num_imprecise_acc=0)
         tl.store(Z + m * N + n, z)
 
-    return dict(dot3d=dot3d, dot4d=dot4d, dot_f16acc=dot_f16acc, dot_precision=dot_precision)
+    @jit
+    def bmm_loop(A, Bm, C, BATCH, M, N, K, BB: tl.constexpr, BM: tl.constexpr, BN: tl.constexpr,
+                 BK: tl.constexpr, ACC: tl.constexpr):
+        # [BB, BM, BK] x [BB, BK, BN] tiles in a K loop (tools/bench's bmm): masked batch and K tail
+        ob = tl.program_id(2) * BB + tl.arange(0, BB)
+        om = tl.program_id(0) * BM + tl.arange(0, BM)
+        on = tl.program_id(1) * BN + tl.arange(0, BN)
+        ok = tl.arange(0, BK)
+        a_ptrs = A + ob[:, None, None] * (M * K) + om[None, :, None] * K + ok[None, None, :]
+        b_ptrs = Bm + ob[:, None, None] * (K * N) + ok[None, :, None] * N + on[None, None, :]
+        acc = tl.zeros((BB, BM, BN), dtype=ACC)
+        for k in range(0, tl.cdiv(K, BK)):
+            a = tl.load(a_ptrs, mask=(ob[:, None, None] < BATCH) & (ok[None, None, :] < K - k * BK), other=0)
+            b = tl.load(b_ptrs, mask=(ob[:, None, None] < BATCH) & (ok[None, :, None] < K - k * BK), other=0)
+            acc = tl.dot(a, b, acc, out_dtype=ACC)
+            a_ptrs += BK
+            b_ptrs += BK * N
+        c_ptrs = C + ob[:, None, None] * (M * N) + om[None, :, None] * N + on[None, None, :]
+        tl.store(c_ptrs, acc, mask=(ob[:, None, None] < BATCH) & (om[None, :, None] < M) & (on[None, None, :] < N))
+
+    return dict(dot3d=dot3d, dot4d=dot4d, dot_f16acc=dot_f16acc, dot_precision=dot_precision, bmm_loop=bmm_loop)
 
 
 # (B, M, N, K): replicated results (B*M*N < invocations), register tiles within a batch, and
@@ -79,6 +99,26 @@ def test_dot3d(kernels, torch, triton_vk, shape, dtype):
                            B=B, M=M, N=N, K=K, ADD_C=True,
                            OUT=triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32)
     np.testing.assert_allclose(z.numpy(), ref, rtol=1e-6)
+
+
+# (batch, M, N, K) with 2 x 32 x 32 x 32 tiles: a batch cut inside a tile and a masked K tail.
+# On devices with cooperative matrices these 3-D dots take that path (each subgroup's
+# fragment rows in one batch, lower/dot_coopmat.cc); elsewhere the FMA path.
+@pytest.mark.parametrize("dtype", ["float16", "int8"])
+@pytest.mark.parametrize("shape", [(2, 32, 32, 32), (3, 64, 32, 80)])
+def test_batched_matmul_loop(kernels, torch, triton_vk, dtype, shape):
+    batch, M, N, K = shape
+    rng = np.random.default_rng(batch + M + K)
+    lo, hi = (-100, 100) if dtype == "int8" else (-4, 5)  # exact in f16 and an f32 accumulator
+    a = rng.integers(lo, hi, (batch, M, K)).astype(dtype)
+    b = rng.integers(lo, hi, (batch, K, N)).astype(dtype)
+    ref = np.matmul(a.astype(np.int64), b.astype(np.int64))
+    tl = triton_vk.language
+    c = torch.zeros((batch, M, N), dtype=torch.int32 if dtype == "int8" else torch.float32)
+    grid = (M // 32, N // 32, (batch + 1) // 2)
+    kernels["bmm_loop"][grid](torch.from_numpy(a), torch.from_numpy(b), c, batch, M, N, K, BB=2, BM=32, BN=32,
+                              BK=32, ACC=tl.int32 if dtype == "int8" else tl.float32)
+    assert np.array_equal(c.numpy().astype(np.int64), ref)
 
 
 def test_dot3d_no_acc_many_warps(kernels, torch):
