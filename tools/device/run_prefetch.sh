@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Software-pipelined tl.dot loops on the device machine (issue 8, session 10): builds and installs, then
-#   1. correctness: the conformance cases against CUDA, the direct-operand/prefetch matmul tests
-#      (tests/python/test_dot_direct_operands.py) and the vector-access tests;
+#   1. correctness: the conformance cases against CUDA, the dot lowering cases (tvk run
+#      src/lower/testdata/dot_*), the direct-operand/prefetch and batched matmul tests
+#      (test_dot_direct_operands.py, test_dot_variants.py) and the vector-access tests;
 #   2. tools/bench/tensorcore.py and tools/bench/membound.py (both backends, results checked);
 #   3. (PARTS before) the matmuls of tensorcore.py with TVK_DOT_PREFETCH=0 (num_stages 1 on
 #      Vulkan only): the "before" of the prefetch.
@@ -16,9 +17,14 @@ PARTS=${PARTS:-check bench before}
 if [[ $PARTS == *check* ]]; then
   echo "== conformance against CUDA ($(date +%T))"
   timeout 200 python3 -X faulthandler tools/device/run_h100.py --phase conformance 2>&1 | tail -4 | tee "$OUT/conformance.log"
+  echo "== tvk run: the dot lowering cases ($(date +%T))"
+  ninja -C build-device-py tvk >/dev/null
+  for c in src/lower/testdata/dot_*; do
+    echo "-- $c: $(build-device-py/tvk run "$c" 2>&1 | tail -1)"
+  done
   echo "== tests ($(date +%T))"
   timeout 200 python3 -X faulthandler -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
-    tests/python/test_dot_direct_operands.py tests/python/test_vector_access.py \
+    tests/python/test_dot_direct_operands.py tests/python/test_vector_access.py tests/python/test_dot_variants.py \
     > "$OUT/prefetch-tests.log" 2>&1 || rc=1
   grep -E "FAILED|Error|passed|failed" "$OUT/prefetch-tests.log" | tail -15
 fi
