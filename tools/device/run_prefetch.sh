@@ -7,7 +7,8 @@
 #   3. (PARTS before) the matmuls of tensorcore.py with TVK_DOT_PREFETCH=0 (num_stages 1 on
 #      Vulkan only): the "before" of the prefetch.
 #   run(command="bash tools/device/run_prefetch.sh", carry=[".gl", ".debs", ".cmwhl"])
-# TVK_SKIP_BUILD=1 skips the build on a warm machine; PARTS picks steps (default "check bench before").
+# TVK_SKIP_BUILD=1 skips the build on a warm machine; PARTS picks steps (default "check bench before"),
+# BENCHES the benchmarks of step 2 (default "tensorcore membound").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tools/device/prepare.sh prefetch-build.log
@@ -29,7 +30,7 @@ if [[ $PARTS == *check* ]]; then
   grep -E "FAILED|Error|passed|failed" "$OUT/prefetch-tests.log" | tail -15
 fi
 if [[ $PARTS == *bench* ]]; then
-  for b in tensorcore membound; do
+  for b in ${BENCHES:-tensorcore membound}; do
     echo "== tools/bench/$b.py ($(date +%T))"
     timeout 240 python3 tools/bench/$b.py --json "$OUT/$b.json" 2>&1 | grep -v Warning | tee "$OUT/$b.log" | tail -40
   done
@@ -39,4 +40,6 @@ if [[ $PARTS == *before* ]]; then
   TVK_DOT_PREFETCH=0 timeout 150 python3 tools/bench/tensorcore.py --only matmul_f16_4096,matmul_bf16_4096,matmul_i8_4096,matmul_f32_4096,matmul_blockptr_f16_4096 \
     --json "$OUT/tensorcore-noprefetch.json" 2>&1 | grep -v Warning | tee "$OUT/tensorcore-noprefetch.log" | tail -8
 fi
+# Fewer files come back than the steps write: drop the build log and run_h100.py's copies.
+[[ $rc == 0 ]] && rm -f "$OUT"/prefetch-build.log "$OUT"/h100_conformance*
 exit $rc
