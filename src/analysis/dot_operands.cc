@@ -29,7 +29,8 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   auto u = uses.find(v);
   if (u == uses.end() || u->second != 1) return 0;
   const ir::Type& t = v->type;
-  if (!t.isTensor() || t.rank() != 2) return 0;
+  if (!t.isTensor() || t.rank() < 2 || t.rank() > 3) return 0;
+  const size_t last = static_cast<size_t>(t.rank() - 1);
   const ir::Type& e = t.scalar();
   uint32_t bytes;
   if (e.isFloat() && e.bits == 16 && (e.name == "f16" || e.name == "bf16")) bytes = 2;
@@ -52,16 +53,16 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   if (mask && !remat(mask)) return 0;
   if (other && (!isUniformSplat(other) || !remat(other))) return 0;
   const AxisInfo* p = infoOf(info, ptr);
-  if (!p || p->contiguity.size() != 2) return 0;
+  if (!p || p->contiguity.size() != last + 1) return 0;
   // The longest run of <= 16 bytes that the contiguity, the alignment and the mask allow.
-  uint64_t run = std::min<uint64_t>(16 / bytes, static_cast<uint64_t>(t.shape[1]));
-  while (run > 1 && (p->contiguity[1] % static_cast<int64_t>(run) != 0 ||
-                     p->divisibility[1] % static_cast<int64_t>(run * bytes) != 0))
+  uint64_t run = std::min<uint64_t>(16 / bytes, static_cast<uint64_t>(t.shape[last]));
+  while (run > 1 && (p->contiguity[last] % static_cast<int64_t>(run) != 0 ||
+                     p->divisibility[last] % static_cast<int64_t>(run * bytes) != 0))
     run /= 2;
   if (mask) {
     const AxisInfo* m = infoOf(info, mask);
-    if (!m || m->constancy.size() != 2) return 0;
-    while (run > 1 && m->constancy[1] % static_cast<int64_t>(run) != 0) run /= 2;
+    if (!m || m->constancy.size() != last + 1) return 0;
+    while (run > 1 && m->constancy[last] % static_cast<int64_t>(run) != 0) run /= 2;
   }
   // A run must fill whole words of the packed staging (of each plane for f32).
   return run * bytes >= 4 && run >= (bytes == 1 ? 4u : 2u) ? static_cast<uint32_t>(run) : 0;

@@ -9,7 +9,7 @@
 // Needs, from axis info (analysis/axis_info.h) and rematerializability (analysis/remat.h):
 // the pointer tensor is recomputable at any coordinate (each invocation's runs are not the
 // elements the blocked layout gives it), runs of at least `elems` consecutive addresses along
-// dimension 1 whose first address is a multiple of elems × element size, and a mask that is
+// the last dimension whose first address is a multiple of elems × element size, and a mask that is
 // constant over each run (so a run is loaded whole or takes `other` whole). No op between
 // the load and the dot may write memory, since the load moves to the dot.
 //
@@ -49,7 +49,7 @@ bool writesMemory(const ir::Operation& op);
 /// Direct operands by their tt.load.
 using DirectOperands = std::map<const ir::Operation*, DirectOperand>;
 
-/// The direct operands of `func`'s 2-D f16/i8 tt.dots. Only a plan: the dot lowering reads
+/// The direct operands of `func`'s 2-D and 3-D f16/bf16/i8/f32 tt.dots. Only a plan: the dot lowering reads
 /// an operand directly only where it also takes the cooperative-matrix path.
 DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& info, Remat& remat);
 

@@ -36,6 +36,7 @@ struct CoopPlan {
   // batch after batch (row b * M + m of A, b * kc + k of B), the result's rows likewise, and
   // each subgroup's rows lie in one batch.
   uint32_t B = 1;
+  bool batched = false;  // a 3-D dot (B may be 1)
   uint32_t perWord = 2;               // operand elements per uint32 word
   uint32_t kc = 0;                    // K slice
   uint32_t strideA = 0, strideB = 0;  // words per staged row of A / B
@@ -71,7 +72,8 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   else return false;
   if (!(t.subgroupOps & 0x10) || t.subgroupSize == 0 || c.W % t.subgroupSize) return false;
   const int r0 = rank - 2;
-  p.B = rank == 3 ? static_cast<uint32_t>(a->type.shape[0]) : 1;
+  p.batched = rank == 3;
+  p.B = p.batched ? static_cast<uint32_t>(a->type.shape[0]) : 1;
   if (rank == 3 && bv->type.shape[0] != a->type.shape[0]) return false;
   p.M = static_cast<uint32_t>(a->type.shape[r0]);
   p.K = static_cast<uint32_t>(a->type.shape[r0 + 1]);
@@ -281,9 +283,15 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
   return Status();
 }
 
+// Rows and columns of the staged K slice of operand A (kDim 1) or B (kDim 0), batches
+// included (a 3-D dot stages batch after batch).
+uint32_t slicedRows(const CoopPlan& p, int kDim) { return kDim == 1 ? p.rows() : p.B * p.kc; }
+uint32_t slicedCols(const CoopPlan& p, int kDim) { return kDim == 1 ? p.kc : p.N; }
+
 // Run i of this invocation when the K slice [k0, k0 + kc) of direct operand `d` (K along
-// dimension kDim) is dealt round-robin: run q = t + i W, its row and first column in the
-// staged region, and its coordinates in the operand.
+// dimension kDim of the last two) is dealt round-robin: run q = t + i W, its row and first
+// column in the staged region, and its coordinates in the operand (a 3-D operand's batch
+// first: staged row b * rows + r).
 struct RunAt {
   Id q = 0, row = 0, col = 0;
   std::vector<Id> coords;
@@ -293,13 +301,24 @@ RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, int
             uint32_t i) {
   auto& b = c.b;
   Id u = c.u32();
-  const uint32_t cols = kDim == 1 ? p.kc : p.N, runsPerRow = cols / d.elems;
+  const uint32_t runsPerRow = slicedCols(p, kDim) / d.elems;
   RunAt r;
   r.q = b.emit(spv::Op::OpIAdd, u, {c.invocation(), c.c32(i * c.W)});
   r.row = b.emit(spv::Op::OpShiftRightLogical, u, {r.q, c.c32(log2Ceil(runsPerRow))});
   r.col = b.emit(spv::Op::OpIMul, u, {b.emit(spv::Op::OpBitwiseAnd, u, {r.q, c.c32(runsPerRow - 1)}), c.c32(d.elems)});
-  r.coords = kDim == 1 ? std::vector<Id>{r.row, b.emit(spv::Op::OpIAdd, u, {r.col, c.c32(k0)})}
-                       : std::vector<Id>{b.emit(spv::Op::OpIAdd, u, {r.row, c.c32(k0)}), r.col};
+  Id row = r.row;
+  if (p.batched) {
+    const uint32_t per = kDim == 1 ? p.M : p.kc;
+    r.coords.push_back(b.emit(spv::Op::OpUDiv, u, {r.row, c.c32(per)}));
+    row = b.emit(spv::Op::OpUMod, u, {r.row, c.c32(per)});
+  }
+  if (kDim == 1) {
+    r.coords.push_back(row);
+    r.coords.push_back(b.emit(spv::Op::OpIAdd, u, {r.col, c.c32(k0)}));
+  } else {
+    r.coords.push_back(b.emit(spv::Op::OpIAdd, u, {row, c.c32(k0)}));
+    r.coords.push_back(r.col);
+  }
   return r;
 }
 
@@ -333,15 +352,14 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
   auto at = [&](const ir::Value* v, const std::vector<Id>& coords) {
     return iter ? c.emitAt(v, coords, *iter) : c.emitAt(v, coords);
   };
-  const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
   const uint32_t loadWords = loadedWords(p, d);
-  const uint32_t total = rows * (cols / d.elems);
+  const uint32_t total = slicedRows(p, kDim) * (slicedCols(p, kDim) / d.elems);
   Id u = c.u32();
   Id vecT = loadWords == 1 ? u : b.typeVector(u, loadWords);
   // `other` as a loaded word (the same value in every element), or zero.
   Id otherWord = c.c32(0);
   if (other) {
-    auto o = at(other, {c.c32(0), c.c32(0)});
+    auto o = at(other, std::vector<Id>(static_cast<size_t>(load.result()->type.rank()), c.c32(0)));
     if (!o.ok()) return o.status();
     if (p.isInt) {
       Id byte = b.emit(spv::Op::OpBitwiseAnd, u, {*o, c.c32(0xff)});
@@ -572,8 +590,7 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
     if (!planned.ok()) return planned.status();
     if (!*planned) continue;
     const int kDim = d.operand == 0 ? 1 : 0;
-    const uint32_t rows = kDim == 1 ? p.M : p.kc, cols = kDim == 1 ? p.kc : p.N;
-    const uint32_t total = rows * (cols / d.elems);
+    const uint32_t total = slicedRows(p, kDim) * (slicedCols(p, kDim) / d.elems);
     for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
       std::vector<Id>& runs = c.hoistedRuns[{load, k0}];
       runs.clear();
