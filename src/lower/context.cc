@@ -393,15 +393,21 @@ Result<Id> Context::scalarAt(const ir::Value* v, Iteration* it) {
   auto key = std::make_pair(v, std::vector<Id>{});
   auto f = it->memo.find(key);
   if (f != it->memo.end()) return f->second;
+  auto r = scalarOpOf(*op, [&](const ir::Value* o) { return scalarAt(o, it); });
+  if (r.ok()) it->memo[key] = *r;
+  return r;
+}
+
+// Elementwise `op` on its operands as `operand` gives them.
+Result<Id> Context::scalarOpOf(const ir::Operation& op,
+                               const std::function<Result<Id>(const ir::Value*)>& operand) {
   std::vector<Id> args;
-  for (const ir::Value* o : op->operands) {
-    auto a = scalarAt(o, it);
+  for (const ir::Value* o : op.operands) {
+    auto a = operand(o);
     if (!a.ok()) return a;
     args.push_back(*a);
   }
-  auto r = scalarOp(*op, args);
-  if (r.ok()) it->memo[key] = *r;
-  return r;
+  return scalarOp(op, args);
 }
 
 // Scalar `v` in the current iteration of `it`'s loop, recomputed from the iteration's block
@@ -413,13 +419,7 @@ Result<Id> Context::currentAt(const ir::Value* v, Iteration& it) {
   if (f != it.current.end()) return f->second;
   if (!analysis::isElementwiseOp(op->name))
     return Status::error("internal: " + op->where() + " recomputed in its iteration");
-  std::vector<Id> args;
-  for (const ir::Value* o : op->operands) {
-    auto a = currentAt(o, it);
-    if (!a.ok()) return a;
-    args.push_back(*a);
-  }
-  auto r = scalarOp(*op, args);
+  auto r = scalarOpOf(*op, [&](const ir::Value* o) { return currentAt(o, it); });
   if (r.ok()) it.current[v] = *r;
   return r;
 }

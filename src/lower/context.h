@@ -369,6 +369,7 @@ class Context {
   Result<Id> emitAtIn(const ir::Value* v, const std::vector<Id>& coords, Iteration* it);
   Result<Id> scalarAt(const ir::Value* v, Iteration* it);
   Result<Id> currentAt(const ir::Value* v, Iteration& it);
+  Result<Id> scalarOpOf(const ir::Operation& op, const std::function<Result<Id>(const ir::Value*)>& operand);
   std::map<std::pair<int, Id>, Id> bufferVars_;
   Id invocation_ = 0;
   std::map<const ir::Value*, std::vector<std::pair<const ir::Operation*, int>>> uses_;
