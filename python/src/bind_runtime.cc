@@ -304,7 +304,24 @@ void bindRuntime(py::module_& m) {
       .def_property_readonly("generation", [](const PyAllocation& a) { return a.generation; });
 
   py::class_<PyKernel>(m, "Kernel", "A pipeline for one compiled kernel on one device")
-      .def_property_readonly("reflection", [](const PyKernel& k) { return reflectionToDict(k.kernel.reflection); });
+      .def_property_readonly("reflection", [](const PyKernel& k) { return reflectionToDict(k.kernel.reflection); })
+      .def("statistics", [](PyKernel& k) {
+        // Creates the pipeline if no launch has: the driver compiles it then.
+        DeviceHolder& h = *k.holder;
+        const tvk::Pipeline& p = pipelineOf(h, *h.device, k);
+        py::list out;
+        for (const tvk::PipelineStatistic& st : p.statistics()) {
+          py::dict d;
+          d["executable"] = st.executable;
+          d["name"] = st.name;
+          d["description"] = st.description;
+          d["value"] = st.value;
+          out.append(d);
+        }
+        return out;
+      }, "The driver's statistics of the compiled pipeline (VK_KHR_pipeline_executable_properties: "
+         "register counts, spills...), as dicts of executable, name, description and value; "
+         "empty where the device does not report them.");
 
   py::class_<PyEvent>(m, "Event", "A GPU timestamp recorded in a device's stream");
 

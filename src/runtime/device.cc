@@ -81,6 +81,10 @@ struct FeatureChain {
         ext(false, kBFloat16Extension);
       }
     }
+    if (f.hasExecProps && f.execProps.pipelineExecutableInfo) {
+      link(f.execProps);
+      ext(false, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+    }
     *tail = nullptr;
     if (f.pushDescriptor) extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
     ext(false, "VK_KHR_portability_subset");
@@ -171,6 +175,12 @@ Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& optio
   if (d.facts.pushDescriptor)
     d.pushDescriptorFn = reinterpret_cast<PFN_vkCmdPushDescriptorSetKHR>(
         vkGetDeviceProcAddr(d.device, "vkCmdPushDescriptorSetKHR"));
+  if (d.facts.hasExecProps && d.facts.execProps.pipelineExecutableInfo) {
+    d.executablePropertiesFn = reinterpret_cast<PFN_vkGetPipelineExecutablePropertiesKHR>(
+        vkGetDeviceProcAddr(d.device, "vkGetPipelineExecutablePropertiesKHR"));
+    d.executableStatisticsFn = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(
+        vkGetDeviceProcAddr(d.device, "vkGetPipelineExecutableStatisticsKHR"));
+  }
   if (d.facts.timestampValidBits > 0) {
     VkQueryPoolCreateInfo qInfo{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
     qInfo.queryType = VK_QUERY_TYPE_TIMESTAMP;

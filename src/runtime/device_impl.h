@@ -28,6 +28,7 @@ class PipelineImpl : public Pipeline {
  public:
   ~PipelineImpl() override { destroy(); }
   const Reflection& reflection() const override { return kernel.reflection; }
+  const std::vector<PipelineStatistic>& statistics() const override { return stats; }
   /// Destroys the Vulkan objects (idempotent; called by ~Device).
   void destroy();
 
@@ -47,6 +48,8 @@ class PipelineImpl : public Pipeline {
   uint32_t pushBytes = 0;
   /// The device that made it (to reject pipelines from another device).
   const Device::Impl* owner = nullptr;
+  /// The driver's statistics (captured at creation where the device can).
+  std::vector<PipelineStatistic> stats;
 };
 
 /// One storage-buffer binding of a launch.
@@ -123,6 +126,9 @@ struct Device::Impl {
   std::unique_ptr<MemoryPool> staging;
   /// vkCmdPushDescriptorSetKHR when the extension is enabled (and allowed).
   PFN_vkCmdPushDescriptorSetKHR pushDescriptorFn = nullptr;
+  // VK_KHR_pipeline_executable_properties (null without it): pipeline statistics.
+  PFN_vkGetPipelineExecutablePropertiesKHR executablePropertiesFn = nullptr;
+  PFN_vkGetPipelineExecutableStatisticsKHR executableStatisticsFn = nullptr;
   /// Timestamp query pool.
   VkQueryPool queryPool = VK_NULL_HANDLE;
   /// Limit of one fence wait in milliseconds (0 = none).

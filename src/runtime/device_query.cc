@@ -103,6 +103,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.hasMemoryModel = v12 || f.hasExtension(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
   f.hasBFloat16 = f.hasCoopMat && f.hasExtension(kBFloat16Extension);
   f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+  f.hasExecProps = f.hasExtension(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
 
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   void** tail = &features.pNext;
@@ -117,6 +118,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (f.hasCoopMat) chain(tail, f.coopMat);
   if (f.hasMemoryModel) chain(tail, f.memoryModel);
   if (f.hasBFloat16) chain(tail, f.bf16);
+  if (f.hasExecProps) chain(tail, f.execProps);
   vkGetPhysicalDeviceFeatures2(physical, &features);
   f.core = features.features;
   *tail = nullptr;

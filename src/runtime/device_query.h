@@ -111,6 +111,10 @@ struct DeviceFacts {
   CoopMatFeaturesKHR coopMat;
   /// bfloat16 (KHR): cooperative matrices of bf16.
   BFloat16FeaturesKHR bf16;
+  /// Pipeline executable properties (VK_KHR_pipeline_executable_properties): the driver's
+  /// per-pipeline statistics (register counts, spills), where it reports them.
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR execProps{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
   /// Vulkan memory model (cooperative-matrix shaders need it).
   VkPhysicalDeviceVulkanMemoryModelFeatures memoryModel{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
@@ -132,7 +136,7 @@ struct DeviceFacts {
   /// Which optional feature structs exist (extension or core version).
   bool has8Bit = false, hasFloat16Int8 = false, hasAtomicInt64 = false, hasAtomicFloat = false,
        hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false,
-       hasMemoryModel = false, hasBFloat16 = false;
+       hasMemoryModel = false, hasBFloat16 = false, hasExecProps = false;
   /// VK_KHR_push_descriptor is supported.
   bool pushDescriptor = false;
   /// A queue family with compute (prefers compute-only), or -1.

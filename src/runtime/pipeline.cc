@@ -143,6 +143,42 @@ void PipelineImpl::destroy() {
   device = VK_NULL_HANDLE;
 }
 
+// The driver's statistics of `pipeline` (VK_KHR_pipeline_executable_properties; empty
+// without it or when a query fails: statistics are informational).
+static std::vector<PipelineStatistic> captureStatistics(const Device::Impl& d, VkPipeline pipeline) {
+  std::vector<PipelineStatistic> out;
+  if (!d.executablePropertiesFn || !d.executableStatisticsFn) return out;
+  VkPipelineInfoKHR pinfo{VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR};
+  pinfo.pipeline = pipeline;
+  uint32_t n = 0;
+  if (d.executablePropertiesFn(d.device, &pinfo, &n, nullptr) != VK_SUCCESS) return out;
+  std::vector<VkPipelineExecutablePropertiesKHR> props(
+      n, VkPipelineExecutablePropertiesKHR{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_PROPERTIES_KHR});
+  if (d.executablePropertiesFn(d.device, &pinfo, &n, props.data()) != VK_SUCCESS) return out;
+  for (uint32_t e = 0; e < n; ++e) {
+    VkPipelineExecutableInfoKHR einfo{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR};
+    einfo.pipeline = pipeline;
+    einfo.executableIndex = e;
+    uint32_t m = 0;
+    if (d.executableStatisticsFn(d.device, &einfo, &m, nullptr) != VK_SUCCESS) continue;
+    std::vector<VkPipelineExecutableStatisticKHR> st(
+        m, VkPipelineExecutableStatisticKHR{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
+    if (d.executableStatisticsFn(d.device, &einfo, &m, st.data()) != VK_SUCCESS) continue;
+    for (const auto& s : st) {
+      PipelineStatistic ps{props[e].name, s.name, s.description, 0};
+      switch (s.format) {
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: ps.value = s.value.b32; break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: ps.value = static_cast<double>(s.value.i64); break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: ps.value = static_cast<double>(s.value.u64); break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR: ps.value = s.value.f64; break;
+        default: break;
+      }
+      out.push_back(std::move(ps));
+    }
+  }
+  return out;
+}
+
 Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel) {
   Impl& d = *impl_;
   const Reflection& r = kernel.reflection;
@@ -220,9 +256,11 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
       info.stage.flags |= VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
   }
   info.layout = p->layout;
+  if (d.executableStatisticsFn) info.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
   VkResult result = vkCreateComputePipelines(d.device, VK_NULL_HANDLE, 1, &info, nullptr,
                                              &p->pipeline);
   vkDestroyShaderModule(d.device, module, nullptr);
+  if (result == VK_SUCCESS) p->stats = captureStatistics(d, p->pipeline);
   std::lock_guard<std::mutex> lock(d.mu);
   TVK_RETURN_IF_ERROR(d.vk(result, "vkCreateComputePipelines"));
   for (const auto& other : d.pipelines[key])

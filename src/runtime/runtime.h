@@ -152,12 +152,24 @@ class Buffer {
 };
 
 /// A compute pipeline for one CompiledKernel on one device (owned and cached by the Device).
+/// One statistic the driver reports for a pipeline (VK_KHR_pipeline_executable_properties),
+/// e.g. NVIDIA's register count: its name, value, and the executable it belongs to.
+struct PipelineStatistic {
+  std::string executable;
+  std::string name;
+  std::string description;
+  double value = 0;
+};
+
 class Pipeline {
  public:
   /// Destroys the Vulkan objects unless the Device already did.
   virtual ~Pipeline() = default;
   /// The reflection record it was created from.
   virtual const Reflection& reflection() const = 0;
+  /// The driver's statistics of the compiled pipeline (empty where the device has no
+  /// VK_KHR_pipeline_executable_properties, e.g. lavapipe).
+  virtual const std::vector<PipelineStatistic>& statistics() const = 0;
 };
 
 /// One kernel argument: a buffer (with a byte offset) or scalar bytes.

@@ -5,6 +5,7 @@ CUDA's integer devices when both drivers are used in one process.
 `is_active()` is True only where no CUDA/HIP device is usable and a Vulkan device exists;
 `triton_vulkan.activate()` makes this driver the active one in any case."""
 import functools
+import threading
 
 from triton.backends.compiler import GPUTarget
 from triton.backends.driver import DriverBase
@@ -46,20 +47,33 @@ class _Binary:
         self.native = None
 
 
+# The reflection of the launcher Triton created last in this thread, by kernel name:
+# CompiledKernel._init_handles creates the launcher (which has the metadata) right before it
+# calls load_binary (which has not), so load_binary can create the pipeline and read the
+# driver's register counts.
+_last_launcher = threading.local()
+
+
 class VulkanUtils:
     """driver.utils: load_binary and device properties."""
 
     def load_binary(self, name, kernel, shared, device):
-        """(module, function, n_regs, n_spills, n_max_threads); n_regs/n_spills are the documented
-        estimates of resources.py (Vulkan has no register counts)."""
+        """(module, function, n_regs, n_spills, n_max_threads). n_regs/n_spills are the driver's
+        (VK_KHR_pipeline_executable_properties: the pipeline is created here) where it reports
+        them, else the documented estimates of resources.py."""
         dev = _dev.device(_index(device))
         limit = dev.target.shared_memory_bytes
         if shared > limit:
             from triton.runtime.errors import OutOfResources
             raise OutOfResources(shared, limit, f"shared memory (kernel '{name}')")
         binary = _Binary(bytes(kernel), dev)
+        n_regs, n_spills = resources.ESTIMATED_REGS, 0
+        last = getattr(_last_launcher, "value", None)
+        if last is not None and last[0] == name:
+            binary.native = dev.kernel(binary.spirv, last[1])
+            n_regs, n_spills = resources.registers_of(binary.native.statistics())
         # `module` must not be None: CompiledKernel re-runs load_binary while it is.
-        return binary, binary, resources.ESTIMATED_REGS, 0, dev.target.max_workgroup_invocations
+        return binary, binary, n_regs, n_spills, dev.target.max_workgroup_invocations
 
     @functools.lru_cache(maxsize=None)
     def get_device_properties(self, device):
@@ -91,6 +105,7 @@ class VulkanLauncher:
         self.reflection = metadata.vk_reflection
         self.name = metadata.name
         self.is_buffer = [a["kind"] == "buffer" for a in self.reflection["args"]]
+        _last_launcher.value = (metadata.name, self.reflection)
 
     def _kernel_args(self, args):
         if not self.nested:

@@ -12,9 +12,10 @@ documented estimates (never 0, since tutorials divide by them):
   CPUs; else an estimate by device type (discrete 32, integrated 8, else 4).
 - `max_num_regs`: 32-bit registers per multiprocessor = maxComputeWorkGroupInvocations x
   REGS_PER_INVOCATION (64: CUDA's 65536 registers for 1024 threads).
-- `n_regs` of a kernel: ESTIMATED_REGS (32) per invocation; `n_spills`: 0. (Vulkan reports real
-  numbers only through VK_KHR_pipeline_executable_properties statistics, which the runtime does
-  not query yet, and lavapipe does not offer.)"""
+- `n_regs` of a kernel: the driver's register count where it reports one through
+  VK_KHR_pipeline_executable_properties (a statistic whose name mentions registers; `n_spills`:
+  the sum of those that mention spills), else ESTIMATED_REGS (32) per invocation and 0 spills
+  (lavapipe offers no statistics). `Kernel.statistics()` lists everything the driver reports."""
 import os
 import re
 
@@ -26,6 +27,17 @@ _SM_BY_TYPE = {"discrete": 32, "integrated": 8}
 _SMEM_ERROR = re.compile(r"shared memory: .* needs (\d+) bytes, the target allows (\d+)")
 # The compiler's size guard (the kernel is too large for its block/word limits).
 _SIZE_ERROR = re.compile(r"kernel too large: .* has (\d+) basic blocks and (\d+) words \(limits (\d+) and (\d+)")
+
+
+def registers_of(statistics):
+    """(n_regs, n_spills) from a pipeline's statistics (dicts of name and value), or the
+    estimates when no statistic names registers."""
+    regs = [s["value"] for s in statistics
+            if "register" in s["name"].lower() and "spill" not in s["name"].lower()]
+    spills = [s["value"] for s in statistics if "spill" in s["name"].lower()]
+    if not regs or regs[0] <= 0:
+        return ESTIMATED_REGS, 0
+    return int(regs[0]), int(sum(spills))
 
 
 def _positive_env(name):
