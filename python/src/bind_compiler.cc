@@ -157,13 +157,12 @@ void bindCompiler(py::module_& m) {
 
   m.def("compile_ttir",
         [](const std::string& ttir, const tvk::Target& target, int numWarps, const std::string& fileName,
-           bool validate, int vectorBytes, int numStages, bool widenDots) {
+           bool validate, int vectorBytes, int numStages) {
           if (vectorBytes < 0) throw CompileError("vector_bytes must not be negative");
           if (numStages < 1) throw CompileError("num_stages must be positive");
           tvk::CompileOptions options;
           options.numWarps = numWarps;
           options.numStages = numStages;
-          options.widenDotWorkgroups = widenDots;
           options.maxVectorBytes = static_cast<uint32_t>(vectorBytes);
           options.target = target;
           options.fileName = fileName;
@@ -176,7 +175,7 @@ void bindCompiler(py::module_& m) {
           return py::make_tuple(wordsToBytes(r->spirv), reflectionToDict(r->reflection));
         },
         py::arg("ttir"), py::arg("target"), py::arg("num_warps") = 4, py::arg("file_name") = "<ttir>",
-        py::arg("validate") = true, py::arg("vector_bytes") = 16, py::arg("num_stages") = 3, py::arg("widen_dots") = true,
+        py::arg("validate") = true, py::arg("vector_bytes") = 16, py::arg("num_stages") = 3,
         "Compiles TTIR text; returns (SPIR-V bytes, reflection dict). Raises CompilationError.");
 
   m.def("disassemble", [](const py::bytes& spirv) {

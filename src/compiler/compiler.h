@@ -23,9 +23,6 @@ struct CompileOptions {
   /// iteration's operand tiles while it multiplies (analysis/dot_prefetch.h). 3 is the CUDA
   /// backend's default.
   int numStages = 3;
-  /// On targets with cooperative matrices, widen the workgroup of kernels whose tt.dots would
-  /// give a subgroup more than 8 accumulator fragments (analysis/dot_warps.h).
-  bool widenDotWorkgroups = true;
   /// The device the code is for.
   Target target;
   /// Run spirv-val on the result (on by default; an invalid module is an error).

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "analysis/dot_prefetch.h"
-#include "analysis/dot_warps.h"
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
 #include "ir/pointer_selects.h"
@@ -141,27 +140,9 @@ Status checkCompileOptions(const CompileOptions& o) {
 Status runPipeline(const std::string& ttir, const CompileOptions& options, PipelineState& state,
                    const std::string& stopAfter) {
   TVK_RETURN_IF_ERROR(checkCompileOptions(options));
-  CompileOptions o = options;
   for (const auto& [name, pass] : passes()) {
-    if (name == "analyses" && o.widenDotWorkgroups && !o.target.coopMatShapes.empty() && state.kernel == nullptr &&
-        state.module && state.module->kernel()) {
-      // Wider workgroups for big cooperative-matrix dots (analysis/dot_warps.h); the given
-      // width where the wider one does not compile (e.g. scratch over the limit).
-      const uint32_t limit = std::min(o.target.maxWorkgroupInvocations, o.target.maxWorkgroupSize[0]);
-      const int wide = analysis::dotWarps(*state.module->kernel(), o.numWarps, o.target.subgroupSize, limit);
-      if (wide != o.numWarps) {
-        CompileOptions w = o;
-        w.numWarps = wide;
-        w.widenDotWorkgroups = false;
-        PipelineState trial;
-        if (runPipeline(ttir, w, trial, stopAfter).ok()) {
-          state = std::move(trial);
-          return Status();
-        }
-      }
-    }
-    TVK_RETURN_IF_ERROR(pass(ttir, o, state));
-    if (o.printAfterAll && state.module && name != "lower" && name != "validate")
+    TVK_RETURN_IF_ERROR(pass(ttir, options, state));
+    if (options.printAfterAll && state.module && name != "lower" && name != "validate")
       std::cerr << "// ----- after " << name << " -----\n" << ir::printModule(*state.module, false);
     if (name == stopAfter) break;
   }

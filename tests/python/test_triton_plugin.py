@@ -43,7 +43,7 @@ def fake_compiler(tv, glsl_add, monkeypatch):
             return getattr(tv._C, name)
 
         @staticmethod
-        def compile_ttir(text, target, num_warps=4, file_name="", vector_bytes=16, num_stages=3, widen_dots=True):
+        def compile_ttir(text, target, num_warps=4, file_name="", vector_bytes=16, num_stages=3):
             calls.append({"text": text, "file_name": file_name, "num_warps": num_warps, "target": target})
             if "@add_kernel" not in text:
                 raise tv.CompilationError("fake compiler: only add_kernel")

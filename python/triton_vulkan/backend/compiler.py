@@ -91,9 +91,6 @@ class VulkanOptions:
     # Most bytes an invocation moves per vector load/store (analysis/vector_width.h); 0: one
     # access per element. TVK_VECTOR_BYTES sets the default (part of the cache key).
     vector_bytes: int = int(os.environ.get("TVK_VECTOR_BYTES", "16"))
-    # Tensor-core dots whose accumulators would give a subgroup more than 8 fragments run on a
-    # wider workgroup (src/analysis/dot_warps.h; results do not change). TVK_WIDEN_DOTS=0: never.
-    widen_dots: bool = os.environ.get("TVK_WIDEN_DOTS", "1") != "0"
     maxnreg: Any = None
     ir_override: Any = None
 
@@ -209,8 +206,7 @@ class VulkanBackend(BaseBackend):
         resources.check_workgroup(options.num_warps, target)  # OutOfResources: autotune skips it
         try:
             spirv, reflection = _C.compile_ttir(text, target, num_warps=options.num_warps, file_name=f"{name}.ttir",
-                                                vector_bytes=options.vector_bytes, num_stages=options.num_stages,
-                                                widen_dots=options.widen_dots)
+                                                vector_bytes=options.vector_bytes, num_stages=options.num_stages)
         except _C.CompilationError as e:
             oor = resources.as_out_of_resources(e)
             if oor is not None:
