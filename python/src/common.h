@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "compiler/reflection.h"
+#include "abi/reflection.h"
 #include "support/status.h"
 
 namespace tvkpy {

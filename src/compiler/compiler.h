@@ -1,45 +1,17 @@
 // The compiler's public entry: TTIR text in, validated SPIR-V words and a reflection record
-// out. The ordered pass list lives in compiler/pipeline.cc.
+// out (the option and result structs are in abi/compiled_kernel.h). The ordered pass list
+// lives in compiler/pipeline.cc.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "compiler/reflection.h"
+#include "abi/compiled_kernel.h"
 #include "support/status.h"
 #include "target/target.h"
 
 namespace tvk {
-
-/// Options of one compilation.
-struct CompileOptions {
-  /// Subgroups per workgroup (Triton's num_warps).
-  int numWarps = 4;
-  /// Most bytes one invocation moves per vector load or store (analysis/vector_width.h);
-  /// 0 keeps one access per element.
-  uint32_t maxVectorBytes = 16;
-  /// Triton's num_stages: from 2 on, a cooperative-matrix tt.dot in a loop loads the next
-  /// iteration's operand tiles while it multiplies (analysis/dot_prefetch.h). 3 is the CUDA
-  /// backend's default.
-  int numStages = 3;
-  /// The device the code is for.
-  Target target;
-  /// Run spirv-val on the result (on by default; an invalid module is an error).
-  bool validate = true;
-  /// Print the IR after each pass to stderr.
-  bool printAfterAll = false;
-  /// Source file name used in error messages (`kernel.ttir`).
-  std::string fileName = "<ttir>";
-};
-
-/// A compiled kernel.
-struct CompiledKernel {
-  /// SPIR-V binary.
-  std::vector<uint32_t> spirv;
-  /// What the launcher needs.
-  Reflection reflection;
-};
 
 /// Compiles TTIR text for `options.target`.
 Result<CompiledKernel> compileTTIR(const std::string& ttir, const CompileOptions& options);

@@ -23,7 +23,7 @@
 #include "analysis/provenance.h"
 #include "analysis/remat.h"
 #include "analysis/smem_plan.h"
-#include "compiler/compiler.h"
+#include "abi/compiled_kernel.h"
 #include "ir/ir.h"
 #include "lower/loop_limit.h"
 #include "spirv/module_builder.h"

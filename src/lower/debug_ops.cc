@@ -1,6 +1,6 @@
 // tt.print (tl.device_print, `print` in a kernel) and tt.assert (tl.device_assert, `assert` with
 // TRITON_DEBUG=1 / debug=True): records in the runtime's debug record buffer
-// (compiler/reflection.h), formatted and checked by the runtime after the kernel's batch
+// (abi/reflection.h), formatted and checked by the runtime after the kernel's batch
 // finished (runtime/debug_records.h).
 //
 // Sites: every operand of a tt.print (or a tt.print without operands) and every tt.assert is one

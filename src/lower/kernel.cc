@@ -1,4 +1,4 @@
-// Kernel setup: push-constant block (compiler/reflection.h layout), storage buffers come
+// Kernel setup: push-constant block (abi/reflection.h layout), storage buffers come
 // lazily from Context::bufferPtr (address mode: pointer parameters are 64-bit push constants), builtins, the entry function and the reflection record.
 #include "lower/lower.h"
 

@@ -12,7 +12,7 @@
 //  - when the total may exceed the limit, the kernel ends with a check (`emitLoopLimitCheck`):
 //    a loop that must make 2 passes, its count read from the runtime's status buffer (opaque to
 //    the driver's compiler); an exhausted counter lets it make 1, and then the kernel sets the
-//    status flag, which the runtime reports as an error (compiler/reflection.h). False alarms
+//    status flag, which the runtime reports as an error (abi/reflection.h). False alarms
 //    only when exactly limit - 1 or limit passes were used without ending a loop early.
 // Targets without a limit see none of this: their SPIR-V is unchanged.
 //

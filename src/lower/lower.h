@@ -7,7 +7,7 @@
 #include "analysis/provenance.h"
 #include "analysis/smem_plan.h"
 #include "analysis/vector_width.h"
-#include "compiler/compiler.h"
+#include "abi/compiled_kernel.h"
 #include "ir/ir.h"
 
 namespace tvk::lower {

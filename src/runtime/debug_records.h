@@ -1,4 +1,4 @@
-// Debug records of tt.print / tt.assert (compiler/reflection.h, lower/debug_ops.cc) → text.
+// Debug records of tt.print / tt.assert (abi/reflection.h, lower/debug_ops.cc) → text.
 // Pure functions, no Vulkan: the device reads its record buffer after a batch finished
 // (device.cc) and formats the records here.
 //
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/reflection.h"
+#include "abi/reflection.h"
 
 namespace tvk {
 

@@ -160,12 +160,12 @@ struct Device::Impl {
   std::vector<uint64_t> querySerial;
   /// Pipeline cache: SPIR-V hash → pipelines.
   std::map<uint64_t, std::vector<std::shared_ptr<PipelineImpl>>> pipelines;
-  /// The status buffer of kernels with a loop-limit check (compiler/reflection.h: word 0 the
+  /// The status buffer of kernels with a loop-limit check (abi/reflection.h: word 0 the
   /// flag, word 1 = 2), host-visible staging memory; created on first use.
   Buffer statusBuf;
   /// Entry names of the status-checked kernels of batches finished since the last check.
   std::set<std::string> finishedStatusKernels;
-  /// The debug record buffer of kernels with tt.print/tt.assert (compiler/reflection.h),
+  /// The debug record buffer of kernels with tt.print/tt.assert (abi/reflection.h),
   /// host-visible staging memory; created on first use.
   Buffer debugBuf;
   /// Site tables by Reflection::debugKernelId: the entry name and its sites (registered at

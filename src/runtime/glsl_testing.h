@@ -1,6 +1,6 @@
 // Test helper (header only, not part of the library; uses GoogleTest): compiles GLSL compute
 // shaders with glslangValidator into CompiledKernels whose layout follows
-// compiler/reflection.h, and the GLSL kernels the runtime tests share.
+// abi/reflection.h, and the GLSL kernels the runtime tests share.
 #pragma once
 
 #include <cstdio>

@@ -1,4 +1,4 @@
-// The status buffer of kernels with a loop-limit check (compiler/reflection.h,
+// The status buffer of kernels with a loop-limit check (abi/reflection.h,
 // lower/loop_limit.h): bound at Reflection::statusBinding, read after each submission; a
 // kernel that ran into the device's loop limit makes synchronize() an error naming it.
 #include <gtest/gtest.h>

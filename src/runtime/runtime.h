@@ -25,7 +25,7 @@
 
 #include <vulkan/vulkan.h>
 
-#include "compiler/compiler.h"
+#include "abi/compiled_kernel.h"
 #include "support/status.h"
 #include "target/target.h"
 

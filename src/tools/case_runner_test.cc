@@ -1,5 +1,5 @@
 // Runs real conformance cases with hand-written GLSL kernels that follow the compiler's
-// launch layout (compiler/reflection.h), so `tvk run`'s logic is checked before the compiler.
+// launch layout (abi/reflection.h), so `tvk run`'s logic is checked before the compiler.
 #include "tools/case_runner.h"
 
 #include <gtest/gtest.h>

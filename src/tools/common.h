@@ -4,7 +4,7 @@
 #include <string>
 
 #include "compiler/compiler.h"
-#include "compiler/reflection.h"
+#include "abi/reflection.h"
 #include "support/status.h"
 #include "target/target.h"
 #include "tools/cli.h"
