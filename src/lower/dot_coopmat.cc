@@ -8,7 +8,10 @@
 // blocked layout and adds it to the accumulator operand. A loop accumulator
 // (analysis/loop_accumulators.h) held in fragments (Context::Fragments) skips both: the
 // fragments are the MulAdd's C operand and its result, and the loop converts them to the
-// blocked layout once, after the loop (coopFragmentsToSlots).
+// blocked layout once, after the loop (coopFragmentsToSlots). A batched (3-D) dot stages its
+// batches one after another and keeps each subgroup's fragment rows in one batch. Direct
+// operands (analysis/dot_operands.h) are loaded by the dot itself in 16-byte runs, and in
+// pipelined loops (analysis/dot_prefetch.h) one iteration ahead.
 #include "lower/dot_coopmat.h"
 
 #include <spirv/unified1/GLSL.std.450.h>
