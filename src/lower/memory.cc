@@ -85,15 +85,6 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
 // j = L / rows), so that consecutive invocations store consecutive addresses. The values
 // cross scratch (written in the layout's order, rows padded: smem_plan.h), the pointer and
 // mask are recomputed at (i, j).
-//
-// Banks: with v elements per run in the layout (vw), the writers' lanes hold runs of v
-// consecutive columns of a row and the readers' lanes runs of v consecutive rows of a column
-// (the same layout, read in the transposed order), so in one access lane t touches column
-// t·v + k (or row t·v + k): with a plain row-major tile that is a v-way bank conflict. Element (i, j) therefore sits at scratch row rowmap(i), column colmap(j), where
-// x ↦ (x mod v)·(n / v) + x / v de-interleaves runs of v: lane t's k-th element of a run lands
-// at t + k·(n / v), consecutive over the lanes (and rows stay padded to an odd pitch). The
-// maps are bijections and both sides use them, so only the banks change. (H200, session 9:
-// with 16-byte runs and no de-interleaving, transposes fell to 0.57-0.87 of Triton-CUDA.)
 struct StoreSlots {
   std::vector<Id> offs, vals, masks;
 };
@@ -111,18 +102,8 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   auto base = c.smemBase(op);
   if (!base.ok()) return base.status();
   auto& b = c.b;
-  const uint32_t cols = static_cast<uint32_t>(shape[1]);
-  const uint32_t vw = c.layout(val->type).vec;
-  // x ↦ (x mod v)·(n / v) + x / v for runs of v dividing n (else the identity).
-  auto deinterleave = [&](Id x, uint32_t n, uint32_t v) {
-    if (v <= 1 || n % v) return x;
-    Id lo = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {x, c.c32(v - 1)});
-    Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {x, c.c32(log2Ceil(v))});
-    return b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(lo, n / v), hi});
-  };
   auto word = [&](Id i, Id j) {
-    Id r = deinterleave(i, rows, vw), col = deinterleave(j, cols, vw);
-    return c.scratchWord(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(r, pitch), col}), ew);
+    return c.scratchWord(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(i, pitch), j}), ew);
   };
   const uint32_t n = c.slots(ptr);
   c.barrier();
@@ -179,11 +160,11 @@ Status lowerStore(Context& c, const ir::Operation& op) {
   uint32_t n = c.slots(ptr);
   std::vector<Id> offs, vals, masks;
   if (transposed) {
-    const bool rowRuns = runs.width > 1 && runs.alongRows && c.addresses;
     auto t = transposeForStore(c, op);
     if (!t.ok()) return t.status();
     // Runs along dimension 0 are consecutive slots of the scratch order (lower/memory_runs.h).
-    if (rowRuns) return storeRuns(c, op, runs, t->offs, t->vals, t->masks);
+    if (runs.width > 1 && runs.alongRows && c.addresses)
+      return storeRuns(c, op, runs, t->offs, t->vals, t->masks);
     offs = std::move(t->offs), vals = std::move(t->vals), masks = std::move(t->masks);
   } else {
     for (uint32_t s = 0; s < n; ++s) {
