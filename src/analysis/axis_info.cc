@@ -159,7 +159,32 @@ struct Solver {
         r.divisibility[d] = std::gcd(a.divisibility[d], b.divisibility[d]);
       }
     }
+    applyHints(op, r);
     m[res] = r;
+  }
+
+  // tl.multiple_of / tl.max_contiguous / tl.max_constancy: the attributes tt.divisibility,
+  // tt.contiguity and tt.constancy on the op that defines the value (`dense<16> :
+  // tensor<1xi32>`, one value per dimension or one for all) replace what the analysis found,
+  // as in Triton's AxisInfo: they are the user's assertions.
+  static void applyHints(const ir::Operation& op, AxisInfo& r) {
+    auto hint = [&](const char* name, std::vector<int64_t>& dims) {
+      const ir::Attribute* a = op.attr(name);
+      if (!a) return;
+      std::vector<int64_t> vals;
+      if (a->kind == ir::Attribute::Kind::Int) vals.push_back(a->i);
+      if (a->kind == ir::Attribute::Kind::Dense)
+        for (const ir::Attribute& e : a->elems)
+          if (e.kind == ir::Attribute::Kind::Int) vals.push_back(e.i);
+      if (vals.size() != 1 && vals.size() != dims.size()) return;
+      for (size_t d = 0; d < dims.size(); ++d) {
+        const int64_t v = vals.size() == 1 ? vals[0] : vals[d];
+        if (v > 0) dims[d] = v;
+      }
+    };
+    hint("tt.divisibility", r.divisibility);
+    hint("tt.contiguity", r.contiguity);
+    hint("tt.constancy", r.constancy);
   }
 
   // arith.cmpi: equal over runs where both sides are (gcd of the constancies), and, for

@@ -1,9 +1,11 @@
 // Axis info (as in Triton): for each integer or pointer value, per dimension, the
 // contiguity (length of runs of consecutive values), divisibility (largest power of 2 dividing
 // the first value of each run; bytes for pointers) and constancy (length of runs of equal
-// values). Seeded by `tt.divisibility` argument attributes; scf.for iter_args take the meet of
-// their initial and yielded facts (iterated to a fixed point). Used for the transposed-store
-// choice and the direct dot operands (analysis/dot_operands.h), which rely on it for
+// values). Seeded by `tt.divisibility` argument attributes; the hints of tl.multiple_of /
+// tl.max_contiguous / tl.max_constancy (tt.divisibility / tt.contiguity / tt.constancy on an op)
+// replace what the rules find for its result, as Triton takes them; scf.for iter_args take the meet of
+// their initial and yielded facts (iterated to a fixed point). Used for vector widths, the
+// transposed-store choice and the direct dot operands (analysis/dot_operands.h), which rely on it for
 // correctness: a claim must hold for every element.
 //
 // Example: `%offs = arith.addi (splat (pid * 1024)), (make_range 0..1024)` with

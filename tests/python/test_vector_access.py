@@ -64,8 +64,17 @@ def k(triton_vk):
         rn = tl.arange(0, BN)
         o = rm[:, None] * N + rn[None, :]
         tl.store(Y + o, tl.load(X + o) + tl.load(B + rn)[None, :])
+    @triton_vk.jit
+    def hinted(X, Y, base_ptr, BLOCK: tl.constexpr, HINT: tl.constexpr):
+        base = tl.load(base_ptr)  # nothing known about it...
+        if HINT:  # ... unless the kernel says so
+            base = tl.multiple_of(base, 16)
+        offs = base + tl.arange(0, BLOCK)
+        if HINT:
+            offs = tl.max_contiguous(tl.multiple_of(offs, 16), 16)
+        tl.store(Y + offs, tl.load(X + offs) * 2.0)
     return dict(copy=copy, shifted=shifted, widen=widen, rowsum=rowsum, softmax_row=softmax_row,
-                argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows)
+                argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows, hinted=hinted)
 
 
 def _bits(torch, t):
@@ -196,3 +205,21 @@ def test_proven_runs_are_16_byte_accesses(k, torch, dtype, vector):
     loads = [line for line in asm.splitlines() if "OpLoad " + vector in line]
     assert loads and all("Aligned 16" in line for line in loads), asm[-2000:]
     assert any("OpStore" in line and "Aligned 16" in line for line in asm.splitlines())
+
+
+def test_multiple_of_and_max_contiguous_hints_allow_vectors(k, torch, tv):
+    """tl.multiple_of / tl.max_contiguous (tt.divisibility / tt.contiguity) are taken as Triton
+    takes them: a base loaded from memory, hinted a multiple of 16, gives 16-byte accesses;
+    without the hints the accesses stay per element. Results are the same either way."""
+    x = torch.arange(4096, dtype=torch.float32)
+    base = torch.tensor([1024], dtype=torch.int32)
+    vec = {}
+    for hint in (False, True):
+        y = torch.zeros_like(x)
+        h = k["hinted"][(1,)](x, y, base, BLOCK=1024, HINT=hint)
+        want = torch.zeros_like(x)
+        want[1024:2048] = x[1024:2048] * 2
+        assert torch.equal(y, want)
+        vec[hint] = "OpLoad %v4float" in h.asm["spvdis"]
+    assert not vec[False]
+    assert vec[True] == bool(tv.device().target.buffer_device_address)
