@@ -54,9 +54,12 @@ def main():
         ap.error("--runs must be at least 1")
     if not pathlib.Path(args.tvk).exists():
         sys.exit(f"error: {args.tvk} is missing: build it first (make)")
-    spirv_val = shutil.which("spirv-val")
+    # The pinned cmeel SPIR-V tools (the ones the compiler links) know cooperative matrices and
+    # bf16; Debian's spirv-val (2023.1) on PATH rejects such modules.
+    cmeel = sorted(ROOT.glob(".venv/lib/python3*/site-packages/cmeel.prefix/bin/spirv-val"))
+    spirv_val = str(cmeel[0]) if cmeel else shutil.which("spirv-val")
     if spirv_val is None:
-        sys.exit("error: spirv-val is not on PATH")
+        sys.exit("error: spirv-val is not on PATH (nor in .venv's cmeel prefix)")
     names = sorted(p.name for p in CASES.iterdir() if (p / "kernel.ttir").exists())
     if args.cases:
         wanted = args.cases.split(",")
