@@ -53,7 +53,7 @@ const ir::Operation* enclosingFor(const ir::Operation& op) {
 }
 
 bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const DirectOperands& direct,
-               const std::set<const ir::Operation*>& scratchOps, Remat& remat) {
+               const std::map<const ir::Operation*, SmemAlloc>& scratch, Remat& remat) {
   int operands = 0;
   for (const auto& [load, d] : direct) {
     if (d.dot != &dot) continue;
@@ -70,7 +70,7 @@ bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const Direct
   bool clean = true;
   ir::walk(loop, [&](const ir::Operation& op) {
     if (&op == &loop) return;
-    if (writesMemory(op) || (&op != &dot && scratchOps.count(&op))) clean = false;
+    if (writesMemory(op) || (&op != &dot && scratch.count(&op))) clean = false;
   });
   return clean;
 }
@@ -78,7 +78,7 @@ bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const Direct
 }  // namespace
 
 std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
-                                               const std::set<const ir::Operation*>& scratchOps,
+                                               const std::map<const ir::Operation*, SmemAlloc>& scratch,
                                                uint32_t stages) {
   std::set<const ir::Operation*> out;
   if (stages < 2) return out;
@@ -86,7 +86,7 @@ std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
   for (const auto& entry : direct) {
     const DirectOperand& d = entry.second;
     const ir::Operation* loop = enclosingFor(*d.dot);
-    if (loop && !out.count(d.dot) && qualifies(*d.dot, *loop, direct, scratchOps, remat)) out.insert(d.dot);
+    if (loop && !out.count(d.dot) && qualifies(*d.dot, *loop, direct, scratch, remat)) out.insert(d.dot);
   }
   return out;
 }

@@ -30,10 +30,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 
 #include "analysis/dot_operands.h"
 #include "analysis/remat.h"
+#include "analysis/smem_plan.h"
 #include "ir/ir.h"
 
 namespace tvk::analysis {
@@ -42,9 +44,9 @@ namespace tvk::analysis {
 bool evaluableAtIteration(const ir::Value* v, const ir::Operation& loop, Remat& remat);
 
 /// The tt.dots whose direct operands `direct` are prefetched (see above); none when
-/// `stages` < 2. `scratchOps` are the ops with a scratch allocation (SmemPlan::allocs).
+/// `stages` < 2. `scratch`: the ops' scratch allocations (SmemPlan::allocs).
 std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
-                                               const std::set<const ir::Operation*>& scratchOps,
+                                               const std::map<const ir::Operation*, SmemAlloc>& scratch,
                                                uint32_t stages);
 
 }  // namespace tvk::analysis

@@ -69,9 +69,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!o.target.coopMatShapes.empty() && usesDeviceAddresses(o.target)) {
     analysis::Remat remat;
     s.smem.directLoads = analysis::planDirectOperands(*s.kernel, s.axisInfo, remat);
-    std::set<const ir::Operation*> scratchOps;
-    for (const auto& entry : s.smem.allocs) scratchOps.insert(entry.first);
-    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, scratchOps, o.numStages);
+    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, s.smem.allocs, o.numStages);
   }
   s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the map may move
   return Status();

@@ -77,7 +77,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   const int r0 = rank - 2;
   p.batched = rank == 3;
   p.B = p.batched ? static_cast<uint32_t>(a->type.shape[0]) : 1;
-  if (rank == 3 && bv->type.shape[0] != a->type.shape[0]) return false;
+  if (p.batched && bv->type.shape[0] != a->type.shape[0]) return false;
   p.M = static_cast<uint32_t>(a->type.shape[r0]);
   p.K = static_cast<uint32_t>(a->type.shape[r0 + 1]);
   p.N = static_cast<uint32_t>(bv->type.shape[r0 + 1]);
@@ -339,7 +339,7 @@ uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
 
 // Loads the K slice [k0, k0 + kc) of operand `d` (a tt.load the dot performs itself,
 // analysis/dot_operands.h) for the staging of stagePacked: the slice's runs of d.elems
-// consecutive elements along dimension 1 are dealt round-robin to the invocations (run q to
+// consecutive elements along the last dimension are dealt round-robin to the invocations (run q to
 // invocation q mod W); each recomputes the run's first address and mask at the run's
 // coordinates and loads the run with one access of d.elems elements (a vector of uint32
 // words, aligned to its size), or takes `other` when masked. In iteration `iter` of the loop

@@ -67,20 +67,16 @@ def test_n_regs_and_occupancy(tv, torch, triton_vk):
     assert p["max_num_regs"] // (k.n_regs * p["warpSize"] * 4) >= 1
     # The pipeline was created by load_binary: its driver statistics (none on lavapipe) give
     # n_regs where they name registers, else the documented estimate.
+    from triton_vulkan.backend import resources
     stats = k.function.native.statistics()
     assert isinstance(stats, list)
-    assert (k.n_regs, k.n_spills) == resources_of().registers_of(stats)
-
-
-def resources_of():
-    from triton_vulkan.backend import resources
-    return resources
+    assert (k.n_regs, k.n_spills) == resources.registers_of(stats)
 
 
 def test_registers_from_driver_statistics():
     """n_regs/n_spills from VK_KHR_pipeline_executable_properties statistics by name; the
     estimate (never 0) when no statistic names registers."""
-    r = resources_of()
+    from triton_vulkan.backend import resources as r
     stats = [{"name": "Register Count", "value": 168.0}, {"name": "Spilled Registers", "value": 4.0},
              {"name": "Shared Memory Size", "value": 36864.0}]
     assert r.registers_of(stats) == (168, 4)
