@@ -16,6 +16,22 @@ bool writesMemory(const ir::Operation& op) {
 
 namespace {
 
+bool isPlainTrans(const ir::Operation* op) {
+  if (!op || op->name != "tt.trans" || op->numOperands() != 1 || op->result()->type.rank() != 2) return false;
+  const ir::Attribute* order = op->attr("order");
+  return order && order->elems.size() == 2 && order->elems[0].i == 1 && order->elems[1].i == 0;
+}
+
+}  // namespace
+
+const ir::Operation* operandLoad(const ir::Operation& dot, int i) {
+  const ir::Operation* def = dot.operand(i)->def;
+  if (i == 1 && isPlainTrans(def)) def = def->operand(0)->def;
+  return def && def->name == "tt.load" ? def : nullptr;
+}
+
+namespace {
+
 const AxisInfo* infoOf(const AxisInfoMap& info, const ir::Value* v) {
   auto it = info.find(v);
   return it == info.end() ? nullptr : &it->second;
@@ -28,6 +44,7 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   if (!load || load->name != "tt.load" || load->parentBlock != dot.parentBlock) return 0;
   auto u = uses.find(v);
   if (u == uses.end() || u->second != 1) return 0;
+  if (load->result() != v) return 0;
   const ir::Type& t = v->type;
   if (!t.isTensor() || t.rank() < 2 || t.rank() > 3) return 0;
   const size_t last = static_cast<size_t>(t.rank() - 1);
@@ -81,9 +98,16 @@ DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& 
     for (int i = 0; i < 2; ++i) {
       const ir::Value* v = op.operand(i);
       if (op.operand(0) == op.operand(1)) break;  // one load feeding both operands
+      // B through a trans used by nothing else: the trans's operand is the load.
+      const bool transposed = i == 1 && isPlainTrans(v->def) && uses[v] == 1;
+      if (transposed) {
+        v = v->def->operand(0);
+        // f32 operands split into two planes (lower/dot_coopmat.cc) are not read transposed.
+        if (v->type.scalar().name == "f32") continue;
+      }
       uint32_t run = runElems(op, v, info, remat, uses);
       if (!run) continue;
-      DirectOperand d{&op, i, run, nullptr};
+      DirectOperand d{&op, i, run, nullptr, transposed};
       const ir::Value* ptr = v->def->operand(0);
       TensorInduction ind;
       auto count = [&](const ir::Value* x) { auto it = uses.find(x); return it == uses.end() ? 0 : it->second; };
@@ -100,7 +124,7 @@ std::string printDirectOperands(const DirectOperands& d, const std::set<const ir
   std::vector<std::string> lines;
   for (const auto& [load, o] : d)
     lines.push_back(load->where() + " -> " + o.dot->where() + " operand " + (o.operand ? "B" : "A") +
-                    ", runs of " + std::to_string(o.elems) +
+                    (o.transposed ? " (transposed)" : "") + ", runs of " + std::to_string(o.elems) +
                     (o.carried ? ", pointer not carried" : "") + (prefetch.count(o.dot) ? ", prefetched" : "") +
                     "\n");
   std::sort(lines.begin(), lines.end());

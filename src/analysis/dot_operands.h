@@ -13,6 +13,8 @@
 // constant over each run (so a run is loaded whole or takes `other` whole). No op between
 // the load and the dot may write memory, since the load moves to the dot.
 //
+// B may also be a tt.trans of such a load (DirectOperand::transposed).
+//
 // Example: the A tile of a block-pointer matmul, `tt.load %ptrs, %mask` of tensor<128x64xf16>
 // with K contiguous and 16-byte aligned rows, becomes 8-element (16-byte) runs.
 #pragma once
@@ -40,7 +42,15 @@ struct DirectOperand {
   /// nothing else uses: with the load direct, the loop need not carry it at all (its advance
   /// is dead, its result unused).
   const ir::Value* carried = nullptr;
+  /// B reaches the dot through `tt.trans` (order [1, 0]) of the load: the load is [N, K],
+  /// contiguous along K, as attention's `tl.dot(q, tl.trans(k))`. The dot stages it as it is
+  /// loaded (rows of K) and reads its B fragments column-major; the trans emits nothing.
+  bool transposed = false;
 };
+
+/// The tt.load behind operand `i` of tt.dot `dot`: its defining op, or through a rank-2
+/// `tt.trans` (order [1, 0]) of B the trans's operand's; null when there is none.
+const ir::Operation* operandLoad(const ir::Operation& dot, int i);
 
 /// True for ops that may write memory a moved load could read (stores, atomics, calls,
 /// barriers, inline code), not counting what their regions hold.

@@ -252,6 +252,10 @@ class Context {
   /// tt.dots whose loop loaded their first operand tiles into scratch before it started:
   /// each iteration loads the next ones (analysis/dot_prefetch.h, lower/dot_coopmat.cc).
   std::set<const ir::Operation*> prefetching;
+  /// Operands of cooperative-matrix tt.dots that are invariant in the scf.for around the dot,
+  /// staged and loaded as fragments once before the loop (lower/dot_coopmat.cc): (tt.dot,
+  /// operand 0 or 1) → fragment ids, fragment row (A) or column (B) major, K steps minor.
+  std::map<std::pair<const ir::Operation*, int>, std::vector<Id>> heldFragments;
   /// Records that slot ids of a freshly lowered tensor are its values at its slot coords.
   void memoSlots(const ir::Value* v);
   /// Opens a memo scope (entering a nested block).

@@ -53,8 +53,22 @@ struct CoopPlan {
   // products per step; the lo planes sit aLo / bLo words after the hi planes.
   bool split = false;
   uint32_t aLo = 0, bLo = 0;
+  // B is a direct operand through tt.trans (DirectOperand::transposed): staged as loaded, N
+  // rows of kc (strideB words each), its fragments read column-major.
+  bool bT = false;
   uint32_t rows() const { return B * M; }  // rows of the staged A and of the result
 };
+
+// The direct-operand plan of operand `i` of `op`, or null (staged from registers).
+// Kernels with atomics (Context::coherent) keep their loads' coherence operands: not direct.
+const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op, int i) {
+  const ir::Operation* load = analysis::operandLoad(op, i);
+  if (!load || c.coherent) return nullptr;
+  auto it = c.smem.directLoads.find(load);
+  if (it == c.smem.directLoads.end() || it->second.dot != &op || it->second.operand != i) return nullptr;
+  // Through a trans exactly when planned so (a load used by the dot itself is not transposed).
+  return it->second.transposed == (op.operand(i)->def != load) ? &it->second : nullptr;
+}
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
 bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
@@ -125,22 +139,23 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   auto alloc = c.smem.allocs.find(&op);
   if (alloc == c.smem.allocs.end()) return false;
   const uint64_t budget = alloc->second.bytes / 4;
+  const analysis::DirectOperand* db = directOperand(c, op, 1);
+  p.bT = db && db->transposed;
   // K slice: the largest power of 2 (multiple of the fragment k) whose packed, padded rows fit.
   for (p.kc = p.K; p.kc >= p.shape.k; p.kc /= 2) {
     if (p.K % p.kc) continue;
     p.strideA = p.kc / p.perWord + kPadWords;
-    p.strideB = p.N / p.perWord + kPadWords;
+    p.strideB = (p.bT ? p.kc : p.N) / p.perWord + kPadWords;
     const uint64_t planes = p.split ? 2 : 1;
-    if (planes * (static_cast<uint64_t>(p.rows()) * p.strideA + static_cast<uint64_t>(p.B) * p.kc * p.strideB) <=
-        budget)
-      break;
+    const uint64_t bWords = static_cast<uint64_t>(p.bT ? p.N : p.B * p.kc) * p.strideB;
+    if (planes * (static_cast<uint64_t>(p.rows()) * p.strideA + bWords) <= budget) break;
   }
   if (p.kc < p.shape.k) return false;
   const uint32_t planes = p.split ? 2 : 1;
   p.aBase = base;
   p.aLo = p.rows() * p.strideA;
   p.bBase = base + planes * p.rows() * p.strideA;
-  p.bLo = p.B * p.kc * p.strideB;
+  p.bLo = (p.bT ? p.N : p.B * p.kc) * p.strideB;
   // Result exchange: row chunks of whole fragment rows.
   p.strideC = p.N + kPadWords;
   for (p.chunk = p.rows(); p.chunk >= p.shape.m; p.chunk /= 2)
@@ -216,13 +231,13 @@ Id stagedWord(Context& c, const CoopPlan& p, Id row, Id col, uint32_t regionBase
   return b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(regionBase)});
 }
 
-// Stores staging word `w` and, for split f32 operands, its lo-plane twin `lo` (A's or B's lo
-// plane by kDim).
-void storeStaged(Context& c, const CoopPlan& p, int kDim, Id w, Id word, Id lo) {
+// Stores staging word `w` and, for split f32 operands, its lo-plane twin `lo` (the lo plane of
+// operand 0, A, or 1, B).
+void storeStaged(Context& c, const CoopPlan& p, int operand, Id w, Id word, Id lo) {
   auto& b = c.b;
   b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
   if (!lo) return;
-  Id wl = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(kDim == 1 ? p.aLo : p.bLo)});
+  Id wl = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(operand == 0 ? p.aLo : p.bLo)});
   b.emitVoid(spv::Op::OpStore, {c.smemPtr(wl), lo});
 }
 
@@ -279,17 +294,25 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                    {b.emit(spv::Op::OpIMul, c.u32(), {sc[0], c.c32(kDim == 1 ? p.M : p.kc)}), row});
     Id w = stagedWord(c, p, row, kDim == 1 ? kk : sc[r0 + 1], regionBase, stride);
     TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
-      storeStaged(c, p, kDim, w, word, loWord);
+      storeStaged(c, p, kDim == 1 ? 0 : 1, w, word, loWord);
       return Status();
     }));
   }
   return Status();
 }
 
-// Rows and columns of the staged K slice of operand A (kDim 1) or B (kDim 0), batches
-// included (a 3-D dot stages batch after batch).
-uint32_t slicedRows(const CoopPlan& p, int kDim) { return kDim == 1 ? p.rows() : p.B * p.kc; }
-uint32_t slicedCols(const CoopPlan& p, int kDim) { return kDim == 1 ? p.kc : p.N; }
+// The dimension of direct operand `d`'s loaded tensor (of its last two) along which K runs:
+// 1 for A and a transposed B, 0 for B.
+int kDimOf(const CoopPlan& p, const analysis::DirectOperand& d) { return d.operand == 0 || p.bT ? 1 : 0; }
+
+// Rows and columns of the staged K slice of direct operand `d`, batches included (a 3-D dot
+// stages batch after batch): A M x kc, B kc x N, a transposed B N x kc.
+uint32_t slicedRows(const CoopPlan& p, const analysis::DirectOperand& d) {
+  return d.operand == 0 ? p.rows() : p.bT ? p.N : p.B * p.kc;
+}
+uint32_t slicedCols(const CoopPlan& p, const analysis::DirectOperand& d) {
+  return kDimOf(p, d) == 1 ? p.kc : p.N;
+}
 
 // Run i of this invocation when the K slice [k0, k0 + kc) of direct operand `d` (K along
 // dimension kDim of the last two) is dealt round-robin: run q = t + i W, its row and first
@@ -300,18 +323,18 @@ struct RunAt {
   std::vector<Id> coords;
 };
 
-RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, int kDim, uint32_t k0,
-            uint32_t i) {
+RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uint32_t k0, uint32_t i) {
   auto& b = c.b;
   Id u = c.u32();
-  const uint32_t runsPerRow = slicedCols(p, kDim) / d.elems;
+  const int kDim = kDimOf(p, d);
+  const uint32_t runsPerRow = slicedCols(p, d) / d.elems;
   RunAt r;
   r.q = b.emit(spv::Op::OpIAdd, u, {c.invocation(), c.c32(i * c.W)});
   r.row = b.emit(spv::Op::OpShiftRightLogical, u, {r.q, c.c32(log2Ceil(runsPerRow))});
   r.col = b.emit(spv::Op::OpIMul, u, {b.emit(spv::Op::OpBitwiseAnd, u, {r.q, c.c32(runsPerRow - 1)}), c.c32(d.elems)});
   Id row = r.row;
   if (p.batched) {
-    const uint32_t per = kDim == 1 ? p.M : p.kc;
+    const uint32_t per = d.operand == 0 ? p.M : p.kc;  // (a transposed B is 2-D)
     r.coords.push_back(b.emit(spv::Op::OpUDiv, u, {r.row, c.c32(per)}));
     row = b.emit(spv::Op::OpUMod, u, {r.row, c.c32(per)});
   }
@@ -346,7 +369,7 @@ uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
 // around the dot (analysis/dot_prefetch.h; null: the current one); nothing is loaded where
 // `guard` (0: none) is false.
 Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
-                                          const analysis::DirectOperand& d, int kDim, uint32_t k0,
+                                          const analysis::DirectOperand& d, uint32_t k0,
                                           Context::Iteration* iter, Id guard) {
   auto& b = c.b;
   const ir::Value* ptr = load.operand(0);
@@ -356,7 +379,7 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
     return iter ? c.emitAt(v, coords, *iter) : c.emitAt(v, coords);
   };
   const uint32_t loadWords = loadedWords(p, d);
-  const uint32_t total = slicedRows(p, kDim) * (slicedCols(p, kDim) / d.elems);
+  const uint32_t total = slicedRows(p, d) * (slicedCols(p, d) / d.elems);
   Id u = c.u32();
   Id vecT = loadWords == 1 ? u : b.typeVector(u, loadWords);
   // `other` as a loaded word (the same value in every element), or zero.
@@ -385,7 +408,7 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
   const bool induction = analysis::tensorInduction(ptr, ind) && hoisted != c.hoistedRuns.end();
   std::vector<LoadedRun> runs;
   for (uint32_t i = 0; i * c.W < total; ++i) {
-    const RunAt r = runAt(c, p, d, kDim, k0, i);
+    const RunAt r = runAt(c, p, d, k0, i);
     LoadedRun lr{0, r.row, r.col, 0};
     if ((i + 1) * c.W > total) lr.exists = b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)});
     auto addr = induction ? c.inductionFrom(ind, hoisted->second[i], iter ? iter->iv : 0) : at(ptr, r.coords);
@@ -411,8 +434,7 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
 
 // Writes runs loaded by loadDirect into the packed staging (regionBase, `stride` words per
 // row) where `guard` (0: always) holds.
-Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, int kDim,
-                   uint32_t regionBase, uint32_t stride, const std::vector<LoadedRun>& runs, Id guard) {
+Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uint32_t regionBase, uint32_t stride, const std::vector<LoadedRun>& runs, Id guard) {
   auto& b = c.b;
   Id u = c.u32();
   const uint32_t loadWords = loadedWords(p, d), runWords = d.elems / p.perWord;
@@ -425,13 +447,13 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
       for (uint32_t j = 0; j < runWords; ++j) {
         Id w = j ? b.emit(spv::Op::OpIAdd, u, {w0, c.c32(j)}) : w0;
         if (!p.split) {
-          storeStaged(c, p, kDim, w, elem(j), 0);
+          storeStaged(c, p, d.operand, w, elem(j), 0);
           continue;
         }
         auto sw = splitPair(c, p, b.emit(spv::Op::OpBitcast, c.f32(), {elem(2 * j)}),
                             b.emit(spv::Op::OpBitcast, c.f32(), {elem(2 * j + 1)}));
         if (!sw.ok()) return sw.status();
-        storeStaged(c, p, kDim, w, sw->hi, sw->lo);
+        storeStaged(c, p, d.operand, w, sw->hi, sw->lo);
       }
       return Status();
     }));
@@ -439,24 +461,15 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
   return Status();
 }
 
-// The direct-operand plan of operand `i` of `op`, or null (staged from registers).
-// Kernels with atomics (Context::coherent) keep their loads' coherence operands: not direct.
-const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op, int i) {
-  const ir::Operation* load = op.operand(i)->def;
-  if (!load || c.coherent) return nullptr;
-  auto it = c.smem.directLoads.find(load);
-  return it != c.smem.directLoads.end() && it->second.dot == &op && it->second.operand == i ? &it->second
-                                                                                           : nullptr;
-}
-
-// The staging region of operand `i` (0: A, K along dimension 1; 1: B): first word, words per row.
+// The staging region of operand `i` (0: A, K along dimension 1; 1: B, K along dimension 0
+// unless transposed): first word, words per row.
 struct Region {
   int kDim = 1;
   uint32_t base = 0, stride = 0;
 };
 
 Region regionOf(const CoopPlan& p, int i) {
-  return i == 0 ? Region{1, p.aBase, p.strideA} : Region{0, p.bBase, p.strideB};
+  return i == 0 ? Region{1, p.aBase, p.strideA} : Region{p.bT ? 1 : 0, p.bBase, p.strideB};
 }
 
 // The runs of both operands (both direct) of `op` loaded by loadDirect in iteration `iter`.
@@ -468,7 +481,7 @@ Result<OperandRuns> loadOperands(Context& c, const CoopPlan& p, const ir::Operat
   for (int i = 0; i < 2; ++i) {
     const analysis::DirectOperand* d = directOperand(c, op, i);
     if (!d) return c.unsupported(op, "prefetch of an operand that is not loaded directly");
-    auto r = loadDirect(c, p, *op.operand(i)->def, *d, regionOf(p, i).kDim, 0, iter, guard);
+    auto r = loadDirect(c, p, *analysis::operandLoad(op, i), *d, 0, iter, guard);
     if (!r.ok()) return r.status();
     runs.push_back(std::move(*r));
   }
@@ -479,7 +492,7 @@ Status storeOperands(Context& c, const CoopPlan& p, const ir::Operation& op, con
                      Id guard) {
   for (int i = 0; i < 2; ++i) {
     const Region r = regionOf(p, i);
-    TVK_RETURN_IF_ERROR(storeDirect(c, p, *directOperand(c, op, i), r.kDim, r.base, r.stride, runs[i], guard));
+    TVK_RETURN_IF_ERROR(storeDirect(c, p, *directOperand(c, op, i), r.base, r.stride, runs[i], guard));
   }
   return Status();
 }
@@ -515,6 +528,62 @@ CoopFrame coopFrame(Context& c, const CoopPlan& p) {
     f.fragCol[j] = b.emit(spv::Op::OpIAdd, c.u32(), {sgCol, c.c32(j * s.n)});
   return f;
 }
+
+// First words of this subgroup's fragments in the staging (loop invariant): each fragment
+// row's A rows and each fragment column's B columns (a 3-D dot's subgroup multiplies by its
+// batch's K slices of B: its rows lie in one batch).
+struct FragmentBases {
+  std::vector<Id> aRow, bCol;
+};
+
+FragmentBases fragmentBases(Context& c, const CoopPlan& p, const CoopFrame& fr) {
+  auto& b = c.b;
+  FragmentBases fb;
+  for (uint32_t i = 0; i < p.fm; ++i)
+    fb.aRow.push_back(b.emit(spv::Op::OpIAdd, c.u32(),
+                             {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)}));
+  Id bFirst = c.c32(p.bBase);
+  if (p.B > 1) {
+    Id batch = b.emit(spv::Op::OpUDiv, c.u32(), {fr.fragRow[0], c.c32(p.M)});
+    bFirst = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(p.kc * p.strideB)}), bFirst});
+  }
+  for (uint32_t j = 0; j < p.fn; ++j) {
+    // A transposed B: column j's first row of the staging (rows are columns of B).
+    Id off = p.bT ? b.emit(spv::Op::OpIMul, c.u32(), {fr.fragCol[j], c.c32(p.strideB)})
+                  : b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2Ceil(p.perWord))});
+    fb.bCol.push_back(b.emit(spv::Op::OpIAdd, c.u32(), {off, bFirst}));
+  }
+  return fb;
+}
+
+// Fragment `blk` of operand `i` (0: A, row block blk; 1: B, column block blk) at K step `step`
+// (a uint32 id) of the staged slice, from plane `plane` (split f32: 1 is the lo plane).
+Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const FragmentBases& fb, int i,
+                uint32_t blk, Id step, uint32_t plane) {
+  auto& b = c.b;
+  // A transposed B is read column-major: column n of B is row n of the staging.
+  const bool colMajor = i == 1 && p.bT;
+  const auto layout = colMajor ? spv::CooperativeMatrixLayout::ColumnMajorKHR : spv::CooperativeMatrixLayout::RowMajorKHR;
+  const CoopMatShape& s = p.shape;
+  // A and a transposed B: s.k / perWord words per step along a row; B: s.k rows per step.
+  Id off = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(i == 0 || colMajor ? s.k / p.perWord : s.k * p.strideB)});
+  Id w = b.emit(spv::Op::OpIAdd, c.u32(), {i == 0 ? fb.aRow[blk] : fb.bCol[blk], off});
+  if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(i == 0 ? p.aLo : p.bLo)});
+  return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, i == 0 ? fr.tA : fr.tB,
+                {c.smemPtr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
+}
+
+// Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
+// blocks x K / k steps.
+uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
+  const uint64_t elems = static_cast<uint64_t>(i == 0 ? p.fm * p.shape.m : p.fn * p.shape.n) * p.K;
+  const uint64_t bytes = elems * (p.isInt ? 1 : 2);
+  return static_cast<uint32_t>((bytes + 4ull * t.subgroupSize - 1) / (4ull * t.subgroupSize));
+}
+
+// Registers per invocation that the held operands of one dot may take (the accumulators and
+// the loop's own values need the rest).
+constexpr uint32_t kHeldRegisterBudget = 64;
 
 // Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
 // `base`; adds slot r of `addend` to each element when `addend` is not null.
@@ -583,7 +652,50 @@ Result<bool> coopReadsLoad(Context& c, const ir::Operation& op) {
   return planFor(c, *it->second.dot, p, base);
 }
 
+namespace {
+
+// Operands of the cooperative-matrix tt.dots directly in `loop`'s body that are defined
+// outside the loop (the Q tile of attention, a loop-invariant weight tile): staged once
+// before the loop and loaded as fragments that the loop's dots use every iteration
+// (Context::heldFragments), within kHeldRegisterBudget. Only whole-K dots (one slice) of one
+// plane and no batch. TVK_DOT_HOLD=0 turns this off (for measurements).
+Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
+  const char* env = std::getenv("TVK_DOT_HOLD");
+  if (env && std::string(env) == "0") return Status();
+  for (const auto& owned : loop.body().ops) {
+    const ir::Operation& op = *owned;
+    if (op.name != "tt.dot") continue;
+    CoopPlan p;
+    uint32_t base = 0;
+    auto planned = planFor(c, op, p, base);
+    if (!planned.ok()) return planned.status();
+    if (!*planned || p.kc != p.K || p.split || p.batched) continue;
+    uint32_t budget = kHeldRegisterBudget;
+    for (int i = 0; i < 2; ++i) {
+      const ir::Value* v = op.operand(i);
+      const uint32_t regs = heldRegisters(c.opts.target, p, i);
+      if (analysis::isInside(v, &loop) || directOperand(c, op, i) || regs > budget) continue;
+      budget -= regs;
+      const CoopFrame fr = coopFrame(c, p);
+      const FragmentBases fb = fragmentBases(c, p, fr);
+      const Region r = regionOf(p, i);
+      c.barrier();
+      TVK_RETURN_IF_ERROR(stagePacked(c, p, v, r.kDim, 0, r.base, r.stride));
+      c.barrier();
+      std::vector<Id>& held = c.heldFragments[{&op, i}];
+      held.clear();
+      for (uint32_t blk = 0; blk < (i == 0 ? p.fm : p.fn); ++blk)
+        for (uint32_t step = 0; step < p.K / p.shape.k; ++step)
+          held.push_back(loadFragment(c, p, fr, fb, i, blk, c.c32(step), 0));
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
 Status coopHoistRuns(Context& c, const ir::Operation& loop) {
+  TVK_RETURN_IF_ERROR(holdInvariantOperands(c, loop));
   for (const auto& [load, d] : c.smem.directLoads) {
     analysis::TensorInduction ind;
     if (c.coherent || !analysis::tensorInduction(load->operand(0), ind) || ind.loop != &loop) continue;
@@ -592,13 +704,12 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
     auto planned = planFor(c, *d.dot, p, base);  // as coopReadsLoad: the dot performs the load
     if (!planned.ok()) return planned.status();
     if (!*planned) continue;
-    const int kDim = d.operand == 0 ? 1 : 0;
-    const uint32_t total = slicedRows(p, kDim) * (slicedCols(p, kDim) / d.elems);
+    const uint32_t total = slicedRows(p, d) * (slicedCols(p, d) / d.elems);
     for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
       std::vector<Id>& runs = c.hoistedRuns[{load, k0}];
       runs.clear();
       for (uint32_t i = 0; i * c.W < total; ++i) {
-        auto a = c.emitAt(ind.init, runAt(c, p, d, kDim, k0, i).coords);
+        auto a = c.emitAt(ind.init, runAt(c, p, d, k0, i).coords);
         if (!a.ok()) return a.status();
         runs.push_back(*a);
       }
@@ -685,25 +796,9 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   const CoopMatShape& s = p.shape;
   CoopFrame fr = coopFrame(c, p);
   Id zero = p.isInt ? b.constInt(b.typeInt(32), 0) : b.constFloat(b.typeFloat(32), 0.0);
-  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
   const uint32_t mulOps = p.isInt ? 0xF : 0;  // all components signed (i8 x i8 -> i32)
 
-  // Per-fragment word offsets (loop invariant): A rows, B columns.
-  std::vector<Id> aRowBase(p.fm), bColBase(p.fn);
-  for (uint32_t i = 0; i < p.fm; ++i)
-    aRowBase[i] = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)});
-  // A 3-D dot's subgroup multiplies by its batch's K slices of B (its rows lie in one batch).
-  Id bFirst = c.c32(p.bBase);
-  if (p.B > 1) {
-    Id batch = b.emit(spv::Op::OpUDiv, c.u32(), {fr.fragRow[0], c.c32(p.M)});
-    bFirst = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(p.kc * p.strideB)}), bFirst});
-  }
-  for (uint32_t j = 0; j < p.fn; ++j)
-    bColBase[j] = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2Ceil(p.perWord))}),
-                          bFirst});
-
+  const FragmentBases fb = fragmentBases(c, p, fr);
   const uint32_t F = p.fm * p.fn;
   // The accumulator operand's fragments when it is held so, else zeros (added after).
   std::vector<Id> accs = accFr ? c.ids(acc) : std::vector<Id>(F, b.constComposite(fr.tC, {zero}));
@@ -725,59 +820,70 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     if (!runs.ok()) return runs.status();
     nextRuns = std::move(*runs);
   }
+  // Operands held in fragments since before the loop (holdInvariantOperands; whole K).
+  const std::vector<Id>* held[2] = {nullptr, nullptr};
+  for (int i = 0; i < 2; ++i) {
+    auto it = c.heldFragments.find({&op, i});
+    if (it != c.heldFragments.end()) held[i] = &it->second;
+  }
+  const uint32_t steps = p.kc / s.k;
+  // One K step: fragments (held, or loaded from the staging at `step`; `fixed` is the step
+  // when it is a constant) and the multiply-adds.
+  auto kStep = [&](Id step, uint32_t fixed, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
+    auto fragment = [&](int i, uint32_t blk, uint32_t plane) {
+      return held[i] ? (*held[i])[blk * steps + fixed] : loadFragment(c, p, fr, fb, i, blk, step, plane);
+    };
+    std::vector<Id> fa(p.fm), fb2(p.fn), faLo(p.split ? p.fm : 0), fbLo(p.split ? p.fn : 0);
+    for (uint32_t i = 0; i < p.fm; ++i) fa[i] = fragment(0, i, 0);
+    for (uint32_t j = 0; j < p.fn; ++j) fb2[j] = fragment(1, j, 0);
+    for (uint32_t i = 0; i < faLo.size(); ++i) faLo[i] = fragment(0, i, 1);
+    for (uint32_t j = 0; j < fbLo.size(); ++j) fbLo[j] = fragment(1, j, 1);
+    auto mulAdd = [&](Id x, Id y, Id acc) {
+      std::vector<uint32_t> ops{x, y, acc};
+      if (mulOps) ops.push_back(mulOps);
+      return b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, fr.tC, ops);
+    };
+    std::vector<Id> next(F);
+    for (uint32_t i = 0; i < p.fm; ++i)
+      for (uint32_t j = 0; j < p.fn; ++j) {
+        Id acc = cur[i * p.fn + j];
+        if (p.split) {  // the small products first: lo lo + lo hi + hi lo + hi hi
+          acc = mulAdd(faLo[i], fbLo[j], acc);
+          acc = mulAdd(faLo[i], fb2[j], acc);
+          acc = mulAdd(fa[i], fbLo[j], acc);
+        }
+        next[i * p.fn + j] = mulAdd(fa[i], fb2[j], acc);
+      }
+    return next;
+  };
   for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
-    if (!prefetch) {
+    if (!prefetch && !(held[0] && held[1])) {
       c.barrier();
       for (int i = 0; i < 2; ++i) {
+        if (held[i]) continue;
         const Region r = regionOf(p, i);
         const analysis::DirectOperand* d = directOperand(c, op, i);
         if (!d) {
           TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(i), r.kDim, k0, r.base, r.stride));
           continue;
         }
-        auto runs = loadDirect(c, p, *op.operand(i)->def, *d, r.kDim, k0, nullptr, 0);
+        auto runs = loadDirect(c, p, *analysis::operandLoad(op, i), *d, k0, nullptr, 0);
         if (!runs.ok()) return runs.status();
-        TVK_RETURN_IF_ERROR(storeDirect(c, p, *d, r.kDim, r.base, r.stride, *runs, 0));
+        TVK_RETURN_IF_ERROR(storeDirect(c, p, *d, r.base, r.stride, *runs, 0));
       }
       c.barrier();
     }
-    auto out = c.countedCarry(p.kc / s.k, types, accs,
-                              [&](Id step, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
-      Id kw = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k / p.perWord)});  // words
-      Id kRows = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(s.k * p.strideB)});
-      // Fragments of plane `lo` (split f32) or the only plane.
-      auto loadA = [&](uint32_t i, uint32_t plane) {
-        Id w = b.emit(spv::Op::OpIAdd, c.u32(), {aRowBase[i], kw});
-        if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(p.aLo)});
-        return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tA, {c.smemPtr(w), c.c32(rowMajor), c.c32(p.strideA)});
-      };
-      auto loadB = [&](uint32_t j, uint32_t plane) {
-        Id w = b.emit(spv::Op::OpIAdd, c.u32(), {bColBase[j], kRows});
-        if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(p.bLo)});
-        return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tB, {c.smemPtr(w), c.c32(rowMajor), c.c32(p.strideB)});
-      };
-      std::vector<Id> fa(p.fm), fb(p.fn), faLo(p.split ? p.fm : 0), fbLo(p.split ? p.fn : 0);
-      for (uint32_t i = 0; i < p.fm; ++i) fa[i] = loadA(i, 0);
-      for (uint32_t j = 0; j < p.fn; ++j) fb[j] = loadB(j, 0);
-      for (uint32_t i = 0; i < faLo.size(); ++i) faLo[i] = loadA(i, 1);
-      for (uint32_t j = 0; j < fbLo.size(); ++j) fbLo[j] = loadB(j, 1);
-      auto mulAdd = [&](Id x, Id y, Id acc) {
-        std::vector<uint32_t> ops{x, y, acc};
-        if (mulOps) ops.push_back(mulOps);
-        return b.emit(spv::Op::OpCooperativeMatrixMulAddKHR, fr.tC, ops);
-      };
-      std::vector<Id> next(F);
-      for (uint32_t i = 0; i < p.fm; ++i)
-        for (uint32_t j = 0; j < p.fn; ++j) {
-          Id acc = cur[i * p.fn + j];
-          if (p.split) {  // the small products first: lo lo + lo hi + hi lo + hi hi
-            acc = mulAdd(faLo[i], fbLo[j], acc);
-            acc = mulAdd(faLo[i], fb[j], acc);
-            acc = mulAdd(fa[i], fbLo[j], acc);
-          }
-          next[i * p.fn + j] = mulAdd(fa[i], fb[j], acc);
-        }
-      return next;
+    if (held[0] || held[1]) {
+      // Held fragments are indexed by a constant step: the steps are unrolled.
+      for (uint32_t st = 0; st < steps; ++st) {
+        auto out = kStep(c.c32(st), st, accs);
+        if (!out.ok()) return out.status();
+        accs = *out;
+      }
+      continue;
+    }
+    auto out = c.countedCarry(steps, types, accs, [&](Id step, const std::vector<Id>& cur) {
+      return kStep(step, 0, cur);
     });
     if (!out.ok()) return out.status();
     accs = *out;

@@ -3,6 +3,7 @@
 // broadcast/trans recompute a rematerializable source at the mapped coordinates, else
 // exchange the source through shared memory (in several passes when it does not fit).
 #include "lower/chunks.h"
+#include "lower/dot_coopmat.h"
 #include "lower/registry.h"
 #include "support/bits.h"
 
@@ -65,6 +66,13 @@ Status moveData(Context& c, const ir::Operation& op) {
   const ir::Value* res = op.result();
   const ir::Value* src = op.operand(0);
   if (op.name == "tt.trans" && !op.attr("order")) return c.unsupported(op, "trans without order");
+  if (op.name == "tt.trans" && src->def) {
+    // The trans of a load that a cooperative-matrix tt.dot performs itself, transposed
+    // (analysis/dot_operands.h): the dot reads the loaded rows column-major; nothing to move.
+    auto direct = coopReadsLoad(c, *src->def);
+    if (!direct.ok()) return direct.status();
+    if (*direct) return Status();
+  }
   std::vector<Id> out;
   if (c.remat(res)) {
     for (uint32_t s = 0; s < c.slots(res); ++s) {

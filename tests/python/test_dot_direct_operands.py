@@ -70,7 +70,46 @@ def kernels(triton_vk):
             k_off += BK
         tl.store(c_ptr + rm[:, None] * scm + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
 
-    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed, carried=mm_carried_offset, f32=tl.float32)
+    @jit
+    def mm_trans_b(a_ptr, bt_ptr, c_ptr, M, N, K, sam, sbn, scm,
+                   BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, ACC: tl.constexpr):
+        # B given as B^T [N, K] (rows contiguous along K), as attention's tl.dot(q, tl.trans(k)):
+        # masked rows of B^T (columns of the result) and a masked K tail.
+        rm = tl.program_id(0) * BM + tl.arange(0, BM)
+        rn = tl.program_id(1) * BN + tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        acc = tl.zeros((BM, BN), dtype=ACC)
+        for k in range(0, tl.cdiv(K, BK)):
+            kk = k * BK + rk
+            a = tl.load(a_ptr + rm[:, None] * sam + kk[None, :], mask=(rm[:, None] < M) & (kk[None, :] < K), other=0)
+            bt = tl.load(bt_ptr + rn[:, None] * sbn + kk[None, :], mask=(rn[:, None] < N) & (kk[None, :] < K), other=0)
+            acc = tl.dot(a, tl.trans(bt), acc, out_dtype=ACC)
+        tl.store(c_ptr + rm[:, None] * scm + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
+
+    @jit
+    def mm_held(x_ptr, w_ptr, c_ptr, T, sx, sw, sc,
+                BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, HOLD_A: tl.constexpr):
+        # One operand loaded before the loop (loop-invariant: held in fragments), the other per
+        # iteration; T tiles. HOLD_A: acc += x @ w_t for the T tiles w_t of w [T*BK, BN] (A
+        # held); else acc += x_t @ w for the T tiles x_t of x [BM, T*BK] (B held).
+        rm = tl.arange(0, BM)
+        rn = tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        if HOLD_A:
+            x = tl.load(x_ptr + rm[:, None] * sx + rk[None, :])
+            for t in range(0, T):
+                w = tl.load(w_ptr + (t * BK + rk[:, None]) * sw + rn[None, :])
+                acc = tl.dot(x, w, acc)
+        else:
+            w = tl.load(w_ptr + rk[:, None] * sw + rn[None, :])
+            for t in range(0, T):
+                x = tl.load(x_ptr + rm[:, None] * sx + t * BK + rk[None, :])
+                acc = tl.dot(x, w, acc)
+        tl.store(c_ptr + rm[:, None] * sc + rn[None, :], acc)
+
+    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed, carried=mm_carried_offset, trans_b=mm_trans_b,
+                held=mm_held, f32=tl.float32)
 
 
 def _inputs(dtype, M, N, K, seed):
@@ -236,3 +275,48 @@ def test_prefetch_is_planned_where_the_device_has_cooperative_matrices(kernels, 
     first_loop = lambda s: s.index("OpLoopMerge")
     assert "OpLoad %v4uint" in asm[3][:first_loop(asm[3])]
     assert "OpLoad %v4uint" not in asm[1][:first_loop(asm[1])]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int8"])
+@pytest.mark.parametrize("shape", [(64, 64, 64), (80, 96, 96), (64, 48, 80)])
+def test_matmul_with_transposed_b(kernels, torch, triton_vk, dtype, shape):
+    """tl.dot(a, tl.trans(bt)) with bt [N, K] loaded in 16-byte runs: on devices with
+    cooperative matrices the dot stages bt's rows as loaded and reads B column-major (no
+    trans exchange); masked rows and K tails read 0."""
+    M, N, K = shape
+    a, b = _inputs(dtype, M, N, K, M * 3 + N + K)
+    bt = np.ascontiguousarray(b.T)
+    out_dt = np.int32 if dtype == "int8" else np.float32
+    c = torch.zeros((M, N), dtype=torch.int32 if dtype == "int8" else torch.float32)
+    acc = triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32
+    ta, tbt = torch.from_numpy(a), torch.from_numpy(bt)
+    if dtype == "bfloat16":
+        ta, tbt = ta.to(torch.bfloat16), tbt.to(torch.bfloat16)
+    grid = ((M + 63) // 64, (N + 63) // 64)
+    kernels["trans_b"][grid](ta, tbt, c, M, N, K, K, K, N, BM=64, BN=64, BK=32, ACC=acc)
+    assert np.array_equal(c.numpy(), _exact(a, b).astype(out_dt))
+
+
+@pytest.mark.parametrize("hold_a", [True, False])
+@pytest.mark.parametrize("tiles", [0, 1, 3])
+def test_loop_invariant_operand(kernels, torch, hold_a, tiles):
+    """A dot operand loaded before the loop (attention's Q): on devices with cooperative matrices
+    it is staged once and held in fragments across the iterations."""
+    BM, BN, BK = 64, 64, 32
+    rng = np.random.default_rng(tiles + 10 * hold_a)
+    if hold_a:
+        x = rng.integers(-4, 5, (BM, BK)).astype(np.float16)
+        w = rng.integers(-4, 5, (max(tiles, 1) * BK, BN)).astype(np.float16)
+        want = sum((x.astype(np.int64) @ w[t * BK:(t + 1) * BK].astype(np.int64) for t in range(tiles)),
+                   np.zeros((BM, BN), np.int64))
+        sx, sw = BK, BN
+    else:
+        x = rng.integers(-4, 5, (BM, max(tiles, 1) * BK)).astype(np.float16)
+        w = rng.integers(-4, 5, (BK, BN)).astype(np.float16)
+        want = sum((x[:, t * BK:(t + 1) * BK].astype(np.int64) @ w.astype(np.int64) for t in range(tiles)),
+                   np.zeros((BM, BN), np.int64))
+        sx, sw = x.shape[1], BN
+    c = torch.full((BM, BN), -1.0)
+    kernels["held"][(1,)](torch.from_numpy(x), torch.from_numpy(w), c, tiles, sx, sw, BN,
+                          BM=BM, BN=BN, BK=BK, HOLD_A=hold_a)
+    assert np.array_equal(c.numpy(), want.astype(np.float32))
