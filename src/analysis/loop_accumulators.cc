@@ -18,6 +18,16 @@ bool isSplatConstant(const ir::Value* v) {
   return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
 }
 
+// The 1-D s of `v` = tt.broadcast(tt.expand_dims(s, axis 1)) of rank 2, or null.
+const ir::Value* rowBroadcastOf(const ir::Value* v) {
+  const ir::Operation* bc = v->def;
+  if (!bc || bc->name != "tt.broadcast" || v->type.rank() != 2) return nullptr;
+  const ir::Operation* ex = bc->operand(0)->def;
+  if (!ex || ex->name != "tt.expand_dims" || ex->intAttr("axis") != 1) return nullptr;
+  const ir::Value* s = ex->operand(0);
+  return s->type.isTensor() && s->type.rank() == 1 && s->type.shape[0] == v->type.shape[0] ? s : nullptr;
+}
+
 }  // namespace
 
 std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
@@ -36,12 +46,26 @@ std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
       if (!arg->type.isTensor() || arg->type.rank() < 2 || arg->type.rank() > 3) continue;
       if (!isSplatConstant(op.operand(static_cast<int>(3 + j)))) continue;
       const auto& au = uses[arg];
-      if (au.size() != 1 || au[0].first->name != "tt.dot" || au[0].second != 2) continue;
-      const ir::Operation* dot = au[0].first;
+      if (au.size() != 1) continue;
+      // acc * s[:, None] before the dot.
+      const ir::Operation* scale = nullptr;
+      const ir::Value* rowScale = nullptr;
+      const ir::Operation* user = au[0].first;
+      if (user->name == "arith.mulf" && user->parentBlock == &body && user->numOperands() == 2) {
+        rowScale = rowBroadcastOf(user->operand(1 - au[0].second));
+        const auto& su = uses[user->result()];
+        if (!rowScale || su.size() != 1) continue;
+        scale = user;
+        user = su[0].first;
+        if (user->name != "tt.dot" || su[0].second != 2) continue;
+      } else if (user->name != "tt.dot" || au[0].second != 2) {
+        continue;
+      }
+      const ir::Operation* dot = user;
       if (dot->parentBlock != &body) continue;
       const auto& du = uses[dot->result()];
       if (du.size() != 1 || du[0].first != yield || du[0].second != static_cast<int>(j)) continue;
-      out.push_back({&op, static_cast<int>(j), dot});
+      out.push_back({&op, static_cast<int>(j), dot, scale, rowScale});
     }
   });
   return out;
@@ -52,7 +76,8 @@ std::string printLoopAccumulators(const std::vector<LoopAccumulator>& accs) {
   std::string s;
   for (const LoopAccumulator& a : accs) {
     s += valueName(a.loop->result(a.iterArg)) + " (scf.for iter_arg " + std::to_string(a.iterArg) +
-         "): tt.dot " + valueName(a.dot->result()) + " at " + a.dot->loc.userStr() + "\n";
+         "): tt.dot " + valueName(a.dot->result()) + " at " + a.dot->loc.userStr() +
+         (a.scale ? ", rows scaled by " + valueName(a.rowScale) : "") + "\n";
   }
   return s;
 }

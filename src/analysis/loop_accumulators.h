@@ -7,6 +7,9 @@
 //   the body argument's only use is operand 2 (acc) of a rank-2 tt.dot in the loop body;
 //   that dot's only use is operand j of the body's scf.yield; the init operand is a splat
 //   arith.constant. The loop result may be used freely after the loop.
+// Or the body argument's only use is `arith.mulf` by a row broadcast
+//   (`tt.broadcast(tt.expand_dims(s, 1))` of a 1-D s, as flash attention's
+//   `acc * alpha[:, None]`) whose only use is the dot's acc: `scale` is that mulf.
 //
 // Example (matmul): `%acc:3 = scf.for ... iter_args(..., %acc_35 = %cst)` with
 //   `%acc_44 = tt.dot %a, %b, %acc_35` yielded as operand 2 prints
@@ -28,6 +31,10 @@ struct LoopAccumulator {
   int iterArg = 0;
   /// The tt.dot that reads and produces it each iteration.
   const ir::Operation* dot = nullptr;
+  /// The arith.mulf scaling the accumulator's rows before the dot, or null.
+  const ir::Operation* scale = nullptr;
+  /// Its 1-D row scale (the operand of the expand_dims), or null.
+  const ir::Value* rowScale = nullptr;
 };
 
 /// Every loop accumulator of `func`, in program order.

@@ -51,5 +51,27 @@ TEST(LoopAccumulators, OtherUsesOrInitsAreNot) {
   EXPECT_EQ(accs("%sp", kDot, "%d, %o"), "none\n");
 }
 
+TEST(LoopAccumulators, RowScaledAccumulatorIsFound) {
+  // acc * s[:, None] before the dot (flash attention's rescaling), s a 1-D tensor.
+  const std::string scale =
+      "      %s1 = tt.splat %s : f32 -> tensor<16xf32>\n"
+      "      %e = tt.expand_dims %s1 {axis = 1 : i32} : tensor<16xf32> -> tensor<16x1xf32>\n"
+      "      %b = tt.broadcast %e : tensor<16x1xf32> -> tensor<16x16xf32>\n";
+  std::string rows = scale + "      %m = arith.mulf %acc, %b : tensor<16x16xf32>\n" +
+                     "      %d = tt.dot %x, %x, %m, inputPrecision = tf32 : tensor<16x16xf16> * "
+                     "tensor<16x16xf16> -> tensor<16x16xf32>\n";
+  std::string out = accs("%z", rows, "%d, %o");
+  EXPECT_NE(out.find("tt.dot %d at"), std::string::npos) << out;
+  EXPECT_NE(out.find("rows scaled by %s1"), std::string::npos) << out;
+  // A column broadcast (axis 0) is not a row scale.
+  std::string cols = rows;
+  cols.replace(cols.find("axis = 1"), 8, "axis = 0");
+  cols.replace(cols.find("tensor<16x1xf32>"), 16, "tensor<1x16xf32>");
+  cols.replace(cols.find("tensor<16x1xf32>"), 16, "tensor<1x16xf32>");
+  EXPECT_EQ(accs("%z", cols, "%d, %o"), "none\n");
+  // The scaled value also yielded: not a fragment-only chain.
+  EXPECT_EQ(accs("%z", rows, "%d, %m"), "none\n");
+}
+
 }  // namespace
 }  // namespace tvk

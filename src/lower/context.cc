@@ -6,6 +6,7 @@
 
 #include "analysis/values.h"
 #include "ir/walk.h"
+#include "lower/dot_coopmat.h"
 #include "lower/registry.h"
 #include "support/bits.h"
 
@@ -546,6 +547,7 @@ Status Context::lowerBlock(const ir::Block& block) {
 
 Status Context::lowerOp(const ir::Operation& op) {
   if (skippedOps.count(&op)) return Status();
+  if (auto sc = rowScaledFragments.find(&op); sc != rowScaledFragments.end()) return coopScaleRows(*this, op, sc->second);
   const Registry& r = registry();
   auto it = r.ops.find(op.name);
   if (it == r.ops.end()) return unsupported(op);

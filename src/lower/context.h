@@ -240,6 +240,9 @@ class Context {
   /// Ops that emit nothing (the advance of a loop-carried pointer the loop does not carry,
   /// lower/control_flow.cc).
   std::set<const ir::Operation*> skippedOps;
+  /// arith.mulf ops that scale the rows of a loop accumulator held in fragments, with their
+  /// 1-D row scale (lower/fragments.cc; lowered by coopScaleRows, lower/dot_coopmat.h).
+  std::map<const ir::Operation*, const ir::Value*> rowScaledFragments;
   /// A tensor induction (analysis/remat.h) at `coords` in the current iteration.
   Result<Id> inductionAt(const analysis::TensorInduction& ind, const std::vector<Id>& coords);
   /// The same from its initial value at those coordinates, `initAt` (computed before the

@@ -761,6 +761,51 @@ Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments&
   return std::vector<Id>(f.count, c.b.constComposite(f.type, {value}));
 }
 
+Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op) {
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, op, p, base);
+  if (!ok.ok() || !*ok) return ok;
+  if (p.isInt || p.batched || c.smem.prefetchDots.count(&op)) return false;
+  auto alloc = c.smem.allocs.find(&op);
+  return alloc != c.smem.allocs.end() && static_cast<uint64_t>(p.M) * p.shape.n * 4 <= alloc->second.bytes;
+}
+
+Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowScale) {
+  auto& b = c.b;
+  const int k = c.fragments(op.operand(0)) ? 0 : 1;
+  const Context::Fragments* f = c.fragments(op.operand(k));
+  if (!f) return c.unsupported(op, "row scale of an accumulator not held in fragments");
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, *f->dot, p, base);
+  if (!ok.ok()) return ok.status();
+  if (!*ok || c.ids(op.operand(k)).size() != p.fm * p.fn) return c.unsupported(op, "fragment tiling changed");
+  const uint32_t n = p.shape.n;
+  // The table: word r * n + j holds rowScale[r] for every column j of a fragment row.
+  c.barrier();
+  for (uint32_t sl = 0; sl < c.slots(rowScale); ++sl) {
+    Id row = c.slotLinear(rowScale->type.shape, sl);
+    Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});
+    Id w0 = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(n)}), c.c32(base)});
+    for (uint32_t j = 0; j < n; ++j)
+      b.emitVoid(spv::Op::OpStore, {c.smemPtr(j ? b.emit(spv::Op::OpIAdd, c.u32(), {w0, c.c32(j)}) : w0), bits});
+  }
+  c.barrier();
+  const CoopFrame fr = coopFrame(c, p);
+  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
+  const std::vector<Id>& accs = c.ids(op.operand(k));
+  std::vector<Id> out(accs.size());
+  for (uint32_t i = 0; i < p.fm; ++i) {
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(n)}), c.c32(base)});
+    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {c.smemPtr(w), c.c32(rowMajor), c.c32(n)});
+    for (uint32_t j = 0; j < p.fn; ++j)
+      out[i * p.fn + j] = b.emit(spv::Op::OpFMul, fr.tC, {accs[i * p.fn + j], scale});
+  }
+  c.bind(op.result(), std::move(out));
+  return Status();
+}
+
 Result<std::vector<Id>> coopFragmentsToSlots(Context& c, const Context::Fragments& f,
                                              const std::vector<Id>& frags) {
   CoopPlan p;
@@ -915,6 +960,10 @@ Status coopHoistRuns(Context&, const ir::Operation&) { return Status(); }
 Result<bool> coopFragments(Context&, const ir::Operation&, Context::Fragments&) { return false; }
 Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id) {
   return c.unsupported(*f.dot, "cooperative matrices not built in");
+}
+Result<bool> coopCanScaleRows(Context&, const ir::Operation&) { return false; }
+Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value*) {
+  return c.unsupported(op, "cooperative matrices not built in");
 }
 Result<std::vector<Id>> coopFragmentsToSlots(Context& c, const Context::Fragments& f,
                                              const std::vector<Id>&) {

@@ -32,6 +32,18 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop);
 /// subgroup) when `op` takes the cooperative-matrix path; false otherwise.
 Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f);
 
+/// True when the rows of tt.dot `op`'s accumulator fragments can be scaled in place
+/// (coopScaleRows): float accumulators of a 2-D dot that is not pipelined, and a row-scale
+/// table of M x n words fits its scratch.
+Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op);
+
+/// Lowers `op` = arith.mulf(acc, rowScale[:, None]) with acc held in fragments: rowScale's
+/// values go to a table of M rows x n (fragment columns) words in the dot's scratch, each
+/// subgroup loads its fragment rows of it as accumulator matrices and multiplies its
+/// fragments by them component-wise (both of one cooperative-matrix type, so their components
+/// map to the same elements). The result stays in fragments.
+Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowScale);
+
 /// Fragments `f` with every element equal to scalar constant id `value` (accumulator type).
 Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id value);
 

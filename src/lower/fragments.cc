@@ -11,6 +11,24 @@ Status chooseLoopRepresentations(Context& c, const ir::Operation& loop) {
     auto ok = coopFragments(c, *la.dot, f);
     if (!ok.ok()) return ok.status();
     if (!*ok) continue;
+    if (la.scale) {
+      // acc * s[:, None]: scaled in fragments (coopScaleRows); the broadcast of s emits
+      // nothing when the mulf is its only use.
+      auto can = coopCanScaleRows(c, *la.dot);
+      if (!can.ok()) return can.status();
+      if (!*can) continue;
+      c.rowScaledFragments[la.scale] = la.rowScale;
+      c.setFragments(la.scale->result(), f);
+      for (int k = 0; k < 2; ++k) {
+        const ir::Value* bc = la.scale->operand(k);
+        if (c.fragments(bc) || bc == loop.body().arg(la.iterArg + 1) || !bc->def) continue;
+        const ir::Value* ex = bc->def->operand(0);
+        if (c.usesOf(bc).size() == 1) {
+          c.skippedOps.insert(bc->def);
+          if (ex->def && c.usesOf(ex).size() == 1) c.skippedOps.insert(ex->def);
+        }
+      }
+    }
     c.setFragments(loop.body().arg(la.iterArg + 1), f);
     c.setFragments(la.dot->result(), f);
   }

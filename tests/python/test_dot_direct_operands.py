@@ -108,7 +108,23 @@ def kernels(triton_vk):
                 acc = tl.dot(x, w, acc)
         tl.store(c_ptr + rm[:, None] * sc + rn[None, :], acc)
 
-    return dict(block_ptr=mm_block_ptr, indexed=mm_indexed, carried=mm_carried_offset, trans_b=mm_trans_b,
+    @jit
+    def mm_row_scaled(a_ptr, b_ptr, s_ptr, c_ptr, T, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+        # acc = acc * s_t[:, None] + a_t @ b_t for T tiles: flash attention's rescaling of its
+        # accumulator (held in fragments on devices with cooperative matrices).
+        rm = tl.arange(0, BM)
+        rn = tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        for t in range(0, T):
+            a = tl.load(a_ptr + t * BM * BK + rm[:, None] * BK + rk[None, :])
+            b = tl.load(b_ptr + t * BK * BN + rk[:, None] * BN + rn[None, :])
+            s = tl.load(s_ptr + t * BM + rm)
+            acc = acc * s[:, None]
+            acc = tl.dot(a, b, acc)
+        tl.store(c_ptr + rm[:, None] * BN + rn[None, :], acc)
+
+    return dict(block_ptr=mm_block_ptr, row_scaled=mm_row_scaled, indexed=mm_indexed, carried=mm_carried_offset, trans_b=mm_trans_b,
                 held=mm_held, f32=tl.float32)
 
 
@@ -319,4 +335,22 @@ def test_loop_invariant_operand(kernels, torch, hold_a, tiles):
     c = torch.full((BM, BN), -1.0)
     kernels["held"][(1,)](torch.from_numpy(x), torch.from_numpy(w), c, tiles, sx, sw, BN,
                           BM=BM, BN=BN, BK=BK, HOLD_A=hold_a)
+    assert np.array_equal(c.numpy(), want.astype(np.float32))
+
+
+@pytest.mark.parametrize("tiles", [1, 3])
+def test_accumulator_rows_scaled_each_iteration(kernels, torch, tiles):
+    """acc = acc * s[:, None] then acc = tl.dot(a, b, acc), as flash attention rescales: every row
+    scaled by its own power of two (exact), so the result is exact in f32."""
+    BM, BN, BK = 64, 64, 32
+    rng = np.random.default_rng(tiles)
+    a = rng.integers(-4, 5, (tiles, BM, BK)).astype(np.float16)
+    b = rng.integers(-4, 5, (tiles, BK, BN)).astype(np.float16)
+    s = (2.0 ** rng.integers(-2, 3, (tiles, BM))).astype(np.float32)
+    want = np.zeros((BM, BN))
+    for t in range(tiles):
+        want = want * s[t][:, None] + a[t].astype(np.float64) @ b[t].astype(np.float64)
+    c = torch.zeros((BM, BN))
+    kernels["row_scaled"][(1,)](torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(s), c, tiles,
+                                BM=BM, BN=BN, BK=BK)
     assert np.array_equal(c.numpy(), want.astype(np.float32))
