@@ -48,6 +48,57 @@ int64_t movableBytes(const ir::Value* ptr) {
   return bits == 8 || bits == 16 || bits == 32 || bits == 64 ? bits / 8 : 0;
 }
 
+// The row length N of tt.reduce `op` when it reduces 2-D operands along their last
+// dimension to 1-D results (0 otherwise).
+int64_t rowReduceLength(const ir::Operation& op) {
+  if (op.name != "tt.reduce" || op.intAttr("axis") != 1) return 0;
+  int64_t n = 0;
+  for (const ir::Value* v : op.operands) {
+    if (!v->type.isTensor() || v->type.rank() != 2 || (n && v->type.shape[1] != n)) return 0;
+    n = v->type.shape[1];
+  }
+  for (const auto& r : op.results)
+    if (!r->type.isTensor() || r->type.rank() != 1) return 0;
+  return n;
+}
+
+// Row layouts: a class reduced along the last dimension of its 2-D tensors (softmax and
+// attention tiles, rows of N) gets v = N when every invocation can hold whole rows
+// (numel >= W N): each invocation holds its rows in its slots, the reductions combine
+// registers (lower/reduce.cc) and broadcasts back along the rows are register moves
+// (Context::registerMove), with no barrier. Only where every op on the class that is not per
+// slot is such a reduction (of one N), a tt.dot (operands staged and results exchanged per
+// slot), a tt.trans (exchanged per slot), or a loop's carrying of the tensor (scf.for,
+// scf.yield). Loads and stores of the class then access at most their proven width per run.
+// `columnStores`: classes with a store whose addresses run along dimension 0 (their runs must
+// lie along that dimension: no row layout).
+void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& others, uint32_t W,
+                    const std::set<int64_t>& columnStores, VectorPlan& plan) {
+  for (const auto& [numel, ops] : others) {
+    if (columnStores.count(numel)) continue;
+    int64_t n = 0;
+    bool ok = true;
+    for (const ir::Operation* op : ops) {
+      const std::string& name = op->name;
+      if (name == "tt.reduce") {
+        const int64_t len = rowReduceLength(*op);
+        const bool inClass = op->operand(0)->type.numel() == numel;
+        if (inClass && len > 1 && (!n || n == len)) {
+          n = len;
+          continue;
+        }
+        if (!inClass) continue;  // a 1-D result of this numel: per slot
+        ok = false;
+      } else if (!((name == "tt.dot" && op->result()->type.rank() == 2) || name == "tt.trans" ||
+                   name == "scf.for" || name == "scf.yield")) {
+        ok = false;
+      }
+    }
+    if (!ok || n < 2 || numel < static_cast<int64_t>(W) * n) continue;
+    plan.widths[numel] = static_cast<uint32_t>(n);
+  }
+}
+
 }  // namespace
 
 uint32_t VectorPlan::widthOf(int64_t numel) const {
@@ -106,6 +157,8 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   if (maxBytes == 0 || invocations == 0) return plan;
   std::map<int64_t, uint32_t> want;
   std::set<int64_t> pinned;
+  // Ops that are not per slot, by the numel of each tensor they touch (row layouts below).
+  std::map<int64_t, std::set<const ir::Operation*>> others;
   forEachValue(func, [&](const ir::Value* v) {
     if (v->type.isTensor() && !v->def) pinned.insert(v->type.numel());  // block arguments
   });
@@ -119,9 +172,9 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     if (&op == &func) return;
     if (!perSlotOp(op)) {
       for (const ir::Value* v : op.operands)
-        if (v->type.isTensor()) pinned.insert(v->type.numel());
+        if (v->type.isTensor()) pinned.insert(v->type.numel()), others[v->type.numel()].insert(&op);
       for (const auto& v : op.results)
-        if (v->type.isTensor()) pinned.insert(v->type.numel());
+        if (v->type.isTensor()) pinned.insert(v->type.numel()), others[v->type.numel()].insert(&op);
       return;
     }
     if (op.name != "tt.load" && op.name != "tt.store") return;
@@ -139,6 +192,10 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     const int64_t v = std::min<int64_t>(k, numel / invocations);
     if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
   }
+  std::set<int64_t> columnStores;
+  for (const Access& acc : accesses)
+    if (acc.rows > 1) columnStores.insert(acc.op->operand(0)->type.numel());
+  planRowLayouts(others, invocations, columnStores, plan);
   for (const Access& acc : accesses) {
     const ir::Operation* op = acc.op;
     const ir::Value* ptr = op->operand(0);

@@ -13,6 +13,11 @@
 // order). Narrow elements (8 and 16 bits) move in whole 32-bit words, so their runs are at
 // least 4 bytes.
 //
+// Row layouts: a class reduced along the last dimension of its 2-D tensors (softmax and
+// attention tiles) gets v = the row length N where every invocation can hold whole rows, so
+// that the reductions and the broadcasts back along the rows stay in registers (see
+// planRowLayouts in vector_width.cc for the ops such a class may meet).
+//
 // Example (W = 128, maxBytes = 16): an f16 add of BLOCK = 1024 through
 // `x_ptr + pid * 1024 + arange` (x_ptr divisible by 16) -> tensor<1024> classes get v = 8:
 // each invocation moves 8 halves (16 bytes) per access, R = 8 slots.

@@ -325,7 +325,7 @@ std::vector<uint32_t> Context::registerMove(const std::vector<int64_t>& srcShape
   st.shape = srcShape;
   rt.shape = resShape;
   const analysis::Layout ls = layout(st), lr = layout(rt);
-  if (ls.replicated || lr.replicated || ls.vec != 1 || lr.vec != 1 || ls.numel == 0) return {};
+  if (ls.replicated || lr.replicated || ls.numel == 0 || lr.numel == 0) return {};
   auto unflat = [](int64_t L, const std::vector<int64_t>& shape) {
     std::vector<int64_t> c(shape.size());
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
@@ -339,17 +339,25 @@ std::vector<uint32_t> Context::registerMove(const std::vector<int64_t>& srcShape
     for (size_t i = 0; i < shape.size(); ++i) L = L * shape[i] + c[i];
     return L;
   };
-  const uint32_t w = log2Ceil(W);
+  // The holder of source element S (analysis/layout.h: S = (s / v) W v + t v + s % v): its
+  // invocation and slot.
+  const int64_t vs = ls.vec, block = static_cast<int64_t>(W) * vs;
+  auto slotOf = [&](int64_t S, int64_t& t) {
+    const int64_t rem = S % block;
+    t = rem / vs;
+    return S / block * vs + rem % vs;
+  };
   std::vector<uint32_t> out;
   for (uint32_t r = 0; r < lr.slots; ++r) {
-    int64_t L0 = static_cast<int64_t>(r) * W;
-    int64_t S0 = flat(f(unflat(L0, resShape)), srcShape);
-    if (S0 % W) return {};
-    for (uint32_t bit = 0; bit < w; ++bit) {
-      int64_t L = L0 + (int64_t{1} << bit);
-      if (flat(f(unflat(L, resShape)), srcShape) != S0 + (int64_t{1} << bit)) return {};
+    // Result slot r of every invocation t must read one source slot s of the same t.
+    int64_t s0 = -1;
+    for (uint32_t t = 0; t < W; ++t) {
+      int64_t holder = 0;
+      const int64_t s = slotOf(flat(f(unflat(lr.linearIndex(t, r), resShape)), srcShape), holder);
+      if (holder != t || (t && s != s0)) return {};
+      s0 = s;
     }
-    out.push_back(static_cast<uint32_t>(S0 / W));
+    out.push_back(static_cast<uint32_t>(s0));
   }
   return out;
 }

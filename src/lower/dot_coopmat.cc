@@ -98,11 +98,11 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   p.isInt = ab == "i8";
   p.isBf16 = ab == "bf16";
   p.perWord = p.isInt ? 4 : 2;
-  // Operands must be distributed one element per invocation and slot (v = 1, not replicated)
-  // so that consecutive elements sit in consecutive lanes.
+  // Operands must not be replicated, and a staged word's elements must sit in consecutive
+  // lanes (v = 1) or consecutive slots (v a multiple of perWord: stagePacked).
   for (const ir::Value* v : {a, bv}) {
     const analysis::Layout& l = c.layout(v->type);
-    if (l.vec != 1 || l.replicated || c.W % p.perWord) return false;
+    if ((l.vec != 1 && l.vec % p.perWord) || l.replicated || c.W % p.perWord) return false;
   }
   const uint32_t numWarps = c.W / t.subgroupSize;
   bool found = false;
@@ -243,7 +243,9 @@ void storeStaged(Context& c, const CoopPlan& p, int operand, Id w, Id word, Id l
 
 // Stages the K slice [k0, k0 + kc) of operand `v` (K along dimension kDim) packed into words:
 // word (row, col / perWord) of a region with `stride` words per row, where (row, col) is
-// (m, k) for A and (k, n) for B.
+// (m, k) for A and (k, n) for B. With v = 1 a word's elements sit in perWord consecutive lanes
+// (shuffled to the first); with v > 1 (a multiple of perWord: row layouts) in consecutive slots
+// of one invocation.
 Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, uint32_t k0,
                    uint32_t regionBase, uint32_t stride) {
   auto& b = c.b;
@@ -253,23 +255,29 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                     {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(p.perWord - 1)}), c.c32(0)});
   auto regT = c.regTypeOf(v);
   if (!regT.ok()) return regT.status();
+  const bool inSlots = c.layout(v->type).vec > 1;
+  // Element j of the word that slot s starts: a later slot, or a later lane's slot s (all
+  // lanes shuffle: uniform control flow).
+  auto partner = [&](uint32_t s, uint32_t j, Id x, Id type) {
+    return inSlots ? c.at(v, s + j)
+                   : b.emit(spv::Op::OpGroupNonUniformShuffleXor, type,
+                            {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(j)});
+  };
   for (uint32_t s = 0; s < c.slots(v); ++s) {
+    if (inSlots && s % p.perWord) continue;
     std::vector<Id> sc = c.slotCoords(shape, s);
     Id x = c.at(v, s);
-    // Pack with the next lanes' elements (all lanes shuffle: uniform control flow).
     Id word, loWord = 0;
     if (p.isInt) {
       word = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {x, c.c32(0xff)});
       for (uint32_t j = 1; j < p.perWord; ++j) {
-        Id y = b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.u32(),
-                      {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(j)});
+        Id y = partner(s, j, x, c.u32());
         y = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {y, c.c32(0xff)});
         y = b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {y, c.c32(8 * j)});
         word = b.emit(spv::Op::OpBitwiseOr, c.u32(), {word, y});
       }
     } else {
-      Id y = b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.f32(),
-                    {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(1)});
+      Id y = partner(s, 1, x, c.f32());
       if (p.split) {
         auto sw = splitPair(c, p, x, y);
         if (!sw.ok()) return sw.status();
@@ -279,7 +287,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
         word = packPair(c, p, x, y);
       }
     }
-    Id cond = first;
+    Id cond = inSlots ? 0 : first;
     // A 3-D operand's batch index leads: its rows follow the batches before it.
     const size_t r0 = sc.size() - 2;
     Id kk = sc[r0 + kDim];

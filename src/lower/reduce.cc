@@ -323,6 +323,13 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
 }
 
 Status lowerReduce(Context& c, const ir::Operation& op) {
+  // Runs of v > 1 along the axis (analysis/vector_width.h's row layouts): each invocation
+  // holds whole rows, combined in registers.
+  if (c.layout(op.operand(0)->type).vec > 1) {
+    auto inRegs = lowerReduceInRegisters(c, op);
+    if (!inRegs.ok()) return inRegs.status();
+    if (*inRegs) return Status();
+  }
   if (analysis::reduceFastPath(op, c.smem.options)) return lowerReduceRows(c, op);
   auto columns = lowerReduceColumns(c, op);
   if (!columns.ok()) return columns.status();

@@ -8,7 +8,8 @@
 #   run(command="bash tools/device/run_upstream.sh", carry=[".gl", ".debs", ".cmwhl", ".upstream"])
 # Env: UP_JOBS (parallel pytest processes, default cores - 1), UP_TIMEOUT (per test, default 120 s),
 # UP_BUDGET (seconds per backend, default 240), UP_BACKENDS (default "vulkan cuda"),
-# UP_EVERY (sampling rule of `select`, default 1 = every id).
+# UP_EVERY (sampling rule of `select`, default 1 = every id), UP_FILTER (an extended regex: only the
+# selected ids that match it run, e.g. 'test_dot\[|test_reduce2d').
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -34,6 +35,10 @@ for backend in ${UP_BACKENDS:-vulkan cuda}; do
   A=(--upstream "$UP" --results "$R" --python python3 --tvk-python "$ROOT/python")
   python3 tools/upstream/run_sample.py collect "${A[@]}" > /dev/null
   python3 tools/upstream/run_sample.py select "${A[@]}" --every "${UP_EVERY:-1}" > /dev/null
+  if [[ -n ${UP_FILTER:-} ]]; then
+    grep -E "$UP_FILTER" "$R/sample_ids.txt" > "$R/filtered_ids.txt"; mv "$R/filtered_ids.txt" "$R/sample_ids.txt"
+    echo "$(wc -l < "$R/sample_ids.txt") ids match UP_FILTER"
+  fi
   python3 tools/upstream/run_sample.py run "${A[@]}" --jobs "${UP_JOBS:-$(( $(nproc) - 1 ))}" \
     --timeout "${UP_TIMEOUT:-120}" --budget "${UP_BUDGET:-240}" > "$OUT/run-$backend.log" 2>&1
   python3 tools/upstream/run_sample.py summarize "${A[@]}" > /dev/null
