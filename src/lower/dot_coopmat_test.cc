@@ -25,6 +25,7 @@ struct OpCounts {
   int mulAdd = 0, coopCap = 0, vulkanModel = 0;
   int accPhis = 0;  // OpPhi of a cooperative-matrix accumulator type
   int vec4Loads = 0, shuffles = 0;  // OpLoad of a 4 x uint32 vector, OpGroupNonUniformShuffleXor
+  int accMuls = 0;  // OpFMul of a cooperative-matrix accumulator type (row scaling)
 };
 
 OpCounts count(const std::vector<uint32_t>& w) {
@@ -45,6 +46,8 @@ OpCounts count(const std::vector<uint32_t>& w) {
     if (op == 4456 && consts.count(w[i + 6]) && consts[w[i + 6]] == 2) accTypes.push_back(w[i + 1]);
     if (op == 245 && std::find(accTypes.begin(), accTypes.end(), w[i + 1]) != accTypes.end())
       ++c.accPhis;
+    if (op == 133 && std::find(accTypes.begin(), accTypes.end(), w[i + 1]) != accTypes.end())
+      ++c.accMuls;                                  // OpFMul
     if (op == 4459) ++c.mulAdd;                     // OpCooperativeMatrixMulAddKHR
     if (op == 17 && w[i + 1] == 6022) ++c.coopCap;  // OpCapability CooperativeMatrixKHR
     if (op == 14 && w[i + 2] == 3) ++c.vulkanModel; // OpMemoryModel _ Vulkan
@@ -161,7 +164,18 @@ TEST(DotCoopMat, BFloat16DotsUseBFloat16Matrices) {
 // Loop accumulators (analysis/loop_accumulators.h) stay in fragments across the scf.for:
 // one accumulator phi per fragment in each K-step loop (one MulAdd per fragment there) plus
 // one per fragment in the scf.for header; other dots carry none through their loops.
+// Attention's accumulator, scaled by rows each iteration, stays in fragments too
+// (coopScaleRows): the scf.for carries its fragments, while the K steps of its dot with the
+// held Q operand are unrolled (no phis).
 TEST(DotCoopMat, LoopAccumulatorsStayInFragments) {
+  {
+    auto k = compileCase("attention", "nvidia-hopper");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    OpCounts c = count(k->spirv);
+    EXPECT_GT(c.mulAdd, 0);
+    EXPECT_GT(c.accPhis, 0);
+    EXPECT_GT(c.accMuls, 0);
+  }
   for (const char* cs : {"matmul_f16", "blockptr_matmul"}) {
     SCOPED_TRACE(cs);
     auto k = compileCase(cs, "nvidia-hopper");
@@ -170,12 +184,13 @@ TEST(DotCoopMat, LoopAccumulatorsStayInFragments) {
     EXPECT_GT(c.mulAdd, 0);
     EXPECT_GT(c.accPhis, c.mulAdd);
   }
-  for (const char* cs : {"attention", "dot_i8"}) {
+  for (const char* cs : {"dot_i8"}) {
     SCOPED_TRACE(cs);
     auto k = compileCase(cs, "nvidia-hopper");
     ASSERT_TRUE(k.ok()) << k.status().message();
     OpCounts c = count(k->spirv);
     EXPECT_EQ(c.accPhis, c.mulAdd);
+    EXPECT_EQ(c.accMuls, 0);
   }
 }
 #endif
