@@ -80,7 +80,7 @@ def test_row_argmax(kernels, torch, shape):
     assert np.array_equal(i.numpy(), x.argmax(1))  # first index of the maximum, as numpy
 
 
-@pytest.mark.parametrize("cfg", [(64, 32, 32, 2), (128, 64, 64, 4), (32, 32, 32, 2)])
+@pytest.mark.parametrize("cfg", [(64, 32, 32, 2), (128, 64, 64, 4), (128, 64, 128, 4), (32, 32, 32, 2)])
 def test_online_softmax_attention(kernels, torch, cfg):
     BM, BN, D, warps = cfg
     S = 2 * max(BM, BN)
