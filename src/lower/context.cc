@@ -349,9 +349,11 @@ std::vector<uint32_t> Context::registerMove(const std::vector<int64_t>& srcShape
   };
   std::vector<uint32_t> out;
   for (uint32_t r = 0; r < lr.slots; ++r) {
-    // Result slot r of every invocation t must read one source slot s of the same t.
+    // Result slot r of every invocation t must read one source slot s of the same t. With
+    // power-of-2 shapes, W and v, coordinates are bit fields of the linear indices and the
+    // maps select or clear whole fields, so invocation 0 and each single bit of t decide it.
     int64_t s0 = -1;
-    for (uint32_t t = 0; t < W; ++t) {
+    for (uint32_t t = 0; t < W; t = t ? t * 2 : 1) {
       int64_t holder = 0;
       const int64_t s = slotOf(flat(f(unflat(lr.linearIndex(t, r), resShape)), srcShape), holder);
       if (holder != t || (t && s != s0)) return {};
