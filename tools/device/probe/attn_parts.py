@@ -5,6 +5,7 @@ calling tl.trans). The other variants are timing probes, not attention.
 
     python3 tools/device/probe/attn_parts.py [--small] [--only name,name]
 """
+import os
 import pathlib
 import sys
 
@@ -61,6 +62,8 @@ def attn_parts_kernel(q_ptr, k_ptr, v_ptr, o_ptr, sm_scale, H, S, stride_z, stri
     tl.store(o_ptr + base + offs_m[:, None] * stride_s + offs_d[None, :], o.to(o_ptr.dtype.element_ty))
 
 
+D128_WARPS = int(os.environ.get("ATTN_D128_WARPS", "8"))
+
 # name: (KT, RESCALE, SOFTMAX, PV); only the first two compute attention
 VARIANTS = {
     "full": (False, True, True, True),
@@ -75,7 +78,9 @@ VARIANTS = {
 def cases(g, dev, small):
     for d in (64, 128):
         S, B, H = (256, 1, 2) if small else (4096, 4, 16)
-        BLOCK_M, BLOCK_N, warps = (64, 32, 4) if small else (128, 64, 4 if d == 64 else 8)
+        # ATTN_D128_WARPS: head dim 128 with another warp count (both backends), e.g. 4, where a
+        # 128-row score tile takes the row layout (one row per invocation).
+        BLOCK_M, BLOCK_N, warps = (64, 32, 4) if small else (128, 64, 4 if d == 64 else D128_WARPS)
         for name, (kt, rescale, softmax, pv) in VARIANTS.items():
             q, k, v = (torch.randn(B, H, S, d, device=dev, generator=g).half() for _ in range(3))
             o = torch.empty_like(q)
