@@ -44,7 +44,6 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   if (!load || load->name != "tt.load" || load->parentBlock != dot.parentBlock) return 0;
   auto u = uses.find(v);
   if (u == uses.end() || u->second != 1) return 0;
-  if (load->result() != v) return 0;
   const ir::Type& t = v->type;
   if (!t.isTensor() || t.rank() < 2 || t.rank() > 3) return 0;
   const size_t last = static_cast<size_t>(t.rank() - 1);

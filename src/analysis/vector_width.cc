@@ -156,8 +156,9 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   maxBytes = std::min<uint32_t>(maxBytes, 16);  // Vulkan vectors: at most 4 components
   if (maxBytes == 0 || invocations == 0) return plan;
   std::map<int64_t, uint32_t> want;
-  std::set<int64_t> pinned;
-  // Ops that are not per slot, by the numel of each tensor they touch (row layouts below).
+  std::set<int64_t> pinned;  // block arguments' classes
+  // Ops that are not per slot, by the numel of each tensor they touch: their classes keep
+  // v = 1 for accesses (row layouts below may still apply).
   std::map<int64_t, std::set<const ir::Operation*>> others;
   forEachValue(func, [&](const ir::Value* v) {
     if (v->type.isTensor() && !v->def) pinned.insert(v->type.numel());  // block arguments
@@ -172,9 +173,9 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     if (&op == &func) return;
     if (!perSlotOp(op)) {
       for (const ir::Value* v : op.operands)
-        if (v->type.isTensor()) pinned.insert(v->type.numel()), others[v->type.numel()].insert(&op);
+        if (v->type.isTensor()) others[v->type.numel()].insert(&op);
       for (const auto& v : op.results)
-        if (v->type.isTensor()) pinned.insert(v->type.numel()), others[v->type.numel()].insert(&op);
+        if (v->type.isTensor()) others[v->type.numel()].insert(&op);
       return;
     }
     if (op.name != "tt.load" && op.name != "tt.store") return;
@@ -188,7 +189,7 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     accesses.push_back(a);
   });
   for (const auto& [numel, k] : want) {
-    if (k <= 1 || pinned.count(numel)) continue;
+    if (k <= 1 || pinned.count(numel) || others.count(numel)) continue;
     const int64_t v = std::min<int64_t>(k, numel / invocations);
     if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
   }

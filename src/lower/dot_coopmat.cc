@@ -309,9 +309,17 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
   return Status();
 }
 
-// The dimension of direct operand `d`'s loaded tensor (of its last two) along which K runs:
-// 1 for A and a transposed B, 0 for B.
-int kDimOf(const CoopPlan& p, const analysis::DirectOperand& d) { return d.operand == 0 || p.bT ? 1 : 0; }
+// The staging region of operand `i` (0: A, K along dimension 1; 1: B, K along dimension 0
+// unless transposed; the dimension of the loaded tensor, of its last two): first word, words per row.
+struct Region {
+  int kDim = 1;
+  uint32_t base = 0, stride = 0;
+};
+
+Region regionOf(const CoopPlan& p, int i) {
+  return i == 0 ? Region{1, p.aBase, p.strideA} : Region{p.bT ? 1 : 0, p.bBase, p.strideB};
+}
+
 
 // Rows and columns of the staged K slice of direct operand `d`, batches included (a 3-D dot
 // stages batch after batch): A M x kc, B kc x N, a transposed B N x kc.
@@ -319,7 +327,7 @@ uint32_t slicedRows(const CoopPlan& p, const analysis::DirectOperand& d) {
   return d.operand == 0 ? p.rows() : p.bT ? p.N : p.B * p.kc;
 }
 uint32_t slicedCols(const CoopPlan& p, const analysis::DirectOperand& d) {
-  return kDimOf(p, d) == 1 ? p.kc : p.N;
+  return regionOf(p, d.operand).kDim == 1 ? p.kc : p.N;
 }
 
 // Run i of this invocation when the K slice [k0, k0 + kc) of direct operand `d` (K along
@@ -334,7 +342,7 @@ struct RunAt {
 RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uint32_t k0, uint32_t i) {
   auto& b = c.b;
   Id u = c.u32();
-  const int kDim = kDimOf(p, d);
+  const int kDim = regionOf(p, d.operand).kDim;
   const uint32_t runsPerRow = slicedCols(p, d) / d.elems;
   RunAt r;
   r.q = b.emit(spv::Op::OpIAdd, u, {c.invocation(), c.c32(i * c.W)});
@@ -442,7 +450,8 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
 
 // Writes runs loaded by loadDirect into the packed staging (regionBase, `stride` words per
 // row) where `guard` (0: always) holds.
-Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uint32_t regionBase, uint32_t stride, const std::vector<LoadedRun>& runs, Id guard) {
+Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uint32_t regionBase,
+                   uint32_t stride, const std::vector<LoadedRun>& runs, Id guard) {
   auto& b = c.b;
   Id u = c.u32();
   const uint32_t loadWords = loadedWords(p, d), runWords = d.elems / p.perWord;
@@ -467,17 +476,6 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
     }));
   }
   return Status();
-}
-
-// The staging region of operand `i` (0: A, K along dimension 1; 1: B, K along dimension 0
-// unless transposed): first word, words per row.
-struct Region {
-  int kDim = 1;
-  uint32_t base = 0, stride = 0;
-};
-
-Region regionOf(const CoopPlan& p, int i) {
-  return i == 0 ? Region{1, p.aBase, p.strideA} : Region{p.bT ? 1 : 0, p.bBase, p.strideB};
 }
 
 // The runs of both operands (both direct) of `op` loaded by loadDirect in iteration `iter`.
@@ -679,13 +677,17 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
     if (!planned.ok()) return planned.status();
     if (!*planned || p.kc != p.K || p.split || p.batched) continue;
     uint32_t budget = kHeldRegisterBudget;
+    CoopFrame fr;
+    FragmentBases bases;
     for (int i = 0; i < 2; ++i) {
       const ir::Value* v = op.operand(i);
       const uint32_t regs = heldRegisters(c.opts.target, p, i);
       if (analysis::isInside(v, &loop) || directOperand(c, op, i) || regs > budget) continue;
+      if (budget == kHeldRegisterBudget) {  // the first held operand of this dot
+        fr = coopFrame(c, p);
+        bases = fragmentBases(c, p, fr);
+      }
       budget -= regs;
-      const CoopFrame fr = coopFrame(c, p);
-      const FragmentBases fb = fragmentBases(c, p, fr);
       const Region r = regionOf(p, i);
       c.barrier();
       TVK_RETURN_IF_ERROR(stagePacked(c, p, v, r.kDim, 0, r.base, r.stride));
@@ -694,7 +696,7 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
       held.clear();
       for (uint32_t blk = 0; blk < (i == 0 ? p.fm : p.fn); ++blk)
         for (uint32_t step = 0; step < p.K / p.shape.k; ++step)
-          held.push_back(loadFragment(c, p, fr, fb, i, blk, c.c32(step), 0));
+          held.push_back(loadFragment(c, p, fr, bases, i, blk, c.c32(step), 0));
     }
   }
   return Status();
@@ -851,7 +853,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   Id zero = p.isInt ? b.constInt(b.typeInt(32), 0) : b.constFloat(b.typeFloat(32), 0.0);
   const uint32_t mulOps = p.isInt ? 0xF : 0;  // all components signed (i8 x i8 -> i32)
 
-  const FragmentBases fb = fragmentBases(c, p, fr);
+  const FragmentBases bases = fragmentBases(c, p, fr);
   const uint32_t F = p.fm * p.fn;
   // The accumulator operand's fragments when it is held so, else zeros (added after).
   std::vector<Id> accs = accFr ? c.ids(acc) : std::vector<Id>(F, b.constComposite(fr.tC, {zero}));
@@ -884,11 +886,11 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   // when it is a constant) and the multiply-adds.
   auto kStep = [&](Id step, uint32_t fixed, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
     auto fragment = [&](int i, uint32_t blk, uint32_t plane) {
-      return held[i] ? (*held[i])[blk * steps + fixed] : loadFragment(c, p, fr, fb, i, blk, step, plane);
+      return held[i] ? (*held[i])[blk * steps + fixed] : loadFragment(c, p, fr, bases, i, blk, step, plane);
     };
-    std::vector<Id> fa(p.fm), fb2(p.fn), faLo(p.split ? p.fm : 0), fbLo(p.split ? p.fn : 0);
+    std::vector<Id> fa(p.fm), fb(p.fn), faLo(p.split ? p.fm : 0), fbLo(p.split ? p.fn : 0);
     for (uint32_t i = 0; i < p.fm; ++i) fa[i] = fragment(0, i, 0);
-    for (uint32_t j = 0; j < p.fn; ++j) fb2[j] = fragment(1, j, 0);
+    for (uint32_t j = 0; j < p.fn; ++j) fb[j] = fragment(1, j, 0);
     for (uint32_t i = 0; i < faLo.size(); ++i) faLo[i] = fragment(0, i, 1);
     for (uint32_t j = 0; j < fbLo.size(); ++j) fbLo[j] = fragment(1, j, 1);
     auto mulAdd = [&](Id x, Id y, Id acc) {
@@ -902,10 +904,10 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
         Id acc = cur[i * p.fn + j];
         if (p.split) {  // the small products first: lo lo + lo hi + hi lo + hi hi
           acc = mulAdd(faLo[i], fbLo[j], acc);
-          acc = mulAdd(faLo[i], fb2[j], acc);
+          acc = mulAdd(faLo[i], fb[j], acc);
           acc = mulAdd(fa[i], fbLo[j], acc);
         }
-        next[i * p.fn + j] = mulAdd(fa[i], fb2[j], acc);
+        next[i * p.fn + j] = mulAdd(fa[i], fb[j], acc);
       }
     return next;
   };

@@ -19,14 +19,12 @@ Status chooseLoopRepresentations(Context& c, const ir::Operation& loop) {
       if (!*can) continue;
       c.rowScaledFragments[la.scale] = la.rowScale;
       c.setFragments(la.scale->result(), f);
-      for (int k = 0; k < 2; ++k) {
-        const ir::Value* bc = la.scale->operand(k);
-        if (c.fragments(bc) || bc == loop.body().arg(la.iterArg + 1) || !bc->def) continue;
-        const ir::Value* ex = bc->def->operand(0);
-        if (c.usesOf(bc).size() == 1) {
-          c.skippedOps.insert(bc->def);
-          if (ex->def && c.usesOf(ex).size() == 1) c.skippedOps.insert(ex->def);
-        }
+      // The other operand: tt.broadcast(tt.expand_dims(s)), as analysis/loop_accumulators.h found.
+      const ir::Value* bc = la.scale->operand(la.scale->operand(0) == loop.body().arg(la.iterArg + 1) ? 1 : 0);
+      const ir::Value* ex = bc->def->operand(0);
+      if (c.usesOf(bc).size() == 1) {
+        c.skippedOps.insert(bc->def);
+        if (c.usesOf(ex).size() == 1) c.skippedOps.insert(ex->def);
       }
     }
     c.setFragments(loop.body().arg(la.iterArg + 1), f);

@@ -324,9 +324,11 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
 
 Status lowerReduce(Context& c, const ir::Operation& op) {
   // Runs of v > 1 along the axis (analysis/vector_width.h's row layouts): each invocation
-  // holds whole rows, combined in registers.
-  if (c.layout(op.operand(0)->type).vec > 1) {
-    auto inRegs = lowerReduceInRegisters(c, op);
+  // holds whole rows, combined in registers; that path is tried first then.
+  const bool rowsFirst = c.layout(op.operand(0)->type).vec > 1;
+  auto inRegisters = [&]() { return lowerReduceInRegisters(c, op); };
+  if (rowsFirst) {
+    auto inRegs = inRegisters();
     if (!inRegs.ok()) return inRegs.status();
     if (*inRegs) return Status();
   }
@@ -334,7 +336,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   auto columns = lowerReduceColumns(c, op);
   if (!columns.ok()) return columns.status();
   if (*columns) return Status();
-  auto inRegs = lowerReduceInRegisters(c, op);
+  auto inRegs = rowsFirst ? Result<bool>(false) : inRegisters();
   if (!inRegs.ok()) return inRegs.status();
   if (*inRegs) return Status();
   const ir::Value* in0 = op.operand(0);
