@@ -9,7 +9,9 @@ DIR holds the tutorial files (README.md says how to fetch them). Each runs in it
 (with the tutorial's folder as working directory for its saved plots) under a timeout; the
 outcome is `pass` (exit 0: the tutorial's own checks held), `fail` (with the last lines of its
 output) or `timeout`. Tutorial 06 keeps its correctness check in a pytest test (test_op), which is
-run with pytest (-k picks sizes with --small). The benchmarks need pandas and matplotlib.
+run with pytest (-k picks sizes with --small), then its benchmark (--bench-only: the benchmark
+alone). Each tutorial's whole output is kept in OUT/<number>.log. The benchmarks need pandas and
+matplotlib.
 """
 import argparse
 import os
@@ -91,6 +93,8 @@ def main():
     p.add_argument("--timeout", type=int, default=1800)
     p.add_argument("--pytest-k", help="tutorial 06: pytest -k expression (default: all of test_op, or the "
                                       "smallest shapes with --small)")
+    p.add_argument("--bench-only", action="store_true",
+                   help="tutorial 06: only its benchmark (the file's __main__), not test_op")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--activate", action="store_true",
                    help="add triton_vulkan.activate() even where the package is installed (needed where CUDA "
@@ -108,7 +112,7 @@ def main():
         src = args.tutorials / FILES[key]
         f = prepare(src, args.out, key, args.small, installed)
         cmd = [args.python, f.name]
-        if key == "06":
+        if key == "06" and not args.bench_only:
             cmd = [args.python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", f.name,
                    "-k", args.pytest_k or PYTEST_06["small" if args.small else "full"]]
         t0 = time.time()
@@ -116,13 +120,16 @@ def main():
             r = subprocess.run(cmd, cwd=args.out, env=env, capture_output=True, text=True, timeout=args.timeout)
             outcome = "pass" if r.returncode == 0 else "fail"
             tail = (r.stdout + r.stderr).strip().splitlines()[-25:]
+            (args.out / f"{key}.log").write_text(r.stdout + r.stderr)
         except subprocess.TimeoutExpired as e:
-            outcome, tail = "timeout", ((e.stdout or b"").decode(errors="replace")).splitlines()[-10:]
+            text = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            outcome, tail = "timeout", text.splitlines()[-10:]
+            (args.out / f"{key}.log").write_text(text)
         dt = time.time() - t0
         results.append((key, FILES[key], outcome, dt))
         print(f"=== {FILES[key]}: {outcome} in {dt:.0f} s", flush=True)
         print("\n".join("    " + line for line in tail), flush=True)
-        if key == "06" and outcome == "pass":  # and its benchmark, the file's __main__
+        if key == "06" and outcome == "pass" and not args.bench_only:  # and its benchmark, the file's __main__
             r = subprocess.run([args.python, f.name], cwd=args.out, env=env, capture_output=True, text=True,
                                timeout=args.timeout)
             print(f"    06 benchmark: exit {r.returncode}\n" +
