@@ -30,7 +30,7 @@ Result<Id> casLoopUniform(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
   Id casL = b.newId(), joined = b.newId();
   Id nextExpected = b.newId(), doneNext = b.newId();
   c.loopBudget.addLoop(kUnboundedTrips);  // retries until no other invocation interferes
-  auto first = c.ifValue(s.active, wordT, [&]() -> Result<Id> {
+  auto first = c.flow.ifValue(s.active, wordT, [&]() -> Result<Id> {
     return b.emit(spv::Op::OpAtomicLoad, wordT, {ptr, s.scope, c.c32(0)});
   }, b.constNull(wordT));
   if (!first.ok()) return first;
@@ -59,16 +59,16 @@ Result<Id> casLoopUniform(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
   // Any invocation left? flag = 0 (invocation 0); OR in "not done"; read; the last barrier
   // keeps the next pass's reset after every read.
   c.barrier();
-  TVK_RETURN_IF_ERROR(c.ifThen(b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)}),
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)}),
                                [&]() -> Status {
-                                 b.emitVoid(spv::Op::OpStore, {c.smemPtr(s.flagWord), c.c32(0)});
+                                 b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(s.flagWord), c.c32(0)});
                                  return Status();
                                }));
   c.barrier();
-  b.emit(spv::Op::OpAtomicOr, u, {c.smemPtr(s.flagWord), c.c32(2 /* Workgroup */), c.c32(0),
+  b.emit(spv::Op::OpAtomicOr, u, {c.scratch.ptr(s.flagWord), c.c32(2 /* Workgroup */), c.c32(0),
                                   b.emit(spv::Op::OpSelect, u, {doneNext, c.c32(0), c.c32(1)})});
   c.barrier();
-  Id left = b.emit(spv::Op::OpINotEqual, c.boolean(), {b.emit(spv::Op::OpLoad, u, {c.smemPtr(s.flagWord)}), c.c32(0)});
+  Id left = b.emit(spv::Op::OpINotEqual, c.boolean(), {b.emit(spv::Op::OpLoad, u, {c.scratch.ptr(s.flagWord)}), c.c32(0)});
   c.barrier();
   b.emitVoid(spv::Op::OpBranchConditional, {left, cont, merge});
   b.startBlock(cont);

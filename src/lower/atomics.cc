@@ -63,20 +63,20 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   const bool uniformLoop = !c.opts.target.casLoopAtomics &&
                            analysis::atomicUsesCasLoop(spec.kind, pointee, c.opts.target.atomicFloat32Add);
   if (uniformLoop) {
-    auto base = c.smemBase(op);
+    auto base = c.scratch.base(op);
     if (!base.ok()) return base.status();
     spec.flagWord = c.c32(*base);
   }
   std::vector<Id> out;
   for (uint32_t s = 0; s < c.slots(ptr); ++s) {
-    Id cond = c.andCond(mask ? c.at(mask, s) : 0, owner);
+    Id cond = c.flow.andCond(mask ? c.at(mask, s) : 0, owner);
     std::vector<Id> vals;
     for (int i = 0; i < nVals; ++i) vals.push_back(c.at(op.operand(1 + i), s));
     Id off = c.at(ptr, s);
     AtomicSpec elem = spec;
     elem.active = uniformLoop ? cond : 0;
     auto v = uniformLoop ? atomicElement(c, elem, pi->arg, pi->wide, pointee, off, vals)
-                         : c.ifValue(cond, *rt, [&]() -> Result<Id> {
+                         : c.flow.ifValue(cond, *rt, [&]() -> Result<Id> {
                              return atomicElement(c, elem, pi->arg, pi->wide, pointee, off, vals);
                            }, c.b.constNull(*rt));
     if (!v.ok()) return c.unsupported(op, v.status().message());
@@ -84,23 +84,23 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   }
   if (owner && !c.usesOf(res).empty()) {
     // Broadcast the owners' old values to every invocation holding a copy.
-    auto base = c.smemBase(op);
+    auto base = c.scratch.base(op);
     if (!base.ok()) return base.status();
     uint32_t words = analysis::scratchWords(pointee);
     const std::vector<int64_t> shape = tensor ? ptr->type.shape : std::vector<int64_t>{};
     auto wordOf = [&](uint32_t s) {
       if (!tensor) return c.c32(*base);
-      return c.scratchWord(*base, c.slotLinear(shape, s), words);
+      return c.scratch.word(*base, c.slotLinear(shape, s), words);
     };
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(owner, [&]() -> Status {
       for (uint32_t s = 0; s < out.size(); ++s)
-        TVK_RETURN_IF_ERROR(c.smemStore(wordOf(s), *rt, out[s]));
+        TVK_RETURN_IF_ERROR(c.scratch.store(wordOf(s), *rt, out[s]));
       return Status();
     }));
     c.barrier();
     for (uint32_t s = 0; s < out.size(); ++s) {
-      auto v = c.smemLoad(wordOf(s), *rt);
+      auto v = c.scratch.load(wordOf(s), *rt);
       if (!v.ok()) return v.status();
       out[s] = *v;
     }

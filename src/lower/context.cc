@@ -22,7 +22,9 @@ Context::Context(spirv::ModuleBuilder& builder, const ir::Operation& f,
       prov(p),
       smem(s),
       vectors(v),
-      loopBudget(o.target.maxLoopIterations) {
+      loopBudget(o.target.maxLoopIterations),
+      scratch(builder, s),
+      flow(builder, loopBudget, [this]() { pushScope(); }, [this]() { popScope(); }) {
   addresses = usesDeviceAddresses(o.target);
   ir::walk(f, [&](const ir::Operation& op) {
     coherent = coherent || op.name == "tt.atomic_rmw" || op.name == "tt.atomic_cas";
@@ -586,13 +588,7 @@ Result<Id> Context::scalarOp(const ir::Operation& op, const std::vector<Id>& arg
   return it->second(*this, op, args);
 }
 
-// --- structured control flow -------------------------------------------------------------
-
-Id Context::andCond(Id a, Id c) {
-  if (!a) return c;
-  if (!c) return a;
-  return b.emit(spv::Op::OpLogicalAnd, boolean(), {a, c});
-}
+// --- integer helpers ---------------------------------------------------------------------
 
 Id Context::signedCompare(spv::Op op, Id x, Id y, int bits) {
   if (bits != 64) return b.emit(op, boolean(), {x, y});
@@ -604,106 +600,6 @@ Id Context::signedCompare(spv::Op op, Id x, Id y, int bits) {
   Id sign = b.constInt(t, 1ull << 63);
   return b.emit(u, boolean(), {b.emit(spv::Op::OpBitwiseXor, t, {x, sign}),
                                b.emit(spv::Op::OpBitwiseXor, t, {y, sign})});
-}
-
-Status Context::ifThen(Id cond, const std::function<Status()>& then) {
-  if (!cond) return then();
-  Id thenL = b.newId(), merge = b.newId();
-  b.emitVoid(spv::Op::OpSelectionMerge, {merge, 0});
-  b.emitVoid(spv::Op::OpBranchConditional, {cond, thenL, merge});
-  b.startBlock(thenL);
-  pushScope();
-  Status s = then();
-  popScope();
-  TVK_RETURN_IF_ERROR(s);
-  b.emitVoid(spv::Op::OpBranch, {merge});
-  b.startBlock(merge);
-  return Status();
-}
-
-Result<Id> Context::ifValue(Id cond, Id type, const std::function<Result<Id>()>& then,
-                            Id other) {
-  if (!cond) return then();
-  Id pre = b.currentBlock();
-  Id thenL = b.newId(), merge = b.newId();
-  b.emitVoid(spv::Op::OpSelectionMerge, {merge, 0});
-  b.emitVoid(spv::Op::OpBranchConditional, {cond, thenL, merge});
-  b.startBlock(thenL);
-  pushScope();
-  Result<Id> v = then();
-  popScope();
-  if (!v.ok()) return v;
-  Id thenEnd = b.currentBlock();
-  b.emitVoid(spv::Op::OpBranch, {merge});
-  b.startBlock(merge);
-  return b.emit(spv::Op::OpPhi, type, {*v, thenEnd, other, pre});
-}
-
-Status Context::counted(uint32_t n, const std::function<Status(Id)>& body) {
-  Id count = c32(n);
-  loopBudget.addLoop(addTrips(n, 1));
-  Id pre = b.currentBlock();
-  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
-  Id next = b.newId();
-  b.emitVoid(spv::Op::OpBranch, {header});
-  b.startBlock(header);
-  Id i = b.emit(spv::Op::OpPhi, u32(), {c32(0), pre, next, cont});
-  Id cmp = b.emit(spv::Op::OpULessThan, boolean(), {i, count});
-  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
-  b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
-  b.startBlock(bodyL);
-  pushScope();
-  loopBudget.enterBody(n);
-  Status s = body(i);
-  loopBudget.exitBody();
-  popScope();
-  TVK_RETURN_IF_ERROR(s);
-  b.emitVoid(spv::Op::OpBranch, {cont});
-  b.startBlock(cont);
-  b.emitWithId(spv::Op::OpIAdd, u32(), next, {i, c32(1)});
-  b.emitVoid(spv::Op::OpBranch, {header});
-  b.startBlock(merge);
-  return Status();
-}
-
-Result<std::vector<Id>> Context::countedCarry(
-    uint32_t n, const std::vector<Id>& types, const std::vector<Id>& init,
-    const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body) {
-  return countedCarryDynamic(c32(n), n, types, init, body);
-}
-
-Result<std::vector<Id>> Context::countedCarryDynamic(
-    Id count, uint32_t n, const std::vector<Id>& types, const std::vector<Id>& init,
-    const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body) {
-  loopBudget.addLoop(addTrips(n, 1));
-  Id pre = b.currentBlock();
-  Id header = b.newId(), bodyL = b.newId(), cont = b.newId(), merge = b.newId();
-  Id next = b.newId();
-  std::vector<Id> nextVals(init.size()), phis(init.size());
-  for (Id& n : nextVals) n = b.newId();
-  b.emitVoid(spv::Op::OpBranch, {header});
-  b.startBlock(header);
-  Id i = b.emit(spv::Op::OpPhi, u32(), {c32(0), pre, next, cont});
-  for (size_t k = 0; k < init.size(); ++k)
-    phis[k] = b.emit(spv::Op::OpPhi, types[k], {init[k], pre, nextVals[k], cont});
-  Id cmp = b.emit(spv::Op::OpULessThan, boolean(), {i, count});
-  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
-  b.emitVoid(spv::Op::OpBranchConditional, {cmp, bodyL, merge});
-  b.startBlock(bodyL);
-  pushScope();
-  loopBudget.enterBody(n);
-  auto r = body(i, phis);
-  loopBudget.exitBody();
-  popScope();
-  if (!r.ok()) return r;
-  b.emitVoid(spv::Op::OpBranch, {cont});
-  b.startBlock(cont);
-  for (size_t k = 0; k < init.size(); ++k)
-    b.emitWithId(spv::Op::OpCopyObject, types[k], nextVals[k], {(*r)[k]});
-  b.emitWithId(spv::Op::OpIAdd, u32(), next, {i, c32(1)});
-  b.emitVoid(spv::Op::OpBranch, {header});
-  b.startBlock(merge);
-  return phis;
 }
 
 }  // namespace tvk::lower

@@ -1,6 +1,7 @@
 // The lowering context: state shared by the per-op lowerings of one kernel (value → per-slot
-// SPIR-V ids, layouts and slot coordinates, rematerialization, buffers, push constants,
-// shared memory and structured control-flow helpers). Per-op code lives in the registry
+// SPIR-V ids, layouts and slot coordinates, rematerialization, buffers and push constants). It
+// owns the shared-memory scratch (`scratch`, lower/scratch.h) and the structured control-flow
+// helpers (`flow`, lower/structured_flow.h). Per-op code lives in the registry
 // (lower/registry.h), one family per file.
 //
 // Representation: a scalar IR value is one id (uniform: every invocation computes it); a
@@ -26,6 +27,8 @@
 #include "abi/compiled_kernel.h"
 #include "ir/ir.h"
 #include "lower/loop_limit.h"
+#include "lower/scratch.h"
+#include "lower/structured_flow.h"
 #include "spirv/module_builder.h"
 
 namespace tvk::lower {
@@ -106,6 +109,10 @@ class Context {
   std::vector<std::string> features;
   /// Loop passes of the kernel so far, against the target's loop limit (lower/loop_limit.h).
   LoopBudget loopBudget;
+  /// The shared-memory scratch array (lower/scratch.h).
+  Scratch scratch;
+  /// Selections and counted loops, each body in its own memo scope (lower/structured_flow.h).
+  StructuredFlow flow;
   /// Binding of the runtime's status buffer once the kernel uses it, else -1 (reflection).
   int statusBinding = -1;
   /// Print and assert state (lower/debug_ops.cc): the kernel's sites, found by one walk over
@@ -285,26 +292,7 @@ class Context {
   /// kMaxBlocks or kMaxFunctionWords.
   Status checkBudget(const ir::Operation& op) const;
 
-  // --- structured control flow ---------------------------------------------------------
-  /// `if (cond) then()` as a structured selection.
-  Status ifThen(Id cond, const std::function<Status()>& then);
-  /// `cond ? then() : other` where then() runs only when `cond` holds.
-  Result<Id> ifValue(Id cond, Id type, const std::function<Result<Id>()>& then, Id other);
-  /// `for (i = 0; i < count; ++i) body(i)` with a uint32 counter (no carried values).
-  Status counted(uint32_t count, const std::function<Status(Id)>& body);
-  /// `for (i = 0; i < count; ++i) vals = body(i, vals)` carrying `init` (one OpPhi each);
-  /// returns the final values.
-  Result<std::vector<Id>> countedCarry(
-      uint32_t count, const std::vector<Id>& types, const std::vector<Id>& init,
-      const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
-  /// The same with a uint32 register `count` (it may differ between invocations) that is at
-  /// most `maxCount` (the loop budget counts that many trips). A distinct name: an Id is an
-  /// integer too, and passing one as the constant count compiled a wrong loop.
-  Result<std::vector<Id>> countedCarryDynamic(
-      Id count, uint32_t maxCount, const std::vector<Id>& types, const std::vector<Id>& init,
-      const std::function<Result<std::vector<Id>>(Id, const std::vector<Id>&)>& body);
-  /// Bool AND of two conditions where either may be 0 (= true).
-  Id andCond(Id a, Id c);
+  // --- integer helpers ------------------------------------------------------------
   /// A signed ordering (`OpSLessThan`, `OpSLessThanEqual`, `OpSGreaterThan`,
   /// `OpSGreaterThanEqual`) of two `bits`-wide integer registers. 64-bit orderings are
   /// emitted as the unsigned ordering of the operands with their sign bits flipped
@@ -344,18 +332,6 @@ class Context {
   Id wordBufferVariable(uint32_t binding, const char* name);
   /// `x * k` as uint32 (`x` itself for k = 1).
   Id timesConst(Id x, uint32_t k);
-  /// Scratch word of element `elem` in an array of `words`-word elements starting at word
-  /// `base`: base + elem * words.
-  Id scratchWord(uint32_t base, Id elem, uint32_t words);
-  /// Stores register value `v` of register type `regT` at scratch word `word` (64-bit
-  /// types take two words).
-  Status smemStore(Id word, Id regT, Id v);
-  /// Loads a register value of register type `regT` from scratch word `word`.
-  Result<Id> smemLoad(Id word, Id regT);
-  /// Pointer to scratch word `word` (Workgroup uint32), creating the scratch array if needed.
-  Id smemPtr(Id word);
-  /// First scratch word of `op`'s allocation in the plan.
-  Result<uint32_t> smemBase(const ir::Operation& op) const;
 
   /// Rounds a register value to the precision of narrow float IR type `t` (f16/bf16); other
   /// types pass through.
@@ -388,8 +364,6 @@ class Context {
   Id subgroup_ = 0;
   mutable std::string broken_;  // first broken invariant seen by at() (reported by lowerOp)
   Id loadBuiltin(spv::BuiltIn which);
-  void ensureScratch();
-  Id smemVar_ = 0;
 };
 
 }  // namespace tvk::lower

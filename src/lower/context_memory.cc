@@ -1,4 +1,4 @@
-// Context: buffers, push constants, shared memory and narrow-float rounding.
+// Context: buffers, push constants, pointers and narrow-float rounding.
 #include "lower/context.h"
 
 #include "ir/walk.h"
@@ -203,81 +203,6 @@ Id Context::wordBufferVariable(uint32_t binding, const char* name) {
 
 Id Context::timesConst(Id x, uint32_t k) {
   return k == 1 ? x : b.emit(spv::Op::OpIMul, u32(), {x, c32(k)});
-}
-
-Id Context::scratchWord(uint32_t base, Id elem, uint32_t words) {
-  return b.emit(spv::Op::OpIAdd, u32(), {timesConst(elem, words), c32(base)});
-}
-
-Result<uint32_t> Context::smemBase(const ir::Operation& op) const {
-  auto it = smem.allocs.find(&op);
-  if (it == smem.allocs.end())
-    return Status::error("internal: no shared-memory allocation for " + op.where());
-  return it->second.offset / 4;
-}
-
-namespace {
-Id smemWordPtr(spirv::ModuleBuilder& b, Id var, Id word) {
-  return b.emit(spv::Op::OpAccessChain,
-                b.typePointer(spv::StorageClass::Workgroup, b.typeInt(32)), {var, word});
-}
-}  // namespace
-
-void Context::ensureScratch() {
-  if (!smemVar_) {
-    uint32_t words = std::max<uint32_t>(1, (smem.totalBytes + 3) / 4);
-    Id arr = b.typeArray(u32(), words);
-    smemVar_ = b.globalVariable(b.typePointer(spv::StorageClass::Workgroup, arr),
-                                spv::StorageClass::Workgroup);
-    b.name(smemVar_, "scratch");
-  }
-}
-
-Id Context::smemPtr(Id word) {
-  ensureScratch();
-  return smemWordPtr(b, smemVar_, word);
-}
-
-Status Context::smemStore(Id word, Id regT, Id v) {
-  ensureScratch();
-  int bits = b.scalarBits(regT);
-  if (regT == boolean()) {
-    v = b.emit(spv::Op::OpSelect, u32(), {v, c32(1), c32(0)});
-  } else if (bits == 64) {
-    Id u64 = b.typeInt(64);
-    Id x = b.isFloatType(regT) ? b.emit(spv::Op::OpBitcast, u64, {v}) : v;
-    Id lo = b.emit(spv::Op::OpUConvert, u32(), {x});
-    Id hiw = b.emit(spv::Op::OpShiftRightLogical, u64, {x, b.constInt(u64, 32)});
-    Id hi = b.emit(spv::Op::OpUConvert, u32(), {hiw});
-    Id w1 = b.emit(spv::Op::OpIAdd, u32(), {word, c32(1)});
-    b.emitVoid(spv::Op::OpStore, {smemWordPtr(b, smemVar_, word), lo});
-    b.emitVoid(spv::Op::OpStore, {smemWordPtr(b, smemVar_, w1), hi});
-    return Status();
-  } else if (b.isFloatType(regT)) {
-    v = b.emit(spv::Op::OpBitcast, u32(), {v});
-  }
-  b.emitVoid(spv::Op::OpStore, {smemWordPtr(b, smemVar_, word), v});
-  return Status();
-}
-
-Result<Id> Context::smemLoad(Id word, Id regT) {
-  if (!smemVar_) return Status::error("internal: shared memory read before any write");
-  int bits = b.scalarBits(regT);
-  if (bits == 64) {
-    Id u64 = b.typeInt(64);
-    Id w1 = b.emit(spv::Op::OpIAdd, u32(), {word, c32(1)});
-    Id lo = b.emit(spv::Op::OpLoad, u32(), {smemWordPtr(b, smemVar_, word)});
-    Id hi = b.emit(spv::Op::OpLoad, u32(), {smemWordPtr(b, smemVar_, w1)});
-    Id lo64 = b.emit(spv::Op::OpUConvert, u64, {lo});
-    Id hi64 = b.emit(spv::Op::OpUConvert, u64, {hi});
-    Id sh = b.emit(spv::Op::OpShiftLeftLogical, u64, {hi64, b.constInt(u64, 32)});
-    Id x = b.emit(spv::Op::OpBitwiseOr, u64, {sh, lo64});
-    return b.isFloatType(regT) ? b.emit(spv::Op::OpBitcast, regT, {x}) : x;
-  }
-  Id w = b.emit(spv::Op::OpLoad, u32(), {smemWordPtr(b, smemVar_, word)});
-  if (regT == boolean()) return b.emit(spv::Op::OpINotEqual, boolean(), {w, c32(0)});
-  if (b.isFloatType(regT)) return b.emit(spv::Op::OpBitcast, regT, {w});
-  return w;
 }
 
 bool Context::defersF16Rounding(const ir::Operation& op) {

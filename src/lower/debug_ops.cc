@@ -202,7 +202,7 @@ Status lowerPrint(Context& c, const ir::Operation& op) {
   std::vector<Id> pid = programIds(c);
   Id first0 = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
   if (op.numOperands() == 0) {
-    return c.ifThen(first0, [&]() -> Status {
+    return c.flow.ifThen(first0, [&]() -> Status {
       Id slot = claim(c, c.c32(1));
       Id cap = c.b.emit(spv::Op::OpLoad, c.u32(), {wordPtr(c, c.c32(1))});
       writeRecord(c, recordOf(c, slot, cap), first, pid, c.c32(0), {c.c32(0), c.c32(0)});
@@ -221,7 +221,7 @@ Status lowerPrint(Context& c, const ir::Operation& op) {
       if (!vb.ok()) return c.unsupported(op, vb.status().message());
       bits.push_back(*vb);
     }
-    TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(owner, [&]() -> Status {
       Id slot = claim(c, c.c32(n));
       Id cap = c.b.emit(spv::Op::OpLoad, c.u32(), {wordPtr(c, c.c32(1))});
       for (uint32_t r = 0; r < n; ++r) {
@@ -252,7 +252,7 @@ Status lowerAssert(Context& c, const ir::Operation& op) {
     failed.push_back(f);
     any = any ? b.emit(spv::Op::OpLogicalOr, bt, {any, f}) : f;
   }
-  return c.ifThen(c.andCond(any, owner), [&]() -> Status {
+  return c.flow.ifThen(c.flow.andCond(any, owner), [&]() -> Status {
     std::vector<Id> ones;
     Id count = 0;
     for (Id f : failed) {

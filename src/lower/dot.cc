@@ -53,9 +53,9 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
     std::vector<Id> sc = c.slotCoords(shape, s);
     if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
     Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
-    return c.smemStore(c.scratchWord(base, lin, ew), regT, c.at(v, s));
+    return c.scratch.store(c.scratch.word(base, lin, ew), regT, c.at(v, s));
   };
-  return c.ifThen(c.ownerCond(shape), [&]() -> Status {
+  return c.flow.ifThen(c.ownerCond(shape), [&]() -> Status {
     for (const auto& [holds, slots] : groups) {
       const bool all = std::find(holds.begin(), holds.end(), false) == holds.end();
       Id inSlice = 0;
@@ -64,7 +64,7 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
         Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {k, c.c32(log2Ceil(kc))});
         inSlice = b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / kc)});
       }
-      TVK_RETURN_IF_ERROR(c.ifThen(inSlice, [&]() -> Status {
+      TVK_RETURN_IF_ERROR(c.flow.ifThen(inSlice, [&]() -> Status {
         for (uint32_t s : slots) TVK_RETURN_IF_ERROR(store(s));
         return Status();
       }));
@@ -113,7 +113,7 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     }
     Id& cb = colOf[{batch, tile.cols[r]}];
     if (!cb) {
-      cb = c.scratchWord(d.bBase, tile.cols[r], d.ew);
+      cb = c.scratch.word(d.bBase, tile.cols[r], d.ew);
       if (batch)
         cb = b.emit(spv::Op::OpIAdd, c.u32(),
                     {cb, b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(d.kc * d.N * d.ew)})});
@@ -128,7 +128,7 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     TVK_RETURN_IF_ERROR(stage(c, op.operand(0), d.aBase, d.aT, d.rank - 1, k0, d.kc, d.ew));
     TVK_RETURN_IF_ERROR(stage(c, op.operand(1), d.bBase, d.bT, d.rank - 2, k0, d.kc, d.ew));
     c.barrier();
-    auto out = c.countedCarry(d.kc, types, accs,
+    auto out = c.flow.countedCarry(d.kc, types, accs,
                               [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       std::vector<Id> next(R);
       Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N * d.ew)});
@@ -137,13 +137,13 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
       for (size_t r = 0; r < R; ++r) {
         Id& x = aVal[rowBase[r]];
         if (!x) {
-          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], kA}), d.aT);
+          auto v = c.scratch.load(b.emit(spv::Op::OpIAdd, c.u32(), {rowBase[r], kA}), d.aT);
           if (!v.ok()) return v.status();
           x = *v;
         }
         Id& y = bVal[colBase[r]];
         if (!y) {
-          auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), d.bT);
+          auto v = c.scratch.load(b.emit(spv::Op::OpIAdd, c.u32(), {colBase[r], kN}), d.bT);
           if (!v.ok()) return v.status();
           y = *v;
         }
@@ -222,7 +222,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   d.aT = *aT;
   d.bT = *bT;
   d.rT = *rT;
-  auto base = c.smemBase(op);
+  auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   d.kc = analysis::dotSliceK(op, c.smem.options.limitBytes);
   if (d.K % d.kc) return c.unsupported(op, "K slice does not divide K");
@@ -278,10 +278,10 @@ Status lowerDot(Context& c, const ir::Operation& op) {
     for (size_t e = 0; e < sums->size(); ++e) {
       Id local = b.emit(spv::Op::OpISub, c.u32(), {tile.rows[e], c.c32(q * chunk)});
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(chunk)});
-      Id w = c.scratchWord(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(local, d.N), tile.cols[e]}),
+      Id w = c.scratch.word(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(local, d.N), tile.cols[e]}),
                            d.ew);
       Id val = (*sums)[e];
-      TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() { return c.smemStore(w, d.rT, val); }));
+      TVK_RETURN_IF_ERROR(c.flow.ifThen(in, [&]() { return c.scratch.store(w, d.rT, val); }));
     }
     c.barrier();
     for (uint32_t s = 0; s < R; ++s) {
@@ -289,7 +289,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
                       {c.slotLinear(res->type.shape, s), c.c32(q * chunkWords)});
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(chunkWords)});
       if (in) lin = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(chunkWords - 1)});
-      auto v = c.smemLoad(c.scratchWord(*base, lin, d.ew), d.rT);
+      auto v = c.scratch.load(c.scratch.word(*base, lin, d.ew), d.rT);
       if (!v.ok()) return v.status();
       Id sum = b.emit(d.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, d.rT, {c.at(acc, s), *v});
       out[s] = !in ? sum : out[s] ? b.emit(spv::Op::OpSelect, d.rT, {in, sum, out[s]}) : sum;

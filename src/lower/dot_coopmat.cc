@@ -235,10 +235,10 @@ Id stagedWord(Context& c, const CoopPlan& p, Id row, Id col, uint32_t regionBase
 // operand 0, A, or 1, B).
 void storeStaged(Context& c, const CoopPlan& p, int operand, Id w, Id word, Id lo) {
   auto& b = c.b;
-  b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), word});
+  b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(w), word});
   if (!lo) return;
   Id wl = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(operand == 0 ? p.aLo : p.bLo)});
-  b.emitVoid(spv::Op::OpStore, {c.smemPtr(wl), lo});
+  b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wl), lo});
 }
 
 // Stages the K slice [k0, k0 + kc) of operand `v` (K along dimension kDim) packed into words:
@@ -293,7 +293,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     Id kk = sc[r0 + kDim];
     if (p.kc != p.K) {
       Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {kk, c.c32(log2Ceil(p.kc))});
-      cond = c.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
+      cond = c.flow.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
       kk = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {kk, c.c32(p.kc - 1)});
     }
     Id row = kDim == 1 ? sc[r0] : kk;
@@ -301,7 +301,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
       row = b.emit(spv::Op::OpIAdd, c.u32(),
                    {b.emit(spv::Op::OpIMul, c.u32(), {sc[0], c.c32(kDim == 1 ? p.M : p.kc)}), row});
     Id w = stagedWord(c, p, row, kDim == 1 ? kk : sc[r0 + 1], regionBase, stride);
-    TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(cond, [&]() -> Status {
       storeStaged(c, p, kDim == 1 ? 0 : 1, w, word, loWord);
       return Status();
     }));
@@ -429,13 +429,13 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
     if ((i + 1) * c.W > total) lr.exists = b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)});
     auto addr = induction ? c.inductionFrom(ind, hoisted->second[i], iter ? iter->iv : 0) : at(ptr, r.coords);
     if (!addr.ok()) return addr.status();
-    Id cond = c.andCond(guard, lr.exists);
+    Id cond = c.flow.andCond(guard, lr.exists);
     if (mask) {
       auto mv = at(mask, r.coords);
       if (!mv.ok()) return mv.status();
-      cond = c.andCond(cond, *mv);
+      cond = c.flow.andCond(cond, *mv);
     }
-    auto words = c.ifValue(cond, vecT, [&]() -> Result<Id> {
+    auto words = c.flow.ifValue(cond, vecT, [&]() -> Result<Id> {
       Id pv = b.emit(spv::Op::OpConvertUToPtr, ptrT, {*addr});
       std::vector<Id> ops{pv};
       ops.insert(ops.end(), access.begin(), access.end());
@@ -456,7 +456,7 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
   Id u = c.u32();
   const uint32_t loadWords = loadedWords(p, d), runWords = d.elems / p.perWord;
   for (const LoadedRun& r : runs) {
-    TVK_RETURN_IF_ERROR(c.ifThen(c.andCond(guard, r.exists), [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.flow.andCond(guard, r.exists), [&]() -> Status {
       Id w0 = stagedWord(c, p, r.row, r.col, regionBase, stride);
       auto elem = [&](uint32_t j) {
         return loadWords == 1 ? r.words : b.emit(spv::Op::OpCompositeExtract, u, {r.words, j});
@@ -576,7 +576,7 @@ Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const Fragme
   Id w = b.emit(spv::Op::OpIAdd, c.u32(), {i == 0 ? fb.aRow[blk] : fb.bCol[blk], off});
   if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(i == 0 ? p.aLo : p.bLo)});
   return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, i == 0 ? fr.tA : fr.tB,
-                {c.smemPtr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
+                {c.scratch.ptr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
 }
 
 // Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
@@ -609,13 +609,13 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
       // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
       Id local = b.emit(spv::Op::OpISub, c.u32(), {f.fragRow[i], c.c32(q * p.chunk)});
       Id in = p.chunk == p.rows() ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
-      TVK_RETURN_IF_ERROR(c.ifThen(in, [&]() -> Status {
+      TVK_RETURN_IF_ERROR(c.flow.ifThen(in, [&]() -> Status {
         Id rowW = b.emit(spv::Op::OpIAdd, c.u32(),
                          {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), c.c32(base)});
         for (uint32_t j = 0; j < p.fn; ++j) {
           Id w = b.emit(spv::Op::OpIAdd, c.u32(), {rowW, f.fragCol[j]});
           b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR,
-                     {c.smemPtr(w), accs[i * p.fn + j], c.c32(rowMajor), c.c32(p.strideC)});
+                     {c.scratch.ptr(w), accs[i * p.fn + j], c.c32(rowMajor), c.c32(p.strideC)});
         }
         return Status();
       }));
@@ -630,7 +630,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
       if (in) local = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {local, c.c32(p.chunk - 1)});
       Id w = b.emit(spv::Op::OpIAdd, c.u32(),
                     {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), col});
-      auto v = c.smemLoad(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(base)}), *rT);
+      auto v = c.scratch.load(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(base)}), *rT);
       if (!v.ok()) return v.status();
       Id val = *v;
       if (addend) val = b.emit(p.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, *rT, {c.at(addend, r), val});
@@ -642,7 +642,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
 
 // Plans `op` for the fragment helpers; false when it does not take the cooperative-matrix path.
 Result<bool> planFor(Context& c, const ir::Operation& op, CoopPlan& p, uint32_t& base) {
-  auto b0 = c.smemBase(op);
+  auto b0 = c.scratch.base(op);
   if (!b0.ok()) return b0.status();
   base = *b0;
   return planCoop(c, op, base, p);
@@ -737,7 +737,7 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
     c.prefetching.insert(dot);
     Id lb = c.at(loop.operand(0), 0);
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.ifThen(forInRange(c, loop, lb), [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(forInRange(c, loop, lb), [&]() -> Status {
       Context::Iteration first{&loop, lb, true, {}, {}};
       auto runs = loadOperands(c, p, *dot, &first, 0);
       if (!runs.ok()) return runs.status();
@@ -799,7 +799,7 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
     Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});
     Id w0 = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(n)}), c.c32(base)});
     for (uint32_t j = 0; j < n; ++j)
-      b.emitVoid(spv::Op::OpStore, {c.smemPtr(j ? b.emit(spv::Op::OpIAdd, c.u32(), {w0, c.c32(j)}) : w0), bits});
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(j ? b.emit(spv::Op::OpIAdd, c.u32(), {w0, c.c32(j)}) : w0), bits});
   }
   c.barrier();
   const CoopFrame fr = coopFrame(c, p);
@@ -808,7 +808,7 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   std::vector<Id> out(accs.size());
   for (uint32_t i = 0; i < p.fm; ++i) {
     Id w = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(n)}), c.c32(base)});
-    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {c.smemPtr(w), c.c32(rowMajor), c.c32(n)});
+    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {c.scratch.ptr(w), c.c32(rowMajor), c.c32(n)});
     for (uint32_t j = 0; j < p.fn; ++j)
       out[i * p.fn + j] = b.emit(spv::Op::OpFMul, fr.tC, {accs[i * p.fn + j], scale});
   }
@@ -937,7 +937,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
       }
       continue;
     }
-    auto out = c.countedCarry(steps, types, accs, [&](Id step, const std::vector<Id>& cur) {
+    auto out = c.flow.countedCarry(steps, types, accs, [&](Id step, const std::vector<Id>& cur) {
       return kStep(step, 0, cur);
     });
     if (!out.ok()) return out.status();

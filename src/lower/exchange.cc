@@ -20,10 +20,10 @@ Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const i
   c.barrier();
   for (size_t i = 0; i < srcs.size(); ++i) {
     const ir::Value* v = srcs[i];
-    TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(v->type.shape), [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(v->type.shape), [&]() -> Status {
       for (uint32_t s = 0; s < c.slots(v); ++s) {
-        Id w = c.scratchWord(starts[i], c.slotLinear(v->type.shape, s), words);
-        TVK_RETURN_IF_ERROR(c.smemStore(w, regT, c.at(v, s)));
+        Id w = c.scratch.word(starts[i], c.slotLinear(v->type.shape, s), words);
+        TVK_RETURN_IF_ERROR(c.scratch.store(w, regT, c.at(v, s)));
       }
       return Status();
     }));
@@ -34,7 +34,7 @@ Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const i
 
 // Reads a result value from element `lin` (an id) of the source starting at word `start`.
 Result<Id> readElem(Context& c, Id lin, uint32_t start, Id regT, uint32_t words) {
-  return c.smemLoad(c.scratchWord(start, lin, words), regT);
+  return c.scratch.load(c.scratch.word(start, lin, words), regT);
 }
 
 struct Prep {
@@ -46,7 +46,7 @@ struct Prep {
 Result<Prep> prepare(Context& c, const ir::Operation& op, const ir::Value* v) {
   auto t = c.regTypeOf(v);
   if (!t.ok()) return t.status();
-  auto base = c.smemBase(op);
+  auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   return Prep{*t, c.b.scalarBits(*t) == 64 ? 2u : 1u, *base};
 }
@@ -150,15 +150,15 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
   const ir::Value* res = op.result();
   if (x->type.scalar().bits > 32) return c.unsupported(op, "64-bit histogram input");
-  auto base = c.smemBase(op);
+  auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   uint32_t B = static_cast<uint32_t>(res->type.numel());
   auto& b = c.b;
   c.barrier();
-  TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(res->type.shape), [&]() -> Status {
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(res->type.shape), [&]() -> Status {
     for (uint32_t s = 0; s < c.slots(res); ++s) {
       Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(res->type.shape, s), c.c32(*base)});
-      b.emitVoid(spv::Op::OpStore, {c.smemPtr(w), c.c32(0)});
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(w), c.c32(0)});
     }
     return Status();
   }));
@@ -167,10 +167,10 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   for (uint32_t s = 0; s < c.slots(x); ++s) {
     Id v = c.at(x, s);
     Id inRange = b.emit(spv::Op::OpULessThan, c.boolean(), {v, c.c32(B)});
-    Id cond = c.andCond(c.andCond(owner, inRange), mask ? c.at(mask, s) : 0);
-    TVK_RETURN_IF_ERROR(c.ifThen(cond, [&]() -> Status {
+    Id cond = c.flow.andCond(c.flow.andCond(owner, inRange), mask ? c.at(mask, s) : 0);
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(cond, [&]() -> Status {
       Id w = b.emit(spv::Op::OpIAdd, c.u32(), {v, c.c32(*base)});
-      b.emit(spv::Op::OpAtomicIAdd, c.u32(), {c.smemPtr(w), c.c32(2), c.c32(0), c.c32(1)});
+      b.emit(spv::Op::OpAtomicIAdd, c.u32(), {c.scratch.ptr(w), c.c32(2), c.c32(0), c.c32(1)});
       return Status();
     }));
   }
@@ -178,7 +178,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   std::vector<Id> out;
   for (uint32_t s = 0; s < c.slots(res); ++s) {
     Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(res->type.shape, s), c.c32(*base)});
-    out.push_back(b.emit(spv::Op::OpLoad, c.u32(), {c.smemPtr(w)}));
+    out.push_back(b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(w)}));
   }
   c.bind(res, std::move(out));
   return Status();

@@ -84,7 +84,7 @@ Result<Id> exactRemainder(Context& c, const ir::Operation& op, const std::vector
     Id count = b.emit(Op::OpUDiv, c.u32(),
                       {b.emit(Op::OpIAdd, c.u32(), {d, c.c32(step - 1)}), c.c32(step)});
     const uint32_t maxCount = (2098 + step - 1) / step;
-    auto loop = c.countedCarryDynamic(count, maxCount, {rt, c.u32()}, {b.emit(Op::OpUMod, rt, {ma64, mb64}), d},
+    auto loop = c.flow.countedCarryDynamic(count, maxCount, {rt, c.u32()}, {b.emit(Op::OpUMod, rt, {ma64, mb64}), d},
                                [&](Id, const std::vector<Id>& v) -> Result<std::vector<Id>> {
                                  auto [r1, d1] = reduce(v[0], v[1]);
                                  return std::vector<Id>{r1, d1};
@@ -98,7 +98,7 @@ Result<Id> exactRemainder(Context& c, const ir::Operation& op, const std::vector
     auto [r1, d1] = reduce(b.emit(Op::OpUMod, rt, {ma64, mb64}), d);
     const uint32_t maxSteps = (253 + step - 1) / step;
     Id more = b.emit(Op::OpUGreaterThan, bt, {d1, c.c32(0)});
-    auto rest = c.ifValue(more, rt, [&, r1 = r1, d1 = d1]() -> Result<Id> {
+    auto rest = c.flow.ifValue(more, rt, [&, r1 = r1, d1 = d1]() -> Result<Id> {
       Id rr = r1, dd = d1;
       for (uint32_t k = 1; k < maxSteps; ++k) std::tie(rr, dd) = reduce(rr, dd);
       return rr;

@@ -103,7 +103,7 @@ Status emitLoopLimitCheck(Context& c) {
   b.startBlock(merge);
   // Fewer passes than `count`: the driver ended the loop early, so the counter was exhausted.
   Id cut = b.emit(spv::Op::OpINotEqual, c.boolean(), {passes, count});
-  TVK_RETURN_IF_ERROR(c.ifThen(cut, [&]() -> Status {
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(cut, [&]() -> Status {
     b.emit(spv::Op::OpAtomicOr, u, {flagPtr, c.c32(kScopeDevice), c.c32(kSemRelaxed), c.c32(1)});
     return Status();
   }));

@@ -70,7 +70,7 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
     Id m = mask ? c.at(mask, s) : 0;
     Id otherId = other ? c.at(other, s) : c.b.constNull(*rt);
     Id off = c.at(ptr, s);
-    auto v = c.ifValue(m, *rt, [&]() -> Result<Id> {
+    auto v = c.flow.ifValue(m, *rt, [&]() -> Result<Id> {
       return loadElement(c, pointee, pi->arg, off, pi->wide);
     }, otherId);
     if (!v.ok()) return c.unsupported(op, v.status().message());
@@ -99,17 +99,17 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   const uint32_t ew = analysis::scratchWords(val->type);
   auto rt = c.regTypeOf(val);
   if (!rt.ok()) return rt.status();
-  auto base = c.smemBase(op);
+  auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   auto& b = c.b;
   auto word = [&](Id i, Id j) {
-    return c.scratchWord(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(i, pitch), j}), ew);
+    return c.scratch.word(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(i, pitch), j}), ew);
   };
   const uint32_t n = c.slots(ptr);
   c.barrier();
   for (uint32_t s = 0; s < n; ++s) {
     const std::vector<Id> rc = c.slotCoords(shape, s);
-    TVK_RETURN_IF_ERROR(c.smemStore(word(rc[0], rc[1]), *rt, c.at(val, s)));
+    TVK_RETURN_IF_ERROR(c.scratch.store(word(rc[0], rc[1]), *rt, c.at(val, s)));
   }
   c.barrier();
   const uint32_t rowBits = log2Ceil(rows);
@@ -118,7 +118,7 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
     Id lin = c.slotLinear(shape, s);
     Id i = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(rows - 1)});
     Id j = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowBits)});
-    auto v = c.smemLoad(word(i, j), *rt);
+    auto v = c.scratch.load(word(i, j), *rt);
     if (!v.ok()) return v.status();
     auto p = c.emitAt(ptr, {i, j});
     if (!p.ok()) return p.status();
@@ -174,10 +174,10 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     }
   }
   for (uint32_t s = 0; s < n; ++s) {
-    Id cond = c.andCond(masks[s], owner);
+    Id cond = c.flow.andCond(masks[s], owner);
     Id off = offs[s], v = vals[s];
     Status st2 =
-        c.ifThen(cond, [&]() { return storeElement(c, pointee, pi->arg, off, pi->wide, v); });
+        c.flow.ifThen(cond, [&]() { return storeElement(c, pointee, pi->arg, off, pi->wide, v); });
     if (!st2.ok()) return c.unsupported(op, st2.message());
   }
   return Status();

@@ -205,7 +205,7 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
     // its size (analysis/vector_width.h), as Triton's backends take it: a run-time check
     // and an element-wise fallback cost 0.2-0.6 of the bandwidth on the H200 (session 10).
     Id m = runMask(c, masks, s0, k, a.maskUniform);
-    auto raw = c.ifValue(m, view->type, [&]() -> Result<Id> {
+    auto raw = c.flow.ifValue(m, view->type, [&]() -> Result<Id> {
       auto p = runPointer(c, *view, c.at(ptr, s0));
       if (!p.ok()) return p;
       std::vector<Id> ops{*p};
@@ -220,12 +220,12 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
     Id notAll = a.maskUniform || !m ? 0 : b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
     Id slow = 0;
     if (notAll) {
-      auto sl = c.ifValue(notAll, runT, [&]() -> Result<Id> {
+      auto sl = c.flow.ifValue(notAll, runT, [&]() -> Result<Id> {
         std::vector<Id> vals;
         for (uint32_t j = 0; j < k; ++j) {
           Id address = c.at(ptr, s0 + j);
           Id dflt = other ? c.at(other, s0 + j) : b.constNull(*rt);
-          auto e = c.ifValue(masks[s0 + j], *rt,
+          auto e = c.flow.ifValue(masks[s0 + j], *rt,
                              [&]() { return loadElement(c, t, -1, address, false); }, dflt);
           if (!e.ok()) return e;
           vals.push_back(*e);
@@ -257,7 +257,7 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     // One vector access where the run's masks hold (aligned: see lowerLoadRuns).
     Id m = runMask(c, masks, s0, k, a.maskUniform);
-    Status st = c.ifThen(m, [&]() -> Status {
+    Status st = c.flow.ifThen(m, [&]() -> Status {
       auto run = packRun(c, t, *view, std::vector<Id>(vals.begin() + s0, vals.begin() + s0 + k));
       if (!run.ok()) return run.status();
       auto p = runPointer(c, *view, addrs[s0]);
@@ -271,10 +271,10 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
     if (a.maskUniform || !m) continue;
     // Masks that differ within the run: element by element, each under its own mask.
     Id notAll = c.b.emit(spv::Op::OpLogicalNot, c.boolean(), {m});
-    st = c.ifThen(notAll, [&]() -> Status {
+    st = c.flow.ifThen(notAll, [&]() -> Status {
       for (uint32_t j = s0; j < s0 + k; ++j)
         TVK_RETURN_IF_ERROR(
-            c.ifThen(masks[j], [&]() { return storeElement(c, t, -1, addrs[j], false, vals[j]); }));
+            c.flow.ifThen(masks[j], [&]() { return storeElement(c, t, -1, addrs[j], false, vals[j]); }));
       return Status();
     });
     if (!st.ok()) return c.unsupported(op, st.message());

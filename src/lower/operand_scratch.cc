@@ -10,7 +10,7 @@ Id OperandScratch::word(Context& c, size_t k, Id index) const {
 Result<std::vector<Id>> OperandScratch::load(Context& c, Id index) const {
   std::vector<Id> out;
   for (size_t k = 0; k < regT.size(); ++k) {
-    auto v = c.smemLoad(word(c, k, index), regT[k]);
+    auto v = c.scratch.load(word(c, k, index), regT[k]);
     if (!v.ok()) return v.status();
     out.push_back(*v);
   }
@@ -19,13 +19,13 @@ Result<std::vector<Id>> OperandScratch::load(Context& c, Id index) const {
 
 Status OperandScratch::store(Context& c, Id index, const std::vector<Id>& vals) const {
   for (size_t k = 0; k < regT.size(); ++k)
-    TVK_RETURN_IF_ERROR(c.smemStore(word(c, k, index), regT[k], vals[k]));
+    TVK_RETURN_IF_ERROR(c.scratch.store(word(c, k, index), regT[k], vals[k]));
   return Status();
 }
 
 Result<OperandScratch> operandScratch(Context& c, const ir::Operation& op,
                                       uint32_t elemsPerOperand) {
-  auto start = c.smemBase(op);
+  auto start = c.scratch.base(op);
   if (!start.ok()) return start.status();
   OperandScratch sc;
   uint32_t next = *start;

@@ -119,7 +119,7 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
   };
   Id t = c.invocation();
   if (pairs >= c.W) {
-    TVK_RETURN_IF_ERROR(c.counted(static_cast<uint32_t>(pairs / c.W), [&](Id i) {
+    TVK_RETURN_IF_ERROR(c.flow.counted(static_cast<uint32_t>(pairs / c.W), [&](Id i) {
       Id pid = c.b.emit(spv::Op::OpIAdd, c.u32(),
                         {c.b.emit(spv::Op::OpIMul, c.u32(), {i, c.c32(c.W)}), t});
       return body(pid);
@@ -127,7 +127,7 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
   } else {
     Id active = c.b.emit(spv::Op::OpULessThan, c.boolean(),
                          {t, c.c32(static_cast<uint32_t>(pairs))});
-    TVK_RETURN_IF_ERROR(c.ifThen(active, [&]() { return body(t); }));
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(active, [&]() { return body(t); }));
   }
   c.barrier();
   return Status();
@@ -180,7 +180,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     Id sg = c.subgroupIndex();
     c.barrier();
     Id lane0 = b.emit(spv::Op::OpIEqual, c.boolean(), {c.subgroupLane(), c.c32(0)});
-    TVK_RETURN_IF_ERROR(c.ifThen(lane0, [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(lane0, [&]() -> Status {
       for (uint32_t g = 0; g < G; ++g)
         TVK_RETURN_IF_ERROR(
             p.store(c, b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)}), vals[g]));
@@ -219,7 +219,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   Id writer = lanesAlong == W ? b.emit(spv::Op::OpIEqual, c.boolean(), {t, c.c32(0)})
                               : b.emit(spv::Op::OpIEqual, c.boolean(),
                                        {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(lanesAlong - 1)}), c.c32(0)});
-  TVK_RETURN_IF_ERROR(c.ifThen(writer, [&]() -> Status {
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t g = 0; g < G; ++g) {
       Id row = N >= W ? c.c32(g)
                       : b.emit(spv::Op::OpIAdd, c.u32(),
@@ -234,7 +234,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     const ir::Value* res = op.result(static_cast<int>(k));
     std::vector<Id> out;
     for (uint32_t s = 0; s < c.slots(res); ++s) {
-      auto v = c.smemLoad(p.word(c, k, c.slotLinear(res->type.shape, s)), p.regT[k]);
+      auto v = c.scratch.load(p.word(c, k, c.slotLinear(res->type.shape, s)), p.regT[k]);
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -377,7 +377,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   for (uint64_t pass = 0; pass < passes; ++pass) {
     const uint32_t first = static_cast<uint32_t>(pass * Q);
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(shape), [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(shape), [&]() -> Status {
       for (uint32_t s = 0; s < c.slots(in0); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(lay, s, true, [&](int64_t L) {
           return rowOf(L) / static_cast<int64_t>(Q);
@@ -389,14 +389,14 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
                         {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2Ceil(extent))}), k});
         auto store = [&]() -> Status {
           for (size_t j = 0; j < op.operands.size(); ++j)
-            TVK_RETURN_IF_ERROR(c.smemStore(p.word(c, j, lin), p.regT[j], c.at(op.operand(j), s)));
+            TVK_RETURN_IF_ERROR(c.scratch.store(p.word(c, j, lin), p.regT[j], c.at(op.operand(j), s)));
           return Status();
         };
         if (ch >= 0) {
           TVK_RETURN_IF_ERROR(store());
         } else {
           Id in = b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
-          TVK_RETURN_IF_ERROR(c.ifThen(in, store));
+          TVK_RETURN_IF_ERROR(c.flow.ifThen(in, store));
         }
       }
       return Status();
@@ -408,7 +408,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
     for (size_t k = 0; k < op.results.size(); ++k) {
       const ir::Value* res = op.result(static_cast<int>(k));
       if (!res->type.isTensor()) {
-        auto v = c.smemLoad(c.c32(p.base[k]), p.regT[k]);
+        auto v = c.scratch.load(c.c32(p.base[k]), p.regT[k]);
         if (!v.ok()) return v.status();
         out[k] = {*v};
         continue;
@@ -424,7 +424,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         Id in = ch >= 0 ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
         Id at = in ? b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)}) : lrow;
         Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2Ceil(extent))});
-        auto v = c.smemLoad(p.word(c, k, lin), p.regT[k]);
+        auto v = c.scratch.load(p.word(c, k, lin), p.regT[k]);
         if (!v.ok()) return v.status();
         out[k][s] = in ? b.emit(spv::Op::OpSelect, p.regT[k], {in, *v, out[k][s] ? out[k][s] : b.constNull(p.regT[k])}) : *v;
       }

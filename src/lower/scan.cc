@@ -125,11 +125,11 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   Id sg = c.subgroupIndex();
   c.barrier();
   Id writer = b.emit(spv::Op::OpIEqual, c.boolean(), {along, c.c32(reverse ? 0 : laneSpan - 1)});
-  TVK_RETURN_IF_ERROR(c.ifThen(writer, [&]() -> Status {
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t r = 0; r < R; ++r)
       for (size_t k = 0; k < K; ++k) {
         Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(r * nw)});
-        TVK_RETURN_IF_ERROR(c.smemStore(word(k, idx), regT[k], vals[r][k]));
+        TVK_RETURN_IF_ERROR(c.scratch.store(word(k, idx), regT[k], vals[r][k]));
       }
     return Status();
   }));
@@ -137,7 +137,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   TotalFn total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
     std::vector<Id> v;
     for (size_t k = 0; k < K; ++k) {
-      auto x = c.smemLoad(word(k, b.emit(spv::Op::OpIAdd, c.u32(), {sgIndex, c.c32(r * nw)})), regT[k]);
+      auto x = c.scratch.load(word(k, b.emit(spv::Op::OpIAdd, c.u32(), {sgIndex, c.c32(r * nw)})), regT[k]);
       if (!x.ok()) return x.status();
       v.push_back(*x);
     }
@@ -205,10 +205,10 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   auto wordAt = [&](size_t k, Id lin) { return scratch->word(c, k, lin); };
   for (uint32_t d = 1; d < A; d *= 2) {
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.ifThen(c.ownerCond(shape), [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(shape), [&]() -> Status {
       for (uint32_t s = 0; s < R; ++s)
         for (size_t k = 0; k < K; ++k)
-          TVK_RETURN_IF_ERROR(c.smemStore(wordAt(k, c.slotLinear(shape, s)), regT[k], vals[s][k]));
+          TVK_RETURN_IF_ERROR(c.scratch.store(wordAt(k, c.slotLinear(shape, s)), regT[k], vals[s][k]));
       return Status();
     }));
     c.barrier();
@@ -226,7 +226,7 @@ Status lowerScan(Context& c, const ir::Operation& op) {
       partner = b.emit(spv::Op::OpSelect, c.u32(), {has, partner, lin});
       std::vector<Id> p;
       for (size_t k = 0; k < K; ++k) {
-        auto v = c.smemLoad(wordAt(k, partner), regT[k]);
+        auto v = c.scratch.load(wordAt(k, partner), regT[k]);
         if (!v.ok()) return v.status();
         p.push_back(*v);
       }

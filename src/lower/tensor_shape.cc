@@ -114,7 +114,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   }
   auto rt = c.regTypeOf(src);
   if (!rt.ok()) return rt.status();
-  auto base = c.smemBase(op);
+  auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   uint32_t words = c.b.scalarBits(*rt) == 64 ? 2 : 1;
   // tt.trans reads columns of the source: pad one element per source row (rows of >= 32
@@ -135,7 +135,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   const uint64_t passes = (numel + C - 1) / C;
   auto& b = c.b;
   Id u = c.u32();
-  auto wordAt = [&](Id lin) { return c.scratchWord(*base, padded(lin), words); };
+  auto wordAt = [&](Id lin) { return c.scratch.word(*base, padded(lin), words); };
   const analysis::Layout& sl = c.layout(src->type);
   const analysis::Layout& rl = c.layout(res->type);
   auto chunkOf = [&](int64_t L) { return L / static_cast<int64_t>(C); };
@@ -145,17 +145,17 @@ Status moveData(Context& c, const ir::Operation& op) {
   for (uint64_t pass = 0; pass < passes; ++pass) {
     const uint32_t first = static_cast<uint32_t>(pass * C);
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.ifThen(owner, [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(owner, [&]() -> Status {
       for (uint32_t s = 0; s < c.slots(src); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(sl, s, true, chunkOf);
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
         Id lin = b.emit(spv::Op::OpISub, u, {c.slotLinear(src->type.shape, s), c.c32(first)});
-        auto store = [&]() { return c.smemStore(wordAt(lin), *rt, c.at(src, s)); };
+        auto store = [&]() { return c.scratch.store(wordAt(lin), *rt, c.at(src, s)); };
         if (ch >= 0) {
           TVK_RETURN_IF_ERROR(store());
         } else {
           Id in = b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(static_cast<uint32_t>(C))});
-          TVK_RETURN_IF_ERROR(c.ifThen(in, store));
+          TVK_RETURN_IF_ERROR(c.flow.ifThen(in, store));
         }
       }
       return Status();
@@ -200,7 +200,7 @@ Status moveData(Context& c, const ir::Operation& op) {
           lin = b.emit(spv::Op::OpSelect, u, {in, lin, c.c32(0)});
         }
       }
-      auto v = c.smemLoad(wordAt(lin), *rt);
+      auto v = c.scratch.load(wordAt(lin), *rt);
       if (!v.ok()) return v.status();
       out[s] = in ? b.emit(spv::Op::OpSelect, *rt, {in, *v, out[s] ? out[s] : b.constNull(*rt)}) : *v;
     }

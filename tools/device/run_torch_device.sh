@@ -6,7 +6,8 @@
 #   tutorials  Triton's tutorials at full size (carried in .tutorials: tools/tutorials/README.md),
 #              with triton_vulkan activated (CUDA is present there); TUTORIALS=01,02 picks some
 # Default: both. TUT_EACH / TUT_TIMEOUT: seconds per tutorial / for all; PYTEST_K: tutorial 06's
-# pytest -k; BENCH_ONLY=1: tutorial 06's benchmark alone (a second call when both do not fit one).
+# pytest -k; BENCH_ONLY=1: tutorial 06's benchmark alone (a second call when both do not fit one);
+# BENCH_ARGS=HEAD_DIM=64 with it: only those tables of the benchmark.
 #   run(command="bash tools/device/run_torch_device.sh", carry=[".gl", ".debs", ".cmwhl", ".tutorials"])
 # TVK_SKIP_BUILD=1 skips the build on a warm machine.
 set -uo pipefail
@@ -33,7 +34,7 @@ if [[ $PHASE == *tutorials* && -d .tutorials ]]; then
   echo "== tutorials ($(date +%T))"
   timeout "${TUT_TIMEOUT:-400}" python3 tools/tutorials/run_tutorials.py --tutorials .tutorials --activate \
     --only "${TUTORIALS:-01,02,03,05,08,06}" --timeout "${TUT_EACH:-200}" --out /tmp/tvk_tutorials \
-    ${PYTEST_K:+--pytest-k "$PYTEST_K"} ${BENCH_ONLY:+--bench-only} 2>&1 | tee "$OUT/tutorials.log"
+    ${PYTEST_K:+--pytest-k "$PYTEST_K"} ${BENCH_ONLY:+--bench-only} ${BENCH_ARGS:+--bench-args "$BENCH_ARGS"} 2>&1 | tee "$OUT/tutorials.log"
   [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
   cp /tmp/tvk_tutorials/*.log "$OUT/" 2>/dev/null
 fi

@@ -10,7 +10,7 @@ DIR holds the tutorial files (README.md says how to fetch them). Each runs in it
 outcome is `pass` (exit 0: the tutorial's own checks held), `fail` (with the last lines of its
 output) or `timeout`. Tutorial 06 keeps its correctness check in a pytest test (test_op), which is
 run with pytest (-k picks sizes with --small), then its benchmark (--bench-only: the benchmark
-alone). Each tutorial's whole output is kept in OUT/<number>.log. The benchmarks need pandas and
+alone; --bench-args HEAD_DIM=64: only the tables with those args). Each tutorial's whole output is kept in OUT/<number>.log. The benchmarks need pandas and
 matplotlib.
 """
 import argparse
@@ -61,6 +61,27 @@ SMALL = {
 PYTEST_06 = {"small": "test_op and 128 and 64 and -2-1]", "full": "test_op"}
 
 
+def bench_driver(tutorial, spec):
+    """A script beside the prepared tutorial 06 that imports it (its module code runs as is, not
+    its __main__) and runs the benchmark tables of its perf_report whose args match `spec`
+    ("K=V,K=V"; values compared as text)."""
+    want = dict(kv.split("=", 1) for kv in spec.split(","))
+    driver = tutorial.with_name("run_bench_part.py")
+    driver.write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('tutorial', {tutorial.name!r})\n"
+        "mod = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(mod)\n"
+        "mark = mod.bench_flash_attention\n"
+        f"want = {want!r}\n"
+        "mark.benchmarks = [b for b in mark.benchmarks\n"
+        "                   if all(str(b.args.get(k)) == v for k, v in want.items())]\n"
+        "print(f'{len(mark.benchmarks)} benchmark tables match {want}', flush=True)\n"
+        "assert mark.benchmarks, 'no benchmark table matches'\n"
+        "mark.run(save_path='.', print_data=True)\n")
+    return driver
+
+
 def prepare(src, out_dir, key, small, installed):
     text = src.read_text()
     if small:
@@ -95,6 +116,10 @@ def main():
                                       "smallest shapes with --small)")
     p.add_argument("--bench-only", action="store_true",
                    help="tutorial 06: only its benchmark (the file's __main__), not test_op")
+    p.add_argument("--bench-args", metavar="K=V,K=V",
+                   help="tutorial 06 with --bench-only: run only the benchmark tables whose args match (e.g. "
+                        "HEAD_DIM=64 or HEAD_DIM=128,mode=fwd), by a driver that imports the unchanged tutorial and "
+                        "filters its perf_report's benchmarks (when the whole benchmark does not fit one call)")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--activate", action="store_true",
                    help="add triton_vulkan.activate() even where the package is installed (needed where CUDA "
@@ -112,6 +137,8 @@ def main():
         src = args.tutorials / FILES[key]
         f = prepare(src, args.out, key, args.small, installed)
         cmd = [args.python, f.name]
+        if key == "06" and args.bench_only and args.bench_args:
+            cmd = [args.python, bench_driver(f, args.bench_args).name]
         if key == "06" and not args.bench_only:
             cmd = [args.python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", f.name,
                    "-k", args.pytest_k or PYTEST_06["small" if args.small else "full"]]

@@ -1,0 +1,79 @@
+#include "lower/scratch.h"
+
+#include <algorithm>
+
+namespace tvk::lower {
+
+void Scratch::ensure() {
+  if (var_) return;
+  const uint32_t words = std::max<uint32_t>(1, (plan_.totalBytes + 3) / 4);
+  Id arr = b_.typeArray(b_.typeInt(32), words);
+  var_ = b_.globalVariable(b_.typePointer(spv::StorageClass::Workgroup, arr), spv::StorageClass::Workgroup);
+  b_.name(var_, "scratch");
+}
+
+Id Scratch::wordPtr(Id word) {
+  return b_.emit(spv::Op::OpAccessChain, b_.typePointer(spv::StorageClass::Workgroup, b_.typeInt(32)),
+                 {var_, word});
+}
+
+Id Scratch::ptr(Id word) {
+  ensure();
+  return wordPtr(word);
+}
+
+Status Scratch::store(Id word, Id regT, Id v) {
+  ensure();
+  Id u = b_.typeInt(32);
+  const int bits = b_.scalarBits(regT);
+  if (regT == b_.typeBool()) {
+    v = b_.emit(spv::Op::OpSelect, u, {v, b_.u32(1), b_.u32(0)});
+  } else if (bits == 64) {
+    Id u64 = b_.typeInt(64);
+    Id x = b_.isFloatType(regT) ? b_.emit(spv::Op::OpBitcast, u64, {v}) : v;
+    Id lo = b_.emit(spv::Op::OpUConvert, u, {x});
+    Id hiw = b_.emit(spv::Op::OpShiftRightLogical, u64, {x, b_.constInt(u64, 32)});
+    Id hi = b_.emit(spv::Op::OpUConvert, u, {hiw});
+    Id w1 = b_.emit(spv::Op::OpIAdd, u, {word, b_.u32(1)});
+    b_.emitVoid(spv::Op::OpStore, {wordPtr(word), lo});
+    b_.emitVoid(spv::Op::OpStore, {wordPtr(w1), hi});
+    return Status();
+  } else if (b_.isFloatType(regT)) {
+    v = b_.emit(spv::Op::OpBitcast, u, {v});
+  }
+  b_.emitVoid(spv::Op::OpStore, {wordPtr(word), v});
+  return Status();
+}
+
+Result<Id> Scratch::load(Id word, Id regT) {
+  if (!var_) return Status::error("internal: shared memory read before any write");
+  Id u = b_.typeInt(32);
+  if (b_.scalarBits(regT) == 64) {
+    Id u64 = b_.typeInt(64);
+    Id w1 = b_.emit(spv::Op::OpIAdd, u, {word, b_.u32(1)});
+    Id lo = b_.emit(spv::Op::OpLoad, u, {wordPtr(word)});
+    Id hi = b_.emit(spv::Op::OpLoad, u, {wordPtr(w1)});
+    Id lo64 = b_.emit(spv::Op::OpUConvert, u64, {lo});
+    Id hi64 = b_.emit(spv::Op::OpUConvert, u64, {hi});
+    Id sh = b_.emit(spv::Op::OpShiftLeftLogical, u64, {hi64, b_.constInt(u64, 32)});
+    Id x = b_.emit(spv::Op::OpBitwiseOr, u64, {sh, lo64});
+    return b_.isFloatType(regT) ? b_.emit(spv::Op::OpBitcast, regT, {x}) : x;
+  }
+  Id w = b_.emit(spv::Op::OpLoad, u, {wordPtr(word)});
+  if (regT == b_.typeBool()) return b_.emit(spv::Op::OpINotEqual, b_.typeBool(), {w, b_.u32(0)});
+  if (b_.isFloatType(regT)) return b_.emit(spv::Op::OpBitcast, regT, {w});
+  return w;
+}
+
+Id Scratch::word(uint32_t base, Id elem, uint32_t words) {
+  Id scaled = words == 1 ? elem : b_.emit(spv::Op::OpIMul, b_.typeInt(32), {elem, b_.u32(words)});
+  return b_.emit(spv::Op::OpIAdd, b_.typeInt(32), {scaled, b_.u32(base)});
+}
+
+Result<uint32_t> Scratch::base(const ir::Operation& op) const {
+  auto it = plan_.allocs.find(&op);
+  if (it == plan_.allocs.end()) return Status::error("internal: no shared-memory allocation for " + op.where());
+  return it->second.offset / 4;
+}
+
+}  // namespace tvk::lower
