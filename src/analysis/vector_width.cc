@@ -66,7 +66,7 @@ int64_t rowReduceLength(const ir::Operation& op) {
 // attention tiles, rows of N) gets v = N when every invocation can hold whole rows
 // (numel >= W N): each invocation holds its rows in its slots, the reductions combine
 // registers (lower/reduce.cc) and broadcasts back along the rows are register moves
-// (Context::registerMove), with no barrier. Only where every op on the class that is not per
+// (LayoutIndexer::registerMove), with no barrier. Only where every op on the class that is not per
 // slot is such a reduction (of one N), a tt.dot (operands staged and results exchanged per
 // slot), a tt.trans (exchanged per slot), or a loop's carrying of the tensor (scf.for,
 // scf.yield). Loads and stores of the class then access at most their proven width per run.

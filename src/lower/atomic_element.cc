@@ -59,7 +59,7 @@ Result<Id> casLoopUniform(Context& c, Id ptr, Id wordT, const AtomicSpec& s,
   // Any invocation left? flag = 0 (invocation 0); OR in "not done"; read; the last barrier
   // keeps the next pass's reset after every read.
   c.barrier();
-  TVK_RETURN_IF_ERROR(c.flow.ifThen(b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)}),
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(b.emit(spv::Op::OpIEqual, c.boolean(), {c.layouts.invocation(), c.c32(0)}),
                                [&]() -> Status {
                                  b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(s.flagWord), c.c32(0)});
                                  return Status();

@@ -57,8 +57,8 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
   spec.sem = c.c32(sem);
   spec.semUnequal = c.c32(unequalOf(sem));
   bool tensor = ptr->type.isTensor();
-  Id owner = tensor ? c.ownerCond(ptr->type.shape)
-                    : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
+  Id owner = tensor ? c.layouts.ownerCond(ptr->type.shape)
+                    : c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.layouts.invocation(), c.c32(0)});
   // Workgroup-uniform CAS loops take the element's condition themselves (atomic_element.h).
   const bool uniformLoop = !c.opts.target.casLoopAtomics &&
                            analysis::atomicUsesCasLoop(spec.kind, pointee, c.opts.target.atomicFloat32Add);
@@ -68,7 +68,7 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
     spec.flagWord = c.c32(*base);
   }
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(ptr); ++s) {
+  for (uint32_t s = 0; s < c.layouts.slots(ptr); ++s) {
     Id cond = c.flow.andCond(mask ? c.at(mask, s) : 0, owner);
     std::vector<Id> vals;
     for (int i = 0; i < nVals; ++i) vals.push_back(c.at(op.operand(1 + i), s));
@@ -90,7 +90,7 @@ Status lowerAtomic(Context& c, const ir::Operation& op) {
     const std::vector<int64_t> shape = tensor ? ptr->type.shape : std::vector<int64_t>{};
     auto wordOf = [&](uint32_t s) {
       if (!tensor) return c.c32(*base);
-      return c.scratch.word(*base, c.slotLinear(shape, s), words);
+      return c.scratch.word(*base, c.layouts.slotLinear(shape, s), words);
     };
     c.barrier();
     TVK_RETURN_IF_ERROR(c.flow.ifThen(owner, [&]() -> Status {

@@ -1,8 +1,9 @@
-// The lowering context: state shared by the per-op lowerings of one kernel (value → per-slot
-// SPIR-V ids, layouts and slot coordinates, rematerialization, buffers and push constants). It
-// owns the shared-memory scratch (`scratch`, lower/scratch.h) and the structured control-flow
-// helpers (`flow`, lower/structured_flow.h). Per-op code lives in the registry
-// (lower/registry.h), one family per file.
+// The lowering context: state shared by the per-op lowerings of one kernel (the value map:
+// value → per-slot SPIR-V ids or fragments; rematerialization; buffers and push constants). It
+// owns the layout indexer (`layouts`, lower/layout_indexer.h), the shared-memory scratch
+// (`scratch`, lower/scratch.h) and the structured control-flow helpers (`flow`,
+// lower/structured_flow.h). Per-op code lives in the registry (lower/registry.h), one family
+// per file.
 //
 // Representation: a scalar IR value is one id (uniform: every invocation computes it); a
 // tensor value is one id per register slot of its layout (analysis/layout.h). Register types:
@@ -26,6 +27,7 @@
 #include "analysis/smem_plan.h"
 #include "abi/compiled_kernel.h"
 #include "ir/ir.h"
+#include "lower/layout_indexer.h"
 #include "lower/loop_limit.h"
 #include "lower/scratch.h"
 #include "lower/structured_flow.h"
@@ -101,8 +103,6 @@ class Context {
   std::vector<Id> pushMemberTypes;
   /// The WorkgroupId builtin variable.
   Id workgroupIdVar = 0;
-  /// The LocalInvocationIndex builtin variable.
-  Id localIndexVar = 0;
   /// Interface variables for OpEntryPoint.
   std::vector<Id> interfaceVars;
   /// Features the module needs (reflection).
@@ -113,6 +113,8 @@ class Context {
   Scratch scratch;
   /// Selections and counted loops, each body in its own memo scope (lower/structured_flow.h).
   StructuredFlow flow;
+  /// Layouts, builtins and per-slot linear indices and coordinates (lower/layout_indexer.h).
+  LayoutIndexer layouts;
   /// Binding of the runtime's status buffer once the kernel uses it, else -1 (reflection).
   int statusBinding = -1;
   /// Print and assert state (lower/debug_ops.cc): the kernel's sites, found by one walk over
@@ -183,36 +185,6 @@ class Context {
   Id c32(uint32_t v) { return b.u32(v); }
   /// Records a needed device feature (reflection), once.
   void needFeature(const std::string& f);
-
-  // --- layout and coordinates ---------------------------------------------------------
-  /// The layout of tensor type `t`.
-  const analysis::Layout& layout(const ir::Type& t);
-  /// Number of slots of `v` (1 for scalars).
-  uint32_t slots(const ir::Value* v);
-  /// This invocation's index in the workgroup (computed in the prologue).
-  Id invocation();
-  /// SubgroupLocalInvocationId (prologue).
-  Id subgroupLane();
-  /// SubgroupId (prologue).
-  Id subgroupIndex();
-  /// Linear index held in slot `r` of shape `shape` (prologue).
-  Id slotLinear(const std::vector<int64_t>& shape, uint32_t r);
-  /// Coordinates (uint32 ids) of slot `r` of shape `shape` (prologue).
-  const std::vector<Id>& slotCoords(const std::vector<int64_t>& shape, uint32_t r);
-  /// Bool id "this invocation owns its slots of `shape`", or 0 when every invocation does.
-  Id ownerCond(const std::vector<int64_t>& shape);
-  /// Coordinates of a linear index (emitted in the current block).
-  std::vector<Id> delinearize(Id linear, const std::vector<int64_t>& shape);
-  /// Row-major linear index of coordinates (emitted in the current block).
-  Id linearize(const std::vector<Id>& coords, const std::vector<int64_t>& shape);
-
-  /// Maps the coordinates of a result element to those of the source element it needs.
-  using CoordMap = std::function<std::vector<int64_t>(const std::vector<int64_t>&)>;
-  /// For each slot of `resShape`, the slot of `srcShape` that holds the needed source element
-  /// in the same invocation, when that holds for every invocation (a register-only move);
-  /// empty otherwise (replicated layouts, or elements held by other invocations).
-  std::vector<uint32_t> registerMove(const std::vector<int64_t>& srcShape,
-                                     const std::vector<int64_t>& resShape, const CoordMap& f);
 
   /// Row totals of a row-path tt.reduce result in its input's layout (one id per input slot),
   /// so that broadcasting the result back along the axis needs no data movement.
@@ -339,14 +311,9 @@ class Context {
 
  private:
   std::map<const ir::Value*, std::vector<Id>> values_;
-  std::map<std::vector<int64_t>, analysis::Layout> layouts_;
   /// Values whose every use is the stored value of a tt.store (computed on first use).
   std::set<const ir::Value*> storedOnly_;
   bool storedOnlyDone_ = false;
-  std::map<std::pair<std::vector<int64_t>, uint32_t>, std::vector<Id>> coords_;
-  std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> linear_;
-  std::map<std::vector<int64_t>, Id> owner_;
-  std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> tparts_;
   std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
   // emitAt's recursion, in iteration `it` when it is not null.
   Result<Id> emitAtIn(const ir::Value* v, const std::vector<Id>& coords, Iteration* it);
@@ -354,16 +321,12 @@ class Context {
   Result<Id> currentAt(const ir::Value* v, Iteration& it);
   Result<Id> scalarOpOf(const ir::Operation& op, const std::function<Result<Id>(const ir::Value*)>& operand);
   std::map<std::pair<int, Id>, Id> bufferVars_;
-  Id invocation_ = 0;
   std::map<const ir::Value*, std::vector<std::pair<const ir::Operation*, int>>> uses_;
   bool usesBuilt_ = false;
   std::map<const ir::Value*, Fragments> fragments_;
   std::vector<analysis::LoopAccumulator> loopAccs_;
   bool loopAccsBuilt_ = false;
-  Id lane_ = 0;
-  Id subgroup_ = 0;
   mutable std::string broken_;  // first broken invariant seen by at() (reported by lowerOp)
-  Id loadBuiltin(spv::BuiltIn which);
 };
 
 }  // namespace tvk::lower

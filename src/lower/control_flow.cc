@@ -36,7 +36,7 @@ Result<Slots> flatten(Context& c, const std::vector<ir::Value*>& vals) {
     }
     auto t = c.regTypeOf(v);
     if (!t.ok()) return t.status();
-    uint32_t n = c.slots(v);
+    uint32_t n = c.layouts.slots(v);
     for (uint32_t i = 0; i < n; ++i) {
       s.types.push_back(*t);
       s.ids.push_back(c.at(v, i));
@@ -70,7 +70,7 @@ Result<Slots> flattenAs(Context& c, const std::vector<ir::Value*>& vals,
     if (!from.ok()) return from;
     auto t = c.regTypeOf(like[i]);
     if (!t.ok()) return t.status();
-    uint32_t n = c.slots(like[i]);
+    uint32_t n = c.layouts.slots(like[i]);
     if (from->ids.size() < n)
       return Status::error("internal error: " + std::to_string(from->ids.size()) + " slots of %" + vals[i]->name +
                            " for " + std::to_string(n) + " of %" + like[i]->name);
@@ -89,7 +89,7 @@ void bindFlat(Context& c, const std::vector<ir::Value*>& vals, const std::vector
               size_t pos = 0) {
   for (const ir::Value* v : vals) {
     const Context::Fragments* f = c.fragments(v);
-    uint32_t n = f ? f->count : c.slots(v);
+    uint32_t n = f ? f->count : c.layouts.slots(v);
     c.bind(v, std::vector<Id>(ids.begin() + pos, ids.begin() + pos + n));
     pos += n;
   }
@@ -239,7 +239,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   size_t pos = 0;
   for (size_t i = 0; i < results.size() && i < args.size(); ++i) {
     const Context::Fragments* f = c.fragments(args[i]);
-    uint32_t cnt = f ? f->count : c.slots(results[i]);
+    uint32_t cnt = f ? f->count : c.layouts.slots(results[i]);
     std::vector<Id> ids(finals.begin() + pos, finals.begin() + pos + cnt);
     pos += cnt;
     if (f) {

@@ -9,7 +9,7 @@
 // any record is emitted. Kernels without these ops get no binding and no code.
 //
 // Records (one per element):
-//  - print of a tensor: every invocation that owns its slots (Context::ownerCond) claims one
+//  - print of a tensor: every invocation that owns its slots (LayoutIndexer::ownerCond) claims one
 //    record per slot with one atomic add and writes them; each element is printed once per
 //    program (replicated layouts print nothing twice);
 //  - print of a scalar or without operands: invocation 0 only, once per program (Triton-CUDA
@@ -200,7 +200,7 @@ Status lowerPrint(Context& c, const ir::Operation& op) {
   buildSites(c);
   const uint32_t first = c.debug.firstSite.at(&op);
   std::vector<Id> pid = programIds(c);
-  Id first0 = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
+  Id first0 = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.layouts.invocation(), c.c32(0)});
   if (op.numOperands() == 0) {
     return c.flow.ifThen(first0, [&]() -> Status {
       Id slot = claim(c, c.c32(1));
@@ -213,8 +213,8 @@ Status lowerPrint(Context& c, const ir::Operation& op) {
     const ir::Value* v = op.operand(static_cast<int>(i));
     if (c.fragments(v)) return c.unsupported(op, "printing a tt.dot accumulator held in fragments");
     const bool tensor = v->type.isTensor();
-    const uint32_t n = tensor ? c.slots(v) : 1;
-    Id owner = tensor ? c.ownerCond(v->type.shape) : first0;
+    const uint32_t n = tensor ? c.layouts.slots(v) : 1;
+    Id owner = tensor ? c.layouts.ownerCond(v->type.shape) : first0;
     std::vector<std::pair<Id, Id>> bits;
     for (uint32_t r = 0; r < n; ++r) {
       auto vb = valueBits(c, v, c.at(v, r));
@@ -226,7 +226,7 @@ Status lowerPrint(Context& c, const ir::Operation& op) {
       Id cap = c.b.emit(spv::Op::OpLoad, c.u32(), {wordPtr(c, c.c32(1))});
       for (uint32_t r = 0; r < n; ++r) {
         Id at = r ? c.b.emit(spv::Op::OpIAdd, c.u32(), {slot, c.c32(r)}) : slot;
-        Id index = tensor ? c.slotLinear(v->type.shape, r) : c.c32(0);
+        Id index = tensor ? c.layouts.slotLinear(v->type.shape, r) : c.c32(0);
         writeRecord(c, recordOf(c, at, cap), first + static_cast<uint32_t>(i), pid, index, bits[r]);
       }
       return Status();
@@ -242,9 +242,9 @@ Status lowerAssert(Context& c, const ir::Operation& op) {
   Id u = c.u32(), bt = c.boolean();
   const ir::Value* cond = op.operand(0);
   const bool tensor = cond->type.isTensor();
-  const uint32_t n = tensor ? c.slots(cond) : 1;
-  Id owner = tensor ? c.ownerCond(cond->type.shape)
-                    : b.emit(spv::Op::OpIEqual, bt, {c.invocation(), c.c32(0)});
+  const uint32_t n = tensor ? c.layouts.slots(cond) : 1;
+  Id owner = tensor ? c.layouts.ownerCond(cond->type.shape)
+                    : b.emit(spv::Op::OpIEqual, bt, {c.layouts.invocation(), c.c32(0)});
   std::vector<Id> failed;
   Id any = 0;
   for (uint32_t r = 0; r < n; ++r) {
@@ -268,7 +268,7 @@ Status lowerAssert(Context& c, const ir::Operation& op) {
     for (uint32_t r = 0; r < n; ++r) {
       Id pos = recordOf(c, b.emit(spv::Op::OpIAdd, u, {slot, prefix}), cap);
       Id rec = b.emit(spv::Op::OpSelect, u, {failed[r], pos, cap});
-      Id index = tensor ? c.slotLinear(cond->type.shape, r) : c.c32(0);
+      Id index = tensor ? c.layouts.slotLinear(cond->type.shape, r) : c.c32(0);
       writeRecord(c, rec, site, pid, index, {c.c32(0), c.c32(0)});
       prefix = b.emit(spv::Op::OpIAdd, u, {prefix, ones[r]});
     }

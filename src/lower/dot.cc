@@ -35,11 +35,11 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
   sliceShape[kDim] = kc;
   int64_t stride = 1;
   for (size_t d = kDim + 1; d < shape.size(); ++d) stride *= shape[d];
-  const analysis::Layout& lay = c.layout(v->type);
+  const analysis::Layout& lay = c.layouts.layout(v->type);
   auto& b = c.b;
   // Slots grouped by the invocations holding an in-slice element there (all-true: no branch).
   std::map<std::vector<bool>, std::vector<uint32_t>> groups;
-  for (uint32_t s = 0; s < c.slots(v); ++s) {
+  for (uint32_t s = 0; s < c.layouts.slots(v); ++s) {
     std::vector<bool> holds(lay.invocations);
     bool any = false;
     for (uint32_t t = 0; t < lay.invocations; ++t) {
@@ -50,17 +50,17 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
     if (any) groups[holds].push_back(s);
   }
   auto store = [&](uint32_t s) -> Status {
-    std::vector<Id> sc = c.slotCoords(shape, s);
+    std::vector<Id> sc = c.layouts.slotCoords(shape, s);
     if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
-    Id lin = kc != K ? c.linearize(sc, sliceShape) : c.slotLinear(shape, s);
+    Id lin = kc != K ? c.layouts.linearize(sc, sliceShape) : c.layouts.slotLinear(shape, s);
     return c.scratch.store(c.scratch.word(base, lin, ew), regT, c.at(v, s));
   };
-  return c.flow.ifThen(c.ownerCond(shape), [&]() -> Status {
+  return c.flow.ifThen(c.layouts.ownerCond(shape), [&]() -> Status {
     for (const auto& [holds, slots] : groups) {
       const bool all = std::find(holds.begin(), holds.end(), false) == holds.end();
       Id inSlice = 0;
       if (!all) {
-        Id k = c.slotCoords(shape, slots.front())[kDim];
+        Id k = c.layouts.slotCoords(shape, slots.front())[kDim];
         Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {k, c.c32(log2Ceil(kc))});
         inSlice = b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / kc)});
       }
@@ -236,10 +236,10 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   if (!tm) {
     // Small results: compute in the result's own (replicated) layout.
     std::vector<int64_t> rowShape(res->type.shape.begin(), res->type.shape.end() - 1);
-    for (uint32_t r = 0; r < c.slots(res); ++r) {
-      const std::vector<Id> rc = c.slotCoords(res->type.shape, r);
+    for (uint32_t r = 0; r < c.layouts.slots(res); ++r) {
+      const std::vector<Id> rc = c.layouts.slotCoords(res->type.shape, r);
       std::vector<Id> rowCoords(rc.begin(), rc.end() - 1);
-      tile.rows.push_back(rank == 2 ? rc[0] : c.linearize(rowCoords, rowShape));
+      tile.rows.push_back(rank == 2 ? rc[0] : c.layouts.linearize(rowCoords, rowShape));
       tile.cols.push_back(rc[rank - 1]);
       tile.init.push_back(c.at(acc, r));
     }
@@ -249,7 +249,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   }
   // Register tiles (tm + tn operand loads per tm * tn FMAs), started from zero; the tile sums
   // are exchanged to the result layout through scratch and added to the accumulator.
-  Id t = c.invocation();
+  Id t = c.layouts.invocation();
   uint32_t gridN = d.N / tn;
   Id bi = b.emit(spv::Op::OpUDiv, c.u32(), {t, c.c32(gridN)});
   Id bj = b.emit(spv::Op::OpUMod, c.u32(), {t, c.c32(gridN)});
@@ -271,7 +271,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   // read theirs (indices masked so that slots of other chunks stay in bounds).
   const uint32_t chunk = analysis::dotExchangeRows(op, c.smem.options.limitBytes);
   const uint32_t chunkWords = chunk * d.N;
-  const uint32_t R = c.slots(res);
+  const uint32_t R = c.layouts.slots(res);
   std::vector<Id> out(R, 0);
   for (uint32_t q = 0; q < d.M / chunk; ++q) {
     c.barrier();
@@ -286,7 +286,7 @@ Status lowerDot(Context& c, const ir::Operation& op) {
     c.barrier();
     for (uint32_t s = 0; s < R; ++s) {
       Id lin = b.emit(spv::Op::OpISub, c.u32(),
-                      {c.slotLinear(res->type.shape, s), c.c32(q * chunkWords)});
+                      {c.layouts.slotLinear(res->type.shape, s), c.c32(q * chunkWords)});
       Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lin, c.c32(chunkWords)});
       if (in) lin = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(chunkWords - 1)});
       auto v = c.scratch.load(c.scratch.word(*base, lin, d.ew), d.rT);

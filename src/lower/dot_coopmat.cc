@@ -101,7 +101,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   // Operands must not be replicated, and a staged word's elements must sit in consecutive
   // lanes (v = 1) or consecutive slots (v a multiple of perWord: stagePacked).
   for (const ir::Value* v : {a, bv}) {
-    const analysis::Layout& l = c.layout(v->type);
+    const analysis::Layout& l = c.layouts.layout(v->type);
     if ((l.vec != 1 && l.vec % p.perWord) || l.replicated || c.W % p.perWord) return false;
   }
   const uint32_t numWarps = c.W / t.subgroupSize;
@@ -250,12 +250,12 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                    uint32_t regionBase, uint32_t stride) {
   auto& b = c.b;
   const std::vector<int64_t>& shape = v->type.shape;
-  Id lane = c.subgroupLane();
+  Id lane = c.layouts.subgroupLane();
   Id first = b.emit(spv::Op::OpIEqual, c.boolean(),
                     {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(p.perWord - 1)}), c.c32(0)});
   auto regT = c.regTypeOf(v);
   if (!regT.ok()) return regT.status();
-  const bool inSlots = c.layout(v->type).vec > 1;
+  const bool inSlots = c.layouts.layout(v->type).vec > 1;
   // Element j of the word that slot s starts: a later slot, or a later lane's slot s (all
   // lanes shuffle: uniform control flow).
   auto partner = [&](uint32_t s, uint32_t j, Id x, Id type) {
@@ -263,9 +263,9 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                    : b.emit(spv::Op::OpGroupNonUniformShuffleXor, type,
                             {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(j)});
   };
-  for (uint32_t s = 0; s < c.slots(v); ++s) {
+  for (uint32_t s = 0; s < c.layouts.slots(v); ++s) {
     if (inSlots && s % p.perWord) continue;
-    std::vector<Id> sc = c.slotCoords(shape, s);
+    std::vector<Id> sc = c.layouts.slotCoords(shape, s);
     Id x = c.at(v, s);
     Id word, loWord = 0;
     if (p.isInt) {
@@ -345,7 +345,7 @@ RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uin
   const int kDim = regionOf(p, d.operand).kDim;
   const uint32_t runsPerRow = slicedCols(p, d) / d.elems;
   RunAt r;
-  r.q = b.emit(spv::Op::OpIAdd, u, {c.invocation(), c.c32(i * c.W)});
+  r.q = b.emit(spv::Op::OpIAdd, u, {c.layouts.invocation(), c.c32(i * c.W)});
   r.row = b.emit(spv::Op::OpShiftRightLogical, u, {r.q, c.c32(log2Ceil(runsPerRow))});
   r.col = b.emit(spv::Op::OpIMul, u, {b.emit(spv::Op::OpBitwiseAnd, u, {r.q, c.c32(runsPerRow - 1)}), c.c32(d.elems)});
   Id row = r.row;
@@ -521,7 +521,7 @@ CoopFrame coopFrame(Context& c, const CoopPlan& p) {
   f.tA = b.typeCooperativeMatrix(comp, s.m, s.k, spv::CooperativeMatrixUse::MatrixAKHR);
   f.tB = b.typeCooperativeMatrix(comp, s.k, s.n, spv::CooperativeMatrixUse::MatrixBKHR);
   f.tC = b.typeCooperativeMatrix(accComp, s.m, s.n, spv::CooperativeMatrixUse::MatrixAccumulatorKHR);
-  Id sg = c.subgroupIndex();
+  Id sg = c.layouts.subgroupIndex();
   Id sgRow = b.emit(spv::Op::OpIMul, c.u32(),
                     {b.emit(spv::Op::OpUDiv, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fm * s.m)});
   Id sgCol = b.emit(spv::Op::OpIMul, c.u32(),
@@ -600,7 +600,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
   auto rT = c.regTypeOf(res);
   if (!rT.ok()) return rT.status();
   const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
-  const uint32_t R = c.slots(res);
+  const uint32_t R = c.layouts.slots(res);
   std::vector<Id> outIds(R, 0);
   const uint32_t lgN = log2Ceil(p.N);
   for (uint32_t q = 0; q < p.rows() / p.chunk; ++q) {
@@ -622,7 +622,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
     }
     c.barrier();
     for (uint32_t r = 0; r < R; ++r) {
-      Id lin = c.slotLinear(res->type.shape, r);
+      Id lin = c.layouts.slotLinear(res->type.shape, r);
       Id row = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(lgN)});
       Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(p.N - 1)});
       Id local = b.emit(spv::Op::OpISub, c.u32(), {row, c.c32(q * p.chunk)});
@@ -794,8 +794,8 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   const uint32_t n = p.shape.n;
   // The table: word r * n + j holds rowScale[r] for every column j of a fragment row.
   c.barrier();
-  for (uint32_t sl = 0; sl < c.slots(rowScale); ++sl) {
-    Id row = c.slotLinear(rowScale->type.shape, sl);
+  for (uint32_t sl = 0; sl < c.layouts.slots(rowScale); ++sl) {
+    Id row = c.layouts.slotLinear(rowScale->type.shape, sl);
     Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});
     Id w0 = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(n)}), c.c32(base)});
     for (uint32_t j = 0; j < n; ++j)

@@ -182,9 +182,9 @@ Status lowerDenseConstant(Context& c, const ir::Operation& op, const ir::Attribu
   Id var = b.globalVariable(b.typePointer(spv::StorageClass::Private, arrT),
                             spv::StorageClass::Private, b.constComposite(arrT, elems));
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
     Id p = b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::Private, elemT),
-                  {var, c.slotLinear(res->type.shape, s)});
+                  {var, c.layouts.slotLinear(res->type.shape, s)});
     Id x = b.emit(spv::Op::OpLoad, elemT, {p});
     if (isBool) x = b.emit(spv::Op::OpINotEqual, c.boolean(), {x, c.c32(0)});
     out.push_back(x);
@@ -205,7 +205,7 @@ Status lowerConstant(Context& c, const ir::Operation& op) {
   }
   auto id = constantOf(c, *scalar, st);
   if (!id.ok()) return c.unsupported(op, id.status().message());
-  c.bind(res, std::vector<Id>(res->type.isTensor() ? c.slots(res) : 1, *id));
+  c.bind(res, std::vector<Id>(res->type.isTensor() ? c.layouts.slots(res) : 1, *id));
   return Status();
 }
 }  // namespace

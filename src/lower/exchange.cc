@@ -20,9 +20,9 @@ Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const i
   c.barrier();
   for (size_t i = 0; i < srcs.size(); ++i) {
     const ir::Value* v = srcs[i];
-    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(v->type.shape), [&]() -> Status {
-      for (uint32_t s = 0; s < c.slots(v); ++s) {
-        Id w = c.scratch.word(starts[i], c.slotLinear(v->type.shape, s), words);
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(v->type.shape), [&]() -> Status {
+      for (uint32_t s = 0; s < c.layouts.slots(v); ++s) {
+        Id w = c.scratch.word(starts[i], c.layouts.slotLinear(v->type.shape, s), words);
         TVK_RETURN_IF_ERROR(c.scratch.store(w, regT, c.at(v, s)));
       }
       return Status();
@@ -61,11 +61,11 @@ Status lowerJoin(Context& c, const ir::Operation& op) {
   const std::vector<int64_t>& ss = op.operand(0)->type.shape;
   uint32_t n = static_cast<uint32_t>(op.operand(0)->type.numel());
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    std::vector<Id> rc = c.slotCoords(res->type.shape, s);
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+    std::vector<Id> rc = c.layouts.slotCoords(res->type.shape, s);
     Id j = rc.back();
     rc.pop_back();
-    Id lin = c.linearize(rc, ss);
+    Id lin = c.layouts.linearize(rc, ss);
     lin = c.b.emit(spv::Op::OpIAdd, c.u32(),
                    {lin, c.b.emit(spv::Op::OpIMul, c.u32(), {j, c.c32(n)})});
     auto v = readElem(c, lin, (*starts)[0], p->regT, p->words);
@@ -86,10 +86,10 @@ Status lowerSplit(Context& c, const ir::Operation& op) {
   for (int j = 0; j < static_cast<int>(op.results.size()); ++j) {
     const ir::Value* res = op.result(j);
     std::vector<Id> out;
-    for (uint32_t s = 0; s < c.slots(res); ++s) {
-      std::vector<Id> rc = c.slotCoords(res->type.shape, s);
+    for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+      std::vector<Id> rc = c.layouts.slotCoords(res->type.shape, s);
       rc.push_back(c.c32(static_cast<uint32_t>(j)));
-      auto v = readElem(c, c.linearize(rc, src->type.shape), (*starts)[0], p->regT, p->words);
+      auto v = readElem(c, c.layouts.linearize(rc, src->type.shape), (*starts)[0], p->regT, p->words);
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -109,13 +109,13 @@ Status lowerGather(Context& c, const ir::Operation& op) {
   if (!starts.ok()) return starts.status();
   const ir::Value* res = op.result();
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    std::vector<Id> rc = c.slotCoords(res->type.shape, s);
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+    std::vector<Id> rc = c.layouts.slotCoords(res->type.shape, s);
     Id i = c.at(idx, s);
     if (idx->type.scalar().bits == 64) i = c.b.emit(spv::Op::OpUConvert, c.u32(), {i});
     rc[static_cast<size_t>(axis)] = i;
     // Out-of-range indices are undefined in Triton; clamp so that memory stays in bounds.
-    Id lin = c.linearize(rc, src->type.shape);
+    Id lin = c.layouts.linearize(rc, src->type.shape);
     lin = c.b.emit(spv::Op::OpBitwiseAnd, c.u32(),
                    {lin, c.c32(static_cast<uint32_t>(src->type.numel() - 1))});
     auto v = readElem(c, lin, (*starts)[0], p->regT, p->words);
@@ -135,8 +135,8 @@ Status lowerCat(Context& c, const ir::Operation& op) {
   // Sources are consecutive in scratch, so the result's linear index is the scratch index.
   const ir::Value* res = op.result();
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    auto v = readElem(c, c.slotLinear(res->type.shape, s), (*starts)[0], p->regT, p->words);
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+    auto v = readElem(c, c.layouts.slotLinear(res->type.shape, s), (*starts)[0], p->regT, p->words);
     if (!v.ok()) return v.status();
     out.push_back(*v);
   }
@@ -155,16 +155,16 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   uint32_t B = static_cast<uint32_t>(res->type.numel());
   auto& b = c.b;
   c.barrier();
-  TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(res->type.shape), [&]() -> Status {
-    for (uint32_t s = 0; s < c.slots(res); ++s) {
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(res->type.shape, s), c.c32(*base)});
+  TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(res->type.shape), [&]() -> Status {
+    for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.layouts.slotLinear(res->type.shape, s), c.c32(*base)});
       b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(w), c.c32(0)});
     }
     return Status();
   }));
   c.barrier();
-  Id owner = c.ownerCond(x->type.shape);
-  for (uint32_t s = 0; s < c.slots(x); ++s) {
+  Id owner = c.layouts.ownerCond(x->type.shape);
+  for (uint32_t s = 0; s < c.layouts.slots(x); ++s) {
     Id v = c.at(x, s);
     Id inRange = b.emit(spv::Op::OpULessThan, c.boolean(), {v, c.c32(B)});
     Id cond = c.flow.andCond(c.flow.andCond(owner, inRange), mask ? c.at(mask, s) : 0);
@@ -176,8 +176,8 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   }
   c.barrier();
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.slotLinear(res->type.shape, s), c.c32(*base)});
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.layouts.slotLinear(res->type.shape, s), c.c32(*base)});
     out.push_back(b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(w)}));
   }
   c.bind(res, std::move(out));

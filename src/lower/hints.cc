@@ -17,7 +17,7 @@ Status lowerPoison(Context& c, const ir::Operation& op) {
   auto t = c.regTypeOf(res);
   if (!t.ok()) return c.unsupported(op, t.status().message());
   Id zero = c.b.constNull(*t);
-  c.bind(res, std::vector<Id>(res->type.isTensor() ? c.slots(res) : 1, zero));
+  c.bind(res, std::vector<Id>(res->type.isTensor() ? c.layouts.slots(res) : 1, zero));
   return Status();
 }
 

@@ -177,7 +177,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   TVK_RETURN_IF_ERROR(layoutParams(c, refl));
   Id v3 = b.typeVector(c.u32(), 3);
   c.workgroupIdVar = builtin(c, v3, spv::BuiltIn::WorkgroupId);
-  c.localIndexVar = builtin(c, c.u32(), spv::BuiltIn::LocalInvocationIndex);
+  c.layouts.localIndexVar = builtin(c, c.u32(), spv::BuiltIn::LocalInvocationIndex);
   Id vd = b.typeVoid();
   Id fn = b.newId();
   b.beginFunction(fn, vd, b.typeFunction(vd, {}));

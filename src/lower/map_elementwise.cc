@@ -20,11 +20,11 @@ Status lowerMapElementwise(Context& c, const ir::Operation& op) {
   if (pack < 1 || !ret || blk.args.size() != nIn * pack || ret->operands.size() != nOut * pack)
     return c.unsupported(op, "body arity does not match operands x pack");
   if (op.results.empty()) return Status();
-  uint32_t n = c.slots(op.result());
+  uint32_t n = c.layouts.slots(op.result());
   for (const ir::Value* v : op.operands)
-    if (v->type.isTensor() && c.slots(v) != n) return c.unsupported(op, "operands of another layout");
+    if (v->type.isTensor() && c.layouts.slots(v) != n) return c.unsupported(op, "operands of another layout");
   for (const auto& r : op.results)
-    if (c.slots(r.get()) != n) return c.unsupported(op, "results of another layout");
+    if (c.layouts.slots(r.get()) != n) return c.unsupported(op, "results of another layout");
   if (n % pack) return c.unsupported(op, "pack " + std::to_string(pack) + " does not divide the " +
                                              std::to_string(n) + " elements per invocation");
   std::vector<std::vector<Id>> out(nOut, std::vector<Id>(n));

@@ -65,7 +65,7 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
   if (const analysis::AccessVector a = c.vectors.accessOf(&op); a.width > 1 && c.addresses)
     return lowerLoadRuns(c, op, a);
   std::vector<Id> out;
-  uint32_t n = c.slots(op.result());
+  uint32_t n = c.layouts.slots(op.result());
   for (uint32_t s = 0; s < n; ++s) {
     Id m = mask ? c.at(mask, s) : 0;
     Id otherId = other ? c.at(other, s) : c.b.constNull(*rt);
@@ -105,17 +105,17 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   auto word = [&](Id i, Id j) {
     return c.scratch.word(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(i, pitch), j}), ew);
   };
-  const uint32_t n = c.slots(ptr);
+  const uint32_t n = c.layouts.slots(ptr);
   c.barrier();
   for (uint32_t s = 0; s < n; ++s) {
-    const std::vector<Id> rc = c.slotCoords(shape, s);
+    const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
     TVK_RETURN_IF_ERROR(c.scratch.store(word(rc[0], rc[1]), *rt, c.at(val, s)));
   }
   c.barrier();
   const uint32_t rowBits = log2Ceil(rows);
   StoreSlots out;
   for (uint32_t s = 0; s < n; ++s) {
-    Id lin = c.slotLinear(shape, s);
+    Id lin = c.layouts.slotLinear(shape, s);
     Id i = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(rows - 1)});
     Id j = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowBits)});
     auto v = c.scratch.load(word(i, j), *rt);
@@ -153,11 +153,11 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     return lowerStoreRuns(c, op, runs);
   Id owner;
   if (ptr->type.isTensor()) {
-    owner = c.ownerCond(ptr->type.shape);
+    owner = c.layouts.ownerCond(ptr->type.shape);
   } else {
-    owner = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.invocation(), c.c32(0)});
+    owner = c.b.emit(spv::Op::OpIEqual, c.boolean(), {c.layouts.invocation(), c.c32(0)});
   }
-  uint32_t n = c.slots(ptr);
+  uint32_t n = c.layouts.slots(ptr);
   std::vector<Id> offs, vals, masks;
   if (transposed) {
     auto t = transposeForStore(c, op);

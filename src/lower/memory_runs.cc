@@ -198,7 +198,7 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   if (!view.ok()) return c.unsupported(op, view.status().message());
   const Id runT = b.typeArray(*rt, k);
   std::vector<Id> out;
-  const uint32_t n = c.slots(op.result());
+  const uint32_t n = c.layouts.slots(op.result());
   const std::vector<Id> masks = slotMasks(c, mask, n);
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     // One vector access where the run's masks hold. Axis info proves every run aligned to
@@ -287,11 +287,11 @@ Status lowerStoreRuns(Context& c, const ir::Operation& op, const analysis::Acces
   const ir::Value* val = op.operand(1);
   const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
   std::vector<Id> addrs, vals;
-  for (uint32_t s = 0; s < c.slots(ptr); ++s) {
+  for (uint32_t s = 0; s < c.layouts.slots(ptr); ++s) {
     addrs.push_back(c.at(ptr, s));
     vals.push_back(c.at(val, s));
   }
-  return storeRuns(c, op, a, addrs, vals, slotMasks(c, mask, c.slots(ptr)));
+  return storeRuns(c, op, a, addrs, vals, slotMasks(c, mask, c.layouts.slots(ptr)));
 }
 
 }  // namespace tvk::lower

@@ -117,7 +117,7 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
     if (!r.ok()) return r.status();
     return p.store(c, l1, *r);
   };
-  Id t = c.invocation();
+  Id t = c.layouts.invocation();
   if (pairs >= c.W) {
     TVK_RETURN_IF_ERROR(c.flow.counted(static_cast<uint32_t>(pairs / c.W), [&](Id i) {
       Id pid = c.b.emit(spv::Op::OpIAdd, c.u32(),
@@ -149,7 +149,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   const uint64_t numel = static_cast<uint64_t>(op.operand(0)->type.numel());
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
   const uint32_t w = log2Ceil(W), n = log2Ceil(N);
-  const uint32_t R = c.slots(op.operand(0));
+  const uint32_t R = c.layouts.slots(op.operand(0));
   const uint32_t lanesAlong = std::min(N, W);
   const uint32_t per = N >= W ? N / W : 1, G = R / per;
   const uint64_t rows = numel / N;
@@ -173,13 +173,13 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
       vals[g] = *r;
     }
   }
-  Id t = c.invocation();
+  Id t = c.layouts.invocation();
   // 3. Across the subgroups of a row.
   if (lanesAlong > S) {
     const uint32_t P = lanesAlong / S;
-    Id sg = c.subgroupIndex();
+    Id sg = c.layouts.subgroupIndex();
     c.barrier();
-    Id lane0 = b.emit(spv::Op::OpIEqual, c.boolean(), {c.subgroupLane(), c.c32(0)});
+    Id lane0 = b.emit(spv::Op::OpIEqual, c.boolean(), {c.layouts.subgroupLane(), c.c32(0)});
     TVK_RETURN_IF_ERROR(c.flow.ifThen(lane0, [&]() -> Status {
       for (uint32_t g = 0; g < G; ++g)
         TVK_RETURN_IF_ERROR(
@@ -211,7 +211,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   if (rows == 1) {
     for (size_t k = 0; k < op.results.size(); ++k) {
       const ir::Value* res = op.result(static_cast<int>(k));
-      c.bind(res, std::vector<Id>(c.slots(res), vals[0][k]));
+      c.bind(res, std::vector<Id>(c.layouts.slots(res), vals[0][k]));
     }
     return Status();
   }
@@ -233,8 +233,8 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   for (size_t k = 0; k < op.results.size(); ++k) {
     const ir::Value* res = op.result(static_cast<int>(k));
     std::vector<Id> out;
-    for (uint32_t s = 0; s < c.slots(res); ++s) {
-      auto v = c.scratch.load(p.word(c, k, c.slotLinear(res->type.shape, s)), p.regT[k]);
+    for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+      auto v = c.scratch.load(p.word(c, k, c.layouts.slotLinear(res->type.shape, s)), p.regT[k]);
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -252,7 +252,7 @@ Result<bool> lowerReduceInRegisters(Context& c, const ir::Operation& op) {
   const int axis = static_cast<int>(op.intAttr("axis"));
   std::vector<std::vector<uint32_t>> maps;
   for (int64_t k = 0; k < shape[axis]; ++k) {
-    maps.push_back(c.registerMove(shape, res->type.shape, [&](const std::vector<int64_t>& rc) {
+    maps.push_back(c.layouts.registerMove(shape, res->type.shape, [&](const std::vector<int64_t>& rc) {
       std::vector<int64_t> sc = rc;
       sc.insert(sc.begin() + axis, k);
       return sc;
@@ -261,7 +261,7 @@ Result<bool> lowerReduceInRegisters(Context& c, const ir::Operation& op) {
   }
   const size_t K = op.operands.size();
   std::vector<std::vector<Id>> out(K);
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
     std::vector<uint32_t> slots;
     for (const std::vector<uint32_t>& m : maps) slots.push_back(m[s]);
     auto acc = combineSlots(c, op, slots);
@@ -285,11 +285,11 @@ Result<bool> lowerReduceInRegisters(Context& c, const ir::Operation& op) {
 Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   if (!analysis::reduceColumnPath(op, c.smem.options)) return false;
   for (const auto& r : op.results) {
-    const analysis::Layout& l = c.layout(r->type);
+    const analysis::Layout& l = c.layouts.layout(r->type);
     if (!r->type.isTensor() || l.vec != 1 || l.slots != 1) return false;
   }
   const ir::Value* in0 = op.operand(0);
-  if (c.layout(in0->type).vec != 1) return false;
+  if (c.layouts.layout(in0->type).vec != 1) return false;
   auto& b = c.b;
   const uint32_t W = c.W, S = c.opts.target.subgroupSize;
   const uint32_t C = static_cast<uint32_t>(in0->type.shape[1]);
@@ -297,7 +297,7 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   if (!plan.ok()) return plan.status();
   const OperandScratch& p = *plan;
   // 1. Registers.
-  auto acc = combineSlots(c, op, slotRange(0, c.slots(in0)));
+  auto acc = combineSlots(c, op, slotRange(0, c.layouts.slots(in0)));
   if (!acc.ok()) return acc.status();
   // 2. Lanes of one subgroup that hold the same column.
   if (C < S) c.needFeature("subgroupShuffle");
@@ -306,7 +306,7 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
     if (!acc.ok()) return acc.status();
   }
   // 3. Partials through scratch.
-  Id t = c.invocation();
+  Id t = c.layouts.invocation();
   c.barrier();
   TVK_RETURN_IF_ERROR(p.store(c, t, *acc));
   c.barrier();
@@ -325,7 +325,7 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
 Status lowerReduce(Context& c, const ir::Operation& op) {
   // Runs of v > 1 along the axis (analysis/vector_width.h's row layouts): each invocation
   // holds whole rows, combined in registers; that path is tried first then.
-  const bool rowsFirst = c.layout(op.operand(0)->type).vec > 1;
+  const bool rowsFirst = c.layouts.layout(op.operand(0)->type).vec > 1;
   auto inRegisters = [&]() { return lowerReduceInRegisters(c, op); };
   if (rowsFirst) {
     auto inRegs = inRegisters();
@@ -357,7 +357,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   const OperandScratch& p = *plan;
   auto& b = c.b;
   Id u = c.u32();
-  const analysis::Layout& lay = c.layout(in0->type);
+  const analysis::Layout& lay = c.layouts.layout(in0->type);
   auto rowOf = [&](int64_t L) {
     uint64_t l = static_cast<uint64_t>(L);
     return static_cast<int64_t>(l / (extent * inner) * inner + l % inner);
@@ -377,13 +377,13 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   for (uint64_t pass = 0; pass < passes; ++pass) {
     const uint32_t first = static_cast<uint32_t>(pass * Q);
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(shape), [&]() -> Status {
-      for (uint32_t s = 0; s < c.slots(in0); ++s) {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(shape), [&]() -> Status {
+      for (uint32_t s = 0; s < c.layouts.slots(in0); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(lay, s, true, [&](int64_t L) {
           return rowOf(L) / static_cast<int64_t>(Q);
         });
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
-        auto [row, k] = rowAndK(c.slotLinear(shape, s));
+        auto [row, k] = rowAndK(c.layouts.slotLinear(shape, s));
         Id lrow = b.emit(spv::Op::OpISub, u, {row, c.c32(first)});
         Id lin = b.emit(spv::Op::OpIAdd, u,
                         {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2Ceil(extent))}), k});
@@ -413,14 +413,14 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         out[k] = {*v};
         continue;
       }
-      const analysis::Layout& rl = c.layout(res->type);
-      for (uint32_t s = 0; s < c.slots(res); ++s) {
+      const analysis::Layout& rl = c.layouts.layout(res->type);
+      for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
         if (pass == 0) out[k].push_back(0);
         int64_t ch = passes == 1 ? 0 : slotChunk(rl, s, false, [&](int64_t o) {
           return o / static_cast<int64_t>(Q);
         });
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
-        Id lrow = b.emit(spv::Op::OpISub, u, {c.slotLinear(res->type.shape, s), c.c32(first)});
+        Id lrow = b.emit(spv::Op::OpISub, u, {c.layouts.slotLinear(res->type.shape, s), c.c32(first)});
         Id in = ch >= 0 ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
         Id at = in ? b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)}) : lrow;
         Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2Ceil(extent))});

@@ -11,7 +11,7 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
   r.ops[name] = [fn](Context& c, const ir::Operation& op) -> Status {
     const ir::Value* res = op.result();
     std::vector<Id> out;
-    uint32_t n = c.slots(res);
+    uint32_t n = c.layouts.slots(res);
     // An f16 result that is only stored is rounded by the store's conversion.
     c.deferF16Rounding = c.defersF16Rounding(op);
     for (uint32_t s = 0; s < n; ++s) {

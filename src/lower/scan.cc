@@ -76,7 +76,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   const size_t K = op.operands.size();
   const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
-  const uint32_t R = c.slots(op.operand(0));
+  const uint32_t R = c.layouts.slots(op.operand(0));
   const uint32_t lanesAlong = std::min(N, W), laneSpan = std::min(lanesAlong, S);
   const uint32_t per = N >= W ? N / W : 1;
   const uint32_t P = lanesAlong / laneSpan;
@@ -97,7 +97,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
     for (size_t k = 0; k < K; ++k) vals[r].push_back(c.at(op.operand(k), r));
   // A. Lanes.
   c.needFeature("subgroupShuffle");
-  Id lane = c.subgroupLane();
+  Id lane = c.layouts.subgroupLane();
   Id along = laneSpan == S ? lane : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(laneSpan - 1)});
   for (uint32_t d = 1; d < laneSpan; d *= 2) {
     Id has = reverse ? b.emit(spv::Op::OpULessThan, c.boolean(), {along, c.c32(laneSpan - d)})
@@ -122,7 +122,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
     return Status();
   }
   // B. Subgroup totals (held by the last lane of the segment; the first when reversed).
-  Id sg = c.subgroupIndex();
+  Id sg = c.layouts.subgroupIndex();
   c.barrier();
   Id writer = b.emit(spv::Op::OpIEqual, c.boolean(), {along, c.c32(reverse ? 0 : laneSpan - 1)});
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
@@ -197,7 +197,7 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   auto scratch = operandScratch(c, op, static_cast<uint32_t>(op.operand(0)->type.numel()));
   if (!scratch.ok()) return scratch.status();
   const std::vector<Id>& regT = scratch->regT;
-  uint32_t R = c.slots(op.operand(0));
+  uint32_t R = c.layouts.slots(op.operand(0));
   std::vector<std::vector<Id>> vals(R, std::vector<Id>(K));
   for (uint32_t s = 0; s < R; ++s)
     for (size_t k = 0; k < K; ++k) vals[s][k] = c.at(op.operand(k), s);
@@ -205,16 +205,16 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   auto wordAt = [&](size_t k, Id lin) { return scratch->word(c, k, lin); };
   for (uint32_t d = 1; d < A; d *= 2) {
     c.barrier();
-    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.ownerCond(shape), [&]() -> Status {
+    TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(shape), [&]() -> Status {
       for (uint32_t s = 0; s < R; ++s)
         for (size_t k = 0; k < K; ++k)
-          TVK_RETURN_IF_ERROR(c.scratch.store(wordAt(k, c.slotLinear(shape, s)), regT[k], vals[s][k]));
+          TVK_RETURN_IF_ERROR(c.scratch.store(wordAt(k, c.layouts.slotLinear(shape, s)), regT[k], vals[s][k]));
       return Status();
     }));
     c.barrier();
     for (uint32_t s = 0; s < R; ++s) {
-      Id ka = c.slotCoords(shape, s)[axis];
-      Id lin = c.slotLinear(shape, s);
+      Id ka = c.layouts.slotCoords(shape, s)[axis];
+      Id lin = c.layouts.slotLinear(shape, s);
       Id has, partner;
       if (!reverse) {
         has = b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {ka, c.c32(d)});

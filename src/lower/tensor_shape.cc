@@ -14,8 +14,8 @@ namespace {
 Status makeRange(Context& c, const ir::Operation& op) {
   const ir::Value* res = op.result();
   std::vector<Id> out;
-  for (uint32_t s = 0; s < c.slots(res); ++s) {
-    auto v = c.emitAt(res, c.slotCoords(res->type.shape, s));
+  for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+    auto v = c.emitAt(res, c.layouts.slotCoords(res->type.shape, s));
     if (!v.ok()) return v.status();
     out.push_back(*v);
   }
@@ -27,7 +27,7 @@ Status makeRange(Context& c, const ir::Operation& op) {
 Status splat(Context& c, const ir::Operation& op) {
   const std::vector<Id>& src = c.ids(op.operand(0));
   if (src.size() != 1) return c.unsupported(op, "splat of a tensor");
-  c.bind(op.result(), std::vector<Id>(c.slots(op.result()), src[0]));
+  c.bind(op.result(), std::vector<Id>(c.layouts.slots(op.result()), src[0]));
   return Status();
 }
 
@@ -75,8 +75,8 @@ Status moveData(Context& c, const ir::Operation& op) {
   }
   std::vector<Id> out;
   if (c.remat(res)) {
-    for (uint32_t s = 0; s < c.slots(res); ++s) {
-      auto v = c.emitAt(res, c.slotCoords(res->type.shape, s));
+    for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
+      auto v = c.emitAt(res, c.layouts.slotCoords(res->type.shape, s));
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -94,7 +94,7 @@ Status moveData(Context& c, const ir::Operation& op) {
     }
   }
   // Register-only moves: every needed element is already in the same invocation.
-  std::vector<uint32_t> moves = c.registerMove(src->type.shape, res->type.shape,
+  std::vector<uint32_t> moves = c.layouts.registerMove(src->type.shape, res->type.shape,
                                                [&](const std::vector<int64_t>& rc) {
     std::vector<int64_t> sc = rc;
     const std::vector<int64_t>& ss = src->type.shape;
@@ -136,20 +136,20 @@ Status moveData(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   Id u = c.u32();
   auto wordAt = [&](Id lin) { return c.scratch.word(*base, padded(lin), words); };
-  const analysis::Layout& sl = c.layout(src->type);
-  const analysis::Layout& rl = c.layout(res->type);
+  const analysis::Layout& sl = c.layouts.layout(src->type);
+  const analysis::Layout& rl = c.layouts.layout(res->type);
   auto chunkOf = [&](int64_t L) { return L / static_cast<int64_t>(C); };
-  std::vector<Id> srcLin(c.slots(res), 0);
-  out.assign(c.slots(res), 0);
-  Id owner = c.ownerCond(src->type.shape);
+  std::vector<Id> srcLin(c.layouts.slots(res), 0);
+  out.assign(c.layouts.slots(res), 0);
+  Id owner = c.layouts.ownerCond(src->type.shape);
   for (uint64_t pass = 0; pass < passes; ++pass) {
     const uint32_t first = static_cast<uint32_t>(pass * C);
     c.barrier();
     TVK_RETURN_IF_ERROR(c.flow.ifThen(owner, [&]() -> Status {
-      for (uint32_t s = 0; s < c.slots(src); ++s) {
+      for (uint32_t s = 0; s < c.layouts.slots(src); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(sl, s, true, chunkOf);
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
-        Id lin = b.emit(spv::Op::OpISub, u, {c.slotLinear(src->type.shape, s), c.c32(first)});
+        Id lin = b.emit(spv::Op::OpISub, u, {c.layouts.slotLinear(src->type.shape, s), c.c32(first)});
         auto store = [&]() { return c.scratch.store(wordAt(lin), *rt, c.at(src, s)); };
         if (ch >= 0) {
           TVK_RETURN_IF_ERROR(store());
@@ -161,10 +161,10 @@ Status moveData(Context& c, const ir::Operation& op) {
       return Status();
     }));
     c.barrier();
-    for (uint32_t s = 0; s < c.slots(res); ++s) {
+    for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
       if (!srcLin[s]) {
-        std::vector<Id> sc = sourceCoords(c, op, c.slotCoords(res->type.shape, s));
-        srcLin[s] = c.linearize(sc, src->type.shape);
+        std::vector<Id> sc = sourceCoords(c, op, c.layouts.slotCoords(res->type.shape, s));
+        srcLin[s] = c.layouts.linearize(sc, src->type.shape);
       }
       Id lin = b.emit(spv::Op::OpISub, u, {srcLin[s], c.c32(first)});
       Id in = 0;
