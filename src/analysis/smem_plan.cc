@@ -1,6 +1,8 @@
 #include "analysis/smem_plan.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "analysis/layout.h"
@@ -169,103 +171,149 @@ bool atomicUsesCasLoop(const std::string& kind, const ir::Type& elem, bool nativ
   return !(kind == "fadd" && elem.bits == 32 && nativeF32Add);
 }
 
+namespace {
+
+// Scratch rules, one per op family (scratchRules below).
+
+// tt.store: the tile of a transposed store (storeTransposed).
+uint32_t storeScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
+  return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op)) : 0;
+}
+
+// tt.reduce: the row path's partials and totals, else the generic path's rows (and the
+// column path's partials).
+uint32_t reduceScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& o) {
+  if (reduceFastPath(op, o)) {
+  // Per operand: max(groups x subgroups partials, result rows) elements.
+  const ir::Type& t = op.operand(0)->type;
+  uint64_t numel = static_cast<uint64_t>(t.numel());
+  uint64_t N = static_cast<uint64_t>(t.shape[op.intAttr("axis")]);
+  uint64_t R = numel / o.invocations;
+  uint64_t G = N >= o.invocations ? R / (N / o.invocations) : R;
+  uint64_t elems = std::max(G * (o.invocations / o.subgroupSize), numel / N);
+  uint64_t words = 0;
+  for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
+  return static_cast<uint32_t>(words * 4);
+  }
+  // Generic path: a pass of reduceChunkRows rows of the axis extent (all rows when they fit).
+  const ir::Type& t = op.operand(0)->type;
+  uint64_t rows = reduceChunkRows(op, o.limitBytes);
+  if (rows == 0) rows = static_cast<uint64_t>(t.numel()) / t.shape[op.intAttr("axis")];
+  uint64_t words = 0, columnWords = 0;
+  for (const ir::Value* v : op.operands) {
+    words += rows * static_cast<uint64_t>(t.shape[op.intAttr("axis")]) * scratchWords(v->type);
+    columnWords += uint64_t{o.invocations} * scratchWords(v->type);  // one partial per invocation
+  }
+  if (reduceColumnPath(op, o)) words = std::max(words, columnWords);
+  return static_cast<uint32_t>(std::min<uint64_t>(words * 4, UINT32_MAX));
+}
+
+// tt.scan: the row path's subgroup totals, else every operand element.
+uint32_t scanScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& o) {
+  if (reduceFastPath(op, o)) {
+  // Per operand: one subgroup total per slot and subgroup.
+  uint64_t elems = static_cast<uint64_t>(op.operand(0)->type.numel()) / o.invocations *
+                   (o.invocations / o.subgroupSize);
+  uint64_t words = 0;
+  for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
+  return static_cast<uint32_t>(words * 4);
+  }
+  uint64_t words = 0;
+  for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
+  return static_cast<uint32_t>(words * 4);
+}
+
+// tt.join/split/gather/cat: the exchanged operands (gather: its source).
+uint32_t exchangeScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& /*o*/) {
+  uint64_t words = 0;
+  for (const ir::Value* v : op.operands) {
+    if (op.name == "tt.gather" && v != op.operand(0)) continue;
+    words += v->type.numel() * scratchWords(v->type);
+  }
+  return static_cast<uint32_t>(words * 4);
+}
+
+// tt.histogram: one word per bin.
+uint32_t histogramScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& /*o*/) {
+  return static_cast<uint32_t>(op.result()->type.numel() * 4);
+}
+
+// tt.dot: the operand slices (or a packed K slice on cooperative-matrix targets), reused by
+// the result exchange.
+uint32_t dotScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& o) {
+  const ir::Type& a = op.operand(0)->type;
+  const ir::Type& b = op.operand(1)->type;
+  const uint64_t batches = dotBatches(a, b);
+  if (!batches) return 0;
+  const int r = a.rank();
+  uint32_t kc = dotSliceK(op, o.limitBytes);
+  // Operand slices of every batch, then (reusing the bytes) the result exchange of the
+  // register-tiled path in row chunks that fit.
+  uint32_t rows = dotExchangeRows(op, o.limitBytes);
+  int64_t words = std::max<int64_t>(
+      static_cast<int64_t>(batches) * (a.shape[r - 2] + b.shape[r - 1]) * kc, rows * b.shape[r - 1]) *
+      dotElemWords(op);
+  // Cooperative-matrix targets: room for a whole packed K slice (one staging pass per dot).
+  if (o.cooperativeMatrix) {
+    uint64_t packed = dotPackedWords(op, 4);
+    if (packed * 4 <= o.limitBytes) words = std::max<int64_t>(words, static_cast<int64_t>(packed));
+  }
+  return static_cast<uint32_t>(words * 4);
+}
+
+// tt.broadcast/tt.trans of a value that is not recomputed per element: its (padded)
+// chunk.
+uint32_t moveScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
+  const ir::Value* src = op.operand(0);
+  if (remat(src)) return 0;
+  uint64_t elems = exchangeChunkElems(op, o.limitBytes);
+  if (elems == 0) elems = static_cast<uint64_t>(src->type.numel());
+  uint64_t padded = elems + transPadding(op, elems);
+  return static_cast<uint32_t>(std::min<uint64_t>(padded * scratchWords(src->type) * 4, UINT32_MAX));
+}
+
+// tt.atomic_rmw/cas: the old value's broadcast, and a uniform CAS loop's exit flag.
+uint32_t atomicScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& o) {
+  // The old value, broadcast from the invocation(s) that ran the atomic (lower/atomics.cc):
+  // scalars, and replicated tensors (only owners run the atomic).
+  const ir::Type& t = op.result()->type;
+  uint32_t bytes = 0;
+  if (!t.isTensor()) {
+    bytes = scratchWords(t) * 4;
+  } else {
+    auto l = blockedLayout(t.shape, o.invocations);
+    if (l.ok() && l->replicated) bytes = static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
+  }
+  // The exit flag of a workgroup-uniform compare-and-swap loop, used before the broadcast,
+  // so it shares the op's first word.
+  const std::string kind = op.name == "tt.atomic_cas" ? "cas" : op.strAttr("atomic_rmw_op");
+  if (o.uniformCasLoops && atomicUsesCasLoop(kind, t.scalar(), o.atomicFloat32Add))
+    bytes = std::max<uint32_t>(bytes, 4);
+  return bytes;
+}
+
+using ScratchRule = uint32_t (*)(const ir::Operation&, Remat&, const SmemOptions&);
+
+// The scratch rule of each op that exchanges data through shared memory (ops without one need
+// none).
+const std::map<std::string, ScratchRule>& scratchRules() {
+  static const std::map<std::string, ScratchRule> rules = {
+      {"tt.store", storeScratch},         {"tt.reduce", reduceScratch},
+      {"tt.scan", scanScratch},           {"tt.join", exchangeScratch},
+      {"tt.split", exchangeScratch},      {"tt.gather", exchangeScratch},
+      {"tt.cat", exchangeScratch},        {"tt.histogram", histogramScratch},
+      {"tt.dot", dotScratch},             {"tt.broadcast", moveScratch},
+      {"tt.trans", moveScratch},          {"tt.atomic_rmw", atomicScratch},
+      {"tt.atomic_cas", atomicScratch},
+  };
+  return rules;
+}
+
+}  // namespace
+
 uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
-  const std::string& n = op.name;
-  if (n == "tt.store") return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op)) : 0;
-  if (n == "tt.reduce" && reduceFastPath(op, o)) {
-    // Per operand: max(groups x subgroups partials, result rows) elements.
-    const ir::Type& t = op.operand(0)->type;
-    uint64_t numel = static_cast<uint64_t>(t.numel());
-    uint64_t N = static_cast<uint64_t>(t.shape[op.intAttr("axis")]);
-    uint64_t R = numel / o.invocations;
-    uint64_t G = N >= o.invocations ? R / (N / o.invocations) : R;
-    uint64_t elems = std::max(G * (o.invocations / o.subgroupSize), numel / N);
-    uint64_t words = 0;
-    for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
-    return static_cast<uint32_t>(words * 4);
-  }
-  if (n == "tt.scan" && reduceFastPath(op, o)) {
-    // Per operand: one subgroup total per slot and subgroup.
-    uint64_t elems = static_cast<uint64_t>(op.operand(0)->type.numel()) / o.invocations *
-                     (o.invocations / o.subgroupSize);
-    uint64_t words = 0;
-    for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
-    return static_cast<uint32_t>(words * 4);
-  }
-  if (n == "tt.reduce") {
-    // Generic path: a pass of reduceChunkRows rows of the axis extent (all rows when they fit).
-    const ir::Type& t = op.operand(0)->type;
-    uint64_t rows = reduceChunkRows(op, o.limitBytes);
-    if (rows == 0) rows = static_cast<uint64_t>(t.numel()) / t.shape[op.intAttr("axis")];
-    uint64_t words = 0, columnWords = 0;
-    for (const ir::Value* v : op.operands) {
-      words += rows * static_cast<uint64_t>(t.shape[op.intAttr("axis")]) * scratchWords(v->type);
-      columnWords += uint64_t{o.invocations} * scratchWords(v->type);  // one partial per invocation
-    }
-    if (reduceColumnPath(op, o)) words = std::max(words, columnWords);
-    return static_cast<uint32_t>(std::min<uint64_t>(words * 4, UINT32_MAX));
-  }
-  if (n == "tt.scan") {
-    uint64_t words = 0;
-    for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);
-    return static_cast<uint32_t>(words * 4);
-  }
-  if (n == "tt.join" || n == "tt.split" || n == "tt.gather" || n == "tt.cat") {
-    uint64_t words = 0;
-    for (const ir::Value* v : op.operands) {
-      if (n == "tt.gather" && v != op.operand(0)) continue;
-      words += v->type.numel() * scratchWords(v->type);
-    }
-    return static_cast<uint32_t>(words * 4);
-  }
-  if (n == "tt.histogram") return static_cast<uint32_t>(op.result()->type.numel() * 4);
-  if (n == "tt.dot") {
-    const ir::Type& a = op.operand(0)->type;
-    const ir::Type& b = op.operand(1)->type;
-    const uint64_t batches = dotBatches(a, b);
-    if (!batches) return 0;
-    const int r = a.rank();
-    uint32_t kc = dotSliceK(op, o.limitBytes);
-    // Operand slices of every batch, then (reusing the bytes) the result exchange of the
-    // register-tiled path in row chunks that fit.
-    uint32_t rows = dotExchangeRows(op, o.limitBytes);
-    int64_t words = std::max<int64_t>(
-        static_cast<int64_t>(batches) * (a.shape[r - 2] + b.shape[r - 1]) * kc, rows * b.shape[r - 1]) *
-        dotElemWords(op);
-    // Cooperative-matrix targets: room for a whole packed K slice (one staging pass per dot).
-    if (o.cooperativeMatrix) {
-      uint64_t packed = dotPackedWords(op, 4);
-      if (packed * 4 <= o.limitBytes) words = std::max<int64_t>(words, static_cast<int64_t>(packed));
-    }
-    return static_cast<uint32_t>(words * 4);
-  }
-  if (n == "tt.broadcast" || n == "tt.trans") {
-    const ir::Value* src = op.operand(0);
-    if (remat(src)) return 0;
-    uint64_t elems = exchangeChunkElems(op, o.limitBytes);
-    if (elems == 0) elems = static_cast<uint64_t>(src->type.numel());
-    uint64_t padded = elems + transPadding(op, elems);
-    return static_cast<uint32_t>(std::min<uint64_t>(padded * scratchWords(src->type) * 4, UINT32_MAX));
-  }
-  if (n == "tt.atomic_rmw" || n == "tt.atomic_cas") {
-    // The old value, broadcast from the invocation(s) that ran the atomic (lower/atomics.cc):
-    // scalars, and replicated tensors (only owners run the atomic).
-    const ir::Type& t = op.result()->type;
-    uint32_t bytes = 0;
-    if (!t.isTensor()) {
-      bytes = scratchWords(t) * 4;
-    } else {
-      auto l = blockedLayout(t.shape, o.invocations);
-      if (l.ok() && l->replicated) bytes = static_cast<uint32_t>(t.numel() * scratchWords(t) * 4);
-    }
-    // The exit flag of a workgroup-uniform compare-and-swap loop, used before the broadcast,
-    // so it shares the op's first word.
-    const std::string kind = n == "tt.atomic_cas" ? "cas" : op.strAttr("atomic_rmw_op");
-    if (o.uniformCasLoops && atomicUsesCasLoop(kind, t.scalar(), o.atomicFloat32Add))
-      bytes = std::max<uint32_t>(bytes, 4);
-    return bytes;
-  }
-  return 0;
+  auto it = scratchRules().find(op.name);
+  return it == scratchRules().end() ? 0 : it->second(op, remat, o);
 }
 
 Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& o) {

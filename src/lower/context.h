@@ -27,6 +27,7 @@
 #include "analysis/smem_plan.h"
 #include "abi/compiled_kernel.h"
 #include "ir/ir.h"
+#include "lower/index_math.h"
 #include "lower/layout_indexer.h"
 #include "lower/loop_limit.h"
 #include "lower/scratch.h"
@@ -181,6 +182,8 @@ class Context {
   Id f32() { return b.typeFloat(32); }
   /// Bool type.
   Id boolean() { return b.typeBool(); }
+  /// `v` (a uint32 id) for index arithmetic with operators (lower/index_math.h).
+  Index ix(Id v) { return Index(b, v); }
   /// uint32 constant.
   Id c32(uint32_t v) { return b.u32(v); }
   /// Records a needed device feature (reflection), once.

@@ -224,11 +224,9 @@ Result<SplitWords> splitPair(Context& c, const CoopPlan& p, Id x, Id y) {
 // The staging word of element (row, col) of a region at `regionBase` with `stride` words per
 // row: regionBase + row * stride + col / perWord.
 Id stagedWord(Context& c, const CoopPlan& p, Id row, Id col, uint32_t regionBase, uint32_t stride) {
-  auto& b = c.b;
-  Id w = b.emit(spv::Op::OpIAdd, c.u32(),
-                {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(stride)}),
-                 b.emit(spv::Op::OpShiftRightLogical, c.u32(), {col, c.c32(log2Ceil(p.perWord))})});
-  return b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(regionBase)});
+  Index w = c.ix(row) * stride;
+  w = w + (c.ix(col) >> log2Ceil(p.perWord));
+  return w + regionBase;
 }
 
 // Stores staging word `w` and, for split f32 operands, its lo-plane twin `lo` (the lo plane of
@@ -237,7 +235,7 @@ void storeStaged(Context& c, const CoopPlan& p, int operand, Id w, Id word, Id l
   auto& b = c.b;
   b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(w), word});
   if (!lo) return;
-  Id wl = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(operand == 0 ? p.aLo : p.bLo)});
+  Id wl = c.ix(w) + (operand == 0 ? p.aLo : p.bLo);
   b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wl), lo});
 }
 
@@ -292,14 +290,12 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     const size_t r0 = sc.size() - 2;
     Id kk = sc[r0 + kDim];
     if (p.kc != p.K) {
-      Id hi = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {kk, c.c32(log2Ceil(p.kc))});
-      cond = c.flow.andCond(cond, b.emit(spv::Op::OpIEqual, c.boolean(), {hi, c.c32(k0 / p.kc)}));
-      kk = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {kk, c.c32(p.kc - 1)});
+      cond = c.flow.andCond(cond, (c.ix(kk) >> log2Ceil(p.kc)).equals(k0 / p.kc));
+      kk = c.ix(kk) & (p.kc - 1);
     }
     Id row = kDim == 1 ? sc[r0] : kk;
     if (r0)
-      row = b.emit(spv::Op::OpIAdd, c.u32(),
-                   {b.emit(spv::Op::OpIMul, c.u32(), {sc[0], c.c32(kDim == 1 ? p.M : p.kc)}), row});
+      row = c.ix(sc[0]) * (kDim == 1 ? p.M : p.kc) + c.ix(row);
     Id w = stagedWord(c, p, row, kDim == 1 ? kk : sc[r0 + 1], regionBase, stride);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(cond, [&]() -> Status {
       storeStaged(c, p, kDim == 1 ? 0 : 1, w, word, loWord);
@@ -340,25 +336,24 @@ struct RunAt {
 };
 
 RunAt runAt(Context& c, const CoopPlan& p, const analysis::DirectOperand& d, uint32_t k0, uint32_t i) {
-  auto& b = c.b;
-  Id u = c.u32();
   const int kDim = regionOf(p, d.operand).kDim;
   const uint32_t runsPerRow = slicedCols(p, d) / d.elems;
   RunAt r;
-  r.q = b.emit(spv::Op::OpIAdd, u, {c.layouts.invocation(), c.c32(i * c.W)});
-  r.row = b.emit(spv::Op::OpShiftRightLogical, u, {r.q, c.c32(log2Ceil(runsPerRow))});
-  r.col = b.emit(spv::Op::OpIMul, u, {b.emit(spv::Op::OpBitwiseAnd, u, {r.q, c.c32(runsPerRow - 1)}), c.c32(d.elems)});
+  const Index q = c.ix(c.layouts.invocation()) + i * c.W;
+  const Index rowIdx = q >> log2Ceil(runsPerRow);
+  const Index col = (q & (runsPerRow - 1)) * d.elems;
+  r.q = q, r.row = rowIdx, r.col = col;
   Id row = r.row;
   if (p.batched) {
     const uint32_t per = d.operand == 0 ? p.M : p.kc;  // (a transposed B is 2-D)
-    r.coords.push_back(b.emit(spv::Op::OpUDiv, u, {r.row, c.c32(per)}));
-    row = b.emit(spv::Op::OpUMod, u, {r.row, c.c32(per)});
+    r.coords.push_back(rowIdx / per);
+    row = rowIdx % per;
   }
   if (kDim == 1) {
     r.coords.push_back(row);
-    r.coords.push_back(b.emit(spv::Op::OpIAdd, u, {r.col, c.c32(k0)}));
+    r.coords.push_back(col + k0);
   } else {
-    r.coords.push_back(b.emit(spv::Op::OpIAdd, u, {row, c.c32(k0)}));
+    r.coords.push_back(c.ix(row) + k0);
     r.coords.push_back(r.col);
   }
   return r;
@@ -462,7 +457,7 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
         return loadWords == 1 ? r.words : b.emit(spv::Op::OpCompositeExtract, u, {r.words, j});
       };
       for (uint32_t j = 0; j < runWords; ++j) {
-        Id w = j ? b.emit(spv::Op::OpIAdd, u, {w0, c.c32(j)}) : w0;
+        Id w = j ? c.ix(w0) + j : w0;
         if (!p.split) {
           storeStaged(c, p, d.operand, w, elem(j), 0);
           continue;
@@ -521,17 +516,15 @@ CoopFrame coopFrame(Context& c, const CoopPlan& p) {
   f.tA = b.typeCooperativeMatrix(comp, s.m, s.k, spv::CooperativeMatrixUse::MatrixAKHR);
   f.tB = b.typeCooperativeMatrix(comp, s.k, s.n, spv::CooperativeMatrixUse::MatrixBKHR);
   f.tC = b.typeCooperativeMatrix(accComp, s.m, s.n, spv::CooperativeMatrixUse::MatrixAccumulatorKHR);
-  Id sg = c.layouts.subgroupIndex();
-  Id sgRow = b.emit(spv::Op::OpIMul, c.u32(),
-                    {b.emit(spv::Op::OpUDiv, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fm * s.m)});
-  Id sgCol = b.emit(spv::Op::OpIMul, c.u32(),
-                    {b.emit(spv::Op::OpUMod, c.u32(), {sg, c.c32(p.wn)}), c.c32(p.fn * s.n)});
+  const Index sg = c.ix(c.layouts.subgroupIndex());
+  const Index sgRow = sg / p.wn * (p.fm * s.m);
+  const Index sgCol = sg % p.wn * (p.fn * s.n);
   f.fragRow.resize(p.fm);
   f.fragCol.resize(p.fn);
   for (uint32_t i = 0; i < p.fm; ++i)
-    f.fragRow[i] = b.emit(spv::Op::OpIAdd, c.u32(), {sgRow, c.c32(i * s.m)});
+    f.fragRow[i] = sgRow + i * s.m;
   for (uint32_t j = 0; j < p.fn; ++j)
-    f.fragCol[j] = b.emit(spv::Op::OpIAdd, c.u32(), {sgCol, c.c32(j * s.n)});
+    f.fragCol[j] = sgCol + j * s.n;
   return f;
 }
 
@@ -543,21 +536,16 @@ struct FragmentBases {
 };
 
 FragmentBases fragmentBases(Context& c, const CoopPlan& p, const CoopFrame& fr) {
-  auto& b = c.b;
   FragmentBases fb;
   for (uint32_t i = 0; i < p.fm; ++i)
-    fb.aRow.push_back(b.emit(spv::Op::OpIAdd, c.u32(),
-                             {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(p.strideA)}), c.c32(p.aBase)}));
-  Id bFirst = c.c32(p.bBase);
-  if (p.B > 1) {
-    Id batch = b.emit(spv::Op::OpUDiv, c.u32(), {fr.fragRow[0], c.c32(p.M)});
-    bFirst = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {batch, c.c32(p.kc * p.strideB)}), bFirst});
-  }
+    fb.aRow.push_back(c.ix(fr.fragRow[i]) * p.strideA + p.aBase);
+  Index bFirst = Index::constant(c.b, p.bBase);
+  if (p.B > 1) bFirst = c.ix(fr.fragRow[0]) / p.M * (p.kc * p.strideB) + bFirst;
   for (uint32_t j = 0; j < p.fn; ++j) {
     // A transposed B: column j's first row of the staging (rows are columns of B).
-    Id off = p.bT ? b.emit(spv::Op::OpIMul, c.u32(), {fr.fragCol[j], c.c32(p.strideB)})
-                  : b.emit(spv::Op::OpShiftRightLogical, c.u32(), {fr.fragCol[j], c.c32(log2Ceil(p.perWord))});
-    fb.bCol.push_back(b.emit(spv::Op::OpIAdd, c.u32(), {off, bFirst}));
+    const Index col = c.ix(fr.fragCol[j]);
+    const Index off = p.bT ? col * p.strideB : col >> log2Ceil(p.perWord);
+    fb.bCol.push_back(off + bFirst);
   }
   return fb;
 }
@@ -572,9 +560,9 @@ Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const Fragme
   const auto layout = colMajor ? spv::CooperativeMatrixLayout::ColumnMajorKHR : spv::CooperativeMatrixLayout::RowMajorKHR;
   const CoopMatShape& s = p.shape;
   // A and a transposed B: s.k / perWord words per step along a row; B: s.k rows per step.
-  Id off = b.emit(spv::Op::OpIMul, c.u32(), {step, c.c32(i == 0 || colMajor ? s.k / p.perWord : s.k * p.strideB)});
-  Id w = b.emit(spv::Op::OpIAdd, c.u32(), {i == 0 ? fb.aRow[blk] : fb.bCol[blk], off});
-  if (plane) w = b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(i == 0 ? p.aLo : p.bLo)});
+  const Index off = c.ix(step) * (i == 0 || colMajor ? s.k / p.perWord : s.k * p.strideB);
+  Index w = c.ix(i == 0 ? fb.aRow[blk] : fb.bCol[blk]) + off;
+  if (plane) w = w + (i == 0 ? p.aLo : p.bLo);
   return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, i == 0 ? fr.tA : fr.tB,
                 {c.scratch.ptr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
 }
@@ -607,13 +595,12 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
     c.barrier();
     for (uint32_t i = 0; i < p.fm; ++i) {
       // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
-      Id local = b.emit(spv::Op::OpISub, c.u32(), {f.fragRow[i], c.c32(q * p.chunk)});
-      Id in = p.chunk == p.rows() ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
+      const Index local = c.ix(f.fragRow[i]) - q * p.chunk;
+      Id in = p.chunk == p.rows() ? 0 : local.lessThan(p.chunk);
       TVK_RETURN_IF_ERROR(c.flow.ifThen(in, [&]() -> Status {
-        Id rowW = b.emit(spv::Op::OpIAdd, c.u32(),
-                         {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), c.c32(base)});
+        const Index rowW = local * p.strideC + base;
         for (uint32_t j = 0; j < p.fn; ++j) {
-          Id w = b.emit(spv::Op::OpIAdd, c.u32(), {rowW, f.fragCol[j]});
+          Id w = rowW + c.ix(f.fragCol[j]);
           b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR,
                      {c.scratch.ptr(w), accs[i * p.fn + j], c.c32(rowMajor), c.c32(p.strideC)});
         }
@@ -623,14 +610,13 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
     c.barrier();
     for (uint32_t r = 0; r < R; ++r) {
       Id lin = c.layouts.slotLinear(res->type.shape, r);
-      Id row = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(lgN)});
-      Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(p.N - 1)});
-      Id local = b.emit(spv::Op::OpISub, c.u32(), {row, c.c32(q * p.chunk)});
-      Id in = p.chunk == p.rows() ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(p.chunk)});
-      if (in) local = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {local, c.c32(p.chunk - 1)});
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(),
-                    {b.emit(spv::Op::OpIMul, c.u32(), {local, c.c32(p.strideC)}), col});
-      auto v = c.scratch.load(b.emit(spv::Op::OpIAdd, c.u32(), {w, c.c32(base)}), *rT);
+      const Index row = c.ix(lin) >> lgN;
+      const Index col = c.ix(lin) & (p.N - 1);
+      Index local = row - q * p.chunk;
+      Id in = p.chunk == p.rows() ? 0 : local.lessThan(p.chunk);
+      if (in) local = local & (p.chunk - 1);
+      const Index w = local * p.strideC + col;
+      auto v = c.scratch.load(w + base, *rT);
       if (!v.ok()) return v.status();
       Id val = *v;
       if (addend) val = b.emit(p.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, *rT, {c.at(addend, r), val});
@@ -797,9 +783,8 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   for (uint32_t sl = 0; sl < c.layouts.slots(rowScale); ++sl) {
     Id row = c.layouts.slotLinear(rowScale->type.shape, sl);
     Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});
-    Id w0 = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {row, c.c32(n)}), c.c32(base)});
-    for (uint32_t j = 0; j < n; ++j)
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(j ? b.emit(spv::Op::OpIAdd, c.u32(), {w0, c.c32(j)}) : w0), bits});
+    const Index w0 = c.ix(row) * n + base;
+    for (uint32_t j = 0; j < n; ++j) b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(j ? w0 + j : w0), bits});
   }
   c.barrier();
   const CoopFrame fr = coopFrame(c, p);
@@ -807,7 +792,7 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   const std::vector<Id>& accs = c.ids(op.operand(k));
   std::vector<Id> out(accs.size());
   for (uint32_t i = 0; i < p.fm; ++i) {
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {b.emit(spv::Op::OpIMul, c.u32(), {fr.fragRow[i], c.c32(n)}), c.c32(base)});
+    Id w = c.ix(fr.fragRow[i]) * n + base;
     Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {c.scratch.ptr(w), c.c32(rowMajor), c.c32(n)});
     for (uint32_t j = 0; j < p.fn; ++j)
       out[i * p.fn + j] = b.emit(spv::Op::OpFMul, fr.tC, {accs[i * p.fn + j], scale});

@@ -100,19 +100,16 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
   uint64_t numel = 1;
   for (int64_t d : shape) numel *= static_cast<uint64_t>(d);
   uint64_t pairs = numel / extent * s;
-  auto body = [&](Id pid) -> Status {
-    auto& b = c.b;
-    Id u = c.u32();
+  auto body = [&](Id pidId) -> Status {
     // pid = outer * s + k; outer = hi * inner + lo.
-    Id k = b.emit(spv::Op::OpBitwiseAnd, u, {pid, c.c32(static_cast<uint32_t>(s - 1))});
-    Id outer = b.emit(spv::Op::OpShiftRightLogical, u, {pid, c.c32(log2Ceil(s))});
-    Id lo = b.emit(spv::Op::OpBitwiseAnd, u, {outer, c.c32(static_cast<uint32_t>(inner - 1))});
-    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {outer, c.c32(log2Ceil(inner))});
-    Id row = b.emit(spv::Op::OpIAdd, u,
-                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2Ceil(extent))}), k});
-    Id l1 = b.emit(spv::Op::OpIAdd, u,
-                   {b.emit(spv::Op::OpShiftLeftLogical, u, {row, c.c32(log2Ceil(inner))}), lo});
-    Id l2 = b.emit(spv::Op::OpIAdd, u, {l1, c.c32(static_cast<uint32_t>(s * inner))});
+    const Index pid = c.ix(pidId);
+    const Index k = pid & static_cast<uint32_t>(s - 1);
+    const Index outer = pid >> log2Ceil(s);
+    const Index lo = outer & static_cast<uint32_t>(inner - 1);
+    const Index hi = outer >> log2Ceil(inner);
+    const Index row = (hi << log2Ceil(extent)) + k;
+    const Index l1 = (row << log2Ceil(inner)) + lo;
+    const Index l2 = l1 + static_cast<uint32_t>(s * inner);
     auto r = combinePartials(c, op, p, {l1, l2});
     if (!r.ok()) return r.status();
     return p.store(c, l1, *r);
@@ -120,13 +117,10 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
   Id t = c.layouts.invocation();
   if (pairs >= c.W) {
     TVK_RETURN_IF_ERROR(c.flow.counted(static_cast<uint32_t>(pairs / c.W), [&](Id i) {
-      Id pid = c.b.emit(spv::Op::OpIAdd, c.u32(),
-                        {c.b.emit(spv::Op::OpIMul, c.u32(), {i, c.c32(c.W)}), t});
-      return body(pid);
+      return body(c.ix(i) * c.W + c.ix(t));
     }));
   } else {
-    Id active = c.b.emit(spv::Op::OpULessThan, c.boolean(),
-                         {t, c.c32(static_cast<uint32_t>(pairs))});
+    Id active = c.ix(t).lessThan(static_cast<uint32_t>(pairs));
     TVK_RETURN_IF_ERROR(c.flow.ifThen(active, [&]() { return body(t); }));
   }
   c.barrier();
@@ -177,21 +171,18 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   // 3. Across the subgroups of a row.
   if (lanesAlong > S) {
     const uint32_t P = lanesAlong / S;
-    Id sg = c.layouts.subgroupIndex();
+    const Index sg = c.ix(c.layouts.subgroupIndex());
     c.barrier();
-    Id lane0 = b.emit(spv::Op::OpIEqual, c.boolean(), {c.layouts.subgroupLane(), c.c32(0)});
+    Id lane0 = c.ix(c.layouts.subgroupLane()).equals(0);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(lane0, [&]() -> Status {
-      for (uint32_t g = 0; g < G; ++g)
-        TVK_RETURN_IF_ERROR(
-            p.store(c, b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(g * nw)}), vals[g]));
+      for (uint32_t g = 0; g < G; ++g) TVK_RETURN_IF_ERROR(p.store(c, sg + g * nw, vals[g]));
       return Status();
     }));
     c.barrier();
-    Id first = P == nw ? c.c32(0) : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sg, c.c32(~(P - 1))});
+    const Index first = P == nw ? Index::constant(b, 0) : sg & ~(P - 1);
     for (uint32_t g = 0; g < G; ++g) {
       std::vector<Id> indices;
-      for (uint32_t j = 0; j < P; ++j)
-        indices.push_back(b.emit(spv::Op::OpIAdd, c.u32(), {first, c.c32(g * nw + j)}));
+      for (uint32_t j = 0; j < P; ++j) indices.push_back(first + (g * nw + j));
       auto r = combinePartials(c, op, p, indices);
       if (!r.ok()) return r.status();
       vals[g] = *r;
@@ -216,15 +207,10 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     return Status();
   }
   c.barrier();
-  Id writer = lanesAlong == W ? b.emit(spv::Op::OpIEqual, c.boolean(), {t, c.c32(0)})
-                              : b.emit(spv::Op::OpIEqual, c.boolean(),
-                                       {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(lanesAlong - 1)}), c.c32(0)});
+  Id writer = lanesAlong == W ? c.ix(t).equals(0) : (c.ix(t) & (lanesAlong - 1)).equals(0);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t g = 0; g < G; ++g) {
-      Id row = N >= W ? c.c32(g)
-                      : b.emit(spv::Op::OpIAdd, c.u32(),
-                               {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {t, c.c32(n)}),
-                                c.c32(g << (w - n))});
+      Id row = N >= W ? c.c32(g) : (c.ix(t) >> n) + (g << (w - n));
       TVK_RETURN_IF_ERROR(p.store(c, row, vals[g]));
     }
     return Status();
@@ -290,7 +276,6 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   }
   const ir::Value* in0 = op.operand(0);
   if (c.layouts.layout(in0->type).vec != 1) return false;
-  auto& b = c.b;
   const uint32_t W = c.W, S = c.opts.target.subgroupSize;
   const uint32_t C = static_cast<uint32_t>(in0->type.shape[1]);
   auto plan = operandScratch(c, op, W);
@@ -310,11 +295,11 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   c.barrier();
   TVK_RETURN_IF_ERROR(p.store(c, t, *acc));
   c.barrier();
-  Id col = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {t, c.c32(C - 1)});
+  const Index col = c.ix(t) & (C - 1);
   const uint32_t parts = C < S ? W / S : W / C, stride = C < S ? S : C;
   std::vector<Id> indices;
   for (uint32_t j = 0; j < parts; ++j)
-    indices.push_back(j ? b.emit(spv::Op::OpIAdd, c.u32(), {col, c.c32(j * stride)}) : col);
+    indices.push_back(j ? col + j * stride : col);
   auto total = combinePartials(c, op, p, indices);
   if (!total.ok()) return total.status();
   for (size_t k = 0; k < op.results.size(); ++k)
@@ -363,13 +348,13 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
     return static_cast<int64_t>(l / (extent * inner) * inner + l % inner);
   };
   // Row-of and along-axis index of a linear input index (uint32 ids).
-  auto rowAndK = [&](Id L) {
-    Id lo = b.emit(spv::Op::OpBitwiseAnd, u, {L, c.c32(static_cast<uint32_t>(inner - 1))});
-    Id rest = b.emit(spv::Op::OpShiftRightLogical, u, {L, c.c32(log2Ceil(inner))});
-    Id k = b.emit(spv::Op::OpBitwiseAnd, u, {rest, c.c32(static_cast<uint32_t>(extent - 1))});
-    Id hi = b.emit(spv::Op::OpShiftRightLogical, u, {rest, c.c32(log2Ceil(extent))});
-    Id row = b.emit(spv::Op::OpIAdd, u,
-                    {b.emit(spv::Op::OpShiftLeftLogical, u, {hi, c.c32(log2Ceil(inner))}), lo});
+  auto rowAndK = [&](Id linear) {
+    const Index L = c.ix(linear);
+    const Index lo = L & static_cast<uint32_t>(inner - 1);
+    const Index rest = L >> log2Ceil(inner);
+    const Index k = rest & static_cast<uint32_t>(extent - 1);
+    const Index hi = rest >> log2Ceil(extent);
+    const Index row = (hi << log2Ceil(inner)) + lo;
     return std::make_pair(row, k);
   };
   const std::vector<int64_t> local = {static_cast<int64_t>(Q), static_cast<int64_t>(extent)};
@@ -384,9 +369,8 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         });
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
         auto [row, k] = rowAndK(c.layouts.slotLinear(shape, s));
-        Id lrow = b.emit(spv::Op::OpISub, u, {row, c.c32(first)});
-        Id lin = b.emit(spv::Op::OpIAdd, u,
-                        {b.emit(spv::Op::OpShiftLeftLogical, u, {lrow, c.c32(log2Ceil(extent))}), k});
+        const Index lrow = row - first;
+        const Index lin = (lrow << log2Ceil(extent)) + k;
         auto store = [&]() -> Status {
           for (size_t j = 0; j < op.operands.size(); ++j)
             TVK_RETURN_IF_ERROR(c.scratch.store(p.word(c, j, lin), p.regT[j], c.at(op.operand(j), s)));
@@ -395,8 +379,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
         if (ch >= 0) {
           TVK_RETURN_IF_ERROR(store());
         } else {
-          Id in = b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
-          TVK_RETURN_IF_ERROR(c.flow.ifThen(in, store));
+          TVK_RETURN_IF_ERROR(c.flow.ifThen(lrow.lessThan(static_cast<uint32_t>(Q)), store));
         }
       }
       return Status();
@@ -420,10 +403,10 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
           return o / static_cast<int64_t>(Q);
         });
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
-        Id lrow = b.emit(spv::Op::OpISub, u, {c.layouts.slotLinear(res->type.shape, s), c.c32(first)});
-        Id in = ch >= 0 ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {lrow, c.c32(static_cast<uint32_t>(Q))});
-        Id at = in ? b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)}) : lrow;
-        Id lin = b.emit(spv::Op::OpShiftLeftLogical, u, {at, c.c32(log2Ceil(extent))});
+        const Index lrow = c.ix(c.layouts.slotLinear(res->type.shape, s)) - first;
+        Id in = ch >= 0 ? 0 : lrow.lessThan(static_cast<uint32_t>(Q));
+        const Index at = in ? c.ix(b.emit(spv::Op::OpSelect, u, {in, lrow, c.c32(0)})) : lrow;
+        const Index lin = at << log2Ceil(extent);
         auto v = c.scratch.load(p.word(c, k, lin), p.regT[k]);
         if (!v.ok()) return v.status();
         out[k][s] = in ? b.emit(spv::Op::OpSelect, p.regT[k], {in, *v, out[k][s] ? out[k][s] : b.constNull(p.regT[k])}) : *v;
