@@ -5,12 +5,14 @@
 namespace tvk::analysis {
 
 int64_t Layout::linearIndex(uint32_t t, uint32_t r) const {
+  if (replicated && repShift) return static_cast<int64_t>(t >> repShift);
   if (replicated) return (static_cast<int64_t>(t) * vec + r) % numel;
   return static_cast<int64_t>(r / vec) * invocations * vec + static_cast<int64_t>(t) * vec +
          r % vec;
 }
 
 bool Layout::isOwner(uint32_t t) const {
+  if (replicated && repShift) return (t & ((1u << repShift) - 1)) == 0;
   return !replicated || static_cast<int64_t>(t) * vec < numel;
 }
 
@@ -20,11 +22,12 @@ std::string Layout::str() const {
   s += "> W=" + std::to_string(invocations) + " v=" + std::to_string(vec) +
        " R=" + std::to_string(slots);
   if (replicated) s += " replicated";
+  if (repShift) s += " x" + std::to_string(1u << repShift) + " adjacent";
   return s;
 }
 
 Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
-                             uint32_t vec) {
+                             uint32_t vec, uint32_t repShift) {
   if (invocations == 0 || (invocations & (invocations - 1)))
     return Status::error("layout: workgroup size " + std::to_string(invocations) +
                          " is not a power of 2");
@@ -43,6 +46,8 @@ Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocat
   int64_t block = static_cast<int64_t>(invocations) * l.vec;
   l.replicated = l.numel < block;
   l.slots = l.replicated ? l.vec : static_cast<uint32_t>((l.numel + block - 1) / block * l.vec);
+  if (l.replicated && l.vec == 1 && repShift && (l.numel << repShift) == static_cast<int64_t>(invocations))
+    l.repShift = repShift;
   return l;
 }
 
@@ -54,7 +59,8 @@ Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocation
   forEachValue(func, [&](const ir::Value* v) {
     if (!err.ok() || !v->type.isTensor()) return;
     auto l = blockedLayout(v->type.shape, invocations,
-                           vectors ? vectors->widthOf(v->type.numel()) : 1);
+                           vectors ? vectors->widthOf(v->type.numel()) : 1,
+                           vectors ? vectors->repShiftOf(v->type.numel()) : 0);
     if (!l.ok()) {
       err = Status::error(l.status().message() + " (" +
                           (v->def ? v->def->where() : valueName(v)) + ")");

@@ -5,8 +5,12 @@
 // register slot r where L = (r / v) * (W * v) + t * v + (r % v); there are
 // R = ceil(numel / (W v)) * v slots. A tensor with numel < W * v is replicated: invocation t
 // holds L = (t * v + r) % numel and only the first copy (t * v < numel) is the owner that may
-// perform side effects. All tensors with the same numel share the linear mapping, so
-// elementwise ops are per slot and expand_dims/reshape are free.
+// perform side effects. A replicated class may instead repeat each element over 2^k
+// consecutive invocations (`repShift` k, with v = 1 and numel * 2^k = W: invocation t holds
+// L = t >> k, owners are t with the low k bits 0): the rows of a split row layout
+// (analysis/vector_width.h), whose row r lies in invocations r * 2^k .. r * 2^k + 2^k - 1,
+// then hold their row's statistics in place. All tensors with the same numel share the linear
+// mapping, so elementwise ops are per slot and expand_dims/reshape are free.
 //
 // v is 1 unless analysis/vector_width.h proves vector accesses for the shape's numel.
 // Example (W = 128):
@@ -40,6 +44,9 @@ struct Layout {
   uint32_t slots = 1;
   /// True when numel < W * v (several invocations hold each element).
   bool replicated = false;
+  /// Replicated layouts: each element lies in 2^repShift consecutive invocations (0: the
+  /// copies are numel apart).
+  uint32_t repShift = 0;
   /// Row-major linear index held by invocation `t` in slot `r`.
   int64_t linearIndex(uint32_t t, uint32_t r) const;
   /// True when invocation `t` is the owner of its slots.
@@ -49,9 +56,10 @@ struct Layout {
 };
 
 /// The layout of a tensor shape for W invocations and `vec` contiguous elements per run (a
-/// power of 2); error when a dimension is not a power of 2.
+/// power of 2); error when a dimension is not a power of 2. `repShift` (replicated shapes with
+/// vec 1 and numel * 2^repShift = W only; ignored otherwise): see Layout::repShift.
 Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
-                             uint32_t vec = 1);
+                             uint32_t vec = 1, uint32_t repShift = 0);
 
 /// Layouts of every tensor value of a function.
 struct LayoutInfo {

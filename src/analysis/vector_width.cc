@@ -6,6 +6,7 @@
 #include "analysis/remat.h"
 #include "analysis/values.h"
 #include "ir/walk.h"
+#include "support/bits.h"
 
 namespace tvk::analysis {
 
@@ -66,14 +67,18 @@ int64_t rowReduceLength(const ir::Operation& op) {
 // attention tiles, rows of N) gets v = N when every invocation can hold whole rows
 // (numel >= W N): each invocation holds its rows in its slots, the reductions combine
 // registers (lower/reduce.cc) and broadcasts back along the rows are register moves
-// (LayoutIndexer::registerMove), with no barrier. Only where every op on the class that is not per
-// slot is such a reduction (of one N), a tt.dot (operands staged and results exchanged per
-// slot), a tt.trans (exchanged per slot), or a loop's carrying of the tensor (scf.for,
-// scf.yield). Loads and stores of the class then access at most their proven width per run.
-// `columnStores`: classes with a store whose addresses run along dimension 0 (their runs must
-// lie along that dimension: no row layout).
+// (LayoutIndexer::registerMove), with no barrier. Where the rows are fewer than the
+// invocations (numel = W N / g for g = 2, 4, ... up to the subgroup size S), each row is split
+// over g adjacent invocations of one subgroup: v = N / g, a reduction combines registers and
+// then log2 g shuffles, and the rows' 1-D class (numel / N = W / g rows) repeats each row over
+// the same g invocations (Layout::repShift), so row statistics stay where their rows are (for
+// now only in classes that meet a tt.dot: attention tiles). Only where every op on the class that is not per slot is such a reduction (of one N), a tt.dot
+// (operands staged and results exchanged per slot), a tt.trans (exchanged per slot), or a
+// loop's carrying of the tensor (scf.for, scf.yield). Loads and stores of the class then access
+// at most their proven width per run. `columnStores`: classes with a store whose addresses run
+// along dimension 0 (their runs must lie along that dimension: no row layout).
 void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& others, uint32_t W,
-                    const std::set<int64_t>& columnStores, VectorPlan& plan) {
+                    uint32_t S, const std::set<int64_t>& columnStores, VectorPlan& plan) {
   for (const auto& [numel, ops] : others) {
     if (columnStores.count(numel)) continue;
     int64_t n = 0;
@@ -94,8 +99,20 @@ void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& oth
         ok = false;
       }
     }
-    if (!ok || n < 2 || numel < static_cast<int64_t>(W) * n) continue;
-    plan.widths[numel] = static_cast<uint32_t>(n);
+    if (!ok || n < 2) continue;
+    if (numel >= static_cast<int64_t>(W) * n) {
+      plan.widths[numel] = static_cast<uint32_t>(n);
+      continue;
+    }
+    // Split rows only where the class meets a tt.dot (attention-like tiles; memory-bound row
+    // kernels keep the layouts they were measured with).
+    if (std::none_of(ops.begin(), ops.end(), [](const ir::Operation* op) { return op->name == "tt.dot"; }))
+      continue;
+    int64_t g = 2;
+    while (g < n && g <= S && numel < static_cast<int64_t>(W) * (n / g)) g *= 2;
+    if (g >= n || g > S || numel != static_cast<int64_t>(W) * (n / g)) continue;
+    plan.widths[numel] = static_cast<uint32_t>(n / g);
+    plan.repShifts[numel / n] = log2Ceil(static_cast<uint64_t>(g));
   }
 }
 
@@ -104,6 +121,11 @@ void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& oth
 uint32_t VectorPlan::widthOf(int64_t numel) const {
   auto it = widths.find(numel);
   return it == widths.end() ? 1 : it->second;
+}
+
+uint32_t VectorPlan::repShiftOf(int64_t numel) const {
+  auto it = repShifts.find(numel);
+  return it == repShifts.end() ? 0 : it->second;
 }
 
 AccessVector VectorPlan::accessOf(const ir::Operation* op) const {
@@ -151,7 +173,7 @@ uint32_t alongRowsWidth(const ir::Operation& op, const AxisInfoMap& ai, uint32_t
 }  // namespace
 
 VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_t invocations,
-                       uint32_t maxBytes) {
+                       uint32_t maxBytes, uint32_t subgroupSize) {
   VectorPlan plan;
   maxBytes = std::min<uint32_t>(maxBytes, 16);  // Vulkan vectors: at most 4 components
   if (maxBytes == 0 || invocations == 0) return plan;
@@ -196,7 +218,7 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   std::set<int64_t> columnStores;
   for (const Access& acc : accesses)
     if (acc.rows > 1) columnStores.insert(acc.op->operand(0)->type.numel());
-  planRowLayouts(others, invocations, columnStores, plan);
+  planRowLayouts(others, invocations, subgroupSize, columnStores, plan);
   for (const Access& acc : accesses) {
     const ir::Operation* op = acc.op;
     const ir::Value* ptr = op->operand(0);

@@ -50,8 +50,13 @@ struct VectorPlan {
   std::map<int64_t, uint32_t> widths;
   /// Per tt.load/tt.store with width > 1.
   std::map<const ir::Operation*, AccessVector> accesses;
+  /// Replicated classes whose elements repeat over 2^k adjacent invocations (the row
+  /// statistics of split row layouts; analysis/layout.h Layout::repShift), by numel.
+  std::map<int64_t, uint32_t> repShifts;
   /// v of the class of `numel`.
   uint32_t widthOf(int64_t numel) const;
+  /// Layout::repShift of the class of `numel` (0: none).
+  uint32_t repShiftOf(int64_t numel) const;
   /// The access of `op` (width 1 when it has none).
   AccessVector accessOf(const ir::Operation* op) const;
 };
@@ -65,8 +70,9 @@ uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const Ax
                            uint32_t maxBytes, int dim = -1);
 
 /// Plans v per class and the width per access of `func` for W = `invocations`; `maxBytes` 0
-/// plans nothing (every class v = 1).
+/// plans nothing (every class v = 1). `subgroupSize` (0: unknown) bounds the invocations that
+/// may share one row of a split row layout.
 VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_t invocations,
-                       uint32_t maxBytes);
+                       uint32_t maxBytes, uint32_t subgroupSize = 0);
 
 }  // namespace tvk::analysis

@@ -53,7 +53,8 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
   // Vector accesses need byte addresses (bindings index elements of one type).
   s.vectors = analysis::planVectors(*s.kernel, s.axisInfo, W,
-                                    usesDeviceAddresses(o.target) ? o.maxVectorBytes : 0);
+                                    usesDeviceAddresses(o.target) ? o.maxVectorBytes : 0,
+                                    o.target.subgroupSize);
   auto layouts = analysis::analyzeLayouts(*s.kernel, W, &s.vectors);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);

@@ -11,7 +11,7 @@ LayoutIndexer::LayoutIndexer(spirv::ModuleBuilder& builder, uint32_t invocations
 const analysis::Layout& LayoutIndexer::layout(const ir::Type& t) {
   auto it = layouts_.find(t.shape);
   if (it != layouts_.end()) return it->second;
-  auto l = analysis::blockedLayout(t.shape, W, vectors_.widthOf(t.numel()));
+  auto l = analysis::blockedLayout(t.shape, W, vectors_.widthOf(t.numel()), vectors_.repShiftOf(t.numel()));
   analysis::Layout lay = l.ok() ? *l : analysis::Layout{};
   return layouts_.emplace(t.shape, lay).first->second;
 }
@@ -73,7 +73,9 @@ Id LayoutIndexer::slotLinear(const std::vector<int64_t>& shape, uint32_t r) {
   bool old = b.setPrologue(true);
   Id lin;
   Id tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, b.typeInt(32), {tid, b.u32(l.vec)});
-  if (l.replicated) {
+  if (l.repShift) {
+    lin = b.emit(spv::Op::OpShiftRightLogical, b.typeInt(32), {tid, b.u32(l.repShift)});
+  } else if (l.replicated) {
     Id x = r ? b.emit(spv::Op::OpIAdd, b.typeInt(32), {tv, b.u32(r)}) : tv;
     lin = b.emit(spv::Op::OpBitwiseAnd, b.typeInt(32), {x, b.u32(static_cast<uint32_t>(l.numel - 1))});
   } else {
@@ -141,9 +143,14 @@ Id LayoutIndexer::ownerCond(const std::vector<int64_t>& shape) {
   if (it != owner_.end()) return it->second;
   Id tid = invocation();
   bool old = b.setPrologue(true);
-  Id tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, b.typeInt(32), {tid, b.u32(l.vec)});
-  Id c = b.emit(spv::Op::OpULessThan, b.typeBool(),
-                {tv, b.u32(static_cast<uint32_t>(l.numel))});
+  Id c;
+  if (l.repShift) {  // the first of each run of adjacent copies
+    Id low = b.emit(spv::Op::OpBitwiseAnd, b.typeInt(32), {tid, b.u32((1u << l.repShift) - 1)});
+    c = b.emit(spv::Op::OpIEqual, b.typeBool(), {low, b.u32(0)});
+  } else {
+    Id tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, b.typeInt(32), {tid, b.u32(l.vec)});
+    c = b.emit(spv::Op::OpULessThan, b.typeBool(), {tv, b.u32(static_cast<uint32_t>(l.numel))});
+  }
   b.setPrologue(old);
   owner_[shape] = c;
   return c;
@@ -187,7 +194,9 @@ std::vector<uint32_t> LayoutIndexer::registerMove(const std::vector<int64_t>& sr
   st.shape = srcShape;
   rt.shape = resShape;
   const analysis::Layout ls = layout(st), lr = layout(rt);
-  if (ls.replicated || lr.replicated || ls.numel == 0 || lr.numel == 0) return {};
+  // Replicated layouts take part only with adjacent copies (Layout::repShift: t holds t >> k).
+  if ((ls.replicated && !ls.repShift) || (lr.replicated && !lr.repShift) || ls.numel == 0 || lr.numel == 0)
+    return {};
   auto unflat = [](int64_t L, const std::vector<int64_t>& shape) {
     std::vector<int64_t> c(shape.size());
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
@@ -201,13 +210,13 @@ std::vector<uint32_t> LayoutIndexer::registerMove(const std::vector<int64_t>& sr
     for (size_t i = 0; i < shape.size(); ++i) L = L * shape[i] + c[i];
     return L;
   };
-  // The holder of source element S (analysis/layout.h: S = (s / v) W v + t v + s % v): its
-  // invocation and slot.
+  // The slot of invocation t that holds source element S, or -1 (analysis/layout.h:
+  // S = (s / v) W v + t v + s % v; with adjacent copies S = t >> k in slot 0).
   const int64_t vs = ls.vec, block = static_cast<int64_t>(W) * vs;
-  auto slotOf = [&](int64_t S, int64_t& t) {
+  auto slotIn = [&](uint32_t t, int64_t S) -> int64_t {
+    if (ls.repShift) return static_cast<int64_t>(t >> ls.repShift) == S ? 0 : -1;
     const int64_t rem = S % block;
-    t = rem / vs;
-    return S / block * vs + rem % vs;
+    return rem / vs == static_cast<int64_t>(t) ? S / block * vs + rem % vs : -1;
   };
   std::vector<uint32_t> out;
   for (uint32_t r = 0; r < lr.slots; ++r) {
@@ -216,9 +225,8 @@ std::vector<uint32_t> LayoutIndexer::registerMove(const std::vector<int64_t>& sr
     // maps select or clear whole fields, so invocation 0 and each single bit of t decide it.
     int64_t s0 = -1;
     for (uint32_t t = 0; t < W; t = t ? t * 2 : 1) {
-      int64_t holder = 0;
-      const int64_t s = slotOf(flat(f(unflat(lr.linearIndex(t, r), resShape)), srcShape), holder);
-      if (holder != t || (t && s != s0)) return {};
+      const int64_t s = slotIn(t, flat(f(unflat(lr.linearIndex(t, r), resShape)), srcShape));
+      if (s < 0 || (t && s != s0)) return {};
       s0 = s;
     }
     out.push_back(static_cast<uint32_t>(s0));

@@ -127,6 +127,29 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
   return Status();
 }
 
+// For each slot of the row path's result, the group of input slots (lowerReduceRows: group g
+// of invocation t holds the total of row g * (W / L) + t / L, L = invocations along a row)
+// whose total it holds in every invocation; empty when some slot's row is elsewhere.
+std::vector<uint32_t> resultGroups(Context& c, const ir::Operation& op, uint32_t G, uint32_t lanesAlong) {
+  const ir::Value* res = op.result();
+  if (!res->type.isTensor() || lanesAlong > c.W) return {};
+  const analysis::Layout& lr = c.layouts.layout(res->type);
+  if (lr.replicated && !lr.repShift) return {};
+  const uint32_t shift = log2Ceil(lanesAlong), stride = c.W / lanesAlong;
+  std::vector<uint32_t> groups;
+  for (uint32_t r = 0; r < lr.slots; ++r) {
+    int64_t g0 = -1;
+    // Linear in the bits of t (analysis/layout.h): invocation 0 and each single bit decide it.
+    for (uint32_t t = 0; t < c.W; t = t ? t * 2 : 1) {
+      const int64_t off = lr.linearIndex(t, r) - static_cast<int64_t>(t >> shift);
+      if (off < 0 || off % stride || off / stride >= G || (t && off / stride != g0)) return {};
+      g0 = off / stride;
+    }
+    groups.push_back(static_cast<uint32_t>(g0));
+  }
+  return groups;
+}
+
 // Row fast path (every dimension after the axis has extent 1, so each output row is N
 // consecutive elements; invocation t = subgroup * S + lane):
 //  1. slots of one row held by one invocation (N >= W) are combined in registers;
@@ -144,8 +167,13 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
   const uint32_t w = log2Ceil(W), n = log2Ceil(N);
   const uint32_t R = c.layouts.slots(op.operand(0));
-  const uint32_t lanesAlong = std::min(N, W);
-  const uint32_t per = N >= W ? N / W : 1, G = R / per;
+  // Runs of v > 1 with rows shorter than W v (split row layouts, analysis/vector_width.h): a row
+  // is N / v runs of v consecutive slots in adjacent invocations. Otherwise a row's slots in
+  // one invocation are consecutive (N / W of them) or one slot holds it (N < W, v = 1).
+  const uint32_t vec = c.layouts.layout(op.operand(0)->type).vec;
+  const uint32_t v = vec > 1 && N / vec < W ? vec : 1;
+  const uint32_t lanesAlong = v > 1 ? N / v : std::min(N, W);
+  const uint32_t per = v > 1 ? v : N >= W ? N / W : 1, G = R / per;
   const uint64_t rows = numel / N;
   const uint64_t elems = std::max<uint64_t>(uint64_t{G} * nw, rows);
   auto plan = operandScratch(c, op, static_cast<uint32_t>(elems));
@@ -206,11 +234,23 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     }
     return Status();
   }
+  // Where the result layout keeps each row's total in the invocations that computed it (row
+  // statistics of split row layouts: Layout::repShift), the totals are the result.
+  if (auto groups = resultGroups(c, op, G, lanesAlong); !groups.empty()) {
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      std::vector<Id> out;
+      for (uint32_t gi : groups) out.push_back(vals[gi][k]);
+      c.bind(op.result(static_cast<int>(k)), std::move(out));
+    }
+    return Status();
+  }
   c.barrier();
   Id writer = lanesAlong == W ? c.ix(t).equals(0) : (c.ix(t) & (lanesAlong - 1)).equals(0);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t g = 0; g < G; ++g) {
-      Id row = N >= W ? c.c32(g) : (c.ix(t) >> n) + (g << (w - n));
+      Id row = N >= W ? c.c32(g)
+               : v > 1 ? (c.ix(t) >> log2Ceil(lanesAlong)) + g * (W / lanesAlong)
+                       : (c.ix(t) >> n) + (g << (w - n));
       TVK_RETURN_IF_ERROR(p.store(c, row, vals[g]));
     }
     return Status();

@@ -1,6 +1,8 @@
 """Row layouts (analysis/vector_width.h): a 2-D tile reduced along its rows, with every
 invocation able to hold whole rows (rows >= invocations), gets v = the row length, so that the
 row reductions combine registers and the broadcasts back along the rows are register moves.
+With fewer rows than invocations (in tiles that meet a tl.dot), each row is split over adjacent
+invocations of one subgroup and its statistics are repeated over the same invocations.
 These kernels compare softmax-style row reductions, a multi-operand row reduction (argmax) and
 an online-softmax attention loop (two tl.dots, a loop-carried accumulator rescaled by rows)
 with numpy, at tile shapes that take the row layout and at shapes that do not."""
@@ -80,7 +82,15 @@ def test_row_argmax(kernels, torch, shape):
     assert np.array_equal(i.numpy(), x.argmax(1))  # first index of the maximum, as numpy
 
 
-@pytest.mark.parametrize("cfg", [(64, 32, 32, 2), (128, 64, 64, 4), (128, 64, 128, 4), (32, 32, 32, 2)])
+# (BM, BN, D, num_warps). Rows >= W take whole-row layouts; fewer rows than invocations split
+# each row over W / BM adjacent invocations of a subgroup (split row layouts, the row statistics
+# repeated over the same invocations): (32, 32, 32, 2) two per row, (32, 64, 64, 4) four,
+# (16, 32, 32, 4) eight, (128, 64, 128, 8) two (the benchmark's head-dim-128 tiles).
+ATTENTION = [(64, 32, 32, 2), (128, 64, 64, 4), (128, 64, 128, 4), (32, 32, 32, 2), (32, 64, 64, 4),
+             (16, 32, 32, 4), (64, 64, 64, 8), (128, 64, 128, 8)]
+
+
+@pytest.mark.parametrize("cfg", ATTENTION)
 def test_online_softmax_attention(kernels, torch, cfg):
     BM, BN, D, warps = cfg
     S = 2 * max(BM, BN)
