@@ -1,8 +1,10 @@
 #include "compiler/pipeline.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -52,9 +54,12 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   uint32_t W = workgroupInvocations(o.target, o.numWarps);
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
   // Vector accesses need byte addresses (bindings index elements of one type).
+  // TVK_SPLIT_ROWS=0 (a measurement switch): no split row layouts (no subgroup to split in).
+  const char* split = std::getenv("TVK_SPLIT_ROWS");
+  const bool splitRows = !(split && std::string(split) == "0");
   s.vectors = analysis::planVectors(*s.kernel, s.axisInfo, W,
                                     usesDeviceAddresses(o.target) ? o.maxVectorBytes : 0,
-                                    o.target.subgroupSize);
+                                    splitRows ? o.target.subgroupSize : 0);
   auto layouts = analysis::analyzeLayouts(*s.kernel, W, &s.vectors);
   if (!layouts.ok()) return layouts.status();
   s.layouts = std::move(*layouts);

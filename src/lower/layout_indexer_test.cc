@@ -87,5 +87,32 @@ TEST(LayoutIndexer, RowBroadcastUnderRowLayouts) {
   for (uint32_t r = 0; r < m.size(); ++r) EXPECT_EQ(m[r], 0u);
 }
 
+TEST(LayoutIndexer, SplitRowsKeepTheirStatisticsInPlace) {
+  Fixture f;
+  f.plan.widths[128 * 64] = 32;  // each row of 64 in 2 adjacent invocations of 256
+  f.plan.repShifts[128] = 1;     // the 128 row statistics repeated over the same 2
+  LayoutIndexer ix(f.b, 256, 32, f.plan, f.interface);
+  const analysis::Layout& rows = ix.layout(tensor({128}));
+  EXPECT_TRUE(rows.replicated);
+  EXPECT_EQ(rows.repShift, 1u);
+  EXPECT_EQ(rows.linearIndex(5, 0), 2);  // invocation 5 holds row 2
+  EXPECT_FALSE(rows.isOwner(5));
+  EXPECT_TRUE(rows.isOwner(4));
+  EXPECT_NE(ix.ownerCond({128}), 0u);
+  // Broadcasting a statistic back along its row ([128, 1] -> [128, 64]) is a register move.
+  auto m = ix.registerMove({128, 1}, {128, 64}, [](const std::vector<int64_t>& c) {
+    return std::vector<int64_t>{c[0], 0};
+  });
+  ASSERT_EQ(m.size(), 32u);
+  for (uint32_t s : m) EXPECT_EQ(s, 0u);
+  // Without the adjacent copies (copies 128 apart) it is not.
+  analysis::VectorPlan plain;
+  plain.widths[128 * 64] = 32;
+  LayoutIndexer ix2(f.b, 256, 32, plain, f.interface);
+  EXPECT_TRUE(ix2.registerMove({128, 1}, {128, 64}, [](const std::vector<int64_t>& c) {
+                return std::vector<int64_t>{c[0], 0};
+              }).empty());
+}
+
 }  // namespace
 }  // namespace tvk::lower
