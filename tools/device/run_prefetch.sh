@@ -4,8 +4,9 @@
 #      src/lower/testdata/dot_*), the direct-operand/prefetch and batched matmul tests
 #      (test_dot_direct_operands.py, test_dot_variants.py) and the vector-access tests;
 #   2. tools/bench/tensorcore.py and tools/bench/membound.py (both backends, results checked);
-#   3. (PARTS before) the matmuls of tensorcore.py with TVK_DOT_PREFETCH=0 (num_stages 1 on
-#      Vulkan only): the "before" of the prefetch.
+#   3. (PARTS before) the kernels BEFORE_ONLY (default: the matmuls) of tensorcore.py with
+#      BEFORE_ENV (default TVK_DOT_PREFETCH=0: num_stages 1 on Vulkan only), the "before" of an
+#      optimization behind a measurement switch (TVK_SPLIT_ROWS=0, TVK_DOT_HOLD=0, ...).
 #   run(command="bash tools/device/run_prefetch.sh", carry=[".gl", ".debs", ".cmwhl"])
 # TVK_SKIP_BUILD=1 skips the build on a warm machine; PARTS picks steps (default "check bench before"),
 # BENCHES the benchmarks of step 2 (default "tensorcore membound").
@@ -37,9 +38,11 @@ if [[ $PARTS == *bench* ]]; then
   done
 fi
 if [[ $PARTS == *before* ]]; then
-  echo "== tensorcore matmuls, TVK_DOT_PREFETCH=0 ($(date +%T))"
-  TVK_DOT_PREFETCH=0 timeout 150 python3 tools/bench/tensorcore.py --only matmul_f16_4096,matmul_bf16_4096,matmul_i8_4096,matmul_f32_4096,matmul_blockptr_f16_4096 \
-    --json "$OUT/tensorcore-noprefetch.json" 2>&1 | grep -v Warning | tee "$OUT/tensorcore-noprefetch.log" | tail -8
+  BEFORE_ENV=${BEFORE_ENV:-TVK_DOT_PREFETCH=0}
+  echo "== tensorcore, $BEFORE_ENV ($(date +%T))"
+  env $BEFORE_ENV timeout 200 python3 tools/bench/tensorcore.py \
+    --only ${BEFORE_ONLY:-matmul_f16_4096,matmul_bf16_4096,matmul_i8_4096,matmul_f32_4096,matmul_blockptr_f16_4096} \
+    --json "$OUT/tensorcore-before.json" 2>&1 | grep -v Warning | tee "$OUT/tensorcore-before.log" | tail -14
 fi
 # Fewer files come back than the steps write: drop the build log and run_h100.py's copies.
 [[ $rc == 0 ]] && rm -f "$OUT"/prefetch-build.log "$OUT"/h100_conformance*
