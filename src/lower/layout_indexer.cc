@@ -16,6 +16,13 @@ const analysis::Layout& LayoutIndexer::layout(const ir::Type& t) {
   return layouts_.emplace(t.shape, lay).first->second;
 }
 
+const analysis::Layout& LayoutIndexer::layoutOf(const std::vector<int64_t>& shape) {
+  ir::Type t;
+  t.kind = ir::Type::Kind::Tensor;
+  t.shape = shape;
+  return layout(t);
+}
+
 uint32_t LayoutIndexer::slots(const ir::Value* v) {
   return v->type.isTensor() ? layout(v->type).slots : 1;
 }
@@ -65,10 +72,7 @@ Id LayoutIndexer::slotLinear(const std::vector<int64_t>& shape, uint32_t r) {
   auto key = std::make_pair(shape, r);
   auto it = linear_.find(key);
   if (it != linear_.end()) return it->second;
-  ir::Type t;
-  t.kind = ir::Type::Kind::Tensor;
-  t.shape = shape;
-  const analysis::Layout& l = layout(t);
+  const analysis::Layout& l = layoutOf(shape);
   Id tid = invocation();
   bool old = b.setPrologue(true);
   Id lin;
@@ -91,10 +95,7 @@ const std::vector<Id>& LayoutIndexer::slotCoords(const std::vector<int64_t>& sha
   auto key = std::make_pair(shape, r);
   auto it = coords_.find(key);
   if (it != coords_.end()) return it->second;
-  ir::Type t;
-  t.kind = ir::Type::Kind::Tensor;
-  t.shape = shape;
-  const analysis::Layout& l = layout(t);
+  const analysis::Layout& l = layoutOf(shape);
   bool old = b.setPrologue(true);
   std::vector<Id> c;
   if (l.replicated || l.vec != 1) {
@@ -134,10 +135,7 @@ const std::vector<Id>& LayoutIndexer::slotCoords(const std::vector<int64_t>& sha
 }
 
 Id LayoutIndexer::ownerCond(const std::vector<int64_t>& shape) {
-  ir::Type t;
-  t.kind = ir::Type::Kind::Tensor;
-  t.shape = shape;
-  const analysis::Layout& l = layout(t);
+  const analysis::Layout& l = layoutOf(shape);
   if (!l.replicated) return 0;
   auto it = owner_.find(shape);
   if (it != owner_.end()) return it->second;
@@ -189,11 +187,7 @@ Id LayoutIndexer::linearize(const std::vector<Id>& coords, const std::vector<int
 std::vector<uint32_t> LayoutIndexer::registerMove(const std::vector<int64_t>& srcShape,
                                             const std::vector<int64_t>& resShape,
                                             const CoordMap& f) {
-  ir::Type st, rt;
-  st.kind = rt.kind = ir::Type::Kind::Tensor;
-  st.shape = srcShape;
-  rt.shape = resShape;
-  const analysis::Layout ls = layout(st), lr = layout(rt);
+  const analysis::Layout ls = layoutOf(srcShape), lr = layoutOf(resShape);
   // Replicated layouts take part only with adjacent copies (Layout::repShift: t holds t >> k).
   if ((ls.replicated && !ls.repShift) || (lr.replicated && !lr.repShift) || ls.numel == 0 || lr.numel == 0)
     return {};

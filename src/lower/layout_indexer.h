@@ -34,6 +34,8 @@ class LayoutIndexer {
 
   /// The layout of tensor type `t`.
   const analysis::Layout& layout(const ir::Type& t);
+  /// The layout of a tensor of shape `shape`.
+  const analysis::Layout& layoutOf(const std::vector<int64_t>& shape);
   /// Number of slots of `v` (1 for scalars).
   uint32_t slots(const ir::Value* v);
   /// This invocation's index in the workgroup (computed in the prologue).
