@@ -33,7 +33,7 @@ def kernels(triton_vk):
         tl.store(i_ptr + rm, tl.argmax(x, 1))
 
     @jit
-    def attention(q_ptr, k_ptr, v_ptr, o_ptr, S, scale,
+    def attention(q_ptr, k_ptr, v_ptr, o_ptr, m_ptr, S, scale,
                   D: tl.constexpr, BM: tl.constexpr, BN: tl.constexpr):
         rm = tl.program_id(0) * BM + tl.arange(0, BM)
         rn = tl.arange(0, BN)
@@ -54,6 +54,9 @@ def kernels(triton_vk):
             acc = acc * alpha[:, None]
             acc = tl.dot(p.to(v.dtype), v, acc)
             m_i = m_new
+        # The row statistics are stored too: with split rows their class repeats each row over
+        # adjacent invocations, of which only the first stores (Layout::repShift owners).
+        tl.store(m_ptr + rm, m_i + tl.math.log2(l_i))
         tl.store(o_ptr + rm[:, None] * D + rd[None, :], acc / l_i[:, None])
 
     return dict(softmax=row_softmax, argmax=row_argmax, attention=attention)
@@ -97,10 +100,14 @@ def test_online_softmax_attention(kernels, torch, cfg):
     rng = np.random.default_rng(BM + D)
     q, k, v = (rng.standard_normal((S, D)).astype(np.float16) for _ in range(3))
     o = torch.zeros((S, D))
+    m = torch.zeros(S)
     scale = D ** -0.5 * 1.4426950408889634
-    kernels["attention"][(S // BM,)](torch.from_numpy(q), torch.from_numpy(k), torch.from_numpy(v), o, S, scale,
+    kernels["attention"][(S // BM,)](torch.from_numpy(q), torch.from_numpy(k), torch.from_numpy(v), o, m, S, scale,
                                      D=D, BM=BM, BN=BN, num_warps=warps)
     s = q.astype(np.float64) @ k.astype(np.float64).T * D ** -0.5
-    p = np.exp(s - s.max(1, keepdims=True))
+    mx = s.max(1, keepdims=True)
+    p = np.exp(s - mx)
     want = (p / p.sum(1, keepdims=True)) @ v.astype(np.float64)
     np.testing.assert_allclose(o.numpy(), want, rtol=2e-2, atol=2e-2)
+    # log2 of the softmax denominator with the row maximum: m_i + log2(l_i)
+    np.testing.assert_allclose(m.numpy(), (mx[:, 0] + np.log(p.sum(1))) * 1.4426950408889634, rtol=1e-3, atol=1e-2)
