@@ -305,8 +305,6 @@ class Context {
   /// A runtime-owned buffer of uint32 words (set 0, `binding`, named `name`): the loop-limit
   /// status flag, the print/assert records.
   Id wordBufferVariable(uint32_t binding, const char* name);
-  /// `x * k` as uint32 (`x` itself for k = 1).
-  Id timesConst(Id x, uint32_t k);
 
   /// Rounds a register value to the precision of narrow float IR type `t` (f16/bf16); other
   /// types pass through.

@@ -201,10 +201,6 @@ Id Context::wordBufferVariable(uint32_t binding, const char* name) {
   return var;
 }
 
-Id Context::timesConst(Id x, uint32_t k) {
-  return k == 1 ? x : b.emit(spv::Op::OpIMul, u32(), {x, c32(k)});
-}
-
 bool Context::defersF16Rounding(const ir::Operation& op) {
   const Target& tg = opts.target;
   if (!tg.roundingRTE16 || !tg.float16 || op.results.size() != 1) return false;

@@ -131,8 +131,8 @@ Result<std::vector<Id>> runDot(Context& c, const ir::Operation& op, const DotSha
     auto out = c.flow.countedCarry(d.kc, types, accs,
                               [&](Id k, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
       std::vector<Id> next(R);
-      Id kN = b.emit(spv::Op::OpIMul, c.u32(), {k, c.c32(d.N * d.ew)});
-      Id kA = c.timesConst(k, d.ew);
+      Id kN = c.ix(k) * (d.N * d.ew);
+      Id kA = c.ix(k).times(d.ew);
       std::map<Id, Id> aVal, bVal;
       for (size_t r = 0; r < R; ++r) {
         Id& x = aVal[rowBase[r]];
@@ -276,10 +276,9 @@ Status lowerDot(Context& c, const ir::Operation& op) {
   for (uint32_t q = 0; q < d.M / chunk; ++q) {
     c.barrier();
     for (size_t e = 0; e < sums->size(); ++e) {
-      Id local = b.emit(spv::Op::OpISub, c.u32(), {tile.rows[e], c.c32(q * chunk)});
-      Id in = chunk == d.M ? 0 : b.emit(spv::Op::OpULessThan, c.boolean(), {local, c.c32(chunk)});
-      Id w = c.scratch.word(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(local, d.N), tile.cols[e]}),
-                           d.ew);
+      const Index local = c.ix(tile.rows[e]) - q * chunk;
+      Id in = chunk == d.M ? 0 : local.lessThan(chunk);
+      Id w = c.scratch.word(*base, local.times(d.N) + c.ix(tile.cols[e]), d.ew);
       Id val = (*sums)[e];
       TVK_RETURN_IF_ERROR(c.flow.ifThen(in, [&]() { return c.scratch.store(w, d.rT, val); }));
     }

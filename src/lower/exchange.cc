@@ -66,8 +66,7 @@ Status lowerJoin(Context& c, const ir::Operation& op) {
     Id j = rc.back();
     rc.pop_back();
     Id lin = c.layouts.linearize(rc, ss);
-    lin = c.b.emit(spv::Op::OpIAdd, c.u32(),
-                   {lin, c.b.emit(spv::Op::OpIMul, c.u32(), {j, c.c32(n)})});
+    lin = c.ix(lin) + c.ix(j) * n;
     auto v = readElem(c, lin, (*starts)[0], p->regT, p->words);
     if (!v.ok()) return v.status();
     out.push_back(*v);
@@ -116,8 +115,7 @@ Status lowerGather(Context& c, const ir::Operation& op) {
     rc[static_cast<size_t>(axis)] = i;
     // Out-of-range indices are undefined in Triton; clamp so that memory stays in bounds.
     Id lin = c.layouts.linearize(rc, src->type.shape);
-    lin = c.b.emit(spv::Op::OpBitwiseAnd, c.u32(),
-                   {lin, c.c32(static_cast<uint32_t>(src->type.numel() - 1))});
+    lin = c.ix(lin) & static_cast<uint32_t>(src->type.numel() - 1);
     auto v = readElem(c, lin, (*starts)[0], p->regT, p->words);
     if (!v.ok()) return v.status();
     out.push_back(*v);
@@ -157,7 +155,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   c.barrier();
   TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(res->type.shape), [&]() -> Status {
     for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.layouts.slotLinear(res->type.shape, s), c.c32(*base)});
+      Id w = c.ix(c.layouts.slotLinear(res->type.shape, s)) + *base;
       b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(w), c.c32(0)});
     }
     return Status();
@@ -169,7 +167,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
     Id inRange = b.emit(spv::Op::OpULessThan, c.boolean(), {v, c.c32(B)});
     Id cond = c.flow.andCond(c.flow.andCond(owner, inRange), mask ? c.at(mask, s) : 0);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(cond, [&]() -> Status {
-      Id w = b.emit(spv::Op::OpIAdd, c.u32(), {v, c.c32(*base)});
+      Id w = c.ix(v) + *base;
       b.emit(spv::Op::OpAtomicIAdd, c.u32(), {c.scratch.ptr(w), c.c32(2), c.c32(0), c.c32(1)});
       return Status();
     }));
@@ -177,7 +175,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   c.barrier();
   std::vector<Id> out;
   for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
-    Id w = b.emit(spv::Op::OpIAdd, c.u32(), {c.layouts.slotLinear(res->type.shape, s), c.c32(*base)});
+    Id w = c.ix(c.layouts.slotLinear(res->type.shape, s)) + *base;
     out.push_back(b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(w)}));
   }
   c.bind(res, std::move(out));

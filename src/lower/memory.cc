@@ -101,9 +101,8 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   if (!rt.ok()) return rt.status();
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
-  auto& b = c.b;
   auto word = [&](Id i, Id j) {
-    return c.scratch.word(*base, b.emit(spv::Op::OpIAdd, c.u32(), {c.timesConst(i, pitch), j}), ew);
+    return c.scratch.word(*base, c.ix(i).times(pitch) + c.ix(j), ew);
   };
   const uint32_t n = c.layouts.slots(ptr);
   c.barrier();
@@ -116,8 +115,8 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   StoreSlots out;
   for (uint32_t s = 0; s < n; ++s) {
     Id lin = c.layouts.slotLinear(shape, s);
-    Id i = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lin, c.c32(rows - 1)});
-    Id j = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowBits)});
+    Id i = c.ix(lin) & (rows - 1);
+    Id j = c.ix(lin) >> rowBits;
     auto v = c.scratch.load(word(i, j), *rt);
     if (!v.ok()) return v.status();
     auto p = c.emitAt(ptr, {i, j});

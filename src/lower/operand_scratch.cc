@@ -3,8 +3,7 @@
 namespace tvk::lower {
 
 Id OperandScratch::word(Context& c, size_t k, Id index) const {
-  Id x = words[k] == 1 ? index : c.b.emit(spv::Op::OpIMul, c.u32(), {index, c.c32(words[k])});
-  return c.b.emit(spv::Op::OpIAdd, c.u32(), {x, c.c32(base[k])});
+  return c.ix(index).times(words[k]) + base[k];
 }
 
 Result<std::vector<Id>> OperandScratch::load(Context& c, Id index) const {

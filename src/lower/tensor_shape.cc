@@ -123,8 +123,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   const uint32_t rowShift = op.name == "tt.trans" && last >= 32 ? log2Ceil(last) : 0;
   auto padded = [&](Id lin) {
     if (!rowShift) return lin;
-    return c.b.emit(spv::Op::OpIAdd, c.u32(),
-                    {lin, c.b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lin, c.c32(rowShift)})});
+    return Id(c.ix(lin) + (c.ix(lin) >> rowShift));
   };
   // Per pass (one pass when the source fits in shared memory, else chunks of C source
   // elements): barrier; owners write their elements of the chunk at its local index;
@@ -149,7 +148,7 @@ Status moveData(Context& c, const ir::Operation& op) {
       for (uint32_t s = 0; s < c.layouts.slots(src); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(sl, s, true, chunkOf);
         if (ch >= 0 && ch != static_cast<int64_t>(pass)) continue;
-        Id lin = b.emit(spv::Op::OpISub, u, {c.layouts.slotLinear(src->type.shape, s), c.c32(first)});
+        Id lin = c.ix(c.layouts.slotLinear(src->type.shape, s)) - first;
         auto store = [&]() { return c.scratch.store(wordAt(lin), *rt, c.at(src, s)); };
         if (ch >= 0) {
           TVK_RETURN_IF_ERROR(store());
@@ -166,7 +165,7 @@ Status moveData(Context& c, const ir::Operation& op) {
         std::vector<Id> sc = sourceCoords(c, op, c.layouts.slotCoords(res->type.shape, s));
         srcLin[s] = c.layouts.linearize(sc, src->type.shape);
       }
-      Id lin = b.emit(spv::Op::OpISub, u, {srcLin[s], c.c32(first)});
+      Id lin = c.ix(srcLin[s]) - first;
       Id in = 0;
       if (passes > 1) {
         // The pass of a result slot's source element, when it is the same in every invocation.
