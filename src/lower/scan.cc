@@ -98,11 +98,11 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   // A. Lanes.
   c.needFeature("subgroupShuffle");
   Id lane = c.layouts.subgroupLane();
-  Id along = laneSpan == S ? lane : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lane, c.c32(laneSpan - 1)});
+  const Index along = laneSpan == S ? c.ix(lane) : c.ix(lane) & (laneSpan - 1);
   for (uint32_t d = 1; d < laneSpan; d *= 2) {
-    Id has = reverse ? b.emit(spv::Op::OpULessThan, c.boolean(), {along, c.c32(laneSpan - d)})
+    Id has = reverse ? along.lessThan(laneSpan - d)
                      : b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {along, c.c32(d)});
-    Id src = b.emit(reverse ? spv::Op::OpIAdd : spv::Op::OpISub, c.u32(), {lane, c.c32(d)});
+    Id src = reverse ? c.ix(lane) + d : c.ix(lane) - d;
     src = b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane});
     for (uint32_t r = 0; r < R; ++r) {
       std::vector<Id> other;
@@ -124,11 +124,11 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   // B. Subgroup totals (held by the last lane of the segment; the first when reversed).
   Id sg = c.layouts.subgroupIndex();
   c.barrier();
-  Id writer = b.emit(spv::Op::OpIEqual, c.boolean(), {along, c.c32(reverse ? 0 : laneSpan - 1)});
+  Id writer = along.equals(reverse ? 0 : laneSpan - 1);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t r = 0; r < R; ++r)
       for (size_t k = 0; k < K; ++k) {
-        Id idx = b.emit(spv::Op::OpIAdd, c.u32(), {sg, c.c32(r * nw)});
+        Id idx = c.ix(sg) + r * nw;
         TVK_RETURN_IF_ERROR(c.scratch.store(word(k, idx), regT[k], vals[r][k]));
       }
     return Status();
@@ -137,15 +137,15 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   TotalFn total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
     std::vector<Id> v;
     for (size_t k = 0; k < K; ++k) {
-      auto x = c.scratch.load(word(k, b.emit(spv::Op::OpIAdd, c.u32(), {sgIndex, c.c32(r * nw)})), regT[k]);
+      auto x = c.scratch.load(word(k, c.ix(sgIndex) + r * nw), regT[k]);
       if (!x.ok()) return x.status();
       v.push_back(*x);
     }
     return v;
   };
   if (P > 1) {
-    Id first = P == nw ? c.c32(0) : b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sg, c.c32(~(P - 1))});
-    Id pos = b.emit(spv::Op::OpISub, c.u32(), {sg, first});
+    const Index first = P == nw ? Index::constant(b, 0) : c.ix(sg) & ~(P - 1);
+    Id pos = c.ix(sg) - first;
     for (uint32_t r = 0; r < R; ++r) {
       // Included subgroups form a prefix of the iteration order (ascending; descending when
       // reversed), so the accumulator starts at the first included one.
@@ -155,7 +155,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
         uint32_t j = reverse ? P - 1 - i : i;
         Id inc = b.emit(reverse ? spv::Op::OpUGreaterThan : spv::Op::OpULessThan, c.boolean(),
                         {c.c32(j), pos});
-        auto tj = total(r, b.emit(spv::Op::OpIAdd, c.u32(), {first, c.c32(j)}));
+        auto tj = total(r, first + j);
         if (!tj.ok()) return tj.status();
         if (i == 0) {
           acc = *tj;
@@ -218,10 +218,10 @@ Status lowerScan(Context& c, const ir::Operation& op) {
       Id has, partner;
       if (!reverse) {
         has = b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {ka, c.c32(d)});
-        partner = b.emit(spv::Op::OpISub, c.u32(), {lin, c.c32(d * inner)});
+        partner = c.ix(lin) - d * inner;
       } else {
-        has = b.emit(spv::Op::OpULessThan, c.boolean(), {ka, c.c32(A - d)});
-        partner = b.emit(spv::Op::OpIAdd, c.u32(), {lin, c.c32(d * inner)});
+        has = c.ix(ka).lessThan(A - d);
+        partner = c.ix(lin) + d * inner;
       }
       partner = b.emit(spv::Op::OpSelect, c.u32(), {has, partner, lin});
       std::vector<Id> p;
