@@ -51,6 +51,13 @@ Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocat
   return l;
 }
 
+Result<Layout> classLayout(const std::vector<int64_t>& shape, uint32_t invocations,
+                           const VectorPlan& vectors) {
+  int64_t numel = 1;
+  for (int64_t d : shape) numel *= d;
+  return blockedLayout(shape, invocations, vectors.widthOf(numel), vectors.repShiftOf(numel));
+}
+
 Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocations,
                                   const VectorPlan* vectors) {
   LayoutInfo info;
@@ -58,9 +65,8 @@ Result<LayoutInfo> analyzeLayouts(const ir::Operation& func, uint32_t invocation
   Status err;
   forEachValue(func, [&](const ir::Value* v) {
     if (!err.ok() || !v->type.isTensor()) return;
-    auto l = blockedLayout(v->type.shape, invocations,
-                           vectors ? vectors->widthOf(v->type.numel()) : 1,
-                           vectors ? vectors->repShiftOf(v->type.numel()) : 0);
+    auto l = vectors ? classLayout(v->type.shape, invocations, *vectors)
+                     : blockedLayout(v->type.shape, invocations);
     if (!l.ok()) {
       err = Status::error(l.status().message() + " (" +
                           (v->def ? v->def->where() : valueName(v)) + ")");

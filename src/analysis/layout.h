@@ -61,6 +61,10 @@ struct Layout {
 Result<Layout> blockedLayout(const std::vector<int64_t>& shape, uint32_t invocations,
                              uint32_t vec = 1, uint32_t repShift = 0);
 
+/// The layout of `shape`'s numel class under `vectors`: its v and Layout::repShift.
+Result<Layout> classLayout(const std::vector<int64_t>& shape, uint32_t invocations,
+                           const VectorPlan& vectors);
+
 /// Layouts of every tensor value of a function.
 struct LayoutInfo {
   /// Invocations per workgroup.

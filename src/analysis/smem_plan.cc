@@ -184,16 +184,17 @@ uint32_t storeScratch(const ir::Operation& op, Remat& remat, const SmemOptions& 
 // column path's partials).
 uint32_t reduceScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& o) {
   if (reduceFastPath(op, o)) {
-  // Per operand: max(groups x subgroups partials, result rows) elements.
-  const ir::Type& t = op.operand(0)->type;
-  uint64_t numel = static_cast<uint64_t>(t.numel());
-  uint64_t N = static_cast<uint64_t>(t.shape[op.intAttr("axis")]);
-  uint64_t R = numel / o.invocations;
-  uint64_t G = N >= o.invocations ? R / (N / o.invocations) : R;
-  uint64_t elems = std::max(G * (o.invocations / o.subgroupSize), numel / N);
-  uint64_t words = 0;
-  for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
-  return static_cast<uint32_t>(words * 4);
+    // Per operand: max(groups x subgroups partials, result rows) elements (with v = 1; split
+    // rows need fewer groups).
+    const ir::Type& t = op.operand(0)->type;
+    uint64_t numel = static_cast<uint64_t>(t.numel());
+    uint64_t N = static_cast<uint64_t>(t.shape[op.intAttr("axis")]);
+    uint64_t R = numel / o.invocations;
+    uint64_t G = N >= o.invocations ? R / (N / o.invocations) : R;
+    uint64_t elems = std::max(G * (o.invocations / o.subgroupSize), numel / N);
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
+    return static_cast<uint32_t>(words * 4);
   }
   // Generic path: a pass of reduceChunkRows rows of the axis extent (all rows when they fit).
   const ir::Type& t = op.operand(0)->type;
@@ -211,12 +212,12 @@ uint32_t reduceScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOpti
 // tt.scan: the row path's subgroup totals, else every operand element.
 uint32_t scanScratch(const ir::Operation& op, Remat& /*remat*/, const SmemOptions& o) {
   if (reduceFastPath(op, o)) {
-  // Per operand: one subgroup total per slot and subgroup.
-  uint64_t elems = static_cast<uint64_t>(op.operand(0)->type.numel()) / o.invocations *
-                   (o.invocations / o.subgroupSize);
-  uint64_t words = 0;
-  for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
-  return static_cast<uint32_t>(words * 4);
+    // Per operand: one subgroup total per slot and subgroup.
+    uint64_t elems = static_cast<uint64_t>(op.operand(0)->type.numel()) / o.invocations *
+                     (o.invocations / o.subgroupSize);
+    uint64_t words = 0;
+    for (const ir::Value* v : op.operands) words += elems * scratchWords(v->type);
+    return static_cast<uint32_t>(words * 4);
   }
   uint64_t words = 0;
   for (const ir::Value* v : op.operands) words += v->type.numel() * scratchWords(v->type);

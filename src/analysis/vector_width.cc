@@ -72,11 +72,12 @@ int64_t rowReduceLength(const ir::Operation& op) {
 // over g adjacent invocations of one subgroup: v = N / g, a reduction combines registers and
 // then log2 g shuffles, and the rows' 1-D class (numel / N = W / g rows) repeats each row over
 // the same g invocations (Layout::repShift), so row statistics stay where their rows are (for
-// now only in classes that meet a tt.dot: attention tiles). Only where every op on the class that is not per slot is such a reduction (of one N), a tt.dot
-// (operands staged and results exchanged per slot), a tt.trans (exchanged per slot), or a
-// loop's carrying of the tensor (scf.for, scf.yield). Loads and stores of the class then access
-// at most their proven width per run. `columnStores`: classes with a store whose addresses run
-// along dimension 0 (their runs must lie along that dimension: no row layout).
+// now only in classes that meet a tt.dot: attention tiles). Only where every op on the class
+// that is not per slot is such a reduction (of one N), a tt.dot (operands staged and results
+// exchanged per slot), a tt.trans (exchanged per slot), or a loop's carrying of the tensor
+// (scf.for, scf.yield). Loads and stores of the class then access at most their proven width
+// per run. `columnStores`: classes with a store whose addresses run along dimension 0 (their
+// runs must lie along that dimension: no row layout).
 void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& others, uint32_t W,
                     uint32_t S, const std::set<int64_t>& columnStores, VectorPlan& plan) {
   for (const auto& [numel, ops] : others) {
@@ -106,8 +107,8 @@ void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& oth
     }
     // Split rows only where the class meets a tt.dot (attention-like tiles; memory-bound row
     // kernels keep the layouts they were measured with).
-    if (std::none_of(ops.begin(), ops.end(), [](const ir::Operation* op) { return op->name == "tt.dot"; }))
-      continue;
+    auto isDot = [](const ir::Operation* op) { return op->name == "tt.dot"; };
+    if (std::none_of(ops.begin(), ops.end(), isDot)) continue;
     int64_t g = 2;
     while (g < n && g <= S && numel < static_cast<int64_t>(W) * (n / g)) g *= 2;
     if (g >= n || g > S || numel != static_cast<int64_t>(W) * (n / g)) continue;

@@ -306,7 +306,8 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
 }
 
 // The staging region of operand `i` (0: A, K along dimension 1; 1: B, K along dimension 0
-// unless transposed; the dimension of the loaded tensor, of its last two): first word, words per row.
+// unless transposed; the dimension of the loaded tensor, of its last two): first word, words
+// per row.
 struct Region {
   int kDim = 1;
   uint32_t base = 0, stride = 0;
@@ -315,7 +316,6 @@ struct Region {
 Region regionOf(const CoopPlan& p, int i) {
   return i == 0 ? Region{1, p.aBase, p.strideA} : Region{p.bT ? 1 : 0, p.bBase, p.strideB};
 }
-
 
 // Rows and columns of the staged K slice of direct operand `d`, batches included (a 3-D dot
 // stages batch after batch): A M x kc, B kc x N, a transposed B N x kc.

@@ -11,7 +11,7 @@ LayoutIndexer::LayoutIndexer(spirv::ModuleBuilder& builder, uint32_t invocations
 const analysis::Layout& LayoutIndexer::layout(const ir::Type& t) {
   auto it = layouts_.find(t.shape);
   if (it != layouts_.end()) return it->second;
-  auto l = analysis::blockedLayout(t.shape, W, vectors_.widthOf(t.numel()), vectors_.repShiftOf(t.numel()));
+  auto l = analysis::classLayout(t.shape, W, vectors_);
   analysis::Layout lay = l.ok() ? *l : analysis::Layout{};
   return layouts_.emplace(t.shape, lay).first->second;
 }
