@@ -102,15 +102,50 @@ struct Solver {
     return r;
   }
 
+  // An element-wise op of unknown arithmetic (arith.divsi, arith.shrui, tt.bitcast, ...): its
+  // result is equal where all its operands are, nothing more. Values that are not tracked
+  // (floats) count as unknown, runs of 1.
+  AxisInfo elementwise(const ir::Operation& op) {
+    const ir::Value* res = op.result();
+    AxisInfo r = unknown(res);
+    if (!res->type.isTensor()) return r;
+    bool any = false;
+    for (const ir::Value* v : op.operands) {
+      if (!v->type.isTensor()) continue;  // a scalar operand is one value for every element
+      if (v->type.shape != res->type.shape) return r;
+      const AxisInfo a = get(v);
+      for (size_t d = 0; d < r.constancy.size(); ++d)
+        r.constancy[d] = any ? std::gcd(r.constancy[d], a.constancy[d]) : a.constancy[d];
+      any = true;
+    }
+    return r;
+  }
+
+  static bool isElementwise(const ir::Operation& op) {
+    static const char* const kTriton[] = {"tt.bitcast", "tt.int_to_ptr", "tt.ptr_to_int", "tt.fp_to_fp",
+                                          "tt.mulhiui", "tt.precise_sqrt", "tt.precise_divf", "tt.clampf",
+                                          "tt.extern_elementwise"};
+    const std::string& n = op.name;
+    if (n.rfind("arith.", 0) == 0 || n.rfind("math.", 0) == 0) return true;
+    for (const char* t : kTriton)
+      if (n == t) return true;
+    return false;
+  }
+
   void step(const ir::Operation& op) {
     if (op.results.size() != 1 || !tracked(op.result())) return;
     const ir::Value* res = op.result();
     const std::string& n = op.name;
-    AxisInfo r = uniform(res, 1);
+    // Ops not named below (loads, reshapes, reductions, gathers, atomics, scf.if results...):
+    // nothing is known. Not "uniform": a tensor loaded from memory is not constant, and a mask
+    // taken for constant would drive one lane's decision for a whole vector.
+    AxisInfo r = unknown(res);
+    if (isElementwise(op)) r = elementwise(op);
     if (n == "arith.constant") {
       const ir::Attribute* v = op.attr("value");
       if (v && v->kind == ir::Attribute::Kind::Dense && v->isSplat()) v = &v->elems[0];
       if (v && v->kind == ir::Attribute::Kind::Int) r = uniform(res, pow2Div(v->i));
+      else if (v && v->kind != ir::Attribute::Kind::Dense) r = uniform(res, 1);  // a splat of another kind
     } else if (n == "tt.make_range") {
       int64_t start = op.intAttr("start"), end = op.intAttr("end");
       r = AxisInfo{{end - start}, {pow2Div(start)}, {1}};
@@ -131,6 +166,18 @@ struct Solver {
       }
       r.divisibility.insert(r.divisibility.begin() + ax, each == 0 ? 1 : each);
       r.constancy.insert(r.constancy.begin() + ax, 1);
+    } else if (n == "tt.trans") {
+      // Result dimension i is the operand's dimension order[i].
+      const AxisInfo a = get(op.operand(0));
+      const ir::Attribute* ord = op.attr("order");
+      if (ord && ord->elems.size() == r.constancy.size() && a.constancy.size() == r.constancy.size())
+        for (size_t i = 0; i < r.constancy.size(); ++i) {
+          const size_t from = static_cast<size_t>(ord->elems[i].i);
+          if (from >= a.constancy.size()) return;
+          r.contiguity[i] = a.contiguity[from];
+          r.divisibility[i] = a.divisibility[from];
+          r.constancy[i] = a.constancy[from];
+        }
     } else if (n == "tt.broadcast") {
       AxisInfo a = get(op.operand(0));
       r = a;

@@ -92,6 +92,29 @@ TEST(AxisInfo, ElementsAfterARunStartAreNotDivisible) {
   EXPECT_TRUE(has(s, "%w: contiguity=[64] divisibility=[64] constancy=[1]")) << s;
 }
 
+TEST(AxisInfo, LoadedValuesAreUnknownAndElementwiseOpsKeepCommonRuns) {
+  // A tensor read from memory is not constant: a mask made from it has runs of 1 (it was
+  // taken as constant over the whole tensor, which vectorized loads under one lane's mask bit).
+  // An element-wise op of unknown arithmetic keeps where its operands are equal.
+  std::string s = axisInfo(std::string(kRange) +
+                           "    %ls = tt.splat %y : !tt.ptr<i32> -> tensor<64x!tt.ptr<i32>>\n"
+                           "    %lp = tt.addptr %ls, %o : tensor<64x!tt.ptr<i32>>, tensor<64xi32>\n"
+                           "    %v = tt.load %lp : tensor<64x!tt.ptr<i32>>\n"
+                           "    %c0 = arith.constant dense<0> : tensor<64xi32>\n"
+                           "    %lm = arith.cmpi ne, %v, %c0 : tensor<64xi32>\n"
+                           "    %kk = tt.splat %K : i32 -> tensor<64xi32>\n"
+                           "    %lt = arith.cmpi slt, %o, %kk : tensor<64xi32>\n"
+                           "    %c3 = arith.constant dense<3> : tensor<64xi32>\n"
+                           "    %sh = arith.shrui %kk, %c3 : tensor<64xi32>\n"
+                           "    %dv = arith.divsi %o, %kk : tensor<64xi32>\n",
+                           {{"%lm", "i1"}, {"%lt", "i1"}, {"%sh", "i32"}, {"%dv", "i32"}});
+  EXPECT_TRUE(has(s, "%v: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
+  EXPECT_TRUE(has(s, "%lm: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
+  EXPECT_TRUE(has(s, "%lt: contiguity=[1] divisibility=[1] constancy=[16]")) << s;
+  EXPECT_TRUE(has(s, "%sh: contiguity=[1] divisibility=[1] constancy=[64]")) << s;
+  EXPECT_TRUE(has(s, "%dv: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
+}
+
 TEST(AxisInfo, LoopCarriedValuesMeetTheirInitialAndYieldedFacts) {
   std::string s = axisInfo(
       "    %c0 = arith.constant 0 : i32\n"

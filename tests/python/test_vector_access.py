@@ -73,8 +73,23 @@ def k(triton_vk):
         if HINT:
             offs = tl.max_contiguous(tl.multiple_of(offs, 16), 16)
         tl.store(Y + offs, tl.load(X + offs) * 2.0)
+    @triton_vk.jit
+    def loaded_mask(X, M, Y, Z, BLOCK: tl.constexpr):
+        o = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        mk = tl.load(M + o) != 0  # a mask read from memory: nothing known about its runs
+        tl.store(Y + o, tl.load(X + o, mask=mk, other=-1.0))
+        tl.store(Z + o, tl.load(X + o), mask=mk)
+
+    @triton_vk.jit
+    def loaded_mask_2d(X, M, Y, N: tl.constexpr):
+        r = tl.arange(0, N)
+        o = r[:, None] * N + r[None, :]
+        mk = tl.trans(tl.load(M + o)) != 0  # runs neither along rows nor columns
+        mk = mk & (tl.load(M + o) >= 0)
+        tl.store(Y + o, tl.load(X + o, mask=mk, other=-1.0))
     return dict(copy=copy, shifted=shifted, widen=widen, rowsum=rowsum, softmax_row=softmax_row,
-                argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows, hinted=hinted)
+                argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows, hinted=hinted,
+                loaded_mask=loaded_mask, loaded_mask_2d=loaded_mask_2d)
 
 
 def _bits(torch, t):
@@ -223,3 +238,21 @@ def test_multiple_of_and_max_contiguous_hints_allow_vectors(k, torch, tv):
         vec[hint] = "OpLoad %v4float" in h.asm["spvdis"]
     assert not vec[False]
     assert vec[True] == bool(tv.device().target.buffer_device_address)
+
+
+def test_masks_loaded_from_memory_stay_per_element(k, torch):
+    """A mask computed from loaded values has no known runs (axis info: a load's result is
+    unknown, not constant), so vector accesses under it take each element's own mask bit."""
+    n = 1024
+    x = torch.arange(n, dtype=torch.float32)
+    m = torch.tensor([(i * 7) % 3 == 0 for i in range(n)], dtype=torch.int32)
+    y, z = torch.zeros(n), torch.zeros(n)
+    k["loaded_mask"][(n // 256,)](x, m, y, z, BLOCK=256)
+    assert torch.equal(y, torch.where(m != 0, x, torch.full_like(x, -1.0)))
+    assert torch.equal(z, torch.where(m != 0, x, torch.zeros_like(x)))
+    N = 32
+    x2 = torch.arange(N * N, dtype=torch.float32).reshape(N, N)
+    m2 = torch.tensor([[(i * 5 + j * 3) % 4 == 0 for j in range(N)] for i in range(N)], dtype=torch.int32)
+    y2 = torch.zeros(N, N)
+    k["loaded_mask_2d"][(1,)](x2, m2, y2, N=N)
+    assert torch.equal(y2, torch.where(m2.t() != 0, x2, torch.full_like(x2, -1.0)))
