@@ -19,7 +19,7 @@ int64_t floorPow2(int64_t x) {
 }
 
 // Ops lowered slot by slot for any v (coordinates, where they need them, come from the
-// layout), and reductions of 1-D tensors to scalars (every invocation combines its own slots
+// layout; tt.broadcast and tt.trans exchange through scratch by coordinates), and reductions of 1-D tensors to scalars (every invocation combines its own slots
 // whatever elements they are, then the subgroups': lower/reduce.cc): a class touched by any
 // other op keeps v = 1.
 bool perSlotOp(const ir::Operation& op) {
@@ -36,7 +36,8 @@ bool perSlotOp(const ir::Operation& op) {
     return !v || v->kind != ir::Attribute::Kind::Dense || v->isSplat();
   }
   return n == "tt.load" || n == "tt.store" || n == "tt.splat" || n == "tt.make_range" ||
-         n == "tt.expand_dims" || n == "tt.reshape" || n == "tt.broadcast" || isElementwiseOp(n);
+         n == "tt.expand_dims" || n == "tt.reshape" || n == "tt.broadcast" || n == "tt.trans" ||
+         isElementwiseOp(n);
 }
 
 // Element bytes of a pointer tensor's pointee that vector accesses move (0: none: pointers,

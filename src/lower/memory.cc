@@ -9,6 +9,7 @@
 #include "lower/dot_coopmat.h"
 #include "lower/memory_runs.h"
 #include "lower/registry.h"
+#include "lower/transpose_packed.h"
 #include "support/bits.h"
 
 namespace tvk::lower {
@@ -105,19 +106,25 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
     return c.scratch.word(*base, c.ix(i).times(pitch) + c.ix(j), ew);
   };
   const uint32_t n = c.layouts.slots(ptr);
-  c.barrier();
-  for (uint32_t s = 0; s < n; ++s) {
-    const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
-    TVK_RETURN_IF_ERROR(c.scratch.store(word(rc[0], rc[1]), *rt, c.at(val, s)));
+  // 8- and 16-bit tiles in packed words (lower/transpose_packed.h), else a word per element.
+  std::vector<Id> packed;
+  auto isPacked = transposePacked(c, val, *base, packed);
+  if (!isPacked.ok()) return isPacked.status();
+  if (!*isPacked) {
+    c.barrier();
+    for (uint32_t s = 0; s < n; ++s) {
+      const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
+      TVK_RETURN_IF_ERROR(c.scratch.store(word(rc[0], rc[1]), *rt, c.at(val, s)));
+    }
+    c.barrier();
   }
-  c.barrier();
   const uint32_t rowBits = log2Ceil(rows);
   StoreSlots out;
   for (uint32_t s = 0; s < n; ++s) {
     Id lin = c.layouts.slotLinear(shape, s);
     Id i = c.ix(lin) & (rows - 1);
     Id j = c.ix(lin) >> rowBits;
-    auto v = c.scratch.load(word(i, j), *rt);
+    auto v = *isPacked ? Result<Id>(packed[s]) : c.scratch.load(word(i, j), *rt);
     if (!v.ok()) return v.status();
     auto p = c.emitAt(ptr, {i, j});
     if (!p.ok()) return p.status();

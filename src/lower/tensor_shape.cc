@@ -5,6 +5,7 @@
 #include "lower/chunks.h"
 #include "lower/dot_coopmat.h"
 #include "lower/registry.h"
+#include "lower/transpose_packed.h"
 #include "support/bits.h"
 
 namespace tvk::lower {
@@ -132,6 +133,16 @@ Status moveData(Context& c, const ir::Operation& op) {
   const uint64_t C = analysis::exchangeChunkElems(op, c.smem.options.limitBytes);
   if (C == 0) return c.unsupported(op, "no element of the exchange fits in shared memory");
   const uint64_t passes = (numel + C - 1) / C;
+  // The transpose of a 2-D tile of 8- or 16-bit elements: packed words (lower/transpose_packed.h).
+  if (op.name == "tt.trans" && passes == 1 && src->type.shape.size() == 2 &&
+      op.attr("order")->elems[0].i == 1) {
+    auto packed = transposePacked(c, src, *base, out);
+    if (!packed.ok()) return packed.status();
+    if (*packed) {
+      c.bind(res, std::move(out));
+      return Status();
+    }
+  }
   auto& b = c.b;
   Id u = c.u32();
   auto wordAt = [&](Id lin) { return c.scratch.word(*base, padded(lin), words); };

@@ -31,14 +31,27 @@ def k(triton_vk):
             x = tl.load(X + rm[:, None] * N + rn[None, :], mask=m, other=0)
             tl.store(Y + rn[None, :] * M + rm[:, None], x, mask=m)
 
-    return dict(transpose=transpose, transpose_loop=transpose_loop)
+    @triton_vk.jit
+    def trans(X, Y, M, N, BM: tl.constexpr, BN: tl.constexpr):
+        rm = tl.program_id(0) * BM + tl.arange(0, BM)
+        rn = tl.program_id(1) * BN + tl.arange(0, BN)
+        x = tl.load(X + rm[:, None] * N + rn[None, :])
+        tl.store(Y + rn[:, None] * M + rm[None, :], tl.trans(x))
+
+    return dict(transpose=transpose, transpose_loop=transpose_loop, trans=trans)
 
 
 def _data(dtype, shape, seed):
     rs = np.random.RandomState(seed)
-    if dtype in ("int8", "int64"):
+    if dtype in ("int8", "int16", "int64"):
         return rs.randint(-100, 100, shape).astype(dtype)
     return rs.standard_normal(shape).astype(dtype)
+
+
+def _tensor(torch, dtype, shape, seed):
+    if dtype == "bfloat16":  # numpy has no bfloat16
+        return torch.from_numpy(_data("float32", shape, seed)).to(torch.bfloat16)
+    return torch.from_numpy(_data(dtype, shape, seed))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int8", "int64"])
@@ -72,3 +85,35 @@ def test_the_store_takes_scratch(k, torch):
     x = torch.zeros((32, 32))
     h = k["transpose"][(1, 1)](x, torch.zeros((32, 32)), 32, 32, BM=32, BN=32, SCALE=False)
     assert h.metadata.shared == 32 * 33 * 4
+
+
+# Tiles whose runs hold P * P elements of 8- or 16-bit types (P per 32-bit word) with the P rows
+# of a block in one subgroup (cols / v * P <= the subgroup size: 8 on lavapipe): the values
+# cross scratch in packed words after a subgroup exchange (lower/transpose_packed.h).
+PACKED = [("int8", 128, 16), ("int8", 64, 32), ("int16", 64, 16), ("float16", 32, 32),
+          ("bfloat16", 64, 16)]
+
+
+@pytest.mark.parametrize("dtype,BM,BN", PACKED)
+@pytest.mark.parametrize("scale", [False, True])
+def test_packed_transposed_store(k, torch, tv, dtype, BM, BN, scale):
+    M, N = 2 * BM, 3 * BN
+    x = _tensor(torch, dtype, (M, N), BM + BN)
+    y = torch.zeros((N, M), dtype=x.dtype)
+    grid = (M // BM, N // BN)
+    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale)
+    want = (x.float() * 2 + 1).to(x.dtype) if scale and x.dtype.is_floating_point else (x * 2 + 1 if scale else x)
+    assert torch.equal(y, want.t()), (y, want.t())
+    if tv.device().target.buffer_device_address and tv.device().target.subgroup_size >= 8:
+        assert "OpGroupNonUniformShuffleXor" in h.asm["spvdis"]
+
+
+@pytest.mark.parametrize("dtype,BM,BN", PACKED)
+def test_packed_trans(k, torch, tv, dtype, BM, BN):
+    M, N = 2 * BM, BN
+    x = _tensor(torch, dtype, (M, N), 7)
+    y = torch.zeros((N, M), dtype=x.dtype)
+    h = k["trans"][(M // BM, 1)](x, y, M, N, BM=BM, BN=BN)
+    assert torch.equal(y, x.t())
+    if tv.device().target.buffer_device_address and tv.device().target.subgroup_size >= 8:
+        assert "OpGroupNonUniformShuffleXor" in h.asm["spvdis"]

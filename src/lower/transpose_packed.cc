@@ -1,0 +1,150 @@
+#include "lower/transpose_packed.h"
+
+#include <spirv/unified1/GLSL.std.450.h>
+#include "lower/index_math.h"
+#include "support/bits.h"
+
+namespace tvk::lower {
+
+namespace {
+
+// VkSubgroupFeatureFlagBits: VK_SUBGROUP_FEATURE_SHUFFLE_BIT (Vulkan 1.1).
+constexpr uint32_t kSubgroupShuffleBit = 0x10;
+
+// Bits of one packed element: 8- and 16-bit integers, f16 and bf16 (0: not packed; fp8 and
+// i1 registers would need their encodings).
+uint32_t packedBits(const ir::Type& t) {
+  if (t.isInt() && (t.bits == 8 || t.bits == 16)) return static_cast<uint32_t>(t.bits);
+  if (t.isFloat() && (t.name == "f16" || t.name == "bf16")) return 16;
+  return 0;
+}
+
+// The register value `v` of element type `t` as `bits` low bits of a word (upper bits: any).
+// bf16 registers have zero low halves. An f16 register may hold a result whose rounding was
+// deferred to its store (Context::defersF16Rounding, only where the target rounds 16-bit
+// conversions to nearest even): there an OpFConvert under RoundingModeRTE rounds it as the
+// store would; elsewhere it is exact in f16 and PackHalf2x16 is exact too.
+Id toBits(Context& c, const ir::Type& t, Id v) {
+  auto& b = c.b;
+  if (t.isFloat() && t.name == "f16") {
+    Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {v, v});
+    if (c.opts.target.roundingRTE16 && c.opts.target.float16) {
+      b.addCapability(spv::Capability::Float16);
+      c.needFeature("float16");
+      c.roundsF16ByMode = true;
+      return b.emit(spv::Op::OpBitcast, c.u32(), {b.emit(spv::Op::OpFConvert, b.typeVector(b.typeFloat(16), 2), {v2})});
+    }
+    return b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});
+  }
+  if (t.isFloat()) return b.emit(spv::Op::OpShiftRightLogical, c.u32(), {b.emit(spv::Op::OpBitcast, c.u32(), {v}), c.c32(16)});
+  return v;
+}
+
+// Element `e` (of `bits`) of word `w` in its register form, as a load of it would give.
+Id fromBits(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
+  auto& b = c.b;
+  if (t.isFloat() && t.name == "f16") {
+    Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {w});
+    return b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e});
+  }
+  if (t.isFloat()) {
+    Id hi = e == 1 ? b.emit(spv::Op::OpBitwiseAnd, c.u32(), {w, c.c32(0xffff0000u)})
+                   : b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {w, c.c32(16)});
+    return b.emit(spv::Op::OpBitcast, c.f32(), {hi});
+  }
+  // Narrow integers sign-extend into their 32-bit register, as fromStorage does.
+  return b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)});
+}
+
+// values[i] where i is the runtime value `index` < values.size().
+Id selectByIndex(Context& c, Id index, const std::vector<Id>& values) {
+  Id r = values[0];
+  for (uint32_t m = 1; m < values.size(); ++m) {
+    Id is = c.b.emit(spv::Op::OpIEqual, c.boolean(), {index, c.c32(m)});
+    r = c.b.emit(spv::Op::OpSelect, c.u32(), {is, values[m], r});
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out) {
+  const std::vector<int64_t>& shape = val->type.shape;
+  const ir::Type& et = val->type.scalar();
+  const uint32_t bits = packedBits(et);
+  if (shape.size() != 2 || bits == 0) return false;
+  const analysis::Layout& l = c.layouts.layout(val->type);
+  const uint32_t P = 32 / bits, W = c.W, S = c.opts.target.subgroupSize, v = l.vec;
+  const uint32_t rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
+  if (l.replicated || l.repShift || v % (P * P) != 0 || cols % v != 0 || rows % v != 0) return false;
+  const uint32_t D = cols / v;  // invocations per row
+  if (W % D != 0 || (W / D) % P != 0 || P * D > S || S < 2 || W % S != 0) return false;
+  if (!(c.opts.target.subgroupOps & kSubgroupShuffleBit)) return false;
+  c.needFeature("subgroupShuffle");
+  auto& b = c.b;
+  const Id u = c.u32();
+  const uint32_t words = v / P, K = v / (P * P), RG = rows / P;
+  const uint32_t logP = log2Ceil(P), logWords = log2Ceil(words);
+  // Scratch word of the block of P rows `g` of column `col`; the xor spreads the columns that
+  // one store (or load) instruction touches over the banks.
+  auto wordOf = [&](Index col, Index g) {
+    Index swz = (col >> logWords) & (RG - 1);
+    return c.scratch.word(base, col.times(RG) + Index(b, b.emit(spv::Op::OpBitwiseXor, u, {g, swz})), 1);
+  };
+  const uint32_t runs = l.slots / v;
+  c.barrier();
+  for (uint32_t run = 0; run < runs; ++run) {
+    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
+    Index row = c.ix(rc[0]), col0 = c.ix(rc[1]);
+    Index p = row & (P - 1), g = row >> logP;
+    // 1. The run as row words: word q holds columns col0 + q P .. + P - 1.
+    std::vector<Id> w(words);
+    for (uint32_t q = 0; q < words; ++q) {
+      Id acc = toBits(c, et, c.at(val, run * v + q * P));
+      for (uint32_t e = 1; e < P; ++e)
+        acc = b.emit(spv::Op::OpBitFieldInsert, u, {acc, toBits(c, et, c.at(val, run * v + q * P + e)), c.c32(e * bits), c.c32(bits)});
+      w[q] = acc;
+    }
+    // 2. Exchange: from the invocation of row r0 + (p ^ s), its words of this invocation's
+    // columns (words p K .. p K + K - 1 of that row).
+    std::vector<std::vector<Id>> recv(P, std::vector<Id>(K));
+    for (uint32_t s = 0; s < P; ++s) {
+      Id partner = s ? b.emit(spv::Op::OpBitwiseXor, u, {p, c.c32(s)}) : Id(p);
+      for (uint32_t k = 0; k < K; ++k) {
+        std::vector<Id> cand(P);
+        for (uint32_t m = 0; m < P; ++m) cand[m] = w[m * K + k];
+        Id send = selectByIndex(c, partner, cand);
+        recv[s][k] = s ? b.emit(spv::Op::OpGroupNonUniformShuffleXor, u, {c.c32(3), send, c.c32(s * D)}) : send;
+      }
+    }
+    // 3. Column words: column cc of this invocation's v / P takes element cc % P of received
+    // word cc / P from each row r0 + (p ^ s), at position p ^ s; stored at its column.
+    Index myCol0 = col0 + p.times(words);
+    for (uint32_t cc = 0; cc < words; ++cc) {
+      Id acc = c.c32(0);
+      for (uint32_t s = 0; s < P; ++s) {
+        Id x = recv[s][cc / P];
+        if (cc % P) x = b.emit(spv::Op::OpShiftRightLogical, u, {x, c.c32((cc % P) * bits)});
+        Id at = s ? Index(b, b.emit(spv::Op::OpBitwiseXor, u, {p, c.c32(s)})).times(bits) : p.times(bits);
+        acc = b.emit(spv::Op::OpBitFieldInsert, u, {acc, x, at, c.c32(bits)});
+      }
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(myCol0 + cc, g)), acc});
+    }
+  }
+  c.barrier();
+  // 4. Column-major reads: slot s holds (L mod rows, L / rows); the v slots of a run are v
+  // consecutive rows of one column (rows % v == 0), v / P words.
+  out.assign(l.slots, 0);
+  for (uint32_t run = 0; run < runs; ++run) {
+    Index lin = c.ix(c.layouts.slotLinear(shape, run * v));
+    Index i0 = lin & (rows - 1), col = lin >> log2Ceil(rows);
+    Index g0 = i0 >> logP;
+    for (uint32_t k = 0; k < words; ++k) {
+      Id word = b.emit(spv::Op::OpLoad, u, {c.scratch.ptr(wordOf(col, g0 + k))});
+      for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = fromBits(c, et, word, e, bits);
+    }
+  }
+  return true;
+}
+
+}  // namespace tvk::lower
