@@ -1,6 +1,7 @@
 #include "analysis/axis_info.h"
 
 #include <numeric>
+#include <set>
 
 #include "analysis/values.h"
 #include "ir/walk.h"
@@ -34,21 +35,32 @@ AxisInfo unknown(const ir::Value* v) {
                   v->type.isTensor() ? std::vector<int64_t>(s.size(), 1) : s};
 }
 
-// What holds for both `a` and `b` (a value that is one or the other): runs and divisors of
-// powers of two, or aligned runs, so the gcd of each.
+// The divisibility of every element along `d`: a run's first value is divisible by
+// `divisibility`, the values after it (x0 + 1, ...) by nothing more than 1.
+int64_t elemDiv(const AxisInfo& a, size_t d) { return a.contiguity[d] == 1 ? a.divisibility[d] : 1; }
+
+// What the first elements of runs of `run` (a divisor of a's contiguity, or 1) are divisible
+// by: a's own divisor where the runs stay a's, else x0 + k run for a run start x0, so the gcd
+// of both (1 for single elements of runs: elemDiv).
+int64_t runDiv(const AxisInfo& a, size_t d, int64_t run) {
+  if (a.contiguity[d] == 1 || a.contiguity[d] == run) return a.divisibility[d];
+  return std::gcd(a.divisibility[d], run);
+}
+
+// What holds for both `a` and `b` (a value that is one or the other): runs of the gcd of both
+// contiguities (powers of two, or aligned runs), whose first elements are divisible by what
+// divides the first elements of such runs in both (not by a's divisor when a's runs split:
+// a run of a range 0, 1, 2, ... meeting runs of 1 leaves elements 1, 2, ... not divisible by
+// anything).
 AxisInfo meet(const AxisInfo& a, const AxisInfo& b) {
   AxisInfo r = a;
   for (size_t d = 0; d < a.contiguity.size() && d < b.contiguity.size(); ++d) {
     r.contiguity[d] = std::gcd(a.contiguity[d], b.contiguity[d]);
-    r.divisibility[d] = std::gcd(a.divisibility[d], b.divisibility[d]);
+    r.divisibility[d] = std::gcd(runDiv(a, d, r.contiguity[d]), runDiv(b, d, r.contiguity[d]));
     r.constancy[d] = std::gcd(a.constancy[d], b.constancy[d]);
   }
   return r;
 }
-
-// The divisibility of every element along `d`: a run's first value is divisible by
-// `divisibility`, the values after it (x0 + 1, ...) by nothing more than 1.
-int64_t elemDiv(const AxisInfo& a, size_t d) { return a.contiguity[d] == 1 ? a.divisibility[d] : 1; }
 
 bool sameInfo(const AxisInfo& a, const AxisInfo& b) {
   return a.contiguity == b.contiguity && a.divisibility == b.divisibility && a.constancy == b.constancy;
@@ -61,6 +73,46 @@ bool tracked(const ir::Value* v) {
 
 struct Solver {
   AxisInfoMap m;
+  // Integer values taken as >= 0 in every element (scalar index values, ranges from >= 0,
+  // non-negative constants, and what sums, products, quotients, remainders, minima and maxima
+  // of those give, overflow aside as Triton takes it): the remainder rule needs its dividend
+  // there.
+  std::set<const ir::Value*> nonNeg;
+
+  bool isNonNeg(const ir::Value* v) const { return nonNeg.count(v) > 0; }
+
+  void markNonNeg(const ir::Operation& op) {
+    const std::string& n = op.name;
+    auto operandsNonNeg = [&](size_t k) {
+      for (size_t i = 0; i < k && i < op.operands.size(); ++i)
+        if (!isNonNeg(op.operand(static_cast<int>(i)))) return false;
+      return op.operands.size() >= k;
+    };
+    bool r = false;
+    if (n == "tt.make_range") {
+      r = op.intAttr("start") >= 0;
+    } else if (n == "tt.get_program_id" || n == "tt.get_num_programs" || n == "arith.extui") {
+      r = true;
+    } else if (n == "arith.constant") {
+      const ir::Attribute* v = op.attr("value");
+      if (v && v->kind == ir::Attribute::Kind::Dense && v->isSplat()) v = &v->elems[0];
+      r = v && v->kind == ir::Attribute::Kind::Int && v->i >= 0;
+    } else if (n == "tt.splat" || n == "tt.broadcast" || n == "tt.expand_dims" || n == "tt.trans" ||
+               n == "tt.reshape" || n == "arith.extsi" || n == "arith.remsi") {
+      r = operandsNonNeg(1);  // srem takes the dividend's sign
+    } else if (n == "arith.addi" || n == "arith.muli" || n == "arith.divsi" || n == "arith.maxsi" ||
+               n == "arith.minsi") {
+      r = operandsNonNeg(2);
+    } else if (n == "arith.select") {
+      r = op.operands.size() == 3 && isNonNeg(op.operand(1)) && isNonNeg(op.operand(2));
+    }
+    // Scalar index values (program ids, arguments and what is computed from them, such as a
+    // grouped ordering's `num_pid_m - first_pid_m`) count as non-negative, as the index
+    // arithmetic of Triton kernels takes them; only a negative constant is known otherwise.
+    // Tensor values must be proven (a shifted range `o - 16` is not).
+    if (!op.result()->type.isTensor() && op.result()->type.scalar().isInt() && n != "arith.constant") r = true;
+    if (r) nonNeg.insert(op.result());
+  }
 
   AxisInfo get(const ir::Value* v) {
     auto it = m.find(v);
@@ -81,11 +133,15 @@ struct Solver {
       int64_t cst = std::gcd(a.constancy[d], b.constancy[d]);
       r.constancy[d] = cst;
       if (n == "arith.addi" || n == "arith.subi" || n == "tt.addptr") {
-        int64_t bd = b.divisibility[d];
-        if (n == "tt.addptr") bd = std::min(kMaxDiv, bd * elemBytes(op.operand(0)));
         r.contiguity[d] = std::max(std::gcd(a.contiguity[d], b.constancy[d]),
                                    n == "arith.subi" ? 1 : std::gcd(a.constancy[d], b.contiguity[d]));
-        r.divisibility[d] = std::gcd(a.divisibility[d], bd);
+        // The first elements of the result's runs: those of runs that short in each operand
+        // (a pointer's run of k elements spans k element sizes; runDiv).
+        const int64_t run = r.contiguity[d], eb = n == "tt.addptr" ? elemBytes(op.operand(0)) : 1;
+        const int64_t ad = a.contiguity[d] == 1 || a.contiguity[d] == run
+                               ? a.divisibility[d] : std::gcd(a.divisibility[d], std::min(kMaxDiv, run * eb));
+        const int64_t bd = std::min(kMaxDiv, runDiv(b, d, run) * eb);
+        r.divisibility[d] = std::gcd(ad, bd);
         if (r.contiguity[d] == 1) {  // no runs left: what every element is divisible by
           int64_t be = elemDiv(b, d);
           if (n == "tt.addptr") be = std::min(kMaxDiv, be * elemBytes(op.operand(0)));
@@ -203,11 +259,13 @@ struct Solver {
       r = unknown(res);
       for (size_t d = 0; d < r.constancy.size(); ++d) {
         r.constancy[d] = std::gcd(c.constancy[d], std::gcd(a.constancy[d], b.constancy[d]));
-        r.divisibility[d] = std::gcd(a.divisibility[d], b.divisibility[d]);
+        // No runs: what divides every element of either choice.
+        r.divisibility[d] = std::gcd(elemDiv(a, d), elemDiv(b, d));
       }
     }
     applyHints(op, r);
     m[res] = r;
+    markNonNeg(op);
   }
 
   // tl.multiple_of / tl.max_contiguous / tl.max_constancy: the attributes tt.divisibility,
@@ -262,8 +320,8 @@ struct Solver {
 
   // x % R with R constant over x's runs: within aligned blocks of g = gcd(contiguity, both
   // divisibilities) the block's first value x0 and R are multiples of g, so x0 % R is a
-  // multiple of g at most R - g and x0 % R + i (i < g) stays below R: still consecutive (also
-  // for srem of negatives, whose blocks do not cross 0).
+  // multiple of g at most R - g and x0 % R + i (i < g) stays below R: still consecutive, for
+  // urem and for srem of a dividend known non-negative.
   AxisInfo remainder(const ir::Operation& op) {
     AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
     AxisInfo r = unknown(op.result());
@@ -272,7 +330,9 @@ struct Solver {
       const int64_t dv = std::gcd(a.divisibility[d], elemDiv(b, d));
       if (a.contiguity[d] == 1) {
         r.divisibility[d] = dv;  // every element: x and R divisible by it, so is x % R
-      } else if (b.constancy[d] % a.contiguity[d] == 0) {
+      } else if (b.constancy[d] % a.contiguity[d] == 0 &&
+                 (op.name == "arith.remui" || isNonNeg(op.operand(0)))) {
+        // (srem of a negative block is not consecutive: -16 .. -1 mod 16 is 0, -15, .., -1.)
         r.contiguity[d] = std::gcd(a.contiguity[d], dv);
         r.divisibility[d] = r.contiguity[d];  // the starts of the shorter runs
       }
@@ -302,6 +362,7 @@ struct Solver {
       AxisInfo iv = unknown(body.arg(0));
       iv.divisibility[0] = std::gcd(get(op.operand(0)).divisibility[0], get(op.operand(2)).divisibility[0]);
       m[body.arg(0)] = iv;
+      if (isNonNeg(op.operand(0)) && isNonNeg(op.operand(2))) nonNeg.insert(body.arg(0));
     }
     const size_t n = body.args.size() > 0 ? body.args.size() - 1 : 0;
     for (size_t j = 0; j < n && 3 + j < op.operands.size(); ++j)
@@ -348,6 +409,11 @@ AxisInfoMap analyzeAxisInfo(const ir::Operation& func) {
       if (it != func.argAttrs[i].end()) div = it->second.i;
     }
     s.m[a] = uniform(a, div);
+    // Integer arguments count as non-negative (sizes, strides, counts; Solver::nonNeg), so
+    // `(pid_m * BM + arange) % M` keeps its runs. Triton's own remainder rule ignores signs
+    // altogether; here a tensor computed with a subtraction (a shifted range, `(o - 16) % 16`)
+    // has no sign, and its remainder keeps no runs.
+    if (a->type.scalar().isInt()) s.nonNeg.insert(a);
   }
   for (const auto& region : func.regions)
     for (const auto& block : region->blocks)

@@ -115,6 +115,25 @@ TEST(AxisInfo, LoadedValuesAreUnknownAndElementwiseOpsKeepCommonRuns) {
   EXPECT_TRUE(has(s, "%dv: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
 }
 
+TEST(AxisInfo, SelectsAndSignedRemaindersKeepOnlyWhatEveryElementHas) {
+  // where(c, range, 0): no runs, and element 1 of the range is odd, so divisible by 1 (it
+  // took the range start's 2^30). (o - 64) % K with K aligned: srem of a negative block is
+  // not consecutive; o % K (o >= 0: a program id times 64 plus a range) is.
+  std::string s = axisInfo(std::string(kRange) +
+                           "    %zero = arith.constant dense<0> : tensor<64xi32>\n"
+                           "    %kk = tt.splat %K : i32 -> tensor<64xi32>\n"
+                           "    %c = arith.cmpi slt, %r, %kk : tensor<64xi32>\n"
+                           "    %sel = arith.select %c, %r, %zero : tensor<64xi1>, tensor<64xi32>\n"
+                           "    %c64t = arith.constant dense<64> : tensor<64xi32>\n"
+                           "    %neg = arith.subi %o, %c64t : tensor<64xi32>\n"
+                           "    %sn = arith.remsi %neg, %kk : tensor<64xi32>\n"
+                           "    %sp = arith.remsi %o, %kk : tensor<64xi32>\n",
+                           {{"%sel", "i32"}, {"%sn", "i32"}, {"%sp", "i32"}});
+  EXPECT_TRUE(has(s, "%sel: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
+  EXPECT_TRUE(has(s, "%sn: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
+  EXPECT_TRUE(has(s, "%sp: contiguity=[16] divisibility=[16] constancy=[1]")) << s;
+}
+
 TEST(AxisInfo, LoopCarriedValuesMeetTheirInitialAndYieldedFacts) {
   std::string s = axisInfo(
       "    %c0 = arith.constant 0 : i32\n"

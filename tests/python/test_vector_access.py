@@ -87,7 +87,39 @@ def k(triton_vk):
         mk = tl.trans(tl.load(M + o)) != 0  # runs neither along rows nor columns
         mk = mk & (tl.load(M + o) >= 0)
         tl.store(Y + o, tl.load(X + o, mask=mk, other=-1.0))
+    @triton_vk.jit
+    def select_bound(X, Y, M: tl.constexpr, N: tl.constexpr):
+        rows = tl.arange(0, M)
+        cols = tl.arange(0, N)
+        lens = tl.where(rows % 2 == 0, rows, 0)  # no runs: elements 2, 4, .. are not aligned
+        x = tl.load(X + rows[:, None] * N + cols[None, :], mask=cols[None, :] < lens[:, None], other=-1.0)
+        tl.store(Y + rows[:, None] * N + cols[None, :], x)
+
+    @triton_vk.jit
+    def select_period(X, Y, M: tl.constexpr, N: tl.constexpr):
+        rows = tl.arange(0, M)
+        cols = tl.arange(0, N)
+        period = tl.where(rows > 0, rows, N)
+        tl.store(Y + rows[:, None] * N + cols[None, :], tl.load(X + rows[:, None] * N + cols[None, :] % period[:, None]))
+
+    @triton_vk.jit
+    def loop_bound(X, Y, M: tl.constexpr, N: tl.constexpr):
+        rows = tl.arange(0, M)
+        cols = tl.arange(0, N)
+        lens = rows  # the first iteration's bounds run; the later ones are 0
+        for it in range(2):
+            x = tl.load(X + rows[:, None] * N + cols[None, :], mask=cols[None, :] < lens[:, None], other=-1.0)
+            tl.store(Y + it * M * N + rows[:, None] * N + cols[None, :], x)
+            lens = tl.zeros([M], dtype=tl.int32)
+
+    @triton_vk.jit
+    def srem_negative(X, Y, BLOCK: tl.constexpr):
+        o = tl.arange(0, BLOCK)
+        tl.store(Y + o, tl.load(X + 16 + (o - 16) % 16))  # 0, -15, .., -1 for o < 16
+
     return dict(copy=copy, shifted=shifted, widen=widen, rowsum=rowsum, softmax_row=softmax_row,
+                select_bound=select_bound, select_period=select_period, loop_bound=loop_bound,
+                srem_negative=srem_negative,
                 argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows, hinted=hinted,
                 loaded_mask=loaded_mask, loaded_mask_2d=loaded_mask_2d)
 
@@ -256,3 +288,30 @@ def test_masks_loaded_from_memory_stay_per_element(k, torch):
     y2 = torch.zeros(N, N)
     k["loaded_mask_2d"][(1,)](x2, m2, y2, N=N)
     assert torch.equal(y2, torch.where(m2.t() != 0, x2, torch.full_like(x2, -1.0)))
+
+
+def test_runs_that_selects_loops_and_signed_remainders_break(k, torch):
+    """Axis-info facts that hold only for a run's first element stay there: a tl.where between
+    a range and 0 has no runs (nor aligned elements), a loop-carried range meeting zeros
+    neither, and srem of negative blocks is not consecutive. Each gave vector accesses over
+    addresses or masks that are not runs (wrong results on lavapipe)."""
+    M, N = 32, 64
+    x = torch.arange(M * N, dtype=torch.float32).reshape(M, N)
+    r, c = torch.arange(M), torch.arange(N)
+    y = torch.zeros(M, N)
+    k["select_bound"][(1,)](x, y, M=M, N=N)
+    lens = torch.where(r % 2 == 0, r, torch.zeros_like(r))
+    assert torch.equal(y, torch.where(c[None, :] < lens[:, None], x, torch.full_like(x, -1.0)))
+    y = torch.zeros(M, N)
+    k["select_period"][(1,)](x, y, M=M, N=N)
+    per = torch.where(r > 0, r, torch.full_like(r, N))
+    assert torch.equal(y, torch.gather(x, 1, c[None, :] % per[:, None]))
+    y = torch.zeros(2, M, N)
+    k["loop_bound"][(1,)](x, y, M=M, N=N)
+    assert torch.equal(y[0], torch.where(c[None, :] < r[:, None], x, torch.full_like(x, -1.0)))
+    assert torch.equal(y[1], torch.full_like(x, -1.0))
+    B = 1024
+    xb, o = torch.arange(B, dtype=torch.float32), torch.arange(B)
+    yb = torch.zeros(B)
+    k["srem_negative"][(1,)](xb, yb, BLOCK=B)
+    assert torch.equal(yb, xb[16 + torch.fmod(o - 16, 16)])
