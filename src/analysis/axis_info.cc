@@ -249,6 +249,8 @@ struct Solver {
       r = compare(op);
     } else if (n == "arith.remsi" || n == "arith.remui") {
       r = remainder(op);
+    } else if (n == "arith.divsi" || n == "arith.divui") {
+      r = quotient(op);
     } else if (n == "arith.andi" || n == "arith.ori" || n == "arith.xori") {
       r = unknown(res);
       AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
@@ -337,6 +339,22 @@ struct Solver {
         r.divisibility[d] = r.contiguity[d];  // the starts of the shorter runs
       }
     }
+    return r;
+  }
+
+  // x / R with R constant over x's runs: within the aligned blocks of g = gcd(contiguity, both
+  // divisibilities) no multiple of R lies after the block's first value x0 (a multiple of g),
+  // so the quotient is constant over the block, for udiv and for sdiv of a dividend taken as
+  // non-negative (sdiv truncates: -16 .. -1 by 16 is -1, 0, .., 0). Else equal where both
+  // operands are.
+  AxisInfo quotient(const ir::Operation& op) {
+    AxisInfo r = elementwise(op);
+    if (!op.result()->type.isTensor()) return r;
+    AxisInfo a = get(op.operand(0)), b = get(op.operand(1));
+    if (op.name != "arith.divui" && !isNonNeg(op.operand(0))) return r;
+    for (size_t d = 0; d < r.constancy.size(); ++d)
+      if (a.contiguity[d] > 1 && b.constancy[d] % a.contiguity[d] == 0)
+        r.constancy[d] = std::max(r.constancy[d], std::gcd(a.contiguity[d], std::gcd(a.divisibility[d], elemDiv(b, d))));
     return r;
   }
 

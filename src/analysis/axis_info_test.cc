@@ -112,7 +112,8 @@ TEST(AxisInfo, LoadedValuesAreUnknownAndElementwiseOpsKeepCommonRuns) {
   EXPECT_TRUE(has(s, "%lm: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
   EXPECT_TRUE(has(s, "%lt: contiguity=[1] divisibility=[1] constancy=[16]")) << s;
   EXPECT_TRUE(has(s, "%sh: contiguity=[1] divisibility=[1] constancy=[64]")) << s;
-  EXPECT_TRUE(has(s, "%dv: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
+  // o / K with K a multiple of 16 and o >= 0: constant over aligned blocks of 16.
+  EXPECT_TRUE(has(s, "%dv: contiguity=[1] divisibility=[1] constancy=[16]")) << s;
 }
 
 TEST(AxisInfo, SelectsAndSignedRemaindersKeepOnlyWhatEveryElementHas) {
@@ -127,11 +128,14 @@ TEST(AxisInfo, SelectsAndSignedRemaindersKeepOnlyWhatEveryElementHas) {
                            "    %c64t = arith.constant dense<64> : tensor<64xi32>\n"
                            "    %neg = arith.subi %o, %c64t : tensor<64xi32>\n"
                            "    %sn = arith.remsi %neg, %kk : tensor<64xi32>\n"
-                           "    %sp = arith.remsi %o, %kk : tensor<64xi32>\n",
-                           {{"%sel", "i32"}, {"%sn", "i32"}, {"%sp", "i32"}});
+                           "    %sp = arith.remsi %o, %kk : tensor<64xi32>\n"
+                           "    %qn = arith.divsi %neg, %kk : tensor<64xi32>\n",
+                           {{"%sel", "i32"}, {"%sn", "i32"}, {"%sp", "i32"}, {"%qn", "i32"}});
   EXPECT_TRUE(has(s, "%sel: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
   EXPECT_TRUE(has(s, "%sn: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
   EXPECT_TRUE(has(s, "%sp: contiguity=[16] divisibility=[16] constancy=[1]")) << s;
+  // sdiv truncates: -64 .. -49 by 16 is -4, -3, .., -3.
+  EXPECT_TRUE(has(s, "%qn: contiguity=[1] divisibility=[1] constancy=[1]")) << s;
 }
 
 TEST(AxisInfo, LoopCarriedValuesMeetTheirInitialAndYieldedFacts) {
