@@ -1,5 +1,8 @@
 #include "lower/transpose_packed.h"
 
+#include <cstdlib>
+#include <string>
+
 #include <spirv/unified1/GLSL.std.450.h>
 #include "lower/index_math.h"
 #include "support/bits.h"
@@ -19,29 +22,55 @@ uint32_t packedBits(const ir::Type& t) {
   return 0;
 }
 
-// The register value `v` of element type `t` as `bits` low bits of a word (upper bits: any).
-// bf16 registers have zero low halves. An f16 register may hold a result whose rounding was
-// deferred to its store (Context::defersF16Rounding, only where the target rounds 16-bit
-// conversions to nearest even): there an OpFConvert under RoundingModeRTE rounds it as the
-// store would; elsewhere it is exact in f16 and PackHalf2x16 is exact too.
-Id toBits(Context& c, const ir::Type& t, Id v) {
+// P register values of element type `t` as one word, the first in the low bits. f16 pairs go
+// through one conversion: an f16 register may hold a result whose rounding was deferred to its
+// store (Context::defersF16Rounding, only where the target rounds 16-bit conversions to nearest
+// even), which an OpFConvert under RoundingModeRTE rounds as the store would; elsewhere the
+// values are exact in f16 and PackHalf2x16 is exact too. bf16 registers have zero low halves.
+Id packWord(Context& c, const ir::Type& t, const std::vector<Id>& vals, uint32_t bits) {
   auto& b = c.b;
+  const Id u = c.u32();
   if (t.isFloat() && t.name == "f16") {
-    Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {v, v});
+    Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {vals[0], vals[1]});
     if (c.opts.target.roundingRTE16 && c.opts.target.float16) {
       b.addCapability(spv::Capability::Float16);
       c.needFeature("float16");
       c.roundsF16ByMode = true;
-      return b.emit(spv::Op::OpBitcast, c.u32(), {b.emit(spv::Op::OpFConvert, b.typeVector(b.typeFloat(16), 2), {v2})});
+      return b.emit(spv::Op::OpBitcast, u, {b.emit(spv::Op::OpFConvert, b.typeVector(b.typeFloat(16), 2), {v2})});
     }
-    return b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});
+    return b.glsl(GLSLstd450PackHalf2x16, u, {v2});
   }
-  if (t.isFloat()) return b.emit(spv::Op::OpShiftRightLogical, c.u32(), {b.emit(spv::Op::OpBitcast, c.u32(), {v}), c.c32(16)});
-  return v;
+  if (t.isFloat()) {  // bf16: the upper halves
+    Id lo = b.emit(spv::Op::OpShiftRightLogical, u, {b.emit(spv::Op::OpBitcast, u, {vals[0]}), c.c32(16)});
+    Id hi = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {vals[1]}), c.c32(0xffff0000u)});
+    return b.emit(spv::Op::OpBitwiseOr, u, {lo, hi});
+  }
+  Id acc = vals[0];
+  for (uint32_t e = 1; e < vals.size(); ++e)
+    acc = b.emit(spv::Op::OpBitFieldInsert, u, {acc, vals[e], c.c32(e * bits), c.c32(bits)});
+  return acc;
 }
 
-// Element `e` (of `bits`) of word `w` in its register form, as a load of it would give.
-Id fromBits(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
+// The P elements of word `w` in their register form, as loads of them would give (narrow
+// integers sign-extend into their 32-bit register, as fromStorage does).
+std::vector<Id> unpackWord(Context& c, const ir::Type& t, Id w, uint32_t P, uint32_t bits) {
+  auto& b = c.b;
+  std::vector<Id> out;
+  if (t.isFloat() && t.name == "f16") {
+    Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {w});
+    for (uint32_t e = 0; e < 2; ++e) out.push_back(b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e}));
+  } else if (t.isFloat()) {
+    out.push_back(b.emit(spv::Op::OpBitcast, c.f32(), {b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {w, c.c32(16)})}));
+    out.push_back(b.emit(spv::Op::OpBitcast, c.f32(), {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {w, c.c32(0xffff0000u)})}));
+  } else {
+    for (uint32_t e = 0; e < P; ++e)
+      out.push_back(b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)}));
+  }
+  return out;
+}
+
+// Element `e` of word `w` in its register form.
+Id elementOf(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
   auto& b = c.b;
   if (t.isFloat() && t.name == "f16") {
     Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {w});
@@ -52,8 +81,14 @@ Id fromBits(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
                    : b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {w, c.c32(16)});
     return b.emit(spv::Op::OpBitcast, c.f32(), {hi});
   }
-  // Narrow integers sign-extend into their 32-bit register, as fromStorage does.
   return b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)});
+}
+
+// Row word q of run `run`: its slots q P .. q P + P - 1.
+Id rowWord(Context& c, const ir::Value* val, const ir::Type& t, uint32_t first, uint32_t P, uint32_t bits) {
+  std::vector<Id> vals;
+  for (uint32_t e = 0; e < P; ++e) vals.push_back(c.at(val, first + e));
+  return packWord(c, t, vals, bits);
 }
 
 // values[i] where i is the runtime value `index` < values.size().
@@ -64,6 +99,55 @@ Id selectByIndex(Context& c, Id index, const std::vector<Id>& values) {
     r = c.b.emit(spv::Op::OpSelect, c.u32(), {is, values[m], r});
   }
   return r;
+}
+
+// Which packed transpose: "rows" (row words, no exchange: v / P stores, v loads) for 8-bit
+// elements, "shuffle" (column words after the exchange: v / P stores, v / P loads) for 16-bit
+// ones, as measured on the H200 (tools/device/results/2026-12-02-h200-session13-notes.md:
+// the exchange's selects and shuffles cost more than 12 loads a run of 16 bytes saves).
+// TVK_TRANSPOSE_PACKED (a measurement switch) forces "0" (a word per element, the caller's
+// path), "rows" or "shuffle".
+std::string packedMode(uint32_t P) {
+  const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
+  const std::string m = env ? std::string(env) : std::string();
+  if (m == "0" || m == "rows" || m == "shuffle") return m;
+  return P == 4 ? "rows" : "shuffle";
+}
+
+// The row-major variant: each run stores its v / P row words; each reader loads, per element,
+// the row word holding its column and takes its element out.
+void transposeRows(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out, uint32_t P,
+                   uint32_t bits) {
+  const std::vector<int64_t>& shape = val->type.shape;
+  const ir::Type& et = val->type.scalar();
+  const analysis::Layout& l = c.layouts.layout(val->type);
+  auto& b = c.b;
+  const Id u = c.u32();
+  const uint32_t v = l.vec, rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
+  const uint32_t CW = cols / P, words = v / P, runs = l.slots / v;
+  auto wordOf = [&](Index row, Index cw) {
+    Index swz = (row >> 1) & (CW - 1);
+    return c.scratch.word(base, row.times(CW) + Index(b, b.emit(spv::Op::OpBitwiseXor, u, {cw, swz})), 1);
+  };
+  c.barrier();
+  for (uint32_t run = 0; run < runs; ++run) {
+    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
+    Index row = c.ix(rc[0]), cw0 = c.ix(rc[1]) >> log2Ceil(P);
+    for (uint32_t q = 0; q < words; ++q)
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(row, cw0 + q)), rowWord(c, val, et, run * v + q * P, P, bits)});
+  }
+  c.barrier();
+  out.assign(l.slots, 0);
+  for (uint32_t run = 0; run < runs; ++run) {
+    Index lin = c.ix(c.layouts.slotLinear(shape, run * v));
+    Index i0 = lin & (rows - 1), col = lin >> log2Ceil(rows);
+    Index cw = col >> log2Ceil(P), at = (col & (P - 1)).times(bits);
+    for (uint32_t e = 0; e < v; ++e) {
+      Id word = b.emit(spv::Op::OpLoad, u, {c.scratch.ptr(wordOf(i0 + e, cw))});
+      Id x = b.emit(spv::Op::OpShiftRightLogical, u, {word, at});
+      out[run * v + e] = elementOf(c, et, x, 0, bits);
+    }
+  }
 }
 
 }  // namespace
@@ -80,6 +164,12 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
   const uint32_t D = cols / v;  // invocations per row
   if (W % D != 0 || (W / D) % P != 0 || P * D > S || S < 2 || W % S != 0) return false;
   if (!(c.opts.target.subgroupOps & kSubgroupShuffleBit)) return false;
+  const std::string mode = packedMode(P);
+  if (mode == "0") return false;
+  if (mode == "rows") {
+    transposeRows(c, val, base, out, P, bits);
+    return true;
+  }
   c.needFeature("subgroupShuffle");
   auto& b = c.b;
   const Id u = c.u32();
@@ -99,12 +189,7 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
     Index p = row & (P - 1), g = row >> logP;
     // 1. The run as row words: word q holds columns col0 + q P .. + P - 1.
     std::vector<Id> w(words);
-    for (uint32_t q = 0; q < words; ++q) {
-      Id acc = toBits(c, et, c.at(val, run * v + q * P));
-      for (uint32_t e = 1; e < P; ++e)
-        acc = b.emit(spv::Op::OpBitFieldInsert, u, {acc, toBits(c, et, c.at(val, run * v + q * P + e)), c.c32(e * bits), c.c32(bits)});
-      w[q] = acc;
-    }
+    for (uint32_t q = 0; q < words; ++q) w[q] = rowWord(c, val, et, run * v + q * P, P, bits);
     // 2. Exchange: from the invocation of row r0 + (p ^ s), its words of this invocation's
     // columns (words p K .. p K + K - 1 of that row).
     std::vector<std::vector<Id>> recv(P, std::vector<Id>(K));
@@ -141,7 +226,8 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
     Index g0 = i0 >> logP;
     for (uint32_t k = 0; k < words; ++k) {
       Id word = b.emit(spv::Op::OpLoad, u, {c.scratch.ptr(wordOf(col, g0 + k))});
-      for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = fromBits(c, et, word, e, bits);
+      std::vector<Id> elems = unpackWord(c, et, word, P, bits);
+      for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = elems[e];
     }
   }
   return true;

@@ -12,7 +12,9 @@ def k(triton_vk):
     tl = triton_vk.language
 
     @triton_vk.jit
-    def transpose(X, Y, M, N, BM: tl.constexpr, BN: tl.constexpr, SCALE: tl.constexpr):
+    def transpose(X, Y, M, N, BM: tl.constexpr, BN: tl.constexpr, SCALE: tl.constexpr, MODE: tl.constexpr = 0):
+        # MODE: unused, a distinct compilation per TVK_TRANSPOSE_PACKED setting (the in-memory
+        # kernel cache does not see the environment)
         rm = tl.program_id(0) * BM + tl.arange(0, BM)
         rn = tl.program_id(1) * BN + tl.arange(0, BN)
         m = (rm[:, None] < M) & (rn[None, :] < N)
@@ -32,7 +34,7 @@ def k(triton_vk):
             tl.store(Y + rn[None, :] * M + rm[:, None], x, mask=m)
 
     @triton_vk.jit
-    def trans(X, Y, M, N, BM: tl.constexpr, BN: tl.constexpr):
+    def trans(X, Y, M, N, BM: tl.constexpr, BN: tl.constexpr, MODE: tl.constexpr = 0):
         rm = tl.program_id(0) * BM + tl.arange(0, BM)
         rn = tl.program_id(1) * BN + tl.arange(0, BN)
         x = tl.load(X + rm[:, None] * N + rn[None, :])
@@ -89,31 +91,46 @@ def test_the_store_takes_scratch(k, torch):
 
 # Tiles whose runs hold P * P elements of 8- or 16-bit types (P per 32-bit word) with the P rows
 # of a block in one subgroup (cols / v * P <= the subgroup size: 8 on lavapipe): the values
-# cross scratch in packed words after a subgroup exchange (lower/transpose_packed.h).
+# cross scratch in packed words (lower/transpose_packed.h), row words for 8-bit elements, column
+# words after a subgroup exchange for 16-bit ones; TVK_TRANSPOSE_PACKED forces either variant.
 PACKED = [("int8", 128, 16), ("int8", 64, 32), ("int16", 64, 16), ("float16", 32, 32),
           ("bfloat16", 64, 16)]
+MODES = ["", "rows", "shuffle"]
+
+
+def _check_packed(tv, h, dtype, mode):
+    t = tv.device().target
+    if not (t.buffer_device_address and t.subgroup_size >= 8):
+        return
+    asm = h.asm["spvdis"]
+    if mode == "rows" or (not mode and dtype == "int8"):  # row words, no exchange
+        assert "OpGroupNonUniformShuffleXor" not in asm and "OpControlBarrier" in asm
+    else:
+        assert "OpGroupNonUniformShuffleXor" in asm
 
 
 @pytest.mark.parametrize("dtype,BM,BN", PACKED)
 @pytest.mark.parametrize("scale", [False, True])
-def test_packed_transposed_store(k, torch, tv, dtype, BM, BN, scale):
+@pytest.mark.parametrize("mode", MODES)
+def test_packed_transposed_store(k, torch, tv, monkeypatch, dtype, BM, BN, scale, mode):
+    monkeypatch.setenv("TVK_TRANSPOSE_PACKED", mode)
     M, N = 2 * BM, 3 * BN
     x = _tensor(torch, dtype, (M, N), BM + BN)
     y = torch.zeros((N, M), dtype=x.dtype)
     grid = (M // BM, N // BN)
-    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale)
+    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale, MODE=MODES.index(mode))
     want = (x.float() * 2 + 1).to(x.dtype) if scale and x.dtype.is_floating_point else (x * 2 + 1 if scale else x)
     assert torch.equal(y, want.t()), (y, want.t())
-    if tv.device().target.buffer_device_address and tv.device().target.subgroup_size >= 8:
-        assert "OpGroupNonUniformShuffleXor" in h.asm["spvdis"]
+    _check_packed(tv, h, dtype, mode)
 
 
 @pytest.mark.parametrize("dtype,BM,BN", PACKED)
-def test_packed_trans(k, torch, tv, dtype, BM, BN):
+@pytest.mark.parametrize("mode", MODES)
+def test_packed_trans(k, torch, tv, monkeypatch, dtype, BM, BN, mode):
+    monkeypatch.setenv("TVK_TRANSPOSE_PACKED", mode)
     M, N = 2 * BM, BN
     x = _tensor(torch, dtype, (M, N), 7)
     y = torch.zeros((N, M), dtype=x.dtype)
-    h = k["trans"][(M // BM, 1)](x, y, M, N, BM=BM, BN=BN)
+    h = k["trans"][(M // BM, 1)](x, y, M, N, BM=BM, BN=BN, MODE=MODES.index(mode))
     assert torch.equal(y, x.t())
-    if tv.device().target.buffer_device_address and tv.device().target.subgroup_size >= 8:
-        assert "OpGroupNonUniformShuffleXor" in h.asm["spvdis"]
+    _check_packed(tv, h, dtype, mode)
