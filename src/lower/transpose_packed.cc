@@ -150,38 +150,24 @@ void transposeRows(Context& c, const ir::Value* val, uint32_t base, std::vector<
   }
 }
 
-}  // namespace
-
-Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out) {
+// The exchange variant (16-bit elements): v / P column words stored, v / P loaded per run.
+void transposeExchange(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out, uint32_t P,
+                       uint32_t bits) {
   const std::vector<int64_t>& shape = val->type.shape;
   const ir::Type& et = val->type.scalar();
-  const uint32_t bits = packedBits(et);
-  if (shape.size() != 2 || bits == 0) return false;
   const analysis::Layout& l = c.layouts.layout(val->type);
-  const uint32_t P = 32 / bits, W = c.W, S = c.opts.target.subgroupSize, v = l.vec;
-  const uint32_t rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
-  if (l.replicated || l.repShift || v % (P * P) != 0 || cols % v != 0 || rows % v != 0) return false;
-  const uint32_t D = cols / v;  // invocations per row
-  if (W % D != 0 || (W / D) % P != 0 || P * D > S || S < 2 || W % S != 0) return false;
-  if (!(c.opts.target.subgroupOps & kSubgroupShuffleBit)) return false;
-  const std::string mode = packedMode(P);
-  if (mode == "0") return false;
-  if (mode == "rows") {
-    transposeRows(c, val, base, out, P, bits);
-    return true;
-  }
-  c.needFeature("subgroupShuffle");
   auto& b = c.b;
   const Id u = c.u32();
+  const uint32_t v = l.vec, rows = static_cast<uint32_t>(shape[0]), D = static_cast<uint32_t>(shape[1]) / v;
   const uint32_t words = v / P, K = v / (P * P), RG = rows / P;
-  const uint32_t logP = log2Ceil(P), logWords = log2Ceil(words);
+  const uint32_t logP = log2Ceil(P), logWords = log2Ceil(words), runs = l.slots / v;
+  c.needFeature("subgroupShuffle");
   // Scratch word of the block of P rows `g` of column `col`; the xor spreads the columns that
   // one store (or load) instruction touches over the banks.
   auto wordOf = [&](Index col, Index g) {
     Index swz = (col >> logWords) & (RG - 1);
     return c.scratch.word(base, col.times(RG) + Index(b, b.emit(spv::Op::OpBitwiseXor, u, {g, swz})), 1);
   };
-  const uint32_t runs = l.slots / v;
   c.barrier();
   for (uint32_t run = 0; run < runs; ++run) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
@@ -230,6 +216,32 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
       for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = elems[e];
     }
   }
+}
+
+}  // namespace
+
+Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out) {
+  const std::vector<int64_t>& shape = val->type.shape;
+  const uint32_t bits = packedBits(val->type.scalar());
+  if (shape.size() != 2 || bits == 0) return false;
+  const analysis::Layout& l = c.layouts.layout(val->type);
+  const uint32_t P = 32 / bits, W = c.W, S = c.opts.target.subgroupSize, v = l.vec;
+  const uint32_t rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
+  // Runs of whole words along the rows; the v slots of a reader's run, v rows of one column.
+  if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0) return false;
+  const std::string mode = packedMode(P);
+  if (mode == "0") return false;
+  if (mode == "rows") {
+    transposeRows(c, val, base, out, P, bits);
+    return true;
+  }
+  // The exchange: runs of P words (P^2 elements), the P rows of a block in one subgroup (lanes
+  // D apart, invocation t = subgroup * S + lane), subgroup shuffles.
+  const uint32_t D = cols / v;
+  if (v % (P * P) != 0 || W % D != 0 || (W / D) % P != 0 || P * D > S || S < 2 || W % S != 0 ||
+      !(c.opts.target.subgroupOps & kSubgroupShuffleBit))
+    return false;
+  transposeExchange(c, val, base, out, P, bits);
   return true;
 }
 
