@@ -73,10 +73,11 @@ bool tracked(const ir::Value* v) {
 
 struct Solver {
   AxisInfoMap m;
-  // Integer values taken as >= 0 in every element (scalar index values, ranges from >= 0,
-  // non-negative constants, and what sums, products, quotients, remainders, minima and maxima
-  // of those give, overflow aside as Triton takes it): the remainder rule needs its dividend
-  // there.
+  // Integer values known >= 0 in every element: program ids, ranges from >= 0, non-negative
+  // constants, and what sums, products, quotients, remainders, minima and maxima of those give
+  // (overflow aside, as Triton takes it; a quotient's divisor taken as positive). Arguments and
+  // differences are not: `(pid * B - pad + arange) % K` has negative blocks. The remainder
+  // and quotient rules need their dividend here; Triton's own rules ignore signs altogether.
   std::set<const ir::Value*> nonNeg;
 
   bool isNonNeg(const ir::Value* v) const { return nonNeg.count(v) > 0; }
@@ -98,19 +99,17 @@ struct Solver {
       if (v && v->kind == ir::Attribute::Kind::Dense && v->isSplat()) v = &v->elems[0];
       r = v && v->kind == ir::Attribute::Kind::Int && v->i >= 0;
     } else if (n == "tt.splat" || n == "tt.broadcast" || n == "tt.expand_dims" || n == "tt.trans" ||
-               n == "tt.reshape" || n == "arith.extsi" || n == "arith.remsi") {
-      r = operandsNonNeg(1);  // srem takes the dividend's sign
-    } else if (n == "arith.addi" || n == "arith.muli" || n == "arith.divsi" || n == "arith.maxsi" ||
-               n == "arith.minsi") {
+               n == "tt.reshape" || n == "arith.extsi" || n == "arith.remsi" || n == "arith.divsi") {
+      // srem takes the dividend's sign; sdiv too, with the divisor taken as positive (a count
+      // or a size: `pid_m / group_size_m` of a grouped ordering).
+      r = operandsNonNeg(1);
+    } else if (n == "arith.addi" || n == "arith.muli" || n == "arith.minsi") {
       r = operandsNonNeg(2);
+    } else if (n == "arith.maxsi") {
+      r = isNonNeg(op.operand(0)) || isNonNeg(op.operand(1));
     } else if (n == "arith.select") {
       r = op.operands.size() == 3 && isNonNeg(op.operand(1)) && isNonNeg(op.operand(2));
     }
-    // Scalar index values (program ids, arguments and what is computed from them, such as a
-    // grouped ordering's `num_pid_m - first_pid_m`) count as non-negative, as the index
-    // arithmetic of Triton kernels takes them; only a negative constant is known otherwise.
-    // Tensor values must be proven (a shifted range `o - 16` is not).
-    if (!op.result()->type.isTensor() && op.result()->type.scalar().isInt() && n != "arith.constant") r = true;
     if (r) nonNeg.insert(op.result());
   }
 
@@ -135,8 +134,8 @@ struct Solver {
       if (n == "arith.addi" || n == "arith.subi" || n == "tt.addptr") {
         r.contiguity[d] = std::max(std::gcd(a.contiguity[d], b.constancy[d]),
                                    n == "arith.subi" ? 1 : std::gcd(a.constancy[d], b.contiguity[d]));
-        // The first elements of the result's runs: those of runs that short in each operand
-        // (a pointer's run of k elements spans k element sizes; runDiv).
+        // The first elements of the result's runs: in each operand, the starts of runs of that
+        // length (runDiv; a pointer's run of k elements spans k element sizes).
         const int64_t run = r.contiguity[d], eb = n == "tt.addptr" ? elemBytes(op.operand(0)) : 1;
         const int64_t ad = a.contiguity[d] == 1 || a.contiguity[d] == run
                                ? a.divisibility[d] : std::gcd(a.divisibility[d], std::min(kMaxDiv, run * eb));
@@ -427,11 +426,6 @@ AxisInfoMap analyzeAxisInfo(const ir::Operation& func) {
       if (it != func.argAttrs[i].end()) div = it->second.i;
     }
     s.m[a] = uniform(a, div);
-    // Integer arguments count as non-negative (sizes, strides, counts; Solver::nonNeg), so
-    // `(pid_m * BM + arange) % M` keeps its runs. Triton's own remainder rule ignores signs
-    // altogether; here a tensor computed with a subtraction (a shifted range, `(o - 16) % 16`)
-    // has no sign, and its remainder keeps no runs.
-    if (a->type.scalar().isInt()) s.nonNeg.insert(a);
   }
   for (const auto& region : func.regions)
     for (const auto& block : region->blocks)

@@ -117,8 +117,15 @@ def k(triton_vk):
         o = tl.arange(0, BLOCK)
         tl.store(Y + o, tl.load(X + 16 + (o - 16) % 16))  # 0, -15, .., -1 for o < 16
 
+    @triton_vk.jit
+    def padded_rem_div(X, Y, Z, pad, B: tl.constexpr, K: tl.constexpr):
+        x = tl.program_id(0) * B - pad + tl.arange(0, B)  # negative first elements
+        o = tl.arange(0, B)
+        tl.store(Y + o, tl.load(X + x % K + K))
+        tl.store(Z + o, tl.load(X + o, mask=(x // K) < 0, other=-1.0))
+
     return dict(copy=copy, shifted=shifted, widen=widen, rowsum=rowsum, softmax_row=softmax_row,
-                select_bound=select_bound, select_period=select_period, loop_bound=loop_bound,
+                select_bound=select_bound, padded_rem_div=padded_rem_div, select_period=select_period, loop_bound=loop_bound,
                 srem_negative=srem_negative,
                 argmax_row=argmax_row, transpose=transpose, bias_rows=bias_rows, hinted=hinted,
                 loaded_mask=loaded_mask, loaded_mask_2d=loaded_mask_2d)
@@ -315,3 +322,10 @@ def test_runs_that_selects_loops_and_signed_remainders_break(k, torch):
     yb = torch.zeros(B)
     k["srem_negative"][(1,)](xb, yb, BLOCK=B)
     assert torch.equal(yb, xb[16 + torch.fmod(o - 16, 16)])
+    # A scalar difference (program id times B minus an argument) has no sign either: srem and
+    # sdiv of its blocks are neither runs nor constant.
+    x = torch.arange(256) - 16
+    yb, zb = torch.zeros(256), torch.zeros(256)
+    k["padded_rem_div"][(1,)](xb, yb, zb, 16, B=256, K=8, num_warps=1)
+    assert torch.equal(yb, xb[torch.fmod(x, 8) + 8])
+    assert torch.equal(zb, torch.where(torch.div(x, 8, rounding_mode="trunc") < 0, xb[:256], torch.tensor(-1.0)))
