@@ -75,14 +75,48 @@ Result<std::vector<Id>> combineSlots(Context& c, const ir::Operation& op,
   return acc;
 }
 
-// One butterfly step: `acc` combined with the values of lane `lane ^ mask`.
+// True when the combine region of `op` is one commutative op of its two arguments (a sum, a
+// product, a min or max, a bitwise and/or/xor), whatever their order.
+bool commutativeCombine(const ir::Operation& op) {
+  static const char* const kOps[] = {"arith.addf", "arith.addi", "arith.mulf", "arith.muli",
+                                     "arith.maxnumf", "arith.minnumf", "arith.maximumf", "arith.minimumf",
+                                     "arith.maxsi", "arith.minsi", "arith.maxui", "arith.minui",
+                                     "arith.andi", "arith.ori", "arith.xori"};
+  if (op.operands.size() != 1 || op.regions.empty() || op.regions[0]->blocks.empty()) return false;
+  const ir::Block& body = op.body();
+  if (body.args.size() != 2 || body.ops.size() != 2) return false;
+  const ir::Operation& f = *body.ops[0];
+  const ir::Operation* ret = body.terminator();
+  if (f.operands.size() != 2 || f.results.size() != 1 || !ret || ret->operands.size() != 1 ||
+      ret->operand(0) != f.result())
+    return false;
+  const bool args = (f.operand(0) == body.arg(0) && f.operand(1) == body.arg(1)) ||
+                    (f.operand(0) == body.arg(1) && f.operand(1) == body.arg(0));
+  if (!args) return false;
+  for (const char* n : kOps)
+    if (f.name == n) return true;
+  return false;
+}
+
+// One butterfly step: `acc` combined with the values of lane `lane ^ mask`, the lower lane's
+// on the left, so that every lane of a group ends with the same, ordered result also for a
+// combine that is associative but not commutative (split rows and broadcast totals use every
+// lane's copy; an order by "mine first" would differ between the two lanes of a pair).
 Result<std::vector<Id>> shuffleStep(Context& c, const ir::Operation& op, const OperandScratch& p,
                                     const std::vector<Id>& acc, uint32_t mask) {
   std::vector<Id> other;
   for (size_t k = 0; k < acc.size(); ++k)
     other.push_back(c.b.emit(spv::Op::OpGroupNonUniformShuffleXor, p.regT[k],
                              {c.c32(3), acc[k], c.c32(mask)}));
-  return combine(c, op, acc, other);
+  if (commutativeCombine(op)) return combine(c, op, acc, other);
+  Id upper = c.b.emit(spv::Op::OpINotEqual, c.boolean(),
+                      {c.b.emit(spv::Op::OpBitwiseAnd, c.u32(), {c.layouts.subgroupLane(), c.c32(mask)}), c.c32(0)});
+  std::vector<Id> lhs, rhs;
+  for (size_t k = 0; k < acc.size(); ++k) {
+    lhs.push_back(c.b.emit(spv::Op::OpSelect, p.regT[k], {upper, other[k], acc[k]}));
+    rhs.push_back(c.b.emit(spv::Op::OpSelect, p.regT[k], {upper, acc[k], other[k]}));
+  }
+  return combine(c, op, lhs, rhs);
 }
 
 std::vector<uint32_t> slotRange(uint32_t first, uint32_t count) {

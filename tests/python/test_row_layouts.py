@@ -59,7 +59,30 @@ def kernels(triton_vk):
         tl.store(m_ptr + rm, m_i + tl.math.log2(l_i))
         tl.store(o_ptr + rm[:, None] * D + rd[None, :], acc / l_i[:, None])
 
-    return dict(softmax=row_softmax, argmax=row_argmax, attention=attention)
+    @jit
+    def compose(m1, c1, m2, c2):  # x -> m x + c maps composed: associative, not commutative
+        return m1 * m2, c1 * m2 + c2
+
+    @jit
+    def row_compose(a_ptr, b_ptr, t_ptr, o_ptr, BM: tl.constexpr, BK: tl.constexpr, BN: tl.constexpr):
+        rm = tl.arange(0, BM)
+        rk = tl.arange(0, BK)
+        rn = tl.arange(0, BN)
+        s = tl.dot(tl.load(a_ptr + rm[:, None] * BK + rk[None, :]), tl.load(b_ptr + rk[:, None] * BN + rn[None, :]))
+        pm, pc = tl.reduce((tl.where(s > 0, 1.0, -1.0), s), 1, compose)
+        tl.store(t_ptr + rm, pc)
+        tl.store(o_ptr + rm[:, None] * BN + rn[None, :], s * 0 + pc[:, None])  # every copy of a row
+
+    @jit
+    def vec_compose(x_ptr, t_ptr, o_ptr, N: tl.constexpr):
+        rn = tl.arange(0, N)
+        x = tl.load(x_ptr + rn)
+        pm, pc = tl.reduce((tl.where(x > 0, 1.0, -1.0), x), 0, compose)
+        tl.store(t_ptr, pc)
+        tl.store(o_ptr + rn, x * 0 + pc)  # the total in every invocation
+
+    return dict(softmax=row_softmax, argmax=row_argmax, attention=attention, row_compose=row_compose,
+                vec_compose=vec_compose)
 
 
 # (M, N, num_warps): W = 32 x num_warps invocations; M >= W takes the row layout.
@@ -111,3 +134,36 @@ def test_online_softmax_attention(kernels, torch, cfg):
     np.testing.assert_allclose(o.numpy(), want, rtol=2e-2, atol=2e-2)
     # log2 of the softmax denominator with the row maximum: m_i + log2(l_i)
     np.testing.assert_allclose(m.numpy(), (mx[:, 0] + np.log(p.sum(1))) * 1.4426950408889634, rtol=1e-3, atol=1e-2)
+
+
+def _compose(s):
+    sign = np.where(s > 0, 1.0, -1.0)
+    acc = s[..., 0].copy()
+    for j in range(1, s.shape[-1]):
+        acc = acc * sign[..., j] + s[..., j]
+    return acc
+
+
+@pytest.mark.parametrize("num_warps", [1, 4, 8])
+def test_non_commutative_row_reduction_is_the_same_in_every_copy(kernels, torch, num_warps):
+    """A tl.reduce whose combine is associative but not commutative. Triton leaves the order
+    of a reduction to the implementation, but every invocation holding a copy of a total must
+    hold the same one: the subgroup butterfly keeps the lower lane's values on the left (it
+    combined "mine first", which differs between the two lanes of a pair). Over the rows of a
+    tile that meets a tl.dot (split rows where rows < invocations) the total is also the
+    sequential one."""
+    BM, BK, BN = 32, 16, 64
+    rs = np.random.RandomState(num_warps)
+    a = rs.randint(-3, 4, (BM, BK)).astype(np.float16)
+    b = rs.randint(-3, 4, (BK, BN)).astype(np.float16)
+    t = torch.zeros(BM)
+    o = torch.zeros(BM, BN)
+    kernels["row_compose"][(1,)](torch.from_numpy(a), torch.from_numpy(b), t, o, BM=BM, BK=BK, BN=BN,
+                                 num_warps=num_warps)
+    want = _compose(a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(t.numpy(), want)
+    np.testing.assert_array_equal(o.numpy(), np.repeat(want[:, None], BN, axis=1))
+    x = rs.randint(-3, 4, 256).astype(np.float32)
+    t1, y = torch.zeros(1), torch.zeros(256)
+    kernels["vec_compose"][(1,)](torch.from_numpy(x), t1, y, N=256, num_warps=num_warps)
+    np.testing.assert_array_equal(y.numpy(), np.full(256, t1.item(), dtype=np.float32))
