@@ -126,7 +126,7 @@ void transposeRows(Context& c, const ir::Value* val, uint32_t base, std::vector<
   const uint32_t v = l.vec, rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
   const uint32_t CW = cols / P, words = v / P, runs = l.slots / v;
   auto wordOf = [&](Index row, Index cw) {
-    Index swz = (row >> 1) & (CW - 1);
+    Index swz = (row >> 1u) & (CW - 1);
     return c.scratch.word(base, row.times(CW) + Index(b, b.emit(spv::Op::OpBitwiseXor, u, {cw, swz})), 1);
   };
   c.barrier();
