@@ -3,6 +3,7 @@
 #include <numeric>
 #include <set>
 
+#include "analysis/remat.h"
 #include "analysis/values.h"
 #include "ir/walk.h"
 
@@ -176,15 +177,10 @@ struct Solver {
     return r;
   }
 
-  static bool isElementwise(const ir::Operation& op) {
-    static const char* const kTriton[] = {"tt.bitcast", "tt.int_to_ptr", "tt.ptr_to_int", "tt.fp_to_fp",
-                                          "tt.mulhiui", "tt.precise_sqrt", "tt.precise_divf", "tt.clampf",
-                                          "tt.extern_elementwise"};
-    const std::string& n = op.name;
-    if (n.rfind("arith.", 0) == 0 || n.rfind("math.", 0) == 0) return true;
-    for (const char* t : kTriton)
-      if (n == t) return true;
-    return false;
+  // Element-wise for the constancy rule: what rematerialization calls element-wise (remat.h),
+  // and the pointer casts and extern calls it does not rematerialize.
+  static bool isElementwise(const std::string& n) {
+    return isElementwiseOp(n) || n == "tt.int_to_ptr" || n == "tt.ptr_to_int" || n == "tt.extern_elementwise";
   }
 
   void step(const ir::Operation& op) {
@@ -195,7 +191,7 @@ struct Solver {
     // nothing is known. Not "uniform": a tensor loaded from memory is not constant, and a mask
     // taken for constant would drive one lane's decision for a whole vector.
     AxisInfo r = unknown(res);
-    if (isElementwise(op)) r = elementwise(op);
+    if (isElementwise(n)) r = elementwise(op);
     if (n == "arith.constant") {
       const ir::Attribute* v = op.attr("value");
       if (v && v->kind == ir::Attribute::Kind::Dense && v->isSplat()) v = &v->elems[0];

@@ -19,9 +19,9 @@ int64_t floorPow2(int64_t x) {
 }
 
 // Ops lowered slot by slot for any v (coordinates, where they need them, come from the
-// layout; tt.broadcast and tt.trans exchange through scratch by coordinates), and reductions of 1-D tensors to scalars (every invocation combines its own slots
-// whatever elements they are, then the subgroups': lower/reduce.cc): a class touched by any
-// other op keeps v = 1.
+// layout; tt.broadcast and tt.trans exchange through scratch by coordinates), and reductions
+// of 1-D tensors to scalars (every invocation combines its own slots whatever elements they
+// are, then the subgroups': lower/reduce.cc): a class touched by any other op keeps v = 1.
 bool perSlotOp(const ir::Operation& op) {
   const std::string& n = op.name;
   if (n == "tt.reduce") {

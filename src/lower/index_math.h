@@ -42,6 +42,8 @@ class Index {
   friend Index operator<<(const Index& x, uint32_t k) { return x.op(spv::Op::OpShiftLeftLogical, x.b_->u32(k)); }
   friend Index operator&(const Index& x, uint32_t k) { return x.op(spv::Op::OpBitwiseAnd, x.b_->u32(k)); }
   friend Index operator|(const Index& x, const Index& y) { return x.op(spv::Op::OpBitwiseOr, y.id_); }
+  friend Index operator^(const Index& x, const Index& y) { return x.op(spv::Op::OpBitwiseXor, y.id_); }
+  friend Index operator^(const Index& x, uint32_t k) { return x.op(spv::Op::OpBitwiseXor, x.b_->u32(k)); }
 
   /// x * k, or x itself when k is 1 (no instruction).
   Index times(uint32_t k) const { return k == 1 ? *this : *this * k; }

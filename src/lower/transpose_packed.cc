@@ -51,25 +51,8 @@ Id packWord(Context& c, const ir::Type& t, const std::vector<Id>& vals, uint32_t
   return acc;
 }
 
-// The P elements of word `w` in their register form, as loads of them would give (narrow
-// integers sign-extend into their 32-bit register, as fromStorage does).
-std::vector<Id> unpackWord(Context& c, const ir::Type& t, Id w, uint32_t P, uint32_t bits) {
-  auto& b = c.b;
-  std::vector<Id> out;
-  if (t.isFloat() && t.name == "f16") {
-    Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {w});
-    for (uint32_t e = 0; e < 2; ++e) out.push_back(b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e}));
-  } else if (t.isFloat()) {
-    out.push_back(b.emit(spv::Op::OpBitcast, c.f32(), {b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {w, c.c32(16)})}));
-    out.push_back(b.emit(spv::Op::OpBitcast, c.f32(), {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {w, c.c32(0xffff0000u)})}));
-  } else {
-    for (uint32_t e = 0; e < P; ++e)
-      out.push_back(b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)}));
-  }
-  return out;
-}
-
-// Element `e` of word `w` in its register form.
+// Element `e` of word `w` in its register form, as a load of it would give (narrow integers
+// sign-extend into their 32-bit register, as fromStorage does).
 Id elementOf(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
   auto& b = c.b;
   if (t.isFloat() && t.name == "f16") {
@@ -84,11 +67,33 @@ Id elementOf(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
   return b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)});
 }
 
-// Row word q of run `run`: its slots q P .. q P + P - 1.
-Id rowWord(Context& c, const ir::Value* val, const ir::Type& t, uint32_t first, uint32_t P, uint32_t bits) {
+// The P elements of word `w` in their register form (an f16 pair through one conversion).
+std::vector<Id> unpackWord(Context& c, const ir::Type& t, Id w, uint32_t P, uint32_t bits) {
+  std::vector<Id> out;
+  if (t.isFloat() && t.name == "f16") {
+    Id pair = c.b.glsl(GLSLstd450UnpackHalf2x16, c.b.typeVector(c.f32(), 2), {w});
+    for (uint32_t e = 0; e < 2; ++e) out.push_back(c.b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e}));
+    return out;
+  }
+  for (uint32_t e = 0; e < P; ++e) out.push_back(elementOf(c, t, w, e, bits));
+  return out;
+}
+
+// The tile being transposed: its value, element type and layout, and the packing.
+struct Tile {
+  const ir::Value* val;
+  const ir::Type& et;
+  const analysis::Layout& l;
+  uint32_t rows, cols, v, runs;  // v: run length; runs: runs per invocation
+  uint32_t P, bits;              // elements per word, bits per element
+  uint32_t base;                 // first scratch word
+};
+
+// The row word of slots first .. first + P - 1 (consecutive columns of one row).
+Id rowWord(Context& c, const Tile& t, uint32_t first) {
   std::vector<Id> vals;
-  for (uint32_t e = 0; e < P; ++e) vals.push_back(c.at(val, first + e));
-  return packWord(c, t, vals, bits);
+  for (uint32_t e = 0; e < t.P; ++e) vals.push_back(c.at(t.val, first + e));
+  return packWord(c, t.et, vals, t.bits);
 }
 
 // values[i] where i is the runtime value `index` < values.size().
@@ -116,76 +121,65 @@ std::string packedMode(uint32_t P) {
 
 // The row-major variant: each run stores its v / P row words; each reader loads, per element,
 // the row word holding its column and takes its element out.
-void transposeRows(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out, uint32_t P,
-                   uint32_t bits) {
-  const std::vector<int64_t>& shape = val->type.shape;
-  const ir::Type& et = val->type.scalar();
-  const analysis::Layout& l = c.layouts.layout(val->type);
+void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
+  const std::vector<int64_t>& shape = t.val->type.shape;
   auto& b = c.b;
-  const Id u = c.u32();
-  const uint32_t v = l.vec, rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
-  const uint32_t CW = cols / P, words = v / P, runs = l.slots / v;
+  const uint32_t CW = t.cols / t.P, words = t.v / t.P, logP = log2Ceil(t.P);
   auto wordOf = [&](Index row, Index cw) {
-    Index swz = (row >> 1u) & (CW - 1);
-    return c.scratch.word(base, row.times(CW) + Index(b, b.emit(spv::Op::OpBitwiseXor, u, {cw, swz})), 1);
+    return c.scratch.word(t.base, row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1))), 1);
   };
   c.barrier();
-  for (uint32_t run = 0; run < runs; ++run) {
-    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
-    Index row = c.ix(rc[0]), cw0 = c.ix(rc[1]) >> log2Ceil(P);
+  for (uint32_t run = 0; run < t.runs; ++run) {
+    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
+    Index row = c.ix(rc[0]), cw0 = c.ix(rc[1]) >> logP;
     for (uint32_t q = 0; q < words; ++q)
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(row, cw0 + q)), rowWord(c, val, et, run * v + q * P, P, bits)});
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(row, cw0 + q)), rowWord(c, t, run * t.v + q * t.P)});
   }
   c.barrier();
-  out.assign(l.slots, 0);
-  for (uint32_t run = 0; run < runs; ++run) {
-    Index lin = c.ix(c.layouts.slotLinear(shape, run * v));
-    Index i0 = lin & (rows - 1), col = lin >> log2Ceil(rows);
-    Index cw = col >> log2Ceil(P), at = (col & (P - 1)).times(bits);
-    for (uint32_t e = 0; e < v; ++e) {
-      Id word = b.emit(spv::Op::OpLoad, u, {c.scratch.ptr(wordOf(i0 + e, cw))});
-      Id x = b.emit(spv::Op::OpShiftRightLogical, u, {word, at});
-      out[run * v + e] = elementOf(c, et, x, 0, bits);
+  out.assign(t.l.slots, 0);
+  for (uint32_t run = 0; run < t.runs; ++run) {
+    Index lin = c.ix(c.layouts.slotLinear(shape, run * t.v));
+    Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
+    Index cw = col >> logP, at = (col & (t.P - 1)).times(t.bits);
+    for (uint32_t e = 0; e < t.v; ++e) {
+      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(wordOf(i0 + e, cw))});
+      Id x = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {word, at});
+      out[run * t.v + e] = elementOf(c, t.et, x, 0, t.bits);
     }
   }
 }
 
 // The exchange variant (16-bit elements): v / P column words stored, v / P loaded per run.
-void transposeExchange(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out, uint32_t P,
-                       uint32_t bits) {
-  const std::vector<int64_t>& shape = val->type.shape;
-  const ir::Type& et = val->type.scalar();
-  const analysis::Layout& l = c.layouts.layout(val->type);
+void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
+  const std::vector<int64_t>& shape = t.val->type.shape;
   auto& b = c.b;
-  const Id u = c.u32();
-  const uint32_t v = l.vec, rows = static_cast<uint32_t>(shape[0]), D = static_cast<uint32_t>(shape[1]) / v;
-  const uint32_t words = v / P, K = v / (P * P), RG = rows / P;
-  const uint32_t logP = log2Ceil(P), logWords = log2Ceil(words), runs = l.slots / v;
+  const uint32_t P = t.P, v = t.v, D = t.cols / v;
+  const uint32_t words = v / P, K = v / (P * P), RG = t.rows / P;
+  const uint32_t logP = log2Ceil(P), logWords = log2Ceil(words);
   c.needFeature("subgroupShuffle");
   // Scratch word of the block of P rows `g` of column `col`; the xor spreads the columns that
   // one store (or load) instruction touches over the banks.
   auto wordOf = [&](Index col, Index g) {
-    Index swz = (col >> logWords) & (RG - 1);
-    return c.scratch.word(base, col.times(RG) + Index(b, b.emit(spv::Op::OpBitwiseXor, u, {g, swz})), 1);
+    return c.scratch.word(t.base, col.times(RG) + (g ^ ((col >> logWords) & (RG - 1))), 1);
   };
   c.barrier();
-  for (uint32_t run = 0; run < runs; ++run) {
+  for (uint32_t run = 0; run < t.runs; ++run) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
     Index row = c.ix(rc[0]), col0 = c.ix(rc[1]);
     Index p = row & (P - 1), g = row >> logP;
     // 1. The run as row words: word q holds columns col0 + q P .. + P - 1.
     std::vector<Id> w(words);
-    for (uint32_t q = 0; q < words; ++q) w[q] = rowWord(c, val, et, run * v + q * P, P, bits);
+    for (uint32_t q = 0; q < words; ++q) w[q] = rowWord(c, t, run * v + q * P);
     // 2. Exchange: from the invocation of row r0 + (p ^ s), its words of this invocation's
     // columns (words p K .. p K + K - 1 of that row).
     std::vector<std::vector<Id>> recv(P, std::vector<Id>(K));
     for (uint32_t s = 0; s < P; ++s) {
-      Id partner = s ? b.emit(spv::Op::OpBitwiseXor, u, {p, c.c32(s)}) : Id(p);
+      Id partner = s ? Id(p ^ s) : Id(p);
       for (uint32_t k = 0; k < K; ++k) {
         std::vector<Id> cand(P);
         for (uint32_t m = 0; m < P; ++m) cand[m] = w[m * K + k];
         Id send = selectByIndex(c, partner, cand);
-        recv[s][k] = s ? b.emit(spv::Op::OpGroupNonUniformShuffleXor, u, {c.c32(3), send, c.c32(s * D)}) : send;
+        recv[s][k] = s ? b.emit(spv::Op::OpGroupNonUniformShuffleXor, c.u32(), {c.c32(3), send, c.c32(s * D)}) : send;
       }
     }
     // 3. Column words: column cc of this invocation's v / P takes element cc % P of received
@@ -195,9 +189,9 @@ void transposeExchange(Context& c, const ir::Value* val, uint32_t base, std::vec
       Id acc = c.c32(0);
       for (uint32_t s = 0; s < P; ++s) {
         Id x = recv[s][cc / P];
-        if (cc % P) x = b.emit(spv::Op::OpShiftRightLogical, u, {x, c.c32((cc % P) * bits)});
-        Id at = s ? Index(b, b.emit(spv::Op::OpBitwiseXor, u, {p, c.c32(s)})).times(bits) : p.times(bits);
-        acc = b.emit(spv::Op::OpBitFieldInsert, u, {acc, x, at, c.c32(bits)});
+        if (cc % P) x = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {x, c.c32((cc % P) * t.bits)});
+        Id at = s ? (p ^ s).times(t.bits) : p.times(t.bits);
+        acc = b.emit(spv::Op::OpBitFieldInsert, c.u32(), {acc, x, at, c.c32(t.bits)});
       }
       b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(myCol0 + cc, g)), acc});
     }
@@ -205,14 +199,14 @@ void transposeExchange(Context& c, const ir::Value* val, uint32_t base, std::vec
   c.barrier();
   // 4. Column-major reads: slot s holds (L mod rows, L / rows); the v slots of a run are v
   // consecutive rows of one column (rows % v == 0), v / P words.
-  out.assign(l.slots, 0);
-  for (uint32_t run = 0; run < runs; ++run) {
+  out.assign(t.l.slots, 0);
+  for (uint32_t run = 0; run < t.runs; ++run) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * v));
-    Index i0 = lin & (rows - 1), col = lin >> log2Ceil(rows);
+    Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
     Index g0 = i0 >> logP;
     for (uint32_t k = 0; k < words; ++k) {
-      Id word = b.emit(spv::Op::OpLoad, u, {c.scratch.ptr(wordOf(col, g0 + k))});
-      std::vector<Id> elems = unpackWord(c, et, word, P, bits);
+      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(wordOf(col, g0 + k))});
+      std::vector<Id> elems = unpackWord(c, t.et, word, P, t.bits);
       for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = elems[e];
     }
   }
@@ -231,8 +225,9 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
   if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0) return false;
   const std::string mode = packedMode(P);
   if (mode == "0") return false;
+  const Tile t{val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, base};
   if (mode == "rows") {
-    transposeRows(c, val, base, out, P, bits);
+    transposeRows(c, t, out);
     return true;
   }
   // The exchange: runs of P words (P^2 elements), the P rows of a block in one subgroup (lanes
@@ -241,7 +236,7 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
   if (v % (P * P) != 0 || W % D != 0 || (W / D) % P != 0 || P * D > S || S < 2 || W % S != 0 ||
       !(c.opts.target.subgroupOps & kSubgroupShuffleBit))
     return false;
-  transposeExchange(c, val, base, out, P, bits);
+  transposeExchange(c, t, out);
   return true;
 }
 
