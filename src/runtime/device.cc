@@ -80,6 +80,10 @@ struct FeatureChain {
         link(f.bf16);
         ext(false, kBFloat16Extension);
       }
+      if (f.workgroupCoopMat()) {
+        link(f.coopMat2);
+        ext(false, kCoopMat2Extension);
+      }
     }
     if (f.hasExecProps && f.execProps.pipelineExecutableInfo) {
       link(f.execProps);

@@ -32,6 +32,24 @@ void readCoopMatShapes(VkInstance instance, DeviceFacts& f) {
     if (p.scope == 3 /* VK_SCOPE_SUBGROUP_KHR */) f.coopMatProps.push_back(p);
 }
 
+using PFN_coopMatFlexibleProps = VkResult(VKAPI_PTR*)(VkPhysicalDevice, uint32_t*,
+                                                      CoopMatFlexiblePropertiesNV*);
+
+void readFlexibleShapes(VkInstance instance, DeviceFacts& f) {
+  auto get = reinterpret_cast<PFN_coopMatFlexibleProps>(vkGetInstanceProcAddr(
+      instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV"));
+  if (!get) return;
+  uint32_t count = 0;
+  if (get(f.physical, &count, nullptr) != VK_SUCCESS) return;
+  std::vector<CoopMatFlexiblePropertiesNV> props(count);
+  if (get(f.physical, &count, props.data()) != VK_SUCCESS) return;
+  props.resize(count);
+  for (CoopMatFlexiblePropertiesNV& p : props) {
+    p.pNext = nullptr;
+    if (p.scope == 2 /* VK_SCOPE_WORKGROUP_KHR */) f.coopMatFlexible.push_back(p);
+  }
+}
+
 void pickComputeQueue(DeviceFacts& f) {
   uint32_t count = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(f.physical, &count, nullptr);
@@ -102,6 +120,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.hasCoopMat = f.hasExtension(kCoopMatExtension) && !instance.layerLacksCoopMat();
   f.hasMemoryModel = v12 || f.hasExtension(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
   f.hasBFloat16 = f.hasCoopMat && f.hasExtension(kBFloat16Extension);
+  f.hasCoopMat2 = f.hasCoopMat && f.hasExtension(kCoopMat2Extension);
   f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
   f.hasExecProps = f.hasExtension(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
 
@@ -118,6 +137,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (f.hasCoopMat) chain(tail, f.coopMat);
   if (f.hasMemoryModel) chain(tail, f.memoryModel);
   if (f.hasBFloat16) chain(tail, f.bf16);
+  if (f.hasCoopMat2) chain(tail, f.coopMat2);
   if (f.hasExecProps) chain(tail, f.execProps);
   vkGetPhysicalDeviceFeatures2(physical, &features);
   f.core = features.features;
@@ -149,6 +169,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (hasNV) chain(tail, smNV);
   if (hasAMD) chain(tail, coreAMD);
   if (hasARM) chain(tail, coreARM);
+  if (f.hasCoopMat2) chain(tail, f.coopMat2Props);
   vkGetPhysicalDeviceProperties2(physical, &props);
   *tail = nullptr;
   if (hasNV) f.computeUnits = smNV.shaderSMCount;
@@ -163,12 +184,13 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
   if (v13) f.maxBufferSize = maintenance4.maxBufferSize;
   if (f.hasCoopMat && f.coopMat.cooperativeMatrix) readCoopMatShapes(instance.handle(), f);
+  if (f.workgroupCoopMat()) readFlexibleShapes(instance.handle(), f);
   pickComputeQueue(f);
   // The structs are copied into the caller's value: drop pointers into this frame.
   f.storage16.pNext = f.storage8.pNext = f.float16Int8.pNext = f.atomicInt64.pNext = nullptr;
   f.atomicFloat.pNext = f.bda.pNext = f.sizeControl.pNext = f.extendedTypes.pNext = nullptr;
   f.coopMat.pNext = f.memoryModel.pNext = f.subgroup.pNext = f.sizeControlProps.pNext = nullptr;
-  f.floatControls.pNext = nullptr;
+  f.floatControls.pNext = f.coopMat2.pNext = f.coopMat2Props.pNext = nullptr;
   return f;
 }
 
@@ -228,6 +250,21 @@ Target targetFromDevice(const DeviceFacts& f) {
     // bf16 shapes need the bfloat16 type and its cooperative matrices enabled.
     if ((a == "bf16" || c == "bf16") && !f.bf16CooperativeMatrix()) continue;
     t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, a, c});
+  }
+  for (const CoopMatFlexiblePropertiesNV& p : f.coopMatFlexible) {
+    if (!memoryModel) break;
+    std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);
+    std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
+    if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;
+    if ((a == "bf16" || c == "bf16") && !f.bf16CooperativeMatrix()) continue;
+    t.workgroupCoopMat.push_back({p.MGranularity, p.NGranularity, p.KGranularity, a, c,
+                                  p.workgroupInvocations});
+  }
+  if (!t.workgroupCoopMat.empty()) {
+    t.workgroupCoopMatMaxInvocations = f.coopMat2Props.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize;
+    t.workgroupCoopMatMaxDimension = f.coopMat2Props.cooperativeMatrixFlexibleDimensionsMaxDimension;
+    t.workgroupCoopMatReservedShared =
+        f.coopMat2Props.cooperativeMatrixWorkgroupScopeReservedSharedMemory;
   }
   return t;
 }

@@ -63,6 +63,55 @@ struct BFloat16FeaturesKHR {
   VkBool32 shaderBFloat16CooperativeMatrix = VK_FALSE;
 };
 
+/// VK_NV_cooperative_matrix2 structures (the installed headers predate the extension).
+constexpr const char* kCoopMat2Extension = "VK_NV_cooperative_matrix2";
+/// VkPhysicalDeviceCooperativeMatrix2FeaturesNV.
+struct CoopMat2FeaturesNV {
+  /// VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV.
+  VkStructureType sType = static_cast<VkStructureType>(1000593000);
+  /// Chain.
+  void* pNext = nullptr;
+  /// Workgroup-scope matrices; dimensions beyond the listed shapes; row/column reductions;
+  /// use conversions; per-element functions; tensor layouts; block loads.
+  VkBool32 cooperativeMatrixWorkgroupScope = VK_FALSE;
+  VkBool32 cooperativeMatrixFlexibleDimensions = VK_FALSE;
+  VkBool32 cooperativeMatrixReductions = VK_FALSE;
+  VkBool32 cooperativeMatrixConversions = VK_FALSE;
+  VkBool32 cooperativeMatrixPerElementOperations = VK_FALSE;
+  VkBool32 cooperativeMatrixTensorAddressing = VK_FALSE;
+  VkBool32 cooperativeMatrixBlockLoads = VK_FALSE;
+};
+/// VkPhysicalDeviceCooperativeMatrix2PropertiesNV.
+struct CoopMat2PropertiesNV {
+  /// VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV.
+  VkStructureType sType = static_cast<VkStructureType>(1000593002);
+  /// Chain.
+  void* pNext = nullptr;
+  /// Most invocations of a workgroup that uses workgroup-scope matrices.
+  uint32_t cooperativeMatrixWorkgroupScopeMaxWorkgroupSize = 0;
+  /// Largest dimension of a flexible-dimension matrix.
+  uint32_t cooperativeMatrixFlexibleDimensionsMaxDimension = 0;
+  /// Shared-memory bytes the driver reserves in modules with workgroup-scope matrices.
+  uint32_t cooperativeMatrixWorkgroupScopeReservedSharedMemory = 0;
+};
+/// VkCooperativeMatrixFlexibleDimensionsPropertiesNV.
+struct CoopMatFlexiblePropertiesNV {
+  /// VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_FLEXIBLE_DIMENSIONS_PROPERTIES_NV.
+  VkStructureType sType = static_cast<VkStructureType>(1000593001);
+  /// Chain.
+  void* pNext = nullptr;
+  /// M, N and K must be multiples of these.
+  uint32_t MGranularity = 0, NGranularity = 0, KGranularity = 0;
+  /// Component types (VkComponentTypeKHR values).
+  uint32_t AType = 0, BType = 0, CType = 0, ResultType = 0;
+  /// saturatingAccumulation.
+  VkBool32 saturatingAccumulation = VK_FALSE;
+  /// VkScopeKHR (2 = workgroup, 3 = subgroup).
+  uint32_t scope = 0;
+  /// Workgroup size these granularities hold for (workgroup scope).
+  uint32_t workgroupInvocations = 0;
+};
+
 /// The facts of one physical device.
 struct DeviceFacts {
   /// The handle.
@@ -111,6 +160,9 @@ struct DeviceFacts {
   CoopMatFeaturesKHR coopMat;
   /// bfloat16 (KHR): cooperative matrices of bf16.
   BFloat16FeaturesKHR bf16;
+  /// Cooperative matrix 2 (NV): workgroup-scope matrices and their limits.
+  CoopMat2FeaturesNV coopMat2;
+  CoopMat2PropertiesNV coopMat2Props;
   /// Pipeline executable properties (VK_KHR_pipeline_executable_properties): the driver's
   /// per-pipeline statistics (register counts, spills), where it reports them.
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR execProps{
@@ -133,10 +185,12 @@ struct DeviceFacts {
   VkDeviceSize maxBufferSize = 0;
   /// Subgroup-scope cooperative matrix shapes.
   std::vector<CoopMatPropertiesKHR> coopMatProps;
+  /// Flexible (VK_NV_cooperative_matrix2) shapes, workgroup scope.
+  std::vector<CoopMatFlexiblePropertiesNV> coopMatFlexible;
   /// Which optional feature structs exist (extension or core version).
   bool has8Bit = false, hasFloat16Int8 = false, hasAtomicInt64 = false, hasAtomicFloat = false,
        hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false,
-       hasMemoryModel = false, hasBFloat16 = false, hasExecProps = false;
+       hasMemoryModel = false, hasBFloat16 = false, hasExecProps = false, hasCoopMat2 = false;
   /// VK_KHR_push_descriptor is supported.
   bool pushDescriptor = false;
   /// A queue family with compute (prefers compute-only), or -1.
@@ -146,6 +200,11 @@ struct DeviceFacts {
 
   /// True when the device supports extension `name`.
   bool hasExtension(const char* name) const;
+  /// Workgroup-scope cooperative matrices usable (VK_NV_cooperative_matrix2).
+  bool workgroupCoopMat() const {
+    return hasCoopMat2 && coopMat2.cooperativeMatrixWorkgroupScope &&
+           coopMat2.cooperativeMatrixFlexibleDimensions;
+  }
   /// bf16 cooperative matrices usable: VK_KHR_shader_bfloat16 with the type and its matrices.
   bool bf16CooperativeMatrix() const {
     return hasBFloat16 && bf16.shaderBFloat16Type && bf16.shaderBFloat16CooperativeMatrix;

@@ -182,6 +182,15 @@ std::string Target::describe() const {
   for (const CoopMatShape& s : coopMatShapes)
     os << " " << s.m << "x" << s.n << "x" << s.k << " " << s.ab << "->" << s.c;
   os << "\n";
+  if (!workgroupCoopMat.empty()) {
+    os << "workgroup-scope cooperative matrix (max " << workgroupCoopMatMaxInvocations
+       << " invocations, dimension <= " << workgroupCoopMatMaxDimension << ", "
+       << workgroupCoopMatReservedShared << " shared bytes reserved):";
+    for (const FlexibleCoopMat& s : workgroupCoopMat)
+      os << " " << s.ab << "->" << s.c << " granularity " << s.mGranularity << "x"
+         << s.nGranularity << "x" << s.kGranularity << " at " << s.invocations;
+    os << "\n";
+  }
   os << "loop limit: ";
   if (maxLoopIterations == 0) os << "none\n";
   else os << maxLoopIterations << " iterations per invocation, all loops together\n";

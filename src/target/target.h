@@ -24,6 +24,17 @@ struct CoopMatShape {
   std::string c;
 };
 
+/// Workgroup-scope cooperative matrices of flexible dimensions the device supports
+/// (VK_NV_cooperative_matrix2, VkCooperativeMatrixFlexibleDimensionsPropertiesNV).
+struct FlexibleCoopMat {
+  /// M, N and K must be multiples of these.
+  uint32_t mGranularity = 0, nGranularity = 0, kGranularity = 0;
+  /// A/B and C/result element type spellings, as in CoopMatShape.
+  std::string ab, c;
+  /// The workgroup size these hold for.
+  uint32_t invocations = 0;
+};
+
 /// Device facts the compiler uses. Never assume any of these: read them from here.
 struct Target {
   /// Profile or device name (`lavapipe`, `nvidia-hopper`, `NVIDIA H100 80GB HBM3`).
@@ -110,6 +121,12 @@ struct Target {
   bool roundingRTE16 = false;
   /// VK_KHR_cooperative_matrix shapes (empty when unsupported).
   std::vector<CoopMatShape> coopMatShapes;
+  /// VK_NV_cooperative_matrix2 workgroup-scope shapes (empty when unsupported) and limits:
+  /// most invocations of such a workgroup, largest dimension, shared bytes the driver keeps.
+  std::vector<FlexibleCoopMat> workgroupCoopMat;
+  uint32_t workgroupCoopMatMaxInvocations = 0;
+  uint32_t workgroupCoopMatMaxDimension = 0;
+  uint32_t workgroupCoopMatReservedShared = 0;
   /// Loop iterations one invocation may make in total, summed over all of its loops (nested
   /// or not, each loop's exiting pass included), before the driver ends every loop early
   /// without an error; 0 = no limit. Mesa's llvmpipe (lavapipe) has this limit
