@@ -317,6 +317,35 @@ uint32_t scratchBytes(const ir::Operation& op, Remat& remat, const SmemOptions& 
   return it == scratchRules().end() ? 0 : it->second(op, remat, o);
 }
 
+namespace {
+
+// Small reductions and scans in program order take turns between two allocations, [0, S)
+// and [S, 2S) with S their largest size, so that the leading barrier of each (ordering its
+// writes after the previous one's reads) can be left out in straight-line code
+// (lower/scratch.h): softmax and LayerNorm go from two barriers per reduction to one.
+constexpr uint32_t kAlternateMaxBytes = 1024;
+
+void alternateSmallExchanges(SmemPlan& plan, uint32_t limitBytes) {
+  auto small = [&](const ir::Operation* op) {
+    return (op->name == "tt.reduce" || op->name == "tt.scan") && plan.allocs[op].bytes <= kAlternateMaxBytes;
+  };
+  uint32_t S = 0;
+  for (const ir::Operation* op : plan.order)
+    if (small(op)) S = std::max(S, (plan.allocs[op].bytes + 15) / 16 * 16);
+  if (S == 0 || 2 * S > limitBytes) return;
+  bool odd = false;
+  for (const ir::Operation* op : plan.order) {
+    if (!small(op)) continue;
+    if (odd) {
+      plan.allocs[op].offset = S;
+      plan.totalBytes = std::max(plan.totalBytes, S + plan.allocs[op].bytes);
+    }
+    odd = !odd;
+  }
+}
+
+}  // namespace
+
 Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& o) {
   const uint32_t limitBytes = o.limitBytes;
   SmemPlan plan;
@@ -337,6 +366,7 @@ Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& 
     return Status::error("shared memory: " + biggest->where() + " needs " +
                          std::to_string(plan.totalBytes) + " bytes, the target allows " +
                          std::to_string(limitBytes));
+  alternateSmallExchanges(plan, limitBytes);
   return plan;
 }
 

@@ -346,7 +346,11 @@ Status Context::lowerOp(const ir::Operation& op) {
   const Registry& r = registry();
   auto it = r.ops.find(op.name);
   if (it == r.ops.end()) return unsupported(op);
+  // An op's scratch accesses are its own (Context::scratchBarrier); those of an op lowered
+  // inside (a region's body, a combine) too, and the outer op's continue in its region after.
+  const Scratch::Region outer = scratch.leaveRegion();
   Status s = it->second(*this, op);
+  scratch.restoreRegion(outer);
   if (!s.ok() && s.message().rfind("unsupported: ", 0) != 0 &&
       s.message().find(" at ") == std::string::npos)
     return unsupported(op, s.message());

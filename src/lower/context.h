@@ -302,6 +302,11 @@ class Context {
   Result<Id> toStorage(const ir::Type& pointee, Id v);
   /// Workgroup barrier (execution + workgroup memory, acquire-release).
   void barrier();
+  /// A barrier before `op` accesses its scratch allocation, left out where no invocation can
+  /// still be accessing those words (lower/scratch.h: barrier elision); the accesses that
+  /// follow are `op`'s, in its allocation. Every barrier of an op that orders only its own
+  /// scratch accesses goes through here.
+  void scratchBarrier(const ir::Operation& op);
   /// A runtime-owned buffer of uint32 words (set 0, `binding`, named `name`): the loop-limit
   /// status flag, the print/assert records.
   Id wordBufferVariable(uint32_t binding, const char* name);

@@ -1,4 +1,7 @@
 // Context: buffers, push constants, pointers and narrow-float rounding.
+#include <cstdlib>
+#include <string>
+
 #include "lower/context.h"
 
 #include "ir/walk.h"
@@ -173,7 +176,19 @@ bool Context::isAddress(const ir::Value* v) const {
   return it != prov.ptrs.end() && it->second.arg == analysis::kRawAddress;
 }
 
+void Context::scratchBarrier(const ir::Operation& op) {
+  // TVK_BARRIER_ELISION=0 (a measurement switch) keeps every barrier.
+  static const bool elide = [] {
+    const char* env = std::getenv("TVK_BARRIER_ELISION");
+    return !(env && std::string(env) == "0");
+  }();
+  // With atomics, barriers also order global memory (below): keep every one.
+  if (!elide || coherent || scratch.barrierNeeded(op)) barrier();
+  scratch.enterRegion(op);
+}
+
 void Context::barrier() {
+  scratch.atBarrier();
   // A kernel with atomics may guard plain global accesses with a lock taken by one invocation
   // (a spin on atomic_cas, released by atomic_xchg after tl.debug_barrier): its barriers also
   // order the workgroup's storage-buffer accesses at device scope, as GLSL's

@@ -180,7 +180,7 @@ Result<CompiledKernel> lowerKernel(const ir::Operation& func, const CompileOptio
   c.layouts.localIndexVar = builtin(c, c.u32(), spv::BuiltIn::LocalInvocationIndex);
   Id vd = b.typeVoid();
   Id fn = b.newId();
-  b.beginFunction(fn, vd, b.typeFunction(vd, {}));
+  c.scratch.functionEntry(b.beginFunction(fn, vd, b.typeFunction(vd, {})));
   TVK_RETURN_IF_ERROR(bindParams(c));
   TVK_RETURN_IF_ERROR(c.lowerBlock(func.body()));
   b.endFunction();

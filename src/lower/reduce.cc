@@ -157,7 +157,7 @@ Status treeStep(Context& c, const ir::Operation& op, const OperandScratch& p,
     Id active = c.ix(t).lessThan(static_cast<uint32_t>(pairs));
     TVK_RETURN_IF_ERROR(c.flow.ifThen(active, [&]() { return body(t); }));
   }
-  c.barrier();
+  c.scratchBarrier(op);
   return Status();
 }
 
@@ -234,13 +234,13 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   if (lanesAlong > S) {
     const uint32_t P = lanesAlong / S;
     const Index sg = c.ix(c.layouts.subgroupIndex());
-    c.barrier();
+    c.scratchBarrier(op);
     Id lane0 = c.ix(c.layouts.subgroupLane()).equals(0);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(lane0, [&]() -> Status {
       for (uint32_t g = 0; g < G; ++g) TVK_RETURN_IF_ERROR(p.store(c, sg + g * nw, vals[g]));
       return Status();
     }));
-    c.barrier();
+    c.scratchBarrier(op);
     const Index first = P == nw ? Index::constant(b, 0) : sg & ~(P - 1);
     for (uint32_t g = 0; g < G; ++g) {
       std::vector<Id> indices;
@@ -278,7 +278,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     }
     return Status();
   }
-  c.barrier();
+  c.scratchBarrier(op);
   Id writer = lanesAlong == W ? c.ix(t).equals(0) : (c.ix(t) & (lanesAlong - 1)).equals(0);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t g = 0; g < G; ++g) {
@@ -289,7 +289,7 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
     }
     return Status();
   }));
-  c.barrier();
+  c.scratchBarrier(op);
   for (size_t k = 0; k < op.results.size(); ++k) {
     const ir::Value* res = op.result(static_cast<int>(k));
     std::vector<Id> out;
@@ -366,9 +366,9 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   }
   // 3. Partials through scratch.
   Id t = c.layouts.invocation();
-  c.barrier();
+  c.scratchBarrier(op);
   TVK_RETURN_IF_ERROR(p.store(c, t, *acc));
-  c.barrier();
+  c.scratchBarrier(op);
   const Index col = c.ix(t) & (C - 1);
   const uint32_t parts = C < S ? W / S : W / C, stride = C < S ? S : C;
   std::vector<Id> indices;
@@ -435,7 +435,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   std::vector<std::vector<Id>> out(op.results.size());
   for (uint64_t pass = 0; pass < passes; ++pass) {
     const uint32_t first = static_cast<uint32_t>(pass * Q);
-    c.barrier();
+    c.scratchBarrier(op);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(shape), [&]() -> Status {
       for (uint32_t s = 0; s < c.layouts.slots(in0); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(lay, s, true, [&](int64_t L) {
@@ -458,7 +458,7 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
       }
       return Status();
     }));
-    c.barrier();
+    c.scratchBarrier(op);
     for (uint64_t st = extent / 2; st >= 1; st /= 2)
       TVK_RETURN_IF_ERROR(treeStep(c, op, p, local, 1, st));
     // Read the results of this pass's rows.

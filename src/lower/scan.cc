@@ -123,7 +123,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   }
   // B. Subgroup totals (held by the last lane of the segment; the first when reversed).
   Id sg = c.layouts.subgroupIndex();
-  c.barrier();
+  c.scratchBarrier(op);
   Id writer = along.equals(reverse ? 0 : laneSpan - 1);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
     for (uint32_t r = 0; r < R; ++r)
@@ -133,7 +133,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
       }
     return Status();
   }));
-  c.barrier();
+  c.scratchBarrier(op);
   TotalFn total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
     std::vector<Id> v;
     for (size_t k = 0; k < K; ++k) {
@@ -204,14 +204,14 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   auto wordAt = [&](size_t k, Id lin) { return scratch->word(c, k, lin); };
   for (uint32_t d = 1; d < A; d *= 2) {
-    c.barrier();
+    c.scratchBarrier(op);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(shape), [&]() -> Status {
       for (uint32_t s = 0; s < R; ++s)
         for (size_t k = 0; k < K; ++k)
           TVK_RETURN_IF_ERROR(c.scratch.store(wordAt(k, c.layouts.slotLinear(shape, s)), regT[k], vals[s][k]));
       return Status();
     }));
-    c.barrier();
+    c.scratchBarrier(op);
     for (uint32_t s = 0; s < R; ++s) {
       Id ka = c.layouts.slotCoords(shape, s)[axis];
       Id lin = c.layouts.slotLinear(shape, s);

@@ -13,6 +13,7 @@ void Scratch::ensure() {
 }
 
 Id Scratch::wordPtr(Id word) {
+  noteAccess();
   return b_.emit(spv::Op::OpAccessChain, b_.typePointer(spv::StorageClass::Workgroup, b_.typeInt(32)),
                  {var_, word});
 }
@@ -74,6 +75,41 @@ Result<uint32_t> Scratch::base(const ir::Operation& op) const {
   auto it = plan_.allocs.find(&op);
   if (it == plan_.allocs.end()) return Status::error("internal: no shared-memory allocation for " + op.where());
   return it->second.offset / 4;
+}
+
+void Scratch::noteAccess() {
+  accessed_ = true;
+  if (region_.second == 0 || b_.inPrologue()) {
+    unknown_ = true;
+    return;
+  }
+  for (const auto& r : touched_)
+    if (r == region_) return;
+  touched_.push_back(region_);
+}
+
+void Scratch::atBarrier() {
+  touched_.clear();
+  unknown_ = false;
+  clean_ = b_.currentBlock();
+}
+
+bool Scratch::barrierNeeded(const ir::Operation& op) const {
+  // Nothing before this point accessed scratch and no loop repeats it: the first exchange.
+  if (!accessed_ && b_.loopDepth() == 0) return false;
+  if (unknown_ || clean_ == 0 || b_.currentBlock() != clean_) return true;
+  auto it = plan_.allocs.find(&op);
+  if (it == plan_.allocs.end()) return true;
+  const uint32_t lo = it->second.offset, hi = lo + it->second.bytes;
+  for (const auto& r : touched_)
+    if (r.first < hi && lo < r.second) return true;
+  return false;
+}
+
+void Scratch::enterRegion(const ir::Operation& op) {
+  auto it = plan_.allocs.find(&op);
+  region_ = it == plan_.allocs.end() ? std::make_pair(0u, 0u)
+                                     : std::make_pair(it->second.offset, it->second.offset + it->second.bytes);
 }
 
 }  // namespace tvk::lower

@@ -2,9 +2,24 @@
 // shared-memory plan (analysis/smem_plan.h) and created on first use, that every exchange of
 // the lowering (reductions, scans, layout conversions, dot staging) addresses by word. A
 // register value takes one word (64-bit types two, low word first; bools 0/1).
+//
+// Barrier elision: an op orders its scratch accesses with `barrierNeeded` before each
+// barrier it would emit. The scratch remembers which words were accessed since the last
+// barrier: the allocations (analysis/smem_plan.h) of the ops that declared theirs with
+// `enterRegion`, or "anything" for an access outside a declared region. That record is exact
+// only in straight-line code: once a new basic block starts after the last barrier (a branch,
+// a loop, a merge), or an access goes to the prologue, every barrier is needed. So a leading
+// barrier is left out where the op's words were not accessed since the last barrier of the
+// same block, and before the kernel's first access outside loops (nothing earlier in the
+// program accessed scratch and nothing repeats): the first exchange of a kernel, and
+// consecutive reductions in alternating
+// allocations (write A, barrier, read A; write B, barrier, read B: reads of A end before any
+// invocation passes the second barrier).
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "analysis/smem_plan.h"
 #include "ir/ir.h"
@@ -32,10 +47,35 @@ class Scratch {
   /// First word of `op`'s allocation in the plan.
   Result<uint32_t> base(const ir::Operation& op) const;
 
+  /// The function's entry block starts (nothing accessed yet: its record is exact).
+  void functionEntry(Id entryBlock) { clean_ = entryBlock; }
+  /// A barrier was just emitted.
+  void atBarrier();
+  /// Whether a barrier is needed before `op` accesses its allocation: some of its words
+  /// may have been accessed since the last barrier (see the top of the file).
+  bool barrierNeeded(const ir::Operation& op) const;
+  /// The accesses that follow stay in `op`'s allocation (until leaveRegion).
+  void enterRegion(const ir::Operation& op);
+  /// Byte range [first, second) of an op's allocation ({0, 0}: none declared).
+  using Region = std::pair<uint32_t, uint32_t>;
+  /// The accesses that follow may go anywhere; returns the region they were in.
+  Region leaveRegion() { return std::exchange(region_, Region{0, 0}); }
+  /// The accesses that follow are in `r` again (after an op lowered inside another).
+  void restoreRegion(Region r) { region_ = r; }
+
  private:
   spirv::ModuleBuilder& b_;
   const analysis::SmemPlan& plan_;
   Id var_ = 0;
+  // Barrier elision: the block in which `touched_` is exact (0: none), the byte ranges
+  // accessed since the last barrier, whether some access had no declared range, and the
+  // declared range of the current op ({0, 0}: none).
+  Id clean_ = 0;
+  std::vector<Region> touched_;
+  bool unknown_ = false;
+  Region region_{0, 0};
+  bool accessed_ = false;  // any access emitted yet
+  void noteAccess();
   void ensure();
   Id wordPtr(Id word);
 };

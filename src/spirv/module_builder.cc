@@ -352,6 +352,7 @@ Id ModuleBuilder::localVariable(Id ptrType) {
 void ModuleBuilder::endFunction() { put(body_, spv::Op::OpFunctionEnd, {}); }
 
 void ModuleBuilder::startBlock(Id label) {
+  if (!openLoops_.empty() && openLoops_.back() == label) openLoops_.pop_back();
   put(body_, spv::Op::OpLabel, {label});
   currentBlock_ = label;
   ++blocks_;
@@ -401,6 +402,7 @@ void ModuleBuilder::emitWithId(spv::Op op, Id resultType, Id result,
 
 void ModuleBuilder::emitVoid(spv::Op op, const std::vector<uint32_t>& operands) {
   deriveCapabilities(op);
+  if (op == spv::Op::OpLoopMerge && !operands.empty()) openLoops_.push_back(operands[0]);
   put(inPrologue_ ? prologue_ : body_, op, operands);
 }
 

@@ -133,6 +133,10 @@ class ModuleBuilder {
   /// Redirects emission to the prologue of the entry block (code that dominates everything),
   /// or back to the body. Returns the previous setting.
   bool setPrologue(bool on);
+  /// Loops whose body is being written (an OpLoopMerge emitted, its merge block not started).
+  size_t loopDepth() const { return openLoops_.size(); }
+  /// True while emission goes to the prologue.
+  bool inPrologue() const { return inPrologue_; }
 
   /// Emits an instruction with a result type and result id; returns the new id.
   Id emit(spv::Op op, Id resultType, const std::vector<uint32_t>& operands);
@@ -171,6 +175,7 @@ class ModuleBuilder {
   std::set<Id> floatTypes_;
   Id glsl_ = 0;
   Id currentBlock_ = 0;
+  std::vector<Id> openLoops_;  // merge blocks of the open loops, innermost last
   size_t blocks_ = 0;
   bool inPrologue_ = false;
   bool vulkanMemoryModel_ = false;
