@@ -251,7 +251,8 @@ def reflection(inv):
                     written=written, alignment=16, max_elem_index=-1)
 
     def sc(name, off):
-        return dict(name=name, kind="scalar", type="i32", size=4, binding=-1, push_offset=off)
+        return dict(name=name, kind="scalar", type="i32", size=4, binding=-1, push_offset=off, read=False, written=False,
+                    alignment=1)
     args = [buf("a_ptr", 24, True, False), buf("b_ptr", 32, True, False), buf("c_ptr", 40, False, True)]
     args += [sc(n, 48 + 4 * i) for i, n in enumerate(["M", "N", "K", "stride_am", "stride_bk", "stride_cm"])]
     return dict(entry="matmul_kernel", push_constant_bytes=72, workgroup_size=[inv, 1, 1], subgroup_size=32,
