@@ -9,15 +9,16 @@ namespace {
 
 // Writes `srcs` consecutively from scratch word `base` (one or two words per element);
 // returns each source's first word.
-Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const ir::Value*>& srcs,
-                                           uint32_t base, Id regT, uint32_t words) {
+Result<std::vector<uint32_t>> writeSources(Context& c, const ir::Operation& op,
+                                           const std::vector<const ir::Value*>& srcs, uint32_t base, Id regT,
+                                           uint32_t words) {
   std::vector<uint32_t> starts;
   uint32_t next = base;
   for (const ir::Value* v : srcs) {
     starts.push_back(next);
     next += static_cast<uint32_t>(v->type.numel()) * words;
   }
-  c.barrier();
+  c.scratchBarrier(op);
   for (size_t i = 0; i < srcs.size(); ++i) {
     const ir::Value* v = srcs[i];
     TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(v->type.shape), [&]() -> Status {
@@ -28,7 +29,7 @@ Result<std::vector<uint32_t>> writeSources(Context& c, const std::vector<const i
       return Status();
     }));
   }
-  c.barrier();
+  c.scratchBarrier(op);
   return starts;
 }
 
@@ -55,7 +56,7 @@ Result<Prep> prepare(Context& c, const ir::Operation& op, const ir::Value* v) {
 Status lowerJoin(Context& c, const ir::Operation& op) {
   auto p = prepare(c, op, op.operand(0));
   if (!p.ok()) return p.status();
-  auto starts = writeSources(c, {op.operand(0), op.operand(1)}, p->base, p->regT, p->words);
+  auto starts = writeSources(c, op, {op.operand(0), op.operand(1)}, p->base, p->regT, p->words);
   if (!starts.ok()) return starts.status();
   const ir::Value* res = op.result();
   const std::vector<int64_t>& ss = op.operand(0)->type.shape;
@@ -80,7 +81,7 @@ Status lowerSplit(Context& c, const ir::Operation& op) {
   const ir::Value* src = op.operand(0);
   auto p = prepare(c, op, src);
   if (!p.ok()) return p.status();
-  auto starts = writeSources(c, {src}, p->base, p->regT, p->words);
+  auto starts = writeSources(c, op, {src}, p->base, p->regT, p->words);
   if (!starts.ok()) return starts.status();
   for (int j = 0; j < static_cast<int>(op.results.size()); ++j) {
     const ir::Value* res = op.result(j);
@@ -104,7 +105,7 @@ Status lowerGather(Context& c, const ir::Operation& op) {
   int axis = static_cast<int>(op.intAttr("axis"));
   auto p = prepare(c, op, src);
   if (!p.ok()) return p.status();
-  auto starts = writeSources(c, {src}, p->base, p->regT, p->words);
+  auto starts = writeSources(c, op, {src}, p->base, p->regT, p->words);
   if (!starts.ok()) return starts.status();
   const ir::Value* res = op.result();
   std::vector<Id> out;
@@ -128,7 +129,7 @@ Status lowerGather(Context& c, const ir::Operation& op) {
 Status lowerCat(Context& c, const ir::Operation& op) {
   auto p = prepare(c, op, op.operand(0));
   if (!p.ok()) return p.status();
-  auto starts = writeSources(c, {op.operand(0), op.operand(1)}, p->base, p->regT, p->words);
+  auto starts = writeSources(c, op, {op.operand(0), op.operand(1)}, p->base, p->regT, p->words);
   if (!starts.ok()) return starts.status();
   // Sources are consecutive in scratch, so the result's linear index is the scratch index.
   const ir::Value* res = op.result();
@@ -152,7 +153,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
   if (!base.ok()) return base.status();
   uint32_t B = static_cast<uint32_t>(res->type.numel());
   auto& b = c.b;
-  c.barrier();
+  c.scratchBarrier(op);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(c.layouts.ownerCond(res->type.shape), [&]() -> Status {
     for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
       Id w = c.ix(c.layouts.slotLinear(res->type.shape, s)) + *base;
@@ -160,7 +161,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
     }
     return Status();
   }));
-  c.barrier();
+  c.scratchBarrier(op);
   Id owner = c.layouts.ownerCond(x->type.shape);
   for (uint32_t s = 0; s < c.layouts.slots(x); ++s) {
     Id v = c.at(x, s);
@@ -172,7 +173,7 @@ Status lowerHistogram(Context& c, const ir::Operation& op) {
       return Status();
     }));
   }
-  c.barrier();
+  c.scratchBarrier(op);
   std::vector<Id> out;
   for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
     Id w = c.ix(c.layouts.slotLinear(res->type.shape, s)) + *base;

@@ -108,15 +108,15 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   const uint32_t n = c.layouts.slots(ptr);
   // 8- and 16-bit tiles in packed words (lower/transpose_packed.h), else a word per element.
   std::vector<Id> packed;
-  auto isPacked = transposePacked(c, val, *base, packed);
+  auto isPacked = transposePacked(c, op, val, *base, packed);
   if (!isPacked.ok()) return isPacked.status();
   if (!*isPacked) {
-    c.barrier();
+    c.scratchBarrier(op);
     for (uint32_t s = 0; s < n; ++s) {
       const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
       TVK_RETURN_IF_ERROR(c.scratch.store(word(rc[0], rc[1]), *rt, c.at(val, s)));
     }
-    c.barrier();
+    c.scratchBarrier(op);
   }
   const uint32_t rowBits = log2Ceil(rows);
   StoreSlots out;

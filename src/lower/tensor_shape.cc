@@ -136,7 +136,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   // The transpose of a 2-D tile of 8- or 16-bit elements: packed words (lower/transpose_packed.h).
   if (op.name == "tt.trans" && passes == 1 && src->type.shape.size() == 2 &&
       op.attr("order")->elems[0].i == 1) {
-    auto packed = transposePacked(c, src, *base, out);
+    auto packed = transposePacked(c, op, src, *base, out);
     if (!packed.ok()) return packed.status();
     if (*packed) {
       c.bind(res, std::move(out));
@@ -154,7 +154,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   Id owner = c.layouts.ownerCond(src->type.shape);
   for (uint64_t pass = 0; pass < passes; ++pass) {
     const uint32_t first = static_cast<uint32_t>(pass * C);
-    c.barrier();
+    c.scratchBarrier(op);
     TVK_RETURN_IF_ERROR(c.flow.ifThen(owner, [&]() -> Status {
       for (uint32_t s = 0; s < c.layouts.slots(src); ++s) {
         int64_t ch = passes == 1 ? 0 : slotChunk(sl, s, true, chunkOf);
@@ -170,7 +170,7 @@ Status moveData(Context& c, const ir::Operation& op) {
       }
       return Status();
     }));
-    c.barrier();
+    c.scratchBarrier(op);
     for (uint32_t s = 0; s < c.layouts.slots(res); ++s) {
       if (!srcLin[s]) {
         std::vector<Id> sc = sourceCoords(c, op, c.layouts.slotCoords(res->type.shape, s));

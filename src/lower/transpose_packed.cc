@@ -81,6 +81,7 @@ std::vector<Id> unpackWord(Context& c, const ir::Type& t, Id w, uint32_t P, uint
 
 // The tile being transposed: its value, element type and layout, and the packing.
 struct Tile {
+  const ir::Operation* op;  // owner of the scratch allocation
   const ir::Value* val;
   const ir::Type& et;
   const analysis::Layout& l;
@@ -128,14 +129,14 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
   auto wordOf = [&](Index row, Index cw) {
     return c.scratch.word(t.base, row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1))), 1);
   };
-  c.barrier();
+  c.scratchBarrier(*t.op);
   for (uint32_t run = 0; run < t.runs; ++run) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
     Index row = c.ix(rc[0]), cw0 = c.ix(rc[1]) >> logP;
     for (uint32_t q = 0; q < words; ++q)
       b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(row, cw0 + q)), rowWord(c, t, run * t.v + q * t.P)});
   }
-  c.barrier();
+  c.scratchBarrier(*t.op);
   out.assign(t.l.slots, 0);
   for (uint32_t run = 0; run < t.runs; ++run) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * t.v));
@@ -162,7 +163,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
   auto wordOf = [&](Index col, Index g) {
     return c.scratch.word(t.base, col.times(RG) + (g ^ ((col >> logWords) & (RG - 1))), 1);
   };
-  c.barrier();
+  c.scratchBarrier(*t.op);
   for (uint32_t run = 0; run < t.runs; ++run) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
     Index row = c.ix(rc[0]), col0 = c.ix(rc[1]);
@@ -196,7 +197,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
       b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(myCol0 + cc, g)), acc});
     }
   }
-  c.barrier();
+  c.scratchBarrier(*t.op);
   // 4. Column-major reads: slot s holds (L mod rows, L / rows); the v slots of a run are v
   // consecutive rows of one column (rows % v == 0), v / P words.
   out.assign(t.l.slots, 0);
@@ -214,7 +215,8 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
 
 }  // namespace
 
-Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, std::vector<Id>& out) {
+Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, uint32_t base,
+                             std::vector<Id>& out) {
   const std::vector<int64_t>& shape = val->type.shape;
   const uint32_t bits = packedBits(val->type.scalar());
   if (shape.size() != 2 || bits == 0) return false;
@@ -225,7 +227,7 @@ Result<bool> transposePacked(Context& c, const ir::Value* val, uint32_t base, st
   if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0) return false;
   const std::string mode = packedMode(P);
   if (mode == "0") return false;
-  const Tile t{val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, base};
+  const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, base};
   if (mode == "rows") {
     transposeRows(c, t, out);
     return true;
