@@ -1,7 +1,9 @@
 #include "analysis/vector_width.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
+#include <string>
 
 #include "analysis/remat.h"
 #include "analysis/values.h"
@@ -130,6 +132,11 @@ uint32_t VectorPlan::repShiftOf(int64_t numel) const {
   return it == repShifts.end() ? 0 : it->second;
 }
 
+uint32_t VectorPlan::equalSlotsOf(const ir::Value* v) const {
+  auto it = equalSlots.find(v);
+  return it == equalSlots.end() ? 1 : it->second;
+}
+
 AccessVector VectorPlan::accessOf(const ir::Operation* op) const {
   auto it = accesses.find(op);
   return it == accesses.end() ? AccessVector{} : it->second;
@@ -170,6 +177,26 @@ uint32_t alongRowsWidth(const ir::Operation& op, const AxisInfoMap& ai, uint32_t
   if (it == ai.end() || it->second.contiguity.size() != 2 || it->second.contiguity[1] != 1)
     return 1;
   return provenAccessWidth(ptr, nullptr, ai, maxBytes, 0);
+}
+
+// VectorPlan::equalSlots. TVK_RUN_CONSTANTS=0 (a measurement switch) plans none.
+void planEqualSlots(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W, VectorPlan& plan) {
+  const char* env = std::getenv("TVK_RUN_CONSTANTS");
+  if (env && std::string(env) == "0") return;
+  ir::walk(func, [&](const ir::Operation& op) {
+    if (op.results.size() != 1 || !isElementwiseOp(op.name)) return;
+    const ir::Value* v = op.result();
+    if (!v->type.isTensor() || v->type.rank() == 0) return;
+    const int64_t numel = v->type.numel();
+    const uint32_t vec = plan.widthOf(numel);
+    // Runs of v elements along the last dimension, not replicated (Layout::linearIndex).
+    if (vec <= 1 || v->type.shape.back() % vec || numel < static_cast<int64_t>(W) * vec) return;
+    auto it = ai.find(v);
+    if (it == ai.end() || it->second.constancy.size() != v->type.shape.size()) return;
+    uint32_t k = 1;
+    while (k < vec && it->second.constancy.back() % (2 * k) == 0) k *= 2;
+    if (k > 1) plan.equalSlots[v] = k;
+  });
 }
 
 }  // namespace
@@ -237,6 +264,7 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     a.maskUniform = !mask || provenAccessWidth(ptr, mask, ai, maxBytes, dim) >= a.width;
     plan.accesses[op] = a;
   }
+  planEqualSlots(func, ai, invocations, plan);
   return plan;
 }
 

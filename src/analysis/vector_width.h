@@ -53,10 +53,16 @@ struct VectorPlan {
   /// Replicated classes whose elements repeat over 2^k adjacent invocations (the row
   /// statistics of split row layouts; analysis/layout.h Layout::repShift), by numel.
   std::map<int64_t, uint32_t> repShifts;
+  /// Elementwise results whose runs hold equal values in groups of k > 1 consecutive slots
+  /// (axis info's constancy along the last dimension, aligned; k divides v): the lowering
+  /// computes the first slot of each group only (a mask `offs < n` is one comparison per run).
+  std::map<const ir::Value*, uint32_t> equalSlots;
   /// v of the class of `numel`.
   uint32_t widthOf(int64_t numel) const;
   /// Layout::repShift of the class of `numel` (0: none).
   uint32_t repShiftOf(int64_t numel) const;
+  /// equalSlots of `v` (1: none).
+  uint32_t equalSlotsOf(const ir::Value* v) const;
   /// The access of `op` (width 1 when it has none).
   AccessVector accessOf(const ir::Operation* op) const;
 };

@@ -12,9 +12,15 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
     const ir::Value* res = op.result();
     std::vector<Id> out;
     uint32_t n = c.layouts.slots(res);
+    // Slots that hold equal values (analysis::VectorPlan::equalSlots) reuse the first's id.
+    const uint32_t equal = c.vectors.equalSlotsOf(res);
     // An f16 result that is only stored is rounded by the store's conversion.
     c.deferF16Rounding = c.defersF16Rounding(op);
     for (uint32_t s = 0; s < n; ++s) {
+      if (s % equal) {
+        out.push_back(out[s - s % equal]);
+        continue;
+      }
       std::vector<Id> args;
       for (const ir::Value* o : op.operands) args.push_back(c.at(o, s));
       auto v = fn(c, op, args);
