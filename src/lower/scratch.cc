@@ -79,6 +79,7 @@ Result<uint32_t> Scratch::base(const ir::Operation& op) const {
 
 void Scratch::noteAccess() {
   accessed_ = true;
+  if (b_.inPrologue()) prologueAccess_ = true;
   if (region_.second == 0 || b_.inPrologue()) {
     unknown_ = true;
     return;

@@ -62,6 +62,9 @@ class Scratch {
   Region leaveRegion() { return std::exchange(region_, Region{0, 0}); }
   /// The accesses that follow are in `r` again (after an op lowered inside another).
   void restoreRegion(Region r) { region_ = r; }
+  /// An access was emitted into the prologue: it would run before barriers already left out
+  /// (the lowering reports it as an internal error; only index math goes there).
+  bool prologueAccess() const { return prologueAccess_; }
 
  private:
   spirv::ModuleBuilder& b_;
@@ -75,6 +78,7 @@ class Scratch {
   bool unknown_ = false;
   Region region_{0, 0};
   bool accessed_ = false;  // any access emitted yet
+  bool prologueAccess_ = false;
   void noteAccess();
   void ensure();
   Id wordPtr(Id word);

@@ -7,7 +7,10 @@ each barrier, so a subgroup overwrites partials that another has not read yet.
 The kernels chain reductions of every kind (sum, max, argmax's two operands, a scan, a
 user-defined combine) over rows, straight-line and inside loops, with results that depend on
 every step (each reduction's input uses the previous totals), and compare with numpy at several
-warp counts (subgroups per workgroup)."""
+warp counts (subgroups per workgroup); and a reduction that is the kernel's first scratch
+access but sits in a loop (its barrier stays: the previous iteration read the same words).
+Each of the three rules (allocation overlap, open loops, same basic block), turned off, fails
+some of these tests.""" 
 import numpy as np
 import pytest
 
@@ -50,7 +53,18 @@ def kernels(triton_vk):
             tl.store(o_ptr + r * (N + 2) + N, s)
             tl.store(o_ptr + r * (N + 2) + N + 1, m)
 
-    return dict(chain=chain, chain_loop=chain_loop)
+    @jit
+    def loop_first(x_ptr, o_ptr, iters, N: tl.constexpr):
+        # The kernel's first scratch access is inside a loop: the previous iteration's reads
+        # of the same words need the barrier (ModuleBuilder::loopDepth, and the block rule).
+        c = tl.arange(0, N)
+        x = tl.load(x_ptr + c)
+        carry = 0
+        for i in range(0, iters):
+            carry = tl.sum(x * (i + 1) + carry, 0) % 1009
+            tl.store(o_ptr + i, carry)
+
+    return dict(chain=chain, chain_loop=chain_loop, loop_first=loop_first)
 
 
 def _chain_ref(x):
@@ -96,3 +110,16 @@ def test_reduction_chain_in_loop(kernels, torch, N, warps):
         np.testing.assert_allclose(got[r, :N], y, rtol=1e-5, atol=1e-3)
         np.testing.assert_allclose(got[r, N], s, rtol=1e-5, atol=1e-3)
         np.testing.assert_allclose(got[r, N + 1], m, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("N,warps", [(64, 4), (256, 8), (32, 2)])
+def test_first_access_in_loop(kernels, torch, N, warps):
+    iters = 6
+    x = np.random.default_rng(N).integers(-50, 50, N).astype(np.int32)
+    out = torch.zeros(iters, dtype=torch.int32)
+    kernels["loop_first"][(1,)](torch.from_numpy(x), out, iters, N=N, num_warps=warps)
+    carry, want = 0, []
+    for i in range(iters):
+        carry = int(np.fmod(int((x.astype(np.int64) * (i + 1) + carry).sum()), 1009))
+        want.append(carry)
+    np.testing.assert_array_equal(out.numpy(), want)
