@@ -6,6 +6,7 @@
 #include "lower/float_emit.h"
 #include "lower/fp8.h"
 #include "lower/registry.h"
+#include "support/narrow_float.h"
 #include "support/parse_int.h"
 
 namespace tvk::lower {
@@ -109,25 +110,17 @@ Result<double> floatAttrValue(const ir::Attribute& a, const ir::Type& t) {
       return d;
     }
     if (t.bits == 8) return fp8Value(t, static_cast<uint32_t>(bits));
+    if (t.name == "bf16") return bf16BitsToFloat(static_cast<uint16_t>(bits));
+    if (t.name == "f16") return halfBitsToFloat(static_cast<uint16_t>(bits));
     uint32_t f32bits = static_cast<uint32_t>(bits);
-    if (t.name == "bf16") f32bits = static_cast<uint32_t>(bits) << 16;
-    if (t.name == "f16") {
-      uint32_t h = static_cast<uint32_t>(bits), sign = (h & 0x8000u) << 16;
-      uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
-      if (e == 0x1f) f32bits = sign | 0x7f800000u | (m << 13);
-      else if (e == 0 && m == 0) f32bits = sign;
-      else if (e == 0) {
-        float v = static_cast<float>(m) / 1024.0f / 16384.0f;
-        std::memcpy(&f32bits, &v, 4);
-        f32bits |= sign;
-      } else {
-        f32bits = sign | ((e + 112) << 23) | (m << 13);
-      }
-    }
     float f;
     std::memcpy(&f, &f32bits, 4);
     return static_cast<double>(f);
   }
+  // Decimal: MLIR prints the shortest text that reads back as the narrow value; the register
+  // holds that value (as f32), so round to the type (1/3 in bf16 is 0.333984375, not 0.3333).
+  if (t.name == "bf16") return bf16BitsToFloat(floatToBf16Bits(static_cast<float>(a.f)));
+  if (t.name == "f16") return halfBitsToFloat(floatToHalfBits(static_cast<float>(a.f)));
   return a.f;
 }
 
