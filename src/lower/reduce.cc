@@ -98,25 +98,35 @@ bool commutativeCombine(const ir::Operation& op) {
   return false;
 }
 
-// One butterfly step: `acc` combined with the values of lane `lane ^ mask`, the lower lane's
-// on the left, so that every lane of a group ends with the same, ordered result also for a
-// combine that is associative but not commutative (split rows and broadcast totals use every
-// lane's copy; an order by "mine first" would differ between the two lanes of a pair).
-Result<std::vector<Id>> shuffleStep(Context& c, const ir::Operation& op, const OperandScratch& p,
-                                    const std::vector<Id>& acc, uint32_t mask) {
-  std::vector<Id> other;
-  for (size_t k = 0; k < acc.size(); ++k)
-    other.push_back(c.b.emit(spv::Op::OpGroupNonUniformShuffleXor, p.regT[k],
-                             {c.c32(3), acc[k], c.c32(mask)}));
-  if (commutativeCombine(op)) return combine(c, op, acc, other);
-  Id upper = c.b.emit(spv::Op::OpINotEqual, c.boolean(),
-                      {c.b.emit(spv::Op::OpBitwiseAnd, c.u32(), {c.layouts.subgroupLane(), c.c32(mask)}), c.c32(0)});
-  std::vector<Id> lhs, rhs;
-  for (size_t k = 0; k < acc.size(); ++k) {
-    lhs.push_back(c.b.emit(spv::Op::OpSelect, p.regT[k], {upper, other[k], acc[k]}));
-    rhs.push_back(c.b.emit(spv::Op::OpSelect, p.regT[k], {upper, acc[k], other[k]}));
+// The combine of the lanes of each group that differ in the bits `first`, 2 first, ...
+// < `end` (powers of 2), left to right in lane order, held by every lane of the group.
+// A commutative combine (one op: sum, max, ...) takes a butterfly: each step combines `acc`
+// with lane `lane ^ mask`'s, and every lane ends with the total. Any other combine (argmax's
+// pairs: associative, but with NaNs not commutative) takes a tree over the same xor steps in
+// which only the lanes whose step bit is clear matter: their value covers lanes below their
+// partner's, so combining (mine, partner's) keeps the lane order, and the group's first lane
+// ends with the ordered total, which a shuffle from it then gives every lane (a butterfly
+// whose lanes each ordered their pair would need two selects per operand and step; every copy
+// must agree: split rows and broadcast totals use each lane's).
+Result<std::vector<Id>> shuffleCombine(Context& c, const ir::Operation& op, const OperandScratch& p,
+                                       std::vector<Id> acc, uint32_t first, uint32_t end) {
+  if (first >= end) return acc;
+  const bool commutative = commutativeCombine(op);
+  for (uint32_t mask = first; mask < end; mask *= 2) {
+    std::vector<Id> other;
+    for (size_t k = 0; k < acc.size(); ++k)
+      other.push_back(c.b.emit(spv::Op::OpGroupNonUniformShuffleXor, p.regT[k],
+                               {c.c32(3), acc[k], c.c32(mask)}));
+    auto r = combine(c, op, acc, other);
+    if (!r.ok()) return r;
+    acc = *r;
   }
-  return combine(c, op, lhs, rhs);
+  if (commutative) return acc;
+  const uint32_t bits = (end - 1) & ~(first - 1);
+  Id root = (c.ix(c.layouts.subgroupLane()) & ~bits).id();
+  for (size_t k = 0; k < acc.size(); ++k)
+    acc[k] = c.b.emit(spv::Op::OpGroupNonUniformShuffle, p.regT[k], {c.c32(3), acc[k], root});
+  return acc;
 }
 
 std::vector<uint32_t> slotRange(uint32_t first, uint32_t count) {
@@ -222,12 +232,10 @@ Status lowerReduceRows(Context& c, const ir::Operation& op) {
   }
   // 2. Subgroup butterfly over the lane bits along the axis.
   c.needFeature("subgroupShuffle");
-  for (uint32_t mask = 1; mask < std::min(lanesAlong, S); mask *= 2) {
-    for (uint32_t g = 0; g < G; ++g) {
-      auto r = shuffleStep(c, op, p, vals[g], mask);
-      if (!r.ok()) return r.status();
-      vals[g] = *r;
-    }
+  for (uint32_t g = 0; g < G; ++g) {
+    auto r = shuffleCombine(c, op, p, vals[g], 1, std::min(lanesAlong, S));
+    if (!r.ok()) return r.status();
+    vals[g] = *r;
   }
   Id t = c.layouts.invocation();
   // 3. Across the subgroups of a row.
@@ -360,10 +368,8 @@ Result<bool> lowerReduceColumns(Context& c, const ir::Operation& op) {
   if (!acc.ok()) return acc.status();
   // 2. Lanes of one subgroup that hold the same column.
   if (C < S) c.needFeature("subgroupShuffle");
-  for (uint32_t mask = C; mask < S; mask *= 2) {
-    acc = shuffleStep(c, op, p, *acc, mask);
-    if (!acc.ok()) return acc.status();
-  }
+  acc = shuffleCombine(c, op, p, *acc, C, S);
+  if (!acc.ok()) return acc.status();
   // 3. Partials through scratch.
   Id t = c.layouts.invocation();
   c.scratchBarrier(op);
