@@ -9,9 +9,6 @@
 namespace tvk {
 namespace {
 
-using PFN_coopMatProps = VkResult(VKAPI_PTR*)(VkPhysicalDevice, uint32_t*,
-                                              CoopMatPropertiesKHR*);
-
 // Appends `s` to a pNext chain whose tail is `*tail`.
 template <typename S>
 void chain(void**& tail, S& s) {
@@ -19,35 +16,32 @@ void chain(void**& tail, S& s) {
   tail = &s.pNext;
 }
 
-void readCoopMatShapes(VkInstance instance, DeviceFacts& f) {
-  auto get = reinterpret_cast<PFN_coopMatProps>(
-      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
-  if (!get) return;
+// The structs (sType preset, pNext cleared) that instance function `name`, of the
+// vkGet...PropertiesKHR shape (physical device, count, array), lists for `physical`; empty when
+// the function is missing or fails.
+template <typename S>
+std::vector<S> listStructs(VkInstance instance, const char* name, VkPhysicalDevice physical) {
+  using Fn = VkResult(VKAPI_PTR*)(VkPhysicalDevice, uint32_t*, S*);
+  auto get = reinterpret_cast<Fn>(vkGetInstanceProcAddr(instance, name));
   uint32_t count = 0;
-  if (get(f.physical, &count, nullptr) != VK_SUCCESS) return;
-  std::vector<CoopMatPropertiesKHR> props(count);
-  if (get(f.physical, &count, props.data()) != VK_SUCCESS) return;
-  props.resize(count);
-  for (const CoopMatPropertiesKHR& p : props)
+  if (!get || get(physical, &count, nullptr) != VK_SUCCESS) return {};
+  std::vector<S> out(count);
+  if (get(physical, &count, out.data()) != VK_SUCCESS) return {};
+  out.resize(count);
+  for (S& s : out) s.pNext = nullptr;
+  return out;
+}
+
+void readCoopMatShapes(VkInstance instance, DeviceFacts& f) {
+  for (const CoopMatPropertiesKHR& p : listStructs<CoopMatPropertiesKHR>(
+           instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR", f.physical))
     if (p.scope == 3 /* VK_SCOPE_SUBGROUP_KHR */) f.coopMatProps.push_back(p);
 }
 
-using PFN_coopMatFlexibleProps = VkResult(VKAPI_PTR*)(VkPhysicalDevice, uint32_t*,
-                                                      CoopMatFlexiblePropertiesNV*);
-
 void readFlexibleShapes(VkInstance instance, DeviceFacts& f) {
-  auto get = reinterpret_cast<PFN_coopMatFlexibleProps>(vkGetInstanceProcAddr(
-      instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV"));
-  if (!get) return;
-  uint32_t count = 0;
-  if (get(f.physical, &count, nullptr) != VK_SUCCESS) return;
-  std::vector<CoopMatFlexiblePropertiesNV> props(count);
-  if (get(f.physical, &count, props.data()) != VK_SUCCESS) return;
-  props.resize(count);
-  for (CoopMatFlexiblePropertiesNV& p : props) {
-    p.pNext = nullptr;
+  for (const CoopMatFlexiblePropertiesNV& p : listStructs<CoopMatFlexiblePropertiesNV>(
+           instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV", f.physical))
     if (p.scope == 2 /* VK_SCOPE_WORKGROUP_KHR */) f.coopMatFlexible.push_back(p);
-  }
 }
 
 void pickComputeQueue(DeviceFacts& f) {
