@@ -1,8 +1,8 @@
 // Context: buffers, push constants, pointers and narrow-float rounding.
+#include "lower/context.h"
+
 #include <cstdlib>
 #include <string>
-
-#include "lower/context.h"
 
 #include "ir/walk.h"
 #include "lower/fp8.h"

@@ -3,18 +3,18 @@
 // the lowering (reductions, scans, layout conversions, dot staging) addresses by word. A
 // register value takes one word (64-bit types two, low word first; bools 0/1).
 //
-// Barrier elision: an op orders its scratch accesses with `barrierNeeded` before each
-// barrier it would emit. The scratch remembers which words were accessed since the last
-// barrier: the allocations (analysis/smem_plan.h) of the ops that declared theirs with
-// `enterRegion`, or "anything" for an access outside a declared region. That record is exact
-// only in straight-line code: once a new basic block starts after the last barrier (a branch,
-// a loop, a merge), or an access goes to the prologue, every barrier is needed. So a leading
-// barrier is left out where the op's words were not accessed since the last barrier of the
-// same block, and before the kernel's first access outside loops (nothing earlier in the
-// program accessed scratch and nothing repeats): the first exchange of a kernel, and
-// consecutive reductions in alternating
-// allocations (write A, barrier, read A; write B, barrier, read B: reads of A end before any
-// invocation passes the second barrier).
+// Barrier elision: an op asks `barrierNeeded` before each barrier it would emit. The scratch
+// remembers which words were accessed since the last barrier: the allocations
+// (analysis/smem_plan.h) of the ops that declared theirs with `enterRegion`, or "anything" for
+// an access outside a declared region. That record is exact only in straight-line code: once a
+// new basic block starts after the last barrier (a branch, a loop, a merge), every barrier is
+// needed. So a barrier is left out where the op's words were not accessed since the last
+// barrier of the same block, and before the kernel's first access outside loops (nothing
+// earlier in the program accessed scratch and nothing repeats it): the first exchange of a
+// kernel, and consecutive reductions in alternating allocations (write A, barrier, read A;
+// write B, barrier, read B: every invocation's reads of A precede its arrival at the second
+// barrier). Accesses in the prologue (which runs first) would break that order: the lowering
+// reports them as internal errors.
 #pragma once
 
 #include <cstdint>
