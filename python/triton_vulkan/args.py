@@ -163,7 +163,7 @@ def _buffer(dev, info, v, staged, allow_int, strict):
             raise VulkanError(f"argument '{name}': its {DEVICE_NAME} memory is not a live Vulkan allocation")
         _warn_staging()
         st = _stage(dev, start, nbytes, info["written"], staged)
-        return st.alloc.address + (ptr - start)
+        return st.address + (ptr - start)
     if hasattr(v, "__array_interface__"):
         ptr = v.__array_interface__["data"][0]
         if info["written"] and not v.flags.writeable:
@@ -171,7 +171,7 @@ def _buffer(dev, info, v, staged, allow_int, strict):
         start, nbytes = numpy_span(v)
         _check_extent(info, ptr, start, nbytes)
         st = _stage(dev, start, nbytes, info["written"], staged)
-        return st.alloc.address + (ptr - start)
+        return st.address + (ptr - start)
     raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
 
 

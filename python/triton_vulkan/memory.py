@@ -140,18 +140,27 @@ def _word_padded(nbytes):
     return max((nbytes + 3) // 4 * 4, 4)
 
 
+# Host alignment (bytes) that staging keeps: Triton marks a pointer divisible by 16 from its own
+# address, and kernels compiled for it load 16-byte vectors there.
+STAGING_ALIGN = 16
+
+
 class Staged:
-    """A host region copied into a temporary Vulkan allocation for one launch."""
-    __slots__ = ("host", "nbytes", "alloc", "written")
+    """A host region copied into a temporary Vulkan allocation for one launch, at `address`,
+    which keeps the host address's alignment modulo STAGING_ALIGN (a view 16-byte aligned on the
+    host, inside storage that is not, stays 16-byte aligned on the device)."""
+    __slots__ = ("host", "nbytes", "alloc", "written", "address")
 
     def __init__(self, dev, host, nbytes, written):
         self.host = host
         self.nbytes = nbytes
         self.written = written
-        self.alloc = dev.allocate(_word_padded(nbytes))
+        skew = host % STAGING_ALIGN
+        self.alloc = dev.allocate(_word_padded(nbytes + skew))
+        self.address = self.alloc.address + skew
         if nbytes:
-            ctypes.memmove(self.alloc.address, host, nbytes)
+            ctypes.memmove(self.address, host, nbytes)
 
     def copy_back(self):
         if self.written and self.nbytes:
-            ctypes.memmove(self.host, self.alloc.address, self.nbytes)
+            ctypes.memmove(self.host, self.address, self.nbytes)

@@ -329,3 +329,18 @@ def test_runs_that_selects_loops_and_signed_remainders_break(k, torch):
     k["padded_rem_div"][(1,)](xb, yb, zb, 16, B=256, K=8, num_warps=1)
     assert torch.equal(yb, xb[torch.fmod(x, 8) + 8])
     assert torch.equal(zb, torch.where(torch.div(x, 8, rounding_mode="trunc") < 0, xb[:256], torch.tensor(-1.0)))
+
+
+def test_staged_view_keeps_its_alignment(k, torch):
+    """A CPU tensor whose data_ptr is 16-byte aligned but whose storage starts 8 bytes earlier
+    (Triton marks the pointer divisible by 16, the kernel loads 16-byte vectors): staging keeps
+    the host address's alignment (memory.Staged), so the launch runs (it was refused)."""
+    n = 1024
+    raw = np.arange(n + 16, dtype=np.float32)
+    skip = next(i for i in range(4) if (raw.ctypes.data + 4 * i) % 16 == 8)  # storage start 8 mod 16
+    base = torch.from_numpy(raw[skip:])  # its own storage starts at 8 mod 16
+    x = base[2:2 + n]                    # data_ptr at 0 mod 16
+    assert x.data_ptr() % 16 == 0 and base.data_ptr() % 16 == 8
+    y = torch.zeros(n)
+    k["copy"][(n // 256,)](x, y, n, BLOCK=256)
+    np.testing.assert_array_equal(y.numpy(), x.numpy())
