@@ -47,11 +47,13 @@ struct Fixture {
 TEST(Index, OneInstructionPerOperator) {
   Fixture f;
   Index x(f.b, f.x);
-  Index row = x >> 3;
-  Index w = row * 36;
-  w = w + (x & 7) + 100u;
-  (void)(w / 4 % 2 - 1);
-  (void)(x << 1 | x);
+  // Unsigned constants: with an int, the built-in operator on Index's conversion to an id is a
+  // candidate too (ISO C++ calls the choice ambiguous; GCC warns, and picks Index's).
+  Index row = x >> 3u;
+  Index w = row * 36u;
+  w = w + (x & 7u) + 100u;
+  (void)(w / 4u % 2u - 1u);
+  (void)(x << 1u | x);
   EXPECT_EQ(f.finish(), (std::vector<spv::Op>{
                             spv::Op::OpShiftRightLogical, spv::Op::OpIMul, spv::Op::OpBitwiseAnd,
                             spv::Op::OpIAdd, spv::Op::OpIAdd, spv::Op::OpUDiv, spv::Op::OpUMod,
