@@ -342,23 +342,13 @@ Status Context::lowerBlock(const ir::Block& block) {
 
 Status Context::lowerOp(const ir::Operation& op) {
   if (skippedOps.count(&op)) return Status();
-  // An op's scratch accesses are its own (Context::scratchBarrier); those of an op lowered
-  // inside (a region's body, a combine) too, and the outer op's continue in its region after.
-  const Scratch::Region outer = scratch.leaveRegion();
-  Status s;
-  if (auto sc = rowScaledFragments.find(&op); sc != rowScaledFragments.end()) {
-    s = coopScaleRows(*this, op, sc->second);
-    scratch.restoreRegion(outer);
-    return s;
-  }
+  // An op's scratch accesses are its own (Context::scratchBarrier).
+  Scratch::RegionScope region(scratch);
+  if (auto sc = rowScaledFragments.find(&op); sc != rowScaledFragments.end()) return coopScaleRows(*this, op, sc->second);
   const Registry& r = registry();
   auto it = r.ops.find(op.name);
-  if (it == r.ops.end()) {
-    scratch.restoreRegion(outer);
-    return unsupported(op);
-  }
-  s = it->second(*this, op);
-  scratch.restoreRegion(outer);
+  if (it == r.ops.end()) return unsupported(op);
+  Status s = it->second(*this, op);
   if (s.ok() && scratch.prologueAccess())
     return Status::error("internal: a shared-memory access in the prologue (lowering " + op.where() + ")");
   if (!s.ok() && s.message().rfind("unsupported: ", 0) != 0 &&

@@ -108,7 +108,7 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   const uint32_t n = c.layouts.slots(ptr);
   // 8- and 16-bit tiles in packed words (lower/transpose_packed.h), else a word per element.
   std::vector<Id> packed;
-  auto isPacked = transposePacked(c, op, val, *base, packed);
+  auto isPacked = transposePacked(c, op, val, packed);
   if (!isPacked.ok()) return isPacked.status();
   if (!*isPacked) {
     c.scratchBarrier(op);

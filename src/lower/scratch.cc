@@ -77,16 +77,21 @@ Result<uint32_t> Scratch::base(const ir::Operation& op) const {
   return it->second.offset / 4;
 }
 
+Scratch::Region Scratch::allocOf(const ir::Operation& op) const {
+  auto it = plan_.allocs.find(&op);
+  if (it == plan_.allocs.end()) return {0, 0};
+  return {it->second.offset, it->second.offset + it->second.bytes};
+}
+
 void Scratch::noteAccess() {
   accessed_ = true;
-  if (b_.inPrologue()) prologueAccess_ = true;
-  if (region_.second == 0 || b_.inPrologue()) {
+  if (b_.inPrologue()) {
+    prologueAccess_ = unknown_ = true;
+  } else if (region_.second == 0) {
     unknown_ = true;
-    return;
+  } else if (std::find(touched_.begin(), touched_.end(), region_) == touched_.end()) {
+    touched_.push_back(region_);
   }
-  for (const auto& r : touched_)
-    if (r == region_) return;
-  touched_.push_back(region_);
 }
 
 void Scratch::atBarrier() {
@@ -99,18 +104,13 @@ bool Scratch::barrierNeeded(const ir::Operation& op) const {
   // Nothing before this point accessed scratch and no loop repeats it: the first exchange.
   if (!accessed_ && b_.loopDepth() == 0) return false;
   if (unknown_ || clean_ == 0 || b_.currentBlock() != clean_) return true;
-  auto it = plan_.allocs.find(&op);
-  if (it == plan_.allocs.end()) return true;
-  const uint32_t lo = it->second.offset, hi = lo + it->second.bytes;
-  for (const auto& r : touched_)
-    if (r.first < hi && lo < r.second) return true;
+  const Region a = allocOf(op);
+  if (a.second == 0) return true;
+  for (const Region& r : touched_)
+    if (r.first < a.second && a.first < r.second) return true;
   return false;
 }
 
-void Scratch::enterRegion(const ir::Operation& op) {
-  auto it = plan_.allocs.find(&op);
-  region_ = it == plan_.allocs.end() ? std::make_pair(0u, 0u)
-                                     : std::make_pair(it->second.offset, it->second.offset + it->second.bytes);
-}
+void Scratch::enterRegion(const ir::Operation& op) { region_ = allocOf(op); }
 
 }  // namespace tvk::lower

@@ -54,14 +54,25 @@ class Scratch {
   /// Whether a barrier is needed before `op` accesses its allocation: some of its words
   /// may have been accessed since the last barrier (see the top of the file).
   bool barrierNeeded(const ir::Operation& op) const;
-  /// The accesses that follow stay in `op`'s allocation (until leaveRegion).
-  void enterRegion(const ir::Operation& op);
   /// Byte range [first, second) of an op's allocation ({0, 0}: none declared).
   using Region = std::pair<uint32_t, uint32_t>;
-  /// The accesses that follow may go anywhere; returns the region they were in.
-  Region leaveRegion() { return std::exchange(region_, Region{0, 0}); }
-  /// The accesses that follow are in `r` again (after an op lowered inside another).
-  void restoreRegion(Region r) { region_ = r; }
+  /// The accesses that follow stay in `op`'s allocation (until the RegionScope around the
+  /// op's lowering ends).
+  void enterRegion(const ir::Operation& op);
+  /// While it lives, the accesses are outside any declared region; then back in the one
+  /// before (Context::lowerOp: an op lowered inside another, a combine or a loop body, has its
+  /// own accesses, and the outer op's continue in its region after).
+  class RegionScope {
+   public:
+    explicit RegionScope(Scratch& s) : s_(s), outer_(std::exchange(s.region_, Region{0, 0})) {}
+    ~RegionScope() { s_.region_ = outer_; }
+    RegionScope(const RegionScope&) = delete;
+    RegionScope& operator=(const RegionScope&) = delete;
+
+   private:
+    Scratch& s_;
+    Region outer_;
+  };
   /// An access was emitted into the prologue: it would run before barriers already left out
   /// (the lowering reports it as an internal error; only index math goes there).
   bool prologueAccess() const { return prologueAccess_; }
@@ -79,6 +90,7 @@ class Scratch {
   Region region_{0, 0};
   bool accessed_ = false;  // any access emitted yet
   bool prologueAccess_ = false;
+  Region allocOf(const ir::Operation& op) const;  // op's plan allocation ({0, 0}: none)
   void noteAccess();
   void ensure();
   Id wordPtr(Id word);

@@ -136,7 +136,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   // The transpose of a 2-D tile of 8- or 16-bit elements: packed words (lower/transpose_packed.h).
   if (op.name == "tt.trans" && passes == 1 && src->type.shape.size() == 2 &&
       op.attr("order")->elems[0].i == 1) {
-    auto packed = transposePacked(c, op, src, *base, out);
+    auto packed = transposePacked(c, op, src, out);
     if (!packed.ok()) return packed.status();
     if (*packed) {
       c.bind(res, std::move(out));

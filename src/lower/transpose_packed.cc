@@ -215,8 +215,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
 
 }  // namespace
 
-Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, uint32_t base,
-                             std::vector<Id>& out) {
+Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, std::vector<Id>& out) {
   const std::vector<int64_t>& shape = val->type.shape;
   const uint32_t bits = packedBits(val->type.scalar());
   if (shape.size() != 2 || bits == 0) return false;
@@ -227,7 +226,9 @@ Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Valu
   if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0) return false;
   const std::string mode = packedMode(P);
   if (mode == "0") return false;
-  const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, base};
+  auto base = c.scratch.base(op);
+  if (!base.ok()) return base.status();
+  const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, *base};
   if (mode == "rows") {
     transposeRows(c, t, out);
     return true;

@@ -27,14 +27,13 @@
 
 namespace tvk::lower {
 
-/// The elements of 2-D tile `val` in column-major order, packed through scratch from word
-/// `base` (in the allocation of `op`, the store or tt.trans): slot s of the result holds element (L mod rows, L / rows), L =
-/// slotLinear(shape, s). False (nothing emitted) when the tile does not qualify: element type
+/// The elements of 2-D tile `val` in column-major order, packed through the scratch allocation
+/// of `op` (the store or tt.trans): slot s of the result holds element (L mod rows, L / rows),
+/// L = slotLinear(shape, s). False (nothing emitted) when the tile does not qualify: element type
 /// not 8/16-bit integer, f16 or bf16; runs not whole words, or a reader's run not v rows of one
 /// column; for the exchange (16-bit), runs shorter than P * P, the P rows of a block not in one
 /// subgroup or no subgroup shuffles; TVK_TRANSPOSE_PACKED=0. Uses rows * cols / P scratch
 /// words.
-Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, uint32_t base,
-                             std::vector<Id>& out);
+Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, std::vector<Id>& out);
 
 }  // namespace tvk::lower

@@ -44,6 +44,19 @@ void readFlexibleShapes(VkInstance instance, DeviceFacts& f) {
     if (p.scope == 2 /* VK_SCOPE_WORKGROUP_KHR */) f.coopMatFlexible.push_back(p);
 }
 
+// The A/B and C/result type spellings of a listed cooperative-matrix shape (KHR or flexible),
+// false when we cannot use it: A and B or C and the result differ, a type has no spelling,
+// saturating accumulation, or bf16 without the bfloat16 type and its cooperative matrices.
+template <typename P>
+bool coopMatTypes(const DeviceFacts& f, const P& p, std::string& ab, std::string& c) {
+  ab = componentTypeName(p.AType);
+  c = componentTypeName(p.CType);
+  if (ab.empty() || ab != componentTypeName(p.BType) || c.empty() || c != componentTypeName(p.ResultType) ||
+      p.saturatingAccumulation)
+    return false;
+  return !((ab == "bf16" || c == "bf16") && !f.bf16CooperativeMatrix());
+}
+
 void pickComputeQueue(DeviceFacts& f) {
   uint32_t count = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(f.physical, &count, nullptr);
@@ -237,22 +250,13 @@ Target targetFromDevice(const DeviceFacts& f) {
   const bool memoryModel = f.hasMemoryModel && f.memoryModel.vulkanMemoryModel;
   t.vulkanMemoryModel = memoryModel && f.memoryModel.vulkanMemoryModelDeviceScope;
   for (const CoopMatPropertiesKHR& p : f.coopMatProps) {
-    if (!memoryModel) break;
-    std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);
-    std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
-    if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;
-    // bf16 shapes need the bfloat16 type and its cooperative matrices enabled.
-    if ((a == "bf16" || c == "bf16") && !f.bf16CooperativeMatrix()) continue;
-    t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, a, c});
+    std::string ab, c;
+    if (memoryModel && coopMatTypes(f, p, ab, c)) t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, ab, c});
   }
   for (const CoopMatFlexiblePropertiesNV& p : f.coopMatFlexible) {
-    if (!memoryModel) break;
-    std::string a = componentTypeName(p.AType), b = componentTypeName(p.BType);
-    std::string c = componentTypeName(p.CType), r = componentTypeName(p.ResultType);
-    if (a.empty() || a != b || c.empty() || c != r || p.saturatingAccumulation) continue;
-    if ((a == "bf16" || c == "bf16") && !f.bf16CooperativeMatrix()) continue;
-    t.workgroupCoopMat.push_back({p.MGranularity, p.NGranularity, p.KGranularity, a, c,
-                                  p.workgroupInvocations});
+    std::string ab, c;
+    if (memoryModel && coopMatTypes(f, p, ab, c))
+      t.workgroupCoopMat.push_back({p.MGranularity, p.NGranularity, p.KGranularity, ab, c, p.workgroupInvocations});
   }
   if (!t.workgroupCoopMat.empty()) {
     t.workgroupCoopMatMaxInvocations = f.coopMat2Props.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize;
