@@ -27,7 +27,7 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
-.venv/bin/python - <<'PY' || .venv/bin/pip install -q -r requirements.txt
+.venv/bin/python - <<'PY' || .venv/bin/pip install -q --no-cache-dir -r requirements.txt
 import importlib.metadata as m, sys
 def norm(v):  # PEP 440: 1.4.335 == 1.4.335.0
     p = v.split(".")
