@@ -20,6 +20,18 @@ int64_t floorPow2(int64_t x) {
   return p;
 }
 
+// The axis extent of tt.scan `op` when every dimension after its axis is 1 (its rows are
+// consecutive elements: lower/scan.cc scans runs of any v dividing it), else 0.
+int64_t scanAlongRows(const ir::Operation& op) {
+  if (op.name != "tt.scan" || op.operands.empty()) return 0;
+  const ir::Type& t = op.operand(0)->type;
+  const int64_t axis = op.intAttr("axis");
+  if (!t.isTensor() || axis < 0 || axis >= t.rank()) return 0;
+  for (int d = static_cast<int>(axis) + 1; d < t.rank(); ++d)
+    if (t.shape[d] != 1) return 0;
+  return t.shape[axis];
+}
+
 // Ops lowered slot by slot for any v (coordinates, where they need them, come from the
 // layout; tt.broadcast and tt.trans exchange through scratch by coordinates), and reductions
 // of 1-D tensors to scalars (every invocation combines its own slots whatever elements they
@@ -33,6 +45,7 @@ bool perSlotOp(const ir::Operation& op) {
       if (r->type.isTensor()) return false;
     return true;
   }
+  if (n == "tt.scan") return scanAlongRows(op) > 0;
   if (n == "arith.constant") {
     const ir::Attribute* v = op.attr("value");
     return !v || v->kind != ir::Attribute::Kind::Dense || v->isSplat();
@@ -244,6 +257,15 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     const int64_t v = std::min<int64_t>(k, numel / invocations);
     if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
   }
+  // A scan's runs lie within its rows (v divides the axis extent; extents are powers of 2).
+  ir::walk(func, [&](const ir::Operation& op) {
+    const int64_t n = scanAlongRows(op);
+    if (n == 0) return;
+    auto it = plan.widths.find(op.operand(0)->type.numel());
+    if (it == plan.widths.end()) return;
+    while (it->second > 1 && (n % it->second)) it->second /= 2;
+    if (it->second <= 1) plan.widths.erase(it);
+  });
   std::set<int64_t> columnStores;
   for (const Access& acc : accesses)
     if (acc.rows > 1) columnStores.insert(acc.op->operand(0)->type.numel());

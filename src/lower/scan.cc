@@ -5,6 +5,7 @@
 // keeps the combine order of the sequential scan for associative, non-commutative regions.
 #include <algorithm>
 #include <functional>
+#include <string>
 
 #include "lower/operand_scratch.h"
 #include "lower/registry.h"
@@ -17,57 +18,64 @@ using Slots = std::vector<std::vector<Id>>;
 using TotalFn = std::function<Result<std::vector<Id>>(uint32_t, Id)>;
 
 // Step C of the row scan: chunk totals (combined from the subgroup totals in scratch) are
-// carried over the `per` chunks of each row in order (reverse order when reversed).
+// carried over the `per` chunks of each row in order (reverse order when reversed). Unit j
+// (a run of v slots, j v .. j v + v - 1) is chunk j mod per of its row.
 Status carryChunks(Context& c, const ir::Operation& op, bool reverse, uint32_t per,
-                   uint32_t nw, const TotalFn& total, Slots& vals) {
-  const uint32_t R = static_cast<uint32_t>(vals.size());
+                   uint32_t nw, uint32_t v, const TotalFn& total, Slots& vals) {
+  const uint32_t U = static_cast<uint32_t>(vals.size()) / v;
   auto comb = [&](const std::vector<Id>& x, const std::vector<Id>& y) {
     return inlineCombine(c, op, x, y);
   };
-  {
-    std::vector<std::vector<Id>> chunk(R);
-    for (uint32_t r = 0; r < R; ++r) {
-      for (uint32_t i = 0; i < nw; ++i) {
-        uint32_t j = reverse ? nw - 1 - i : i;
-        auto tj = total(r, c.c32(j));
-        if (!tj.ok()) return tj.status();
-        if (i == 0) {
-          chunk[r] = *tj;
-          continue;
-        }
-        auto m = comb(chunk[r], *tj);
-        if (!m.ok()) return m.status();
-        chunk[r] = *m;
+  std::vector<std::vector<Id>> chunk(U);
+  for (uint32_t u = 0; u < U; ++u) {
+    for (uint32_t i = 0; i < nw; ++i) {
+      uint32_t j = reverse ? nw - 1 - i : i;
+      auto tj = total(u, c.c32(j));
+      if (!tj.ok()) return tj.status();
+      if (i == 0) {
+        chunk[u] = *tj;
+        continue;
       }
+      auto m = comb(chunk[u], *tj);
+      if (!m.ok()) return m.status();
+      chunk[u] = *m;
     }
-    for (uint32_t g = 0; g < R / per; ++g) {
-      std::vector<Id> carry;
-      for (uint32_t i = 0; i < per; ++i) {
-        uint32_t r = g * per + (reverse ? per - 1 - i : i);
-        if (i > 0) {
-          auto m = comb(carry, vals[r]);
+  }
+  for (uint32_t g = 0; g < U / per; ++g) {
+    std::vector<Id> carry;
+    for (uint32_t i = 0; i < per; ++i) {
+      uint32_t u = g * per + (reverse ? per - 1 - i : i);
+      if (i > 0) {
+        for (uint32_t e = 0; e < v; ++e) {
+          auto m = comb(carry, vals[u * v + e]);
           if (!m.ok()) return m.status();
-          vals[r] = *m;
+          vals[u * v + e] = *m;
         }
-        if (i + 1 == per) break;
-        if (i == 0) {
-          carry = chunk[r];
-        } else {
-          auto m = comb(carry, chunk[r]);
-          if (!m.ok()) return m.status();
-          carry = *m;
-        }
+      }
+      if (i + 1 == per) break;
+      if (i == 0) {
+        carry = chunk[u];
+      } else {
+        auto m = comb(carry, chunk[u]);
+        if (!m.ok()) return m.status();
+        carry = *m;
       }
     }
   }
   return Status();
 }
 
-// Row fast path (dims after the axis are 1; t = subgroup * S + lane; see lower/reduce.cc):
-//  A. a Hillis-Steele scan over the lane bits along the axis with subgroup shuffles;
+// Row fast path (dims after the axis are 1; t = subgroup * S + lane; see lower/reduce.cc).
+// The operand's runs of v consecutive elements (analysis/vector_width.h; v divides the row)
+// are the units: slot r is element r mod v of run r / v, and invocation t holds run j at
+// elements j W v + t v .. + v - 1.
+//  0. (v > 1) each run is scanned in registers, in order;
+//  A. a Hillis-Steele scan of the run totals over the lane bits along the axis with subgroup
+//     shuffles; with v > 1, each run then combines the inclusive total of the lane before it
+//     (after it when reversed) into its elements;
 //  B. subgroup totals through scratch (one barrier pair): each invocation prepends the totals
 //     of the earlier subgroups of its chunk (later ones when reversed);
-//  C. rows longer than W (several chunks per invocation): chunk totals are combined from the
+//  C. rows longer than W v (several chunks per invocation): chunk totals are combined from the
 //     same scratch and carried over the chunks in order.
 Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   auto& b = c.b;
@@ -77,8 +85,14 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
   const uint32_t R = c.layouts.slots(op.operand(0));
-  const uint32_t lanesAlong = std::min(N, W), laneSpan = std::min(lanesAlong, S);
-  const uint32_t per = N >= W ? N / W : 1;
+  const analysis::Layout& layout = c.layouts.layout(op.operand(0)->type);
+  const uint32_t v = layout.replicated ? 1 : layout.vec;
+  if (v > 1 && (N % v || R % v))
+    return Status::error("internal: tt.scan over runs of " + std::to_string(v) +
+                         " elements that do not divide its axis");
+  const uint32_t U = R / v, runsAlong = N / v;
+  const uint32_t lanesAlong = std::min(runsAlong, W), laneSpan = std::min(lanesAlong, S);
+  const uint32_t per = runsAlong >= W ? runsAlong / W : 1;
   const uint32_t P = lanesAlong / laneSpan;
   auto scratch = operandScratch(c, op, R * nw);
   if (!scratch.ok()) return scratch.status();
@@ -92,26 +106,58 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
     for (size_t k = 0; k < K; ++k) out[k] = b.emit(spv::Op::OpSelect, regT[k], {cond, x[k], y[k]});
     return out;
   };
-  std::vector<std::vector<Id>> vals(R);
+  // Combines `x` into every element of unit u where `cond` holds (always when cond is 0).
+  auto prepend = [&](uint32_t u, const std::vector<Id>& x, Id cond, Slots& vals) -> Status {
+    for (uint32_t e = 0; e < v; ++e) {
+      auto m = comb(x, vals[u * v + e]);
+      if (!m.ok()) return m.status();
+      vals[u * v + e] = cond ? pick(cond, *m, vals[u * v + e]) : *m;
+    }
+    return Status();
+  };
+  Slots vals(R);
   for (uint32_t r = 0; r < R; ++r)
     for (size_t k = 0; k < K; ++k) vals[r].push_back(c.at(op.operand(k), r));
+  // 0. Runs, in registers.
+  for (uint32_t u = 0; u < U; ++u)
+    for (uint32_t i = 1; i < v; ++i) {
+      const uint32_t e = u * v + (reverse ? v - 1 - i : i), prev = reverse ? e + 1 : e - 1;
+      auto m = comb(vals[prev], vals[e]);
+      if (!m.ok()) return m.status();
+      vals[e] = *m;
+    }
+  const uint32_t last = reverse ? 0 : v - 1;  // a run's total, after step 0
   // A. Lanes.
   c.needFeature("subgroupShuffle");
   Id lane = c.layouts.subgroupLane();
   const Index along = laneSpan == S ? c.ix(lane) : c.ix(lane) & (laneSpan - 1);
+  Slots tot(U);
+  for (uint32_t u = 0; u < U; ++u) tot[u] = vals[u * v + last];
+  auto shuffled = [&](const std::vector<Id>& x, Id src) {
+    std::vector<Id> out;
+    for (size_t k = 0; k < K; ++k)
+      out.push_back(b.emit(spv::Op::OpGroupNonUniformShuffle, regT[k], {c.c32(3), x[k], src}));
+    return out;
+  };
   for (uint32_t d = 1; d < laneSpan; d *= 2) {
     Id has = reverse ? along.lessThan(laneSpan - d)
                      : b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {along, c.c32(d)});
     Id src = reverse ? c.ix(lane) + d : c.ix(lane) - d;
     src = b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane});
-    for (uint32_t r = 0; r < R; ++r) {
-      std::vector<Id> other;
-      for (size_t k = 0; k < K; ++k)
-        other.push_back(b.emit(spv::Op::OpGroupNonUniformShuffle, regT[k], {c.c32(3), vals[r][k], src}));
-      auto m = comb(other, vals[r]);
+    for (uint32_t u = 0; u < U; ++u) {
+      auto m = comb(shuffled(tot[u], src), tot[u]);
       if (!m.ok()) return m.status();
-      vals[r] = pick(has, *m, vals[r]);
+      tot[u] = pick(has, *m, tot[u]);
     }
+  }
+  if (v == 1) {
+    vals = tot;
+  } else if (laneSpan > 1) {
+    Id has = reverse ? along.lessThan(laneSpan - 1)
+                     : b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {along, c.c32(1)});
+    Id src = reverse ? c.ix(lane) + 1u : c.ix(lane) - 1u;
+    src = b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane});
+    for (uint32_t u = 0; u < U; ++u) TVK_RETURN_IF_ERROR(prepend(u, shuffled(tot[u], src), has, vals));
   }
   if (P == 1 && per == 1) {
     for (size_t k = 0; k < K; ++k) {
@@ -126,27 +172,27 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   c.scratchBarrier(op);
   Id writer = along.equals(reverse ? 0 : laneSpan - 1);
   TVK_RETURN_IF_ERROR(c.flow.ifThen(writer, [&]() -> Status {
-    for (uint32_t r = 0; r < R; ++r)
+    for (uint32_t u = 0; u < U; ++u)
       for (size_t k = 0; k < K; ++k) {
-        Id idx = c.ix(sg) + r * nw;
-        TVK_RETURN_IF_ERROR(c.scratch.store(word(k, idx), regT[k], vals[r][k]));
+        Id idx = c.ix(sg) + u * nw;
+        TVK_RETURN_IF_ERROR(c.scratch.store(word(k, idx), regT[k], vals[u * v + last][k]));
       }
     return Status();
   }));
   c.scratchBarrier(op);
-  TotalFn total = [&](uint32_t r, Id sgIndex) -> Result<std::vector<Id>> {
-    std::vector<Id> v;
+  TotalFn total = [&](uint32_t u, Id sgIndex) -> Result<std::vector<Id>> {
+    std::vector<Id> x;
     for (size_t k = 0; k < K; ++k) {
-      auto x = c.scratch.load(word(k, c.ix(sgIndex) + r * nw), regT[k]);
-      if (!x.ok()) return x.status();
-      v.push_back(*x);
+      auto w = c.scratch.load(word(k, c.ix(sgIndex) + u * nw), regT[k]);
+      if (!w.ok()) return w.status();
+      x.push_back(*w);
     }
-    return v;
+    return x;
   };
   if (P > 1) {
     const Index first = P == nw ? Index::constant(b, 0) : c.ix(sg) & ~(P - 1);
     Id pos = c.ix(sg) - first;
-    for (uint32_t r = 0; r < R; ++r) {
+    for (uint32_t u = 0; u < U; ++u) {
       // Included subgroups form a prefix of the iteration order (ascending; descending when
       // reversed), so the accumulator starts at the first included one.
       std::vector<Id> acc;
@@ -155,7 +201,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
         uint32_t j = reverse ? P - 1 - i : i;
         Id inc = b.emit(reverse ? spv::Op::OpUGreaterThan : spv::Op::OpULessThan, c.boolean(),
                         {c.c32(j), pos});
-        auto tj = total(r, first + j);
+        auto tj = total(u, first + j);
         if (!tj.ok()) return tj.status();
         if (i == 0) {
           acc = *tj;
@@ -167,13 +213,11 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
         acc = pick(inc, pick(hasAcc, *m, *tj), acc);
         hasAcc = b.emit(spv::Op::OpLogicalOr, c.boolean(), {hasAcc, inc});
       }
-      auto m = comb(acc, vals[r]);
-      if (!m.ok()) return m.status();
-      vals[r] = pick(hasAcc, *m, vals[r]);
+      TVK_RETURN_IF_ERROR(prepend(u, acc, hasAcc, vals));
     }
   }
-  // C. Carry over the chunks of each row (N > W: P == nw, totals at uniform addresses).
-  if (per > 1) TVK_RETURN_IF_ERROR(carryChunks(c, op, reverse, per, nw, total, vals));
+  // C. Carry over the chunks of each row (N > W v: P == nw, totals at uniform addresses).
+  if (per > 1) TVK_RETURN_IF_ERROR(carryChunks(c, op, reverse, per, nw, v, total, vals));
   for (size_t k = 0; k < K; ++k) {
     std::vector<Id> out(R);
     for (uint32_t r = 0; r < R; ++r) out[r] = vals[r][k];
