@@ -95,7 +95,15 @@ int64_t rowReduceLength(const ir::Operation& op) {
 // per run. `columnStores`: classes with a store whose addresses run along dimension 0 (their
 // runs must lie along that dimension: no row layout).
 void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& others, uint32_t W,
-                    uint32_t S, const std::set<int64_t>& columnStores, VectorPlan& plan) {
+                    uint32_t S, const std::set<int64_t>& columnStores,
+                    const std::map<int64_t, std::set<int64_t>>& scanRows, VectorPlan& plan) {
+  // A row scan in the class (per slot for any v dividing its rows: lower/scan.cc) keeps a run
+  // within its row only where v divides its row length.
+  auto scansAllow = [&](int64_t numel, int64_t v) {
+    auto it = scanRows.find(numel);
+    if (it == scanRows.end()) return true;
+    return std::all_of(it->second.begin(), it->second.end(), [v](int64_t n) { return n % v == 0; });
+  };
   for (const auto& [numel, ops] : others) {
     if (columnStores.count(numel)) continue;
     int64_t n = 0;
@@ -118,6 +126,7 @@ void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& oth
     }
     if (!ok || n < 2) continue;
     if (numel >= static_cast<int64_t>(W) * n) {
+      if (!scansAllow(numel, n)) continue;
       plan.widths[numel] = static_cast<uint32_t>(n);
       continue;
     }
@@ -127,7 +136,8 @@ void planRowLayouts(const std::map<int64_t, std::set<const ir::Operation*>>& oth
     if (std::none_of(ops.begin(), ops.end(), isDot)) continue;
     int64_t g = 2;
     while (g < n && g <= S && numel < static_cast<int64_t>(W) * (n / g)) g *= 2;
-    if (g >= n || g > S || numel != static_cast<int64_t>(W) * (n / g)) continue;
+    if (g >= n || g > S || numel != static_cast<int64_t>(W) * (n / g) || !scansAllow(numel, n / g))
+      continue;
     plan.widths[numel] = static_cast<uint32_t>(n / g);
     plan.repShifts[numel / n] = log2Ceil(static_cast<uint64_t>(g));
   }
@@ -258,9 +268,11 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
   }
   // A scan's runs lie within its rows (v divides the axis extent; extents are powers of 2).
+  std::map<int64_t, std::set<int64_t>> scanRows;
   ir::walk(func, [&](const ir::Operation& op) {
     const int64_t n = scanAlongRows(op);
     if (n == 0) return;
+    scanRows[op.operand(0)->type.numel()].insert(n);
     auto it = plan.widths.find(op.operand(0)->type.numel());
     if (it == plan.widths.end()) return;
     while (it->second > 1 && (n % it->second)) it->second /= 2;
@@ -269,13 +281,13 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   std::set<int64_t> columnStores;
   for (const Access& acc : accesses)
     if (acc.rows > 1) columnStores.insert(acc.op->operand(0)->type.numel());
-  planRowLayouts(others, invocations, subgroupSize, columnStores, plan);
+  planRowLayouts(others, invocations, subgroupSize, columnStores, scanRows, plan);
   for (const Access& acc : accesses) {
     const ir::Operation* op = acc.op;
     const ir::Value* ptr = op->operand(0);
     const uint32_t v = plan.widthOf(ptr->type.numel());
     if (v <= 1) continue;
-    const ir::Value* mask = op->numOperands() > (op->name == "tt.load" ? 1u : 2u)
+    const ir::Value* mask = op->numOperands() > (op->name == "tt.load" ? 1 : 2)
                                 ? op->operand(op->name == "tt.load" ? 1 : 2)
                                 : nullptr;
     AccessVector a;

@@ -3,6 +3,7 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include <functional>
+#include <string>
 
 #include "lower/float_emit.h"
 #include "lower/registry.h"
@@ -167,10 +168,19 @@ Result<Id> copysign(Context& c, const ir::Operation& op, const std::vector<Id>& 
   auto tr = c.regTypeOf(op.result());
   if (!tr.ok()) return tr;
   auto& b = c.b;
-  if (b.scalarBits(*tr) != 32) return c.unsupported(op, "copysign on f64");
+  // |a| with b's sign bit, on the register's bits (f16/bf16 values live in f32 registers).
+  const uint32_t bits = b.scalarBits(*tr);
   Id u = c.u32();
-  Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {a[0]}), c.c32(0x7fffffffu)});
-  Id sgn = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {a[1]}), c.c32(0x80000000u)});
+  if (bits == 64) {
+    auto u64 = c.regType(ir::Type::i(64));
+    if (!u64.ok()) return c.unsupported(op, "copysign on f64 without 64-bit integers");
+    u = *u64;
+  } else if (bits != 32) {
+    return c.unsupported(op, "copysign on a " + std::to_string(bits) + "-bit register");
+  }
+  const uint64_t sign = uint64_t{1} << (bits - 1);
+  Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {a[0]}), b.constInt(u, sign - 1)});
+  Id sgn = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {a[1]}), b.constInt(u, sign)});
   return b.emit(spv::Op::OpBitcast, *tr, {b.emit(spv::Op::OpBitwiseOr, u, {mag, sgn})});
 }
 

@@ -232,7 +232,10 @@ Status lowerScan(Context& c, const ir::Operation& op) {
   if (axis < 0 || axis >= static_cast<int>(shape.size())) return c.unsupported(op, "bad axis");
   const ir::Attribute* rev = op.attr("reverse");
   bool reverse = rev && rev->i != 0;
-  if (analysis::reduceFastPath(op, c.smem.options)) return lowerScanRows(c, op, reverse);
+  const analysis::Layout& layout = c.layouts.layout(op.operand(0)->type);
+  // The row path reads runs from unreplicated layouts only (replicated ones have v = 1 there).
+  if (analysis::reduceFastPath(op, c.smem.options) && !(layout.replicated && layout.vec > 1))
+    return lowerScanRows(c, op, reverse);
   size_t K = op.operands.size();
   uint32_t A = static_cast<uint32_t>(shape[axis]);
   uint32_t inner = 1;

@@ -23,6 +23,29 @@ def run_at_lavapipe_width(code, width, subgroup, tmp_path, timeout=900):
     return lines[1:]
 
 
+CHECKS_SCRIPT = r"""
+import sys
+sys.path[:0] = [{here!r}, {python!r}]
+import triton  # before triton_vulkan: Triton's backend discovery imports an installed plugin
+import triton_vulkan as tv
+tv.activate()
+import {module}
+print('SUBGROUP', tv.device().target.subgroup_size)
+bad = []
+for name, check in sorted({module}.CHECKS.items()):
+    bad += check()
+print('\n'.join(bad[:20]) if bad else 'ALL OK')
+"""
+
+
+def run_checks_at_lavapipe_width(module, width, subgroup, tmp_path, timeout=900):
+    """Runs every entry of `module`.CHECKS (a test module beside this one; each returns a list of
+    mismatch descriptions) in a fresh process at LP_NATIVE_VECTOR_WIDTH=width; returns
+    ["ALL OK"] or the first 20 mismatches (run_at_lavapipe_width)."""
+    code = CHECKS_SCRIPT.format(here=str(HERE), python=str(ROOT / "python"), module=module)
+    return run_at_lavapipe_width(code, width, subgroup, tmp_path, timeout=timeout)
+
+
 ADD_GLSL = """#version 450
 layout(local_size_x = 32) in;
 layout(set = 0, binding = 0) buffer X { float x[]; };

@@ -3,6 +3,7 @@
 compile, the driver's pipeline creation) and its do_bench time, at one N_CTX.
 
     python3 tools/device/probe/t06_configs.py [--head-dim 128] [--n-ctx 1024] [--causal]
+        [--batch 4] [--heads 32]
 
 Needs the tutorial in .tutorials/06-fused-attention.py (tools/tutorials/README.md) and
 triton_vulkan activated (CUDA is present on the device machine)."""
@@ -33,11 +34,13 @@ def main():
     p.add_argument("--head-dim", type=int, default=128)
     p.add_argument("--n-ctx", type=int, default=1024)
     p.add_argument("--causal", action="store_true")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--heads", type=int, default=32)
     args = p.parse_args()
     root = pathlib.Path(__file__).resolve().parents[3]
     mod = load_tutorial(root)
     dev = triton.runtime.driver.active.get_active_torch_device()
-    Z, H, N, D = 4, 32, args.n_ctx, args.head_dim
+    Z, H, N, D = args.batch, args.heads, args.n_ctx, args.head_dim
     g = torch.Generator(device="cpu").manual_seed(0)
     q, k, v = (torch.randn((Z, H, N, D), generator=g, dtype=torch.float16).to(dev) for _ in range(3))
     tuner = mod._attn_fwd
