@@ -1,6 +1,10 @@
 #include "analysis/axis_info.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "analysis/remat.h"
@@ -76,42 +80,100 @@ struct Solver {
   AxisInfoMap m;
   // Integer values known >= 0 in every element: program ids, ranges from >= 0, non-negative
   // constants, and what sums, products, quotients, remainders, minima and maxima of those give
-  // (overflow aside, as Triton takes it; a quotient's divisor taken as positive). Arguments and
-  // differences are not: `(pid * B - pad + arange) % K` has negative blocks. The remainder
-  // and quotient rules need their dividend here; Triton's own rules ignore signs altogether.
-  std::set<const ir::Value*> nonNeg;
+  // without wrapping around. Arguments and differences are not: `(pid * B - pad + arange) % K`
+  // has negative blocks; nor is a quotient by a constant <= 0 (`o // -4`), nor
+  // `(o // 16) * 0x40000000`, which wraps. The remainder and quotient rules need their
+  // dividend here (Triton's own rules ignore signs altogether), and equal slots
+  // (analysis/vector_width.h) compute a value once per run on their strength.
+  //
+  // Wrap-around: each value has the bound `hi0` it takes where every program id is 0 (exact
+  // for values without a program id in them), and `grid` when a program id is in it. Index
+  // arithmetic on program ids is assumed not to wrap (a grid whose offsets pass 2^31 - 1 in
+  // int32 wraps the kernel's own addresses first), so a value with one must keep hi0 within
+  // half its range (`(pid * B + arange + 2147482624) // 16` does not), one without within its
+  // range. Quotients by a divisor that is not a constant are taken as quotients by a positive
+  // count or size (`pid_m // group_size_m` of a grouped tile ordering, `pid // cdiv(N, BN)`).
+  struct Bound {
+    int64_t hi0 = 0;
+    bool grid = false;
+  };
+  std::map<const ir::Value*, Bound> nonNeg;
 
   bool isNonNeg(const ir::Value* v) const { return nonNeg.count(v) > 0; }
 
+  static int64_t typeMax(const ir::Value* v) {
+    const int bits = v->type.scalar().isInt() ? v->type.scalar().bits : 64;
+    return bits >= 64 ? INT64_MAX : bits <= 1 ? 1 : (int64_t{1} << (bits - 1)) - 1;
+  }
+  static int64_t satAdd(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+  static int64_t satMul(int64_t a, int64_t b) {
+    return a != 0 && b > INT64_MAX / a ? INT64_MAX : a * b;
+  }
+  // The integer constant (splat) that defines v, if any.
+  static const ir::Attribute* intConstant(const ir::Value* v) {
+    if (!v->def || v->def->name != "arith.constant") return nullptr;
+    const ir::Attribute* a = v->def->attr("value");
+    if (a && a->kind == ir::Attribute::Kind::Dense && a->isSplat()) a = &a->elems[0];
+    return a && a->kind == ir::Attribute::Kind::Int ? a : nullptr;
+  }
+
   void markNonNeg(const ir::Operation& op) {
     const std::string& n = op.name;
+    if (op.results.size() != 1) return;
+    const ir::Value* res = op.result();
     auto operandsNonNeg = [&](size_t k) {
       for (size_t i = 0; i < k && i < op.operands.size(); ++i)
         if (!isNonNeg(op.operand(static_cast<int>(i)))) return false;
       return op.operands.size() >= k;
     };
-    bool r = false;
+    auto at = [&](int i) { return nonNeg.at(op.operand(i)); };
+    std::optional<Bound> r;
     if (n == "tt.make_range") {
-      r = op.intAttr("start") >= 0;
-    } else if (n == "tt.get_program_id" || n == "tt.get_num_programs" || n == "arith.extui") {
-      r = true;
+      if (op.intAttr("start") >= 0) r = Bound{op.intAttr("end") - 1, false};
+    } else if (n == "tt.get_program_id" || n == "tt.get_num_programs") {
+      r = Bound{n == "tt.get_num_programs" ? 1 : 0, true};
+    } else if (n == "arith.extui") {  // below 2^width of the operand
+      const int bits = op.operand(0)->type.scalar().bits;
+      r = isNonNeg(op.operand(0)) ? at(0) : Bound{bits < 63 ? (int64_t{1} << bits) - 1 : INT64_MAX, false};
     } else if (n == "arith.constant") {
-      const ir::Attribute* v = op.attr("value");
-      if (v && v->kind == ir::Attribute::Kind::Dense && v->isSplat()) v = &v->elems[0];
-      r = v && v->kind == ir::Attribute::Kind::Int && v->i >= 0;
+      const ir::Attribute* v = intConstant(res);
+      if (v && v->i >= 0) r = Bound{v->i, false};
     } else if (n == "tt.splat" || n == "tt.broadcast" || n == "tt.expand_dims" || n == "tt.trans" ||
-               n == "tt.reshape" || n == "arith.extsi" || n == "arith.remsi" || n == "arith.divsi") {
-      // srem takes the dividend's sign; sdiv too, with the divisor taken as positive (a count
-      // or a size: `pid_m / group_size_m` of a grouped ordering).
-      r = operandsNonNeg(1);
-    } else if (n == "arith.addi" || n == "arith.muli" || n == "arith.minsi") {
-      r = operandsNonNeg(2);
+               n == "tt.reshape" || n == "arith.extsi") {
+      if (operandsNonNeg(1)) r = at(0);
+    } else if (n == "arith.remsi") {
+      // srem takes the dividend's sign; below a non-negative divisor.
+      if (operandsNonNeg(1)) {
+        r = at(0);
+        if (isNonNeg(op.operand(1)) && !at(1).grid && at(1).hi0 >= 1) {
+          const int64_t d = at(1).hi0 - 1;
+          r = Bound{r->grid ? d : std::min(r->hi0, d), false};
+        }
+      }
+    } else if (n == "arith.divsi") {
+      const ir::Attribute* d = intConstant(op.operand(1));
+      if (isNonNeg(op.operand(0)) && (!d || d->i >= 1)) r = at(0);
+    } else if (n == "arith.addi") {
+      if (operandsNonNeg(2)) r = Bound{satAdd(at(0).hi0, at(1).hi0), at(0).grid || at(1).grid};
+    } else if (n == "arith.muli") {
+      if (operandsNonNeg(2)) r = Bound{satMul(at(0).hi0, at(1).hi0), at(0).grid || at(1).grid};
+    } else if (n == "arith.minsi") {
+      if (operandsNonNeg(2)) {
+        const Bound a = at(0), b = at(1);
+        if (!a.grid && !b.grid) r = Bound{std::min(a.hi0, b.hi0), false};
+        else if (!a.grid || !b.grid) r = a.grid ? b : a;  // at most the one without
+        else r = Bound{std::max(a.hi0, b.hi0), true};
+      }
     } else if (n == "arith.maxsi") {
-      r = isNonNeg(op.operand(0)) || isNonNeg(op.operand(1));
+      if (operandsNonNeg(2)) r = Bound{std::max(at(0).hi0, at(1).hi0), at(0).grid || at(1).grid};
+      else if (isNonNeg(op.operand(0)) || isNonNeg(op.operand(1))) r = Bound{typeMax(res), false};
     } else if (n == "arith.select") {
-      r = op.operands.size() == 3 && isNonNeg(op.operand(1)) && isNonNeg(op.operand(2));
+      if (op.operands.size() == 3 && isNonNeg(op.operand(1)) && isNonNeg(op.operand(2)))
+        r = Bound{std::max(at(1).hi0, at(2).hi0), at(1).grid || at(2).grid};
     }
-    if (r) nonNeg.insert(op.result());
+    if (r && r->hi0 > (r->grid ? typeMax(res) / 2 : typeMax(res))) r.reset();  // may wrap
+    if (r) nonNeg[res] = *r;
+    else nonNeg.erase(res);
   }
 
   AxisInfo get(const ir::Value* v) {
@@ -375,7 +437,9 @@ struct Solver {
       AxisInfo iv = unknown(body.arg(0));
       iv.divisibility[0] = std::gcd(get(op.operand(0)).divisibility[0], get(op.operand(2)).divisibility[0]);
       m[body.arg(0)] = iv;
-      if (isNonNeg(op.operand(0)) && isNonNeg(op.operand(2))) nonNeg.insert(body.arg(0));
+      // lb + i * step < ub: below ub's bound where that is known.
+      if (isNonNeg(op.operand(0)) && isNonNeg(op.operand(2)))
+        nonNeg[body.arg(0)] = isNonNeg(op.operand(1)) ? nonNeg.at(op.operand(1)) : Bound{typeMax(body.arg(0)), false};
     }
     const size_t n = body.args.size() > 0 ? body.args.size() - 1 : 0;
     for (size_t j = 0; j < n && 3 + j < op.operands.size(); ++j)
