@@ -63,8 +63,21 @@ tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value) {
   uint64_t bits = PyLong_AsUnsignedLongLongMask(iv.ptr());
   if (PyErr_Occurred()) throw py::error_already_set();
   int width = t == "i1" ? 1 : std::atoi(t.c_str() + 1);
-  if (t == "i1") bits &= 1;
-  else if (width < 64) {
+  if (t == "i1") {
+    bits = bits != 0;  // Python's truth value (2 is True), not the low bit
+  } else if (width >= 64) {
+    // [-2^63, 2^64): signed or unsigned 64-bit spellings; wider values are an error, not wrapped.
+    (void)PyLong_AsLongLong(iv.ptr());
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      (void)PyLong_AsUnsignedLongLong(iv.ptr());
+      bool overflow = PyErr_Occurred() != nullptr;
+      PyErr_Clear();
+      if (overflow)
+        throw py::value_error("argument '" + info.name + "' = " + std::string(py::str(value)) +
+                              " does not fit in 64 bits");
+    }
+  } else {
     // Range check: accept [-2^(w-1), 2^w) so that both signed and unsigned spellings fit.
     long long sv = PyLong_AsLongLong(iv.ptr());
     bool overflow = PyErr_Occurred() != nullptr;

@@ -2,7 +2,8 @@
 
 Buffers: a tensor in Vulkan memory passes its data_ptr() (zero copy). A CPU torch tensor or a
 numpy array elsewhere is staged: its whole storage is copied into a temporary Vulkan allocation,
-and copied back after the launch only when the reflection record says the kernel writes it.
+and copied back after the launch only when the reflection record says the kernel writes it;
+arguments whose storages overlap (views, or distinct storages over the same memory) share one copy.
 Scalars: Python int/float/bool (numpy scalars are converted); the native side packs and range-checks.
 The plain API (`triton_vulkan.compile`, `Kernel`) checks each tensor's dtype against the kernel's
 pointer type exactly (signless TTIR integers accept either signedness; bf16/fp8 also accept raw
@@ -10,6 +11,7 @@ bits as 16/8-bit integers); Triton's launcher checks dtypes itself. A 0-element 
 is passed as a small placeholder allocation (the kernel must not access it). Numpy views with
 negative strides are refused (kernels address memory upward from the pointer).
 """
+import bisect
 import operator
 
 from . import _C
@@ -71,14 +73,36 @@ def _itemsize(v):
     return getattr(dt, "itemsize", None)
 
 
-def _stage(dev, start, nbytes, written, staged):
-    """The staging copy of host span [start, start + nbytes): one per span, so that arguments
-    that alias the same storage see (and write back) one copy."""
-    st = staged.get((start, nbytes))
-    if st is None:
-        st = staged[(start, nbytes)] = Staged(dev, start, nbytes, written)
-    st.written = st.written or written
-    return st
+class _Span:
+    """A host argument to stage: its pointer, the storage span [start, start + nbytes) around
+    it, and whether the kernel writes it (resolved to an address by _stage_all)."""
+    __slots__ = ("ptr", "start", "nbytes", "written")
+
+    def __init__(self, ptr, start, nbytes, written):
+        self.ptr, self.start, self.nbytes, self.written = ptr, start, nbytes, written
+
+
+def _stage_all(dev, values):
+    """Replaces each _Span in `values` by its staged address; returns the Staged regions. Spans
+    that overlap (views of one storage, or distinct torch storages / numpy arrays over the same
+    memory) share one copy of their union, so that every argument sees, and writes back, the
+    same bytes: separate copies would each be copied back whole, the last one over the
+    others' results."""
+    spans = sorted({(v.start, v.nbytes) for v in values if isinstance(v, _Span)})
+    groups = []  # [start, end] of each union, in address order
+    for start, nbytes in spans:
+        if groups and start < groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], start + nbytes)
+        else:
+            groups.append([start, start + nbytes])
+    written = [any(v.written for v in values if isinstance(v, _Span) and g[0] <= v.start < g[1]) for g in groups]
+    staged = [Staged(dev, g[0], g[1] - g[0], w) for g, w in zip(groups, written)]
+    starts = [g[0] for g in groups]
+    for i, v in enumerate(values):
+        if isinstance(v, _Span):
+            st = staged[bisect.bisect_right(starts, v.start) - 1]
+            values[i] = st.address + (v.ptr - st.host)
+    return staged
 
 
 _warned_staging = False
@@ -119,7 +143,7 @@ def _check_dtype(info, v):
                     f"{' or '.join(names)} (.view() a tensor to pass its bits as another dtype)")
 
 
-def _buffer(dev, info, v, staged, allow_int, strict):
+def _buffer(dev, info, v, allow_int, strict):
     name, ty = info["name"], info["type"]
     if v is None or isinstance(v, (bool, float)) or (isinstance(v, int) and not allow_int):
         raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
@@ -162,16 +186,14 @@ def _buffer(dev, info, v, staged, allow_int, strict):
         if dev_type == DEVICE_NAME:
             raise VulkanError(f"argument '{name}': its {DEVICE_NAME} memory is not a live Vulkan allocation")
         _warn_staging()
-        st = _stage(dev, start, nbytes, info["written"], staged)
-        return st.address + (ptr - start)
+        return _Span(ptr, start, nbytes, info["written"])
     if hasattr(v, "__array_interface__"):
         ptr = v.__array_interface__["data"][0]
         if info["written"] and not v.flags.writeable:
             raise ValueError(f"argument '{name}': the kernel writes it but the numpy array is read-only")
         start, nbytes = numpy_span(v)
         _check_extent(info, ptr, start, nbytes)
-        st = _stage(dev, start, nbytes, info["written"], staged)
-        return st.address + (ptr - start)
+        return _Span(ptr, start, nbytes, info["written"])
     raise TypeError(f"argument '{name}' ({ty}) expects a tensor or array, got {_type_name(v)}")
 
 
@@ -191,13 +213,13 @@ def prepare(dev, reflection, args, allow_int=False, strict=True):
     if len(args) != len(infos):
         names = ", ".join(i["name"] for i in infos)
         raise TypeError(f"kernel '{reflection['entry']}' takes {len(infos)} arguments ({names}), got {len(args)}")
-    values, staged = [], {}
+    values = []
     for info, v in zip(infos, args):
         if info["kind"] == "buffer":
-            values.append(_buffer(dev, info, v, staged, allow_int, strict))
+            values.append(_buffer(dev, info, v, allow_int, strict))
         else:
             values.append(_scalar(info, v))
-    return values, list(staged.values())
+    return values, _stage_all(dev, values)
 
 
 def launch(dev, native, reflection, grid, args, allow_int=False, strict=True):
