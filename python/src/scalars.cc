@@ -51,8 +51,9 @@ tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value) {
     double v = value.cast<double>();
     if (t == "f32") return tvk::LaunchArg::of(float(v));
     if (t == "f64") return tvk::LaunchArg::of(v);
-    if (t == "f16") return tvk::LaunchArg::of(floatToHalf(float(v)));
-    if (t == "bf16") return tvk::LaunchArg::of(floatToBf16(float(v)));
+    // 16-bit floats fill the low half of their 32-bit push-constant word (lower/kernel.cc).
+    if (t == "f16") return tvk::LaunchArg::of(uint32_t{floatToHalf(float(v))});
+    if (t == "bf16") return tvk::LaunchArg::of(uint32_t{floatToBf16(float(v))});
     throw py::type_error("argument '" + info.name + "': unsupported scalar type " + t);
   }
   if (!py::isinstance<py::int_>(value))  // bool is an int subclass

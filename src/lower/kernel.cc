@@ -2,6 +2,8 @@
 // lazily from Context::bufferPtr (address mode: pointer parameters are 64-bit push constants), builtins, the entry function and the reflection record.
 #include "lower/lower.h"
 
+#include <spirv/unified1/GLSL.std.450.h>
+
 #include "lower/context.h"
 #include "lower/registry.h"
 
@@ -75,12 +77,16 @@ Status layoutParams(Context& c, Reflection& refl) {
         }
       } else {
         const ir::Type& t = a->type;
-        if (!(t.isInt() || (t.isFloat() && (t.bits == 32 || t.bits == 64))))
+        // f16/bf16 scalars: their bits in the low half of a 32-bit word (bindParams widens them).
+        const bool half = t.isFloat() && (t.name == "f16" || t.name == "bf16");
+        if (!(t.isInt() || half || (t.isFloat() && (t.bits == 32 || t.bits == 64))))
           return Status::error("unsupported: kernel argument " + a->name + " of type " + t.str());
         uint32_t bytes = scalarBytes(t);
         off = (off + bytes - 1) / bytes * bytes;
         Id mt;
-        if (t.isFloat()) {
+        if (half) {
+          mt = c.u32();
+        } else if (t.isFloat()) {
           auto r = c.regType(t);
           if (!r.ok()) return r.status();
           mt = *r;
@@ -147,7 +153,12 @@ Status bindParams(Context& c) {
     }
     Id v = c.loadPush(c.params[i].member);
     const ir::Type& t = a->type;
-    if (t.isInt() && t.bits == 1) v = c.b.emit(spv::Op::OpINotEqual, c.boolean(), {v, c.c32(0)});
+    if (t.isFloat() && t.name == "f16") {
+      Id pair = c.b.glsl(GLSLstd450UnpackHalf2x16, c.b.typeVector(c.f32(), 2), {v});
+      v = c.b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, 0});
+    } else if (t.isFloat() && t.name == "bf16") {
+      v = c.b.emit(spv::Op::OpBitcast, c.f32(), {c.b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {v, c.c32(16)})});
+    } else if (t.isInt() && t.bits == 1) v = c.b.emit(spv::Op::OpINotEqual, c.boolean(), {v, c.c32(0)});
     else if (t.isInt() && t.bits < 32)
       v = c.b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {v, c.c32(0), c.c32(t.bits)});
     c.bind(a, {v});

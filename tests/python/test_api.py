@@ -337,3 +337,21 @@ def test_scalar_truth_values_and_64_bit_range(triton_vk, torch):
     k[(1,)](o, 2**64 - 1)  # unsigned spelling of -1; the process stays usable
     tv.synchronize()
     assert o.tolist()[0] == -1
+
+
+def test_half_float_scalars(triton_vk, torch):
+    """fp16/bf16 scalar parameters (annotated): rounded to their type on the host (ties to
+    even), carried in the low half of a push-constant word and widened in the kernel."""
+    tl = triton_vk.language
+
+    @triton_vk.jit
+    def put(O, h: tl.float16, b: tl.bfloat16, f):
+        tl.store(O, h.to(tl.float32))
+        tl.store(O + 1, b.to(tl.float32))
+        tl.store(O + 2, (h * f).to(tl.float32))
+
+    o = torch.zeros(3)
+    for h, b in ((1.0014, 3.14159), (-65504.0, -1e38), (6e-8, 1e-30), (float("inf"), float("-inf"))):
+        put[(1,)](o, h, b, 2.0)
+        hh, bb = torch.tensor(h).half().float(), torch.tensor(b).bfloat16().float()
+        assert torch.equal(o, torch.stack([hh, bb, hh * 2.0])), (h, b, o)
