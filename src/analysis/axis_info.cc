@@ -87,8 +87,9 @@ struct Solver {
   // (analysis/vector_width.h) compute a value once per run on their strength.
   //
   // Wrap-around: each value has the bound `hi0` it takes where every program id is 0 (exact
-  // for values without a program id in them), and `grid` when a program id is in it. Index
-  // arithmetic on program ids is assumed not to wrap (a grid whose offsets pass 2^31 - 1 in
+  // for values without a program id in them), and `grid` when a program id (or a loop counter
+  // with an unknown bound, taken from its first value) is in it. Index arithmetic on those is
+  // assumed not to wrap (a grid whose offsets pass 2^31 - 1 in
   // int32 wraps the kernel's own addresses first), so a value with one must keep hi0 within
   // half its range (`(pid * B + arange + 2147482624) // 16` does not), one without within its
   // range. Quotients by a divisor that is not a constant are taken as quotients by a positive
@@ -437,9 +438,12 @@ struct Solver {
       AxisInfo iv = unknown(body.arg(0));
       iv.divisibility[0] = std::gcd(get(op.operand(0)).divisibility[0], get(op.operand(2)).divisibility[0]);
       m[body.arg(0)] = iv;
-      // lb + i * step < ub: below ub's bound where that is known.
-      if (isNonNeg(op.operand(0)) && isNonNeg(op.operand(2)))
-        nonNeg[body.arg(0)] = isNonNeg(op.operand(1)) ? nonNeg.at(op.operand(1)) : Bound{typeMax(body.arg(0)), false};
+      // lb + i * step: below ub's bound where that is known without program ids, else a
+      // counter like a program id (index arithmetic on it is assumed not to wrap).
+      if (isNonNeg(op.operand(0)) && isNonNeg(op.operand(2))) {
+        const bool bounded = isNonNeg(op.operand(1)) && !nonNeg.at(op.operand(1)).grid;
+        nonNeg[body.arg(0)] = bounded ? nonNeg.at(op.operand(1)) : Bound{nonNeg.at(op.operand(0)).hi0, true};
+      }
     }
     const size_t n = body.args.size() > 0 ? body.args.size() - 1 : 0;
     for (size_t j = 0; j < n && 3 + j < op.operands.size(); ++j)
