@@ -209,7 +209,7 @@ Status lowerPrint(Context& c, const ir::Operation& op) {
       return Status();
     });
   }
-  for (size_t i = 0; i < op.numOperands(); ++i) {
+  for (size_t i = 0; i < op.operands.size(); ++i) {
     const ir::Value* v = op.operand(static_cast<int>(i));
     if (c.fragments(v)) return c.unsupported(op, "printing a tt.dot accumulator held in fragments");
     const bool tensor = v->type.isTensor();
