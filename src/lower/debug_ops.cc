@@ -89,7 +89,7 @@ void buildSites(Context& c) {
       d.sites.push_back(base);
       return;
     }
-    for (size_t i = 0; i < op.numOperands(); ++i) {
+    for (size_t i = 0; i < op.operands.size(); ++i) {
       DebugSite s = base;
       const ir::Value* v = op.operand(static_cast<int>(i));
       s.operand = static_cast<int>(i);
