@@ -85,7 +85,7 @@ tvk::LaunchArg packScalar(const tvk::ArgInfo& info, py::handle value) {
     PyErr_Clear();
     if (overflow || sv < -(1LL << (width - 1)) || sv >= (1LL << width))
       throw py::value_error("argument '" + info.name + "' = " + std::string(py::str(value)) +
-                            " does not fit in " + t);
+                            " does not fit in " + t + " (" + std::to_string(width) + " bits, signed or unsigned)");
   }
   uint32_t size = info.size ? info.size : uint32_t((width + 7) / 8);
   return tvk::LaunchArg::ofBytes(&bits, size);  // little-endian host
