@@ -95,13 +95,14 @@ def _stage_all(dev, values):
             groups[-1][1] = max(groups[-1][1], start + nbytes)
         else:
             groups.append([start, start + nbytes])
-    written = [any(v.written for v in values if isinstance(v, _Span) and g[0] <= v.start < g[1]) for g in groups]
-    staged = [Staged(dev, g[0], g[1] - g[0], w) for g, w in zip(groups, written)]
     starts = [g[0] for g in groups]
-    for i, v in enumerate(values):
-        if isinstance(v, _Span):
-            st = staged[bisect.bisect_right(starts, v.start) - 1]
-            values[i] = st.address + (v.ptr - st.host)
+    group = {i: bisect.bisect_right(starts, v.start) - 1 for i, v in enumerate(values) if isinstance(v, _Span)}
+    written = [False] * len(groups)
+    for i, g in group.items():
+        written[g] = written[g] or values[i].written
+    staged = [Staged(dev, g[0], g[1] - g[0], w) for g, w in zip(groups, written)]
+    for i, g in group.items():
+        values[i] = staged[g].address + (values[i].ptr - staged[g].host)
     return staged
 
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "lower/operand_scratch.h"
 #include "lower/registry.h"
@@ -85,8 +86,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   const uint32_t W = c.W, S = c.opts.target.subgroupSize, nw = W / S;
   const uint32_t N = static_cast<uint32_t>(shape[axis]);
   const uint32_t R = c.layouts.slots(op.operand(0));
-  const analysis::Layout& layout = c.layouts.layout(op.operand(0)->type);
-  const uint32_t v = layout.replicated ? 1 : layout.vec;
+  const uint32_t v = c.layouts.layout(op.operand(0)->type).vec;  // 1 where replicated (lowerScan)
   if (v > 1 && (N % v || R % v))
     return Status::error("internal: tt.scan over runs of " + std::to_string(v) +
                          " elements that do not divide its axis");
@@ -139,11 +139,16 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
       out.push_back(b.emit(spv::Op::OpGroupNonUniformShuffle, regT[k], {c.c32(3), x[k], src}));
     return out;
   };
-  for (uint32_t d = 1; d < laneSpan; d *= 2) {
+  // Whether the lane d before this one (after it when reversed) is in the segment, and the
+  // lane to shuffle from (this one where it is not).
+  auto neighbour = [&](uint32_t d) {
     Id has = reverse ? along.lessThan(laneSpan - d)
                      : b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {along, c.c32(d)});
     Id src = reverse ? c.ix(lane) + d : c.ix(lane) - d;
-    src = b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane});
+    return std::make_pair(has, b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane}));
+  };
+  for (uint32_t d = 1; d < laneSpan; d *= 2) {
+    const auto [has, src] = neighbour(d);
     for (uint32_t u = 0; u < U; ++u) {
       auto m = comb(shuffled(tot[u], src), tot[u]);
       if (!m.ok()) return m.status();
@@ -153,10 +158,7 @@ Status lowerScanRows(Context& c, const ir::Operation& op, bool reverse) {
   if (v == 1) {
     vals = tot;
   } else if (laneSpan > 1) {
-    Id has = reverse ? along.lessThan(laneSpan - 1)
-                     : b.emit(spv::Op::OpUGreaterThanEqual, c.boolean(), {along, c.c32(1)});
-    Id src = reverse ? c.ix(lane) + 1u : c.ix(lane) - 1u;
-    src = b.emit(spv::Op::OpSelect, c.u32(), {has, src, lane});
+    const auto [has, src] = neighbour(1);
     for (uint32_t u = 0; u < U; ++u) TVK_RETURN_IF_ERROR(prepend(u, shuffled(tot[u], src), has, vals));
   }
   if (P == 1 && per == 1) {
