@@ -30,6 +30,7 @@
 #include "lower/index_math.h"
 #include "lower/layout_indexer.h"
 #include "lower/loop_limit.h"
+#include "lower/packed_lanes.h"
 #include "lower/scratch.h"
 #include "lower/structured_flow.h"
 #include "spirv/module_builder.h"
@@ -112,6 +113,8 @@ class Context {
   LoopBudget loopBudget;
   /// The shared-memory scratch array (lower/scratch.h).
   Scratch scratch;
+  /// Which word lane each unpacked narrow element register is (lower/packed_lanes.h).
+  PackedLanes lanes;
   /// Selections and counted loops, each body in its own memo scope (lower/structured_flow.h).
   StructuredFlow flow;
   /// Layouts, builtins and per-slot linear indices and coordinates (lower/layout_indexer.h).

@@ -173,6 +173,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
 // bf16 values have zero low bits).
 Id packPair(Context& c, const CoopPlan& p, Id lo, Id hi) {
   auto& b = c.b;
+  if (Id same = c.lanes.wordOf({lo, hi}, ir::Type::f(p.isBf16 ? "bf16" : "f16"))) return same;
   if (!p.isBf16) {
     Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {lo, hi});
     return b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});

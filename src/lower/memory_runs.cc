@@ -67,8 +67,10 @@ Result<std::vector<Id>> unpackRun(Context& c, const ir::Type& t, const RunView& 
     Id x = word(c, v, raw, w);
     if (t.isFloat() && t.name == "f16") {
       Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {x});
-      for (uint32_t j = 0; j < 2; ++j)
+      for (uint32_t j = 0; j < 2; ++j) {
         out.push_back(b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, j}));
+        c.lanes.note(out.back(), x, j, t);
+      }
       continue;
     }
     for (uint32_t j = 0; j < per; ++j) {
@@ -85,6 +87,7 @@ Result<std::vector<Id>> unpackRun(Context& c, const ir::Type& t, const RunView& 
       } else {  // narrow integers sign-extend into their 32-bit register, as fromStorage does
         out.push_back(b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {x, shift, c.c32(bits)}));
       }
+      c.lanes.note(out.back(), x, j, t);
     }
   }
   return out;
@@ -105,6 +108,11 @@ Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::v
   const uint32_t per = 4 / v.bytes, bits = v.bytes * 8;
   std::vector<Id> words;
   for (uint32_t w = 0; w < v.count(); ++w) {
+    // Lanes of one unpacked word, in order: that word (the elements were only moved).
+    if (Id same = c.lanes.wordOf({vals.begin() + w * per, vals.begin() + (w + 1) * per}, t)) {
+      words.push_back(same);
+      continue;
+    }
     if (t.isFloat() && t.name == "f16") {
       Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2),
                        {vals[2 * w], vals[2 * w + 1]});
@@ -237,7 +245,9 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
     }
     for (uint32_t j = 0; j < k; ++j) {
       Id v = (*parts)[j];
-      if (m) v = b.emit(spv::Op::OpSelect, *rt, {m, v, other ? c.at(other, s0 + j) : b.constNull(*rt)});
+      // Without `other`, a masked-off run already reads as zeros (the null raw run unpacks to
+      // the null register of every element type, fp8's code 0 included).
+      if (m && other) v = b.emit(spv::Op::OpSelect, *rt, {m, v, c.at(other, s0 + j)});
       if (slow) v = b.emit(spv::Op::OpSelect, *rt, {notAll, b.emit(spv::Op::OpCompositeExtract, *rt, {slow, j}), v});
       out.push_back(v);
     }

@@ -30,6 +30,7 @@ uint32_t packedBits(const ir::Type& t) {
 Id packWord(Context& c, const ir::Type& t, const std::vector<Id>& vals, uint32_t bits) {
   auto& b = c.b;
   const Id u = c.u32();
+  if (Id same = c.lanes.wordOf(vals, t)) return same;  // lanes of one unpacked word, in order
   if (t.isFloat() && t.name == "f16") {
     Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {vals[0], vals[1]});
     if (c.opts.target.roundingRTE16 && c.opts.target.float16) {
@@ -55,16 +56,19 @@ Id packWord(Context& c, const ir::Type& t, const std::vector<Id>& vals, uint32_t
 // sign-extend into their 32-bit register, as fromStorage does).
 Id elementOf(Context& c, const ir::Type& t, Id w, uint32_t e, uint32_t bits) {
   auto& b = c.b;
+  Id x;
   if (t.isFloat() && t.name == "f16") {
     Id pair = b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(c.f32(), 2), {w});
-    return b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e});
-  }
-  if (t.isFloat()) {
+    x = b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e});
+  } else if (t.isFloat()) {
     Id hi = e == 1 ? b.emit(spv::Op::OpBitwiseAnd, c.u32(), {w, c.c32(0xffff0000u)})
                    : b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {w, c.c32(16)});
-    return b.emit(spv::Op::OpBitcast, c.f32(), {hi});
+    x = b.emit(spv::Op::OpBitcast, c.f32(), {hi});
+  } else {
+    x = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)});
   }
-  return b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {w, c.c32(e * bits), c.c32(bits)});
+  c.lanes.note(x, w, e, t);
+  return x;
 }
 
 // The P elements of word `w` in their register form (an f16 pair through one conversion).
@@ -72,7 +76,10 @@ std::vector<Id> unpackWord(Context& c, const ir::Type& t, Id w, uint32_t P, uint
   std::vector<Id> out;
   if (t.isFloat() && t.name == "f16") {
     Id pair = c.b.glsl(GLSLstd450UnpackHalf2x16, c.b.typeVector(c.f32(), 2), {w});
-    for (uint32_t e = 0; e < 2; ++e) out.push_back(c.b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e}));
+    for (uint32_t e = 0; e < 2; ++e) {
+      out.push_back(c.b.emit(spv::Op::OpCompositeExtract, c.f32(), {pair, e}));
+      c.lanes.note(out.back(), w, e, t);
+    }
     return out;
   }
   for (uint32_t e = 0; e < P; ++e) out.push_back(elementOf(c, t, w, e, bits));
