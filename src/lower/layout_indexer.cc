@@ -76,7 +76,8 @@ Id LayoutIndexer::slotLinear(const std::vector<int64_t>& shape, uint32_t r) {
   Id tid = invocation();
   bool old = b.setPrologue(true);
   Id lin;
-  Id tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, b.typeInt(32), {tid, b.u32(l.vec)});
+  Id& tv = invocationTimes_[l.vec];  // t v, made once per run length
+  if (!tv) tv = l.vec == 1 ? tid : b.emit(spv::Op::OpIMul, b.typeInt(32), {tid, b.u32(l.vec)});
   if (l.repShift) {
     lin = b.emit(spv::Op::OpShiftRightLogical, b.typeInt(32), {tid, b.u32(l.repShift)});
   } else if (l.replicated) {
@@ -98,35 +99,39 @@ const std::vector<Id>& LayoutIndexer::slotCoords(const std::vector<int64_t>& sha
   const analysis::Layout& l = layoutOf(shape);
   bool old = b.setPrologue(true);
   std::vector<Id> c;
-  if (l.replicated || l.vec != 1) {
+  if (l.replicated) {
     c = delinearize(slotLinear(shape, r), shape);
   } else {
-    // L = r*W + t with t < W: per dimension the coordinate is a compile-time part from r OR
-    // an invocation part from t (disjoint bits), so equal coordinates share one id.
-    const uint32_t w = log2Ceil(W);
+    // L = (r / v) W v + t v + r % v with t < W, v and W powers of 2: the bits of t v and of
+    // K = (r / v) W v + r % v are disjoint. Per dimension the coordinate is a compile-time part
+    // from K plus an invocation part from t (made once per shape and dimension), so equal
+    // coordinates share one id and a run's coordinates differ by constants.
+    const uint32_t w = log2Ceil(W), lv = log2Ceil(l.vec);
+    const uint64_t K = (static_cast<uint64_t>(r / l.vec) << (w + lv)) | (r % l.vec);
     c.assign(shape.size(), 0);
     uint32_t shift = 0;
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
       uint32_t dbits = log2Ceil(shape[i]);
       uint64_t mask = static_cast<uint64_t>(shape[i]) - 1;
-      uint64_t k = ((static_cast<uint64_t>(r) << w) >> shift) & mask;
+      uint64_t k = (K >> shift) & mask;
       Id tpart = 0;
-      if (shift < w && mask) {
+      if (mask && shift < lv + w && shift + dbits > lv) {  // bits of t v fall in this dimension
         auto tk = std::make_pair(shape, static_cast<uint32_t>(i));
         auto ti = tparts_.find(tk);
         if (ti != tparts_.end()) {
           tpart = ti->second;
         } else {
-          Id x = shift ? b.emit(spv::Op::OpShiftRightLogical, b.typeInt(32), {invocation(), b.u32(shift)})
-                       : invocation();
-          if (w - shift > dbits) x = b.emit(spv::Op::OpBitwiseAnd, b.typeInt(32), {x, b.u32(static_cast<uint32_t>(mask))});
+          Id x = invocation();
+          if (shift > lv) x = b.emit(spv::Op::OpShiftRightLogical, b.typeInt(32), {x, b.u32(shift - lv)});
+          if (shift < lv) x = b.emit(spv::Op::OpShiftLeftLogical, b.typeInt(32), {x, b.u32(lv - shift)});
+          if (lv + w - shift > dbits) x = b.emit(spv::Op::OpBitwiseAnd, b.typeInt(32), {x, b.u32(static_cast<uint32_t>(mask))});
           tparts_[tk] = x;
           tpart = x;
         }
       }
       if (!tpart) c[i] = b.u32(static_cast<uint32_t>(k));
       else if (!k) c[i] = tpart;
-      else c[i] = b.emit(spv::Op::OpBitwiseOr, b.typeInt(32), {tpart, b.u32(static_cast<uint32_t>(k))});
+      else c[i] = b.emit(spv::Op::OpIAdd, b.typeInt(32), {tpart, b.u32(static_cast<uint32_t>(k))});  // disjoint bits
       shift += dbits;
     }
   }

@@ -74,6 +74,7 @@ class LayoutIndexer {
   std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> linear_;
   std::map<std::vector<int64_t>, Id> owner_;
   std::map<std::pair<std::vector<int64_t>, uint32_t>, Id> tparts_;
+  std::map<uint32_t, Id> invocationTimes_;  // run length v -> invocation index times v
   Id invocation_ = 0;
   Id lane_ = 0;
   Id subgroup_ = 0;
