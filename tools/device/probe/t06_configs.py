@@ -36,6 +36,7 @@ def main():
     p.add_argument("--causal", action="store_true")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--heads", type=int, default=32)
+    p.add_argument("--only", default="", help="BM,BN,warps: that config alone")
     args = p.parse_args()
     root = pathlib.Path(__file__).resolve().parents[3]
     mod = load_tutorial(root)
@@ -54,6 +55,8 @@ def main():
         key = (cfg.kwargs["BLOCK_M"], cfg.kwargs["BLOCK_N"], cfg.num_warps)
         if key in seen:  # num_stages variants compile to one binary here
             continue
+        if args.only and key != tuple(int(x) for x in args.only.split(",")):
+            continue
         seen.add(key)
         tuner.configs = [cfg]
         tuner.cache = {}
@@ -69,6 +72,15 @@ def main():
         ms = triton.testing.do_bench(lambda: mod.attention(q, k, v, args.causal, 0.5, False), warmup=10, rep=40)
         print(f"| {key[0]} | {key[1]} | {key[2]} | {cfg.num_stages} | {first:.2f} | {ms:.3f} | {flops / ms * 1e-9:.1f} |",
               flush=True)
+        if args.only:  # the same calls timed by the host: 20 back to back, then one synchronize
+            sync = triton.runtime.driver.active.get_device_interface().synchronize
+            sync()
+            t0 = time.perf_counter()
+            for _ in range(20):
+                mod.attention(q, k, v, args.causal, 0.5, False)
+            sync()
+            wall = (time.perf_counter() - t0) / 20 * 1e3
+            print(f"host-timed: {wall:.3f} ms per call ({flops / wall * 1e-9:.1f} TFLOP/s)", flush=True)
     tuner.configs = all_configs
 
 
