@@ -119,12 +119,13 @@ void gridOf(const py::tuple& grid, uint32_t out[3]) {
   }
 }
 
-std::unique_ptr<PyAllocation> allocate(DeviceHolder& h, py::handle bytesObj) {
+std::unique_ptr<PyAllocation> allocate(DeviceHolder& h, py::handle bytesObj, bool streamOrdered) {
   size_t bytes = byteCount(bytesObj);
   tvk::Device& dev = h.live();
+  const tvk::Reuse reuse = streamOrdered ? tvk::Reuse::StreamOrdered : tvk::Reuse::AfterGpu;
   auto attempt = [&] {
     py::gil_scoped_release release;
-    return dev.allocate(bytes);
+    return dev.allocate(bytes, reuse);
   };
   tvk::Result<tvk::Buffer> buffer = attempt();
   if (!buffer.ok() && !h.pending.empty() && dev.lostReason().empty()) {
@@ -151,6 +152,7 @@ std::unique_ptr<PyAllocation> allocate(DeviceHolder& h, py::handle bytesObj) {
   a->address = reinterpret_cast<uintptr_t>(a->buffer.data());
   a->deviceAddress = a->buffer.deviceAddress();
   a->size = bytes;
+  a->streamOrdered = streamOrdered;
   registry()[a->address] = a.get();
   if (a->deviceAddress && a->deviceAddress != a->address) deviceRegistry()[a->deviceAddress] = a.get();
   return a;
@@ -213,6 +215,7 @@ void launch(DeviceHolder& h, PyKernel& k, const py::tuple& grid, const py::seque
       throw py::value_error("argument '" + info.name + "': the kernel was compiled for a " +
                             std::to_string(info.alignment) + "-byte aligned pointer");
     packed.push_back(tvk::LaunchArg::ofBuffer(a->buffer, off));
+    if (a->streamOrdered) continue;  // its memory is reused in stream order (tvk::Reuse)
     keep.push_back(py::cast(a, py::return_value_policy::reference));
     h.unsubmittedBytes += a->size;
   }
@@ -353,7 +356,10 @@ void bindRuntime(py::module_& m) {
                       h.device->setTimeout(seconds);
                     },
                     "Seconds a wait for the GPU may last before the device is marked lost (TVK_TIMEOUT; 0 = none).")
-      .def("allocate", &allocate, py::arg("bytes"), "Allocates a host-mapped Vulkan buffer of `bytes` bytes.")
+      .def("allocate", &allocate, py::arg("bytes"), py::arg("stream_ordered") = false,
+           "Allocates a host-mapped Vulkan buffer of `bytes` bytes. stream_ordered=True (the torch device): its "
+           "memory may have been used by work still pending, and is reused in stream order once freed; the "
+           "owner must synchronize before touching it from the host.")
       .def("kernel", [](DeviceHolder& h, const py::bytes& spirv, const py::dict& reflection) {
         std::string s = spirv;
         if (s.size() % 4) throw RuntimeFailure("SPIR-V size is not a multiple of 4");

@@ -78,6 +78,9 @@ struct PyAllocation {
   uintptr_t deviceAddress = 0;
   /// Bytes usable through the buffer protocol.
   size_t size = 0;
+  /// Allocated with tvk::Reuse::StreamOrdered (the torch device): launches do not keep it
+  /// alive, since its memory returns to the allocator in stream order.
+  bool streamOrdered = false;
   /// Leaves the registry; the buffer then returns its memory.
   ~PyAllocation();
 };

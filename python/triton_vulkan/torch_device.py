@@ -184,7 +184,9 @@ def current_index():
 # ---- called from the extension (bridge.cc) ----
 
 def _allocate(index, nbytes):
-    return _device.device(index).allocate(nbytes)
+    # Stream-ordered, as CUDA's caching allocator: every host access of the torch device
+    # (copies, CPU fallbacks, resize) synchronizes first (runtime.h, Reuse).
+    return _device.device(index).allocate(nbytes, stream_ordered=True)
 
 
 def _synchronize(index):

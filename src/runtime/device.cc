@@ -258,21 +258,21 @@ bool Device::hostVisibleMemory() const { return impl_->memory->hostVisible(); }
 
 bool Device::hostCachedMemory() const { return impl_->memory->hostCached(); }
 
-Result<Buffer> Device::allocate(size_t bytes) {
+Result<Buffer> Device::allocate(size_t bytes, Reuse reuse) {
   Impl& d = *impl_;
   if (d.isLost) {
     std::lock_guard<std::mutex> lock(d.mu);
     return d.checkAlive();
   }
   bool outOfMemory = false;
-  Result<Buffer> buffer = d.memory->allocate(bytes, &outOfMemory);
+  Result<Buffer> buffer = d.memory->allocate(bytes, &outOfMemory, reuse);
   if (buffer.ok() || !outOfMemory || d.memory->stats().pendingBytes == 0) return buffer;
   // Out of memory while freed buffers wait for the GPU: let the GPU finish, then retry.
   {
     std::unique_lock<std::mutex> lock(d.mu);
     TVK_RETURN_IF_ERROR(d.synchronize(lock));
   }
-  return d.memory->allocate(bytes);
+  return d.memory->allocate(bytes, nullptr, reuse);
 }
 
 Status Device::upload(Buffer& buffer, size_t offset, const void* src, size_t bytes) {

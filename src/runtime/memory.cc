@@ -205,7 +205,7 @@ Result<Allocation*> MemoryPool::newSlotLocked(VkDeviceSize classSize, VkResult* 
   return a;
 }
 
-Result<Buffer> MemoryPool::allocate(size_t bytes, bool* outOfMemory) {
+Result<Buffer> MemoryPool::allocate(size_t bytes, bool* outOfMemory, Reuse reuse) {
   if (outOfMemory) *outOfMemory = false;
   if (bytes == 0) return Status::error("cannot allocate a buffer of 0 bytes");
   const std::string what = "allocating " + mib(bytes);
@@ -230,6 +230,16 @@ Result<Buffer> MemoryPool::allocate(size_t bytes, bool* outOfMemory) {
     inUseBytes_ += a->classSize;
     ++a->block->liveSlots;
     return Buffer(this, a, bytes);
+  }
+  if (reuse == Reuse::StreamOrdered) {  // the newest pending slot of the class (Reuse)
+    for (auto p = pending_.rbegin(); p != pending_.rend(); ++p) {
+      Allocation* a = *p;
+      if (a->classSize != classSize) continue;
+      pending_.erase(std::next(p).base());  // the tags of the rest stay in order
+      pendingBytes_ -= a->classSize;
+      inUseBytes_ += a->classSize;
+      return Buffer(this, a, bytes);  // never left its block's live slots
+    }
   }
   VkResult failure = VK_SUCCESS;
   Result<Allocation*> slot = newSlotLocked(classSize, &failure);

@@ -118,8 +118,9 @@ class MemoryPool {
 
   /// A buffer of `bytes` bytes (cached slot when available). When Vulkan runs out of memory
   /// the cache is returned and the allocation retried; if it still fails, `*outOfMemory` (when
-  /// given) is set so that the caller can wait for pending frees and try again.
-  Result<Buffer> allocate(size_t bytes, bool* outOfMemory = nullptr);
+  /// given) is set so that the caller can wait for pending frees and try again. `reuse`:
+  /// StreamOrdered may also take a buffer released while the GPU may still use it (Reuse).
+  Result<Buffer> allocate(size_t bytes, bool* outOfMemory = nullptr, Reuse reuse = Reuse::AfterGpu);
   /// True when buffers are persistently mapped.
   bool hostVisible() const { return hostVisible_; }
   /// True when mapped reads are cached (else large reads go through a staging copy).

@@ -126,5 +126,34 @@ TEST(Allocator, OutOfMemoryWaitsForBuffersTheGpuStillUses) {
   EXPECT_EQ(d->memoryStats().pendingBytes, 0u);
 }
 
+// A buffer released while recorded work may still use it: an AfterGpu allocation of its size
+// class gets new memory, a StreamOrdered one takes it at once (the stream orders the work).
+TEST(Allocator, StreamOrderedAllocationsReusePendingBuffers) {
+  std::unique_ptr<Device> d = openWith(DeviceOptions());
+  ASSERT_TRUE(d);
+  Result<Buffer> a = d->allocate(3 * kMiB);
+  ASSERT_TRUE(a.ok());
+  const uint64_t address = a->deviceAddress();
+  void* host = a->data();
+  Result<Event> e = d->recordEvent();  // recorded work not yet finished
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  *a = Buffer();
+  EXPECT_EQ(d->memoryStats().pendingBytes, sizeClassFor(3 * kMiB));
+  const size_t created = d->impl().memory->slotsCreated();
+  Result<Buffer> b = d->allocate(3 * kMiB);  // AfterGpu: a new slot
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(d->impl().memory->slotsCreated(), created + 1);
+  Result<Buffer> other = d->allocate(5 * kMiB, Reuse::StreamOrdered);  // another class: new
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(d->impl().memory->slotsCreated(), created + 2);
+  Result<Buffer> c = d->allocate(3 * kMiB, Reuse::StreamOrdered);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(d->impl().memory->slotsCreated(), created + 2);
+  EXPECT_EQ(c->data(), host);
+  EXPECT_EQ(c->deviceAddress(), address);
+  EXPECT_EQ(d->memoryStats().pendingBytes, 0u);
+  ASSERT_TRUE(d->synchronize().ok());
+}
+
 }  // namespace
 }  // namespace tvk

@@ -218,6 +218,19 @@ class Event {
   uint32_t query_ = 0;
 };
 
+/// When a released buffer may serve a new allocation.
+enum class Reuse {
+  /// Once the GPU work that may use it has completed: the new owner may touch the memory from
+  /// the host at once (the plain API's buffers, staging).
+  AfterGpu,
+  /// At once, ordered after that work by the stream: every dispatch is separated from the
+  /// previous ones by a full barrier (Device::Impl::barrier), so later GPU work of the new owner
+  /// runs after the old owner's. Only for owners that synchronize before any host access (the
+  /// torch device: its copies and CPU fallbacks wait for the device first), as CUDA's caching
+  /// allocator reuses memory in stream order.
+  StreamOrdered
+};
+
 /// An open logical device with one compute queue, a caching allocator, a pipeline cache and
 /// a command stream.
 class Device {
@@ -239,7 +252,9 @@ class Device {
   /// Allocates `bytes` (> 0), reusing cached memory when a free block of its size class exists.
   /// Out of memory, it returns the cache to Vulkan, then waits for buffers freed while the GPU
   /// used them, and retries; sizes beyond the device's largest allocation fail at once.
-  Result<Buffer> allocate(size_t bytes);
+  /// `reuse` (Reuse): StreamOrdered may hand out memory that earlier, still pending
+  /// work used, for owners that synchronize before touching memory from the host.
+  Result<Buffer> allocate(size_t bytes, Reuse reuse = Reuse::AfterGpu);
   /// Copies host bytes into `buffer` at `offset` (memcpy when mapped, else staging + wait).
   Status upload(Buffer& buffer, size_t offset, const void* src, size_t bytes);
   /// Copies `bytes` from `buffer` at `offset` to host (synchronizes the stream first).
