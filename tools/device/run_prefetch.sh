@@ -28,7 +28,7 @@ if [[ $PARTS == *check* ]]; then
   timeout 200 python3 -X faulthandler -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
     tests/python/test_dot_direct_operands.py tests/python/test_vector_access.py tests/python/test_dot_variants.py \
     tests/python/test_row_layouts.py tests/python/test_transposed_store.py tests/python/test_barrier_elision.py \
-    tests/python/test_run_constants.py tests/python/test_packed_lanes.py \
+    tests/python/test_run_constants.py tests/python/test_packed_lanes.py tests/python/test_bf16_rounding.py \
     > "$OUT/prefetch-tests.log" 2>&1 || rc=1
   grep -E "FAILED|Error|passed|failed" "$OUT/prefetch-tests.log" | tail -15
 fi
