@@ -71,6 +71,16 @@ def triton_vk(tv):
 
 
 @pytest.fixture(scope="session")
+def dev(tv, torch, triton_vk):
+    """The "tvk" PyTorch device (triton_vulkan.torch_device), registered."""
+    from triton_vulkan import torch_device
+    if not torch_device.available():
+        pytest.fail("the tvk device is not built for this PyTorch (make builds python/src/torch_device)")
+    torch_device.register()
+    return torch.device("tvk", tv.current_device())
+
+
+@pytest.fixture(scope="session")
 def glsl_add(tv, tmp_path_factory):
     """add(x, y, out, n) with BLOCK=1024 per program, written in GLSL following the reflection ABI
     (src/compiler/reflection.h), so launches are tested without the TTIR compiler."""

@@ -4,18 +4,8 @@ memory to the next allocation of its size at once. Later GPU work runs after tho
 barrier separates every dispatch) and the host touches device memory only after synchronizing,
 so results stay right; and a loop that allocates its output every call (tutorial 06, do_bench)
 does not get new Vulkan memory every call."""
-import pytest
 import triton
 import triton.language as tl
-
-
-@pytest.fixture(scope="module")
-def dev(tv, torch, triton_vk):
-    from triton_vulkan import torch_device
-    if not torch_device.available():
-        pytest.fail("the tvk device is not built for this PyTorch (make builds python/src/torch_device)")
-    torch_device.register()
-    return torch.device("tvk", tv.current_device())
 
 
 @triton.jit

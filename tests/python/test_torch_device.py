@@ -15,15 +15,6 @@ import triton.language as tl
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def dev(tv, torch, triton_vk):
-    from triton_vulkan import torch_device
-    if not torch_device.available():
-        pytest.fail("the tvk device is not built for this PyTorch (make builds python/src/torch_device)")
-    torch_device.register()
-    return torch.device("tvk", tv.current_device())
-
-
 def test_factories_and_copies(torch, dev, tv):
     x = torch.arange(12, dtype=torch.float32, device=dev)
     assert x.device.type == "tvk" and x.is_tvk and tv.is_vulkan_tensor(x)

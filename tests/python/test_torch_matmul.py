@@ -4,13 +4,6 @@ alpha/beta, f32/f16/bf16, integer dtypes (CPU path) and autograd."""
 import pytest
 
 
-@pytest.fixture(scope="module")
-def dev(torch, triton_vk):
-    from triton_vulkan import torch_device
-    torch_device.register()
-    return torch.device("tvk", 0)
-
-
 def _tol(torch, dtype):
     return {torch.float32: (1e-5, 1e-5), torch.float16: (1e-2, 1e-2), torch.bfloat16: (3e-2, 3e-2)}[dtype]
 

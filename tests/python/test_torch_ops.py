@@ -7,13 +7,6 @@ import math
 import pytest
 
 
-@pytest.fixture(scope="module")
-def dev(torch, triton_vk):
-    from triton_vulkan import torch_device
-    torch_device.register()
-    return torch.device("tvk", 0)
-
-
 def _launches():
     from triton_vulkan.backend.driver import VulkanLauncher
     return VulkanLauncher.launches
