@@ -14,7 +14,7 @@ from .. import _C
 from .. import args as _args
 from .. import _device as _dev
 from .targets import arch_of
-from . import resources
+from . import autotune_bench, resources
 from .version import check_triton_version
 
 _TYPE_TO_CPP = {
@@ -39,12 +39,13 @@ def _index(device):
 class _Binary:
     """What load_binary returns as Triton's `function`: the SPIR-V of one kernel on one device;
     the pipeline is created on the first launch (it needs the reflection record from metadata)."""
-    __slots__ = ("spirv", "device", "native")
+    __slots__ = ("spirv", "device", "native", "digest")
 
     def __init__(self, spirv, device):
         self.spirv = spirv
         self.device = device
         self.native = None
+        self.digest = None  # of the SPIR-V, made by autotune_bench when it needs one
 
 
 # The reflection of the launcher Triton created last in this thread, by kernel name:
@@ -126,6 +127,7 @@ class VulkanLauncher:
         if launch_enter_hook is not None and getattr(launch_enter_hook, "calls", True):
             launch_enter_hook(launch_metadata)
         grid = (gridX, gridY, gridZ)
+        autotune_bench.record_launch(function, grid, kargs)
         try:
             # Fast path: every pointer is a tensor in Vulkan memory (Triton already matched the
             # signature's types to the arguments). Anything else fails before a launch is recorded.
@@ -294,8 +296,7 @@ class VulkanDriver(DriverBase):
         return _TYPE_TO_CPP.get(ty, ty)
 
     def get_benchmarker(self):
-        from triton.testing import do_bench
-        return do_bench
+        return autotune_bench.do_bench
 
     def get_device_interface(self):
         return VulkanDeviceInterface
