@@ -107,6 +107,24 @@ uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
   return planes * batch * (M * (K / perWord + padWords) + K * (N / perWord + padWords));
 }
 
+void reserveDoubleBuffers(SmemPlan& plan, uint32_t padWords, uint32_t limitBytes) {
+  for (const ir::Operation* op : plan.prefetchDots) {
+    auto it = plan.allocs.find(op);
+    const ir::Type& a = op->operand(0)->type;
+    const ir::Type& b = op->operand(1)->type;
+    if (it == plan.allocs.end() || a.rank() != 2 || b.rank() != 2 || !dotPackedWords(*op, padWords)) continue;
+    const uint64_t perWord = a.scalar().str() == "i8" ? 4 : 2;
+    const uint64_t M = static_cast<uint64_t>(a.shape[0]), kc = static_cast<uint64_t>(a.shape[1]) / 2;
+    const uint64_t N = static_cast<uint64_t>(b.shape[1]);
+    if (kc % perWord || N % perWord) continue;
+    const uint64_t bWords = std::max(kc * (N / perWord + padWords), N * (kc / perWord + padWords));
+    const uint64_t bytes = 2 * (M * (kc / perWord + padWords) + bWords) * 4;
+    if (bytes > limitBytes || bytes <= it->second.bytes) continue;
+    it->second.bytes = static_cast<uint32_t>(bytes);
+    plan.totalBytes = std::max(plan.totalBytes, it->second.offset + it->second.bytes);
+  }
+}
+
 bool reduceFastPath(const ir::Operation& op, const SmemOptions& o) {
   if ((op.name != "tt.reduce" && op.name != "tt.scan") || op.operands.empty()) return false;
   const ir::Type& t = op.operand(0)->type;

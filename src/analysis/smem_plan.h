@@ -107,6 +107,11 @@ uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes);
 /// four i8 per word, rows padded by `padWords`); 0 for other operand types.
 uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords);
 
+/// Grows the scratch of the software-pipelined dots (plan.prefetchDots) to two packed half-K
+/// slices (rows padded by `padWords`; B staged either way round), which lower/dot_coopmat.cc
+/// double-buffers, where that fits in `limitBytes`.
+void reserveDoubleBuffers(SmemPlan& plan, uint32_t padWords, uint32_t limitBytes);
+
 /// Outer rows (independent reductions) the generic tt.reduce path (lower/reduce.cc) exchanges
 /// per pass: all of them when the whole input fits in `limitBytes`, else the largest power of
 /// two whose rows fit (0 when not even one row fits).
