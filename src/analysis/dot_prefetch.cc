@@ -1,5 +1,7 @@
 #include "analysis/dot_prefetch.h"
 
+#include <algorithm>
+
 #include "ir/walk.h"
 
 namespace tvk::analysis {
@@ -53,7 +55,12 @@ const ir::Operation* enclosingFor(const ir::Operation& op) {
 }
 
 bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const DirectOperands& direct,
-               const std::map<const ir::Operation*, SmemAlloc>& scratch, Remat& remat) {
+               const std::map<const ir::Operation*, SmemAlloc>& scratch,
+               const std::vector<LoopAccumulator>& accs, Remat& remat) {
+  const bool accumulates = std::any_of(accs.begin(), accs.end(), [&](const LoopAccumulator& a) {
+    return a.dot == &dot && a.loop == &loop && !a.scale;
+  });
+  if (!accumulates) return false;
   int operands = 0;
   for (const auto& [load, d] : direct) {
     if (d.dot != &dot) continue;
@@ -79,14 +86,14 @@ bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const Direct
 
 std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
                                                const std::map<const ir::Operation*, SmemAlloc>& scratch,
-                                               uint32_t stages) {
+                                               const std::vector<LoopAccumulator>& accs, uint32_t stages) {
   std::set<const ir::Operation*> out;
   if (stages < 2) return out;
   Remat remat;
   for (const auto& entry : direct) {
     const DirectOperand& d = entry.second;
     const ir::Operation* loop = enclosingFor(*d.dot);
-    if (loop && !out.count(d.dot) && qualifies(*d.dot, *loop, direct, scratch, remat)) out.insert(d.dot);
+    if (loop && !out.count(d.dot) && qualifies(*d.dot, *loop, direct, scratch, accs, remat)) out.insert(d.dot);
   }
   return out;
 }

@@ -2,14 +2,15 @@
 // across the iterations of the scf.for around it (Triton's num_stages >= 2).
 //
 // Unpipelined, iteration i of a matmul's K loop loads tile i, writes it to shared memory and
-// only then multiplies: every iteration waits for global memory. Pipelined (lower/dot_coopmat.cc):
-//   before the loop:  tile 0 -> shared memory                          (when the loop runs)
-//   iteration i:      tile i+1 -> registers (loads issued, not waited for; when i+1 runs)
-//                     multiply-adds over tile i in shared memory
-//                     barrier; registers -> shared memory; barrier
-// so the loads of tile i+1 are in flight while tile i is multiplied. The registers hold one
-// tile pair; shared memory holds one (the 48 KiB of NVIDIA's Vulkan does not fit two of
-// 128x128x64 f16).
+// only then multiplies: every iteration waits for global memory. Pipelined (lower/dot_coopmat.cc),
+// with the K tile in two half slices double-buffered where two fit (else in one buffer):
+//   before the loop:  slice 0 of tile 0 -> shared memory (buffer 0)    (when the loop runs)
+//   iteration i, for each slice s:
+//                     the next slice (s + 1 of tile i, or 0 of tile i+1) -> registers (loads
+//                     issued, not waited for)
+//                     multiply-adds over slice s in buffer s % 2
+//                     registers -> the other buffer; barrier
+// so the loads of the next slice are in flight while this one is multiplied.
 //
 // A dot qualifies when:
 //   - it is directly in the body of an scf.for and both operands are direct loads whose
@@ -22,18 +23,23 @@
 //     ops (a block pointer's offset), or is computed in the loop body by elementwise and
 //     re-indexing ops from such values (so iteration i+1's mask, say
 //     `offs_k < K - (k + 1) * BLOCK_K`, is recomputed from k + 1);
+//   - its accumulator is a loop accumulator of that loop without a row scale
+//     (analysis/loop_accumulators.h), so its result stays in fragments: a result converted to
+//     the blocked layout each iteration would go through the same scratch as the next tile;
 //   - nothing in the loop (at any depth) writes memory (the next tile is read before this
 //     iteration's stores), and no other op in it uses scratch (the dot's tile stays in shared
 //     memory from one iteration to the next).
-// Whether the dot takes the cooperative-matrix path with its whole K in one slice is decided
-// at lowering.
+// Whether the dot takes the cooperative-matrix path is decided at lowering.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <set>
 
+#include <vector>
+
 #include "analysis/dot_operands.h"
+#include "analysis/loop_accumulators.h"
 #include "analysis/remat.h"
 #include "analysis/smem_plan.h"
 #include "ir/ir.h"
@@ -44,9 +50,10 @@ namespace tvk::analysis {
 bool evaluableAtIteration(const ir::Value* v, const ir::Operation& loop, Remat& remat);
 
 /// The tt.dots whose direct operands `direct` are prefetched (see above); none when
-/// `stages` < 2. `scratch`: the ops' scratch allocations (SmemPlan::allocs).
+/// `stages` < 2. `scratch`: the ops' scratch allocations (SmemPlan::allocs); `accs`: the
+/// kernel's loop accumulators.
 std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
                                                const std::map<const ir::Operation*, SmemAlloc>& scratch,
-                                               uint32_t stages);
+                                               const std::vector<LoopAccumulator>& accs, uint32_t stages);
 
 }  // namespace tvk::analysis

@@ -75,7 +75,8 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!o.target.coopMatShapes.empty() && usesDeviceAddresses(o.target)) {
     analysis::Remat remat;
     s.smem.directLoads = analysis::planDirectOperands(*s.kernel, s.axisInfo, remat);
-    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, s.smem.allocs, o.numStages);
+    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, s.smem.allocs,
+                                                    analysis::findLoopAccumulators(*s.kernel), o.numStages);
     analysis::reserveDoubleBuffers(s.smem, 4, so.limitBytes);
   }
   s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the map may move

@@ -751,7 +751,8 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
     uint32_t base = 0;
     auto planned = planFor(c, *dot, p, base);
     if (!planned.ok()) return planned.status();
-    if (!*planned || (p.kc != p.K && !p.dbl)) continue;
+    // The result must stay in fragments (its exchange would overwrite the next tile).
+    if (!*planned || (p.kc != p.K && !p.dbl) || !c.fragments(dot->result())) continue;
     c.prefetching.insert(dot);
     Id lb = c.at(loop.operand(0), 0);
     c.barrier();

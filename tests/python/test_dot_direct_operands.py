@@ -124,8 +124,24 @@ def kernels(triton_vk):
             acc = tl.dot(a, b, acc)
         tl.store(c_ptr + rm[:, None] * BN + rn[None, :], acc)
 
+    @jit
+    def mm_halved(a_ptr, b_ptr, c_ptr, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+        # acc = acc * 0.5 + a_t @ b_t: the product is added after the dot, so the dot's result
+        # is no loop accumulator and leaves the fragments every iteration through its scratch.
+        rm = tl.arange(0, BM)
+        rn = tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        a_ptrs = a_ptr + rm[:, None] * K + rk[None, :]
+        b_ptrs = b_ptr + rk[:, None] * BN + rn[None, :]
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        for _ in range(0, K, BK):
+            acc = acc * 0.5 + tl.dot(tl.load(a_ptrs), tl.load(b_ptrs))
+            a_ptrs += BK
+            b_ptrs += BK * BN
+        tl.store(c_ptr + rm[:, None] * BN + rn[None, :], acc)
+
     return dict(block_ptr=mm_block_ptr, row_scaled=mm_row_scaled, indexed=mm_indexed, carried=mm_carried_offset, trans_b=mm_trans_b,
-                held=mm_held, f32=tl.float32)
+                held=mm_held, halved=mm_halved, f32=tl.float32)
 
 
 def _inputs(dtype, M, N, K, seed):
@@ -257,6 +273,22 @@ def test_pipelined_and_unpipelined_loops_agree(kernels, torch, shape):
         kernels["indexed"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
                                    OTHER=0.0, BM=64, BN=64, BK=32, num_stages=stages)
         assert np.array_equal(c.numpy(), exact), f"pointer tensors, num_stages={stages}"
+
+
+def test_pipelined_loop_whose_dot_is_no_accumulator(kernels, torch):
+    """The dot's result is converted to the blocked layout every iteration, through the dot's
+    own scratch: such a loop is not pipelined (the next tile would be kept in that scratch and
+    overwritten). Until session 17 it was, and the H200 got wrong products."""
+    BM, BN, BK, K = 64, 64, 32, 128
+    a, b = _inputs("float16", BM, BN, K, 17)
+    want = np.zeros((BM, BN))
+    for k0 in range(0, K, BK):
+        want = want * 0.5 + _exact(a[:, k0:k0 + BK], b[k0:k0 + BK])
+    for stages in (1, 3):
+        c = torch.full((BM, BN), -1.0)
+        kernels["halved"][(1,)](torch.from_numpy(a), torch.from_numpy(b), c, K, BM=BM, BN=BN, BK=BK,
+                                num_stages=stages)
+        assert np.array_equal(c.numpy(), want.astype(np.float32)), f"num_stages={stages}"
 
 
 def test_pipelined_loop_that_never_runs(kernels, torch):
