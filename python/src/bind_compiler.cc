@@ -55,8 +55,6 @@ py::dict reflectionToDict(const tvk::Reflection& r) {
   d["status_binding"] = r.statusBinding;
   d["addresses"] = r.addresses;
   d["debug_binding"] = r.debugBinding;
-  d["arg_block_binding"] = r.argBlockBinding;
-  d["arg_block_bytes"] = r.argBlockBytes;
   d["debug_kernel_id"] = r.debugKernelId;
   py::list sites;
   for (const tvk::DebugSite& s : r.debugSites) {
@@ -106,8 +104,6 @@ tvk::Reflection reflectionFromDict(const py::dict& d) {
   r.statusBinding = d.contains("status_binding") ? d["status_binding"].cast<int>() : -1;
   r.addresses = d.contains("addresses") ? d["addresses"].cast<bool>() : false;
   r.debugBinding = d.contains("debug_binding") ? d["debug_binding"].cast<int>() : -1;
-  r.argBlockBinding = d.contains("arg_block_binding") ? d["arg_block_binding"].cast<int>() : -1;
-  r.argBlockBytes = d.contains("arg_block_bytes") ? d["arg_block_bytes"].cast<uint32_t>() : 0;
   r.debugKernelId = d.contains("debug_kernel_id") ? d["debug_kernel_id"].cast<uint32_t>() : 0;
   if (d.contains("debug_sites")) {
     for (py::handle h : d["debug_sites"]) {

@@ -29,11 +29,6 @@
 // capacity all land in the spare record C and count as dropped (word 0 - C). A failing
 // tt.assert element also adds 1 to word 2. The runtime reads the records after the kernel's
 // batch finished and resets words 0 and 2.
-// Argument block (only when Reflection::argBlockBinding >= 0: address mode, and the layout
-// above is larger than the target's push constants): the push constants hold the 24-byte
-// header alone, and the whole layout above (header included, argBlockBytes) is a storage buffer
-// at set 0, binding argBlockBinding (three past the last parameter), written by the runtime for
-// each launch; the kernel reads its parameters from it at their usual offsets.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +37,6 @@
 
 namespace tvk {
 
-/// Bytes of the push-constant header (pid_base[3], num_programs[3]; see the top of this file).
-constexpr uint32_t kPushHeaderBytes = 24;
 /// Words of the debug record buffer's header (see the top of this file).
 constexpr uint32_t kDebugHeaderWords = 4;
 /// Words of one debug record (see the top of this file).
@@ -134,11 +127,6 @@ struct Reflection {
   int statusBinding = -1;
   /// Pointer parameters are passed as 64-bit device addresses (see the top of this file).
   bool addresses = false;
-  /// Binding of the argument block (see the top of this file), or -1 when the parameters are
-  /// push constants.
-  int argBlockBinding = -1;
-  /// Bytes of the argument block (0 without one).
-  uint32_t argBlockBytes = 0;
   /// Binding of the runtime's debug record buffer (see the top of this file), or -1 when the
   /// kernel has no tt.print/tt.assert.
   int debugBinding = -1;

@@ -85,41 +85,6 @@ TEST(PointerModel, EveryProfileCompilesBothModels) {
   }
 }
 
-// A kernel with `n` f32 pointer parameters and an i64 scalar that it stores through the last.
-std::string manyPointers(int n) {
-  std::string params, body;
-  for (int i = 0; i < n; ++i) params += "%p" + std::to_string(i) + ": !tt.ptr<f32>, ";
-  return "module {\n  tt.func public @many(" + params + "%s: i64) {\n" +
-         "    %v = arith.sitofp %s : i64 to f32\n    tt.store %p" + std::to_string(n - 1) +
-         ", %v : !tt.ptr<f32>\n    tt.return\n  }\n}\n";
-}
-
-// Parameters past the push constants go to the argument block (abi/reflection.h) with
-// addresses; with bindings the limit stays a clear error.
-TEST(PointerModel, ArgumentBlockPastThePushConstants) {
-  CompileOptions o = options("lavapipe", true);
-  const int n = static_cast<int>(o.target.pushConstantBytes / 8) + 2;
-  auto k = compileTTIR(manyPointers(n), o);
-  ASSERT_TRUE(k.ok()) << k.status().message();
-  EXPECT_EQ(k->reflection.pushConstantBytes, kPushHeaderBytes);
-  EXPECT_EQ(k->reflection.argBlockBinding, n + 1 + 2);
-  EXPECT_EQ(k->reflection.argBlockBytes, kPushHeaderBytes + 8u * n + 8u);
-  EXPECT_EQ(k->reflection.args.back().pushOffset, static_cast<int>(kPushHeaderBytes + 8 * n));
-  auto asmText = disassembleSpirv(k->spirv);
-  ASSERT_TRUE(asmText.ok());
-  EXPECT_NE(asmText->find("tvk_args"), std::string::npos);
-  auto fits = compileTTIR(manyPointers(2), o);
-  ASSERT_TRUE(fits.ok()) << fits.status().message();
-  EXPECT_EQ(fits->reflection.argBlockBinding, -1);
-  EXPECT_EQ(fits->reflection.argBlockBytes, 0u);
-  CompileOptions bindings = options("lavapipe", false);
-  const int m = static_cast<int>(bindings.target.pushConstantBytes / 4) + 2;
-  auto refused = compileTTIR(manyPointers(m), bindings);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("bytes of push constants, the target allows"), std::string::npos)
-      << refused.status().message();
-}
-
 TEST(PointerModel, ProfilesDeclareBufferDeviceAddress) {
   bool some = false, none = false;
   for (const std::string& name : targetProfileNames()) {

@@ -101,12 +101,8 @@ class Context {
   std::vector<ParamSlot> params;
   /// The push-constant variable and its struct member types (filled by the kernel setup).
   Id pushVar = 0;
-  /// The argument block's storage buffer (abi/reflection.h), or 0: parameters are push
-  /// constants. loadPush reads members after the header from it.
-  Id argBlockVar = 0;
-  /// Push-constant member types, byte offsets and sizes, by member index.
+  /// Push-constant member types, by member index.
   std::vector<Id> pushMemberTypes;
-  std::vector<uint32_t> pushMemberOffsets, pushMemberBytes;
   /// The WorkgroupId builtin variable.
   Id workgroupIdVar = 0;
   /// Interface variables for OpEntryPoint.

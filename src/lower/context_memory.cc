@@ -25,20 +25,6 @@ int Context::elementBytes(const ir::Type& pointee) {
 
 Id Context::loadPush(uint32_t member) {
   Id type = pushMemberTypes[member];
-  if (argBlockVar && pushMemberOffsets[member] >= kPushHeaderBytes) {
-    // From the argument block's words (abi/reflection.h); 64-bit members from two words.
-    Id wordPtr = b.typePointer(spv::StorageClass::StorageBuffer, u32());
-    auto word = [&](uint32_t w) {
-      return b.emit(spv::Op::OpLoad, u32(), {b.emit(spv::Op::OpAccessChain, wordPtr, {argBlockVar, c32(0), c32(w)})});
-    };
-    const uint32_t w0 = pushMemberOffsets[member] / 4;
-    if (pushMemberBytes[member] == 8) {
-      Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(u32(), 2), {word(w0), word(w0 + 1)});
-      return b.emit(spv::Op::OpBitcast, type, {pair});
-    }
-    Id w = word(w0);
-    return type == u32() ? w : b.emit(spv::Op::OpBitcast, type, {w});
-  }
   Id ptr = b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::PushConstant, type),
                   {pushVar, c32(member)});
   return b.emit(spv::Op::OpLoad, type, {ptr});

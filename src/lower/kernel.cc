@@ -31,7 +31,6 @@ void declareFloatControls(spirv::ModuleBuilder& b, Id fn, const Target& tg, bool
 struct PushMember {
   Id type;
   uint32_t offset;
-  uint32_t bytes = 4;
 };
 
 // Bytes a scalar parameter takes in push constants (i1/i8/i16 are widened to 4).
@@ -41,8 +40,8 @@ uint32_t scalarBytes(const ir::Type& t) { return t.bits == 64 ? 8 : 4; }
 Status layoutParams(Context& c, Reflection& refl) {
   const ir::Block& entry = c.func.body();
   std::vector<PushMember> members;
-  for (uint32_t i = 0; i < kPushHeaderBytes / 4; ++i) members.push_back({c.u32(), 4 * i});
-  uint32_t off = kPushHeaderBytes;
+  for (int i = 0; i < 6; ++i) members.push_back({c.u32(), static_cast<uint32_t>(4 * i)});
+  uint32_t off = 24;
   c.params.resize(entry.args.size());
   refl.args.resize(entry.args.size());
   // Buffers first (base_elems words), then scalars, each in parameter order.
@@ -68,7 +67,7 @@ Status layoutParams(Context& c, Reflection& refl) {
         }
         if (c.addresses) {  // the pointer's 64-bit device address
           off = (off + 7) / 8 * 8;
-          members.push_back({c.b.typeInt(64), off, 8});
+          members.push_back({c.b.typeInt(64), off});
           ai.pushOffset = static_cast<int>(off);
           off += 8;
         } else {
@@ -99,7 +98,7 @@ Status layoutParams(Context& c, Reflection& refl) {
         ai.kind = ArgInfo::Kind::Scalar;
         ai.size = bytes;
         ai.pushOffset = static_cast<int>(off);
-        members.push_back({mt, off, bytes});
+        members.push_back({mt, off});
         off += bytes;
       }
       c.params[i] = ParamSlot{static_cast<uint32_t>(members.size() - 1),
@@ -112,29 +111,16 @@ Status layoutParams(Context& c, Reflection& refl) {
     c.needFeature("bufferDeviceAddress");
     c.needFeature("int64");
   }
-  for (const PushMember& m : members) {
-    c.pushMemberTypes.push_back(m.type);
-    c.pushMemberOffsets.push_back(m.offset);
-    c.pushMemberBytes.push_back(m.bytes);
-  }
-  size_t pushed = members.size();
-  if (refl.pushConstantBytes > c.opts.target.pushConstantBytes) {
-    // Too many parameters for push constants: they go to the argument block (abi/reflection.h),
-    // which needs addresses mode (no parameter bindings to collide with).
-    if (!c.addresses)
-      return Status::error("unsupported: kernel needs " + std::to_string(refl.pushConstantBytes) +
-                           " bytes of push constants, the target allows " +
-                           std::to_string(c.opts.target.pushConstantBytes));
-    refl.argBlockBytes = refl.pushConstantBytes;
-    refl.argBlockBinding = static_cast<int>(entry.args.size()) + 2;
-    refl.pushConstantBytes = kPushHeaderBytes;
-    c.argBlockVar = c.wordBufferVariable(static_cast<uint32_t>(refl.argBlockBinding), "tvk_args");
-    pushed = kPushHeaderBytes / 4;
-  }
-  std::vector<Id> types(c.pushMemberTypes.begin(), c.pushMemberTypes.begin() + static_cast<long>(pushed));
+  if (refl.pushConstantBytes > c.opts.target.pushConstantBytes)
+    return Status::error("unsupported: kernel needs " + std::to_string(refl.pushConstantBytes) +
+                         " bytes of push constants, the target allows " +
+                         std::to_string(c.opts.target.pushConstantBytes));
+  std::vector<Id> types;
+  for (const PushMember& m : members) types.push_back(m.type);
+  c.pushMemberTypes = types;
   Id st = c.b.typeStruct(types);
   c.b.decorate(st, spv::Decoration::Block);
-  for (size_t i = 0; i < pushed; ++i)
+  for (size_t i = 0; i < members.size(); ++i)
     c.b.memberDecorate(st, static_cast<uint32_t>(i), spv::Decoration::Offset, {members[i].offset});
   c.pushVar = c.b.globalVariable(c.b.typePointer(spv::StorageClass::PushConstant, st),
                                  spv::StorageClass::PushConstant);

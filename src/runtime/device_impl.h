@@ -68,9 +68,6 @@ struct BufferBinding {
 struct PackedLaunch {
   /// Push-constant block with pid_base zero (patched per dispatch).
   std::vector<uint8_t> pushConstants;
-  /// The argument block's bytes (abi/reflection.h), empty when the parameters are push
-  /// constants.
-  std::vector<uint8_t> argBlock;
   /// Buffer bindings in parameter order.
   std::vector<BufferBinding> bindings;
 };

@@ -9,6 +9,7 @@
 namespace tvk {
 namespace {
 
+constexpr uint32_t kHeaderBytes = 24;  // pid_base[3], num_programs[3]
 
 void putU32(std::vector<uint8_t>& block, uint32_t offset, uint32_t value) {
   std::memcpy(block.data() + offset, &value, sizeof(value));
@@ -112,17 +113,11 @@ Result<PackedLaunch> packLaunch(const Reflection& r, const std::vector<LaunchArg
   if (args.size() != r.args.size())
     return Status::error("kernel '" + r.entry + "' takes " + std::to_string(r.args.size()) +
                          " arguments, got " + std::to_string(args.size()));
-  if (r.pushConstantBytes < kPushHeaderBytes)
+  if (r.pushConstantBytes < kHeaderBytes)
     return Status::error("kernel '" + r.entry + "': push-constant block of " +
                          std::to_string(r.pushConstantBytes) + " bytes has no header");
-  const bool block = r.argBlockBinding >= 0;
-  if (block && (!r.addresses || r.argBlockBytes < kPushHeaderBytes || r.pushConstantBytes != kPushHeaderBytes))
-    return Status::error("kernel '" + r.entry + "': argument block of " + std::to_string(r.argBlockBytes) +
-                         " bytes without addresses or with push constants beside it");
   PackedLaunch out;
-  // With an argument block, the parameters are packed into it as into push constants; the
-  // header alone is pushed.
-  out.pushConstants.assign(((block ? r.argBlockBytes : r.pushConstantBytes) + 3) / 4 * 4, 0);
+  out.pushConstants.assign((r.pushConstantBytes + 3) / 4 * 4, 0);
   for (int i = 0; i < 3; ++i) putU32(out.pushConstants, 12 + 4 * i, grid[i]);
   for (size_t i = 0; i < args.size(); ++i) {
     const ArgInfo& a = r.args[i];
@@ -132,10 +127,6 @@ Result<PackedLaunch> packLaunch(const Reflection& r, const std::vector<LaunchArg
     if (s.ok() && a.kind == ArgInfo::Kind::Buffer && grid[0] && grid[1] && grid[2])
       s = checkAccessBounds(a, i, args[i]);
     if (!s.ok()) return Status::error("kernel '" + r.entry + "': " + s.message());
-  }
-  if (block) {
-    out.argBlock = out.pushConstants;
-    out.pushConstants.resize(kPushHeaderBytes);
   }
   return out;
 }
@@ -230,19 +221,6 @@ Status Device::launch(const Pipeline& pipeline, const uint32_t grid[3],
   };
   if (r.statusBinding >= 0)
     TVK_RETURN_IF_ERROR(bindRuntimeBuffer(r.statusBinding, d.statusBuffer()));
-  // The argument block: a host-visible buffer for this launch, returned to the staging pool
-  // when this function ends and reused once the batches recorded until then have finished.
-  Buffer argBlock;
-  if (r.argBlockBinding >= 0) {
-    Result<MemoryPool*> pool = d.stagingPool();
-    if (!pool.ok()) return pool.status();
-    Result<Buffer> buf = (*pool)->allocate(packed->argBlock.size());
-    if (!buf.ok()) return buf.status();
-    if (!buf->data()) return Status::error(who + "the argument block is not host-visible");
-    std::memcpy(buf->data(), packed->argBlock.data(), packed->argBlock.size());
-    argBlock = std::move(*buf);
-    TVK_RETURN_IF_ERROR(bindRuntimeBuffer(r.argBlockBinding, static_cast<const Buffer*>(&argBlock)));
-  }
   if (r.debugBinding >= 0) {
     TVK_RETURN_IF_ERROR(bindRuntimeBuffer(r.debugBinding, d.debugBuffer()));
     auto& table = d.debugTables[r.debugKernelId];

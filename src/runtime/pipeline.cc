@@ -60,8 +60,6 @@ bool sameKernel(const CompiledKernel& a, const CompiledKernel& b) {
          a.reflection.sharedBytes == b.reflection.sharedBytes &&
          a.reflection.statusBinding == b.reflection.statusBinding &&
          a.reflection.debugBinding == b.reflection.debugBinding &&
-         a.reflection.argBlockBinding == b.reflection.argBlockBinding &&
-         a.reflection.argBlockBytes == b.reflection.argBlockBytes &&
          a.reflection.debugKernelId == b.reflection.debugKernelId &&
          a.reflection.addresses == b.reflection.addresses &&
          std::equal(a.reflection.workgroupSize, a.reflection.workgroupSize + 3,
@@ -123,10 +121,6 @@ Status checkKernelFitsDevice(const Reflection& r, const Target& t) {
                               r.debugBinding == r.statusBinding))
     return Status::error(who + "its debug record binding " + std::to_string(r.debugBinding) +
                          " is a parameter's or the status binding");
-  if (r.argBlockBinding >= 0 && (static_cast<size_t>(r.argBlockBinding) < r.args.size() ||
-                                 r.argBlockBinding == r.statusBinding || r.argBlockBinding == r.debugBinding))
-    return Status::error(who + "its argument block binding " + std::to_string(r.argBlockBinding) +
-                         " is a parameter's, the status or the debug record binding");
   for (const DebugSite& s : r.debugSites)
     if (r.debugBinding < 0 || r.debugKernelId == 0)
       return Status::error(who + "has print/assert sites but no debug record binding ('" +
@@ -215,7 +209,7 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
     b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     bindings.push_back(b);
   }
-  for (int extra : {r.statusBinding, r.debugBinding, r.argBlockBinding}) {
+  for (int extra : {r.statusBinding, r.debugBinding}) {
     if (extra < 0) continue;
     VkDescriptorSetLayoutBinding b{};
     b.binding = static_cast<uint32_t>(extra);

@@ -61,8 +61,6 @@ std::string reflectionJson(const Reflection& r) {
   j["features"] = r.features;
   j["status_binding"] = r.statusBinding;
   j["addresses"] = r.addresses;
-  j["arg_block_binding"] = r.argBlockBinding;
-  j["arg_block_bytes"] = r.argBlockBytes;
   j["debug_binding"] = r.debugBinding;
   if (r.debugBinding >= 0) {
     j["debug_kernel_id"] = r.debugKernelId;
