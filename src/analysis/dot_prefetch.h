@@ -35,7 +35,6 @@
 #include <cstdint>
 #include <map>
 #include <set>
-
 #include <vector>
 
 #include "analysis/dot_operands.h"

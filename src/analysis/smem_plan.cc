@@ -87,6 +87,19 @@ uint32_t dotExchangeRows(const ir::Operation& op, uint32_t limitBytes) {
   return static_cast<uint32_t>(rows);
 }
 
+namespace {
+
+// Words of a packed K slice of kc: A's M rows and B's kc rows of N (or, `bothWays`, the larger
+// of that and B staged transposed, N rows of kc), rows padded by `padWords`.
+uint64_t packedSliceWords(uint64_t M, uint64_t N, uint64_t kc, uint64_t perWord, uint32_t padWords,
+                          bool bothWays) {
+  uint64_t bWords = kc * (N / perWord + padWords);
+  if (bothWays) bWords = std::max(bWords, N * (kc / perWord + padWords));
+  return M * (kc / perWord + padWords) + bWords;
+}
+
+}  // namespace
+
 uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
   const ir::Type& a = op.operand(0)->type;
   const ir::Type& b = op.operand(1)->type;
@@ -104,7 +117,7 @@ uint64_t dotPackedWords(const ir::Operation& op, uint32_t padWords) {
   const uint64_t M = static_cast<uint64_t>(a.shape[r0]), K = static_cast<uint64_t>(a.shape[r0 + 1]);
   const uint64_t N = static_cast<uint64_t>(b.shape[r0 + 1]);
   if (K % perWord || N % perWord) return 0;
-  return planes * batch * (M * (K / perWord + padWords) + K * (N / perWord + padWords));
+  return planes * batch * packedSliceWords(M, N, K, perWord, padWords, false);
 }
 
 void reserveDoubleBuffers(SmemPlan& plan, uint32_t padWords, uint32_t limitBytes) {
@@ -117,8 +130,7 @@ void reserveDoubleBuffers(SmemPlan& plan, uint32_t padWords, uint32_t limitBytes
     const uint64_t M = static_cast<uint64_t>(a.shape[0]), kc = static_cast<uint64_t>(a.shape[1]) / 2;
     const uint64_t N = static_cast<uint64_t>(b.shape[1]);
     if (kc % perWord || N % perWord) continue;
-    const uint64_t bWords = std::max(kc * (N / perWord + padWords), N * (kc / perWord + padWords));
-    const uint64_t bytes = 2 * (M * (kc / perWord + padWords) + bWords) * 4;
+    const uint64_t bytes = 2 * packedSliceWords(M, N, kc, perWord, padWords, true) * 4;
     if (bytes > limitBytes || bytes <= it->second.bytes) continue;
     it->second.bytes = static_cast<uint32_t>(bytes);
     plan.totalBytes = std::max(plan.totalBytes, it->second.offset + it->second.bytes);

@@ -28,16 +28,6 @@ _timings = OrderedDict()
 _lock = threading.Lock()
 
 
-class _Unmatched:
-    """An argument without a comparable value: the record it is in matches nothing."""
-
-    def __eq__(self, other):
-        return False
-
-    def __hash__(self):
-        return id(self)
-
-
 def _binary_of(function):
     """The SPIR-V's digest and the device it runs on."""
     if function.digest is None:
@@ -46,6 +36,8 @@ def _binary_of(function):
 
 
 def _value(arg):
+    """A comparable value of a launch argument; for one without, a fresh object, so that the
+    record it is in matches no other."""
     if arg is None or isinstance(arg, (bool, int, float, str)):
         return (type(arg).__name__, arg)
     data_ptr = getattr(arg, "data_ptr", None)
@@ -53,8 +45,8 @@ def _value(arg):
         try:
             return ("ptr", data_ptr(), str(getattr(arg, "dtype", "")), getattr(arg, "nbytes", None))
         except Exception:
-            return _Unmatched()
-    return _Unmatched()
+            return object()
+    return object()
 
 
 def record_launch(function, grid, args):
@@ -90,14 +82,14 @@ def do_bench(kernel_call, quantiles=None, **kwargs):
         key = None
     if not launches or key is None:
         return triton_do_bench(kernel_call, quantiles=quantiles, **kwargs)
+    copy = lambda r: list(r) if isinstance(r, list) else r  # callers may change the list
     with _lock:
         if key in _timings:
             _timings.move_to_end(key)
-            result = _timings[key]
-            return list(result) if isinstance(result, list) else result
+            return copy(_timings[key])
     result = triton_do_bench(kernel_call, quantiles=quantiles, **kwargs)
     with _lock:
-        _timings[key] = list(result) if isinstance(result, list) else result
+        _timings[key] = copy(result)
         while len(_timings) > _KEEP:
             _timings.popitem(last=False)
     return result
