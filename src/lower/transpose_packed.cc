@@ -1,6 +1,7 @@
 #include "lower/transpose_packed.h"
 
 #include <cstdlib>
+#include <map>
 #include <string>
 
 #include <spirv/unified1/GLSL.std.450.h>
@@ -130,19 +131,29 @@ std::string packedMode(uint32_t P) {
 
 // The row-major variant: each run stores its v / P row words; each reader loads, per element,
 // the row word holding its column and takes its element out.
+//
+// Scratch word of row word `cw` of row `row`: row * CW + (cw ^ ((row >> 1) & (CW - 1))), the
+// xor spreading the rows that one load instruction touches over the banks. CW is a power of two
+// and every run starts at a multiple of v (its column for the writer, its row i0 for the
+// reader), so the words of one run differ from its first by constants:
+//  - writer (row fixed, cw = cw0 + q, cw0 a multiple of v / P > q): word = Y ^ q, with Y the
+//    word of cw0;
+//  - reader (cw fixed, row = i0 + e, e < v): (i0 + e) >> 1 = (i0 >> 1) | (e >> 1), so
+//    word = (R ^ ((e >> 1) & (CW - 1))) + e * CW, with R the word of i0.
+// One xor per store or per pair of loads instead of the whole formula per element (the kernel
+// is bound by instructions on the H200).
 void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
   const std::vector<int64_t>& shape = t.val->type.shape;
   auto& b = c.b;
   const uint32_t CW = t.cols / t.P, words = t.v / t.P, logP = log2Ceil(t.P);
-  auto wordOf = [&](Index row, Index cw) {
-    return c.scratch.word(t.base, row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1))), 1);
-  };
+  auto firstWord = [&](Index row, Index cw) { return row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1))); };
   c.scratchBarrier(*t.op);
   for (uint32_t run = 0; run < t.runs; ++run) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
-    Index row = c.ix(rc[0]), cw0 = c.ix(rc[1]) >> logP;
+    Index y = firstWord(c.ix(rc[0]), c.ix(rc[1]) >> logP);
     for (uint32_t q = 0; q < words; ++q)
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(row, cw0 + q)), rowWord(c, t, run * t.v + q * t.P)});
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, q ? Id(y ^ q) : Id(y), 1)),
+                                    rowWord(c, t, run * t.v + q * t.P)});
   }
   c.scratchBarrier(*t.op);
   out.assign(t.l.slots, 0);
@@ -150,8 +161,18 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * t.v));
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
     Index cw = col >> logP, at = (col & (t.P - 1)).times(t.bits);
+    Index r = firstWord(i0, cw);
+    std::map<uint32_t, Id> swizzled;  // (e >> 1) & (CW - 1) -> R ^ it
     for (uint32_t e = 0; e < t.v; ++e) {
-      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(wordOf(i0 + e, cw))});
+      const uint32_t k = (e >> 1) & (CW - 1);
+      auto it = swizzled.find(k);
+      if (it == swizzled.end()) it = swizzled.emplace(k, k ? Id(r ^ k) : Id(r)).first;
+      Id at_e = e ? Id(Index(b, it->second) + e * CW) : it->second;
+      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, at_e, 1))});
+      if (t.et.isInt()) {  // sign-extended from its bit offset in one instruction
+        out[run * t.v + e] = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {word, at, c.c32(t.bits)});
+        continue;
+      }
       Id x = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {word, at});
       out[run * t.v + e] = elementOf(c, t.et, x, 0, t.bits);
     }
@@ -166,11 +187,13 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
   const uint32_t words = v / P, K = v / (P * P), RG = t.rows / P;
   const uint32_t logP = log2Ceil(P), logWords = log2Ceil(words);
   c.needFeature("subgroupShuffle");
-  // Scratch word of the block of P rows `g` of column `col`; the xor spreads the columns that
-  // one store (or load) instruction touches over the banks.
-  auto wordOf = [&](Index col, Index g) {
-    return c.scratch.word(t.base, col.times(RG) + (g ^ ((col >> logWords) & (RG - 1))), 1);
-  };
+  // Scratch word of the block of P rows `g` of column `col`: col * RG + (g ^ ((col >> logWords)
+  // & (RG - 1))), the xor spreading the columns that one store (or load) instruction touches
+  // over the banks. RG is a power of two and the words of one run differ from its first by
+  // constants: a writer's columns myCol0 + cc (myCol0 a multiple of v / P > cc) share the xor
+  // term, so word = Z + cc * RG; a reader's blocks g0 + k (g0 a multiple of v / P > k) give
+  // word = R ^ k. One add or xor per access instead of the whole formula.
+  auto firstWord = [&](Index col, Index g) { return col.times(RG) + (g ^ ((col >> logWords) & (RG - 1))); };
   c.scratchBarrier(*t.op);
   for (uint32_t run = 0; run < t.runs; ++run) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * v);
@@ -194,6 +217,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
     // 3. Column words: column cc of this invocation's v / P takes element cc % P of received
     // word cc / P from each row r0 + (p ^ s), at position p ^ s; stored at its column.
     Index myCol0 = col0 + p.times(words);
+    Index z = firstWord(myCol0, g);
     for (uint32_t cc = 0; cc < words; ++cc) {
       Id acc = c.c32(0);
       for (uint32_t s = 0; s < P; ++s) {
@@ -202,7 +226,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
         Id at = s ? (p ^ s).times(t.bits) : p.times(t.bits);
         acc = b.emit(spv::Op::OpBitFieldInsert, c.u32(), {acc, x, at, c.c32(t.bits)});
       }
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(wordOf(myCol0 + cc, g)), acc});
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, cc ? Id(z + cc * RG) : Id(z), 1)), acc});
     }
   }
   c.scratchBarrier(*t.op);
@@ -212,9 +236,9 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
   for (uint32_t run = 0; run < t.runs; ++run) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * v));
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
-    Index g0 = i0 >> logP;
+    Index r = firstWord(col, i0 >> logP);
     for (uint32_t k = 0; k < words; ++k) {
-      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(wordOf(col, g0 + k))});
+      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, k ? Id(r ^ k) : Id(r), 1))});
       std::vector<Id> elems = unpackWord(c, t.et, word, P, t.bits);
       for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = elems[e];
     }
