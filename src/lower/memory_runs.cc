@@ -1,7 +1,9 @@
 #include "lower/memory_runs.h"
 
+#include <cmath>
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include <string>
 #include <vector>
 
 #include "lower/fp8.h"
@@ -197,10 +199,37 @@ Status storeElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide
   return Status();
 }
 
+// True when `v` is a constant whose every element has all bits zero (0, false, +0.0): what
+// the null raw run of a masked-off load unpacks to, so `other` = v needs no select.
+static bool allZeroBits(const ir::Value* v) {
+  const ir::Operation* d = v ? v->def : nullptr;
+  if (!d || d->name != "arith.constant") return false;
+  const ir::Attribute* a = d->attr("value");
+  if (!a) return false;
+  if (a->kind == ir::Attribute::Kind::Dense) {
+    if (!a->isSplat()) return false;
+    a = &a->elems[0];
+  }
+  switch (a->kind) {
+    case ir::Attribute::Kind::Int:
+    case ir::Attribute::Kind::Bool:
+      return a->i == 0;
+    case ir::Attribute::Kind::Float:
+      // Written in hex (`0x8000 : f16` is -0.0): zero only when every digit is.
+      if (a->s.size() > 2 && a->s[0] == '0' && (a->s[1] == 'x' || a->s[1] == 'X'))
+        return a->s.find_first_not_of('0', 2) == std::string::npos;
+      return a->f == 0.0 && !std::signbit(a->f);
+    default:
+      return false;
+  }
+}
+
 Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a) {
   const ir::Value* ptr = op.operand(0);
   const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
-  const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  const ir::Value* given = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  // An all-zero `other` is what a masked-off run reads anyway.
+  const ir::Value* other = allZeroBits(given) ? nullptr : given;
   const ir::Type& t = pointeeOf(ptr);
   const uint32_t k = a.width;
   auto& b = c.b;
@@ -249,8 +278,8 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
     }
     for (uint32_t j = 0; j < k; ++j) {
       Id v = (*parts)[j];
-      // Without `other`, a masked-off run already reads as zeros (the null raw run unpacks to
-      // the null register of every element type, fp8's code 0 included).
+      // Without `other` (or with an all-zero one), a masked-off run already reads as zeros (the
+      // null raw run unpacks to the null register of every element type, fp8's code 0 included).
       if (m && other) v = b.emit(spv::Op::OpSelect, *rt, {m, v, c.at(other, s0 + j)});
       if (slow) v = b.emit(spv::Op::OpSelect, *rt, {notAll, b.emit(spv::Op::OpCompositeExtract, *rt, {slow, j}), v});
       out.push_back(v);
