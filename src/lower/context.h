@@ -95,14 +95,6 @@ class Context {
   /// value operand of tt.store), whose conversion rounds to nearest even on this target
   /// (Target::roundingRTE16 and float16: the mode, and f16 vectors for packed runs).
   bool defersF16Rounding(const ir::Operation& op);
-  /// bf16 results that are only stored are rounded by the store's conversion: OpFConvert to
-  /// VK_KHR_shader_bfloat16's type under RoundingModeRTE 16 (a measurement switch,
-  /// TVK_BF16_CONVERT=1, on targets with bf16 cooperative matrices, which enable the type, and
-  /// Target::roundingRTE16). Off by default: integer rounding (roundTo) everywhere.
-  bool bf16ByConversion() const;
-  /// Two f32 registers as one word of two bf16 values, the first in the low half, by one
-  /// OpFConvert (bf16ByConversion).
-  Id packBf16ByConversion(Id lo, Id hi);
   /// Rematerializability query.
   analysis::Remat remat;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).

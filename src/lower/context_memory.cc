@@ -82,8 +82,6 @@ Result<Id> Context::toStorage(const ir::Type& t, Id v) {
     return b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
   }
   if (t.isFloat() && t.name == "bf16") {
-    if (bf16ByConversion())  // a pair (16-bit integers only narrow or widen without Int16)
-      return b.emit(spv::Op::OpUConvert, b.typeInt(16), {packBf16ByConversion(v, b.constFloat(f32(), 0.0f))});
     Id w = b.emit(spv::Op::OpBitcast, u32(), {v});
     Id s = b.emit(spv::Op::OpShiftRightLogical, u32(), {w, c32(16)});
     return b.emit(spv::Op::OpUConvert, b.typeInt(16), {s});
@@ -222,8 +220,7 @@ bool Context::defersF16Rounding(const ir::Operation& op) {
   const Target& tg = opts.target;
   if (!tg.roundingRTE16 || !tg.float16 || op.results.size() != 1) return false;
   const ir::Value* r = op.result();
-  const ir::Type& st = r->type.scalar();
-  if (!st.isFloat() || !(st.name == "f16" || (st.name == "bf16" && bf16ByConversion()))) return false;
+  if (!r->type.scalar().isFloat() || r->type.scalar().name != "f16") return false;
   if (!storedOnlyDone_) {
     std::set<const ir::Value*> other;
     ir::walk(func, [&](const ir::Operation& o) {
@@ -238,30 +235,10 @@ bool Context::defersF16Rounding(const ir::Operation& op) {
   return storedOnly_.count(r) > 0;
 }
 
-bool Context::bf16ByConversion() const {
-  static const bool on = [] {
-    const char* env = std::getenv("TVK_BF16_CONVERT");
-    return env && std::string(env) == "1";
-  }();
-  if (!on || !opts.target.roundingRTE16) return false;
-  for (const CoopMatShape& s : opts.target.coopMatShapes)
-    if (s.ab == "bf16") return true;
-  return false;
-}
-
-Id Context::packBf16ByConversion(Id lo, Id hi) {
-  needFeature("bfloat16CooperativeMatrix");
-  roundsF16ByMode = true;
-  Id pair = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(f32(), 2), {lo, hi});
-  Id bf2 = b.emit(spv::Op::OpFConvert, b.typeVector(b.typeBFloat16(), 2), {pair});
-  return b.emit(spv::Op::OpBitcast, u32(), {bf2});
-}
-
 Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   if (!t.isFloat()) return v;
   if (t.name == "f16") return deferF16Rounding ? v : roundToF16(*this, v);
   if (t.name == "bf16") {
-    if (deferF16Rounding && bf16ByConversion()) return v;
     // Round to nearest even on the upper 16 bits; NaNs stay (quiet) NaNs.
     Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
     Id rounded = roundOffBits(*this, bits, 16);

@@ -131,10 +131,6 @@ Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::v
       }
       continue;
     }
-    if (t.isFloat() && t.name == "bf16" && c.bf16ByConversion()) {
-      words.push_back(c.packBf16ByConversion(vals[2 * w], vals[2 * w + 1]));
-      continue;
-    }
     Id acc = 0;
     for (uint32_t j = 0; j < per; ++j) {
       Id x = vals[w * per + j], e;

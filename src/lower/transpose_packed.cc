@@ -42,7 +42,6 @@ Id packWord(Context& c, const ir::Type& t, const std::vector<Id>& vals, uint32_t
     }
     return b.glsl(GLSLstd450PackHalf2x16, u, {v2});
   }
-  if (t.isFloat() && c.bf16ByConversion()) return c.packBf16ByConversion(vals[0], vals[1]);
   if (t.isFloat()) {  // bf16: the upper halves
     Id lo = b.emit(spv::Op::OpShiftRightLogical, u, {b.emit(spv::Op::OpBitcast, u, {vals[0]}), c.c32(16)});
     Id hi = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {vals[1]}), c.c32(0xffff0000u)});
