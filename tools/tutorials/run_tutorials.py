@@ -64,7 +64,8 @@ PYTEST_06 = {"small": "test_op and 128 and 64 and -2-1]", "full": "test_op"}
 def bench_driver(tutorial, spec):
     """A script beside the prepared tutorial 06 that imports it (its module code runs as is, not
     its __main__) and runs the benchmark tables of its perf_report whose args match `spec`
-    ("K=V,K=V"; values compared as text)."""
+    ("K=V,K=V"; values compared as text). Each measured point is also printed as it is done (with
+    its seconds, autotuning included), so that a run cut by the timeout still shows its rows."""
     want = dict(kv.split("=", 1) for kv in spec.split(","))
     driver = tutorial.with_name("run_bench_part.py")
     driver.write_text(
@@ -77,6 +78,14 @@ def bench_driver(tutorial, spec):
         "mark.benchmarks = [b for b in mark.benchmarks\n"
         "                   if all(str(b.args.get(k)) == v for k, v in want.items())]\n"
         "print(f'{len(mark.benchmarks)} benchmark tables match {want}', flush=True)\n"
+        "import time\n"
+        "fn = mark.fn\n"
+        "def traced(*a, **kw):\n"
+        "    t0 = time.time()\n"
+        "    r = fn(*a, **kw)\n"
+        "    print(f'point {kw} -> {r} ({time.time() - t0:.1f} s)', flush=True)\n"
+        "    return r\n"
+        "mark.fn = traced\n"
         "assert mark.benchmarks, 'no benchmark table matches'\n"
         "mark.run(save_path='.', print_data=True)\n")
     return driver
