@@ -239,14 +239,13 @@ Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   if (!t.isFloat()) return v;
   if (t.name == "f16") return deferF16Rounding ? v : roundToF16(*this, v);
   if (t.name == "bf16") {
-    // Round to nearest even on the upper 16 bits; NaNs stay (quiet) NaNs.
+    // Round to nearest even on the upper 16 bits. A NaN becomes one canonical NaN, 0x7FFF
+    // (NVIDIA's 16-bit canonical NaN): rounding its bits could carry it into an infinity or a
+    // zero, and a constant costs less than quieting its payload.
     Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
     Id rounded = roundOffBits(*this, bits, 16);
-    Id quiet = b.emit(spv::Op::OpBitwiseAnd, u32(),
-                      {b.emit(spv::Op::OpBitwiseOr, u32(), {bits, c32(0x00400000u)}),
-                       c32(0xffff0000u)});
     Id isNan = b.emit(spv::Op::OpIsNan, boolean(), {v});
-    Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, quiet, rounded});
+    Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, c32(0x7fff0000u), rounded});
     return b.emit(spv::Op::OpBitcast, f32(), {r});
   }
   if (t.bits == 8) {

@@ -1,6 +1,7 @@
 """f32 -> bf16 rounds to nearest even, as Triton-CUDA's cvt.rn.bf16.f32 and torch do: ties both
 ways, carries into the exponent, overflow to infinity, subnormals, signed zeros, infinities and
-NaNs (Context::roundTo, integer code on every device), for results that are computed on and for
+NaNs, which become one canonical NaN, 0x7FFF (Context::roundTo, integer code on
+every device), for results that are computed on and for
 results that are only stored (in packed runs and one element per store).
 
 Not used: one OpFConvert to VK_KHR_shader_bfloat16's type under RoundingModeRTE 16. On the H200
@@ -56,6 +57,7 @@ def _check_bits(bits, got, want, torch):
                                             for b, g, w in zip(torch.from_numpy(bits.view(np.int32))[bad][:12],
                                                                got_bits[bad][:12], want_bits[bad][:12])])
     assert torch.isnan(got[nan].float()).all()
+    assert bool((got.view(torch.int16)[nan] == 0x7FFF).all())  # one canonical NaN (NVIDIA's 16-bit one)
 
 
 def test_stored_only_bf16_rounds_to_nearest_even(k, torch):
@@ -86,6 +88,7 @@ def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
                            for b, g, w in zip(torch.from_numpy(bits.view(np.int32))[bad][:8],
                                               got_bits[bad][:8], want_bits[bad][:8])]
     assert torch.isnan(y[nan].float()).all()
+    assert bool((y.view(torch.int16)[nan] == 0x7FFF).all())  # one canonical NaN (NVIDIA's 16-bit one)
     zb = z.view(torch.int32)
     assert torch.equal(zb[~nan], want.float().view(torch.int32)[~nan])
     assert torch.isnan(z[nan]).all()
