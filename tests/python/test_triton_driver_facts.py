@@ -137,7 +137,8 @@ def test_autotune_skips_impossible_configs_and_compiles_stages_once(tv, torch, t
 
 
 def test_log_compile_and_kernel_dump(tmp_path):
-    """TVK_LOG_COMPILE prints stage times; TRITON_KERNEL_DUMP writes every stage, spvdis included."""
+    """TVK_LOG_COMPILE prints stage times and the pipeline's creation; TRITON_KERNEL_DUMP writes
+    every stage, spvdis included."""
     code = (
         "import triton_vulkan as tv; tv.activate()\n"
         "import torch, triton, triton.language as tl\n"
@@ -154,6 +155,7 @@ def test_log_compile_and_kernel_dump(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "triton_vulkan: spv of k (num_warps=4)" in out.stderr
+    assert "triton_vulkan: pipeline of k " in out.stderr
     dumped = {p.suffix for p in (tmp_path / "dump").rglob("*") if p.is_file()}
     assert {".ttir", ".spv", ".spvdis"} <= dumped, dumped
 

@@ -9,7 +9,8 @@ Options that do not change the SPIR-V (the AMD tuning knobs; of `num_stages`, on
 is 1 or more) are left out of `VulkanOptions.hash()`, so autotune configs that differ only in
 them compile once (Triton's cache key is built from that hash).
 
-TVK_LOG_COMPILE=1 (or TRITON_PRINT_AUTOTUNING=1) prints each stage's compile time to stderr."""
+TVK_LOG_COMPILE=1 (or TRITON_PRINT_AUTOTUNING=1) prints each stage's compile time to stderr (and
+driver.load_binary the pipeline's creation)."""
 import functools
 import hashlib
 import os

@@ -5,7 +5,9 @@ CUDA's integer devices when both drivers are used in one process.
 `is_active()` is True only where no CUDA/HIP device is usable and a Vulkan device exists;
 `triton_vulkan.activate()` makes this driver the active one in any case."""
 import functools
+import sys
 import threading
+import time
 
 from triton.backends.compiler import GPUTarget
 from triton.backends.driver import DriverBase
@@ -15,6 +17,7 @@ from .. import args as _args
 from .. import _device as _dev
 from .targets import arch_of
 from . import autotune_bench, resources
+from .compiler import _log_enabled
 from .version import check_triton_version
 
 _TYPE_TO_CPP = {
@@ -71,7 +74,11 @@ class VulkanUtils:
         n_regs, n_spills = resources.ESTIMATED_REGS, 0
         last = getattr(_last_launcher, "value", None)
         if last is not None and last[0] == name:
+            t0 = time.perf_counter()
             binary.native = dev.kernel(binary.spirv, last[1])
+            if _log_enabled():  # the driver's compile (vkCreateComputePipelines), beside our stages
+                print(f"triton_vulkan: pipeline of {name} {(time.perf_counter() - t0) * 1e3:.1f} ms",
+                      file=sys.stderr, flush=True)
             n_regs, n_spills = resources.registers_of(binary.native.statistics())
         # `module` must not be None: CompiledKernel re-runs load_binary while it is.
         return binary, binary, n_regs, n_spills, dev.target.max_workgroup_invocations
