@@ -110,16 +110,10 @@ struct Solver {
   static int64_t satMul(int64_t a, int64_t b) {
     return a != 0 && b > INT64_MAX / a ? INT64_MAX : a * b;
   }
-  // The element of an arith.constant's value: the attribute, or a dense splat's one element.
-  static const ir::Attribute* splatValue(const ir::Operation& constant) {
-    const ir::Attribute* a = constant.attr("value");
-    if (a && a->kind == ir::Attribute::Kind::Dense && a->isSplat()) a = &a->elems[0];
-    return a;
-  }
   // The integer constant (splat) that defines v, if any.
   static const ir::Attribute* intConstant(const ir::Value* v) {
     if (!v->def || v->def->name != "arith.constant") return nullptr;
-    const ir::Attribute* a = splatValue(*v->def);
+    const ir::Attribute* a = ir::constantValue(*v->def);
     return a && a->kind == ir::Attribute::Kind::Int ? a : nullptr;
   }
 
@@ -261,7 +255,7 @@ struct Solver {
     AxisInfo r = unknown(res);
     if (isElementwise(n)) r = elementwise(op);
     if (n == "arith.constant") {
-      const ir::Attribute* v = splatValue(op);
+      const ir::Attribute* v = ir::constantValue(op);
       if (v && v->kind == ir::Attribute::Kind::Int) r = uniform(res, pow2Div(v->i));
       else if (v && v->kind != ir::Attribute::Kind::Dense) r = uniform(res, 1);  // a splat of another kind
     } else if (n == "tt.make_range") {

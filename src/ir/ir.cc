@@ -344,6 +344,12 @@ Operation* Module::kernel() const {
   return nullptr;
 }
 
+const Attribute* constantValue(const Operation& constant) {
+  const Attribute* a = constant.attr("value");
+  if (a && a->isSplat()) a = &a->elems[0];
+  return a;
+}
+
 std::string funcName(const Operation& func) { return func.strAttr("sym_name"); }
 
 Value* insertOpWithResult(Block* block, size_t& pos, const std::string& name, std::vector<Value*> operands,

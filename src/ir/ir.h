@@ -269,6 +269,10 @@ struct Module {
 /// An attribute-dictionary key as MLIR prints it (quoted unless a bare identifier).
 std::string attrKey(const std::string& key);
 
+/// The value of arith.constant `constant`: its `value` attribute, or a dense splat's one
+/// element (a dense attribute that is not a splat comes back as is; null without `value`).
+const Attribute* constantValue(const Operation& constant);
+
 /// Kernel (tt.func) helper: the function name (`sym_name`).
 std::string funcName(const Operation& func);
 

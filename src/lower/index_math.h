@@ -7,8 +7,8 @@
 //   Id inRange = w.lessThan(limit);                  // OpULessThan (bool)
 //
 // Every operator emits exactly one instruction at the builder's current point (no folding, so
-// the SPIR-V is what the expression says); `times(k)` is the one folding helper (k = 1 emits
-// nothing). Constants are uint32 literals. C++ leaves the order of the two operands of an
+// the SPIR-V is what the expression says); `times(k)`, `plus(k)` and `xorWith(k)` are the
+// folding helpers (k = 1, 0, 0 emit nothing). Constants are uint32 literals. C++ leaves the order of the two operands of an
 // operator unspecified, so an expression with two non-trivial operands may emit them in
 // either order: the module means the same, but spell such steps out where the instruction
 // order matters (a golden test).
@@ -47,6 +47,10 @@ class Index {
 
   /// x * k, or x itself when k is 1 (no instruction).
   Index times(uint32_t k) const { return k == 1 ? *this : *this * k; }
+  /// x + k, or x itself when k is 0 (no instruction).
+  Index plus(uint32_t k) const { return k == 0 ? *this : *this + k; }
+  /// x ^ k, or x itself when k is 0 (no instruction).
+  Index xorWith(uint32_t k) const { return k == 0 ? *this : *this ^ k; }
   /// Bool: x < y (unsigned).
   spirv::Id lessThan(uint32_t k) const { return cmp(spv::Op::OpULessThan, b_->u32(k)); }
   spirv::Id lessThan(const Index& y) const { return cmp(spv::Op::OpULessThan, y.id_); }

@@ -1,5 +1,6 @@
 // Typed index arithmetic (lower/index_math.h): each operator emits exactly its one instruction
-// (in the order the expression is sequenced), times(1) emits nothing, comparisons give bools.
+// (in the order the expression is sequenced), times(1), plus(0) and xorWith(0) emit nothing,
+// comparisons give bools.
 #include "lower/index_math.h"
 
 #include <gtest/gtest.h>
@@ -66,6 +67,16 @@ TEST(Index, TimesOneEmitsNothing) {
   EXPECT_EQ(x.times(1).id(), f.x);
   EXPECT_NE(x.times(4).id(), f.x);
   EXPECT_EQ(f.finish(), (std::vector<spv::Op>{spv::Op::OpIMul}));
+}
+
+TEST(Index, PlusAndXorWithZeroEmitNothing) {
+  Fixture f;
+  Index x(f.b, f.x);
+  EXPECT_EQ(x.plus(0).id(), f.x);
+  EXPECT_EQ(x.xorWith(0).id(), f.x);
+  EXPECT_NE(x.plus(3).id(), f.x);
+  EXPECT_NE(x.xorWith(3).id(), f.x);
+  EXPECT_EQ(f.finish(), (std::vector<spv::Op>{spv::Op::OpIAdd, spv::Op::OpBitwiseXor}));
 }
 
 TEST(Index, ComparisonsAreBools) {

@@ -1,8 +1,8 @@
 #include "lower/memory_runs.h"
 
-#include <cmath>
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -198,14 +198,9 @@ Status storeElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide
 // True when `v` is a constant whose every element has all bits zero (0, false, +0.0): what
 // the null raw run of a masked-off load unpacks to, so `other` = v needs no select.
 static bool allZeroBits(const ir::Value* v) {
-  const ir::Operation* d = v ? v->def : nullptr;
-  if (!d || d->name != "arith.constant") return false;
-  const ir::Attribute* a = d->attr("value");
+  if (!v || !v->def || v->def->name != "arith.constant") return false;
+  const ir::Attribute* a = ir::constantValue(*v->def);
   if (!a) return false;
-  if (a->kind == ir::Attribute::Kind::Dense) {
-    if (!a->isSplat()) return false;
-    a = &a->elems[0];
-  }
   switch (a->kind) {
     case ir::Attribute::Kind::Int:
     case ir::Attribute::Kind::Bool:

@@ -151,7 +151,7 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
     const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
     Index y = firstWord(c.ix(rc[0]), c.ix(rc[1]) >> logP);
     for (uint32_t q = 0; q < words; ++q)
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, q ? Id(y ^ q) : Id(y), 1)),
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, y.xorWith(q), 1)),
                                     rowWord(c, t, run * t.v + q * t.P)});
   }
   c.scratchBarrier(*t.op);
@@ -161,13 +161,13 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
     Index cw = col >> logP, at = (col & (t.P - 1)).times(t.bits);
     Index r = firstWord(i0, cw);
-    std::map<uint32_t, Id> swizzled;  // (e >> 1) & (CW - 1) -> R ^ it
+    std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> R ^ it
     for (uint32_t e = 0; e < t.v; ++e) {
       const uint32_t k = (e >> 1) & (CW - 1);
       auto it = swizzled.find(k);
-      if (it == swizzled.end()) it = swizzled.emplace(k, k ? Id(r ^ k) : Id(r)).first;
-      Id at_e = e ? Id(Index(b, it->second) + e * CW) : it->second;
-      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, at_e, 1))});
+      if (it == swizzled.end()) it = swizzled.emplace(k, r.xorWith(k)).first;
+      Id idx = it->second.plus(e * CW);
+      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, idx, 1))});
       if (t.et.isInt()) {  // sign-extended from its bit offset in one instruction
         out[run * t.v + e] = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {word, at, c.c32(t.bits)});
         continue;
@@ -225,7 +225,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
         Id at = s ? (p ^ s).times(t.bits) : p.times(t.bits);
         acc = b.emit(spv::Op::OpBitFieldInsert, c.u32(), {acc, x, at, c.c32(t.bits)});
       }
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, cc ? Id(z + cc * RG) : Id(z), 1)), acc});
+      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, z.plus(cc * RG), 1)), acc});
     }
   }
   c.scratchBarrier(*t.op);
@@ -237,7 +237,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
     Index r = firstWord(col, i0 >> logP);
     for (uint32_t k = 0; k < words; ++k) {
-      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, k ? Id(r ^ k) : Id(r), 1))});
+      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, r.xorWith(k), 1))});
       std::vector<Id> elems = unpackWord(c, t.et, word, P, t.bits);
       for (uint32_t e = 0; e < P; ++e) out[run * v + k * P + e] = elems[e];
     }
