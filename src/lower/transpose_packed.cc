@@ -128,6 +128,15 @@ std::string packedMode(uint32_t P) {
   return P == 4 ? "rows" : "shuffle";
 }
 
+// A measurement switch, on unless the variable is "0": TVK_I8_BYTES (8-bit elements read from
+// the scratch as bytes of a 4-byte vector, else sign-extended from their bit offset),
+// TVK_TRANSPOSE_HALVES (16-bit column words from two halves by masks, else by bit-field
+// inserts at the invocation's offsets).
+bool switchOn(const char* name) {
+  const char* env = std::getenv(name);
+  return !env || std::string(env) != "0";
+}
+
 // The row-major variant: each run stores its v / P row words; each reader loads, per element,
 // the row word holding its column and takes its element out.
 //
@@ -156,10 +165,21 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
   }
   c.scratchBarrier(*t.op);
   out.assign(t.l.slots, 0);
+  // Bytes: each element is its word's byte taken as an 8-bit value (a word viewed as 4 bytes,
+  // indexed by the column), which the store packs back 4 to a word without shifts or masks.
+  const bool bytes = t.et.isInt() && t.bits == 8 && c.opts.target.int8 && switchOn("TVK_I8_BYTES");
+  Id u8 = 0, u8x4 = 0;
+  if (bytes) {
+    b.addCapability(spv::Capability::Int8);
+    c.needFeature("int8");
+    u8 = b.typeInt(8);
+    u8x4 = b.typeVector(u8, 4);
+  }
   for (uint32_t run = 0; run < t.runs; ++run) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * t.v));
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
     Index cw = col >> logP, at = (col & (t.P - 1)).times(t.bits);
+    Id lane = bytes ? Id(col & (t.P - 1)) : 0;
     Index r = firstWord(i0, cw);
     std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> R ^ it
     for (uint32_t e = 0; e < t.v; ++e) {
@@ -168,6 +188,12 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
       if (it == swizzled.end()) it = swizzled.emplace(k, r.xorWith(k)).first;
       Id idx = it->second.plus(e * CW);
       Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, idx, 1))});
+      if (bytes) {  // the column's byte of the word as an 8-bit value, for the store's packing
+        Id byte = b.emit(spv::Op::OpVectorExtractDynamic, u8, {b.emit(spv::Op::OpBitcast, u8x4, {word}), lane});
+        out[run * t.v + e] = b.emit(spv::Op::OpSConvert, c.u32(), {byte});
+        c.lanes.noteByte(out[run * t.v + e], byte);
+        continue;
+      }
       if (t.et.isInt()) {  // sign-extended from its bit offset in one instruction
         out[run * t.v + e] = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {word, at, c.c32(t.bits)});
         continue;
@@ -217,6 +243,22 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
     // word cc / P from each row r0 + (p ^ s), at position p ^ s; stored at its column.
     Index myCol0 = col0 + p.times(words);
     Index z = firstWord(myCol0, g);
+    if (P == 2 && switchOn("TVK_TRANSPOSE_HALVES")) {  // halves of two words: the lower row's word first, then two masks and an or
+      Id upper = b.emit(spv::Op::OpIEqual, c.boolean(), {p, c.c32(1)});
+      for (uint32_t k = 0; k < K; ++k) {
+        Id lo = b.emit(spv::Op::OpSelect, c.u32(), {upper, recv[1][k], recv[0][k]});
+        Id hi = b.emit(spv::Op::OpSelect, c.u32(), {upper, recv[0][k], recv[1][k]});
+        Id even = b.emit(spv::Op::OpBitwiseOr, c.u32(),
+                         {b.emit(spv::Op::OpBitwiseAnd, c.u32(), {lo, c.c32(0xffffu)}),
+                          b.emit(spv::Op::OpShiftLeftLogical, c.u32(), {hi, c.c32(16)})});
+        Id odd = b.emit(spv::Op::OpBitwiseOr, c.u32(),
+                        {b.emit(spv::Op::OpShiftRightLogical, c.u32(), {lo, c.c32(16)}),
+                         b.emit(spv::Op::OpBitwiseAnd, c.u32(), {hi, c.c32(0xffff0000u)})});
+        b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, z.plus(2 * k * RG), 1)), even});
+        b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, z.plus((2 * k + 1) * RG), 1)), odd});
+      }
+      continue;
+    }
     for (uint32_t cc = 0; cc < words; ++cc) {
       Id acc = c.c32(0);
       for (uint32_t s = 0; s < P; ++s) {
