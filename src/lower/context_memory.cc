@@ -248,11 +248,7 @@ Result<Id> Context::roundTo(const ir::Type& t, Id v) {
     Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, c32(0x7fff0000u), rounded});
     return b.emit(spv::Op::OpBitcast, f32(), {r});
   }
-  if (t.bits == 8) {
-    auto code = encodeFp8(*this, t, v);
-    if (!code.ok()) return code;
-    return decodeFp8(*this, t, *code);
-  }
+  if (t.bits == 8) return roundToFp8(*this, t, v);
   return v;
 }
 

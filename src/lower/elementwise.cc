@@ -81,6 +81,13 @@ Result<Id> negf(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   return c.b.emit(spv::Op::OpFNegate, *t, {a[0]});
 }
 
+// Whether every value of float type `from` is a value of `to` (fp8 in f16, bf16 and wider;
+// 16-bit floats in f32 and f64; f32 in f64): such a conversion needs no rounding.
+bool widensExactly(const ir::Type& from, const ir::Type& to) {
+  if (from.bits == 8) return to.bits >= 16;
+  return to.bits > from.bits && to.bits >= 32;
+}
+
 // extf/truncf and tt.fp_to_fp between float types: registers are f32 for narrow types.
 Result<Id> fconvert(Context& c, const ir::Operation& op, const std::vector<Id>& a) {
   auto t = c.regTypeOf(op.result());
@@ -91,6 +98,7 @@ Result<Id> fconvert(Context& c, const ir::Operation& op, const std::vector<Id>& 
   std::string rounding = op.strAttr("rounding", "rtne");
   if (rounding != "rtne") return c.unsupported(op, "rounding mode " + rounding);
   Id v = *t == *s ? a[0] : c.b.emit(spv::Op::OpFConvert, *t, {a[0]});
+  if (widensExactly(op.operand(0)->type.scalar(), rt)) return v;
   // Rounded here even when the result is only stored: the store's OpFConvert to the 16-bit
   // storage type need not round to nearest even, and NVIDIA's does not (a bias that doubled
   // the error of fp16 partial sums in Triton's layer-norm tutorial); it is exact after this.

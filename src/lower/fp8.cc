@@ -59,33 +59,53 @@ Id roundHalfEvenToUint(Context& c, Id x) {
   return b.emit(spv::Op::OpIAdd, u, {q, b.emit(spv::Op::OpSelect, u, {up, c.c32(1), c.c32(0)})});
 }
 
-// f32 -> nearest f16 (ties to even), kept as f32, on the f32 bits without leaving them (about
-// 15 instructions; encoding to the f16 code and decoding again took about 35):
-// - normal f16 range: round the 23-bit mantissa to 10 bits in place (as bf16 does to 7);
-//   a result of 2^16 or more (65520 and up) overflows to inf, and inf stays inf;
-// - below 2^-14 (f16 subnormals): |x| * 2^24 rounded to an integer (roundHalfEvenToUint), scaled back
-//   (both multiplications by powers of 2 are exact);
+namespace {
+
+// f32 -> the nearest value of the narrow float format `f` (ties to even), kept as f32, on the
+// f32 bits without leaving them (about 15 instructions; encoding to the code and decoding again
+// took about 35 for f16 and 55 for fp8):
+// - normal range: round the 23-bit mantissa to f.mant bits in place (as bf16 does to 7); a
+//   result above the largest finite value overflows to inf (f16, E5M2: a result of 2^16 or
+//   more) or saturates to it (E4M3FN: 448, as encodeFp8 does), and inf stays inf (saturates);
+// - below the smallest normal (subnormals): |x| * 2^(bias + mant - 1) rounded to an integer
+//   (roundHalfEvenToUint), scaled back (both multiplications by powers of 2 are exact);
 // - NaN: the quiet NaN.
 // Integer code on purpose: drivers need not round f32 -> f16 conversions to nearest even
 // (NVIDIA's OpFConvert did not, even under the RoundingModeRTE execution mode).
-Result<Id> roundToF16(Context& c, Id v) {
+Id roundInPlace(Context& c, Id v, const Fp8Format& f) {
   auto& b = c.b;
   Id u = c.u32(), bt = c.boolean(), fl = c.f32();
   Id bits = b.emit(spv::Op::OpBitcast, u, {v});
   Id sign = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x80000000u)});
   Id a = b.emit(spv::Op::OpBitwiseAnd, u, {bits, c.c32(0x7fffffffu)});
-  Id r = roundOffBits(c, a, 13);
-  Id over = b.emit(spv::Op::OpUGreaterThanEqual, bt, {r, c.c32(0x47800000u)});
-  r = b.emit(spv::Op::OpSelect, u, {over, c.c32(0x7f800000u), r});
+  Id r = roundOffBits(c, a, 23 - f.mant);
+  const uint32_t maxFinite = (f.maxCode - (f.hasInf ? 1u : 0u)) << (23 - f.mant);  // code bits
+  const uint32_t largest = maxFinite + ((127 - f.bias) << 23);                      // its f32 bits
+  if (f.hasInf) {
+    Id over = b.emit(spv::Op::OpUGreaterThan, bt, {r, c.c32(largest)});
+    r = b.emit(spv::Op::OpSelect, u, {over, c.c32(0x7f800000u), r});
+  } else {
+    r = b.glsl(GLSLstd450UMin, u, {r, c.c32(largest)});
+  }
+  const double scale = static_cast<double>(uint64_t{1} << (f.bias + f.mant - 1));
   Id ax = b.emit(spv::Op::OpBitcast, fl, {a});
-  Id scaled = b.emit(spv::Op::OpFMul, fl, {ax, b.constFloat(fl, 16777216.0)});
+  Id scaled = b.emit(spv::Op::OpFMul, fl, {ax, b.constFloat(fl, scale)});
   Id sub = b.emit(spv::Op::OpFMul, fl,
-                  {b.emit(spv::Op::OpConvertUToF, fl, {roundHalfEvenToUint(c, scaled)}), b.constFloat(fl, 1.0 / 16777216.0)});
-  Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32(0x38800000u)});
+                  {b.emit(spv::Op::OpConvertUToF, fl, {roundHalfEvenToUint(c, scaled)}), b.constFloat(fl, 1.0 / scale)});
+  Id isSub = b.emit(spv::Op::OpULessThan, bt, {a, c.c32((127 - f.bias + 1) << 23)});
   r = b.emit(spv::Op::OpSelect, u, {isSub, b.emit(spv::Op::OpBitcast, u, {sub}), r});
   Id isNan = b.emit(spv::Op::OpUGreaterThan, bt, {a, c.c32(0x7f800000u)});
   r = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7fc00000u), r});
   return b.emit(spv::Op::OpBitcast, fl, {b.emit(spv::Op::OpBitwiseOr, u, {r, sign})});
+}
+
+}  // namespace
+
+Result<Id> roundToF16(Context& c, Id v) { return roundInPlace(c, v, formatOf(ir::Type::f("f16"))); }
+
+Result<Id> roundToFp8(Context& c, const ir::Type& t, Id v) {
+  if (!isSupportedFp8(t)) return Status::error("fp8 type " + t.str());
+  return roundInPlace(c, v, formatOf(t));
 }
 
 double fp8Value(const ir::Type& t, uint32_t code) {
@@ -133,6 +153,23 @@ Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
   Fp8Format f = formatOf(t);
   auto& b = c.b;
   Id u = c.u32(), bt = c.boolean(), fl = c.f32();
+  // fp8 codes as f16 codes, widened exactly by UnpackHalf2x16 (as f16 loads are): an E5M2 code
+  // is the upper byte of the f16 code of its value; an E4M3FN code's exponent and mantissa
+  // bits, placed at the low end of f16's, give its value times 2^(7 - 15) (subnormals too),
+  // and its NaN (magnitude 0x7f) gets f16's all-ones exponent.
+  auto unpack = [&](Id half) {
+    return b.emit(spv::Op::OpCompositeExtract, fl, {b.glsl(GLSLstd450UnpackHalf2x16, b.typeVector(fl, 2), {half}), 0});
+  };
+  if (t.name == "f8E5M2") return unpack(b.emit(spv::Op::OpShiftLeftLogical, u, {code, c.c32(8)}));
+  if (t.name == "f8E4M3FN") {
+    Id mag = b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(0x7f)});
+    Id half = b.emit(spv::Op::OpBitwiseOr, u,
+                     {b.emit(spv::Op::OpShiftLeftLogical, u, {mag, c.c32(7)}),
+                      b.emit(spv::Op::OpShiftLeftLogical, u, {b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(0x80)}), c.c32(8)})});
+    Id isNan = b.emit(spv::Op::OpIEqual, bt, {mag, c.c32(0x7f)});
+    half = b.emit(spv::Op::OpBitwiseOr, u, {half, b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7c00), c.c32(0)})});
+    return b.emit(spv::Op::OpFMul, fl, {unpack(half), b.constFloat(fl, 256.0)});
+  }
   const uint32_t signBit = 1u << (f.bits - 1), magMask = signBit - 1;
   Id sign = b.emit(spv::Op::OpShiftLeftLogical, u,
                    {b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(signBit)}), c.c32(32 - f.bits)});

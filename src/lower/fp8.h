@@ -11,6 +11,9 @@ namespace tvk::lower {
 /// Rounds f32 `v` to the nearest-even f16 value (as f32) in integer code: drivers may fold an
 /// f32→f16→f32 OpFConvert pair away (NVIDIA 580 does).
 Result<Id> roundToF16(Context& c, Id v);
+/// Rounds f32 `v` to the nearest-even value of fp8 type `t` (as f32), with the overflow and NaN
+/// rules of encodeFp8, without encoding and decoding.
+Result<Id> roundToFp8(Context& c, const ir::Type& t, Id v);
 /// The integer nearest to f32 `x` (0 <= x < 2^23), ties to even, as a uint32, in integer code
 /// (llvmpipe's GLSLstd450RoundEven rounds ties away from zero on wide vectors).
 Id roundHalfEvenToUint(Context& c, Id x);
