@@ -22,10 +22,17 @@ bool isPlainTrans(const ir::Operation* op) {
   return order && order->elems.size() == 2 && order->elems[0].i == 1 && order->elems[1].i == 0;
 }
 
+// tt.fp_to_fp from f8E5M2 to f16: exact, and a byte shift on the codes.
+bool isWidening(const ir::Operation* op) {
+  return op && op->name == "tt.fp_to_fp" && op->numOperands() == 1 &&
+         op->operand(0)->type.scalar().name == "f8E5M2" && op->result()->type.scalar().name == "f16";
+}
+
 }  // namespace
 
 const ir::Operation* operandLoad(const ir::Operation& dot, int i) {
   const ir::Operation* def = dot.operand(i)->def;
+  if (isWidening(def)) def = def->operand(0)->def;
   if (i == 1 && isPlainTrans(def)) def = def->operand(0)->def;
   return def && def->name == "tt.load" ? def : nullptr;
 }
@@ -39,7 +46,7 @@ const AxisInfo* infoOf(const AxisInfoMap& info, const ir::Value* v) {
 
 // Elements per run for operand `v` (a tt.load result) of `dot`, 0 when it cannot be direct.
 uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMap& info,
-                  Remat& remat, const std::map<const ir::Value*, int>& uses) {
+                  Remat& remat, const std::map<const ir::Value*, int>& uses, bool widened) {
   const ir::Operation* load = v->def;
   if (!load || load->name != "tt.load" || load->parentBlock != dot.parentBlock) return 0;
   auto u = uses.find(v);
@@ -50,7 +57,7 @@ uint32_t runElems(const ir::Operation& dot, const ir::Value* v, const AxisInfoMa
   const ir::Type& e = t.scalar();
   uint32_t bytes;
   if (e.isFloat() && e.bits == 16 && (e.name == "f16" || e.name == "bf16")) bytes = 2;
-  else if (e.isInt() && e.bits == 8) bytes = 1;
+  else if ((e.isInt() && e.bits == 8) || (widened && e.name == "f8E5M2")) bytes = 1;
   else if (e.isFloat() && e.name == "f32") bytes = 4;  // split into bf16 planes (tf32 / bf16x3)
   else return 0;
   // Nothing between the load and the dot writes memory.
@@ -97,6 +104,9 @@ DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& 
     for (int i = 0; i < 2; ++i) {
       const ir::Value* v = op.operand(i);
       if (op.operand(0) == op.operand(1)) break;  // one load feeding both operands
+      // fp8 widened by a tt.fp_to_fp used by nothing else.
+      const ir::Operation* widen = isWidening(v->def) && uses[v] == 1 ? v->def : nullptr;
+      if (widen) v = widen->operand(0);
       // B through a trans used by nothing else: the trans's operand is the load.
       const bool transposed = i == 1 && isPlainTrans(v->def) && uses[v] == 1;
       if (transposed) {
@@ -104,9 +114,9 @@ DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& 
         // f32 operands split into two planes (lower/dot_coopmat.cc) are not read transposed.
         if (v->type.scalar().name == "f32") continue;
       }
-      uint32_t run = runElems(op, v, info, remat, uses);
+      uint32_t run = runElems(op, v, info, remat, uses, widen != nullptr);
       if (!run) continue;
-      DirectOperand d{&op, i, run, nullptr, transposed};
+      DirectOperand d{&op, i, run, nullptr, transposed, widen};
       const ir::Value* ptr = v->def->operand(0);
       TensorInduction ind;
       auto count = [&](const ir::Value* x) { auto it = uses.find(x); return it == uses.end() ? 0 : it->second; };
@@ -123,7 +133,7 @@ std::string printDirectOperands(const DirectOperands& d, const std::set<const ir
   std::vector<std::string> lines;
   for (const auto& [load, o] : d)
     lines.push_back(load->where() + " -> " + o.dot->where() + " operand " + (o.operand ? "B" : "A") +
-                    (o.transposed ? " (transposed)" : "") + ", runs of " + std::to_string(o.elems) +
+                    (o.transposed ? " (transposed)" : "") + (o.widen ? " (widened from f8E5M2)" : "") + ", runs of " + std::to_string(o.elems) +
                     (o.carried ? ", pointer not carried" : "") + (prefetch.count(o.dot) ? ", prefetched" : "") +
                     "\n");
   std::sort(lines.begin(), lines.end());

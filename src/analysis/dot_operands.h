@@ -46,10 +46,15 @@ struct DirectOperand {
   /// contiguous along K, as attention's `tl.dot(q, tl.trans(k))`. The dot stages it as it is
   /// loaded (rows of K) and reads its B fragments column-major; the trans emits nothing.
   bool transposed = false;
+  /// The operand reaches the dot through this tt.fp_to_fp from f8E5M2 to f16 (the upcast of
+  /// fp8 dot operands, ir/scaled_dot.h), outside the trans: the load is of fp8 codes, and the
+  /// dot widens each code to its f16 code (the code is f16's upper byte) as it stages the run.
+  const ir::Operation* widen = nullptr;
 };
 
 /// The tt.load behind operand `i` of tt.dot `dot`: its defining op, or through a rank-2
-/// `tt.trans` (order [1, 0]) of B the trans's operand's; null when there is none.
+/// `tt.trans` (order [1, 0]) of B the trans's operand's, either after a widening tt.fp_to_fp
+/// (DirectOperand::widen); null when there is none.
 const ir::Operation* operandLoad(const ir::Operation& dot, int i);
 
 /// True for ops that may write memory a moved load could read (stores, atomics, calls,
@@ -59,7 +64,7 @@ bool writesMemory(const ir::Operation& op);
 /// Direct operands by their tt.load.
 using DirectOperands = std::map<const ir::Operation*, DirectOperand>;
 
-/// The direct operands of `func`'s 2-D and 3-D f16/bf16/i8/f32 tt.dots. Only a plan: the dot lowering reads
+/// The direct operands of `func`'s 2-D and 3-D f16/bf16/i8/f32 tt.dots (f8E5M2 widened to f16). Only a plan: the dot lowering reads
 /// an operand directly only where it also takes the cooperative-matrix path.
 DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& info, Remat& remat);
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "lower/for_loop.h"
+#include "lower/fp8.h"
 #include "support/bits.h"
 
 namespace tvk::lower {
@@ -80,8 +81,12 @@ const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op
   if (!load || c.coherent) return nullptr;
   auto it = c.smem.directLoads.find(load);
   if (it == c.smem.directLoads.end() || it->second.dot != &op || it->second.operand != i) return nullptr;
-  // Through a trans exactly when planned so (a load used by the dot itself is not transposed).
-  return it->second.transposed == (op.operand(i)->def != load) ? &it->second : nullptr;
+  // Widened and through a trans exactly when planned so (a load used by the dot itself is
+  // neither).
+  const ir::Operation* def = op.operand(i)->def;
+  if ((it->second.widen != nullptr) != (it->second.widen == def)) return nullptr;
+  if (it->second.widen) def = def->operand(0)->def;
+  return it->second.transposed == (def != load) ? &it->second : nullptr;
 }
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
@@ -396,9 +401,10 @@ struct LoadedRun {
   Id words = 0, row = 0, col = 0, exists = 0;
 };
 
-// Words per run of direct operand `d` as loaded (split f32 runs load one word per element).
+// Words per run of direct operand `d` as loaded (split f32 runs load one word per element,
+// widened fp8 runs one per four).
 uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
-  return p.split ? d.elems : d.elems / p.perWord;
+  return p.split ? d.elems : d.widen ? d.elems / 4 : d.elems / p.perWord;
 }
 
 // Loads the K slice [k0, k0 + kc) of operand `d` (a tt.load the dot performs itself,
@@ -428,8 +434,14 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
   if (other) {
     auto o = at(other, std::vector<Id>(static_cast<size_t>(load.result()->type.rank()), c.c32(0)));
     if (!o.ok()) return o.status();
-    if (p.isInt) {
-      Id byte = b.emit(spv::Op::OpBitwiseAnd, u, {*o, c.c32(0xff)});
+    if (p.isInt || d.widen) {  // bytes: i8, or the fp8 code of `other`
+      Id byte = *o;
+      if (d.widen) {
+        auto code = encodeFp8(c, load.result()->type.scalar(), *o);
+        if (!code.ok()) return code.status();
+        byte = *code;
+      }
+      byte = b.emit(spv::Op::OpBitwiseAnd, u, {byte, c.c32(0xff)});
       otherWord = b.emit(spv::Op::OpIMul, u, {byte, c.c32(0x01010101)});
     } else if (p.split) {
       otherWord = b.emit(spv::Op::OpBitcast, u, {*o});
@@ -488,6 +500,20 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
       };
       for (uint32_t j = 0; j < runWords; ++j) {
         Id w = j ? c.ix(w0) + j : w0;
+        if (d.widen) {  // f8E5M2 codes 2j % 4 and the next as f16 codes (the upper bytes)
+          Id x = elem(j / 2), word;
+          if (j % 2 == 0) {
+            word = b.emit(spv::Op::OpBitwiseOr, u,
+                          {b.emit(spv::Op::OpShiftLeftLogical, u, {b.emit(spv::Op::OpBitwiseAnd, u, {x, c.c32(0xff)}), c.c32(8)}),
+                           b.emit(spv::Op::OpShiftLeftLogical, u, {b.emit(spv::Op::OpBitwiseAnd, u, {x, c.c32(0xff00)}), c.c32(16)})});
+          } else {
+            word = b.emit(spv::Op::OpBitwiseOr, u,
+                          {b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpShiftRightLogical, u, {x, c.c32(8)}), c.c32(0xff00)}),
+                           b.emit(spv::Op::OpBitwiseAnd, u, {x, c.c32(0xff000000u)})});
+          }
+          storeStaged(c, p, d.operand, w, word, 0);
+          continue;
+        }
         if (!p.split) {
           storeStaged(c, p, d.operand, w, elem(j), 0);
           continue;
@@ -767,6 +793,12 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   return Status();
 }
 
+Result<bool> coopWidens(Context& c, const ir::Operation& op) {
+  for (const auto& [load, d] : c.smem.directLoads)
+    if (d.widen == &op) return coopReadsLoad(c, *load);
+  return false;
+}
+
 Result<bool> coopUncarried(Context& c, const ir::Value* arg) {
   for (const auto& [load, d] : c.smem.directLoads)
     if (d.carried == arg) return coopReadsLoad(c, *load);
@@ -1007,6 +1039,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
 
 Result<bool> lowerDotCoopMat(Context&, const ir::Operation&) { return false; }
 Result<bool> coopReadsLoad(Context&, const ir::Operation&) { return false; }
+Result<bool> coopWidens(Context&, const ir::Operation&) { return false; }
 Result<bool> coopUncarried(Context&, const ir::Value*) { return false; }
 Status coopHoistRuns(Context&, const ir::Operation&) { return Status(); }
 Result<bool> coopFragments(Context&, const ir::Operation&, Context::Fragments&) { return false; }

@@ -18,6 +18,11 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op);
 /// path: the load's lowering then emits nothing.
 Result<bool> coopReadsLoad(Context& c, const ir::Operation& op);
 
+/// True when tt.fp_to_fp `op` widens the fp8 codes of a load that its cooperative-matrix
+/// tt.dot performs (DirectOperand::widen, coopReadsLoad): the dot widens them as it stages
+/// them, and the conversion's lowering emits nothing.
+Result<bool> coopWidens(Context& c, const ir::Operation& op);
+
 /// True when scf.for iter_arg `arg` is the carried pointer of a load its tt.dot performs
 /// (DirectOperand::carried, coopReadsLoad): the loop carries nothing for it.
 Result<bool> coopUncarried(Context& c, const ir::Value* arg);

@@ -3,6 +3,7 @@
 
 #include <spirv/unified1/GLSL.std.450.h>
 
+#include "lower/dot_coopmat.h"
 #include "lower/float_emit.h"
 #include "lower/fp8.h"
 #include "lower/registry.h"
@@ -228,6 +229,13 @@ void registerElementwiseOps(Registry& r) {
   registerElementwise(r, "arith.extf", fconvert);
   registerElementwise(r, "arith.truncf", fconvert);
   registerElementwise(r, "tt.fp_to_fp", fconvert);
+  // The fp8 codes of a load its tt.dot performs, widened by the dot as it stages them.
+  LowerFn perSlot = r.ops["tt.fp_to_fp"];
+  registerLowering(r, "tt.fp_to_fp", [perSlot](Context& c, const ir::Operation& op) -> Status {
+    auto widened = coopWidens(c, op);
+    if (!widened.ok()) return widened.status();
+    return *widened ? Status() : perSlot(c, op);
+  });
 }
 
 }  // namespace tvk::lower

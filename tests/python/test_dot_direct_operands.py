@@ -140,7 +140,20 @@ def kernels(triton_vk):
             b_ptrs += BK * BN
         tl.store(c_ptr + rm[:, None] * BN + rn[None, :], acc)
 
-    return dict(block_ptr=mm_block_ptr, row_scaled=mm_row_scaled, indexed=mm_indexed, carried=mm_carried_offset, trans_b=mm_trans_b,
+    @jit
+    def mm_fp8_trans_b(a_ptr, bt_ptr, c_ptr, M, N, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+        rm = tl.program_id(0) * BM + tl.arange(0, BM)
+        rn = tl.program_id(1) * BN + tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        for k in range(0, tl.cdiv(K, BK)):
+            kk = k * BK + rk
+            a = tl.load(a_ptr + rm[:, None] * K + kk[None, :], mask=(rm[:, None] < M) & (kk[None, :] < K), other=0.0)
+            bt = tl.load(bt_ptr + rn[:, None] * K + kk[None, :], mask=(rn[:, None] < N) & (kk[None, :] < K), other=0.0)
+            acc = tl.dot(a, tl.trans(bt), acc)
+        tl.store(c_ptr + rm[:, None] * N + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
+
+    return dict(block_ptr=mm_block_ptr, fp8_trans_b=mm_fp8_trans_b, row_scaled=mm_row_scaled, indexed=mm_indexed, carried=mm_carried_offset, trans_b=mm_trans_b,
                 held=mm_held, halved=mm_halved, f32=tl.float32)
 
 
@@ -161,7 +174,7 @@ def _exact(a, b):
 SHAPES = [(64, 64, 64), (80, 96, 96), (128, 48, 160)]
 
 
-@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int8"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "int8", "float8_e5m2"])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_block_pointer_matmul(kernels, torch, triton_vk, dtype, shape):
     M, N, K = shape
@@ -171,8 +184,8 @@ def test_block_pointer_matmul(kernels, torch, triton_vk, dtype, shape):
     acc = triton_vk.language.int32 if dtype == "int8" else triton_vk.language.float32
     grid = ((M + 63) // 64, (N + 63) // 64)
     ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-    if dtype == "bfloat16":  # the small integers are exact in bf16
-        ta, tb = ta.to(torch.bfloat16), tb.to(torch.bfloat16)
+    if dtype in ("bfloat16", "float8_e5m2"):  # the small integers are exact in both
+        ta, tb = ta.to(getattr(torch, dtype)), tb.to(getattr(torch, dtype))
     kernels["block_ptr"][grid](ta, tb, c, M, N, K, K, N, N, BM=64, BN=64, BK=32, ACC=acc)
     assert np.array_equal(c.numpy(), _exact(a, b).astype(out_dt))
 
@@ -231,6 +244,28 @@ def test_f32_matmul_of_tf32_exact_inputs_is_exact(kernels, torch):
     kernels["block_ptr"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
                                  BM=64, BN=64, BK=32, ACC=kernels["f32"])
     assert np.array_equal(c.numpy(), (a.astype(np.int64) @ b.astype(np.int64)).astype(np.float32))
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 64), (80, 96, 96), (64, 48, 80)])
+def test_fp8_operands_are_read_directly_where_the_device_has_cooperative_matrices(kernels, torch, tv, shape):
+    """f8E5M2 operands, as attention's tl.dot(q, tl.trans(k)) with masked rows and K tail and
+    `other` 0.0, upcast to f16 for the dot: on a device with cooperative matrices each 16-byte
+    run of codes is loaded whole (OpLoad of a uvec4) and widened as it is staged
+    (DirectOperand::widen), and no code is loaded alone (OpLoad of a uchar); elsewhere (the FMA
+    path) the reverse."""
+    M, N, K = shape
+    a, b = _inputs("float16", M, N, K, 11 + M + K)
+    ta = torch.from_numpy(a).to(torch.float8_e5m2)
+    tbt = torch.from_numpy(np.ascontiguousarray(b.T)).to(torch.float8_e5m2)
+    c = torch.zeros((M, N))
+    grid = ((M + 63) // 64, (N + 63) // 64)
+    h = kernels["fp8_trans_b"][grid](ta, tbt, c, M, N, K, BM=64, BN=64, BK=32)
+    assert np.array_equal(c.numpy(), _exact(a, b).astype(np.float32))
+    t = tv.device().target
+    direct = t.cooperative_matrix and t.buffer_device_address
+    asm = h.asm["spvdis"]
+    assert ("OpLoad %v4uint" in asm) == direct
+    assert ("OpLoad %uchar" in asm) == (not direct)
 
 
 def test_direct_path_is_taken_where_the_device_has_cooperative_matrices(kernels, torch, tv):

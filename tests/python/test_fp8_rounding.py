@@ -109,6 +109,6 @@ def test_f32_rounds_to_nearest_even(k, torch, name):
     want = _round(name, x)
     ok = _same(y.numpy(), want)
     assert ok.all(), [(x[i], y.numpy()[i], want[i]) for i in np.nonzero(~ok)[0][:5]]
-    stored = np.array([_value(name, c) for c in z.view(torch.uint8).numpy()])
+    stored = np.array([_value(name, int(c)) for c in z.view(torch.uint8).numpy()])
     ok = _same(stored, want)
     assert ok.all(), [(x[i], stored[i], want[i]) for i in np.nonzero(~ok)[0][:5]]
