@@ -131,15 +131,6 @@ Result<Id> packRun(Context& c, const ir::Type& t, const RunView& v, const std::v
       }
       continue;
     }
-    // Bytes taken out of words as 8-bit values (lower/transpose_packed.h): one 4-byte vector.
-    if (t.isInt() && bits == 8) {
-      std::vector<Id> bytes = c.lanes.bytesOf({vals.begin() + w * per, vals.begin() + (w + 1) * per});
-      if (!bytes.empty()) {
-        Id four = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(b.typeInt(8), 4), bytes);
-        words.push_back(b.emit(spv::Op::OpBitcast, c.u32(), {four}));
-        continue;
-      }
-    }
     Id acc = 0;
     for (uint32_t j = 0; j < per; ++j) {
       Id x = vals[w * per + j], e;

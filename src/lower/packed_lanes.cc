@@ -18,14 +18,4 @@ spirv::Id PackedLanes::wordOf(const std::vector<spirv::Id>& vals, const ir::Type
   return word;
 }
 
-std::vector<spirv::Id> PackedLanes::bytesOf(const std::vector<spirv::Id>& vals) const {
-  std::vector<spirv::Id> out;
-  for (spirv::Id v : vals) {
-    auto it = bytes_.find(v);
-    if (it == bytes_.end()) return {};
-    out.push_back(it->second);
-  }
-  return out;
-}
-
 }  // namespace tvk::lower

@@ -26,10 +26,6 @@ class PackedLanes {
   /// The word whose lanes 0 .. vals.size() - 1 are `vals` in order, all unpacked as `t` (the
   /// word holds exactly 32 / bits(t) of them); 0 when there is none.
   spirv::Id wordOf(const std::vector<spirv::Id>& vals, const ir::Type& t) const;
-  /// Register `element` is the sign extension of the 8-bit value `byte` (an OpTypeInt 8 value).
-  void noteByte(spirv::Id element, spirv::Id byte) { bytes_[element] = byte; }
-  /// The 8-bit values of `vals`, in order, when every one has one; empty otherwise.
-  std::vector<spirv::Id> bytesOf(const std::vector<spirv::Id>& vals) const;
 
  private:
   struct Lane {
@@ -38,7 +34,6 @@ class PackedLanes {
     std::string type;  // the element type's spelling (f16, bf16, i8, ...)
   };
   std::unordered_map<spirv::Id, Lane> lanes_;
-  std::unordered_map<spirv::Id, spirv::Id> bytes_;
 };
 
 }  // namespace tvk::lower

@@ -128,12 +128,10 @@ std::string packedMode(uint32_t P) {
   return P == 4 ? "rows" : "shuffle";
 }
 
-// A measurement switch, on unless the variable is "0": TVK_I8_BYTES (8-bit elements read from
-// the scratch as bytes of a 4-byte vector, else sign-extended from their bit offset),
-// TVK_TRANSPOSE_HALVES (16-bit column words from two halves by masks, else by bit-field
-// inserts at the invocation's offsets).
-bool switchOn(const char* name) {
-  const char* env = std::getenv(name);
+// 16-bit column words from two halves by masks (default), or by bit-field inserts at the
+// invocation's offsets (TVK_TRANSPOSE_HALVES=0, a measurement switch).
+bool halvesByMasks() {
+  const char* env = std::getenv("TVK_TRANSPOSE_HALVES");
   return !env || std::string(env) != "0";
 }
 
@@ -165,21 +163,10 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
   }
   c.scratchBarrier(*t.op);
   out.assign(t.l.slots, 0);
-  // Bytes: each element is its word's byte taken as an 8-bit value (a word viewed as 4 bytes,
-  // indexed by the column), which the store packs back 4 to a word without shifts or masks.
-  const bool bytes = t.et.isInt() && t.bits == 8 && c.opts.target.int8 && switchOn("TVK_I8_BYTES");
-  Id u8 = 0, u8x4 = 0;
-  if (bytes) {
-    b.addCapability(spv::Capability::Int8);
-    c.needFeature("int8");
-    u8 = b.typeInt(8);
-    u8x4 = b.typeVector(u8, 4);
-  }
   for (uint32_t run = 0; run < t.runs; ++run) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * t.v));
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
     Index cw = col >> logP, at = (col & (t.P - 1)).times(t.bits);
-    Id lane = bytes ? Id(col & (t.P - 1)) : 0;
     Index r = firstWord(i0, cw);
     std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> R ^ it
     for (uint32_t e = 0; e < t.v; ++e) {
@@ -188,12 +175,6 @@ void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
       if (it == swizzled.end()) it = swizzled.emplace(k, r.xorWith(k)).first;
       Id idx = it->second.plus(e * CW);
       Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, idx, 1))});
-      if (bytes) {  // the column's byte of the word as an 8-bit value, for the store's packing
-        Id byte = b.emit(spv::Op::OpVectorExtractDynamic, u8, {b.emit(spv::Op::OpBitcast, u8x4, {word}), lane});
-        out[run * t.v + e] = b.emit(spv::Op::OpSConvert, c.u32(), {byte});
-        c.lanes.noteByte(out[run * t.v + e], byte);
-        continue;
-      }
       if (t.et.isInt()) {  // sign-extended from its bit offset in one instruction
         out[run * t.v + e] = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {word, at, c.c32(t.bits)});
         continue;
@@ -243,7 +224,7 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
     // word cc / P from each row r0 + (p ^ s), at position p ^ s; stored at its column.
     Index myCol0 = col0 + p.times(words);
     Index z = firstWord(myCol0, g);
-    if (P == 2 && switchOn("TVK_TRANSPOSE_HALVES")) {  // halves of two words: the lower row's word first, then two masks and an or
+    if (P == 2 && halvesByMasks()) {  // halves of two words: the lower row's word first, then two masks and an or
       Id upper = b.emit(spv::Op::OpIEqual, c.boolean(), {p, c.c32(1)});
       for (uint32_t k = 0; k < K; ++k) {
         Id lo = b.emit(spv::Op::OpSelect, c.u32(), {upper, recv[1][k], recv[0][k]});
