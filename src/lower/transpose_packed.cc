@@ -224,7 +224,10 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
     // word cc / P from each row r0 + (p ^ s), at position p ^ s; stored at its column.
     Index myCol0 = col0 + p.times(words);
     Index z = firstWord(myCol0, g);
-    if (P == 2 && halvesByMasks()) {  // halves of two words: the lower row's word first, then two masks and an or
+    // 16-bit elements: each pair of received words (rows r0 + p and r0 + (p ^ 1)) gives two
+    // column words, the lower row's halves in the low halves: two selects order the pair, then
+    // a mask, a shift and an or per word.
+    if (P == 2 && halvesByMasks()) {
       Id upper = b.emit(spv::Op::OpIEqual, c.boolean(), {p, c.c32(1)});
       for (uint32_t k = 0; k < K; ++k) {
         Id lo = b.emit(spv::Op::OpSelect, c.u32(), {upper, recv[1][k], recv[0][k]});
