@@ -11,6 +11,7 @@
 #include "analysis/dot_prefetch.h"
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
+#include "ir/early_loads.h"
 #include "ir/pointer_selects.h"
 #include "ir/scaled_dot.h"
 #include "ir/inline.h"
@@ -107,6 +108,10 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);
+         return Status();
+       }},
+      {"early-loads", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         if (ir::earlyLoadsEnabled()) ir::hoistLoads(*s.module);  // TVK_EARLY_LOADS=1
          return Status();
        }},
       {"analyses", analysesPass},

@@ -1,5 +1,5 @@
-"""Every measurement switch the native compiler reads (each "TVK_..." name in src/analysis,
-src/compiler and src/lower) changes the SPIR-V, so Triton's cache key (VulkanBackend.hash)
+"""Every measurement switch the native compiler reads (each "TVK_..." name in src/ir,
+src/analysis, src/compiler and src/lower) changes the SPIR-V, so Triton's cache key (VulkanBackend.hash)
 must name it: otherwise a run with the switch set reuses the kernels compiled without it, and
 an A/B measurement in one process or cache compares a variant with itself."""
 import pathlib
@@ -10,7 +10,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def test_every_compiler_switch_is_in_the_cache_key():
     switches = set()
-    for d in ("analysis", "compiler", "lower"):
+    for d in ("ir", "analysis", "compiler", "lower"):
         for f in (ROOT / "src" / d).rglob("*.cc"):
             switches |= set(re.findall(r'"(TVK_[A-Z0-9_]+)"', f.read_text()))
     assert switches, "no switches found: the pattern is out of date"
