@@ -133,7 +133,8 @@ std::string printDirectOperands(const DirectOperands& d, const std::set<const ir
   std::vector<std::string> lines;
   for (const auto& [load, o] : d)
     lines.push_back(load->where() + " -> " + o.dot->where() + " operand " + (o.operand ? "B" : "A") +
-                    (o.transposed ? " (transposed)" : "") + (o.widen ? " (widened from f8E5M2)" : "") + ", runs of " + std::to_string(o.elems) +
+                    (o.transposed ? " (transposed)" : "") + (o.widen ? " (widened from f8E5M2)" : "") +
+                    ", runs of " + std::to_string(o.elems) +
                     (o.carried ? ", pointer not carried" : "") + (prefetch.count(o.dot) ? ", prefetched" : "") +
                     "\n");
   std::sort(lines.begin(), lines.end());

@@ -500,7 +500,9 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
       };
       for (uint32_t j = 0; j < runWords; ++j) {
         Id w = j ? c.ix(w0) + j : w0;
-        if (d.widen) {  // f8E5M2 codes 2j % 4 and the next as f16 codes (the upper bytes)
+        // Widened fp8: staged word j holds elements 2j and 2j + 1, bytes 2j mod 4 and the next
+        // of loaded word j / 2, each moved to the upper byte of its f16 half.
+        if (d.widen) {
           Id x = elem(j / 2), word;
           if (j % 2 == 0) {
             word = b.emit(spv::Op::OpBitwiseOr, u,
