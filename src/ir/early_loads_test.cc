@@ -32,7 +32,8 @@ std::vector<std::string> names(Module& m) {
   return out;
 }
 
-const char* kLayerNormLike =
+// x loaded and summed into %s.
+const std::string kLoadAndSum =
     "    %r = tt.make_range {end = 8 : i32, start = 0 : i32} : tensor<8xi32>\n"
     "    %xs = tt.splat %x : !tt.ptr<f32> -> tensor<8x!tt.ptr<f32>>\n"
     "    %xp = tt.addptr %xs, %r : tensor<8x!tt.ptr<f32>>, tensor<8xi32>\n"
@@ -41,7 +42,9 @@ const char* kLayerNormLike =
     "    ^bb0(%p: f32, %q: f32):\n"
     "      %t = arith.addf %p, %q : f32\n"
     "      tt.reduce.return %t : f32\n"
-    "    }) : (tensor<8xf32>) -> f32\n"
+    "    }) : (tensor<8xf32>) -> f32\n";
+
+const std::string kLayerNormLike = kLoadAndSum +
     "    %ss = tt.splat %s : f32 -> tensor<8xf32>\n"
     "    %d = arith.subf %a, %ss : tensor<8xf32>\n"
     "    %ws = tt.splat %w : !tt.ptr<f32> -> tensor<8x!tt.ptr<f32>>\n"
@@ -73,16 +76,7 @@ TEST(EarlyLoads, ALoadBehindAStoreOrWhoseAddressNeedsAReductionStays) {
   ASSERT_TRUE(m);
   EXPECT_EQ(hoistLoads(*m), 0);
   // An address computed from the reduced value.
-  auto m2 = parse(
-      "    %r = tt.make_range {end = 8 : i32, start = 0 : i32} : tensor<8xi32>\n"
-      "    %xs = tt.splat %x : !tt.ptr<f32> -> tensor<8x!tt.ptr<f32>>\n"
-      "    %xp = tt.addptr %xs, %r : tensor<8x!tt.ptr<f32>>, tensor<8xi32>\n"
-      "    %a = tt.load %xp : tensor<8x!tt.ptr<f32>>\n"
-      "    %s = \"tt.reduce\"(%a) <{axis = 0 : i32}> ({\n"
-      "    ^bb0(%p: f32, %q: f32):\n"
-      "      %t = arith.addf %p, %q : f32\n"
-      "      tt.reduce.return %t : f32\n"
-      "    }) : (tensor<8xf32>) -> f32\n"
+  auto m2 = parse(kLoadAndSum +
       "    %i = arith.fptosi %s : f32 to i32\n"
       "    %wp = tt.addptr %w, %i : !tt.ptr<f32>, i32\n"
       "    %b = tt.load %wp : !tt.ptr<f32>\n"

@@ -83,10 +83,13 @@ const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op
   if (it == c.smem.directLoads.end() || it->second.dot != &op || it->second.operand != i) return nullptr;
   // Widened and through a trans exactly when planned so (a load used by the dot itself is
   // neither).
+  const analysis::DirectOperand& d = it->second;
   const ir::Operation* def = op.operand(i)->def;
-  if ((it->second.widen != nullptr) != (it->second.widen == def)) return nullptr;
-  if (it->second.widen) def = def->operand(0)->def;
-  return it->second.transposed == (def != load) ? &it->second : nullptr;
+  if (d.widen) {
+    if (def != d.widen) return nullptr;
+    def = def->operand(0)->def;
+  }
+  return d.transposed == (def != load) ? &d : nullptr;
 }
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.

@@ -170,6 +170,7 @@ Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
     half = b.emit(spv::Op::OpBitwiseOr, u, {half, b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7c00), c.c32(0)})});
     return b.emit(spv::Op::OpFMul, fl, {unpack(half), b.constFloat(fl, 256.0)});
   }
+  // f16 codes (16-bit atomics), field by field; a NaN becomes the quiet NaN.
   const uint32_t signBit = 1u << (f.bits - 1), magMask = signBit - 1;
   Id sign = b.emit(spv::Op::OpShiftLeftLogical, u,
                    {b.emit(spv::Op::OpBitwiseAnd, u, {code, c.c32(signBit)}), c.c32(32 - f.bits)});
@@ -188,17 +189,11 @@ Result<Id> decodeFp8(Context& c, const ir::Type& t, Id code) {
   Id sub = b.emit(spv::Op::OpBitcast, u, {subF});
   Id isSub = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(0)});
   Id r = b.emit(spv::Op::OpSelect, u, {isSub, sub, normal});
-  uint32_t eMax = (1u << (f.bits - 1 - f.mant)) - 1;
-  if (f.hasInf) {
-    Id special = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(eMax)});
-    Id infOrNan = b.emit(spv::Op::OpSelect, u,
-                         {b.emit(spv::Op::OpIEqual, bt, {m, c.c32(0)}), c.c32(0x7f800000u),
-                          c.c32(0x7fc00000u)});
-    r = b.emit(spv::Op::OpSelect, u, {special, infOrNan, r});
-  } else {
-    Id isNan = b.emit(spv::Op::OpIEqual, bt, {mag, c.c32(magMask)});
-    r = b.emit(spv::Op::OpSelect, u, {isNan, c.c32(0x7fc00000u), r});
-  }
+  const uint32_t eMax = (1u << (f.bits - 1 - f.mant)) - 1;
+  Id special = b.emit(spv::Op::OpIEqual, bt, {e, c.c32(eMax)});
+  Id infOrNan = b.emit(spv::Op::OpSelect, u,
+                       {b.emit(spv::Op::OpIEqual, bt, {m, c.c32(0)}), c.c32(0x7f800000u), c.c32(0x7fc00000u)});
+  r = b.emit(spv::Op::OpSelect, u, {special, infOrNan, r});
   return b.emit(spv::Op::OpBitcast, fl, {b.emit(spv::Op::OpBitwiseOr, u, {r, sign})});
 }
 
