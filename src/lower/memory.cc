@@ -5,6 +5,8 @@
 // mode (Context::addresses) pointers are 64-bit byte addresses: tt.addptr adds offset ×
 // element size, accesses go through PhysicalStorageBuffer pointers, and pointers may be
 // loaded, stored and converted to and from integers.
+#include <algorithm>
+
 #include "analysis/smem_plan.h"
 #include "lower/dot_coopmat.h"
 #include "lower/memory_runs.h"
@@ -88,12 +90,31 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
 // mask are recomputed at (i, j).
 struct StoreSlots {
   std::vector<Id> offs, vals, masks;
+  uint32_t run = 0;  // elements per run along dimension 0 (0: the layout's)
 };
+
+// Address and mask of each slot at element (i[s], j[s]) of the store's tile.
+Status addressSlots(Context& c, const ir::Operation& op, const std::vector<Id>& i, const std::vector<Id>& j,
+                    StoreSlots& out) {
+  const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  for (uint32_t s = 0; s < i.size(); ++s) {
+    auto p = c.emitAt(op.operand(0), {i[s], j[s]});
+    if (!p.ok()) return p.status();
+    Id m = 0;
+    if (mask) {
+      auto mv = c.emitAt(mask, {i[s], j[s]});
+      if (!mv.ok()) return mv.status();
+      m = *mv;
+    }
+    out.offs.push_back(*p);
+    out.masks.push_back(m);
+  }
+  return Status();
+}
 
 Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   const ir::Value* ptr = op.operand(0);
   const ir::Value* val = op.operand(1);
-  const ir::Value* mask = op.numOperands() > 2 ? op.operand(2) : nullptr;
   const std::vector<int64_t>& shape = ptr->type.shape;
   const uint32_t rows = static_cast<uint32_t>(shape[0]);
   const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
@@ -106,7 +127,18 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
     return c.scratch.word(*base, c.ix(i).times(pitch) + c.ix(j), ew);
   };
   const uint32_t n = c.layouts.slots(ptr);
-  // 8- and 16-bit tiles in packed words (lower/transpose_packed.h), else a word per element.
+  // 8-bit tiles in column blocks, 8- and 16-bit tiles in packed words (lower/transpose_packed.h),
+  // else a word per element.
+  ColumnBlocks blocks;
+  auto isBlocks = transposeColumnBlocks(c, op, val, blocks);
+  if (!isBlocks.ok()) return isBlocks.status();
+  if (*isBlocks) {
+    StoreSlots out;
+    out.vals = std::move(blocks.vals);
+    out.run = blocks.run;
+    TVK_RETURN_IF_ERROR(addressSlots(c, op, blocks.rows, blocks.cols, out));
+    return out;
+  }
   std::vector<Id> packed;
   auto isPacked = transposePacked(c, op, val, packed);
   if (!isPacked.ok()) return isPacked.status();
@@ -120,24 +152,18 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   }
   const uint32_t rowBits = log2Ceil(rows);
   StoreSlots out;
+  std::vector<Id> is, js;
   for (uint32_t s = 0; s < n; ++s) {
     Id lin = c.layouts.slotLinear(shape, s);
     Id i = c.ix(lin) & (rows - 1);
     Id j = c.ix(lin) >> rowBits;
     auto v = *isPacked ? Result<Id>(packed[s]) : c.scratch.load(word(i, j), *rt);
     if (!v.ok()) return v.status();
-    auto p = c.emitAt(ptr, {i, j});
-    if (!p.ok()) return p.status();
-    Id m = 0;
-    if (mask) {
-      auto mv = c.emitAt(mask, {i, j});
-      if (!mv.ok()) return mv.status();
-      m = *mv;
-    }
     out.vals.push_back(*v);
-    out.offs.push_back(*p);
-    out.masks.push_back(m);
+    is.push_back(i);
+    js.push_back(j);
   }
+  TVK_RETURN_IF_ERROR(addressSlots(c, op, is, js, out));
   return out;
 }
 
@@ -169,8 +195,13 @@ Status lowerStore(Context& c, const ir::Operation& op) {
     auto t = transposeForStore(c, op);
     if (!t.ok()) return t.status();
     // Runs along dimension 0 are consecutive slots of the scratch order (lower/memory_runs.h).
-    if (runs.width > 1 && runs.alongRows && c.addresses)
-      return storeRuns(c, op, runs, t->offs, t->vals, t->masks);
+    if (runs.width > 1 && runs.alongRows && c.addresses) {
+      // Column blocks run R rows: runs of min(width, R) (aligned, and the mask constant on
+      // them, since they lie in the width's runs).
+      analysis::AccessVector a = runs;
+      if (t->run) a.width = std::min(a.width, t->run);
+      return storeRuns(c, op, a, t->offs, t->vals, t->masks);
+    }
     offs = std::move(t->offs), vals = std::move(t->vals), masks = std::move(t->masks);
   } else {
     for (uint32_t s = 0; s < n; ++s) {

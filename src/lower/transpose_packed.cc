@@ -115,17 +115,19 @@ Id selectByIndex(Context& c, Id index, const std::vector<Id>& values) {
   return r;
 }
 
-// Which packed transpose: "rows" (row words, no exchange: v / P stores, v loads) for 8-bit
-// elements, "shuffle" (column words after the exchange: v / P stores, v / P loads) for 16-bit
-// ones, as measured on the H200 (tools/device/results/2026-12-02-h200-session13-notes.md:
-// the exchange's selects and shuffles cost more than 12 loads a run of 16 bytes saves).
-// TVK_TRANSPOSE_PACKED (a measurement switch) forces "0" (a word per element, the caller's
-// path), "rows" or "shuffle".
+// Which packed transpose: for 8-bit elements "blocks" (the transposed store's column-block
+// reader: R loads for P R elements, transposeColumnBlocks; tt.trans and tiles it does not fit
+// take "rows": row words, v / P stores and v loads a run), "shuffle" (column words after the
+// exchange: v / P stores, v / P loads) for 16-bit ones, as measured on the H200
+// (tools/device/results/2026-12-02-h200-session13-notes.md: for bytes the exchange's selects
+// and shuffles cost more than 12 loads a run of 16 bytes saves). TVK_TRANSPOSE_PACKED (a
+// measurement switch) forces "0" (a word per element, the caller's path), "rows", "blocks"
+// or "shuffle".
 std::string packedMode(uint32_t P) {
   const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
   const std::string m = env ? std::string(env) : std::string();
-  if (m == "0" || m == "rows" || m == "shuffle") return m;
-  return P == 4 ? "rows" : "shuffle";
+  if (m == "0" || m == "rows" || m == "shuffle" || m == "blocks") return m;
+  return P == 4 ? "blocks" : "shuffle";
 }
 
 // 16-bit column words from two halves by masks (default), or by bit-field inserts at the
@@ -135,54 +137,128 @@ bool halvesByMasks() {
   return !env || std::string(env) != "0";
 }
 
-// The row-major variant: each run stores its v / P row words; each reader loads, per element,
-// the row word holding its column and takes its element out.
-//
-// Scratch word of row word `cw` of row `row`: row * CW + (cw ^ ((row >> 1) & (CW - 1))), the
-// xor spreading the rows that one load instruction touches over the banks. CW is a power of two
-// and every run starts at a multiple of v (its column for the writer, its row i0 for the
-// reader), so the words of one run differ from its first by constants:
-//  - writer (row fixed, cw = cw0 + q, cw0 a multiple of v / P > q): word = Y ^ q, with Y the
-//    word of cw0;
-//  - reader (cw fixed, row = i0 + e, e < v): (i0 + e) >> 1 = (i0 >> 1) | (e >> 1), so
-//    word = (R ^ ((e >> 1) & (CW - 1))) + e * CW, with R the word of i0.
-// One xor per store or per pair of loads instead of the whole formula per element (the kernel
-// is bound by instructions on the H200).
+// Scratch word of row word `cw` of row `row` in the row-word variants:
+// row * CW + (cw ^ ((row >> 1) & (CW - 1))), CW = cols / P, the xor spreading the rows that one
+// load instruction touches over the banks. CW is a power of two, so for a row i0 and a row
+// offset e whose bits are disjoint from i0's above the lowest ((i0 >> 1) | (e >> 1) =
+// (i0 + e) >> 1: i0 a multiple of a power of two > e), word(i0 + e, cw) =
+// (word(i0, cw) ^ ((e >> 1) & (CW - 1))) + e * CW: one xor per pair of rows and an added
+// constant instead of the whole formula per access (the kernel is bound by instructions on the
+// H200).
+Index rowWordAt(const Tile& t, Index row, Index cw) {
+  const uint32_t CW = t.cols / t.P;
+  return row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1)));
+}
+
+// The words of rows i0 + e (e < n), row word fixed, from r = rowWordAt(i0, cw): loaded.
+std::vector<Id> loadRowWords(Context& c, const Tile& t, Index r, uint32_t n) {
+  const uint32_t CW = t.cols / t.P;
+  std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> r ^ it
+  std::vector<Id> words;
+  for (uint32_t e = 0; e < n; ++e) {
+    const uint32_t k = (e >> 1) & (CW - 1);
+    auto it = swizzled.find(k);
+    if (it == swizzled.end()) it = swizzled.emplace(k, r.xorWith(k)).first;
+    Id idx = it->second.plus(e * CW);
+    words.push_back(c.b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, idx, 1))}));
+  }
+  return words;
+}
+
+// The writer of the row-word variants: each run stores its v / P row words (word q holds
+// columns col0 + q P .. + P - 1). Its first column col0 is a multiple of v, so the words of a
+// run are the first one's xor q.
+void storeRowWords(Context& c, const Tile& t) {
+  const std::vector<int64_t>& shape = t.val->type.shape;
+  const uint32_t words = t.v / t.P, logP = log2Ceil(t.P);
+  for (uint32_t run = 0; run < t.runs; ++run) {
+    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
+    Index y = rowWordAt(t, c.ix(rc[0]), c.ix(rc[1]) >> logP);
+    for (uint32_t q = 0; q < words; ++q)
+      c.b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, y.xorWith(q), 1)),
+                                      rowWord(c, t, run * t.v + q * t.P)});
+  }
+}
+
+// The row-major variant: each reader loads, per element, the row word holding its column and
+// takes its element out.
 void transposeRows(Context& c, const Tile& t, std::vector<Id>& out) {
   const std::vector<int64_t>& shape = t.val->type.shape;
   auto& b = c.b;
-  const uint32_t CW = t.cols / t.P, words = t.v / t.P, logP = log2Ceil(t.P);
-  auto firstWord = [&](Index row, Index cw) { return row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1))); };
+  const uint32_t logP = log2Ceil(t.P);
   c.scratchBarrier(*t.op);
-  for (uint32_t run = 0; run < t.runs; ++run) {
-    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
-    Index y = firstWord(c.ix(rc[0]), c.ix(rc[1]) >> logP);
-    for (uint32_t q = 0; q < words; ++q)
-      b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(c.scratch.word(t.base, y.xorWith(q), 1)),
-                                    rowWord(c, t, run * t.v + q * t.P)});
-  }
+  storeRowWords(c, t);
   c.scratchBarrier(*t.op);
   out.assign(t.l.slots, 0);
   for (uint32_t run = 0; run < t.runs; ++run) {
     Index lin = c.ix(c.layouts.slotLinear(shape, run * t.v));
     Index i0 = lin & (t.rows - 1), col = lin >> log2Ceil(t.rows);
-    Index cw = col >> logP, at = (col & (t.P - 1)).times(t.bits);
-    Index r = firstWord(i0, cw);
-    std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> R ^ it
+    Index at = (col & (t.P - 1)).times(t.bits);
+    std::vector<Id> words = loadRowWords(c, t, rowWordAt(t, i0, col >> logP), t.v);
     for (uint32_t e = 0; e < t.v; ++e) {
-      const uint32_t k = (e >> 1) & (CW - 1);
-      auto it = swizzled.find(k);
-      if (it == swizzled.end()) it = swizzled.emplace(k, r.xorWith(k)).first;
-      Id idx = it->second.plus(e * CW);
-      Id word = b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, idx, 1))});
       if (t.et.isInt()) {  // sign-extended from its bit offset in one instruction
-        out[run * t.v + e] = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {word, at, c.c32(t.bits)});
+        out[run * t.v + e] = b.emit(spv::Op::OpBitFieldSExtract, c.u32(), {words[e], at, c.c32(t.bits)});
         continue;
       }
-      Id x = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {word, at});
+      Id x = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {words[e], at});
       out[run * t.v + e] = elementOf(c, t.et, x, 0, t.bits);
     }
   }
+}
+
+// Rows w[0..3] of 4 bytes (byte k: column k) as 4 column words (column k's word holds rows
+// 0..3, row 0 in the low byte): swap 16-bit halves between rows 0/2 and 1/3, then bytes
+// between the pairs, 28 shifts and masks for 16 bytes.
+std::vector<Id> transposeBytes4x4(Context& c, const std::vector<Id>& w) {
+  auto& b = c.b;
+  const Id u = c.u32();
+  auto op = [&](spv::Op o, Id x, uint32_t k) { return b.emit(o, u, {x, c.c32(k)}); };
+  auto orOf = [&](Id x, Id y) { return b.emit(spv::Op::OpBitwiseOr, u, {x, y}); };
+  // Low halves of rows r and r + 2 (bytes 0, 1 of each), then their high halves.
+  auto lowHalves = [&](Id x, Id y) { return orOf(op(spv::Op::OpBitwiseAnd, x, 0xffffu), op(spv::Op::OpShiftLeftLogical, y, 16)); };
+  auto highHalves = [&](Id x, Id y) { return orOf(op(spv::Op::OpShiftRightLogical, x, 16), op(spv::Op::OpBitwiseAnd, y, 0xffff0000u)); };
+  const Id a0 = lowHalves(w[0], w[2]), a2 = highHalves(w[0], w[2]);
+  const Id a1 = lowHalves(w[1], w[3]), a3 = highHalves(w[1], w[3]);
+  // Even bytes of x with y's even bytes above them, then the odd bytes likewise.
+  auto evenBytes = [&](Id x, Id y) {
+    return orOf(op(spv::Op::OpBitwiseAnd, x, 0x00ff00ffu),
+                op(spv::Op::OpBitwiseAnd, op(spv::Op::OpShiftLeftLogical, y, 8), 0xff00ff00u));
+  };
+  auto oddBytes = [&](Id x, Id y) {
+    return orOf(op(spv::Op::OpBitwiseAnd, op(spv::Op::OpShiftRightLogical, x, 8), 0x00ff00ffu),
+                op(spv::Op::OpBitwiseAnd, y, 0xff00ff00u));
+  };
+  return {evenBytes(a0, a1), oddBytes(a0, a1), evenBytes(a2, a3), oddBytes(a2, a3)};
+}
+
+// The column-block reader of the transposed store (8-bit elements): invocation t takes the P
+// columns of one row word (row word cg = t / G) over R = slots / P consecutive rows (block
+// rb = t mod G, G = rows / R), so each scratch word it loads serves P output runs instead of
+// one; each 4 rows become P column words by transposeBytes4x4. Slot k R + e is element
+// (rb R + e, cg P + k).
+void transposeBlocks(Context& c, const Tile& t, ColumnBlocks& out) {
+  const uint32_t R = t.l.slots / t.P, G = t.rows / R;
+  c.scratchBarrier(*t.op);
+  storeRowWords(c, t);
+  c.scratchBarrier(*t.op);
+  Index inv = c.ix(c.layouts.invocation());
+  Index i0 = (inv & (G - 1)).times(R), cg = inv >> log2Ceil(G);
+  Index j0 = cg.times(t.P);
+  std::vector<Id> words = loadRowWords(c, t, rowWordAt(t, i0, cg), R);
+  out.vals.assign(t.l.slots, 0);
+  out.rows.assign(t.l.slots, 0);
+  out.cols.assign(t.l.slots, 0);
+  out.run = R;
+  for (uint32_t g = 0; g < R / 4; ++g) {
+    std::vector<Id> cols = transposeBytes4x4(c, {words.begin() + 4 * g, words.begin() + 4 * g + 4});
+    for (uint32_t k = 0; k < t.P; ++k)
+      for (uint32_t e = 0; e < 4; ++e) out.vals[k * R + 4 * g + e] = elementOf(c, t.et, cols[k], e, t.bits);
+  }
+  for (uint32_t k = 0; k < t.P; ++k)
+    for (uint32_t e = 0; e < R; ++e) {
+      out.rows[k * R + e] = i0.plus(e);
+      out.cols[k * R + e] = j0.plus(k);
+    }
 }
 
 // The exchange variant (16-bit elements): v / P column words stored, v / P loaded per run.
@@ -283,10 +359,11 @@ Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Valu
   if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0) return false;
   const std::string mode = packedMode(P);
   if (mode == "0") return false;
+  const bool rowsMode = mode == "rows" || mode == "blocks";  // blocks: stores only, else rows
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, *base};
-  if (mode == "rows") {
+  if (rowsMode) {
     transposeRows(c, t, out);
     return true;
   }
@@ -297,6 +374,25 @@ Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Valu
       !(c.opts.target.subgroupOps & kSubgroupShuffleBit))
     return false;
   transposeExchange(c, t, out);
+  return true;
+}
+
+Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out) {
+  const std::vector<int64_t>& shape = val->type.shape;
+  const uint32_t bits = packedBits(val->type.scalar());
+  if (shape.size() != 2 || bits != 8 || packedMode(32 / bits) != "blocks") return false;
+  const analysis::Layout& l = c.layouts.layout(val->type);
+  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P;
+  const uint32_t rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
+  // The writer's runs whole row words; every invocation one block of R rows (whole column
+  // words) by P columns, the blocks tiling the tile.
+  if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || n % P != 0 || R % 4 != 0 ||
+      rows % R != 0 || cols % P != 0 || uint64_t(c.W) * n != uint64_t(rows) * cols)
+    return false;
+  auto base = c.scratch.base(op);
+  if (!base.ok()) return base.status();
+  const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, n / v, P, bits, *base};
+  transposeBlocks(c, t, out);
   return true;
 }
 

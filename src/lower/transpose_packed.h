@@ -9,7 +9,9 @@
 // Here a 32-bit scratch word holds P = 32 / bits elements, in one of two ways:
 //  - row words (8-bit elements): each invocation stores its run as v / P words of P columns
 //    of its row; each reader loads, per element, the row word that holds its column and takes
-//    the element out (v / P stores and v loads a run);
+//    the element out (v / P stores and v loads a run), or, for the transposed store, takes the
+//    P columns of a row word over several rows and transposes 4 x 4 bytes in registers
+//    (transposeColumnBlocks: a load per P elements);
 //  - column words (16-bit elements): the P invocations holding rows r0 .. r0 + P - 1 of the
 //    same columns (lanes D apart in one subgroup, D = cols / v) swap row words with P - 1
 //    subgroup shuffles (xor s D), so that invocation p ends up with columns p v / P .. (p + 1)
@@ -35,5 +37,19 @@ namespace tvk::lower {
 /// subgroup or no subgroup shuffles; TVK_TRANSPOSE_PACKED=0. Uses rows * cols / P scratch
 /// words.
 Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, std::vector<Id>& out);
+
+/// The transposed store's elements of 8-bit tile `val` in column blocks: each invocation takes
+/// the P = 4 adjacent columns of one scratch row word over R = n / P consecutive rows (n: its
+/// slots), loading R words for its n elements, and turns each 4 rows into P column words with
+/// a 4 x 4 byte transpose. Slot k R + e holds element (rows[k R + e], cols[k R + e]) =
+/// (i0 + e, j0 + k): runs of R consecutive rows of one column. False (nothing emitted) when
+/// the tile does not qualify (not 2-D 8-bit, replicated, runs not whole words, R not a multiple
+/// of 4 or not dividing the rows, TVK_TRANSPOSE_PACKED other than "blocks" where set); the
+/// caller then takes transposePacked.
+struct ColumnBlocks {
+  std::vector<Id> vals, rows, cols;
+  uint32_t run = 0;  // R
+};
+Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out);
 
 }  // namespace tvk::lower

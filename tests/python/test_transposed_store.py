@@ -91,19 +91,26 @@ def test_the_store_takes_scratch(k, torch):
 
 # Tiles whose runs hold P * P elements of 8- or 16-bit types (P per 32-bit word) with the P rows
 # of a block in one subgroup (cols / v * P <= the subgroup size: 8 on lavapipe): the values
-# cross scratch in packed words (lower/transpose_packed.h), row words for 8-bit elements, column
-# words after a subgroup exchange for 16-bit ones; TVK_TRANSPOSE_PACKED forces either variant.
+# cross scratch in packed words (lower/transpose_packed.h): for 8-bit elements row words, read
+# in column blocks by the store (4 adjacent columns per invocation, transposed 4 x 4 bytes in
+# registers) and one element per load by tt.trans; column words after a subgroup exchange for
+# 16-bit ones. TVK_TRANSPOSE_PACKED forces a variant.
 PACKED = [("int8", 128, 16), ("int8", 64, 32), ("int16", 64, 16), ("float16", 32, 32),
           ("bfloat16", 64, 16)]
-MODES = ["", "rows", "shuffle"]
+MODES = ["", "rows", "blocks", "shuffle"]
+BYTE_TRANSPOSE_MASK = "%uint_16711935"  # 0x00ff00ff: the 4 x 4 byte transpose of column blocks
 
 
-def _check_packed(tv, h, dtype, mode):
+def _check_packed(tv, h, dtype, mode, store=True):
     t = tv.device().target
     if not (t.buffer_device_address and t.subgroup_size >= 8):
         return
     asm = h.asm["spvdis"]
-    if mode == "rows" or (not mode and dtype == "int8"):  # row words, no exchange
+    if dtype == "int8" and mode != "shuffle":  # row words, no exchange
+        assert "OpGroupNonUniformShuffleXor" not in asm and "OpControlBarrier" in asm
+        blocks = store and mode in ("", "blocks")
+        assert (BYTE_TRANSPOSE_MASK in asm) == blocks
+    elif mode in ("rows", "blocks"):  # row words for 16-bit elements too (blocks: 8-bit only)
         assert "OpGroupNonUniformShuffleXor" not in asm and "OpControlBarrier" in asm
     else:
         assert "OpGroupNonUniformShuffleXor" in asm
@@ -133,4 +140,21 @@ def test_packed_trans(k, torch, tv, monkeypatch, dtype, BM, BN, mode):
     y = torch.zeros((N, M), dtype=x.dtype)
     h = k["trans"][(M // BM, 1)](x, y, M, N, BM=BM, BN=BN, MODE=MODES.index(mode))
     assert torch.equal(y, x.t())
-    _check_packed(tv, h, dtype, mode)
+    _check_packed(tv, h, dtype, mode, store=False)
+
+
+# The column-block reader over tile shapes and warp counts (R = elements per invocation / 4
+# rows per block: 4 to 64), masked edges (runs whose masks differ store element by element) and
+# computed values; the bench's tile is 64 x 64 with 4 warps (R = 8, runs of 8 bytes).
+@pytest.mark.parametrize("M,N,BM,BN,warps", [(128, 128, 64, 64, 4), (64, 64, 64, 64, 1), (128, 64, 64, 32, 2),
+                                             (128, 128, 64, 64, 8), (100, 75, 64, 64, 4), (70, 130, 32, 64, 2)])
+@pytest.mark.parametrize("scale", [False, True])
+def test_column_blocks(k, torch, tv, M, N, BM, BN, warps, scale):
+    x = _tensor(torch, "int8", (M, N), M + N)
+    y = torch.zeros((N, M), dtype=x.dtype)
+    grid = ((M + BM - 1) // BM, (N + BN - 1) // BN)
+    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale, num_warps=warps)
+    want = x * 2 + 1 if scale else x
+    assert torch.equal(y, want.t()), (y, want.t())
+    if M % BM == 0 and N % BN == 0:
+        _check_packed(tv, h, "int8", "")
