@@ -238,7 +238,7 @@ Result<Id> externElementwise(Context& c, const ir::Operation& op, const std::vec
   Emit e{c, *ft};
   // Predicates with int32 results.
   if (name == "isinf" || name == "isnan" || name == "signbit" || name == "finite" || name == "isfinite") {
-    Id cond;
+    Id cond = 0;
     if (name == "isinf") cond = e.isInf(a[0]);
     if (name == "isnan") cond = e.isNan(a[0]);
     if (name == "finite" || name == "isfinite") cond = e.notB(e.orB(e.isInf(a[0]), e.isNan(a[0])));
