@@ -7,7 +7,9 @@
 # release/3.6.x test_core.py in .upstream/language/, see tools/upstream/README.md):
 #   run(command="bash tools/device/run_upstream.sh", carry=[".gl", ".debs", ".cmwhl", ".upstream"])
 # Env: UP_JOBS (parallel pytest processes, default cores - 1), UP_TIMEOUT (per test, default 120 s),
-# UP_BUDGET (seconds per backend, default 240), UP_BACKENDS (default "vulkan cuda"),
+# UP_BUDGET (seconds per backend, default 240), UP_CALL_LIMIT (seconds the whole script may take,
+# default 480: each backend's budget is cut so that it ends before, since a device call killed
+# at its limit brings no summary back), UP_BACKENDS (default "vulkan cuda"),
 # UP_EVERY (sampling rule of `select`, default 1 = every id), UP_FILTER (an extended regex: only the
 # selected ids that match it run, e.g. 'test_dot\[|test_reduce2d').
 set -uo pipefail
@@ -39,8 +41,12 @@ for backend in ${UP_BACKENDS:-vulkan cuda}; do
     grep -E "$UP_FILTER" "$R/sample_ids.txt" > "$R/filtered_ids.txt"; mv "$R/filtered_ids.txt" "$R/sample_ids.txt"
     echo "$(wc -l < "$R/sample_ids.txt") ids match UP_FILTER"
   fi
+  budget=${UP_BUDGET:-240}
+  left=$(( ${UP_CALL_LIMIT:-480} - SECONDS - 30 ))  # 30 s for the summary and the archive
+  (( left < budget )) && budget=$(( left > 30 ? left : 30 ))
+  echo "run budget ${budget} s"
   python3 tools/upstream/run_sample.py run "${A[@]}" --jobs "${UP_JOBS:-$(( $(nproc) - 1 ))}" \
-    --timeout "${UP_TIMEOUT:-120}" --budget "${UP_BUDGET:-240}" > "$OUT/run-$backend.log" 2>&1
+    --timeout "${UP_TIMEOUT:-120}" --budget "$budget" > "$OUT/run-$backend.log" 2>&1
   python3 tools/upstream/run_sample.py summarize "${A[@]}" > /dev/null
   cp "$R/summary.md" "$OUT/summary-$backend.md"
   mkdir -p "$UP/keep/$backend"; cp "$R/summary.json" "$R/expected_failures.txt" "$OUT/run-$backend.log" "$UP/keep/$backend/" 2>/dev/null
