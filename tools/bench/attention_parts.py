@@ -10,7 +10,9 @@ Parts (PART):
             dot's A operand);
   no_scale  the full loop without the accumulator's rescale (acc * alpha);
   qk_max    the first dot and the row max only (no exp2, no second dot);
-  softmax   the first dot and the online softmax statistics, no second dot.
+  softmax   the first dot and the online softmax statistics, no second dot;
+  prefetch  the full loop with K and V of the next key block loaded at the top of each
+            iteration (software pipelining by hand, one block ahead in registers).
 
 Usage: python3 tools/bench/attention_parts.py [--small] [--only name,name] [--json FILE]
 """
@@ -24,7 +26,7 @@ import triton.language as tl
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-PARTS = ["full", "dots", "no_scale", "qk_max", "softmax"]
+PARTS = ["full", "dots", "no_scale", "qk_max", "softmax", "prefetch"]
 
 
 @triton.jit
@@ -40,9 +42,21 @@ def attn_part_kernel(q_ptr, k_ptr, v_ptr, o_ptr, sm_scale, S, stride_bh, stride_
     l_i = tl.zeros([BLOCK_M], dtype=tl.float32)
     acc = tl.zeros([BLOCK_M, HEAD_D], dtype=tl.float32)
     qk_scale = sm_scale * 1.4426950408889634
+    if PART == 5:  # prefetch: K and V of the first block before the loop
+        k_next = tl.load(k_ptr + base + offs_n[:, None] * stride_s + offs_d[None, :])
+        v_next = tl.load(v_ptr + base + offs_n[:, None] * stride_s + offs_d[None, :])
     for start_n in range(0, S, BLOCK_N):
         cols = start_n + offs_n
-        k = tl.load(k_ptr + base + cols[:, None] * stride_s + offs_d[None, :])
+        if PART == 5:
+            k = k_next
+            v = v_next
+            more = (start_n + BLOCK_N + offs_n) < S
+            k_next = tl.load(k_ptr + base + (cols + BLOCK_N)[:, None] * stride_s + offs_d[None, :],
+                             mask=more[:, None], other=0.0)
+            v_next = tl.load(v_ptr + base + (cols + BLOCK_N)[:, None] * stride_s + offs_d[None, :],
+                             mask=more[:, None], other=0.0)
+        else:
+            k = tl.load(k_ptr + base + cols[:, None] * stride_s + offs_d[None, :])
         qk = tl.dot(q, tl.trans(k)) * qk_scale
         if PART == 1:  # dots
             v = tl.load(v_ptr + base + cols[:, None] * stride_s + offs_d[None, :])
@@ -54,9 +68,10 @@ def attn_part_kernel(q_ptr, k_ptr, v_ptr, o_ptr, sm_scale, S, stride_bh, stride_
             p = tl.math.exp2(qk - m_new[:, None])
             alpha = tl.math.exp2(m_i - m_new)
             l_i = l_i * alpha + tl.sum(p, 1)
-            if PART != 4:  # full, no_scale
-                v = tl.load(v_ptr + base + cols[:, None] * stride_s + offs_d[None, :])
-                if PART == 0:
+            if PART != 4:  # full, no_scale, prefetch
+                if PART != 5:
+                    v = tl.load(v_ptr + base + cols[:, None] * stride_s + offs_d[None, :])
+                if PART != 2:
                     acc = acc * alpha[:, None]
                 acc = tl.dot(p.to(v.dtype), v, acc)
             m_i = m_new
