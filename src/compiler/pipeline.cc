@@ -12,6 +12,7 @@
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
 #include "ir/early_loads.h"
+#include "ir/pipeline_loads.h"
 #include "ir/pointer_selects.h"
 #include "ir/scaled_dot.h"
 #include "ir/inline.h"
@@ -112,6 +113,10 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"early-loads", [](const std::string&, const CompileOptions&, PipelineState& s) {
          if (ir::earlyLoadsEnabled()) ir::hoistLoads(*s.module);  // TVK_EARLY_LOADS=1
+         return Status();
+       }},
+      {"pipeline-loads", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         if (ir::pipelineLoadsEnabled()) ir::pipelineLoads(*s.module);  // TVK_PIPELINE_LOADS=1
          return Status();
        }},
       {"analyses", analysesPass},
