@@ -106,9 +106,13 @@ struct Emitter {
     block->ops.insert(block->ops.begin() + static_cast<long>(pos++), std::move(c));
     return raw->results.empty() ? nullptr : raw->result();
   }
-  // `iv < ub` (signed), splat to the shape of `like` when it is a tensor, and'ed with `mask`.
-  Value* inRangeMask(Value* iv, Value* ub, const Value* like, Value* mask) {
+  // `iv < ub` (signed; and `prev < iv` when `prev` is given: iv = prev + step did not wrap),
+  // splat to the shape of `like` when it is a tensor, and'ed with `mask`.
+  Value* inRangeMask(Value* iv, Value* ub, const Value* like, Value* mask, Value* prev = nullptr) {
     Value* c = op("arith.cmpi", {iv, ub}, Type::i(1), {{"predicate", Attribute::keyword("slt")}});
+    if (prev)
+      c = op("arith.andi", {c, op("arith.cmpi", {prev, iv}, Type::i(1), {{"predicate", Attribute::keyword("slt")}})},
+             Type::i(1));
     if (like->type.isTensor()) c = op("tt.splat", {c}, Type::tensor(like->type.shape, Type::i(1)));
     return mask ? op("arith.andi", {mask, c}, c->type) : c;
   }
@@ -186,7 +190,7 @@ int pipelineLoop(Operation& forOp, int& counter) {
     for (Operation* o : inOrder(l, slice)) top.clone(*o, nxt);
     Value* maskN = load->numOperands() > 1 ? nxt.count(load->operand(1)) ? nxt[load->operand(1)] : load->operand(1)
                                            : nullptr;
-    Value* xn = top.load(*load, nxt, top.inRangeMask(next, forOp.operand(1), load->result(), maskN));
+    Value* xn = top.load(*load, nxt, top.inRangeMask(next, forOp.operand(1), load->result(), maskN, l.iv()));
     // The new iter_arg: x0 in, xn out; the load's uses take it.
     auto arg = std::make_unique<Value>();
     arg->name = "pl" + std::to_string(counter++);

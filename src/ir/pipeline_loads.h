@@ -13,7 +13,8 @@
 //   %x0 = tt.load f(%lb, %p0), m(%lb, %p0) & (%lb < %ub)      (before the loop)
 //   scf.for %i = ... iter_args(%p = %p0, %x = %x0) {
 //     %n = %i + %s ;  %pn = g(%i, %p)                             (the next iteration's values)
-//     %xn = tt.load f(%n, %pn), m(%n, %pn) & (%n < %ub)          (issued first)
+//     %xn = tt.load f(%n, %pn), m(%n, %pn) & (%n < %ub) & (%i < %n)   (issued first; the last
+//                                                  comparison: %n did not wrap around)
 //     ... uses of %x ...
 //     scf.yield g(%i, %p), %xn
 //   }
