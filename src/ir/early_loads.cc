@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/op_traits.h"
 #include "ir/walk.h"
 
 namespace tvk::ir {
@@ -13,15 +14,6 @@ namespace tvk::ir {
 namespace {
 
 bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
-
-// Ops without memory effects that may move up with a load (its address and mask).
-bool movable(const Operation& op) {
-  if (!op.regions.empty()) return false;
-  const std::string& n = op.name;
-  return startsWith(n, "arith.") || startsWith(n, "math.") || n == "tt.splat" || n == "tt.make_range" ||
-         n == "tt.addptr" || n == "tt.broadcast" || n == "tt.expand_dims" || n == "tt.reshape" ||
-         n == "tt.get_program_id" || n == "tt.get_num_programs";
-}
 
 // Ops no load may move above: memory writes, barriers, calls, inline code, asserts and prints
 // (an assert may guard the access), and ops with regions other than combiners.
@@ -84,7 +76,7 @@ int hoistIn(Block& blk, const std::set<const Operation*>& dotPaths) {
         const Operation* d = v->def;
         if (!d || d->parentBlock != &blk || slice.count(d)) continue;
         slice.insert(d);
-        if (!movable(*d)) target = std::max(target, indexOf(d));
+        if (!isRecomputable(*d)) target = std::max(target, indexOf(d));
         else work.push_back(d);
       }
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/clone.h"
+#include "ir/op_traits.h"
 #include "ir/walk.h"
 
 namespace tvk::ir {
@@ -15,16 +16,6 @@ namespace tvk::ir {
 namespace {
 
 bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
-
-// Ops without memory effects or regions that can be recomputed for another iteration.
-bool pure(const Operation& op) {
-  if (!op.regions.empty()) return false;
-  const std::string& n = op.name;
-  return startsWith(n, "arith.") || startsWith(n, "math.") || n == "tt.splat" || n == "tt.make_range" ||
-         n == "tt.addptr" || n == "tt.broadcast" || n == "tt.expand_dims" || n == "tt.reshape" ||
-         n == "tt.get_program_id" || n == "tt.get_num_programs" || n == "tt.int_to_ptr" ||
-         n == "tt.ptr_to_int" || n == "tt.bitcast";
-}
 
 // Ops that write memory or order it: a loop holding one keeps its loads where they are.
 bool writes(const Operation& op) {
@@ -57,7 +48,7 @@ bool sliceOf(const Loop& l, const std::vector<Value*>& roots, std::set<Operation
     }
     Operation* d = v->def;
     if (!d || d->parentBlock != l.body) continue;  // defined outside the loop
-    if (!pure(*d)) return false;
+    if (!isRecomputable(*d)) return false;
     if (ops.insert(d).second)
       for (Value* o : d->operands) work.push_back(o);
   }
