@@ -215,8 +215,12 @@ std::vector<Id> transposeBytes4x4(Context& c, const std::vector<Id>& w) {
   auto op = [&](spv::Op o, Id x, uint32_t k) { return b.emit(o, u, {x, c.c32(k)}); };
   auto orOf = [&](Id x, Id y) { return b.emit(spv::Op::OpBitwiseOr, u, {x, y}); };
   // Low halves of rows r and r + 2 (bytes 0, 1 of each), then their high halves.
-  auto lowHalves = [&](Id x, Id y) { return orOf(op(spv::Op::OpBitwiseAnd, x, 0xffffu), op(spv::Op::OpShiftLeftLogical, y, 16)); };
-  auto highHalves = [&](Id x, Id y) { return orOf(op(spv::Op::OpShiftRightLogical, x, 16), op(spv::Op::OpBitwiseAnd, y, 0xffff0000u)); };
+  auto lowHalves = [&](Id x, Id y) {
+    return orOf(op(spv::Op::OpBitwiseAnd, x, 0xffffu), op(spv::Op::OpShiftLeftLogical, y, 16));
+  };
+  auto highHalves = [&](Id x, Id y) {
+    return orOf(op(spv::Op::OpShiftRightLogical, x, 16), op(spv::Op::OpBitwiseAnd, y, 0xffff0000u));
+  };
   const Id a0 = lowHalves(w[0], w[2]), a2 = highHalves(w[0], w[2]);
   const Id a1 = lowHalves(w[1], w[3]), a3 = highHalves(w[1], w[3]);
   // Even bytes of x with y's even bytes above them, then the odd bytes likewise.
