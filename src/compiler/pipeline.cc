@@ -153,27 +153,9 @@ Status checkCompileOptions(const CompileOptions& o) {
   return Status();
 }
 
-namespace {
-
-// TVK_DOT_WARPS=k (a measurement switch, k a power of two, default 1): a kernel with a tt.dot
-// runs k times num_warps subgroups where the target's workgroup limit allows (Triton's
-// num_warps is a hint: a program's results do not depend on it), to measure whether the
-// registers of cooperative-matrix accumulators at Triton's num_warps limit the dots.
-CompileOptions withDotWarps(const std::string& ttir, const CompileOptions& o) {
-  const char* env = std::getenv("TVK_DOT_WARPS");
-  const int k = env ? std::atoi(env) : 1;
-  if (k <= 1 || (k & (k - 1)) != 0 || ttir.find("tt.dot") == std::string::npos) return o;
-  CompileOptions scaled = o;
-  scaled.numWarps = o.numWarps * k;
-  return checkCompileOptions(scaled).ok() ? scaled : o;
-}
-
-}  // namespace
-
-Status runPipeline(const std::string& ttir, const CompileOptions& given, PipelineState& state,
+Status runPipeline(const std::string& ttir, const CompileOptions& options, PipelineState& state,
                    const std::string& stopAfter) {
-  TVK_RETURN_IF_ERROR(checkCompileOptions(given));
-  const CompileOptions options = withDotWarps(ttir, given);
+  TVK_RETURN_IF_ERROR(checkCompileOptions(options));
   for (const auto& [name, pass] : passes()) {
     TVK_RETURN_IF_ERROR(pass(ttir, options, state));
     if (options.printAfterAll && state.module && name != "lower" && name != "validate")

@@ -13,17 +13,13 @@ namespace tvk::ir {
 
 namespace {
 
-bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
-
-// Ops no load may move above: memory writes, barriers, calls, inline code, asserts and prints
-// (an assert may guard the access), and ops with regions other than combiners.
+// Ops no load may move above: those that order memory (ir/op_traits.h), external functions,
+// other loads, and ops with regions other than combiners.
 bool fence(const Operation& op) {
   const std::string& n = op.name;
   if (n == "tt.reduce" || n == "tt.scan") return false;
   if (!op.regions.empty()) return true;
-  return n == "tt.store" || startsWith(n, "tt.atomic") || n == "tt.call" || n == "tt.descriptor_store" ||
-         n == "gpu.barrier" || n == "tt.extern_elementwise" || n == "tt.elementwise_inline_asm" ||
-         n == "tt.assert" || n == "tt.print" || n == "tt.load";
+  return ordersMemory(op) || n == "tt.extern_elementwise" || n == "tt.load";
 }
 
 // Whether `load` may move: not volatile, and no use of its result is a dot-operand path.

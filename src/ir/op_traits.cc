@@ -14,4 +14,10 @@ bool isRecomputable(const Operation& op) {
          n == "tt.get_num_programs";
 }
 
+bool ordersMemory(const Operation& op) {
+  const std::string& n = op.name;
+  return n == "tt.store" || n.rfind("tt.atomic", 0) == 0 || n == "tt.descriptor_store" || n == "tt.call" ||
+         n == "gpu.barrier" || n == "tt.elementwise_inline_asm" || n == "tt.assert" || n == "tt.print";
+}
+
 }  // namespace tvk::ir

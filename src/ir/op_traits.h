@@ -12,4 +12,10 @@ namespace tvk::ir {
 /// (ir/early_loads.h, ir/pipeline_loads.h).
 bool isRecomputable(const Operation& op);
 
+/// True for ops that write memory or order accesses around them: tt.store, atomics,
+/// tt.descriptor_store, tt.call, gpu.barrier, inline assembly, and asserts and prints (an
+/// assert may guard an access). No load moves across one (ir/early_loads.h), and a loop holding
+/// one keeps its loads in their iteration (ir/pipeline_loads.h).
+bool ordersMemory(const Operation& op);
+
 }  // namespace tvk::ir

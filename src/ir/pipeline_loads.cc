@@ -15,15 +15,6 @@ namespace tvk::ir {
 
 namespace {
 
-bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
-
-// Ops that write memory or order it: a loop holding one keeps its loads where they are.
-bool writes(const Operation& op) {
-  const std::string& n = op.name;
-  return n == "tt.store" || startsWith(n, "tt.atomic") || n == "tt.descriptor_store" || n == "tt.call" ||
-         n == "gpu.barrier" || n == "tt.elementwise_inline_asm" || n == "tt.assert" || n == "tt.print";
-}
-
 // An scf.for's pieces: operands [lb, ub, step, inits...], body args [iv, iter_args...].
 struct Loop {
   Operation* op;
@@ -80,6 +71,17 @@ bool feedsCarriedDot(const Loop& l, const Operation& load) {
   return false;
 }
 
+// `v` as `map` renames it (values outside the map stay themselves).
+Value* mapped(const ValueMap& map, Value* v) {
+  auto it = map.find(v);
+  return it == map.end() ? v : it->second;
+}
+
+// The mask of `load` as `map` renames it, or null without one.
+Value* maskIn(const ValueMap& map, const Operation& load) {
+  return load.numOperands() > 1 ? mapped(map, load.operand(1)) : nullptr;
+}
+
 // Builds ops into a block at a moving position.
 struct Emitter {
   Block* block;
@@ -133,7 +135,7 @@ int pipelineLoop(Operation& forOp, int& counter) {
   l.yield = l.body->terminator();
   if (!l.yield || l.yield->name != "scf.yield" || forOp.numOperands() < 3) return 0;
   bool blocked = false;
-  walk(forOp, [&](const Operation& o) { blocked |= writes(o) || (&o != &forOp && o.name == "scf.for"); });
+  walk(forOp, [&](const Operation& o) { blocked |= ordersMemory(o) || (&o != &forOp && o.name == "scf.for"); });
   if (blocked) return 0;
   std::vector<Operation*> loads;
   for (const auto& o : l.body->ops)
@@ -164,8 +166,7 @@ int pipelineLoop(Operation& forOp, int& counter) {
     ValueMap first{{l.iv(), forOp.operand(0)}};
     for (Value* a : closed) first[a] = l.init(a->index);
     for (Operation* o : inOrder(l, slice)) pre.clone(*o, first);
-    Value* mask0 = load->numOperands() > 1 ? first.count(load->operand(1)) ? first[load->operand(1)] : load->operand(1)
-                                           : nullptr;
+    Value* mask0 = maskIn(first, *load);
     Value* x0 = pre.load(*load, first, pre.inRangeMask(forOp.operand(0), forOp.operand(1), load->result(), mask0));
     // At the top of the body: the next iteration's values, then its load.
     Emitter top{l.body, 0, loc, counter};
@@ -174,13 +175,9 @@ int pipelineLoop(Operation& forOp, int& counter) {
     ValueMap cur;
     for (Operation* o : inOrder(l, yslice)) top.clone(*o, cur);
     ValueMap nxt{{l.iv(), next}};
-    for (Value* a : closed) {
-      Value* y = l.yielded(a->index);
-      nxt[a] = cur.count(y) ? cur[y] : y;
-    }
+    for (Value* a : closed) nxt[a] = mapped(cur, l.yielded(a->index));
     for (Operation* o : inOrder(l, slice)) top.clone(*o, nxt);
-    Value* maskN = load->numOperands() > 1 ? nxt.count(load->operand(1)) ? nxt[load->operand(1)] : load->operand(1)
-                                           : nullptr;
+    Value* maskN = maskIn(nxt, *load);
     Value* xn = top.load(*load, nxt, top.inRangeMask(next, forOp.operand(1), load->result(), maskN, l.iv()));
     // The new iter_arg: x0 in, xn out; the load's uses take it.
     auto arg = std::make_unique<Value>();
