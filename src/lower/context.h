@@ -95,14 +95,6 @@ class Context {
   /// value operand of tt.store), whose conversion rounds to nearest even on this target
   /// (Target::roundingRTE16 and float16: the mode, and f16 vectors for packed runs).
   bool defersF16Rounding(const ir::Operation& op);
-  /// Measurement switch TVK_BF16_STORE_RTE=1 (off by default), on targets with bf16 cooperative
-  /// matrices (which enable VK_KHR_shader_bfloat16's type) and 16-bit storage: a bf16 result
-  /// that is only stored skips its rounding too (defersF16Rounding), and vector runs store it
-  /// through one OpFConvert to bf16 decorated FPRoundingMode RTE, whose only use is the store
-  /// (Vulkan allows the decoration only there). Other store paths round it in integer code.
-  bool bf16StoreRTE() const;
-  /// f32 `v` rounded to bf16 (nearest even, one canonical NaN) in integer code, as an f32.
-  Id roundBf16(Id v);
   /// Rematerializability query.
   analysis::Remat remat;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).

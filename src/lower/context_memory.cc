@@ -82,7 +82,6 @@ Result<Id> Context::toStorage(const ir::Type& t, Id v) {
     return b.emit(spv::Op::OpFConvert, b.typeFloat(16), {v});
   }
   if (t.isFloat() && t.name == "bf16") {
-    if (bf16StoreRTE()) v = roundBf16(v);  // may be a result whose rounding was deferred
     Id w = b.emit(spv::Op::OpBitcast, u32(), {v});
     Id s = b.emit(spv::Op::OpShiftRightLogical, u32(), {w, c32(16)});
     return b.emit(spv::Op::OpUConvert, b.typeInt(16), {s});
@@ -219,12 +218,9 @@ Id Context::wordBufferVariable(uint32_t binding, const char* name) {
 
 bool Context::defersF16Rounding(const ir::Operation& op) {
   const Target& tg = opts.target;
-  if (op.results.size() != 1) return false;
+  if (!tg.roundingRTE16 || !tg.float16 || op.results.size() != 1) return false;
   const ir::Value* r = op.result();
-  const ir::Type& st = r->type.scalar();
-  const bool f16 = st.isFloat() && st.name == "f16" && tg.roundingRTE16 && tg.float16;
-  const bool bf16 = st.isFloat() && st.name == "bf16" && bf16StoreRTE();
-  if (!f16 && !bf16) return false;
+  if (!r->type.scalar().isFloat() || r->type.scalar().name != "f16") return false;
   if (!storedOnlyDone_) {
     std::set<const ir::Value*> other;
     ir::walk(func, [&](const ir::Operation& o) {
@@ -239,32 +235,19 @@ bool Context::defersF16Rounding(const ir::Operation& op) {
   return storedOnly_.count(r) > 0;
 }
 
-bool Context::bf16StoreRTE() const {
-  static const bool on = [] {
-    const char* env = std::getenv("TVK_BF16_STORE_RTE");
-    return env && std::string(env) == "1";
-  }();
-  if (!on || !opts.target.storage16) return false;
-  for (const CoopMatShape& s : opts.target.coopMatShapes)
-    if (s.ab == "bf16") return true;  // the devices whose bf16 matrices enable the type
-  return false;
-}
-
-Id Context::roundBf16(Id v) {
-  // Round to nearest even on the upper 16 bits. A NaN becomes one canonical NaN, 0x7FFF
-  // (NVIDIA's 16-bit canonical NaN): rounding its bits could carry it into an infinity or a
-  // zero, and a constant costs less than quieting its payload.
-  Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
-  Id rounded = roundOffBits(*this, bits, 16);
-  Id isNan = b.emit(spv::Op::OpIsNan, boolean(), {v});
-  Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, c32(0x7fff0000u), rounded});
-  return b.emit(spv::Op::OpBitcast, f32(), {r});
-}
-
 Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   if (!t.isFloat()) return v;
   if (t.name == "f16") return deferF16Rounding ? v : roundToF16(*this, v);
-  if (t.name == "bf16") return deferF16Rounding && bf16StoreRTE() ? v : roundBf16(v);
+  if (t.name == "bf16") {
+    // Round to nearest even on the upper 16 bits. A NaN becomes one canonical NaN, 0x7FFF
+    // (NVIDIA's 16-bit canonical NaN): rounding its bits could carry it into an infinity or a
+    // zero, and a constant costs less than quieting its payload.
+    Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
+    Id rounded = roundOffBits(*this, bits, 16);
+    Id isNan = b.emit(spv::Op::OpIsNan, boolean(), {v});
+    Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, c32(0x7fff0000u), rounded});
+    return b.emit(spv::Op::OpBitcast, f32(), {r});
+  }
   if (t.bits == 8) return roundToFp8(*this, t, v);
   return v;
 }

@@ -2,7 +2,6 @@
 
 #include <spirv/unified1/GLSL.std.450.h>
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -94,35 +93,6 @@ Result<std::vector<Id>> unpackRun(Context& c, const ir::Type& t, const RunView& 
     }
   }
   return out;
-}
-
-// Stores the run of bf16 register values `vals` at `address` through one OpFConvert to
-// VK_KHR_shader_bfloat16's type decorated FPRoundingMode RTE (Context::bf16StoreRTE): Vulkan
-// allows the decoration only on a conversion whose only use is such a store.
-Status storeBf16RunRTE(Context& c, Id address, const std::vector<Id>& vals) {
-  auto& b = c.b;
-  const ir::Type bf16 = ir::Type::f("bf16");
-  auto st = c.storageType(bf16);  // 16-bit storage
-  if (!st.ok()) return st.status();
-  c.needFeature("bfloat16CooperativeMatrix");
-  Id bf = b.typeBFloat16();
-  b.usePhysicalStorageBuffer();
-  c.needFeature("bufferDeviceAddress");
-  // Vulkan's vectors have at most 4 components (more need Vector16): chunks of 4.
-  const uint32_t n = static_cast<uint32_t>(vals.size()), k = std::min<uint32_t>(n, 4);
-  Id ft = k == 1 ? c.f32() : b.typeVector(c.f32(), k), bt = k == 1 ? bf : b.typeVector(bf, k);
-  Id pt = b.typePointer(spv::StorageClass::PhysicalStorageBuffer, bt);
-  for (uint32_t i = 0; i < n; i += k) {
-    Id x = k == 1 ? vals[i] : b.emit(spv::Op::OpCompositeConstruct, ft,
-                                     std::vector<Id>(vals.begin() + i, vals.begin() + i + k));
-    Id cv = b.emit(spv::Op::OpFConvert, bt, {x});
-    b.decorate(cv, spv::Decoration::FPRoundingMode, {0});  // RTE
-    Id a = i ? b.emit(spv::Op::OpIAdd, b.typeInt(64), {address, b.constInt(b.typeInt(64), 2 * i)}) : address;
-    std::vector<Id> ops{b.emit(spv::Op::OpConvertUToPtr, pt, {a}), cv};
-    for (Id mo : c.memoryOperands(bf16, true, k * 2)) ops.push_back(mo);
-    b.emitVoid(spv::Op::OpStore, ops);
-  }
-  return Status();
 }
 
 // The run to store from the register values `vals`.
@@ -322,9 +292,6 @@ Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVect
     // One vector access where the run's masks hold (aligned: see lowerLoadRuns).
     Id m = runMask(c, masks, s0, k, a.maskUniform);
     Status st = c.flow.ifThen(m, [&]() -> Status {
-      if (t.isFloat() && t.name == "bf16" && c.bf16StoreRTE()) {
-        return storeBf16RunRTE(c, addrs[s0], std::vector<Id>(vals.begin() + s0, vals.begin() + s0 + k));
-      }
       auto run = packRun(c, t, *view, std::vector<Id>(vals.begin() + s0, vals.begin() + s0 + k));
       if (!run.ok()) return run.status();
       auto p = runPointer(c, *view, addrs[s0]);

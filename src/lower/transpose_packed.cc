@@ -43,11 +43,8 @@ Id packWord(Context& c, const ir::Type& t, const std::vector<Id>& vals, uint32_t
     return b.glsl(GLSLstd450PackHalf2x16, u, {v2});
   }
   if (t.isFloat()) {  // bf16: the upper halves
-    // Under TVK_BF16_STORE_RTE a register may hold a result whose rounding was deferred.
-    const bool round = c.bf16StoreRTE();
-    Id v0 = round ? c.roundBf16(vals[0]) : vals[0], v1 = round ? c.roundBf16(vals[1]) : vals[1];
-    Id lo = b.emit(spv::Op::OpShiftRightLogical, u, {b.emit(spv::Op::OpBitcast, u, {v0}), c.c32(16)});
-    Id hi = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {v1}), c.c32(0xffff0000u)});
+    Id lo = b.emit(spv::Op::OpShiftRightLogical, u, {b.emit(spv::Op::OpBitcast, u, {vals[0]}), c.c32(16)});
+    Id hi = b.emit(spv::Op::OpBitwiseAnd, u, {b.emit(spv::Op::OpBitcast, u, {vals[1]}), c.c32(0xffff0000u)});
     return b.emit(spv::Op::OpBitwiseOr, u, {lo, hi});
   }
   Id acc = vals[0];
