@@ -96,6 +96,10 @@ struct Tile {
   uint32_t rows, cols, v, runs;  // v: run length; runs: runs per invocation
   uint32_t P, bits;              // elements per word, bits per element
   uint32_t base;                 // first scratch word
+  // Column-block reader (transposeBlocks): scratch lines of 32 words (the banks) swizzled as a
+  // whole, 2^logLines lines per block of readers' rows (rowWordAt); false: rows swizzled alone.
+  bool lines = false;
+  uint32_t logLines = 0;
 };
 
 // The row word of slots first .. first + P - 1 (consecutive columns of one row).
@@ -130,6 +134,13 @@ std::string packedMode(uint32_t P) {
   return P == 4 ? "blocks" : "shuffle";
 }
 
+// Whole-line swizzle of the column-block reader's scratch (Tile::lines; default), or the row
+// swizzle of the other row-word variants (TVK_TRANSPOSE_LINES=0, a measurement switch).
+bool linesSwizzle() {
+  const char* env = std::getenv("TVK_TRANSPOSE_LINES");
+  return !env || std::string(env) != "0";
+}
+
 // 16-bit column words from two halves by masks (default), or by bit-field inserts at the
 // invocation's offsets (TVK_TRANSPOSE_HALVES=0, a measurement switch).
 bool halvesByMasks() {
@@ -145,14 +156,36 @@ bool halvesByMasks() {
 // (word(i0, cw) ^ ((e >> 1) & (CW - 1))) + e * CW: one xor per pair of rows and an added
 // constant instead of the whole formula per access (the kernel is bound by instructions on the
 // H200).
+//
+// The column-block reader (Tile::lines) loads, in one instruction, the same row offset e of the
+// row blocks of a subgroup's invocations (R rows apart), which the row swizzle leaves in one
+// bank half when CW = 16 (two-way conflicts). There the flat word a = row * CW + cw is
+// swizzled within its line of 32 words (the banks): a ^ X(a >> 5), X(line) =
+// (((line >> logLines) & 7) << 2) | (line & 3). The high part differs between 8 consecutive
+// blocks of R rows (2^logLines lines each), for the reader; the low part between 4 consecutive
+// lines, for the writer's word stores of consecutive rows. A bijection of each line; a writer's
+// run of up to 4 aligned words is its first word xor q; and rows i0 + e of a block (i0 a
+// multiple of R) are the first's word xor the constant e CW ^ ((e CW >> 5) & 3).
 Index rowWordAt(const Tile& t, Index row, Index cw) {
   const uint32_t CW = t.cols / t.P;
+  if (t.lines) {
+    Index a = row.times(CW) + cw, line = a >> 5u;
+    return a ^ ((((line >> t.logLines) & 7u) << 2u) | (line & 3u));
+  }
   return row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1)));
 }
 
 // The words of rows i0 + e (e < n), row word fixed, from r = rowWordAt(i0, cw): loaded.
 std::vector<Id> loadRowWords(Context& c, const Tile& t, Index r, uint32_t n) {
   const uint32_t CW = t.cols / t.P;
+  if (t.lines) {  // n = R rows from a block's first (rowWordAt)
+    std::vector<Id> words;
+    for (uint32_t e = 0; e < n; ++e) {
+      Index w = r.xorWith(e * CW ^ ((e * CW >> 5) & 3));
+      words.push_back(c.b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, w, 1))}));
+    }
+    return words;
+  }
   std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> r ^ it
   std::vector<Id> words;
   for (uint32_t e = 0; e < n; ++e) {
@@ -395,7 +428,12 @@ Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir
     return false;
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
-  const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, n / v, P, bits, *base};
+  Tile t{&op, val, val->type.scalar(), l, rows, cols, v, n / v, P, bits, *base};
+  // Whole lines of 32 words, each block of R rows whole lines, row words a power of two.
+  const uint32_t CW = cols / P;
+  t.lines = linesSwizzle() && (CW & (CW - 1)) == 0 && (uint64_t(rows) * CW) % 32 == 0 &&
+            (R * CW) % 32 == 0 && ((R * CW / 32) & (R * CW / 32 - 1)) == 0 && v / P <= 4;
+  if (t.lines) t.logLines = log2Ceil(R * CW / 32);
   transposeBlocks(c, t, out);
   return true;
 }
