@@ -95,6 +95,17 @@ class Context {
   /// value operand of tt.store), whose conversion rounds to nearest even on this target
   /// (Target::roundingRTE16 and float16: the mode, and f16 vectors for packed runs).
   bool defersF16Rounding(const ir::Operation& op);
+  /// f16 values that may skip their rounding also include tt.dot operands (default; the
+  /// measurement switch TVK_DOT_F16_DEFER=0 keeps them rounded): the cooperative-matrix
+  /// staging converts them to f16 under RoundingModeRTE (dot_coopmat.cc packPair), and other
+  /// dot paths round them first (operandRounded).
+  static bool dotOperandsDeferF16();
+  /// Notes that `v`'s f16 slots hold unrounded f32 values (an elementwise result whose rounding
+  /// was deferred).
+  void noteDeferredF16(const ir::Value* v) { deferredF16_.insert(v); }
+  bool deferredF16(const ir::Value* v) const { return deferredF16_.count(v) > 0; }
+  /// Register value `x` of `v`, rounded to f16 in integer code when its rounding was deferred.
+  Id operandRounded(const ir::Value* v, Id x);
   /// Rematerializability query.
   analysis::Remat remat;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).
@@ -320,9 +331,11 @@ class Context {
 
  private:
   std::map<const ir::Value*, std::vector<Id>> values_;
-  /// Values whose every use is the stored value of a tt.store (computed on first use).
+  /// Values whose every use is the stored value of a tt.store or a tt.dot operand (with
+  /// dotOperandsDeferF16; computed on first use).
   std::set<const ir::Value*> storedOnly_;
   bool storedOnlyDone_ = false;
+  std::set<const ir::Value*> deferredF16_;
   std::vector<std::map<std::pair<const ir::Value*, std::vector<Id>>, Id>> memo_;
   // emitAt's recursion, in iteration `it` when it is not null.
   Result<Id> emitAtIn(const ir::Value* v, const std::vector<Id>& coords, Iteration* it);

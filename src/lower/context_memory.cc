@@ -225,14 +225,30 @@ bool Context::defersF16Rounding(const ir::Operation& op) {
     std::set<const ir::Value*> other;
     ir::walk(func, [&](const ir::Operation& o) {
       for (size_t i = 0; i < o.operands.size(); ++i) {
-        if (o.name == "tt.store" && i == 1) storedOnly_.insert(o.operands[i]);
-        else other.insert(o.operands[i]);
+        if ((o.name == "tt.store" && i == 1) || (o.name == "tt.dot" && i < 2 && dotOperandsDeferF16()))
+          storedOnly_.insert(o.operands[i]);
+        else
+          other.insert(o.operands[i]);
       }
     });
     for (const ir::Value* v : other) storedOnly_.erase(v);
     storedOnlyDone_ = true;
   }
   return storedOnly_.count(r) > 0;
+}
+
+bool Context::dotOperandsDeferF16() {
+  static const bool on = [] {
+    const char* env = std::getenv("TVK_DOT_F16_DEFER");
+    return !env || std::string(env) != "0";
+  }();
+  return on;
+}
+
+Id Context::operandRounded(const ir::Value* v, Id x) {
+  if (!deferredF16_.count(v)) return x;
+  auto r = roundTo(v->type.scalar(), x);  // integer code: not inside a deferring lowering
+  return r.ok() ? *r : x;
 }
 
 Result<Id> Context::roundTo(const ir::Type& t, Id v) {

@@ -206,13 +206,20 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
 }
 
 // Two 16-bit elements (f32 registers) as one word, `lo` in the low half: f16 by
-// PackHalf2x16 (exact: the values are f16 already), bf16 by their upper 16 bits (registers of
-// bf16 values have zero low bits).
-Id packPair(Context& c, const CoopPlan& p, Id lo, Id hi) {
+// PackHalf2x16 (exact: the values are f16 already), or, for values whose rounding was
+// deferred (`deferred`: Context::dotOperandsDeferF16), by one OpFConvert under RoundingModeRTE,
+// which rounds them; bf16 by their upper 16 bits (registers of bf16 values have zero low bits).
+Id packPair(Context& c, const CoopPlan& p, Id lo, Id hi, bool deferred = false) {
   auto& b = c.b;
   if (Id same = c.lanes.wordOf({lo, hi}, ir::Type::f(p.isBf16 ? "bf16" : "f16"))) return same;
   if (!p.isBf16) {
     Id v2 = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.f32(), 2), {lo, hi});
+    if (deferred) {  // only deferred where the target rounds by mode (defersF16Rounding)
+      b.addCapability(spv::Capability::Float16);
+      c.needFeature("float16");
+      c.roundsF16ByMode = true;
+      return b.emit(spv::Op::OpBitcast, c.u32(), {b.emit(spv::Op::OpFConvert, b.typeVector(b.typeFloat(16), 2), {v2})});
+    }
     return b.glsl(GLSLstd450PackHalf2x16, c.u32(), {v2});
   }
   Id l = b.emit(spv::Op::OpShiftRightLogical, c.u32(), {b.emit(spv::Op::OpBitcast, c.u32(), {lo}), c.c32(16)});
@@ -320,7 +327,7 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
         word = sw->hi;
         loWord = sw->lo;
       } else {
-        word = packPair(c, p, x, y);
+        word = packPair(c, p, x, y, c.deferredF16(v));
       }
     }
     Id cond = inSlots ? 0 : first;

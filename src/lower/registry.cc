@@ -30,6 +30,7 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
       }
       out.push_back(*v);
     }
+    if (c.deferF16Rounding) c.noteDeferredF16(res);
     c.deferF16Rounding = false;
     c.bind(res, std::move(out));
     c.memoSlots(res);

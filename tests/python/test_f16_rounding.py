@@ -68,3 +68,38 @@ def test_f16_arithmetic_rounds_each_result(k, torch):
     got = z.numpy()
     same = (got.view(np.uint16) == want.view(np.uint16)) | (np.isnan(got) & np.isnan(want))
     assert same.all(), [(x[i], y[i], got[i], want[i]) for i in np.nonzero(~same)[0][:5]]
+
+
+@pytest.fixture(scope="module")
+def dot_k(triton_vk):
+    tl = triton_vk.language
+
+    @triton_vk.jit
+    def rounded_operand(X, I, Z, B: tl.constexpr, TRANS: tl.constexpr):
+        # P = X.to(f16) only feeds the dot (its rounding deferred to the operand's staging,
+        # Context::dotOperandsDeferF16); I is the identity, so P @ I (or I @ P) is P exactly.
+        r = tl.arange(0, B)
+        base = tl.program_id(0) * B * B
+        p = tl.load(X + base + r[:, None] * B + r[None, :]).to(tl.float16)
+        eye = tl.load(I + r[:, None] * B + r[None, :])
+        z = tl.dot(eye, p) if TRANS else tl.dot(p, eye)
+        tl.store(Z + base + r[:, None] * B + r[None, :], z)
+    return rounded_operand
+
+
+@pytest.mark.parametrize("trans", [False, True])
+def test_f16_dot_operand_rounds_to_nearest_even(dot_k, torch, trans):
+    """A computed f16 dot operand is rounded to nearest even exactly once, whichever dot path
+    stages it (cooperative matrices convert it under RoundingModeRTE; the FMA path rounds it
+    in integer code)."""
+    B = 64
+    x = _hard_f32(8 * B * B, 3)
+    x = x[np.abs(x) < 65504.0]  # finite products with the identity's zeros
+    x = x[: len(x) // (B * B) * B * B]
+    eye = torch.eye(B, dtype=torch.float16)
+    z = torch.zeros(len(x), dtype=torch.float32)
+    dot_k[(len(x) // (B * B),)](torch.from_numpy(x), eye, z, B=B, TRANS=trans)
+    want = x.astype(np.float16).astype(np.float32)
+    got = z.numpy()
+    bad = np.nonzero(got != want)[0]
+    assert len(bad) == 0, [(x[i], got[i], want[i]) for i in bad[:5]]
