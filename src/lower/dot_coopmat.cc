@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -678,14 +679,32 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
       }));
     }
     c.barrier();
+    // One chunk of an unreplicated layout whose runs stay in a row and whose W v elements per
+    // slot group are whole rows: slot r's linear index is slot 0's plus d = (r / v) W v + r % v
+    // for every invocation, without a carry from column into row, so its word is slot 0's plus
+    // (d >> lg N) strideC + (d mod N): one add per slot instead of the whole index.
+    const analysis::Layout& lay = c.layouts.layout(res->type);
+    const uint64_t Wv = uint64_t(lay.invocations) * lay.vec;
+    const bool affine = p.chunk == p.rows() && !lay.replicated && !lay.repShift && p.N % lay.vec == 0 &&
+                        Wv % p.N == 0;
+    std::optional<Index> w0;
     for (uint32_t r = 0; r < R; ++r) {
-      Id lin = c.layouts.slotLinear(res->type.shape, r);
-      const Index row = c.ix(lin) >> lgN;
-      const Index col = c.ix(lin) & (p.N - 1);
-      Index local = row - q * p.chunk;
-      Id in = p.chunk == p.rows() ? 0 : local.lessThan(p.chunk);
-      if (in) local = local & (p.chunk - 1);
-      const Index w = local * p.strideC + col;
+      Id in = 0;
+      std::optional<Index> wr;
+      if (affine && w0) {
+        const uint64_t d = (r / lay.vec) * Wv + r % lay.vec;
+        wr = w0->plus(static_cast<uint32_t>((d >> lgN) * p.strideC + (d & (p.N - 1))));
+      } else {
+        Id lin = c.layouts.slotLinear(res->type.shape, r);
+        const Index row = c.ix(lin) >> lgN;
+        const Index col = c.ix(lin) & (p.N - 1);
+        Index local = row - q * p.chunk;
+        in = p.chunk == p.rows() ? 0 : local.lessThan(p.chunk);
+        if (in) local = local & (p.chunk - 1);
+        wr = local * p.strideC + col;
+        if (r == 0) w0 = wr;
+      }
+      const Index w = *wr;
       auto v = c.scratch.load(w + base, *rT);
       if (!v.ok()) return v.status();
       Id val = *v;
