@@ -738,7 +738,7 @@ namespace {
 // Operands of the cooperative-matrix tt.dots directly in `loop`'s body that are defined
 // outside the loop (the Q tile of attention, a loop-invariant weight tile): staged once
 // before the loop and loaded as fragments that the loop's dots use every iteration
-// (Context::heldFragments), within kHeldRegisterBudget. Only whole-K dots (one slice) of one
+// (Context::heldFragments), within kHeldRegisterBudget, staged slice by slice. Dots of one
 // plane and no batch. TVK_DOT_HOLD=0 turns this off (for measurements).
 Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
   const char* env = std::getenv("TVK_DOT_HOLD");
@@ -750,7 +750,7 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
     uint32_t base = 0;
     auto planned = planFor(c, op, p, base);
     if (!planned.ok()) return planned.status();
-    if (!*planned || p.kc != p.K || p.split || p.batched) continue;
+    if (!*planned || p.split || p.batched || p.K % p.kc != 0) continue;
     uint32_t budget = kHeldRegisterBudget;
     CoopFrame fr;
     FragmentBases bases;
@@ -763,15 +763,20 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
         bases = fragmentBases(c, p, fr);
       }
       budget -= regs;
+      // Slice by slice (K over kc): staged, then its steps' fragments loaded; held[blk K/k +
+      // global step].
       const Region r = regionOf(p, i);
-      c.barrier();
-      TVK_RETURN_IF_ERROR(stagePacked(c, p, v, r.kDim, 0, r.base, r.stride));
-      c.barrier();
+      const uint32_t blocks = i == 0 ? p.fm : p.fn, steps = p.kc / p.shape.k, all = p.K / p.shape.k;
       std::vector<Id>& held = c.heldFragments[{&op, i}];
-      held.clear();
-      for (uint32_t blk = 0; blk < (i == 0 ? p.fm : p.fn); ++blk)
-        for (uint32_t step = 0; step < p.K / p.shape.k; ++step)
-          held.push_back(loadFragment(c, p, fr, bases, i, blk, c.c32(step), 0));
+      held.assign(blocks * all, 0);
+      for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
+        c.barrier();
+        TVK_RETURN_IF_ERROR(stagePacked(c, p, v, r.kDim, k0, r.base, r.stride));
+        c.barrier();
+        for (uint32_t blk = 0; blk < blocks; ++blk)
+          for (uint32_t step = 0; step < steps; ++step)
+            held[blk * all + k0 / p.shape.k + step] = loadFragment(c, p, fr, bases, i, blk, c.c32(step), 0);
+      }
     }
   }
   return Status();
@@ -975,11 +980,13 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     if (it != c.heldFragments.end()) held[i] = &it->second;
   }
   const uint32_t steps = p.kc / s.k;
+  uint32_t sliceStep = 0;  // the first K step of the current slice (held fragments' index)
   // One K step: fragments (held, or loaded from the staging at `step`; `fixed` is the step
   // when it is a constant) and the multiply-adds.
   auto kStep = [&](Id step, uint32_t fixed, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
     auto fragment = [&](int i, uint32_t blk, uint32_t plane) {
-      return held[i] ? (*held[i])[blk * steps + fixed] : loadFragment(c, p, fr, *buf, i, blk, step, plane);
+      return held[i] ? (*held[i])[blk * (p.K / s.k) + sliceStep + fixed]
+                     : loadFragment(c, p, fr, *buf, i, blk, step, plane);
     };
     std::vector<Id> fa(p.fm), fb(p.fn), faLo(p.split ? p.fm : 0), fbLo(p.split ? p.fn : 0);
     for (uint32_t i = 0; i < p.fm; ++i) fa[i] = fragment(0, i, 0);
@@ -1007,6 +1014,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
     const bool lastSlice = k0 + p.kc == p.K;
     const uint32_t slice = k0 / p.kc;
+    sliceStep = k0 / s.k;
     if (prefetch && p.dbl) {
       auto runs = lastSlice ? loadOperands(c, p, op, 0, &next, more) : loadOperands(c, p, op, k0 + p.kc, nullptr, 0);
       if (!runs.ok()) return runs.status();
