@@ -105,7 +105,7 @@ class Context {
   void noteDeferredF16(const ir::Value* v) { deferredF16_.insert(v); }
   bool deferredF16(const ir::Value* v) const { return deferredF16_.count(v) > 0; }
   /// Register value `x` of `v`, rounded to f16 in integer code when its rounding was deferred.
-  Id operandRounded(const ir::Value* v, Id x);
+  Result<Id> operandRounded(const ir::Value* v, Id x);
   /// Rematerializability query.
   analysis::Remat remat;
   /// Kernel parameters' push-constant placement (filled by the kernel setup).

@@ -245,10 +245,9 @@ bool Context::dotOperandsDeferF16() {
   return on;
 }
 
-Id Context::operandRounded(const ir::Value* v, Id x) {
+Result<Id> Context::operandRounded(const ir::Value* v, Id x) {
   if (!deferredF16_.count(v)) return x;
-  auto r = roundTo(v->type.scalar(), x);  // integer code: not inside a deferring lowering
-  return r.ok() ? *r : x;
+  return roundTo(v->type.scalar(), x);  // integer code: not inside a deferring lowering
 }
 
 Result<Id> Context::roundTo(const ir::Type& t, Id v) {

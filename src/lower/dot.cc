@@ -53,7 +53,9 @@ Status stage(Context& c, const ir::Value* v, uint32_t base, Id regT, int kDim, u
     std::vector<Id> sc = c.layouts.slotCoords(shape, s);
     if (kc != K) sc[kDim] = b.emit(spv::Op::OpBitwiseAnd, c.u32(), {sc[kDim], c.c32(kc - 1)});
     Id lin = kc != K ? c.layouts.linearize(sc, sliceShape) : c.layouts.slotLinear(shape, s);
-    return c.scratch.store(c.scratch.word(base, lin, ew), regT, c.operandRounded(v, c.at(v, s)));
+    auto x = c.operandRounded(v, c.at(v, s));
+    if (!x.ok()) return x.status();
+    return c.scratch.store(c.scratch.word(base, lin, ew), regT, *x);
   };
   return c.flow.ifThen(c.layouts.ownerCond(shape), [&]() -> Status {
     for (const auto& [holds, slots] : groups) {
