@@ -18,6 +18,7 @@
 
 #include "analysis/axis_info.h"
 #include "analysis/dot_operands.h"
+#include "analysis/layout.h"
 #include "analysis/remat.h"
 #include "ir/ir.h"
 #include "support/status.h"
@@ -42,6 +43,9 @@ struct SmemOptions {
   /// Axis info of the kernel's values (analysis/axis_info.h); without it no store is
   /// transposed (storeTransposed).
   const AxisInfoMap* axisInfo = nullptr;
+  /// Layouts of the kernel's values (analysis/layout.h); with them a transposed store that
+  /// takes a packed transpose (analysis/packed_transpose.h) reserves only its packed words.
+  const LayoutInfo* layouts = nullptr;
   /// Compare-and-swap loops are workgroup-uniform (Target::casLoopAtomics false): atomics
   /// that take one get a scratch word for the loop's exit flag (lower/atomic_element.cc).
   bool uniformCasLoops = false;

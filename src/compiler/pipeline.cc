@@ -71,6 +71,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   s.accessBounds = analysis::analyzeAccessBounds(*s.kernel, s.provenance);
   analysis::SmemOptions so = smemOptions(o);
   so.axisInfo = &s.axisInfo;
+  so.layouts = &s.layouts;
   auto smem = analysis::planSharedMemory(*s.kernel, so);
   if (!smem.ok()) return smem.status();
   s.smem = std::move(*smem);
@@ -81,7 +82,8 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
                                                     analysis::findLoopAccumulators(*s.kernel), o.numStages);
     analysis::reserveDoubleBuffers(s.smem, 4, so.limitBytes);
   }
-  s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the map may move
+  s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the maps may move
+  s.smem.options.layouts = nullptr;
   return Status();
 }
 

@@ -143,6 +143,10 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   auto isPacked = transposePacked(c, op, val, packed);
   if (!isPacked.ok()) return isPacked.status();
   if (!*isPacked) {
+    // The plan reserved the word per element tile unless it chose a packed transpose (the
+    // same choice: analysis/packed_transpose.h).
+    if (uint64_t(rows) * pitch * ew * 4 > c.scratch.bytes(op))
+      return Status::error("internal: transposed store's scratch smaller than its tile at " + op.where());
     c.scratchBarrier(op);
     for (uint32_t s = 0; s < n; ++s) {
       const std::vector<Id> rc = c.layouts.slotCoords(shape, s);

@@ -46,6 +46,11 @@ class Scratch {
   Id word(uint32_t base, Id elem, uint32_t words);
   /// First word of `op`'s allocation in the plan.
   Result<uint32_t> base(const ir::Operation& op) const;
+  /// Bytes of `op`'s allocation in the plan (0: none).
+  uint32_t bytes(const ir::Operation& op) const {
+    const Region a = allocOf(op);
+    return a.second - a.first;
+  }
 
   /// The function's entry block starts (nothing accessed yet: its record is exact).
   void functionEntry(Id entryBlock) { clean_ = entryBlock; }

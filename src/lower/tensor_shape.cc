@@ -135,7 +135,7 @@ Status moveData(Context& c, const ir::Operation& op) {
   const uint64_t passes = (numel + C - 1) / C;
   // The transpose of a 2-D tile of 8- or 16-bit elements: packed words (lower/transpose_packed.h).
   if (op.name == "tt.trans" && passes == 1 && src->type.shape.size() == 2 &&
-      op.attr("order")->elems[0].i == 1) {
+      op.attr("order")->elems[0].i == 1) {  // as analysis::transTakesPacked (the plan) decides
     auto packed = transposePacked(c, op, src, out);
     if (!packed.ok()) return packed.status();
     if (*packed) {
@@ -143,6 +143,10 @@ Status moveData(Context& c, const ir::Operation& op) {
       return Status();
     }
   }
+  // The plan reserved the padded chunk unless it chose the packed transpose (the same choice:
+  // analysis::transTakesPacked).
+  if ((C + analysis::transPadding(op, C)) * words * 4 > c.scratch.bytes(op))
+    return Status::error("internal: " + op.name + "'s scratch smaller than its chunk at " + op.where());
   auto& b = c.b;
   Id u = c.u32();
   auto wordAt = [&](Id lin) { return c.scratch.word(*base, padded(lin), words); };

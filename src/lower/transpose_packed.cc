@@ -5,6 +5,7 @@
 #include <string>
 
 #include <spirv/unified1/GLSL.std.450.h>
+#include "analysis/packed_transpose.h"
 #include "lower/index_math.h"
 #include "support/bits.h"
 
@@ -15,12 +16,9 @@ namespace {
 // VkSubgroupFeatureFlagBits: VK_SUBGROUP_FEATURE_SHUFFLE_BIT (Vulkan 1.1).
 constexpr uint32_t kSubgroupShuffleBit = 0x10;
 
-// Bits of one packed element: 8- and 16-bit integers, f16 and bf16 (0: not packed; fp8 and
-// i1 registers would need their encodings).
-uint32_t packedBits(const ir::Type& t) {
-  if (t.isInt() && (t.bits == 8 || t.bits == 16)) return static_cast<uint32_t>(t.bits);
-  if (t.isFloat() && (t.name == "f16" || t.name == "bf16")) return 16;
-  return 0;
+// What the target offers the packed transposes (the scratch plan asks with the same values).
+analysis::PackedTransposeTarget packedTarget(const Context& c) {
+  return {c.W, c.opts.target.subgroupSize, (c.opts.target.subgroupOps & kSubgroupShuffleBit) != 0};
 }
 
 // P register values of element type `t` as one word, the first in the low bits. f16 pairs go
@@ -117,21 +115,6 @@ Id selectByIndex(Context& c, Id index, const std::vector<Id>& values) {
     r = c.b.emit(spv::Op::OpSelect, c.u32(), {is, values[m], r});
   }
   return r;
-}
-
-// Which packed transpose: for 8-bit elements "blocks" (the transposed store's column-block
-// reader: R loads for P R elements, transposeColumnBlocks; tt.trans and tiles it does not fit
-// take "rows": row words, v / P stores and v loads a run), "shuffle" (column words after the
-// exchange: v / P stores, v / P loads) for 16-bit ones, as measured on the H200
-// (tools/device/results/2026-12-02-h200-session13-notes.md: for bytes the exchange's selects
-// and shuffles cost more than 12 loads a run of 16 bytes saves). TVK_TRANSPOSE_PACKED (a
-// measurement switch) forces "0" (a word per element, the caller's path), "rows", "blocks"
-// or "shuffle".
-std::string packedMode(uint32_t P) {
-  const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
-  const std::string m = env ? std::string(env) : std::string();
-  if (m == "0" || m == "rows" || m == "shuffle" || m == "blocks") return m;
-  return P == 4 ? "blocks" : "shuffle";
 }
 
 // Whole-line swizzle of the column-block reader's scratch (Tile::lines; default), or the row
@@ -386,46 +369,28 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
 }  // namespace
 
 Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, std::vector<Id>& out) {
-  const std::vector<int64_t>& shape = val->type.shape;
-  const uint32_t bits = packedBits(val->type.scalar());
-  if (shape.size() != 2 || bits == 0) return false;
   const analysis::Layout& l = c.layouts.layout(val->type);
-  const uint32_t P = 32 / bits, W = c.W, S = c.opts.target.subgroupSize, v = l.vec;
-  const uint32_t rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
-  // Runs of whole words along the rows; the v slots of a reader's run, v rows of one column.
-  if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0) return false;
-  const std::string mode = packedMode(P);
-  if (mode == "0") return false;
-  const bool rowsMode = mode == "rows" || mode == "blocks";  // blocks: stores only, else rows
+  const auto kind = analysis::choosePackedTranspose(val->type, l, packedTarget(c), /*store=*/false);
+  if (kind != analysis::PackedTranspose::kRows && kind != analysis::PackedTranspose::kExchange) return false;
+  const uint32_t bits = analysis::packedBits(val->type.scalar()), P = 32 / bits;
+  const uint32_t rows = static_cast<uint32_t>(val->type.shape[0]), cols = static_cast<uint32_t>(val->type.shape[1]);
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
-  const Tile t{&op, val, val->type.scalar(), l, rows, cols, v, l.slots / v, P, bits, *base};
-  if (rowsMode) {
+  const Tile t{&op, val, val->type.scalar(), l, rows, cols, l.vec, l.slots / l.vec, P, bits, *base};
+  if (kind == analysis::PackedTranspose::kRows)
     transposeRows(c, t, out);
-    return true;
-  }
-  // The exchange: runs of P words (P^2 elements), the P rows of a block in one subgroup (lanes
-  // D apart, invocation t = subgroup * S + lane), subgroup shuffles.
-  const uint32_t D = cols / v;
-  if (v % (P * P) != 0 || W % D != 0 || (W / D) % P != 0 || P * D > S || S < 2 || W % S != 0 ||
-      !(c.opts.target.subgroupOps & kSubgroupShuffleBit))
-    return false;
-  transposeExchange(c, t, out);
+  else
+    transposeExchange(c, t, out);
   return true;
 }
 
 Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out) {
-  const std::vector<int64_t>& shape = val->type.shape;
-  const uint32_t bits = packedBits(val->type.scalar());
-  if (shape.size() != 2 || bits != 8 || packedMode(32 / bits) != "blocks") return false;
   const analysis::Layout& l = c.layouts.layout(val->type);
-  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P;
-  const uint32_t rows = static_cast<uint32_t>(shape[0]), cols = static_cast<uint32_t>(shape[1]);
-  // The writer's runs whole row words; every invocation one block of R rows (whole column
-  // words) by P columns, the blocks tiling the tile.
-  if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || n % P != 0 || R % 4 != 0 ||
-      rows % R != 0 || cols % P != 0 || uint64_t(c.W) * n != uint64_t(rows) * cols)
+  if (analysis::choosePackedTranspose(val->type, l, packedTarget(c), /*store=*/true) !=
+      analysis::PackedTranspose::kColumnBlocks)
     return false;
+  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P, bits = 8;
+  const uint32_t rows = static_cast<uint32_t>(val->type.shape[0]), cols = static_cast<uint32_t>(val->type.shape[1]);
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   Tile t{&op, val, val->type.scalar(), l, rows, cols, v, n / v, P, bits, *base};
