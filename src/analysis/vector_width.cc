@@ -155,6 +155,11 @@ uint32_t VectorPlan::repShiftOf(int64_t numel) const {
   return it == repShifts.end() ? 0 : it->second;
 }
 
+uint32_t VectorPlan::runDivisionsOf(const ir::Value* v) const {
+  auto it = runDivisions.find(v);
+  return it == runDivisions.end() ? 1 : it->second;
+}
+
 uint32_t VectorPlan::equalSlotsOf(const ir::Value* v) const {
   auto it = equalSlots.find(v);
   return it == equalSlots.end() ? 1 : it->second;
@@ -219,6 +224,38 @@ void planEqualSlots(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W
     uint32_t k = 1;
     while (k < vec && it->second.constancy.back() % (2 * k) == 0) k *= 2;
     if (k > 1) plan.equalSlots[v] = k;
+  });
+}
+
+// VectorPlan::runDivisions. TVK_RUN_DIVISIONS=0 (a measurement switch) plans none.
+void planRunDivisions(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W, VectorPlan& plan) {
+  const char* env = std::getenv("TVK_RUN_DIVISIONS");
+  if (env && std::string(env) == "0") return;
+  ir::walk(func, [&](const ir::Operation& op) {
+    if (op.name != "arith.divsi" && op.name != "arith.divui" && op.name != "arith.remsi" &&
+        op.name != "arith.remui")
+      return;
+    const ir::Value* v = op.result();
+    const ir::Type& t = v->type;
+    if (!t.isTensor() || t.rank() == 0 || (t.scalar().bits != 32 && t.scalar().bits != 64)) return;
+    if (plan.equalSlotsOf(v) > 1) return;  // the elementwise path computes each group once
+    const int64_t numel = t.numel();
+    const uint32_t vec = plan.widthOf(numel);
+    // Runs of v elements along the last dimension, not replicated (Layout::linearIndex).
+    if (vec <= 1 || t.shape.back() % vec || numel < static_cast<int64_t>(W) * vec) return;
+    auto x = ai.find(op.operand(0)), y = ai.find(op.operand(1));
+    const size_t rank = t.shape.size();
+    if (x == ai.end() || y == ai.end() || x->second.contiguity.size() != rank ||
+        x->second.divisibility.size() != rank || y->second.constancy.size() != rank ||
+        y->second.divisibility.size() != rank)
+      return;
+    auto multipleOf = [](int64_t a, uint32_t k) { return a > 0 && a % k == 0; };
+    uint32_t k = 1;
+    while (k < vec && multipleOf(x->second.contiguity.back(), 2 * k) &&
+           multipleOf(x->second.divisibility.back(), 2 * k) && multipleOf(y->second.constancy.back(), 2 * k) &&
+           multipleOf(y->second.divisibility.back(), 2 * k))
+      k *= 2;
+    if (k > 1) plan.runDivisions[v] = k;
   });
 }
 
@@ -299,6 +336,7 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     plan.accesses[op] = a;
   }
   planEqualSlots(func, ai, invocations, plan);
+  planRunDivisions(func, ai, invocations, plan);
   return plan;
 }
 

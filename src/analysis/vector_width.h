@@ -57,12 +57,21 @@ struct VectorPlan {
   /// (axis info's constancy along the last dimension, aligned; k divides v): the lowering
   /// computes the first slot of each group only (a mask `offs < n` is one comparison per run).
   std::map<const ir::Value*, uint32_t> equalSlots;
+  /// Integer divisions and remainders (arith.divsi/divui/remsi/remui, 32 and 64 bits) whose
+  /// dividend runs through k > 1 consecutive values from a multiple of k on each aligned group
+  /// of k slots (axis info: contiguity and divisibility along the last dimension) and whose
+  /// divisor is one multiple of k on the group (constancy, divisibility): the lowering divides
+  /// the group's first element only, the others being its quotient and its remainder plus i
+  /// (lower/int_ops.cc; `offs % D` and `offs // C` cost one division per run).
+  std::map<const ir::Value*, uint32_t> runDivisions;
   /// v of the class of `numel`.
   uint32_t widthOf(int64_t numel) const;
   /// Layout::repShift of the class of `numel` (0: none).
   uint32_t repShiftOf(int64_t numel) const;
   /// equalSlots of `v` (1: none).
   uint32_t equalSlotsOf(const ir::Value* v) const;
+  /// runDivisions of `v` (1: none).
+  uint32_t runDivisionsOf(const ir::Value* v) const;
   /// The access of `op` (width 1 when it has none).
   AccessVector accessOf(const ir::Operation* op) const;
 };

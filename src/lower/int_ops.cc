@@ -278,6 +278,64 @@ ScalarFn roundedDiv(bool floor, bool isSigned) {
   };
 }
 
+// Divisions and remainders over groups of k slots (analysis::VectorPlan::runDivisions): the
+// group's dividends are x0 + i (i < k, x0 a multiple of k) and its divisor d one multiple of k,
+// so only x0 is divided: q0 = x0 / d, r0 = x0 % d (r0 a multiple of k, |r0| <= |d| - k).
+// Unsigned, and signed with x0 >= 0 or r0 != 0: the quotient of x0 + i is q0 and its
+// remainder r0 + i (it stays below |d| with the dividend's sign; x0 < 0 means x0 <= -k, so the
+// whole group is negative). Signed with x0 < 0 and r0 = 0 (x0 a negative multiple of d), for
+// i >= 1: remainder i - |d| and quotient q0 + sign(d) (truncation towards zero).
+Status lowerRunDivision(Context& c, const ir::Operation& op, uint32_t k) {
+  const ir::Value* res = op.result();
+  const int bits = bitsOf(res);
+  auto t = c.regTypeOf(res);
+  if (!t.ok()) return t.status();
+  auto& b = c.b;
+  const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
+  const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
+  const uint32_t n = c.layouts.slots(res);
+  std::vector<Id> out(n, 0);
+  for (uint32_t g = 0; g < n; g += k) {
+    Id x0 = c.at(op.operand(0), g), d = c.at(op.operand(1), g);
+    Id q0 = b.emit(isSigned ? spv::Op::OpSDiv : spv::Op::OpUDiv, *t, {x0, d});
+    Id r0 = isSigned ? b.emit(spv::Op::OpISub, *t, {x0, b.emit(spv::Op::OpIMul, *t, {q0, d})})
+                     : b.emit(spv::Op::OpUMod, *t, {x0, d});
+    out[g] = isRem ? r0 : q0;
+    Id fix = 0;  // the signed correction of slots i >= 1, or 0
+    if (isSigned) {
+      Id zero = b.constInt(*t, 0);
+      Id wrapped = b.emit(spv::Op::OpLogicalAnd, c.boolean(),
+                          {c.signedCompare(spv::Op::OpSLessThan, x0, zero, bits),
+                           b.emit(spv::Op::OpIEqual, c.boolean(), {r0, zero})});
+      Id by = isRem ? b.glsl(GLSLstd450SAbs, *t, {d})
+                    : b.emit(spv::Op::OpSelect, *t,
+                             {c.signedCompare(spv::Op::OpSLessThan, d, zero, bits), b.constInt(*t, bits == 64 ? ~0ull : 0xffffffffull), b.constInt(*t, 1)});
+      fix = b.emit(spv::Op::OpSelect, *t, {wrapped, by, zero});
+    }
+    for (uint32_t i = 1; i < k; ++i) {
+      if (!isRem) {
+        out[g + i] = fix ? (i == 1 ? b.emit(spv::Op::OpIAdd, *t, {q0, fix}) : out[g + 1]) : q0;
+        continue;
+      }
+      Id ri = b.emit(spv::Op::OpIAdd, *t, {r0, b.constInt(*t, i)});
+      out[g + i] = fix ? b.emit(spv::Op::OpISub, *t, {ri, fix}) : ri;
+    }
+  }
+  c.bind(res, std::move(out));
+  c.memoSlots(res);
+  return Status();
+}
+
+// arith.divsi/divui/remsi/remui: by groups where the vector plan found them, else per element.
+void registerDivision(Registry& r, const std::string& name, ScalarFn fn) {
+  registerElementwise(r, name, fn);
+  LowerFn perElement = r.ops[name];
+  r.ops[name] = [perElement](Context& c, const ir::Operation& op) -> Status {
+    const uint32_t k = c.vectors.runDivisionsOf(op.result());
+    return k > 1 ? lowerRunDivision(c, op, k) : perElement(c, op);
+  };
+}
+
 }  // namespace
 
 void registerIntOps(Registry& r) {
@@ -288,10 +346,10 @@ void registerIntOps(Registry& r) {
   registerElementwise(r, "arith.addi", intBinary(spv::Op::OpIAdd, spv::Op::OpLogicalNotEqual));
   registerElementwise(r, "arith.subi", intBinary(spv::Op::OpISub, spv::Op::OpLogicalNotEqual));
   registerElementwise(r, "arith.muli", intBinary(spv::Op::OpIMul, spv::Op::OpLogicalAnd));
-  registerElementwise(r, "arith.divsi", intBinary(spv::Op::OpSDiv, none));
-  registerElementwise(r, "arith.divui", intBinary(spv::Op::OpUDiv, none, true));
-  registerElementwise(r, "arith.remsi", remsi);
-  registerElementwise(r, "arith.remui", intBinary(spv::Op::OpUMod, none, true));
+  registerDivision(r, "arith.divsi", intBinary(spv::Op::OpSDiv, none));
+  registerDivision(r, "arith.divui", intBinary(spv::Op::OpUDiv, none, true));
+  registerDivision(r, "arith.remsi", remsi);
+  registerDivision(r, "arith.remui", intBinary(spv::Op::OpUMod, none, true));
   registerElementwise(r, "arith.andi", intBinary(spv::Op::OpBitwiseAnd, spv::Op::OpLogicalAnd));
   registerElementwise(r, "arith.ori", intBinary(spv::Op::OpBitwiseOr, spv::Op::OpLogicalOr));
   registerElementwise(r, "arith.xori",
