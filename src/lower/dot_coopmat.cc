@@ -20,6 +20,7 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -650,6 +651,16 @@ uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
 // the loop's own values need the rest).
 constexpr uint32_t kHeldRegisterBudget = 64;
 
+// True when `v` is an arith.constant splat of +0 (integer 0, or float +0.0).
+bool positiveZero(const ir::Value* v) {
+  if (!v || !v->def || v->def->name != "arith.constant") return false;
+  const ir::Attribute* a = ir::constantValue(*v->def);
+  if (!a) return false;
+  if (a->kind == ir::Attribute::Kind::Int) return a->i == 0;
+  return a->kind == ir::Attribute::Kind::Float && a->f == 0.0 && !std::signbit(a->f) &&
+         (a->s.empty() || a->s.find('-') == std::string::npos);
+}
+
 // Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
 // `base`; adds slot r of `addend` to each element when `addend` is not null.
 Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const CoopFrame& f,
@@ -1067,8 +1078,10 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     return true;
   }
   if (accFr) return c.unsupported(op, "fragment accumulator with a per-slot result");
-  // Exchange to the blocked layout in row chunks; add the accumulator operand.
-  auto slots = fragmentsToSlots(c, p, fr, base, accs, res, acc);
+  // Exchange to the blocked layout in row chunks; add the accumulator operand, unless it is
+  // +0 everywhere: the multiply-adds started from +0 fragments, so no element is -0 and
+  // adding +0 changes nothing (attention's QK^T: 64 adds an iteration).
+  auto slots = fragmentsToSlots(c, p, fr, base, accs, res, positiveZero(acc) ? nullptr : acc);
   if (!slots.ok()) return slots.status();
   c.bind(res, std::move(*slots));
   return true;
