@@ -7,13 +7,9 @@ around it); these kernels cover the neighbouring 64-bit operations on the same k
 as tensors and as uniform scalars, so that a similar folding bug shows up as a failure."""
 import numpy as np
 import pytest
+from tvk_testlib import trunc_div
 
 COLS = 24
-
-
-def _tdiv(x, y):
-    q = np.abs(x) // np.abs(y)
-    return np.where((x < 0) != (y < 0), -q, q)
 
 
 def _reference(a, b, c):
@@ -22,10 +18,10 @@ def _reference(a, b, c):
     cc = np.int64(c)
     with np.errstate(over="ignore"):
         return [np.minimum(a, cc), np.maximum(a, cc), np.minimum(a, b), np.maximum(a, b),
-                _tdiv(a, cc), a - _tdiv(a, cc) * cc, _tdiv(a, b), a - _tdiv(a, b) * b,
+                trunc_div(a, cc), a - trunc_div(a, cc) * cc, trunc_div(a, b), a - trunc_div(a, b) * b,
                 a >> 3, a << 33, (a << 33) >> 35, (u >> np.uint64(3)).view(np.int64),
                 np.where(a < cc, a, cc), np.where(a > b, a, b), a * cc,
-                _tdiv(a * 1000003, np.int64(7)), a * 1000003 - _tdiv(a * 1000003, np.int64(7)) * 7,
+                trunc_div(a * 1000003, np.int64(7)), a * 1000003 - trunc_div(a * 1000003, np.int64(7)) * 7,
                 np.abs(a), np.minimum(u, ub).view(np.int64), np.maximum(u, ub).view(np.int64),
                 (u // ub).view(np.int64), (u % ub).view(np.int64), a >> (b & 63), -a]
 

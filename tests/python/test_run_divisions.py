@@ -8,13 +8,9 @@ negative divisors, unsigned and 64-bit operands, through @triton.jit, and the co
 is checked to divide once per run."""
 import numpy as np
 import pytest
+from tvk_testlib import trunc_div
 
 BLOCK = 512
-
-
-def _tdiv(x, y):
-    q = np.abs(x) // np.abs(y)
-    return np.where((x < 0) != (y < 0), -q, q)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +50,8 @@ def test_signed32(kernels, torch, D, shift):
     r = torch.zeros(n, dtype=torch.int32)
     kernels[0][(n // BLOCK,)](q, r, shift, D, BLOCK=BLOCK)
     x = np.arange(n, dtype=np.int64) - shift
-    np.testing.assert_array_equal(q.numpy(), _tdiv(x, D))
-    np.testing.assert_array_equal(r.numpy(), x - _tdiv(x, D) * D)
+    np.testing.assert_array_equal(q.numpy(), trunc_div(x, D))
+    np.testing.assert_array_equal(r.numpy(), x - trunc_div(x, D) * D)
 
 
 @pytest.mark.parametrize("D", [16, 48, 4096])
@@ -79,8 +75,8 @@ def test_signed64(kernels, torch, D, shift, big):
     r = torch.zeros(n, dtype=torch.int64)
     kernels[2][(n // BLOCK,)](q, r, shift, big, D, BLOCK=BLOCK)
     y = np.arange(n, dtype=np.int64) - shift + big
-    np.testing.assert_array_equal(q.numpy(), _tdiv(y, D))
-    np.testing.assert_array_equal(r.numpy(), y - _tdiv(y, D) * D)
+    np.testing.assert_array_equal(q.numpy(), trunc_div(y, D))
+    np.testing.assert_array_equal(r.numpy(), y - trunc_div(y, D) * D)
 
 
 def test_divides_once_per_run(triton_vk, torch, monkeypatch):

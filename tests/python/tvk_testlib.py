@@ -9,6 +9,14 @@ ROOT = HERE.parents[1]
 XFAIL_FILE = HERE / "expected_failures.txt"
 
 
+def trunc_div(x, y):
+    """Integer division truncated towards zero (C and Triton semantics) of numpy arrays;
+    numpy's // floors."""
+    import numpy as np
+    q = np.abs(x) // np.abs(y)
+    return np.where((x < 0) != (y < 0), -q, q)
+
+
 def run_at_lavapipe_width(code, width, subgroup, tmp_path, timeout=900):
     """Runs `code` in a fresh process with LP_NATIVE_VECTOR_WIDTH=width (lavapipe's subgroup size
     is read when the device is created). The script prints `SUBGROUP <n>` first, then `ALL OK` or
