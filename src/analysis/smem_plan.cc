@@ -209,16 +209,20 @@ namespace {
 // What the target offers the packed transposes (the lowering asks with the same values).
 PackedTransposeTarget packedTarget(const SmemOptions& o) { return {o.invocations, o.subgroupSize, o.subgroupShuffle}; }
 
+// The layout of `v` where the plan has the layouts (SmemOptions::layouts), else null.
+const Layout* layoutIn(const SmemOptions& o, const ir::Value* v) {
+  if (!o.layouts) return nullptr;
+  auto it = o.layouts->layouts.find(v);
+  return it == o.layouts->layouts.end() ? nullptr : &it->second;
+}
+
 // tt.store: the tile of a transposed store (storeTransposed), or its packed words.
 uint32_t storeScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   if (!storeTransposed(op, remat, o)) return 0;
   const ir::Value* val = op.operand(1);
-  if (o.layouts) {
-    auto it = o.layouts->layouts.find(val);
-    if (it != o.layouts->layouts.end() &&
-        choosePackedTranspose(val->type, it->second, packedTarget(o), /*store=*/true) != PackedTranspose::kNone)
-      return static_cast<uint32_t>(packedTransposeWords(val->type) * 4);
-  }
+  const Layout* l = layoutIn(o, val);
+  if (l && choosePackedTranspose(val->type, *l, packedTarget(o), /*store=*/true) != PackedTranspose::kNone)
+    return static_cast<uint32_t>(packedTransposeWords(val->type) * 4);
   return static_cast<uint32_t>(transposedStoreBytes(op));
 }
 
@@ -310,11 +314,9 @@ uint32_t moveScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o
   const ir::Value* src = op.operand(0);
   if (remat(src)) return 0;
   uint64_t elems = exchangeChunkElems(op, o.limitBytes);
-  if (o.layouts) {  // a packed tt.trans: its packed words
-    auto it = o.layouts->layouts.find(src);
-    if (it != o.layouts->layouts.end() && transTakesPacked(op, it->second, packedTarget(o), elems))
-      return static_cast<uint32_t>(packedTransposeWords(src->type) * 4);
-  }
+  const Layout* l = layoutIn(o, src);
+  if (l && transTakesPacked(op, *l, packedTarget(o), elems))  // a packed tt.trans: its packed words
+    return static_cast<uint32_t>(packedTransposeWords(src->type) * 4);
   if (elems == 0) elems = static_cast<uint64_t>(src->type.numel());
   uint64_t padded = elems + transPadding(op, elems);
   return static_cast<uint32_t>(std::min<uint64_t>(padded * scratchWords(src->type) * 4, UINT32_MAX));

@@ -696,8 +696,7 @@ bool positiveZero(const ir::Value* v) {
   const ir::Attribute* a = ir::constantValue(*v->def);
   if (!a) return false;
   if (a->kind == ir::Attribute::Kind::Int) return a->i == 0;
-  return a->kind == ir::Attribute::Kind::Float && a->f == 0.0 && !std::signbit(a->f) &&
-         (a->s.empty() || a->s.find('-') == std::string::npos);
+  return a->kind == ir::Attribute::Kind::Float && a->f == 0.0 && !std::signbit(a->f);
 }
 
 // Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at

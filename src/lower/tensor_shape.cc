@@ -133,18 +133,16 @@ Status moveData(Context& c, const ir::Operation& op) {
   const uint64_t C = analysis::exchangeChunkElems(op, c.smem.options.limitBytes);
   if (C == 0) return c.unsupported(op, "no element of the exchange fits in shared memory");
   const uint64_t passes = (numel + C - 1) / C;
-  // The transpose of a 2-D tile of 8- or 16-bit elements: packed words (lower/transpose_packed.h).
-  if (op.name == "tt.trans" && passes == 1 && src->type.shape.size() == 2 &&
-      op.attr("order")->elems[0].i == 1) {  // as analysis::transTakesPacked (the plan) decides
+  // The transpose of a 2-D tile of 8- or 16-bit elements: packed words (lower/transpose_packed.h),
+  // where the scratch plan reserved them (the same decision).
+  if (analysis::transTakesPacked(op, c.layouts.layout(src->type), packedTransposeTarget(c), C)) {
     auto packed = transposePacked(c, op, src, out);
     if (!packed.ok()) return packed.status();
-    if (*packed) {
-      c.bind(res, std::move(out));
-      return Status();
-    }
+    if (!*packed) return Status::error("internal: packed tt.trans not taken at " + op.where());
+    c.bind(res, std::move(out));
+    return Status();
   }
-  // The plan reserved the padded chunk unless it chose the packed transpose (the same choice:
-  // analysis::transTakesPacked).
+  // Otherwise the plan reserved the padded chunk.
   if ((C + analysis::transPadding(op, C)) * words * 4 > c.scratch.bytes(op))
     return Status::error("internal: " + op.name + "'s scratch smaller than its chunk at " + op.where());
   auto& b = c.b;

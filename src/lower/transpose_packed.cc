@@ -5,7 +5,6 @@
 #include <string>
 
 #include <spirv/unified1/GLSL.std.450.h>
-#include "analysis/packed_transpose.h"
 #include "lower/index_math.h"
 #include "support/bits.h"
 
@@ -15,11 +14,6 @@ namespace {
 
 // VkSubgroupFeatureFlagBits: VK_SUBGROUP_FEATURE_SHUFFLE_BIT (Vulkan 1.1).
 constexpr uint32_t kSubgroupShuffleBit = 0x10;
-
-// What the target offers the packed transposes (the scratch plan asks with the same values).
-analysis::PackedTransposeTarget packedTarget(const Context& c) {
-  return {c.W, c.opts.target.subgroupSize, (c.opts.target.subgroupOps & kSubgroupShuffleBit) != 0};
-}
 
 // P register values of element type `t` as one word, the first in the low bits. f16 pairs go
 // through one conversion: an f16 register may hold a result whose rounding was deferred to its
@@ -368,9 +362,13 @@ void transposeExchange(Context& c, const Tile& t, std::vector<Id>& out) {
 
 }  // namespace
 
+analysis::PackedTransposeTarget packedTransposeTarget(const Context& c) {
+  return {c.W, c.opts.target.subgroupSize, (c.opts.target.subgroupOps & kSubgroupShuffleBit) != 0};
+}
+
 Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, std::vector<Id>& out) {
   const analysis::Layout& l = c.layouts.layout(val->type);
-  const auto kind = analysis::choosePackedTranspose(val->type, l, packedTarget(c), /*store=*/false);
+  const auto kind = analysis::choosePackedTranspose(val->type, l, packedTransposeTarget(c), /*store=*/false);
   if (kind != analysis::PackedTranspose::kRows && kind != analysis::PackedTranspose::kExchange) return false;
   const uint32_t bits = analysis::packedBits(val->type.scalar()), P = 32 / bits;
   const uint32_t rows = static_cast<uint32_t>(val->type.shape[0]), cols = static_cast<uint32_t>(val->type.shape[1]);
@@ -386,7 +384,7 @@ Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Valu
 
 Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out) {
   const analysis::Layout& l = c.layouts.layout(val->type);
-  if (analysis::choosePackedTranspose(val->type, l, packedTarget(c), /*store=*/true) !=
+  if (analysis::choosePackedTranspose(val->type, l, packedTransposeTarget(c), /*store=*/true) !=
       analysis::PackedTranspose::kColumnBlocks)
     return false;
   const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P, bits = 8;

@@ -25,9 +25,14 @@
 
 #include <vector>
 
+#include "analysis/packed_transpose.h"
 #include "lower/context.h"
 
 namespace tvk::lower {
+
+/// What the target offers the packed transposes (analysis/packed_transpose.h; the scratch
+/// plan asks with the same values).
+analysis::PackedTransposeTarget packedTransposeTarget(const Context& c);
 
 /// The elements of 2-D tile `val` in column-major order, packed through the scratch allocation
 /// of `op` (the store or tt.trans): slot s of the result holds element (L mod rows, L / rows),
