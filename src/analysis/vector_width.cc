@@ -207,6 +207,15 @@ uint32_t alongRowsWidth(const ir::Operation& op, const AxisInfoMap& ai, uint32_t
   return provenAccessWidth(ptr, nullptr, ai, maxBytes, 0);
 }
 
+// v of tensor type `t`'s class where its slots come in runs of v elements along the last
+// dimension and the class is not replicated (Layout::linearIndex), else 1.
+uint32_t runWidth(const ir::Type& t, const VectorPlan& plan, uint32_t W) {
+  if (!t.isTensor() || t.rank() == 0) return 1;
+  const int64_t numel = t.numel();
+  const uint32_t vec = plan.widthOf(numel);
+  return vec <= 1 || t.shape.back() % vec || numel < static_cast<int64_t>(W) * vec ? 1 : vec;
+}
+
 // VectorPlan::equalSlots. TVK_RUN_CONSTANTS=0 (a measurement switch) plans none.
 void planEqualSlots(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W, VectorPlan& plan) {
   const char* env = std::getenv("TVK_RUN_CONSTANTS");
@@ -214,11 +223,8 @@ void planEqualSlots(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W
   ir::walk(func, [&](const ir::Operation& op) {
     if (op.results.size() != 1 || !isElementwiseOp(op.name)) return;
     const ir::Value* v = op.result();
-    if (!v->type.isTensor() || v->type.rank() == 0) return;
-    const int64_t numel = v->type.numel();
-    const uint32_t vec = plan.widthOf(numel);
-    // Runs of v elements along the last dimension, not replicated (Layout::linearIndex).
-    if (vec <= 1 || v->type.shape.back() % vec || numel < static_cast<int64_t>(W) * vec) return;
+    const uint32_t vec = runWidth(v->type, plan, W);
+    if (vec <= 1) return;
     auto it = ai.find(v);
     if (it == ai.end() || it->second.constancy.size() != v->type.shape.size()) return;
     uint32_t k = 1;
@@ -237,12 +243,10 @@ void planRunDivisions(const ir::Operation& func, const AxisInfoMap& ai, uint32_t
       return;
     const ir::Value* v = op.result();
     const ir::Type& t = v->type;
-    if (!t.isTensor() || t.rank() == 0 || (t.scalar().bits != 32 && t.scalar().bits != 64)) return;
+    if (!t.isTensor() || (t.scalar().bits != 32 && t.scalar().bits != 64)) return;
     if (plan.equalSlotsOf(v) > 1) return;  // the elementwise path computes each group once
-    const int64_t numel = t.numel();
-    const uint32_t vec = plan.widthOf(numel);
-    // Runs of v elements along the last dimension, not replicated (Layout::linearIndex).
-    if (vec <= 1 || t.shape.back() % vec || numel < static_cast<int64_t>(W) * vec) return;
+    const uint32_t vec = runWidth(t, plan, W);
+    if (vec <= 1) return;
     auto x = ai.find(op.operand(0)), y = ai.find(op.operand(1));
     const size_t rank = t.shape.size();
     if (x == ai.end() || y == ai.end() || x->second.contiguity.size() != rank ||
