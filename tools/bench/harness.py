@@ -84,6 +84,21 @@ def _error(e):
     return text[:120]
 
 
+def _regs(handle, vulkan=False):
+    """The registers per thread of a launch's compiled kernel (Triton's `n_regs`: CUDA's from the
+    cubin; ours only where the Vulkan driver reports a register statistic through
+    VK_KHR_pipeline_executable_properties, not the estimate), or None."""
+    n = getattr(handle, "n_regs", None)
+    if vulkan:
+        try:
+            stats = handle.function.native.statistics()
+        except Exception:  # noqa: BLE001
+            return None
+        if not any("register" in s["name"].lower() and "spill" not in s["name"].lower() for s in stats):
+            return None
+    return int(n) if isinstance(n, int) and n > 0 else None
+
+
 def run_case(case, unit, have_cuda, cuda_driver, vk):
     """Runs one case on CUDA (when present) and on Vulkan; returns its result row."""
     from triton.runtime import driver as triton_driver
@@ -92,7 +107,7 @@ def run_case(case, unit, have_cuda, cuda_driver, vk):
     if have_cuda:
         triton_driver.set_active(cuda_driver)
         try:
-            case.launch(case.tensors)
+            r["cuda_regs"] = _regs(case.launch(case.tensors))
             torch.cuda.synchronize()
             ref = {k: case.tensors[k].cpu() for k in case.outs}
             r["cuda_ms"] = bench(lambda: case.launch(case.tensors), torch.cuda.synchronize)
@@ -101,7 +116,7 @@ def run_case(case, unit, have_cuda, cuda_driver, vk):
     triton_driver.set_active(vk)
     try:
         vt = {k: tv.from_torch(v.cpu()) for k, v in case.tensors.items()}
-        case.launch(vt)
+        r["vulkan_regs"] = _regs(case.launch(vt), vulkan=True)
         tv.synchronize()
         if ref is not None:
             ok = all(_close(vt[k], ref[k], case) for k in case.outs)
@@ -119,7 +134,7 @@ def run_case(case, unit, have_cuda, cuda_driver, vk):
 def print_header(unit, width):
     cw, vw = unit.widths()
     cu, vk = f"CUDA {unit.label}", f"Vk {unit.label}"
-    print(f"{'kernel':{width}} {'CUDA ms':>9} {'Vk ms':>9} {'ratio':>7} {cu:>{cw}} {vk:>{vw}}  note")
+    print(f"{'kernel':{width}} {'CUDA ms':>9} {'Vk ms':>9} {'ratio':>7} {cu:>{cw}} {vk:>{vw}} {'regs C/V':>9}  note")
 
 
 def print_row(r, unit, width, extra_note=""):
@@ -132,8 +147,9 @@ def print_row(r, unit, width, extra_note=""):
     note += extra_note
     f = lambda x: f"{x:.4f}" if x else "-"  # noqa: E731
     h = lambda x: unit.show(x) if x else "-"  # noqa: E731
+    regs = f"{r.get('cuda_regs') or '-'}/{r.get('vulkan_regs') or '-'}"
     cw, vw = unit.widths()
-    print(f"{r['kernel']:{width}} {f(c):>9} {f(v):>9} {ratio:>7} {h(cr):>{cw}} {h(vr):>{vw}}  {note}", flush=True)
+    print(f"{r['kernel']:{width}} {f(c):>9} {f(v):>9} {ratio:>7} {h(cr):>{cw}} {h(vr):>{vw}} {regs:>9}  {note}", flush=True)
 
 
 def print_summary(rows):
