@@ -245,7 +245,7 @@ def _matmul_cases(g, dev, small):
         if variant == "blockptr":
             def launch(t, M=M, N=N, K=K, grid=grid, meta=meta):
                 a, b, c = t["a"], t["b"], t["c"]
-                matmul_blockptr_kernel[grid](a, b, c, M, N, K, a.stride(0), a.stride(1), b.stride(0), b.stride(1),
+                return matmul_blockptr_kernel[grid](a, b, c, M, N, K, a.stride(0), a.stride(1), b.stride(0), b.stride(1),
                                              c.stride(0), c.stride(1), **meta)
         else:
             if variant == "bias_relu":
@@ -253,7 +253,7 @@ def _matmul_cases(g, dev, small):
 
             def launch(t, M=M, N=N, K=K, grid=grid, meta=meta, int_acc=dn == "i8", bias_relu=variant == "bias_relu"):
                 a, b, c = t["a"], t["b"], t["c"]
-                matmul_kernel[grid](a, b, c, t["bias"] if bias_relu else None, M, N, K, a.stride(0), a.stride(1),
+                return matmul_kernel[grid](a, b, c, t["bias"] if bias_relu else None, M, N, K, a.stride(0), a.stride(1),
                                     b.stride(0), b.stride(1), c.stride(0), c.stride(1),
                                     INT_ACC=int_acc, BIAS_RELU=bias_relu, **meta)
         yield Case(name, tensors, launch, ["c"], 2 * M * N * K, TOL[dn], TOL[dn])
@@ -270,7 +270,7 @@ def _bmm_case(g, dev, small):
 
     def launch(t):
         a, b, c = t["a"], t["b"], t["c"]
-        bmm_kernel[grid](a, b, c, batch, M, N, K, *a.stride(), *b.stride(), *c.stride(),
+        return bmm_kernel[grid](a, b, c, batch, M, N, K, *a.stride(), *b.stride(), *c.stride(),
                          BB=BB, BM=BM, BN=BN, BK=BK, num_warps=4, num_stages=3)
     return Case("bmm_f16", {"a": a, "b": b, "c": c}, launch, ["c"], 2 * batch * M * N * K, 1e-2, 1e-2)
 
@@ -292,7 +292,7 @@ def _attention_cases(g, dev, small):
 
         def launch(t, d=d, S=S, H=H, causal=causal, grid=grid, BLOCK_M=BLOCK_M, BLOCK_N=BLOCK_N, warps=warps):
             q = t["q"]
-            attn_fwd_kernel[grid](q, t["k"], t["v"], t["o"], d ** -0.5, H, S, q.stride(0), q.stride(1), q.stride(2),
+            return attn_fwd_kernel[grid](q, t["k"], t["v"], t["o"], d ** -0.5, H, S, q.stride(0), q.stride(1), q.stride(2),
                                   HEAD_D=d, BLOCK_M=BLOCK_M, BLOCK_N=BLOCK_N, CAUSAL=causal,
                                   num_warps=warps, num_stages=3)
         flops = 4 * B * H * S * S * d // (2 if causal else 1)
