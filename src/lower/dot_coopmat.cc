@@ -20,7 +20,6 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -308,14 +307,6 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
                    : b.emit(spv::Op::OpGroupNonUniformShuffleXor, type,
                             {c.c32(static_cast<uint32_t>(spv::Scope::Subgroup)), x, c.c32(j)});
   };
-  // Quads: in slots along K (A) with the whole K staged, every aligned group of 4 words is 4
-  // consecutive, 16-byte aligned scratch words (runs start at multiples of v, rows and region
-  // whole quads): one 16-byte store.
-  const bool quads = inSlots && c.scratch.quads() && kDim == 1 && p.kc == p.K && !p.split &&
-                     c.layouts.layout(v->type).vec % (4 * p.perWord) == 0 && stride % 4 == 0 &&
-                     regionBase % 4 == 0;
-  std::vector<Id> pending;  // quads: the words of the current group
-  Id pendingAt = 0;
   for (uint32_t s = 0; s < c.layouts.slots(v); ++s) {
     if (inSlots && s % p.perWord) continue;
     std::vector<Id> sc = c.layouts.slotCoords(shape, s);
@@ -351,26 +342,12 @@ Status stagePacked(Context& c, const CoopPlan& p, const ir::Value* v, int kDim, 
     Id row = kDim == 1 ? sc[r0] : kk;
     if (r0)
       row = c.ix(sc[0]) * (kDim == 1 ? p.M : p.kc) + c.ix(row);
-    if (quads && !pending.empty()) {  // a later word of the group: its address follows
-      pending.push_back(word);
-      if (pending.size() == 4) {
-        c.scratch.storeQuad(pendingAt, b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.u32(), 4), pending));
-        pending.clear();
-      }
-      continue;
-    }
     Id w = stagedWord(c, p, row, kDim == 1 ? kk : sc[r0 + 1], regionBase, stride);
-    if (quads) {
-      pending = {word};
-      pendingAt = w;
-      continue;
-    }
     TVK_RETURN_IF_ERROR(c.flow.ifThen(cond, [&]() -> Status {
       storeStaged(c, p, kDim == 1 ? 0 : 1, w, word, loWord);
       return Status();
     }));
   }
-  if (!pending.empty()) return Status::error("internal: a partial quad of staged words");
   return Status();
 }
 
@@ -529,13 +506,6 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
   for (const LoadedRun& r : runs) {
     TVK_RETURN_IF_ERROR(c.flow.ifThen(c.flow.andCond(guard, r.exists), [&]() -> Status {
       Id w0 = stagedWord(c, p, r.row, r.col, regionBase, stride);
-      // A loaded run of 4 words, staged as it is: one 16-byte store (the run's first column is
-      // a multiple of its length, the rows and the region whole quads).
-      if (c.scratch.quads() && !d.widen && !p.split && runWords == 4 && loadWords == 4 && stride % 4 == 0 &&
-          regionBase % 4 == 0) {
-        c.scratch.storeQuad(w0, r.words);
-        return Status();
-      }
       auto elem = [&](uint32_t j) {
         return loadWords == 1 ? r.words : b.emit(spv::Op::OpCompositeExtract, u, {r.words, j});
       };
@@ -664,9 +634,8 @@ Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const Fragme
   const Index off = c.ix(step) * (i == 0 || colMajor ? s.k / p.perWord : s.k * p.strideB);
   Index w = c.ix(i == 0 ? fb.aRow[blk] : fb.bCol[blk]) + off;
   if (plane) w = w + (i == 0 ? p.aLo : p.bLo);
-  auto at = c.scratch.matrixAt(w, i == 0 ? p.strideA : p.strideB);  // strides checked by planFor
   return b.emit(spv::Op::OpCooperativeMatrixLoadKHR, i == 0 ? fr.tA : fr.tB,
-                {at->first, c.c32(static_cast<uint32_t>(layout)), at->second});
+                {c.scratch.ptr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
 }
 
 // Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
@@ -680,24 +649,6 @@ uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
 // Registers per invocation that the held operands of one dot may take (the accumulators and
 // the loop's own values need the rest).
 constexpr uint32_t kHeldRegisterBudget = 64;
-
-// True when `v` is an arith.constant splat of +0 (integer 0, or float +0.0) and
-// TVK_DOT_ADD_ZERO=0 (a measurement switch, off by default): the exchange then skips adding it.
-// Exact, but not kept by default: in the one H200 call that had it (session 22, call 4)
-// attention with head dim 64 ran 10-20% slower than in session 21 (1.93 vs 1.75 ms at S 4096,
-// 0.165 vs 0.136 ms at S 1024) while head dim 128 was 3% faster; no A/B was left to separate
-// the change from the machine (tools/device/results/2026-12-03-h200-session22-notes.md).
-bool positiveZero(const ir::Value* v) {
-  static const bool addZero = [] {
-    const char* env = std::getenv("TVK_DOT_ADD_ZERO");
-    return !(env && std::string(env) == "0");
-  }();
-  if (addZero || !v || !v->def || v->def->name != "arith.constant") return false;
-  const ir::Attribute* a = ir::constantValue(*v->def);
-  if (!a) return false;
-  if (a->kind == ir::Attribute::Kind::Int) return a->i == 0;
-  return a->kind == ir::Attribute::Kind::Float && a->f == 0.0 && !std::signbit(a->f);
-}
 
 // Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
 // `base`; adds slot r of `addend` to each element when `addend` is not null.
@@ -721,9 +672,8 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
         const Index rowW = local * p.strideC + base;
         for (uint32_t j = 0; j < p.fn; ++j) {
           Id w = rowW + c.ix(f.fragCol[j]);
-          auto at = c.scratch.matrixAt(w, p.strideC);
-          if (!at.ok()) return at.status();
-          b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR, {at->first, accs[i * p.fn + j], c.c32(rowMajor), at->second});
+          b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR,
+                     {c.scratch.ptr(w), accs[i * p.fn + j], c.c32(rowMajor), c.c32(p.strideC)});
         }
         return Status();
       }));
@@ -738,11 +688,6 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
     const bool affine = p.chunk == p.rows() && !lay.replicated && !lay.repShift && p.N % lay.vec == 0 &&
                         Wv % p.N == 0;
     std::optional<Index> w0;
-    // Quads: with runs of whole quads (v a multiple of 4, rows of whole quads), each aligned
-    // group of 4 slots is 4 consecutive, 16-byte aligned words: one 16-byte load.
-    const bool quads = affine && c.scratch.quads() && lay.vec % 4 == 0 && p.strideC % 4 == 0 &&
-                       base % 4 == 0 && c.b.scalarBits(*rT) == 32 && *rT != c.boolean();
-    Id quad = 0;
     for (uint32_t r = 0; r < R; ++r) {
       Id in = 0;
       std::optional<Index> wr;
@@ -760,20 +705,9 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
         if (r == 0) w0 = wr;
       }
       const Index w = *wr;
-      Id val;
-      if (quads) {
-        if (r % 4 == 0) {
-          auto qv = c.scratch.loadQuad(w + base);
-          if (!qv.ok()) return qv.status();
-          quad = *qv;
-        }
-        val = b.emit(spv::Op::OpCompositeExtract, c.u32(), {quad, r % 4});
-        if (*rT != c.u32()) val = b.emit(spv::Op::OpBitcast, *rT, {val});
-      } else {
-        auto v = c.scratch.load(w + base, *rT);
-        if (!v.ok()) return v.status();
-        val = *v;
-      }
+      auto v = c.scratch.load(w + base, *rT);
+      if (!v.ok()) return v.status();
+      Id val = *v;
       if (addend) val = b.emit(p.isInt ? spv::Op::OpIAdd : spv::Op::OpFAdd, *rT, {c.at(addend, r), val});
       outIds[r] = !in ? val : outIds[r] ? b.emit(spv::Op::OpSelect, *rT, {in, val, outIds[r]}) : val;
     }
@@ -786,12 +720,7 @@ Result<bool> planFor(Context& c, const ir::Operation& op, CoopPlan& p, uint32_t&
   auto b0 = c.scratch.base(op);
   if (!b0.ok()) return b0.status();
   base = *b0;
-  if (!planCoop(c, op, base, p)) return false;
-  // Cooperative matrices address a quad scratch in 16-byte units (lower/scratch.h): the
-  // staging and exchange rows are padded to whole quads, and so is the allocation's start.
-  if (c.scratch.quads() && (p.strideA % 4 || p.strideB % 4 || p.strideC % 4 || p.shape.n % 4 || base % 4))
-    return Status::error("internal: cooperative-matrix scratch rows not whole 16-byte quads at " + op.where());
-  return true;
+  return planCoop(c, op, base, p);
 }
 
 }  // namespace
@@ -956,11 +885,6 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
     Id row = c.layouts.slotLinear(rowScale->type.shape, sl);
     Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});
     const Index w0 = c.ix(row) * n + base;
-    if (c.scratch.quads() && n % 4 == 0 && base % 4 == 0) {  // whole quads of the row's value
-      Id q = b.emit(spv::Op::OpCompositeConstruct, b.typeVector(c.u32(), 4), {bits, bits, bits, bits});
-      for (uint32_t j = 0; j < n; j += 4) c.scratch.storeQuad(j ? w0 + j : w0, q);
-      continue;
-    }
     for (uint32_t j = 0; j < n; ++j) b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(j ? w0 + j : w0), bits});
   }
   c.barrier();
@@ -970,9 +894,7 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   std::vector<Id> out(accs.size());
   for (uint32_t i = 0; i < p.fm; ++i) {
     Id w = c.ix(fr.fragRow[i]) * n + base;
-    auto at = c.scratch.matrixAt(w, n);
-    if (!at.ok()) return at.status();
-    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {at->first, c.c32(rowMajor), at->second});
+    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {c.scratch.ptr(w), c.c32(rowMajor), c.c32(n)});
     for (uint32_t j = 0; j < p.fn; ++j)
       out[i * p.fn + j] = b.emit(spv::Op::OpFMul, fr.tC, {accs[i * p.fn + j], scale});
   }
@@ -1145,11 +1067,8 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     return true;
   }
   if (accFr) return c.unsupported(op, "fragment accumulator with a per-slot result");
-  // Exchange to the blocked layout in row chunks; add the accumulator operand (with
-  // TVK_DOT_ADD_ZERO=0 not when it is +0 everywhere: the multiply-adds started from +0
-  // fragments, so no element is -0 and adding +0 changes nothing; attention's QK^T: 64 adds an
-  // iteration).
-  auto slots = fragmentsToSlots(c, p, fr, base, accs, res, positiveZero(acc) ? nullptr : acc);
+  // Exchange to the blocked layout in row chunks; add the accumulator operand.
+  auto slots = fragmentsToSlots(c, p, fr, base, accs, res, acc);
   if (!slots.ok()) return slots.status();
   c.bind(res, std::move(*slots));
   return true;

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -193,40 +192,6 @@ TEST(DotCoopMat, LoopAccumulatorsStayInFragments) {
     EXPECT_EQ(c.accPhis, c.mulAdd);
     EXPECT_EQ(c.accMuls, 0);
   }
-}
-#endif
-
-// TVK_SCRATCH_QUADS=1 (lower/scratch.h, an experiment): shared memory as uvec4 elements. Every
-// dot case still compiles and validates on the cooperative-matrix profile (matrix strides in
-// quads), and attention's exchanges and staging use 16-byte scratch accesses.
-#ifdef TVK_HAVE_COOPMAT
-TEST(DotCoopMat, QuadScratchValidates) {
-  auto quadVec4 = [](const std::vector<uint32_t>& w) {  // OpLoad/OpStore of a uvec4 Workgroup pointer
-    std::vector<uint32_t> uint32s, uvec4, ptrs, vals;
-    int n = 0;
-    for (size_t i = 5; i < w.size() && (w[i] >> 16); i += w[i] >> 16) {
-      const uint32_t op = w[i] & 0xffff;
-      if (op == 21 && w[i + 2] == 32 && w[i + 3] == 0) uint32s.push_back(w[i + 1]);
-      if (op == 23 && w[i + 3] == 4 && std::count(uint32s.begin(), uint32s.end(), w[i + 2])) uvec4.push_back(w[i + 1]);
-      if (op == 32 && w[i + 2] == 4 && std::count(uvec4.begin(), uvec4.end(), w[i + 3])) ptrs.push_back(w[i + 1]);
-      if (op == 65 && std::count(ptrs.begin(), ptrs.end(), w[i + 1])) vals.push_back(w[i + 2]);  // OpAccessChain
-      if ((op == 61 && std::count(vals.begin(), vals.end(), w[i + 3])) ||
-          (op == 62 && std::count(vals.begin(), vals.end(), w[i + 1])))
-        ++n;
-    }
-    return n;
-  };
-  setenv("TVK_SCRATCH_QUADS", "1", 1);
-  for (const char* cs : {"matmul_f16", "blockptr_matmul", "attention", "dot_i8"}) {
-    SCOPED_TRACE(cs);
-    auto k = compileCase(cs, "nvidia-hopper");
-    EXPECT_TRUE(k.ok()) << k.status().message();
-    if (k.ok() && std::string(cs) == "attention") EXPECT_GT(quadVec4(k->spirv), 0);
-  }
-  unsetenv("TVK_SCRATCH_QUADS");
-  auto k = compileCase("attention", "nvidia-hopper");
-  ASSERT_TRUE(k.ok()) << k.status().message();
-  EXPECT_EQ(quadVec4(k->spirv), 0);
 }
 #endif
 

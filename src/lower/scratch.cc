@@ -1,56 +1,21 @@
 #include "lower/scratch.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <string>
 
 namespace tvk::lower {
-
-Scratch::Scratch(spirv::ModuleBuilder& b, const analysis::SmemPlan& plan) : b_(b), plan_(plan) {
-  const char* env = std::getenv("TVK_SCRATCH_QUADS");
-  quads_ = env && std::string(env) == "1";
-}
 
 void Scratch::ensure() {
   if (var_) return;
   const uint32_t words = std::max<uint32_t>(1, (plan_.totalBytes + 3) / 4);
-  Id arr = quads_ ? b_.typeArray(b_.typeVector(b_.typeInt(32), 4), (words + 3) / 4)
-                  : b_.typeArray(b_.typeInt(32), words);
+  Id arr = b_.typeArray(b_.typeInt(32), words);
   var_ = b_.globalVariable(b_.typePointer(spv::StorageClass::Workgroup, arr), spv::StorageClass::Workgroup);
   b_.name(var_, "scratch");
 }
 
 Id Scratch::wordPtr(Id word) {
   noteAccess();
-  const Id u = b_.typeInt(32);
-  if (!quads_) return b_.emit(spv::Op::OpAccessChain, b_.typePointer(spv::StorageClass::Workgroup, u), {var_, word});
-  Id quad = b_.emit(spv::Op::OpShiftRightLogical, u, {word, b_.u32(2)});
-  Id lane = b_.emit(spv::Op::OpBitwiseAnd, u, {word, b_.u32(3)});
-  return b_.emit(spv::Op::OpAccessChain, b_.typePointer(spv::StorageClass::Workgroup, u), {var_, quad, lane});
-}
-
-Id Scratch::quadPtr(Id word) {
-  ensure();
-  noteAccess();
-  const Id u = b_.typeInt(32);
-  Id quad = b_.emit(spv::Op::OpShiftRightLogical, u, {word, b_.u32(2)});
-  return b_.emit(spv::Op::OpAccessChain, b_.typePointer(spv::StorageClass::Workgroup, b_.typeVector(u, 4)),
-                 {var_, quad});
-}
-
-Result<Id> Scratch::loadQuad(Id word) {
-  if (!var_) return Status::error("internal: shared memory read before any write");
-  if (!quads_) return Status::error("internal: a 16-byte scratch access without quads");
-  return b_.emit(spv::Op::OpLoad, b_.typeVector(b_.typeInt(32), 4), {quadPtr(word)});
-}
-
-void Scratch::storeQuad(Id word, Id v) { b_.emitVoid(spv::Op::OpStore, {quadPtr(word), v}); }
-
-Result<std::pair<Id, Id>> Scratch::matrixAt(Id word, uint32_t strideWords) {
-  if (!quads_) return std::make_pair(ptr(word), b_.u32(strideWords));
-  if (strideWords % 4) return Status::error("internal: a cooperative-matrix stride of " + std::to_string(strideWords) +
-                                            " scratch words, not whole 16-byte quads");
-  return std::make_pair(quadPtr(word), b_.u32(strideWords / 4));
+  return b_.emit(spv::Op::OpAccessChain, b_.typePointer(spv::StorageClass::Workgroup, b_.typeInt(32)),
+                 {var_, word});
 }
 
 Id Scratch::ptr(Id word) {

@@ -3,17 +3,6 @@
 // the lowering (reductions, scans, layout conversions, dot staging) addresses by word. A
 // register value takes one word (64-bit types two, low word first; bools 0/1).
 //
-// Quads (TVK_SCRATCH_QUADS=1, an experiment, off by default: not yet measured or run on a
-// device with cooperative matrices): the array is declared as uvec4 elements, a word being
-// component `word & 3` of element `word >> 2`, so that runs of 4 aligned words move as one
-// 16-byte access (`loadQuad`, `storeQuad`: the dot exchange's row reads, the staging stores
-// of loaded runs and of row-layout operands, the row-scale table) and cooperative matrices
-// address it in uvec4 units (`matrixAt`: their rows are padded to 16 bytes, so every offset
-// and stride the dot lowering uses is a multiple of 4 words). The point: attention's score
-// rows are read a word at a time with 4-way bank conflicts (row stride 68 words), where
-// 16-byte reads would be conflict-free and a quarter of the instructions, if NVIDIA's compiler
-// does not merge them already.
-//
 // Barrier elision: an op asks `barrierNeeded` before each barrier it would emit. The scratch
 // remembers which words were accessed since the last barrier: the allocations
 // (analysis/smem_plan.h) of the ops that declared theirs with `enterRegion`, or "anything" for
@@ -44,20 +33,10 @@ using spirv::Id;
 /// The scratch array of one kernel.
 class Scratch {
  public:
-  Scratch(spirv::ModuleBuilder& b, const analysis::SmemPlan& plan);
+  Scratch(spirv::ModuleBuilder& b, const analysis::SmemPlan& plan) : b_(b), plan_(plan) {}
 
   /// Pointer to word `word` (Workgroup uint32), creating the array if needed.
   Id ptr(Id word);
-  /// True when the array is one of uvec4 (16-byte accesses of 4 aligned words).
-  bool quads() const { return quads_; }
-  /// Loads words `word` .. `word` + 3 as a uvec4 (`word` a multiple of 4; quads() only).
-  Result<Id> loadQuad(Id word);
-  /// Stores uvec4 `v` at words `word` .. `word` + 3 (`word` a multiple of 4; quads() only).
-  void storeQuad(Id word, Id v);
-  /// Pointer and stride operands of a cooperative-matrix load or store whose first element is
-  /// at word `word` and whose rows (or columns) are `strideWords` apart: uvec4 units with
-  /// quads() (error unless `strideWords` is a multiple of 4; `word` must be one).
-  Result<std::pair<Id, Id>> matrixAt(Id word, uint32_t strideWords);
   /// Stores register value `v` of register type `regT` at word `word`.
   Status store(Id word, Id regT, Id v);
   /// Loads a register value of register type `regT` from word `word` (error before any store).
@@ -106,7 +85,6 @@ class Scratch {
  private:
   spirv::ModuleBuilder& b_;
   const analysis::SmemPlan& plan_;
-  bool quads_ = false;
   Id var_ = 0;
   // Barrier elision: the block in which `touched_` is exact (0: none), the byte ranges
   // accessed since the last barrier, whether some access had no declared range, and the
@@ -121,7 +99,6 @@ class Scratch {
   void noteAccess();
   void ensure();
   Id wordPtr(Id word);
-  Id quadPtr(Id word);
 };
 
 }  // namespace tvk::lower

@@ -146,18 +146,15 @@ class VulkanBackend(BaseBackend):
         # device facts (arch) go here.
         # TVK_DOT_HOLD=0, TVK_SPLIT_ROWS=0, TVK_TRANSPOSE_PACKED, TVK_BARRIER_ELISION=0 and
         # TVK_RUN_CONSTANTS=0, TVK_DOT_DOUBLE=0, TVK_TRANSPOSE_HALVES=0, TVK_EARLY_LOADS=1,
-        # TVK_PIPELINE_LOADS=1, TVK_TRANSPOSE_LINES=0, TVK_DOT_F16_DEFER=0, TVK_RUN_DIVISIONS=0,
-        # TVK_SCRATCH_QUADS=1, TVK_DOT_ADD_ZERO=0 (measurement switches read by the native
-        # compiler: no loop-invariant
+        # TVK_PIPELINE_LOADS=1, TVK_TRANSPOSE_LINES=0, TVK_DOT_F16_DEFER=0, TVK_RUN_DIVISIONS=0
+        # (measurement switches read by the native compiler: no loop-invariant
         # dot operands held in fragments; no split row layouts; how 8/16-bit transposes cross
         # scratch; every scratch barrier kept; no slots shared over runs of equal values;
         # pipelined dots in one buffer; 16-bit transposed column words by bit-field inserts;
         # loads moved up, ir/early_loads.h; loads issued an iteration ahead,
         # ir/pipeline_loads.h; the column-block transpose's scratch swizzled by rows; f16 dot
         # operands rounded where computed; a division per element, not per run of consecutive
-        # dividends; shared memory as an array of uvec4, lower/scratch.h; a +0 dot accumulator
-        # not added in the exchange) change the SPIR-V,
-        # so they are part of the key.
+        # dividends) change the SPIR-V, so they are part of the key.
         return (f"triton-vulkan-{__version__}-compiler-{_C.compiler_version()}-{_native_digest()}"
                 f"-{self.target.arch}-{self.target.warp_size}"
                 f"-hold{os.environ.get('TVK_DOT_HOLD', '1') != '0'}"
@@ -171,9 +168,7 @@ class VulkanBackend(BaseBackend):
                 f"-pl{os.environ.get('TVK_PIPELINE_LOADS', '0') == '1'}"
                 f"-tl{os.environ.get('TVK_TRANSPOSE_LINES', '1') != '0'}"
                 f"-dd{os.environ.get('TVK_DOT_F16_DEFER', '1') != '0'}"
-                f"-rd{os.environ.get('TVK_RUN_DIVISIONS', '1') != '0'}"
-                f"-sq{os.environ.get('TVK_SCRATCH_QUADS', '0') == '1'}"
-                f"-az{os.environ.get('TVK_DOT_ADD_ZERO', '1') != '0'}")
+                f"-rd{os.environ.get('TVK_RUN_DIVISIONS', '1') != '0'}")
 
     def parse_options(self, opts) -> Any:
         names = {f.name for f in fields(VulkanOptions)}
