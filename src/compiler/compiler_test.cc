@@ -226,6 +226,32 @@ TEST(Errors, Int64WithoutTargetSupport) {
   EXPECT_NE(k.status().message().find("i64"), std::string::npos) << k.status().message();
 }
 
+// A module the validator rejects: the error shows the instruction with friendly type names
+// (validateSpirv leaves out the validator's friendly-name table, which its messages do not need):
+// an OpIAdd given the f32 type shows `%float`.
+TEST(Errors, InvalidSpirvShowsFriendlyNames) {
+  CompileOptions o = optionsFor("lavapipe", "add_f32");
+  auto k = compileTTIR(readFile(kCases / "add_f32" / "kernel.ttir"), o);
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  std::vector<uint32_t> w = k->spirv;
+  uint32_t f32 = 0;
+  size_t iadd = 0;
+  for (size_t i = 5; i < w.size();) {  // words: count << 16 | opcode (SPIR-V spec 2.3)
+    const uint32_t n = w[i] >> 16, op = w[i] & 0xffff;
+    if (n == 0) break;
+    if (op == 22 && n == 3 && w[i + 2] == 32) f32 = w[i + 1];  // OpTypeFloat %id 32
+    if (op == 128 && !iadd) iadd = i;                            // OpIAdd %type %id %a %b
+    i += n;
+  }
+  ASSERT_NE(f32, 0u);
+  ASSERT_NE(iadd, 0u);
+  w[iadd + 1] = f32;
+  Status st = validateSpirv(w, o.target);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message().rfind("spirv-val: ", 0), 0u) << st.message();
+  EXPECT_NE(st.message().find("OpIAdd %float"), std::string::npos) << st.message();
+}
+
 TEST(Errors, UnknownOpNamesTheOp) {
   const char* src = R"(module {
   tt.func public @k(%a: !tt.ptr<f32>) {
