@@ -43,6 +43,13 @@ bool doubleBuffering() {
   return !env || std::string(env) != "0";
 }
 
+// K slices sized without the operands held in fragments (planCoop); TVK_HELD_SLICES=0 sizes
+// them for both operands, as before (a measurement switch, in the Python cache key).
+bool heldSlices() {
+  const char* env = std::getenv("TVK_HELD_SLICES");
+  return !env || std::string(env) != "0";
+}
+
 // The plan of one cooperative-matrix dot.
 struct CoopPlan {
   CoopMatShape shape;                 // fragment shape
@@ -72,6 +79,8 @@ struct CoopPlan {
   // B is a direct operand through tt.trans (DirectOperand::transposed): staged as loaded, N
   // rows of kc (strideB words each), its fragments read column-major.
   bool bT = false;
+  // Operands held in fragments over the dot's loop (bit i: operand i; heldOperands).
+  uint32_t held = 0;
   uint32_t rows() const { return B * M; }  // rows of the staged A and of the result
 };
 
@@ -91,6 +100,38 @@ const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op
     def = def->operand(0)->def;
   }
   return d.transposed == (def != load) ? &d : nullptr;
+}
+
+// Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
+// blocks x K / k steps.
+uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
+  const uint64_t elems = static_cast<uint64_t>(i == 0 ? p.fm * p.shape.m : p.fn * p.shape.n) * p.K;
+  const uint64_t bytes = elems * (p.isInt ? 1 : 2);
+  return static_cast<uint32_t>((bytes + 4ull * t.subgroupSize - 1) / (4ull * t.subgroupSize));
+}
+
+// Registers per invocation that the held operands of one dot may take (the accumulators and
+// the loop's own values need the rest).
+constexpr uint32_t kHeldRegisterBudget = 64;
+
+// The operands of `op` (bit i: operand i) that holdInvariantOperands holds in fragments: `op`
+// directly in an scf.for body, of one plane and no batch; each operand defined outside that
+// loop, not a direct operand, within what is left of kHeldRegisterBudget (A first).
+// TVK_DOT_HOLD=0: none (for measurements). Needs p's shape and fragment grid.
+uint32_t heldOperands(Context& c, const ir::Operation& op, const CoopPlan& p) {
+  const char* env = std::getenv("TVK_DOT_HOLD");
+  if (env && std::string(env) == "0") return 0;
+  const ir::Operation* loop =
+      op.parentBlock && op.parentBlock->parentRegion ? op.parentBlock->parentRegion->parentOp : nullptr;
+  if (!loop || loop->name != "scf.for" || p.split || p.batched) return 0;
+  uint32_t budget = kHeldRegisterBudget, mask = 0;
+  for (int i = 0; i < 2; ++i) {
+    const uint32_t regs = heldRegisters(c.opts.target, p, i);
+    if (analysis::isInside(op.operand(i), loop) || directOperand(c, op, i) || regs > budget) continue;
+    budget -= regs;
+    mask |= 1u << i;
+  }
+  return mask;
 }
 
 // Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
@@ -165,12 +206,21 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   const analysis::DirectOperand* db = directOperand(c, op, 1);
   p.bT = db && db->transposed;
   const uint64_t planes = p.split ? 2 : 1;
-  // Packed, padded words of one staged K slice of kc (and its strides).
+  // Operands held in fragments (heldOperands) are staged before the loop, alone, and never in
+  // it: the loop's slices need room for the other operand only, so K is staged in fewer slices
+  // (attention's K at head dim 128: one slice, not two; both regions then start at base).
+  p.held = heldOperands(c, op, p);
+  const uint32_t held = heldSlices() ? p.held : 0;
+  // Packed, padded words of one staged K slice of kc (and its strides): the larger of the
+  // loop's (the operands not held) and each held operand's.
   auto sliceWords = [&](uint32_t kc) {
     p.strideA = kc / p.perWord + kPadWords;
     p.strideB = (p.bT ? kc : p.N) / p.perWord + kPadWords;
+    const uint64_t aWords = static_cast<uint64_t>(p.rows()) * p.strideA;
     const uint64_t bWords = static_cast<uint64_t>(p.bT ? p.N : p.B * kc) * p.strideB;
-    return planes * (static_cast<uint64_t>(p.rows()) * p.strideA + bWords);
+    if (held) return planes * std::max((held & 1 ? 0 : aWords) + (held & 2 ? 0 : bWords),
+                                       std::max(held & 1 ? aWords : 0, held & 2 ? bWords : 0));
+    return planes * (aWords + bWords);
   };
   // A pipelined dot (analysis/dot_prefetch.h) takes the largest K slice of which two fit, so
   // that each slice's next tile goes to the other buffer while this one is multiplied (one
@@ -192,7 +242,10 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   }
   p.aBase = base;
   p.aLo = p.rows() * p.strideA;
-  p.bBase = base + static_cast<uint32_t>(planes) * p.rows() * p.strideA;
+  // B after A, unless a held operand made the slice larger than both fit (then both at base).
+  const uint64_t sideBySide = planes * (static_cast<uint64_t>(p.rows()) * p.strideA +
+                                        static_cast<uint64_t>(p.bT ? p.N : p.B * p.kc) * p.strideB);
+  p.bBase = base + (held && sideBySide > budget ? 0 : static_cast<uint32_t>(planes) * p.rows() * p.strideA);
   p.bLo = (p.bT ? p.N : p.B * p.kc) * p.strideB;
   // Result exchange: row chunks of whole fragment rows.
   p.strideC = p.N + kPadWords;
@@ -638,18 +691,6 @@ Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const Fragme
                 {c.scratch.ptr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
 }
 
-// Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
-// blocks x K / k steps.
-uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
-  const uint64_t elems = static_cast<uint64_t>(i == 0 ? p.fm * p.shape.m : p.fn * p.shape.n) * p.K;
-  const uint64_t bytes = elems * (p.isInt ? 1 : 2);
-  return static_cast<uint32_t>((bytes + 4ull * t.subgroupSize - 1) / (4ull * t.subgroupSize));
-}
-
-// Registers per invocation that the held operands of one dot may take (the accumulators and
-// the loop's own values need the rest).
-constexpr uint32_t kHeldRegisterBudget = 64;
-
 // Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
 // `base`; adds slot r of `addend` to each element when `addend` is not null.
 Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const CoopFrame& f,
@@ -741,8 +782,6 @@ namespace {
 // (Context::heldFragments), within kHeldRegisterBudget, staged slice by slice. Dots of one
 // plane and no batch. TVK_DOT_HOLD=0 turns this off (for measurements).
 Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
-  const char* env = std::getenv("TVK_DOT_HOLD");
-  if (env && std::string(env) == "0") return Status();
   for (const auto& owned : loop.body().ops) {
     const ir::Operation& op = *owned;
     if (op.name != "tt.dot") continue;
@@ -750,19 +789,12 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
     uint32_t base = 0;
     auto planned = planFor(c, op, p, base);
     if (!planned.ok()) return planned.status();
-    if (!*planned || p.split || p.batched || p.K % p.kc != 0) continue;
-    uint32_t budget = kHeldRegisterBudget;
-    CoopFrame fr;
-    FragmentBases bases;
+    if (!*planned || !p.held || p.K % p.kc != 0) continue;
+    const CoopFrame fr = coopFrame(c, p);
+    const FragmentBases bases = fragmentBases(c, p, fr);
     for (int i = 0; i < 2; ++i) {
+      if (!(p.held & (1u << i))) continue;
       const ir::Value* v = op.operand(i);
-      const uint32_t regs = heldRegisters(c.opts.target, p, i);
-      if (analysis::isInside(v, &loop) || directOperand(c, op, i) || regs > budget) continue;
-      if (budget == kHeldRegisterBudget) {  // the first held operand of this dot
-        fr = coopFrame(c, p);
-        bases = fragmentBases(c, p, fr);
-      }
-      budget -= regs;
       // Slice by slice (K over kc): staged, then its steps' fragments loaded; held[blk K/k +
       // global step].
       const Region r = regionOf(p, i);

@@ -382,11 +382,14 @@ def test_matmul_with_transposed_b(kernels, torch, triton_vk, dtype, shape):
 
 @pytest.mark.parametrize("hold_a", [True, False])
 @pytest.mark.parametrize("tiles", [0, 1, 3])
-def test_loop_invariant_operand(kernels, torch, hold_a, tiles):
+@pytest.mark.parametrize("geometry", [(64, 64, 32, 4), (128, 64, 128, 8)])
+def test_loop_invariant_operand(kernels, torch, hold_a, tiles, geometry):
     """A dot operand loaded before the loop (attention's Q): on devices with cooperative matrices
-    it is staged once and held in fragments across the iterations."""
-    BM, BN, BK = 64, 64, 32
-    rng = np.random.default_rng(tiles + 10 * hold_a)
+    it is staged once and held in fragments across the iterations. 128 x 64 x 128 with 8 warps
+    (attention at head dim 128): on NVIDIA's 48 KiB the held operand's and the other's K slices
+    do not fit side by side, so the loop stages the other's whole K alone."""
+    BM, BN, BK, warps = geometry
+    rng = np.random.default_rng(tiles + 10 * hold_a + BK)
     if hold_a:
         x = rng.integers(-4, 5, (BM, BK)).astype(np.float16)
         w = rng.integers(-4, 5, (max(tiles, 1) * BK, BN)).astype(np.float16)
@@ -401,7 +404,7 @@ def test_loop_invariant_operand(kernels, torch, hold_a, tiles):
         sx, sw = x.shape[1], BN
     c = torch.full((BM, BN), -1.0)
     kernels["held"][(1,)](torch.from_numpy(x), torch.from_numpy(w), c, tiles, sx, sw, BN,
-                          BM=BM, BN=BN, BK=BK, HOLD_A=hold_a)
+                          BM=BM, BN=BN, BK=BK, HOLD_A=hold_a, num_warps=warps)
     assert np.array_equal(c.numpy(), want.astype(np.float32))
 
 
