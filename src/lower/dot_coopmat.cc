@@ -50,6 +50,14 @@ bool heldSlices() {
   return !env || std::string(env) != "0";
 }
 
+// The result exchange apart from the staged operands where both fit (planCoop);
+// TVK_EXCHANGE_APART=0 puts it at the allocation's base, as before (a measurement switch, in
+// the Python cache key).
+bool exchangeApart() {
+  const char* env = std::getenv("TVK_EXCHANGE_APART");
+  return !env || std::string(env) != "0";
+}
+
 // The plan of one cooperative-matrix dot.
 struct CoopPlan {
   CoopMatShape shape;                 // fragment shape
@@ -70,6 +78,9 @@ struct CoopPlan {
   uint32_t wm = 1, wn = 1;            // subgroup grid
   uint32_t fm = 1, fn = 1;            // fragments per subgroup
   uint32_t chunk = 0, strideC = 0;    // result exchange: rows per chunk, words per row
+  // The exchange's first word; apart: after every region the loop stages (one chunk).
+  uint32_t xBase = 0;
+  bool xApart = false;
   bool isInt = false;
   bool isBf16 = false;  // bf16 operands (SPV_KHR_bfloat16)
   // f32 operands split into bf16 hi + lo planes (input precision tf32 or bf16x3): four
@@ -242,13 +253,28 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   }
   p.aBase = base;
   p.aLo = p.rows() * p.strideA;
+  const uint64_t aWords = planes * p.rows() * p.strideA;
+  const uint64_t bWords = planes * static_cast<uint64_t>(p.bT ? p.N : p.B * p.kc) * p.strideB;
   // B after A, unless a held operand made the slice larger than both fit (then both at base).
-  const uint64_t sideBySide = planes * (static_cast<uint64_t>(p.rows()) * p.strideA +
-                                        static_cast<uint64_t>(p.bT ? p.N : p.B * p.kc) * p.strideB);
-  p.bBase = base + (held && sideBySide > budget ? 0 : static_cast<uint32_t>(planes) * p.rows() * p.strideA);
+  uint64_t bOff = held && aWords + bWords > budget ? 0 : aWords;
   p.bLo = (p.bT ? p.N : p.B * p.kc) * p.strideB;
-  // Result exchange: row chunks of whole fragment rows.
+  // Result exchange: row chunks of whole fragment rows; the whole result after the regions the
+  // loop stages when it fits there (apart: lowerDotCoopMat leaves out its leading barrier), else
+  // at base. With A held, B then goes to base: A's staging is over before the loop.
   p.strideC = p.N + kPadWords;
+  p.xBase = base;
+  const uint64_t xWords = static_cast<uint64_t>(p.rows()) * p.strideC;
+  if (exchangeApart() && held != 3 && !p.dbl) {
+    const uint64_t bAt = held & 1 ? 0 : bOff;
+    uint64_t end = held & 1 ? bWords : held & 2 ? aWords : bAt + bWords;
+    end = (end + kPadWords - 1) / kPadWords * kPadWords;
+    if (end + xWords <= budget) {
+      bOff = bAt;
+      p.xBase = base + static_cast<uint32_t>(end);
+      p.xApart = true;
+    }
+  }
+  p.bBase = base + static_cast<uint32_t>(bOff);
   for (p.chunk = p.rows(); p.chunk >= p.shape.m; p.chunk /= 2)
     if (static_cast<uint64_t>(p.chunk) * p.strideC <= budget) break;
   if (p.chunk < p.shape.m) {
@@ -695,7 +721,8 @@ Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const Fragme
 // `base`; adds slot r of `addend` to each element when `addend` is not null.
 Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const CoopFrame& f,
                                          uint32_t base, const std::vector<Id>& accs,
-                                         const ir::Value* res, const ir::Value* addend) {
+                                         const ir::Value* res, const ir::Value* addend,
+                                         bool leadingBarrier = true) {
   auto& b = c.b;
   auto rT = c.regTypeOf(res);
   if (!rT.ok()) return rT.status();
@@ -704,7 +731,7 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
   std::vector<Id> outIds(R, 0);
   const uint32_t lgN = log2Ceil(p.N);
   for (uint32_t q = 0; q < p.rows() / p.chunk; ++q) {
-    c.barrier();
+    if (q || leadingBarrier) c.barrier();
     for (uint32_t i = 0; i < p.fm; ++i) {
       // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
       const Index local = c.ix(f.fragRow[i]) - q * p.chunk;
@@ -1013,6 +1040,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   }
   const uint32_t steps = p.kc / s.k;
   uint32_t sliceStep = 0;  // the first K step of the current slice (held fragments' index)
+  bool stagedLast = false;  // the last slice was staged here, a barrier after it
   // One K step: fragments (held, or loaded from the staging at `step`; `fixed` is the step
   // when it is a constant) and the multiply-adds.
   auto kStep = [&](Id step, uint32_t fixed, const std::vector<Id>& cur) -> Result<std::vector<Id>> {
@@ -1053,7 +1081,9 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
       nextRuns = std::move(*runs);
       buf = &bases[slice % 2];
     }
+    stagedLast = false;
     if (!prefetch && !(held[0] && held[1])) {
+      stagedLast = true;
       c.barrier();
       for (int i = 0; i < 2; ++i) {
         if (held[i]) continue;
@@ -1099,8 +1129,10 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     return true;
   }
   if (accFr) return c.unsupported(op, "fragment accumulator with a per-slot result");
-  // Exchange to the blocked layout in row chunks; add the accumulator operand.
-  auto slots = fragmentsToSlots(c, p, fr, base, accs, res, acc);
+  // Exchange to the blocked layout in row chunks; add the accumulator operand. Apart from the
+  // staging, right after this dot staged its last slice and a barrier: nothing but the
+  // fragment loads of that slice has touched scratch since, so no barrier is needed first.
+  auto slots = fragmentsToSlots(c, p, fr, p.xBase, accs, res, acc, !(p.xApart && stagedLast));
   if (!slots.ok()) return slots.status();
   c.bind(res, std::move(*slots));
   return true;
