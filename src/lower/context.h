@@ -321,6 +321,8 @@ class Context {
   /// follow are `op`'s, in its allocation. Every barrier of an op that orders only its own
   /// scratch accesses goes through here.
   void scratchBarrier(const ir::Operation& op);
+  /// The same for byte range `r` of the current op's allocation (the part it accesses next).
+  void scratchBarrier(Scratch::Region r);
   /// A runtime-owned buffer of uint32 words (set 0, `binding`, named `name`): the loop-limit
   /// status flag, the print/assert records.
   Id wordBufferVariable(uint32_t binding, const char* name);

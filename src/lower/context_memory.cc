@@ -176,15 +176,26 @@ bool Context::isAddress(const ir::Value* v) const {
   return it != prov.ptrs.end() && it->second.arg == analysis::kRawAddress;
 }
 
-void Context::scratchBarrier(const ir::Operation& op) {
-  // TVK_BARRIER_ELISION=0 (a measurement switch) keeps every barrier.
+namespace {
+// TVK_BARRIER_ELISION=0 (a measurement switch) keeps every barrier.
+bool barrierElision() {
   static const bool elide = [] {
     const char* env = std::getenv("TVK_BARRIER_ELISION");
     return !(env && std::string(env) == "0");
   }();
+  return elide;
+}
+}  // namespace
+
+void Context::scratchBarrier(const ir::Operation& op) {
   // With atomics, barriers also order global memory (below): keep every one.
-  if (!elide || coherent || scratch.barrierNeeded(op)) barrier();
+  if (!barrierElision() || coherent || scratch.barrierNeeded(op)) barrier();
   scratch.enterRegion(op);
+}
+
+void Context::scratchBarrier(Scratch::Region r) {
+  if (!barrierElision() || coherent || scratch.barrierNeeded(r)) barrier();
+  scratch.declareRegion(r);
 }
 
 void Context::barrier() {

@@ -58,6 +58,13 @@ bool exchangeApart() {
   return !env || std::string(env) != "0";
 }
 
+// The row-scale table's leading barrier left out where Scratch::barrierNeeded allows
+// (coopScaleRows); TVK_TABLE_ELISION=0 keeps it (a measurement switch, in the Python cache key).
+bool tableElision() {
+  const char* env = std::getenv("TVK_TABLE_ELISION");
+  return !env || std::string(env) != "0";
+}
+
 // The plan of one cooperative-matrix dot.
 struct CoopPlan {
   CoopMatShape shape;                 // fragment shape
@@ -747,6 +754,8 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
       }));
     }
     c.barrier();
+    // The reads stay in the exchange (barrier elision: Scratch::barrierNeeded).
+    c.scratch.declareRegion({base * 4, (base + p.chunk * p.strideC) * 4});
     // One chunk of an unreplicated layout whose runs stay in a row and whose W v elements per
     // slot group are whole rows: slot r's linear index is slot 0's plus d = (r / v) W v + r % v
     // for every invocation, without a carry from column into row, so its word is slot 0's plus
@@ -938,8 +947,16 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   if (!ok.ok()) return ok.status();
   if (!*ok || c.ids(op.operand(k)).size() != p.fm * p.fn) return c.unsupported(op, "fragment tiling changed");
   const uint32_t n = p.shape.n;
-  // The table: word r * n + j holds rowScale[r] for every column j of a fragment row.
-  c.barrier();
+  // The table: word r * n + j holds rowScale[r] for every column j of a fragment row. No barrier
+  // first where nothing since the last one touched its words (Scratch::barrierNeeded: e.g. only
+  // the reads of attention's score exchange, apart from the table).
+  const Scratch::Region table{base * 4, (base + p.rows() * n) * 4};
+  if (tableElision()) {
+    c.scratchBarrier(table);
+  } else {
+    c.barrier();
+    c.scratch.declareRegion(table);
+  }
   for (uint32_t sl = 0; sl < c.layouts.slots(rowScale); ++sl) {
     Id row = c.layouts.slotLinear(rowScale->type.shape, sl);
     Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});

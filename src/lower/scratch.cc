@@ -100,11 +100,10 @@ void Scratch::atBarrier() {
   clean_ = b_.currentBlock();
 }
 
-bool Scratch::barrierNeeded(const ir::Operation& op) const {
+bool Scratch::barrierNeeded(Region a) const {
   // Nothing before this point accessed scratch and no loop repeats it: the first exchange.
   if (!accessed_ && b_.loopDepth() == 0) return false;
   if (unknown_ || clean_ == 0 || b_.currentBlock() != clean_) return true;
-  const Region a = allocOf(op);
   if (a.second == 0) return true;
   for (const Region& r : touched_)
     if (r.first < a.second && a.first < r.second) return true;

@@ -56,11 +56,16 @@ class Scratch {
   void functionEntry(Id entryBlock) { clean_ = entryBlock; }
   /// A barrier was just emitted.
   void atBarrier();
-  /// Whether a barrier is needed before `op` accesses its allocation: some of its words
-  /// may have been accessed since the last barrier (see the top of the file).
-  bool barrierNeeded(const ir::Operation& op) const;
   /// Byte range [first, second) of an op's allocation ({0, 0}: none declared).
   using Region = std::pair<uint32_t, uint32_t>;
+  /// Whether a barrier is needed before `op` accesses its allocation: some of its words
+  /// may have been accessed since the last barrier (see the top of the file).
+  bool barrierNeeded(const ir::Operation& op) const { return barrierNeeded(allocOf(op)); }
+  /// The same for the byte range `r` (an op that knows which part of its allocation it uses).
+  bool barrierNeeded(Region r) const;
+  /// The accesses that follow stay in byte range `r` (inside the current op's allocation),
+  /// until the op's RegionScope ends or another region is declared.
+  void declareRegion(Region r) { region_ = r; }
   /// The accesses that follow stay in `op`'s allocation (until the RegionScope around the
   /// op's lowering ends).
   void enterRegion(const ir::Operation& op);
