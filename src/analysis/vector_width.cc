@@ -9,6 +9,7 @@
 #include "analysis/values.h"
 #include "ir/walk.h"
 #include "support/bits.h"
+#include "support/switches.h"
 
 namespace tvk::analysis {
 
@@ -218,8 +219,7 @@ uint32_t runWidth(const ir::Type& t, const VectorPlan& plan, uint32_t W) {
 
 // VectorPlan::equalSlots. TVK_RUN_CONSTANTS=0 (a measurement switch) plans none.
 void planEqualSlots(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W, VectorPlan& plan) {
-  const char* env = std::getenv("TVK_RUN_CONSTANTS");
-  if (env && std::string(env) == "0") return;
+  if (!switchOn("TVK_RUN_CONSTANTS")) return;
   ir::walk(func, [&](const ir::Operation& op) {
     if (op.results.size() != 1 || !isElementwiseOp(op.name)) return;
     const ir::Value* v = op.result();
@@ -235,8 +235,7 @@ void planEqualSlots(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W
 
 // VectorPlan::runDivisions. TVK_RUN_DIVISIONS=0 (a measurement switch) plans none.
 void planRunDivisions(const ir::Operation& func, const AxisInfoMap& ai, uint32_t W, VectorPlan& plan) {
-  const char* env = std::getenv("TVK_RUN_DIVISIONS");
-  if (env && std::string(env) == "0") return;
+  if (!switchOn("TVK_RUN_DIVISIONS")) return;
   ir::walk(func, [&](const ir::Operation& op) {
     if (op.name != "arith.divsi" && op.name != "arith.divui" && op.name != "arith.remsi" &&
         op.name != "arith.remui")

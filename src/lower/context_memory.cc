@@ -6,6 +6,7 @@
 
 #include "ir/walk.h"
 #include "lower/fp8.h"
+#include "support/switches.h"
 
 namespace tvk::lower {
 
@@ -179,10 +180,7 @@ bool Context::isAddress(const ir::Value* v) const {
 namespace {
 // TVK_BARRIER_ELISION=0 (a measurement switch) keeps every barrier.
 bool barrierElision() {
-  static const bool elide = [] {
-    const char* env = std::getenv("TVK_BARRIER_ELISION");
-    return !(env && std::string(env) == "0");
-  }();
+  static const bool elide = switchOn("TVK_BARRIER_ELISION");
   return elide;
 }
 }  // namespace
@@ -249,10 +247,7 @@ bool Context::defersF16Rounding(const ir::Operation& op) {
 }
 
 bool Context::dotOperandsDeferF16() {
-  static const bool on = [] {
-    const char* env = std::getenv("TVK_DOT_F16_DEFER");
-    return !env || std::string(env) != "0";
-  }();
+  static const bool on = switchOn("TVK_DOT_F16_DEFER");
   return on;
 }
 

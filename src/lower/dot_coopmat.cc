@@ -23,11 +23,13 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lower/for_loop.h"
 #include "lower/fp8.h"
 #include "support/bits.h"
+#include "support/switches.h"
 
 namespace tvk::lower {
 
@@ -39,30 +41,26 @@ constexpr uint32_t kPadWords = 4;  // 16 bytes: keeps fragment rows 16-byte alig
 // TVK_DOT_DOUBLE=0 (a measurement switch): pipelined dots stage their whole K tile in one
 // buffer between two barriers, as before double-buffered slices.
 bool doubleBuffering() {
-  const char* env = std::getenv("TVK_DOT_DOUBLE");
-  return !env || std::string(env) != "0";
+  return switchOn("TVK_DOT_DOUBLE");
 }
 
 // K slices sized without the operands held in fragments (planCoop); TVK_HELD_SLICES=0 sizes
 // them for both operands, as before (a measurement switch, in the Python cache key).
 bool heldSlices() {
-  const char* env = std::getenv("TVK_HELD_SLICES");
-  return !env || std::string(env) != "0";
+  return switchOn("TVK_HELD_SLICES");
 }
 
 // The result exchange apart from the staged operands where both fit (planCoop);
 // TVK_EXCHANGE_APART=0 puts it at the allocation's base, as before (a measurement switch, in
 // the Python cache key).
 bool exchangeApart() {
-  const char* env = std::getenv("TVK_EXCHANGE_APART");
-  return !env || std::string(env) != "0";
+  return switchOn("TVK_EXCHANGE_APART");
 }
 
 // The row-scale table's leading barrier left out where Scratch::barrierNeeded allows
 // (coopScaleRows); TVK_TABLE_ELISION=0 keeps it (a measurement switch, in the Python cache key).
 bool tableElision() {
-  const char* env = std::getenv("TVK_TABLE_ELISION");
-  return !env || std::string(env) != "0";
+  return switchOn("TVK_TABLE_ELISION");
 }
 
 // The plan of one cooperative-matrix dot.
@@ -137,8 +135,7 @@ constexpr uint32_t kHeldRegisterBudget = 64;
 // loop, not a direct operand, within what is left of kHeldRegisterBudget (A first).
 // TVK_DOT_HOLD=0: none (for measurements). Needs p's shape and fragment grid.
 uint32_t heldOperands(Context& c, const ir::Operation& op, const CoopPlan& p) {
-  const char* env = std::getenv("TVK_DOT_HOLD");
-  if (env && std::string(env) == "0") return 0;
+  if (!switchOn("TVK_DOT_HOLD")) return 0;
   const ir::Operation* loop =
       op.parentBlock && op.parentBlock->parentRegion ? op.parentBlock->parentRegion->parentOp : nullptr;
   if (!loop || loop->name != "scf.for" || p.split || p.batched) return 0;
@@ -229,16 +226,21 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   // (attention's K at head dim 128: one slice, not two; both regions then start at base).
   p.held = heldOperands(c, op, p);
   const uint32_t held = heldSlices() ? p.held : 0;
-  // Packed, padded words of one staged K slice of kc (and its strides): the larger of the
-  // loop's (the operands not held) and each held operand's.
-  auto sliceWords = [&](uint32_t kc) {
+  // Packed, padded words of A's and B's regions for a K slice of kc, planes included (and the
+  // strides).
+  auto regionWords = [&](uint32_t kc) {
     p.strideA = kc / p.perWord + kPadWords;
     p.strideB = (p.bT ? kc : p.N) / p.perWord + kPadWords;
-    const uint64_t aWords = static_cast<uint64_t>(p.rows()) * p.strideA;
-    const uint64_t bWords = static_cast<uint64_t>(p.bT ? p.N : p.B * kc) * p.strideB;
-    if (held) return planes * std::max((held & 1 ? 0 : aWords) + (held & 2 ? 0 : bWords),
-                                       std::max(held & 1 ? aWords : 0, held & 2 ? bWords : 0));
-    return planes * (aWords + bWords);
+    return std::pair<uint64_t, uint64_t>{planes * p.rows() * p.strideA,
+                                         planes * static_cast<uint64_t>(p.bT ? p.N : p.B * kc) * p.strideB};
+  };
+  // Words of one staged K slice of kc: the larger of the loop's (the operands not held) and each
+  // held operand's.
+  auto sliceWords = [&](uint32_t kc) {
+    const auto [aWords, bWords] = regionWords(kc);
+    if (held) return std::max((held & 1 ? 0 : aWords) + (held & 2 ? 0 : bWords),
+                              std::max(held & 1 ? aWords : 0, held & 2 ? bWords : 0));
+    return aWords + bWords;
   };
   // A pipelined dot (analysis/dot_prefetch.h) takes the largest K slice of which two fit, so
   // that each slice's next tile goes to the other buffer while this one is multiplied (one
@@ -260,8 +262,7 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   }
   p.aBase = base;
   p.aLo = p.rows() * p.strideA;
-  const uint64_t aWords = planes * p.rows() * p.strideA;
-  const uint64_t bWords = planes * static_cast<uint64_t>(p.bT ? p.N : p.B * p.kc) * p.strideB;
+  const auto [aWords, bWords] = regionWords(p.kc);
   // B after A, unless a held operand made the slice larger than both fit (then both at base).
   uint64_t bOff = held && aWords + bWords > budget ? 0 : aWords;
   p.bLo = (p.bT ? p.N : p.B * p.kc) * p.strideB;

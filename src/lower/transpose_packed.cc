@@ -7,6 +7,7 @@
 #include <spirv/unified1/GLSL.std.450.h>
 #include "lower/index_math.h"
 #include "support/bits.h"
+#include "support/switches.h"
 
 namespace tvk::lower {
 
@@ -114,15 +115,13 @@ Id selectByIndex(Context& c, Id index, const std::vector<Id>& values) {
 // Whole-line swizzle of the column-block reader's scratch (Tile::lines; default), or the row
 // swizzle of the other row-word variants (TVK_TRANSPOSE_LINES=0, a measurement switch).
 bool linesSwizzle() {
-  const char* env = std::getenv("TVK_TRANSPOSE_LINES");
-  return !env || std::string(env) != "0";
+  return switchOn("TVK_TRANSPOSE_LINES");
 }
 
 // 16-bit column words from two halves by masks (default), or by bit-field inserts at the
 // invocation's offsets (TVK_TRANSPOSE_HALVES=0, a measurement switch).
 bool halvesByMasks() {
-  const char* env = std::getenv("TVK_TRANSPOSE_HALVES");
-  return !env || std::string(env) != "0";
+  return switchOn("TVK_TRANSPOSE_HALVES");
 }
 
 // Scratch word of row word `cw` of row `row` in the row-word variants:
