@@ -316,6 +316,11 @@ class Context {
   Result<Id> toStorage(const ir::Type& pointee, Id v);
   /// Workgroup barrier (execution + workgroup memory, acquire-release).
   void barrier();
+  /// Subgroup barrier (execution + workgroup memory at subgroup scope, acquire-release) for an
+  /// exchange in which each subgroup reads only words that it wrote itself. It does not end
+  /// the scratch's access record (barrier elision counts workgroup barriers only); a kernel
+  /// with atomics (coherent) gets a workgroup barrier.
+  void subgroupBarrier();
   /// A barrier before `op` accesses its scratch allocation, left out where no invocation can
   /// still be accessing those words (lower/scratch.h: barrier elision); the accesses that
   /// follow are `op`'s, in its allocation. Every barrier of an op that orders only its own

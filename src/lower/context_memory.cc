@@ -11,7 +11,7 @@
 namespace tvk::lower {
 
 namespace {
-constexpr uint32_t kScopeDevice = 1, kScopeWorkgroup = 2;
+constexpr uint32_t kScopeDevice = 1, kScopeWorkgroup = 2, kScopeSubgroup = 3;
 constexpr uint32_t kSemAcqRel = 0x8;
 constexpr uint32_t kSemUniformMemory = 0x40, kSemWorkgroupMemory = 0x100;
 
@@ -210,6 +210,12 @@ void Context::barrier() {
     return;
   }
   b.emitVoid(spv::Op::OpControlBarrier, {c32(kScopeWorkgroup), c32(kScopeWorkgroup),
+                                         c32(kSemAcqRel | kSemWorkgroupMemory)});
+}
+
+void Context::subgroupBarrier() {
+  if (coherent) return barrier();
+  b.emitVoid(spv::Op::OpControlBarrier, {c32(kScopeSubgroup), c32(kScopeSubgroup),
                                          c32(kSemAcqRel | kSemWorkgroupMemory)});
 }
 

@@ -57,6 +57,22 @@ bool exchangeApart() {
   return switchOn("TVK_EXCHANGE_APART");
 }
 
+// Subgroup-local exchanges (rowsLocal): a dot whose subgroup grid can split rows only does
+// (planCoop), and its result exchange and row-scale table, where each subgroup then reads
+// only rows that it wrote, wait at a subgroup barrier instead of a workgroup one.
+// TVK_SUBGROUP_EXCHANGE=0 keeps the old grid and workgroup barriers (a measurement switch, in
+// the Python cache key).
+bool subgroupExchanges() {
+  return switchOn("TVK_SUBGROUP_EXCHANGE");
+}
+
+// The row-scale table as one word per row, broadcast along the fragments' columns by a
+// column-major load with stride 0 (coopScaleRows); TVK_TABLE_BROADCAST=0 writes each row n
+// times and loads it row-major, as before (a measurement switch, in the Python cache key).
+bool tableBroadcast() {
+  return switchOn("TVK_TABLE_BROADCAST");
+}
+
 // The row-scale table's leading barrier left out where Scratch::barrierNeeded allows
 // (coopScaleRows); TVK_TABLE_ELISION=0 keeps it (a measurement switch, in the Python cache key).
 bool tableElision() {
@@ -76,6 +92,7 @@ struct CoopPlan {
   uint32_t kc = 0;                    // K slice
   uint32_t strideA = 0, strideB = 0;  // words per staged row of A / B
   uint32_t aBase = 0, bBase = 0;      // first word of A / B
+  uint32_t aWords = 0, bWords = 0;    // words of A's / B's staged K slice (planes included)
   // Double-buffered K slices of a pipelined dot (K / kc even): slice s of every iteration
   // is staged in buffer s % 2, buffer 1 `bufWords` words after buffer 0.
   bool dbl = false;
@@ -201,8 +218,11 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
       if (wm * wn != numWarps || FM % wm || FN % wn) continue;
       if (p.M % (FM / wm * s.m)) continue;  // a subgroup's rows span batches
       int64_t skew = std::llabs(static_cast<int64_t>(FM / wm) - static_cast<int64_t>(FN / wn));
-      if (!bestWm || skew < std::llabs(static_cast<int64_t>(FM / bestWm) -
-                                       static_cast<int64_t>(FN / (numWarps / bestWm))))
+      const int64_t bestSkew = bestWm ? std::llabs(static_cast<int64_t>(FM / bestWm) -
+                                                   static_cast<int64_t>(FN / (numWarps / bestWm)))
+                                      : 0;
+      // Ties go to a grid that splits rows only: its exchanges can stay in each subgroup.
+      if (!bestWm || skew < bestSkew || (skew == bestSkew && wn == 1 && subgroupExchanges()))
         bestWm = wm;
     }
     if (!bestWm) continue;
@@ -283,6 +303,8 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
     }
   }
   p.bBase = base + static_cast<uint32_t>(bOff);
+  p.aWords = static_cast<uint32_t>(aWords);
+  p.bWords = static_cast<uint32_t>(bWords);
   for (p.chunk = p.rows(); p.chunk >= p.shape.m; p.chunk /= 2)
     if (static_cast<uint64_t>(p.chunk) * p.strideC <= budget) break;
   if (p.chunk < p.shape.m) {
@@ -448,6 +470,15 @@ struct Region {
 
 Region regionOf(const CoopPlan& p, int i) {
   return i == 0 ? Region{1, p.aBase, p.strideA} : Region{p.bT ? 1 : 0, p.bBase, p.strideB};
+}
+
+// Byte range of the staging regions of the operands not in `held` (bit i: operand i), for
+// barrier elision: a slice's staging and fragment loads stay in it.
+Scratch::Region stagingBytes(const CoopPlan& p, uint32_t held) {
+  uint32_t lo = UINT32_MAX, hi = 0;
+  if (!(held & 1)) lo = p.aBase, hi = p.aBase + p.aWords;
+  if (!(held & 2)) lo = std::min(lo, p.bBase), hi = std::max(hi, p.bBase + p.bWords);
+  return lo < hi ? Scratch::Region{lo * 4, hi * 4} : Scratch::Region{0, 0};
 }
 
 // Rows and columns of the staged K slice of direct operand `d`, batches included (a 3-D dot
@@ -725,6 +756,25 @@ Id loadFragment(Context& c, const CoopPlan& p, const CoopFrame& fr, const Fragme
                 {c.scratch.ptr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(i == 0 ? p.strideA : p.strideB)});
 }
 
+// True when every row that layout `lay` puts in an invocation's slots lies in that
+// invocation's subgroup's fragment rows of `p` (a grid that splits rows only): row
+// linearIndex >> rowShift of invocation t in subgroup t / subgroupSize, whose fragments hold
+// rows [sg fm m, (sg + 1) fm m). Then an exchange between the fragments and `lay` through
+// scratch is subgroup-local: each subgroup reads only words that it wrote.
+bool rowsLocal(Context& c, const CoopPlan& p, const analysis::Layout& lay, uint32_t rowShift) {
+  const uint32_t sgSize = c.opts.target.subgroupSize;
+  if (!subgroupExchanges() || p.wn != 1 || lay.replicated || lay.invocations != c.W || !sgSize ||
+      c.W % sgSize)
+    return false;
+  const uint64_t rowsPerSg = uint64_t(p.fm) * p.shape.m;
+  for (uint32_t t = 0; t < lay.invocations; ++t)
+    for (uint32_t r = 0; r < lay.slots; ++r) {
+      const int64_t lin = lay.linearIndex(t, r);
+      if (lin < 0 || static_cast<uint64_t>(lin >> rowShift) / rowsPerSg != t / sgSize) return false;
+    }
+  return true;
+}
+
 // Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
 // `base`; adds slot r of `addend` to each element when `addend` is not null.
 Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const CoopFrame& f,
@@ -740,6 +790,10 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
   const uint32_t lgN = log2Ceil(p.N);
   for (uint32_t q = 0; q < p.rows() / p.chunk; ++q) {
     if (q || leadingBarrier) c.barrier();
+    // The stores stay in the exchange too (barrier elision: a subgroup barrier below keeps
+    // them in the scratch's record).
+    const Scratch::Region exchange{base * 4, (base + p.chunk * p.strideC) * 4};
+    c.scratch.declareRegion(exchange);
     for (uint32_t i = 0; i < p.fm; ++i) {
       // Fragment row i of this subgroup lies in chunk q (subgroup-uniform condition).
       const Index local = c.ix(f.fragRow[i]) - q * p.chunk;
@@ -754,9 +808,13 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
         return Status();
       }));
     }
-    c.barrier();
+    // Each subgroup reads only its own rows where the grid splits rows only (rowsLocal).
+    if (p.chunk == p.rows() && rowsLocal(c, p, c.layouts.layout(res->type), lgN))
+      c.subgroupBarrier();
+    else
+      c.barrier();
     // The reads stay in the exchange (barrier elision: Scratch::barrierNeeded).
-    c.scratch.declareRegion({base * 4, (base + p.chunk * p.strideC) * 4});
+    c.scratch.declareRegion(exchange);
     // One chunk of an unreplicated layout whose runs stay in a row and whose W v elements per
     // slot group are whole rows: slot r's linear index is slot 0's plus d = (r / v) W v + r % v
     // for every invocation, without a carry from column into row, so its word is slot 0's plus
@@ -934,7 +992,8 @@ Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op) {
   if (!ok.ok() || !*ok) return ok;
   if (p.isInt || p.batched || c.smem.prefetchDots.count(&op)) return false;
   auto alloc = c.smem.allocs.find(&op);
-  return alloc != c.smem.allocs.end() && static_cast<uint64_t>(p.M) * p.shape.n * 4 <= alloc->second.bytes;
+  const uint64_t perRow = tableBroadcast() ? 1 : p.shape.n;  // coopScaleRows's table
+  return alloc != c.smem.allocs.end() && static_cast<uint64_t>(p.M) * perRow * 4 + 16 <= alloc->second.bytes;
 }
 
 Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowScale) {
@@ -948,10 +1007,19 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   if (!ok.ok()) return ok.status();
   if (!*ok || c.ids(op.operand(k)).size() != p.fm * p.fn) return c.unsupported(op, "fragment tiling changed");
   const uint32_t n = p.shape.n;
-  // The table: word r * n + j holds rowScale[r] for every column j of a fragment row. No barrier
-  // first where nothing since the last one touched its words (Scratch::barrierNeeded: e.g. only
-  // the reads of attention's score exchange, apart from the table).
-  const Scratch::Region table{base * 4, (base + p.rows() * n) * 4};
+  auto alloc = c.smem.allocs.find(f->dot);
+  if (alloc == c.smem.allocs.end()) return c.unsupported(op, "row scale without a shared-memory allocation");
+  const uint32_t allocWords = alloc->second.bytes / 4;
+  // The table. Broadcast (tableBroadcast): word r holds rowScale[r], loaded column-major with
+  // stride 0, so that each column of a fragment reads the same rows; at the top of the
+  // allocation (16-byte aligned), away from the staging and exchanges that start at its base.
+  // Otherwise word r * n + j holds rowScale[r] for every column j, at the base, loaded row-major.
+  // No barrier first where nothing since the last one touched its words
+  // (Scratch::barrierNeeded: e.g. only attention's score exchange and K's staging, elsewhere).
+  const bool broadcast = tableBroadcast();
+  const uint32_t perRow = broadcast ? 1 : n;
+  const uint32_t tb = broadcast ? base + ((allocWords - p.rows()) & ~3u) : base;
+  const Scratch::Region table{tb * 4, (tb + p.rows() * perRow) * 4};
   if (tableElision()) {
     c.scratchBarrier(table);
   } else {
@@ -961,17 +1029,23 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   for (uint32_t sl = 0; sl < c.layouts.slots(rowScale); ++sl) {
     Id row = c.layouts.slotLinear(rowScale->type.shape, sl);
     Id bits = b.emit(spv::Op::OpBitcast, c.u32(), {c.at(rowScale, sl)});
-    const Index w0 = c.ix(row) * n + base;
-    for (uint32_t j = 0; j < n; ++j) b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(j ? w0 + j : w0), bits});
+    const Index w0 = c.ix(row) * perRow + tb;
+    for (uint32_t j = 0; j < perRow; ++j) b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(j ? w0 + j : w0), bits});
   }
-  c.barrier();
+  // Each subgroup loads only the table rows of its fragments: local where it wrote them.
+  const analysis::Layout& scaleLayout = c.layouts.layout(rowScale->type);
+  if (scaleLayout.numel == p.rows() && rowsLocal(c, p, scaleLayout, 0))
+    c.subgroupBarrier();
+  else
+    c.barrier();
   const CoopFrame fr = coopFrame(c, p);
-  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
+  const auto layout = broadcast ? spv::CooperativeMatrixLayout::ColumnMajorKHR : spv::CooperativeMatrixLayout::RowMajorKHR;
   const std::vector<Id>& accs = c.ids(op.operand(k));
   std::vector<Id> out(accs.size());
   for (uint32_t i = 0; i < p.fm; ++i) {
-    Id w = c.ix(fr.fragRow[i]) * n + base;
-    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC, {c.scratch.ptr(w), c.c32(rowMajor), c.c32(n)});
+    Id w = c.ix(fr.fragRow[i]) * perRow + tb;
+    Id scale = b.emit(spv::Op::OpCooperativeMatrixLoadKHR, fr.tC,
+                      {c.scratch.ptr(w), c.c32(static_cast<uint32_t>(layout)), c.c32(broadcast ? 0 : n)});
     for (uint32_t j = 0; j < p.fn; ++j)
       out[i * p.fn + j] = b.emit(spv::Op::OpFMul, fr.tC, {accs[i * p.fn + j], scale});
   }
@@ -1103,6 +1177,9 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     if (!prefetch && !(held[0] && held[1])) {
       stagedLast = true;
       c.barrier();
+      // The staging and the fragment loads that follow stay in the operands' regions.
+      const Scratch::Region staged = stagingBytes(p, (held[0] ? 1 : 0) | (held[1] ? 2 : 0));
+      if (!p.dbl && staged.second) c.scratch.declareRegion(staged);
       for (int i = 0; i < 2; ++i) {
         if (held[i]) continue;
         const Region r = regionOf(p, i);
