@@ -11,7 +11,6 @@
 #include "analysis/dot_prefetch.h"
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
-#include "ir/pointer_inductions.h"
 #include "ir/early_loads.h"
 #include "ir/pipeline_loads.h"
 #include "ir/pointer_selects.h"
@@ -112,10 +111,6 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);
-         return Status();
-       }},
-      {"pointer-inductions", [](const std::string&, const CompileOptions&, PipelineState& s) {
-         if (ir::pointerInductionsEnabled()) ir::carryPointerInductions(*s.module);  // TVK_POINTER_INDUCTIONS=0: off
          return Status();
        }},
       {"early-loads", [](const std::string&, const CompileOptions&, PipelineState& s) {

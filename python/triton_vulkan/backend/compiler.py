@@ -148,7 +148,7 @@ class VulkanBackend(BaseBackend):
         # TVK_RUN_CONSTANTS=0, TVK_DOT_DOUBLE=0, TVK_TRANSPOSE_HALVES=0, TVK_EARLY_LOADS=1,
         # TVK_PIPELINE_LOADS=1, TVK_TRANSPOSE_LINES=0, TVK_DOT_F16_DEFER=0, TVK_RUN_DIVISIONS=0,
         # TVK_HELD_SLICES=0, TVK_EXCHANGE_APART=0, TVK_TABLE_ELISION=0, TVK_SUBGROUP_EXCHANGE=0,
-        # TVK_TABLE_BROADCAST=0, TVK_POINTER_INDUCTIONS=0
+        # TVK_TABLE_BROADCAST=0
         # (measurement switches read by the native compiler: no loop-invariant
         # dot operands held in fragments; no split row layouts; how 8/16-bit transposes cross
         # scratch; every scratch barrier kept; no slots shared over runs of equal values;
@@ -175,8 +175,7 @@ class VulkanBackend(BaseBackend):
                 f"-xa{os.environ.get('TVK_EXCHANGE_APART', '1') != '0'}"
                 f"-te{os.environ.get('TVK_TABLE_ELISION', '1') != '0'}"
                 f"-sx{os.environ.get('TVK_SUBGROUP_EXCHANGE', '1') != '0'}"
-                f"-tb{os.environ.get('TVK_TABLE_BROADCAST', '1') != '0'}"
-                f"-pi{os.environ.get('TVK_POINTER_INDUCTIONS', '1') != '0'}")
+                f"-tb{os.environ.get('TVK_TABLE_BROADCAST', '1') != '0'}")
 
     def parse_options(self, opts) -> Any:
         names = {f.name for f in fields(VulkanOptions)}
