@@ -38,15 +38,16 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop);
 Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f);
 
 /// True when the rows of tt.dot `op`'s accumulator fragments can be scaled in place
-/// (coopScaleRows): float accumulators of a 2-D dot that is not pipelined, and a row-scale
-/// table of M x n words fits its scratch.
+/// (coopScaleRows): float accumulators of a 2-D dot that is not pipelined, and the row-scale
+/// table (M words; M x n with TVK_TABLE_BROADCAST=0) fits its scratch.
 Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op);
 
 /// Lowers `op` = arith.mulf(acc, rowScale[:, None]) with acc held in fragments: rowScale's
-/// values go to a table of M rows x n (fragment columns) words in the dot's scratch, each
-/// subgroup loads its fragment rows of it as accumulator matrices and multiplies its
-/// fragments by them component-wise (both of one cooperative-matrix type, so their components
-/// map to the same elements). The result stays in fragments.
+/// values go to a table of one word per row at the top of the dot's scratch, each subgroup
+/// loads its fragment rows of it as accumulator matrices (column-major, stride 0: every column
+/// the same rows) and multiplies its fragments by them component-wise (both of one
+/// cooperative-matrix type, so their components map to the same elements). A subgroup barrier
+/// orders the table where each subgroup wrote the rows it reads. The result stays in fragments.
 Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowScale);
 
 /// Fragments `f` with every element equal to scalar constant id `value` (accumulator type).
