@@ -36,8 +36,6 @@ bool rowsLocal(Context& c, const CoopPlan& p, const analysis::Layout& lay, uint3
 
 }  // namespace
 
-// Exchanges fragments `accs` to the blocked layout of `res` in row chunks through scratch at
-// `base`; adds slot r of `addend` to each element when `addend` is not null.
 Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const CoopFrame& f,
                                          uint32_t base, const std::vector<Id>& accs,
                                          const ir::Value* res, const ir::Value* addend,
@@ -146,7 +144,7 @@ Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op) {
   if (p.isInt || p.batched || c.smem.prefetchDots.count(&op)) return false;
   auto alloc = c.smem.allocs.find(&op);
   const uint64_t perRow = tableBroadcast() ? 1 : p.shape.n;  // coopScaleRows's table
-  return alloc != c.smem.allocs.end() && static_cast<uint64_t>(p.M) * perRow * 4 + 16 <= alloc->second.bytes;
+  return alloc != c.smem.allocs.end() && static_cast<uint64_t>(p.M) * perRow * 4 <= alloc->second.bytes;
 }
 
 Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowScale) {

@@ -12,6 +12,12 @@
 
 namespace tvk::lower::coop {
 
+bool subgroupExchanges() { return switchOn("TVK_SUBGROUP_EXCHANGE"); }
+bool tableBroadcast() { return switchOn("TVK_TABLE_BROADCAST"); }
+bool tableElision() { return switchOn("TVK_TABLE_ELISION"); }
+
+namespace {
+
 // TVK_DOT_DOUBLE=0 (a measurement switch): pipelined dots stage their whole K tile in one
 // buffer between two barriers, as before double-buffered slices.
 bool doubleBuffering() {
@@ -31,30 +37,20 @@ bool exchangeApart() {
   return switchOn("TVK_EXCHANGE_APART");
 }
 
-// Subgroup-local exchanges (rowsLocal): a dot whose subgroup grid can split rows only does
-// (planCoop), and its result exchange and row-scale table, where each subgroup then reads
-// only rows that it wrote, wait at a subgroup barrier instead of a workgroup one.
-// TVK_SUBGROUP_EXCHANGE=0 keeps the old grid and workgroup barriers (a measurement switch, in
-// the Python cache key).
-bool subgroupExchanges() {
-  return switchOn("TVK_SUBGROUP_EXCHANGE");
+// Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
+// blocks x K / k steps.
+uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
+  const uint64_t elems = static_cast<uint64_t>(i == 0 ? p.fm * p.shape.m : p.fn * p.shape.n) * p.K;
+  const uint64_t bytes = elems * (p.isInt ? 1 : 2);
+  return static_cast<uint32_t>((bytes + 4ull * t.subgroupSize - 1) / (4ull * t.subgroupSize));
 }
 
-// The row-scale table as one word per row, broadcast along the fragments' columns by a
-// column-major load with stride 0 (coopScaleRows); TVK_TABLE_BROADCAST=0 writes each row n
-// times and loads it row-major, as before (a measurement switch, in the Python cache key).
-bool tableBroadcast() {
-  return switchOn("TVK_TABLE_BROADCAST");
-}
+// Registers per invocation that the held operands of one dot may take (the accumulators and
+// the loop's own values need the rest).
+constexpr uint32_t kHeldRegisterBudget = 64;
 
-// The row-scale table's leading barrier left out where Scratch::barrierNeeded allows
-// (coopScaleRows); TVK_TABLE_ELISION=0 keeps it (a measurement switch, in the Python cache key).
-bool tableElision() {
-  return switchOn("TVK_TABLE_ELISION");
-}
+}  // namespace
 
-// The direct-operand plan of operand `i` of `op`, or null (staged from registers).
-// Kernels with atomics (Context::coherent) keep their loads' coherence operands: not direct.
 const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op, int i) {
   const ir::Operation* load = analysis::operandLoad(op, i);
   if (!load || c.coherent) return nullptr;
@@ -71,22 +67,6 @@ const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op
   return d.transposed == (def != load) ? &d : nullptr;
 }
 
-// Registers per invocation that holding all of operand i's fragments takes: fm (A) or fn (B)
-// blocks x K / k steps.
-uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
-  const uint64_t elems = static_cast<uint64_t>(i == 0 ? p.fm * p.shape.m : p.fn * p.shape.n) * p.K;
-  const uint64_t bytes = elems * (p.isInt ? 1 : 2);
-  return static_cast<uint32_t>((bytes + 4ull * t.subgroupSize - 1) / (4ull * t.subgroupSize));
-}
-
-// Registers per invocation that the held operands of one dot may take (the accumulators and
-// the loop's own values need the rest).
-constexpr uint32_t kHeldRegisterBudget = 64;
-
-// The operands of `op` (bit i: operand i) that holdInvariantOperands holds in fragments: `op`
-// directly in an scf.for body, of one plane and no batch; each operand defined outside that
-// loop, not a direct operand, within what is left of kHeldRegisterBudget (A first).
-// TVK_DOT_HOLD=0: none (for measurements). Needs p's shape and fragment grid.
 uint32_t heldOperands(Context& c, const ir::Operation& op, const CoopPlan& p) {
   if (!switchOn("TVK_DOT_HOLD")) return 0;
   const ir::Operation* loop =
@@ -102,7 +82,6 @@ uint32_t heldOperands(Context& c, const ir::Operation& op, const CoopPlan& p) {
   return mask;
 }
 
-// Finds a shape and a tiling; false when the op does not fit the cooperative-matrix path.
 bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   const Target& t = c.opts.target;
   const ir::Value* a = op.operand(0);
@@ -251,7 +230,6 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
   return p.chunk >= p.shape.m && p.rows() % p.chunk == 0;
 }
 
-// Plans `op` for the fragment helpers; false when it does not take the cooperative-matrix path.
 Result<bool> planFor(Context& c, const ir::Operation& op, CoopPlan& p, uint32_t& base) {
   auto b0 = c.scratch.base(op);
   if (!b0.ok()) return b0.status();

@@ -1,6 +1,6 @@
 // The plan of a cooperative-matrix tt.dot (lower/dot_coopmat.cc): fragment shape, subgroup
 // grid, K slices and the shared-memory regions of its staging, exchange and row-scale table;
-// the measurement switches that change it; and the subgroup's fragment origins. Internal to
+// the measurement switches that the other files read; and the subgroup's fragment origins. Internal to
 // the cooperative-matrix lowering (dot_coopmat.cc, dot_coopmat_plan.cc,
 // dot_coopmat_exchange.cc).
 #pragma once
@@ -15,19 +15,6 @@
 namespace tvk::lower::coop {
 
 constexpr uint32_t kPadWords = 4;  // 16 bytes: keeps fragment rows 16-byte aligned
-
-// TVK_DOT_DOUBLE=0 (a measurement switch): pipelined dots stage their whole K tile in one
-// buffer between two barriers, as before double-buffered slices.
-bool doubleBuffering();
-
-// K slices sized without the operands held in fragments (planCoop); TVK_HELD_SLICES=0 sizes
-// them for both operands, as before (a measurement switch, in the Python cache key).
-bool heldSlices();
-
-// The result exchange apart from the staged operands where both fit (planCoop);
-// TVK_EXCHANGE_APART=0 puts it at the allocation's base, as before (a measurement switch, in
-// the Python cache key).
-bool exchangeApart();
 
 // Subgroup-local exchanges (rowsLocal): a dot whose subgroup grid can split rows only does
 // (planCoop), and its result exchange and row-scale table, where each subgroup then reads
