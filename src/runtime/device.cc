@@ -184,6 +184,8 @@ Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& optio
         vkGetDeviceProcAddr(d.device, "vkGetPipelineExecutablePropertiesKHR"));
     d.executableStatisticsFn = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(
         vkGetDeviceProcAddr(d.device, "vkGetPipelineExecutableStatisticsKHR"));
+    d.executableIRFn = reinterpret_cast<PFN_vkGetPipelineExecutableInternalRepresentationsKHR>(
+        vkGetDeviceProcAddr(d.device, "vkGetPipelineExecutableInternalRepresentationsKHR"));
   }
   if (d.facts.timestampValidBits > 0) {
     VkQueryPoolCreateInfo qInfo{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};

@@ -129,6 +129,7 @@ struct Device::Impl {
   // VK_KHR_pipeline_executable_properties (null without it): pipeline statistics.
   PFN_vkGetPipelineExecutablePropertiesKHR executablePropertiesFn = nullptr;
   PFN_vkGetPipelineExecutableStatisticsKHR executableStatisticsFn = nullptr;
+  PFN_vkGetPipelineExecutableInternalRepresentationsKHR executableIRFn = nullptr;
   /// Timestamp query pool.
   VkQueryPool queryPool = VK_NULL_HANDLE;
   /// Limit of one fence wait in milliseconds (0 = none).

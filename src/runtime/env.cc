@@ -30,6 +30,8 @@ std::string shortNumber(double v) {
 }
 }  // namespace
 
+std::string envPipelineDump() { return trim(readEnv("TVK_PIPELINE_DUMP")); }
+
 Result<int64_t> parseInteger(const std::string& name, const std::string& text, int64_t min,
                              int64_t max) {
   Result<int64_t> v = parseInt64(trim(text), min, max);

@@ -23,6 +23,10 @@ Result<int64_t> envCacheLimit();
 /// when unset, an error naming the variable when malformed or out of range.
 Result<int64_t> envDebugRecords();
 
+/// TVK_PIPELINE_DUMP: a directory into which every pipeline's driver data is written, for
+/// reading the driver's machine code (tools/device/pipeline_sass.py); "" when unset.
+std::string envPipelineDump();
+
 /// `text` (surrounding blanks ignored) as a decimal integer in [min, max] (support/parse_int.h);
 /// the error names `name` ("TVK_CACHE_LIMIT=-5: integer -5 is out of range [0, ...]").
 Result<int64_t> parseInteger(const std::string& name, const std::string& text, int64_t min,

@@ -5,6 +5,8 @@
 #include <mutex>
 
 #include "runtime/device_impl.h"
+#include "runtime/env.h"
+#include "runtime/pipeline_dump.h"
 #include "runtime/vk_check.h"
 
 namespace tvk {
@@ -257,10 +259,21 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
   }
   info.layout = p->layout;
   if (d.executableStatisticsFn) info.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
-  VkResult result = vkCreateComputePipelines(d.device, VK_NULL_HANDLE, 1, &info, nullptr,
-                                             &p->pipeline);
+  // TVK_PIPELINE_DUMP: a cache of this pipeline alone, and its internal representations.
+  static const std::string dumpDir = envPipelineDump();
+  VkPipelineCache cache = VK_NULL_HANDLE;
+  if (!dumpDir.empty()) {
+    VkPipelineCacheCreateInfo cacheInfo{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    if (vkCreatePipelineCache(d.device, &cacheInfo, nullptr, &cache) != VK_SUCCESS) cache = VK_NULL_HANDLE;
+    if (d.executableIRFn) info.flags |= VK_PIPELINE_CREATE_CAPTURE_INTERNAL_REPRESENTATIONS_BIT_KHR;
+  }
+  VkResult result = vkCreateComputePipelines(d.device, cache, 1, &info, nullptr, &p->pipeline);
   vkDestroyShaderModule(d.device, module, nullptr);
   if (result == VK_SUCCESS) p->stats = captureStatistics(d, p->pipeline);
+  if (result == VK_SUCCESS && !dumpDir.empty())
+    dumpPipeline(d, cache, p->pipeline, dumpDir, r.entry + "-" + std::to_string(std::hash<std::string>{}(
+        std::string(reinterpret_cast<const char*>(kernel.spirv.data()), kernel.spirv.size() * 4)) % 1000000007));
+  if (cache != VK_NULL_HANDLE) vkDestroyPipelineCache(d.device, cache, nullptr);
   std::lock_guard<std::mutex> lock(d.mu);
   TVK_RETURN_IF_ERROR(d.vk(result, "vkCreateComputePipelines"));
   for (const auto& other : d.pipelines[key])
