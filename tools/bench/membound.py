@@ -237,6 +237,8 @@ def _reduction_cases(g, dev, scale):
 
 def _row_cases(g, dev, scale):
     out = []
+    # Each launch binds R and C as default arguments: a lambda reads its free variables when
+    # called, after the cumsum case below has reassigned them.
     R, C = (1 << 16) // scale, 4096
     for dn in ("f16", "f32"):
         dt = DT[dn]
@@ -246,11 +248,11 @@ def _row_cases(g, dev, scale):
         b = torch.randn(C, device=dev, generator=g).to(dt)
         tol = 1e-5 if dn == "f32" else 1e-2
         out.append(Case(f"softmax_{dn}", {"x": x, "y": torch.empty_like(x)},
-                        lambda t: softmax_kernel[(R,)](t["x"], t["y"], C, BLOCK=C), ["y"], 2 * R * C * es, tol, tol))
+                        lambda t, R=R, C=C: softmax_kernel[(R,)](t["x"], t["y"], C, BLOCK=C), ["y"], 2 * R * C * es, tol, tol))
         out.append(Case(f"layernorm_{dn}", {"x": x, "w": w, "b": b, "y": torch.empty_like(x)},
-                        lambda t: layernorm_kernel[(R,)](t["x"], t["w"], t["b"], t["y"], C, 1e-5, BLOCK=C), ["y"], 2 * R * C * es, 1e-4 if dn == "f32" else 2e-2, 1e-4 if dn == "f32" else 2e-2))
+                        lambda t, R=R, C=C: layernorm_kernel[(R,)](t["x"], t["w"], t["b"], t["y"], C, 1e-5, BLOCK=C), ["y"], 2 * R * C * es, 1e-4 if dn == "f32" else 2e-2, 1e-4 if dn == "f32" else 2e-2))
         out.append(Case(f"rmsnorm_{dn}", {"x": x, "w": w, "y": torch.empty_like(x)},
-                        lambda t: rmsnorm_kernel[(R,)](t["x"], t["w"], t["y"], C, 1e-6, BLOCK=C), ["y"], 2 * R * C * es, 1e-4 if dn == "f32" else 2e-2, 1e-4 if dn == "f32" else 2e-2))
+                        lambda t, R=R, C=C: rmsnorm_kernel[(R,)](t["x"], t["w"], t["y"], C, 1e-6, BLOCK=C), ["y"], 2 * R * C * es, 1e-4 if dn == "f32" else 2e-2, 1e-4 if dn == "f32" else 2e-2))
     R, C = (1 << 18) // scale, 1024
     xi = torch.randint(-5, 5, (R, C), device=dev, generator=g, dtype=torch.int32)
     out.append(Case("cumsum_i32", {"x": xi, "y": torch.empty_like(xi)},

@@ -3,8 +3,9 @@
 For each `<name>.cache` (a pipeline cache that held one pipeline) in DIR, find the machine code in
 it and disassemble it with Triton's `nvdisasm` into `<name>.sass`; print an instruction-count
 summary per kernel. Two layouts are known:
-- NVIDIA's driver (seen with 580-series drivers on an H200): a 100-byte cache header, then a zstd
-  frame (decompressed with the `zstd` command) holding an "NVDANVVMNVuc" record whose u32 at 0x4C
+- NVIDIA's driver (seen on an H200 with its Vulkan 1.4 driver): a 100-byte cache header, then a
+  zstd frame (decompressed with the zstandard module or the `zstd` command; the device machine
+  has neither, so its .cache files are disassembled here) holding an "NVDANVVMNVuc" record whose u32 at 0x4C
   is the code's size and u32 at 0x50 its offset less 8; the code is raw SM instructions
   (`nvdisasm -b SM90`, or --sm);
 - ELF images (cubins) anywhere in the data, sized by their headers.
@@ -60,8 +61,15 @@ def nvuc_code(blob):
     z = blob.find(b"\x28\xb5\x2f\xfd")
     if z < 0:
         return None
-    r = subprocess.run(["zstd", "-d", "-c"], input=blob[z:], capture_output=True)
-    raw = r.stdout
+    try:
+        import zstandard
+        raw = zstandard.ZstdDecompressor().decompressobj().decompress(blob[z:])
+    except ImportError:
+        try:
+            raw = subprocess.run(["zstd", "-d", "-c"], input=blob[z:], capture_output=True).stdout
+        except FileNotFoundError:
+            sys.exit("pipeline_sass.py: neither the zstandard module nor the zstd command is here: "
+                     "bring the .cache files to a machine that has one (Debian's zstd package)")
     if not raw.startswith(b"NVDANVVMNVuc") or len(raw) < 0x54:
         return None
     size, off = struct.unpack_from("<II", raw, 0x4C)
