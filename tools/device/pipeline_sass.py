@@ -25,7 +25,11 @@ from collections import Counter
 
 
 def tool(name):
-    import triton
+    """Triton's copy of an NVIDIA tool (its wheel ships nvdisasm and cuobjdump), else `name`."""
+    try:
+        import triton
+    except ImportError:
+        return name
     p = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", name)
     return p if os.path.exists(p) else name
 
