@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(scope="module")
-def k(triton_vk):
+def _kernels(triton_vk):
+    """The two kernels, defined anew on each call (no in-memory cache across switch settings)."""
     tl = triton_vk.language
 
     @triton_vk.jit
@@ -35,6 +35,11 @@ def k(triton_vk):
 
     to_bf16.stored_only = stored_only
     return to_bf16
+
+
+@pytest.fixture(scope="module")
+def k(triton_vk):
+    return _kernels(triton_vk)
 
 
 def _inputs():
@@ -62,7 +67,7 @@ def _check_bits(bits, got, want, torch):
     assert bool((got.view(torch.int16)[nan] == 0x7FFF).all())  # one canonical NaN (NVIDIA's 16-bit one)
 
 
-def test_stored_only_bf16_rounds_to_nearest_even(k, torch):
+def _check_stored_only(k, torch):
     bits = _inputs()
     x = torch.from_numpy(bits.view(np.float32).copy())
     n = x.numel()
@@ -75,7 +80,11 @@ def test_stored_only_bf16_rounds_to_nearest_even(k, torch):
     assert not w[1::2].float().any()
 
 
-def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
+def test_stored_only_bf16_rounds_to_nearest_even(k, torch):
+    _check_stored_only(k, torch)
+
+
+def _check_computed_on(k, torch):
     bits = _inputs()
     x = torch.from_numpy(bits.view(np.float32).copy())
     n = x.numel()
@@ -88,3 +97,27 @@ def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
     zb = z.view(torch.int32)
     assert torch.equal(zb[~nan], want.float().view(torch.int32)[~nan])
     assert torch.isnan(z[nan]).all()
+
+
+def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
+    _check_computed_on(k, torch)
+
+
+def test_nan_batch_rounds_the_same(triton_vk, torch, monkeypatch):
+    """TVK_BF16_NAN_BATCH=1 (an experiment; in Triton's cache key): one NaN test per op for its
+    bf16 roundings (Context::fixBf16Nans), the per-element selects only in a branch taken when
+    some input of the invocation is NaN. The random inputs put NaNs in some invocations and not
+    in others, so both sides of the branch are checked."""
+    x = torch.zeros(1024)
+    y = torch.zeros(1024, dtype=torch.bfloat16)
+
+    def nan_tests(k):
+        return k.stored_only.warmup(x, y, y, 1024, BLOCK=1024, grid=(1,)).asm["spvdis"].count("OpIsNan")
+
+    monkeypatch.delenv("TVK_BF16_NAN_BATCH", raising=False)
+    per_element = nan_tests(_kernels(triton_vk))
+    monkeypatch.setenv("TVK_BF16_NAN_BATCH", "1")
+    k = _kernels(triton_vk)
+    assert nan_tests(k) > per_element  # the batch's own test, besides the selects in its branch
+    _check_stored_only(k, torch)
+    _check_computed_on(k, torch)
