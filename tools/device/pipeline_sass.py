@@ -101,6 +101,14 @@ def summary(sass):
     return ops
 
 
+def report(d, label, name, sass):
+    """Writes `<name>.sass` in d and prints its instruction-count summary."""
+    open(os.path.join(d, f"{name}.sass"), "w").write(sass)
+    ops = summary(sass)
+    top = ", ".join(f"{o} {c}" for o, c in ops.most_common(14))
+    print(f"{label}{name}: {sum(ops.values())} instructions: {top}")
+
+
 def main(d, sm):
     for f in sorted(os.listdir(d)):
         if not f.endswith(".cache"):
@@ -114,11 +122,8 @@ def main(d, sm):
             sass = disassemble(path, sm)
             if sass is None:
                 print(f"{name}: {len(code)} bytes of code: not disassembled as {sm}")
-                continue
-            open(os.path.join(d, f"{name}.sass"), "w").write(sass)
-            ops = summary(sass)
-            top = ", ".join(f"{o} {c}" for o, c in ops.most_common(14))
-            print(f"{name}: {sum(ops.values())} instructions: {top}")
+            else:
+                report(d, "", name, sass)
             continue
         images = elf_images(blob)
         if not images:
@@ -132,11 +137,8 @@ def main(d, sm):
             sass = disassemble(path)
             if sass is None:
                 print(f"{name}: ELF at {off}, {len(img)} bytes: not disassembled")
-                continue
-            open(os.path.join(d, f"{name}.{k}.sass"), "w").write(sass)
-            ops = summary(sass)
-            top = ", ".join(f"{o} {c}" for o, c in ops.most_common(14))
-            print(f"{name}.{k}: {sum(ops.values())} instructions: {top}")
+            else:
+                report(d, "", f"{name}.{k}", sass)
 
 
 def cuda(d, cache):
@@ -145,13 +147,8 @@ def cuda(d, cache):
             if not f.endswith(".cubin"):
                 continue
             sass = disassemble(os.path.join(root, f))
-            if sass is None:
-                continue
-            name = f"{f[:-6]}-{os.path.basename(root)[:8]}"
-            open(os.path.join(d, f"{name}.cuda.sass"), "w").write(sass)
-            ops = summary(sass)
-            top = ", ".join(f"{o} {c}" for o, c in ops.most_common(14))
-            print(f"CUDA {name}: {sum(ops.values())} instructions: {top}")
+            if sass is not None:
+                report(d, "CUDA ", f"{f[:-6]}-{os.path.basename(root)[:8]}.cuda", sass)
 
 
 if __name__ == "__main__":
