@@ -4,6 +4,7 @@ device or a spinning kernel behind run in a child process."""
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -73,6 +74,27 @@ def test_environment_settings_apply():
     """, env={"TVK_CACHE_LIMIT": str(96 * MiB), "TVK_TIMEOUT": "2.5"})
     assert rc == 0, out
     assert f"limit {96 * MiB} timeout 2.5 {96 * MiB}" in out, out
+
+
+def test_pipeline_dump_writes_each_pipelines_cache_data():
+    """TVK_PIPELINE_DUMP=DIR: each pipeline is created with a cache of its own whose data (the
+    driver's binary, where it caches one: tools/device/pipeline_sass.py reads NVIDIA's) goes to
+    DIR/<entry>-<hash>.cache; a launch through it still computes."""
+    rc, out = run_child("""
+        import torch
+        dump = pathlib.Path(os.environ["TVK_PIPELINE_DUMP"])
+        dev = tv.device()
+        add = tvk_testlib.add_kernel(tv, dev, TMP)
+        x = tv.from_torch(torch.arange(64, dtype=torch.float32)); out = tv.zeros(64)
+        add[(1,)](x, x, out, 64)
+        tv.synchronize()
+        print("sum", float(out.sum()))
+        print("files", sorted((p.suffix, p.stat().st_size > 0) for p in dump.iterdir()))
+        done()
+    """, env={"TVK_PIPELINE_DUMP": tempfile.mkdtemp()})
+    assert rc == 0, out
+    assert f"sum {2 * sum(range(64))}.0" in out, out
+    assert "('.cache', True)" in out, out
 
 
 # --- sizes and grids -------------------------------------------------------------------------
