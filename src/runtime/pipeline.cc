@@ -271,8 +271,7 @@ Result<std::shared_ptr<Pipeline>> Device::pipeline(const CompiledKernel& kernel)
   vkDestroyShaderModule(d.device, module, nullptr);
   if (result == VK_SUCCESS) p->stats = captureStatistics(d, p->pipeline);
   if (result == VK_SUCCESS && !dumpDir.empty())
-    dumpPipeline(d, cache, p->pipeline, dumpDir, r.entry + "-" + std::to_string(std::hash<std::string>{}(
-        std::string(reinterpret_cast<const char*>(kernel.spirv.data()), kernel.spirv.size() * 4)) % 1000000007));
+    dumpPipeline(d, cache, p->pipeline, dumpDir, r.entry, kernel.spirv);
   if (cache != VK_NULL_HANDLE) vkDestroyPipelineCache(d.device, cache, nullptr);
   std::lock_guard<std::mutex> lock(d.mu);
   TVK_RETURN_IF_ERROR(d.vk(result, "vkCreateComputePipelines"));

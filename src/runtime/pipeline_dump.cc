@@ -3,6 +3,8 @@
 
 #include <cctype>
 #include <cstdio>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace tvk {
@@ -27,7 +29,10 @@ std::string fileSafe(const std::string& s) {
 }  // namespace
 
 void dumpPipeline(const Device::Impl& d, VkPipelineCache cache, VkPipeline pipeline,
-                  const std::string& dir, const std::string& name) {
+                  const std::string& dir, const std::string& entry, const std::vector<uint32_t>& spirv) {
+  const size_t digest = std::hash<std::string>{}(
+      std::string(reinterpret_cast<const char*>(spirv.data()), spirv.size() * sizeof(uint32_t)));
+  const std::string name = fileSafe(entry) + "-" + std::to_string(digest % 1000000007u);
   size_t size = 0;
   if (cache != VK_NULL_HANDLE && vkGetPipelineCacheData(d.device, cache, &size, nullptr) == VK_SUCCESS) {
     std::vector<char> data(size);
