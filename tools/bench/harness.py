@@ -3,7 +3,7 @@ ours (Vulkan) in one process, the Vulkan output is checked against CUDA's, and a
 
 A benchmark supplies its cases (a function of the torch generator, the device and --small) and a
 Unit: what a case's `work` counts (bytes moved, flops) and how the throughput column is named and
-printed. `main()` parses --small, --only name,name and --json FILE, runs every case (CUDA first,
+printed. `main()` parses --small, --only name,name, --rounds N and --json FILE, runs every case (CUDA first,
 when there is CUDA, then Vulkan: inputs made on the CUDA device are copied into Vulkan memory with
 triton_vulkan.from_torch), prints a row per case and the geometric-mean summary, and returns the
 exit status (1 when a result is wrong).
@@ -14,6 +14,7 @@ checked.
 import argparse
 import json
 import math
+import statistics
 
 import torch
 import triton
@@ -99,21 +100,26 @@ def _regs(handle, vulkan=False):
     return int(n) if isinstance(n, int) and n > 0 else None
 
 
-def run_case(case, unit, have_cuda, cuda_driver, vk):
-    """Runs one case on CUDA (when present) and on Vulkan; returns its result row."""
+def run_case(case, unit, have_cuda, cuda_driver, vk, rounds=1):
+    """Runs one case on CUDA (when present) and on Vulkan; returns its result row. With `rounds`
+    > 1 both sides are timed that many times, alternately (CUDA, Vulkan, CUDA, ...), and each
+    side's ms is the median of its rounds (all of them in `cuda_ms_rounds`/`vulkan_ms_rounds`):
+    the GPU's clocks drift between two timings of one side."""
     from triton.runtime import driver as triton_driver
     r = {"kernel": case.name, unit.key: case.work}
     ref = None
+    cuda_ms, vulkan_ms = [], []
     if have_cuda:
         triton_driver.set_active(cuda_driver)
         try:
             r["cuda_regs"] = _regs(case.launch(case.tensors))
             torch.cuda.synchronize()
             ref = {k: case.tensors[k].cpu() for k in case.outs}
-            r["cuda_ms"] = bench(lambda: case.launch(case.tensors), torch.cuda.synchronize)
+            cuda_ms.append(bench(lambda: case.launch(case.tensors), torch.cuda.synchronize))
         except Exception as e:  # noqa: BLE001
             r["cuda_error"] = _error(e)
     triton_driver.set_active(vk)
+    vt = None
     try:
         vt = {k: tv.from_torch(v.cpu()) for k, v in case.tensors.items()}
         r["vulkan_regs"] = _regs(case.launch(vt), vulkan=True)
@@ -121,10 +127,22 @@ def run_case(case, unit, have_cuda, cuda_driver, vk):
         if ref is not None:
             ok = all(_close(vt[k], ref[k], case) for k in case.outs)
             r["checked"] = "ok" if ok else "WRONG"
-        r["vulkan_ms"] = bench(lambda: case.launch(vt), tv.synchronize)
-        del vt
+        vulkan_ms.append(bench(lambda: case.launch(vt), tv.synchronize))
+        for _ in range(rounds - 1):
+            if cuda_ms:
+                triton_driver.set_active(cuda_driver)
+                cuda_ms.append(bench(lambda: case.launch(case.tensors), torch.cuda.synchronize))
+                triton_driver.set_active(vk)
+            vulkan_ms.append(bench(lambda: case.launch(vt), tv.synchronize))
     except Exception as e:  # noqa: BLE001
         r["vulkan_error"] = _error(e)
+    triton_driver.set_active(vk)
+    del vt
+    for key, ms in (("cuda_ms", cuda_ms), ("vulkan_ms", vulkan_ms)):
+        if ms:
+            r[key] = statistics.median(ms)
+            if rounds > 1:
+                r[key + "_rounds"] = ms
     case.tensors.clear()
     if have_cuda:
         torch.cuda.empty_cache()
@@ -172,6 +190,8 @@ def main(cases, unit, width=22, note=None, in_summary=None, legend=""):
     ap.add_argument("--small", action="store_true", help="tiny sizes (any machine; without CUDA only Vulkan runs)")
     ap.add_argument("--only", default="", help="comma-separated kernel names (the name up to its first space)")
     ap.add_argument("--json", default="", help="write the result rows to this file")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time each side this many times, alternately, and take each side's median")
     a = ap.parse_args()
     from triton.runtime import driver as triton_driver
     have_cuda = torch.cuda.is_available()
@@ -188,7 +208,7 @@ def main(cases, unit, width=22, note=None, in_summary=None, legend=""):
     for case in cases(g, dev, a.small):
         if only and case.name.split(" ")[0] not in only:
             continue
-        r = run_case(case, unit, have_cuda, cuda_driver, vk)
+        r = run_case(case, unit, have_cuda, cuda_driver, vk, max(1, a.rounds))
         rows.append(r)
         if len(rows) == 1:
             print_header(unit, width)
