@@ -1,6 +1,7 @@
 #include "analysis/packed_transpose.h"
 
 #include <cstdlib>
+#include <string>
 
 namespace tvk::analysis {
 
@@ -17,13 +18,19 @@ std::string packedTransposeMode(uint32_t P) {
   return P == 4 ? "blocks" : "shuffle";
 }
 
+uint32_t columnBlockColumns() {
+  const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
+  return env && std::string(env) == "pairs" ? 2 : 4;
+}
+
 namespace {
 
-// Column blocks: the writer's runs whole row words; every invocation one block of R = n / P
-// rows (whole column words, 4 rows a byte transpose) by P columns, the blocks tiling the tile.
+// Column blocks: the writer's runs whole row words (P = 4 columns); every invocation one block
+// of R = n / C rows (whole column words, 4 rows a byte transpose) by C columns of one row
+// word, the blocks tiling the tile.
 bool columnBlocksFit(const Layout& l, uint32_t rows, uint32_t cols, uint32_t W) {
-  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P;
-  return !l.replicated && !l.repShift && v % P == 0 && cols % v == 0 && n % P == 0 && R % 4 == 0 &&
+  const uint32_t P = 4, C = columnBlockColumns(), v = l.vec, n = l.slots, R = n / C;
+  return !l.replicated && !l.repShift && v % P == 0 && cols % v == 0 && n % C == 0 && R % 4 == 0 &&
          rows % R == 0 && cols % P == 0 && uint64_t(W) * n == uint64_t(rows) * cols;
 }
 

@@ -17,7 +17,8 @@
 namespace tvk::analysis {
 
 /// The packed transposes (lower/transpose_packed.h):
-/// - kColumnBlocks: 8-bit transposed stores, each invocation reads P columns of R rows;
+/// - kColumnBlocks: 8-bit transposed stores, each invocation reads C columns of R rows
+///   (columnBlockColumns: 4, the row word's, or 2 in the "pairs" experiment);
 /// - kRows: row words written, each reader extracts its elements (8-bit, and tt.trans);
 /// - kExchange: 16-bit column words after subgroup shuffles.
 enum class PackedTranspose { kNone, kColumnBlocks, kRows, kExchange };
@@ -36,8 +37,13 @@ uint32_t packedBits(const ir::Type& scalar);
 /// The packed variant for P elements a word: "blocks" for 8-bit elements (stores; tt.trans
 /// and tiles it does not fit take "rows"), "shuffle" for 16-bit ones, as measured on the H200
 /// (tools/device/results/2026-12-02-h200-session13-notes.md). TVK_TRANSPOSE_PACKED (a
-/// measurement switch) forces "0" (a word per element), "rows", "blocks" or "shuffle".
+/// measurement switch) forces "0" (a word per element), "rows", "blocks" or "shuffle", or
+/// "pairs" (an experiment: column blocks of 2 columns, so of twice the rows; 16-byte stores at
+/// the benchmark's 64 x 64 tile with 4 warps, as CUDA's, instead of 8-byte ones).
 std::string packedTransposeMode(uint32_t P);
+
+/// Columns per invocation of the column blocks: 2 in the "pairs" mode, else 4.
+uint32_t columnBlockColumns();
 
 /// The packed transpose of tile type `tile` held in layout `l`: for a transposed store
 /// (`store`) the column blocks where they fit, else (and for tt.trans) row words or the
