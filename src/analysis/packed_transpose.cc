@@ -15,13 +15,11 @@ std::string packedTransposeMode(uint32_t P) {
   const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
   const std::string m = env ? std::string(env) : std::string();
   if (m == "0" || m == "rows" || m == "shuffle" || m == "blocks") return m;
+  if (m == "pairs" && P == 4) return m;  // column blocks of 8-bit elements only
   return P == 4 ? "blocks" : "shuffle";
 }
 
-uint32_t columnBlockColumns() {
-  const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
-  return env && std::string(env) == "pairs" ? 2 : 4;
-}
+uint32_t columnBlockColumns() { return packedTransposeMode(4) == "pairs" ? 2 : 4; }
 
 namespace {
 
@@ -50,12 +48,13 @@ PackedTranspose choosePackedTranspose(const ir::Type& tile, const Layout& l, con
   const uint32_t P = 32 / bits, v = l.vec;
   const uint32_t rows = static_cast<uint32_t>(tile.shape[0]), cols = static_cast<uint32_t>(tile.shape[1]);
   const std::string mode = packedTransposeMode(P);
-  if (store && bits == 8 && mode == "blocks" && columnBlocksFit(l, rows, cols, t.invocations))
+  const bool blocks = mode == "blocks" || mode == "pairs";
+  if (store && bits == 8 && blocks && columnBlocksFit(l, rows, cols, t.invocations))
     return PackedTranspose::kColumnBlocks;
   // Runs of whole words along the rows; the v slots of a reader's run, v rows of one column.
   if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0 || mode == "0")
     return PackedTranspose::kNone;
-  if (mode == "rows" || mode == "blocks") return PackedTranspose::kRows;
+  if (mode == "rows" || blocks) return PackedTranspose::kRows;
   return exchangeFits(l, P, cols, t) ? PackedTranspose::kExchange : PackedTranspose::kNone;
 }
 

@@ -37,9 +37,10 @@ uint32_t packedBits(const ir::Type& scalar);
 /// The packed variant for P elements a word: "blocks" for 8-bit elements (stores; tt.trans
 /// and tiles it does not fit take "rows"), "shuffle" for 16-bit ones, as measured on the H200
 /// (tools/device/results/2026-12-02-h200-session13-notes.md). TVK_TRANSPOSE_PACKED (a
-/// measurement switch) forces "0" (a word per element), "rows", "blocks" or "shuffle", or
-/// "pairs" (an experiment: column blocks of 2 columns, so of twice the rows; 16-byte stores at
-/// the benchmark's 64 x 64 tile with 4 warps, as CUDA's, instead of 8-byte ones).
+/// measurement switch) forces "0" (a word per element), "rows", "blocks" or "shuffle", or, for
+/// 8-bit elements, "pairs" (an experiment: "blocks" whose column blocks have 2 columns, so twice
+/// the rows; 16-byte stores at the benchmark's 64 x 64 tile with 4 warps, as CUDA's, instead of
+/// 8-byte ones).
 std::string packedTransposeMode(uint32_t P);
 
 /// Columns per invocation of the column blocks: 2 in the "pairs" mode, else 4.

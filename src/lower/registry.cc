@@ -24,6 +24,10 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
     size_t batched = 0;
     const ir::Type& rs = res->type.scalar();
     if (Context::bf16NanBatches() && rs.isFloat() && rs.name == "bf16" && n / equal >= 4) c.bf16Batch = &bf16;
+    auto leave = [&c] {  // the op's rounding modes end with it
+      c.deferF16Rounding = false;
+      c.bf16Batch = nullptr;
+    };
     for (uint32_t s = 0; s < n; ++s) {
       if (s % equal) {
         out.push_back(out[s - s % equal]);
@@ -33,8 +37,7 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
       for (const ir::Value* o : op.operands) args.push_back(c.at(o, s));
       auto v = fn(c, op, args);
       if (!v.ok()) {
-        c.deferF16Rounding = false;
-        c.bf16Batch = nullptr;
+        leave();
         return v.status();
       }
       // A batch holds slots' final roundings, nothing else (an intermediate one would have
@@ -42,8 +45,7 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
       const size_t added = bf16.size() - batched;
       batched = bf16.size();
       if (added > 1 || (added == 1 && bf16.back().result != *v)) {
-        c.deferF16Rounding = false;
-        c.bf16Batch = nullptr;
+        leave();
         return c.unsupported(op, "TVK_BF16_NAN_BATCH: a bf16 rounding that is not the op's result");
       }
       out.push_back(*v);
@@ -51,7 +53,10 @@ void registerElementwise(Registry& r, const std::string& name, ScalarFn fn) {
     c.bf16Batch = nullptr;
     if (!bf16.empty()) {
       auto fixed = c.fixBf16Nans(bf16);
-      if (!fixed.ok()) return fixed.status();
+      if (!fixed.ok()) {
+        leave();
+        return fixed.status();
+      }
       std::map<Id, Id> by;
       for (size_t i = 0; i < bf16.size(); ++i) by[bf16[i].result] = (*fixed)[i];
       for (Id& id : out) {

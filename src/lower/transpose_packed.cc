@@ -250,8 +250,8 @@ std::vector<Id> transposeBytes4x4(Context& c, const std::vector<Id>& w) {
 // R), so each scratch word it loads serves C output runs instead of one; each 4 rows become
 // column words by transposeBytes4x4 (a half word's columns shifted down first). Slot k R + e is
 // element (rb R + e, cg C + k).
-void transposeBlocks(Context& c, const Tile& t, ColumnBlocks& out) {
-  const uint32_t C = analysis::columnBlockColumns(), R = t.l.slots / C, G = t.rows / R;
+void transposeBlocks(Context& c, const Tile& t, uint32_t C, ColumnBlocks& out) {
+  const uint32_t R = t.l.slots / C, G = t.rows / R;
   c.scratchBarrier(*t.op);
   storeRowWords(c, t);
   c.scratchBarrier(*t.op);
@@ -392,17 +392,17 @@ Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir
   if (analysis::choosePackedTranspose(val->type, l, packedTransposeTarget(c), /*store=*/true) !=
       analysis::PackedTranspose::kColumnBlocks)
     return false;
-  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / analysis::columnBlockColumns(), bits = 8;
+  const uint32_t P = 4, C = analysis::columnBlockColumns(), v = l.vec, n = l.slots, R = n / C, bits = 8;
   const uint32_t rows = static_cast<uint32_t>(val->type.shape[0]), cols = static_cast<uint32_t>(val->type.shape[1]);
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   Tile t{&op, val, val->type.scalar(), l, rows, cols, v, n / v, P, bits, *base};
   // Whole lines of 32 words, each block of R rows whole lines, row words a power of two.
   const uint32_t CW = cols / P;
-  t.lines = analysis::columnBlockColumns() == P && linesSwizzle() && (CW & (CW - 1)) == 0 && (uint64_t(rows) * CW) % 32 == 0 &&
+  t.lines = C == P && linesSwizzle() && (CW & (CW - 1)) == 0 && (uint64_t(rows) * CW) % 32 == 0 &&
             (R * CW) % 32 == 0 && ((R * CW / 32) & (R * CW / 32 - 1)) == 0 && v / P <= 4;
   if (t.lines) t.logLines = log2Ceil(R * CW / 32);
-  transposeBlocks(c, t, out);
+  transposeBlocks(c, t, C, out);
   return true;
 }
 
