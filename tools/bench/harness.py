@@ -109,17 +109,24 @@ def run_case(case, unit, have_cuda, cuda_driver, vk, rounds=1):
     r = {"kernel": case.name, unit.key: case.work}
     ref = None
     cuda_ms, vulkan_ms = [], []
+    vt = None
+
+    def time_cuda():
+        cuda_ms.append(bench(lambda: case.launch(case.tensors), torch.cuda.synchronize))
+
+    def time_vulkan():
+        vulkan_ms.append(bench(lambda: case.launch(vt), tv.synchronize))
+
     if have_cuda:
         triton_driver.set_active(cuda_driver)
         try:
             r["cuda_regs"] = _regs(case.launch(case.tensors))
             torch.cuda.synchronize()
             ref = {k: case.tensors[k].cpu() for k in case.outs}
-            cuda_ms.append(bench(lambda: case.launch(case.tensors), torch.cuda.synchronize))
+            time_cuda()
         except Exception as e:  # noqa: BLE001
             r["cuda_error"] = _error(e)
     triton_driver.set_active(vk)
-    vt = None
     try:
         vt = {k: tv.from_torch(v.cpu()) for k, v in case.tensors.items()}
         r["vulkan_regs"] = _regs(case.launch(vt), vulkan=True)
@@ -127,13 +134,13 @@ def run_case(case, unit, have_cuda, cuda_driver, vk, rounds=1):
         if ref is not None:
             ok = all(_close(vt[k], ref[k], case) for k in case.outs)
             r["checked"] = "ok" if ok else "WRONG"
-        vulkan_ms.append(bench(lambda: case.launch(vt), tv.synchronize))
+        time_vulkan()
         for _ in range(rounds - 1):
             if cuda_ms:
                 triton_driver.set_active(cuda_driver)
-                cuda_ms.append(bench(lambda: case.launch(case.tensors), torch.cuda.synchronize))
+                time_cuda()
                 triton_driver.set_active(vk)
-            vulkan_ms.append(bench(lambda: case.launch(vt), tv.synchronize))
+            time_vulkan()
     except Exception as e:  # noqa: BLE001
         r["vulkan_error"] = _error(e)
     triton_driver.set_active(vk)
