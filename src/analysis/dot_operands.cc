@@ -129,14 +129,15 @@ DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& 
   return out;
 }
 
-std::string printDirectOperands(const DirectOperands& d, const std::set<const ir::Operation*>& prefetch) {
+std::string printDirectOperands(const DirectOperands& d, const std::set<const ir::Operation*>& prefetch,
+                                const std::set<const ir::Operation*>& carried) {
   std::vector<std::string> lines;
   for (const auto& [load, o] : d)
     lines.push_back(load->where() + " -> " + o.dot->where() + " operand " + (o.operand ? "B" : "A") +
                     (o.transposed ? " (transposed)" : "") + (o.widen ? " (widened from f8E5M2)" : "") +
                     ", runs of " + std::to_string(o.elems) +
                     (o.carried ? ", pointer not carried" : "") + (prefetch.count(o.dot) ? ", prefetched" : "") +
-                    "\n");
+                    (carried.count(load) ? ", loads carried" : "") + "\n");
   std::sort(lines.begin(), lines.end());
   std::string s;
   for (const std::string& l : lines) s += l;

@@ -69,7 +69,9 @@ using DirectOperands = std::map<const ir::Operation*, DirectOperand>;
 DirectOperands planDirectOperands(const ir::Operation& func, const AxisInfoMap& info, Remat& remat);
 
 /// `tt.load at file:line -> tt.dot at file:line operand A, runs of N` per entry, with
-/// `, prefetched` where the dot is in `prefetch` (analysis/dot_prefetch.h).
-std::string printDirectOperands(const DirectOperands& d, const std::set<const ir::Operation*>& prefetch = {});
+/// `, prefetched` where the dot is in `prefetch` and `, loads carried` where the load is in
+/// `carried` (analysis/dot_prefetch.h).
+std::string printDirectOperands(const DirectOperands& d, const std::set<const ir::Operation*>& prefetch = {},
+                                const std::set<const ir::Operation*>& carried = {});
 
 }  // namespace tvk::analysis

@@ -98,4 +98,33 @@ std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
   return out;
 }
 
+std::set<const ir::Operation*> planCarriedLoads(const DirectOperands& direct,
+                                                const std::set<const ir::Operation*>& prefetchDots,
+                                                const std::vector<LoopAccumulator>& accs,
+                                                uint32_t stages, bool enabled) {
+  std::set<const ir::Operation*> out;
+  if (stages < 2 || !enabled) return out;
+  Remat remat;
+  std::map<const ir::Operation*, bool> writes;  // per loop
+  for (const auto& [load, d] : direct) {
+    const ir::Operation* loop = enclosingFor(*d.dot);
+    if (!loop || prefetchDots.count(d.dot) || load->parentBlock != &loop->body()) continue;
+    const bool kLoop = std::any_of(accs.begin(), accs.end(), [&](const LoopAccumulator& a) {
+      return a.dot == d.dot && a.loop == loop && !a.scale;
+    });
+    if (kLoop) continue;
+    auto w = writes.find(loop);
+    if (w == writes.end()) {
+      bool any = false;
+      ir::walk(*loop, [&](const ir::Operation& op) { any = any || (&op != loop && writesMemory(op)); });
+      w = writes.emplace(loop, any).first;
+    }
+    if (w->second) continue;
+    bool ok = true;
+    for (int i = 0; i < load->numOperands() && ok; ++i) ok = evaluableAtIteration(load->operand(i), *loop, remat);
+    if (ok) out.insert(load);
+  }
+  return out;
+}
+
 }  // namespace tvk::analysis

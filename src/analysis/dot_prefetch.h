@@ -55,4 +55,21 @@ std::set<const ir::Operation*> planDotPrefetch(const DirectOperands& direct,
                                                const std::map<const ir::Operation*, SmemAlloc>& scratch,
                                                const std::vector<LoopAccumulator>& accs, uint32_t stages);
 
+/// Direct loads carried across the iterations of their loop in registers (lower/dot_coopmat.cc):
+/// the operands of a cooperative-matrix dot that is not pipelined through shared memory
+/// (attention's K and V: two dots, a rescaled accumulator, other scratch in the loop).
+/// Iteration i stages the runs loaded during iteration i - 1 (the first before the loop), then
+/// issues the loads of iteration i + 1, which stay in flight through the rest of the iteration
+/// instead of being waited for right where they are staged. A load qualifies when its dot is
+/// directly in the body of an scf.for, its pointer, mask and `other` can be evaluated at
+/// another iteration (evaluableAtIteration), nothing in the loop writes memory, and the dot is
+/// not a matmul K loop: not in `prefetchDots` and not a loop accumulator without a row scale
+/// (`accs`). Such a loop with block pointers (offsets advanced as scalars) was slower with its
+/// tiles carried on the H200: 0.559 -> 0.715 ms at 4096^3, f16. None when `stages` < 2 or
+/// TVK_CARRY_LOADS=0 (`enabled` false).
+std::set<const ir::Operation*> planCarriedLoads(const DirectOperands& direct,
+                                                const std::set<const ir::Operation*>& prefetchDots,
+                                                const std::vector<LoopAccumulator>& accs,
+                                                uint32_t stages, bool enabled);
+
 }  // namespace tvk::analysis

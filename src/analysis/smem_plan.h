@@ -83,6 +83,9 @@ struct SmemPlan {
   /// tt.dots whose direct operands are software-pipelined across their loop
   /// (analysis/dot_prefetch.h).
   std::set<const ir::Operation*> prefetchDots;
+  /// Direct loads carried across their loop's iterations in registers
+  /// (analysis/dot_prefetch.h planCarriedLoads).
+  std::set<const ir::Operation*> carriedLoads;
 };
 
 /// True when tt.reduce or tt.scan `op` takes the row fast path (lower/reduce.cc, scan.cc): every dimension after

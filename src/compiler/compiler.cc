@@ -75,7 +75,7 @@ Result<std::string> inspectTTIR(const std::string& ttir, const CompileOptions& o
   if (what == "access-bounds") return analysis::printAccessBounds(*s.kernel, s.accessBounds);
   if (what == "loop-accumulators")
     return analysis::printLoopAccumulators(analysis::findLoopAccumulators(*s.kernel));
-  if (what == "dot-operands") return analysis::printDirectOperands(s.smem.directLoads, s.smem.prefetchDots);
+  if (what == "dot-operands") return analysis::printDirectOperands(s.smem.directLoads, s.smem.prefetchDots, s.smem.carriedLoads);
   return Status::error("inspect: unknown view '" + what +
                        "' (ir, provenance, axis-info, layouts, smem, access-bounds, loop-accumulators, dot-operands)");
 }

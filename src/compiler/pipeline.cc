@@ -21,6 +21,7 @@
 #include "ir/verifier.h"
 #include "lower/lower.h"
 #include "parser/parser.h"
+#include "support/switches.h"
 
 namespace tvk {
 
@@ -78,8 +79,11 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   if (!o.target.coopMatShapes.empty() && usesDeviceAddresses(o.target)) {
     analysis::Remat remat;
     s.smem.directLoads = analysis::planDirectOperands(*s.kernel, s.axisInfo, remat);
-    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, s.smem.allocs,
-                                                    analysis::findLoopAccumulators(*s.kernel), o.numStages);
+    const std::vector<analysis::LoopAccumulator> accs = analysis::findLoopAccumulators(*s.kernel);
+    s.smem.prefetchDots = analysis::planDotPrefetch(s.smem.directLoads, s.smem.allocs, accs, o.numStages);
+    // TVK_CARRY_LOADS=0: a measurement switch (in the Python backend's cache key).
+    s.smem.carriedLoads = analysis::planCarriedLoads(s.smem.directLoads, s.smem.prefetchDots, accs,
+                                                     o.numStages, switchOn("TVK_CARRY_LOADS"));
     analysis::reserveDoubleBuffers(s.smem, 4, so.limitBytes);
   }
   s.smem.options.axisInfo = nullptr;  // decisions are in the plan; the maps may move

@@ -248,6 +248,13 @@ class Context {
   /// Initial addresses of the runs of direct dot operands whose pointer is a tensor
   /// induction, computed before the loop: (tt.load, K-slice start) → one id per run index.
   std::map<std::pair<const ir::Operation*, uint32_t>, std::vector<Id>> hoistedRuns;
+  /// Words of direct loads carried across their loop's iterations (lower/dot_coopmat.h
+  /// coopCarriedLoads), per tt.load: those of the current iteration (the loop's phis, bound
+  /// by lowerFor) and, once the dot has staged them, those it loaded for the next one (yielded).
+  struct CarriedWords {
+    std::vector<Id> cur, next;
+  };
+  std::map<const ir::Operation*, CarriedWords> carriedWords;
   /// tt.dots whose loop loaded their first operand tiles into scratch before it started:
   /// each iteration loads the next ones (analysis/dot_prefetch.h, lower/dot_coopmat.cc).
   std::set<const ir::Operation*> prefetching;
@@ -333,27 +340,8 @@ class Context {
   Id wordBufferVariable(uint32_t binding, const char* name);
 
   /// Rounds a register value to the precision of narrow float IR type `t` (f16/bf16); other
-  /// types pass through. While `bf16Batch` is set, a bf16 rounding leaves NaNs to
-  /// fixBf16Nans (see there) and records itself in the batch.
+  /// types pass through.
   Result<Id> roundTo(const ir::Type& t, Id v);
-
-  /// One bf16 rounding of a batch: the f32 value, its rounded bits without the NaN fix, and the
-  /// id roundTo returned for it.
-  struct Bf16Rounding {
-    Id x, bits, result;
-  };
-  /// Set by the elementwise lowering while it lowers an op with a bf16 result
-  /// (bf16NanBatches()); null otherwise.
-  std::vector<Bf16Rounding>* bf16Batch = nullptr;
-  /// TVK_BF16_NAN_BATCH=1 (an experiment, off by default): the bf16 roundings of one op's
-  /// slots test for NaN once, not each.
-  static bool bf16NanBatches();
-  /// The NaN fix of a batch of bf16 roundings, in one branch: the sum of the batch's x (adds,
-  /// which run on the floating-point pipe) is NaN when some x is NaN (and may be when none is:
-  /// inf - inf); only then does each rounding take the canonical NaN where its x is NaN.
-  /// Returns, per rounding, the id that replaces its `result`. On NVIDIA the per-element NaN
-  /// test and select are integer-pipe instructions, issued at half the floating-point rate.
-  Result<std::vector<Id>> fixBf16Nans(const std::vector<Bf16Rounding>& batch);
 
  private:
   std::map<const ir::Value*, std::vector<Id>> values_;

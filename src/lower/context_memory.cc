@@ -271,17 +271,6 @@ Result<Id> Context::roundTo(const ir::Type& t, Id v) {
     // (NVIDIA's 16-bit canonical NaN): rounding its bits could carry it into an infinity or a
     // zero, and a constant costs less than quieting its payload.
     Id bits = b.emit(spv::Op::OpBitcast, u32(), {v});
-    if (bf16Batch) {
-      // Bit 16 as (bits << 15) >> 31: a left shift NVIDIA's compiler issues as a multiply, on
-      // the floating-point pipe.
-      Id lsb = b.emit(spv::Op::OpShiftRightLogical, u32(),
-                      {b.emit(spv::Op::OpShiftLeftLogical, u32(), {bits, c32(15)}), c32(31)});
-      Id biased = b.emit(spv::Op::OpIAdd, u32(), {bits, b.emit(spv::Op::OpIAdd, u32(), {lsb, c32(0x7fffu)})});
-      Id rounded = b.emit(spv::Op::OpBitwiseAnd, u32(), {biased, c32(0xffff0000u)});
-      Id r = b.emit(spv::Op::OpBitcast, f32(), {rounded});
-      bf16Batch->push_back({v, rounded, r});
-      return r;
-    }
     Id rounded = roundOffBits(*this, bits, 16);
     Id isNan = b.emit(spv::Op::OpIsNan, boolean(), {v});
     Id r = b.emit(spv::Op::OpSelect, u32(), {isNan, c32(0x7fff0000u), rounded});
@@ -289,37 +278,6 @@ Result<Id> Context::roundTo(const ir::Type& t, Id v) {
   }
   if (t.bits == 8) return roundToFp8(*this, t, v);
   return v;
-}
-
-bool Context::bf16NanBatches() {
-  const char* e = std::getenv("TVK_BF16_NAN_BATCH");  // read per op: tests set it in-process
-  return e && std::strcmp(e, "1") == 0;
-}
-
-Result<std::vector<Id>> Context::fixBf16Nans(const std::vector<Bf16Rounding>& batch) {
-  const Id f = f32(), u = u32();
-  // A sum with a NaN term is NaN; one without may be NaN too (inf - inf), which only sends the
-  // batch to the exact path.
-  Id sum = batch[0].x;
-  for (size_t i = 1; i < batch.size(); ++i) sum = b.emit(spv::Op::OpFAdd, f, {sum, batch[i].x});
-  Id any = b.emit(spv::Op::OpIsNan, boolean(), {sum});
-  const Id arr = b.typeArray(u, static_cast<uint32_t>(batch.size()));
-  std::vector<Id> fast;
-  for (const Bf16Rounding& r : batch) fast.push_back(r.bits);
-  Id fastArr = b.emit(spv::Op::OpCompositeConstruct, arr, fast);
-  auto fixed = flow.ifValue(any, arr, [&]() -> Result<Id> {
-    std::vector<Id> out;
-    for (const Bf16Rounding& r : batch) {
-      Id isNan = b.emit(spv::Op::OpIsNan, boolean(), {r.x});
-      out.push_back(b.emit(spv::Op::OpSelect, u, {isNan, c32(0x7fff0000u), r.bits}));
-    }
-    return b.emit(spv::Op::OpCompositeConstruct, arr, out);
-  }, fastArr);
-  if (!fixed.ok()) return fixed.status();
-  std::vector<Id> out;
-  for (uint32_t i = 0; i < batch.size(); ++i)
-    out.push_back(b.emit(spv::Op::OpBitcast, f, {b.emit(spv::Op::OpCompositeExtract, u, {*fixed, i})}));
-  return out;
 }
 
 }  // namespace tvk::lower

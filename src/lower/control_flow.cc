@@ -177,6 +177,14 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   auto init = flattenAs(c, kept(operandsFrom(&op, 3), *keep), args);
   if (!init.ok()) return init.status();
   TVK_RETURN_IF_ERROR(coopHoistRuns(c, op));
+  // Direct loads carried across iterations: their runs' words follow the carried values.
+  auto carriedLoads = coopCarriedLoads(c, op);
+  if (!carriedLoads.ok()) return carriedLoads.status();
+  const size_t plain = init->ids.size();
+  for (const CarriedLoad& cl : *carriedLoads) {
+    init->types.insert(init->types.end(), cl.types.begin(), cl.types.end());
+    init->ids.insert(init->ids.end(), cl.init.begin(), cl.init.end());
+  }
   size_t n = init->ids.size();
   bool isUnsigned = op.attr("unsignedCmp") != nullptr;
   const ir::Type& ivScalar = op.operand(0)->type.scalar();
@@ -208,13 +216,25 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     c.pushScope();
     c.bind(body.arg(0), {curIv});
     bindFlat(c, args, cur);
+    size_t pos = plain;
+    for (const CarriedLoad& cl : *carriedLoads) {
+      Context::CarriedWords& w = c.carriedWords[cl.load];
+      w.cur.assign(cur.begin() + pos, cur.begin() + pos + cl.init.size());
+      w.next.clear();
+      pos += cl.init.size();
+    }
     Status s = c.lowerBlock(body);
     if (!s.ok()) return s;
     auto yields = flattenAs(c, kept(operandsFrom(body.terminator(), 0), *keep), args);
     c.popScope();
     if (!yields.ok()) return yields.status();
-    if (yields->ids.size() != n) return Status::error("internal error: loop yields do not match its carried values");
+    if (yields->ids.size() != plain) return Status::error("internal error: loop yields do not match its carried values");
     yielded = std::move(yields->ids);
+    for (const CarriedLoad& cl : *carriedLoads) {
+      const std::vector<Id>& next = c.carriedWords[cl.load].next;
+      if (next.size() != cl.init.size()) return Status::error("internal error: a carried load was not staged in its loop");
+      yielded.insert(yielded.end(), next.begin(), next.end());
+    }
     if (k == 0 && unroll) copies = c.loopBudget.unrollFactor(b.bodyWords() - startWords);
     if (k + 1 >= copies) break;
     curIv = b.emit(spv::Op::OpIAdd, *ivT, {curIv, step});
@@ -224,6 +244,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     b.emitVoid(spv::Op::OpBranchConditional, {more, bodyL, merge});
     cur = yielded;
   }
+  for (const CarriedLoad& cl : *carriedLoads) c.carriedWords.erase(cl.load);
   c.loopBudget.exitBody();
   c.loopBudget.addLoop(trips == kUnboundedTrips ? trips : trips / copies + 1);
   b.emitVoid(spv::Op::OpBranch, {cont});

@@ -267,10 +267,12 @@ uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
 // coordinates and loads the run with one access of d.elems elements (a vector of uint32
 // words, aligned to its size), or takes `other` when masked. In iteration `iter` of the loop
 // around the dot (analysis/dot_prefetch.h; null: the current one); nothing is loaded where
-// `guard` (0: none) is false.
+// `guard` (0: none) is false. With `given` (a carried load's words, one per run), nothing is
+// loaded: the runs take those words.
 Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
                                           const analysis::DirectOperand& d, uint32_t k0,
-                                          Context::Iteration* iter, Id guard) {
+                                          Context::Iteration* iter, Id guard,
+                                          const std::vector<Id>* given = nullptr) {
   auto& b = c.b;
   const ir::Value* ptr = load.operand(0);
   const ir::Value* mask = load.numOperands() > 1 ? load.operand(1) : nullptr;
@@ -317,6 +319,12 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
     const RunAt r = runAt(c, p, d, k0, i);
     LoadedRun lr{0, r.row, r.col, 0};
     if ((i + 1) * c.W > total) lr.exists = b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)});
+    if (given) {
+      if (i >= given->size()) return Status::error("internal error: carried runs do not match the dot's");
+      lr.words = (*given)[i];
+      runs.push_back(lr);
+      continue;
+    }
     auto addr = induction ? c.inductionFrom(ind, hoisted->second[i], iter ? iter->iv : 0) : at(ptr, r.coords);
     if (!addr.ok()) return addr.status();
     Id cond = c.flow.andCond(guard, lr.exists);
@@ -382,6 +390,23 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
     }));
   }
   return Status();
+}
+
+// The words of the runs of direct load `load` (operand `d` of `op`, whole K) in the next
+// iteration of the loop around `op`; nothing is loaded past its last iteration.
+Result<std::vector<Id>> loadNextIteration(Context& c, const CoopPlan& p, const ir::Operation& op,
+                                          const ir::Operation& load, const analysis::DirectOperand& d) {
+  const ir::Operation& loop = *op.parentBlock->parentRegion->parentOp;
+  auto ivT = c.regTypeOf(loop.operand(0));
+  if (!ivT.ok()) return ivT.status();
+  Context::Iteration next;
+  next.loop = &loop;
+  next.iv = c.b.emit(spv::Op::OpIAdd, *ivT, {c.at(loop.body().arg(0), 0), c.at(loop.operand(2), 0)});
+  auto runs = loadDirect(c, p, load, d, 0, &next, forInRange(c, loop, next.iv));
+  if (!runs.ok()) return runs.status();
+  std::vector<Id> words;
+  for (const LoadedRun& r : *runs) words.push_back(r.words);
+  return words;
 }
 
 using OperandRuns = std::vector<std::vector<LoadedRun>>;
@@ -550,6 +575,37 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   return Status();
 }
 
+Result<std::vector<CarriedLoad>> coopCarriedLoads(Context& c, const ir::Operation& loop) {
+  std::vector<CarriedLoad> out;
+  if (c.coherent) return out;
+  for (const auto& owned : loop.body().ops) {
+    const ir::Operation& load = *owned;
+    if (!c.smem.carriedLoads.count(&load)) continue;
+    const analysis::DirectOperand& d = c.smem.directLoads.at(&load);
+    const ir::Operation& dot = *d.dot;
+    if (c.prefetching.count(&dot) || c.heldFragments.count({&dot, d.operand})) continue;
+    CoopPlan p;
+    uint32_t base = 0;
+    auto planned = planFor(c, dot, p, base);
+    if (!planned.ok()) return planned.status();
+    if (!*planned || p.kc != p.K) continue;
+    Id lb = c.at(loop.operand(0), 0);
+    Context::Iteration first{&loop, lb, true, {}, {}};
+    auto runs = loadDirect(c, p, load, d, 0, &first, forInRange(c, loop, lb));
+    if (!runs.ok()) return runs.status();
+    const uint32_t words = loadedWords(p, d);
+    const Id t = words == 1 ? c.u32() : c.b.typeVector(c.u32(), words);
+    CarriedLoad cl{&load, {}, {}};
+    for (const LoadedRun& r : *runs) {
+      cl.types.push_back(t);
+      cl.init.push_back(r.words);
+    }
+    c.carriedWords[&load] = {};
+    out.push_back(std::move(cl));
+  }
+  return out;
+}
+
 Result<bool> coopWidens(Context& c, const ir::Operation& op) {
   for (const auto& [load, d] : c.smem.directLoads)
     if (d.widen == &op) return coopReadsLoad(c, *load);
@@ -686,9 +742,17 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
           TVK_RETURN_IF_ERROR(stagePacked(c, p, op.operand(i), r.kDim, k0, r.base, r.stride));
           continue;
         }
-        auto runs = loadDirect(c, p, *analysis::operandLoad(op, i), *d, k0, nullptr, 0);
+        const ir::Operation* load = analysis::operandLoad(op, i);
+        auto carried = c.carriedWords.find(load);
+        const bool carries = carried != c.carriedWords.end();
+        auto runs = loadDirect(c, p, *load, *d, k0, nullptr, 0, carries ? &carried->second.cur : nullptr);
         if (!runs.ok()) return runs.status();
         TVK_RETURN_IF_ERROR(storeDirect(c, p, *d, r.base, r.stride, *runs, 0));
+        if (carries) {  // the next iteration's runs, in flight through the rest of this one
+          auto next = loadNextIteration(c, p, op, *load, *d);
+          if (!next.ok()) return next.status();
+          carried->second.next = std::move(*next);
+        }
       }
       c.barrier();
     }
@@ -738,6 +802,9 @@ Result<bool> coopReadsLoad(Context&, const ir::Operation&) { return false; }
 Result<bool> coopWidens(Context&, const ir::Operation&) { return false; }
 Result<bool> coopUncarried(Context&, const ir::Value*) { return false; }
 Status coopHoistRuns(Context&, const ir::Operation&) { return Status(); }
+Result<std::vector<CarriedLoad>> coopCarriedLoads(Context&, const ir::Operation&) {
+  return std::vector<CarriedLoad>();
+}
 #endif
 
 }  // namespace tvk::lower

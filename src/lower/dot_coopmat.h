@@ -33,6 +33,20 @@ Result<bool> coopUncarried(Context& c, const ir::Value* arg);
 /// and iteration cost 4x on the H200).
 Status coopHoistRuns(Context& c, const ir::Operation& loop);
 
+/// A direct load carried across the iterations of its loop (analysis/dot_prefetch.h
+/// planCarriedLoads): the types and initial ids of the words of its runs, which the loop
+/// carries as phis (lower/control_flow.cc lowerFor).
+struct CarriedLoad {
+  const ir::Operation* load = nullptr;
+  std::vector<Id> types, init;
+};
+
+/// Before scf.for `loop`, after coopHoistRuns: the carried direct loads of its body whose dot
+/// takes the cooperative-matrix path with its whole K in one slice and the operand not held,
+/// their first iteration loaded (where the loop runs at all). Each is registered in
+/// Context::carriedWords, which the dot's staging reads and fills with the next iteration's.
+Result<std::vector<CarriedLoad>> coopCarriedLoads(Context& c, const ir::Operation& loop);
+
 /// Fills `f` with the fragment representation of tt.dot `op`'s accumulator (type, count per
 /// subgroup) when `op` takes the cooperative-matrix path; false otherwise.
 Result<bool> coopFragments(Context& c, const ir::Operation& op, Context::Fragments& f);

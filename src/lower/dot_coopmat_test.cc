@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -26,6 +27,7 @@ struct OpCounts {
   int accPhis = 0;  // OpPhi of a cooperative-matrix accumulator type
   int vec4Loads = 0, shuffles = 0;  // OpLoad of a 4 x uint32 vector, OpGroupNonUniformShuffleXor
   int accMuls = 0;  // OpFMul of a cooperative-matrix accumulator type (row scaling)
+  int vec4Phis = 0;  // OpPhi of a 4 x uint32 vector (loaded runs carried by a loop)
 };
 
 OpCounts count(const std::vector<uint32_t>& w) {
@@ -40,6 +42,7 @@ OpCounts count(const std::vector<uint32_t>& w) {
     if (op == 23 && w[i + 3] == 4 && std::count(uint32s.begin(), uint32s.end(), w[i + 2]))
       uvec4.push_back(w[i + 1]);  // OpTypeVector uint 4
     if (op == 61 && std::count(uvec4.begin(), uvec4.end(), w[i + 1])) ++c.vec4Loads;
+    if (op == 245 && std::count(uvec4.begin(), uvec4.end(), w[i + 1])) ++c.vec4Phis;
     if (op == 346) ++c.shuffles;
     if (op == 43 && (w[i] >> 16) >= 4) consts[w[i + 2]] = w[i + 3];
     // OpTypeCooperativeMatrixKHR result, component, scope, rows, cols, use (constant ids).
@@ -102,6 +105,34 @@ TEST(DotCoopMat, AlignedOperandLoadsAreDirect) {
   OpCounts c = count(k->spirv);
   EXPECT_EQ(c.vec4Loads, 0);
   EXPECT_GT(c.shuffles, 0);
+}
+
+// Attention's V (a direct operand of the second dot, not a matmul K loop) is carried across the
+// key loop (analysis/dot_prefetch.h planCarriedLoads): its runs are loaded before the loop and,
+// in each iteration, for the next one, and the loop carries them as phis. TVK_CARRY_LOADS=0
+// loads them where they are staged.
+TEST(DotCoopMat, AttentionCarriesItsDirectLoadsAcrossIterations) {
+  auto on = compileCase("attention", "nvidia-hopper");
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  setenv("TVK_CARRY_LOADS", "0", 1);
+  auto off = compileCase("attention", "nvidia-hopper");
+  unsetenv("TVK_CARRY_LOADS");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  // One more set of V's 16-byte loads (before the loop), and the header's phis for them.
+  const OpCounts a = count(on->spirv), b = count(off->spirv);
+  EXPECT_GT(b.vec4Loads, 0);
+  EXPECT_EQ(a.vec4Loads - b.vec4Loads, 4);  // 64 x 64 f16 in 16-byte runs over 128 invocations
+  EXPECT_GT(a.vec4Phis, b.vec4Phis);
+  // Matmul K loops are not carried: their SPIR-V does not depend on the switch.
+  for (const char* cs : {"matmul_f16", "blockptr_matmul", "dot_i8"}) {
+    SCOPED_TRACE(cs);
+    auto k = compileCase(cs, "nvidia-hopper");
+    setenv("TVK_CARRY_LOADS", "0", 1);
+    auto k0 = compileCase(cs, "nvidia-hopper");
+    unsetenv("TVK_CARRY_LOADS");
+    ASSERT_TRUE(k.ok() && k0.ok());
+    EXPECT_EQ(k->spirv, k0->spirv);
+  }
 }
 
 // A bf16 x bf16 -> f32 dot takes the bf16 shape (SPV_KHR_bfloat16) with direct operands.

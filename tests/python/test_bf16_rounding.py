@@ -101,23 +101,3 @@ def _check_computed_on(k, torch):
 
 def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
     _check_computed_on(k, torch)
-
-
-def test_nan_batch_rounds_the_same(triton_vk, torch, monkeypatch):
-    """TVK_BF16_NAN_BATCH=1 (an experiment; in Triton's cache key): one NaN test per op for its
-    bf16 roundings (Context::fixBf16Nans), the per-element selects only in a branch taken when
-    some input of the invocation is NaN. The random inputs put NaNs in some invocations and not
-    in others, so both sides of the branch are checked."""
-    x = torch.zeros(1024)
-    y = torch.zeros(1024, dtype=torch.bfloat16)
-
-    def nan_tests(k):
-        return k.stored_only.warmup(x, y, y, 1024, BLOCK=1024, grid=(1,)).asm["spvdis"].count("OpIsNan")
-
-    monkeypatch.delenv("TVK_BF16_NAN_BATCH", raising=False)
-    per_element = nan_tests(_kernels(triton_vk))
-    monkeypatch.setenv("TVK_BF16_NAN_BATCH", "1")
-    k = _kernels(triton_vk)
-    assert nan_tests(k) > per_element  # the batch's own test, besides the selects in its branch
-    _check_stored_only(k, torch)
-    _check_computed_on(k, torch)
