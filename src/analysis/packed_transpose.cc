@@ -1,7 +1,6 @@
 #include "analysis/packed_transpose.h"
 
 #include <cstdlib>
-#include <string>
 
 namespace tvk::analysis {
 
@@ -15,20 +14,16 @@ std::string packedTransposeMode(uint32_t P) {
   const char* env = std::getenv("TVK_TRANSPOSE_PACKED");
   const std::string m = env ? std::string(env) : std::string();
   if (m == "0" || m == "rows" || m == "shuffle" || m == "blocks") return m;
-  if (m == "pairs" && P == 4) return m;  // column blocks of 8-bit elements only
   return P == 4 ? "blocks" : "shuffle";
 }
 
-uint32_t columnBlockColumns() { return packedTransposeMode(4) == "pairs" ? 2 : 4; }
-
 namespace {
 
-// Column blocks: the writer's runs whole row words (P = 4 columns); every invocation one block
-// of R = n / C rows (whole column words, 4 rows a byte transpose) by C columns of one row
-// word, the blocks tiling the tile.
+// Column blocks: the writer's runs whole row words; every invocation one block of R = n / P
+// rows (whole column words, 4 rows a byte transpose) by P columns, the blocks tiling the tile.
 bool columnBlocksFit(const Layout& l, uint32_t rows, uint32_t cols, uint32_t W) {
-  const uint32_t P = 4, C = columnBlockColumns(), v = l.vec, n = l.slots, R = n / C;
-  return !l.replicated && !l.repShift && v % P == 0 && cols % v == 0 && n % C == 0 && R % 4 == 0 &&
+  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P;
+  return !l.replicated && !l.repShift && v % P == 0 && cols % v == 0 && n % P == 0 && R % 4 == 0 &&
          rows % R == 0 && cols % P == 0 && uint64_t(W) * n == uint64_t(rows) * cols;
 }
 
@@ -48,13 +43,12 @@ PackedTranspose choosePackedTranspose(const ir::Type& tile, const Layout& l, con
   const uint32_t P = 32 / bits, v = l.vec;
   const uint32_t rows = static_cast<uint32_t>(tile.shape[0]), cols = static_cast<uint32_t>(tile.shape[1]);
   const std::string mode = packedTransposeMode(P);
-  const bool blocks = mode == "blocks" || mode == "pairs";
-  if (store && bits == 8 && blocks && columnBlocksFit(l, rows, cols, t.invocations))
+  if (store && bits == 8 && mode == "blocks" && columnBlocksFit(l, rows, cols, t.invocations))
     return PackedTranspose::kColumnBlocks;
   // Runs of whole words along the rows; the v slots of a reader's run, v rows of one column.
   if (l.replicated || l.repShift || v % P != 0 || cols % v != 0 || rows % v != 0 || mode == "0")
     return PackedTranspose::kNone;
-  if (mode == "rows" || blocks) return PackedTranspose::kRows;
+  if (mode == "rows" || mode == "blocks") return PackedTranspose::kRows;
   return exchangeFits(l, P, cols, t) ? PackedTranspose::kExchange : PackedTranspose::kNone;
 }
 

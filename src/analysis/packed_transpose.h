@@ -17,8 +17,7 @@
 namespace tvk::analysis {
 
 /// The packed transposes (lower/transpose_packed.h):
-/// - kColumnBlocks: 8-bit transposed stores, each invocation reads C columns of R rows
-///   (columnBlockColumns: 4, the row word's, or 2 in the "pairs" experiment);
+/// - kColumnBlocks: 8-bit transposed stores, each invocation reads P columns of R rows;
 /// - kRows: row words written, each reader extracts its elements (8-bit, and tt.trans);
 /// - kExchange: 16-bit column words after subgroup shuffles.
 enum class PackedTranspose { kNone, kColumnBlocks, kRows, kExchange };
@@ -37,14 +36,8 @@ uint32_t packedBits(const ir::Type& scalar);
 /// The packed variant for P elements a word: "blocks" for 8-bit elements (stores; tt.trans
 /// and tiles it does not fit take "rows"), "shuffle" for 16-bit ones, as measured on the H200
 /// (tools/device/results/2026-12-02-h200-session13-notes.md). TVK_TRANSPOSE_PACKED (a
-/// measurement switch) forces "0" (a word per element), "rows", "blocks" or "shuffle", or, for
-/// 8-bit elements, "pairs" (an experiment: "blocks" whose column blocks have 2 columns, so twice
-/// the rows; 16-byte stores at the benchmark's 64 x 64 tile with 4 warps, as CUDA's, instead of
-/// 8-byte ones).
+/// measurement switch) forces "0" (a word per element), "rows", "blocks" or "shuffle".
 std::string packedTransposeMode(uint32_t P);
-
-/// Columns per invocation of the column blocks: 2 in the "pairs" mode, else 4.
-uint32_t columnBlockColumns();
 
 /// The packed transpose of tile type `tile` held in layout `l`: for a transposed store
 /// (`store`) the column blocks where they fit, else (and for tt.trans) row words or the

@@ -244,36 +244,30 @@ std::vector<Id> transposeBytes4x4(Context& c, const std::vector<Id>& w) {
   return {evenBytes(a0, a1), oddBytes(a0, a1), evenBytes(a2, a3), oddBytes(a2, a3)};
 }
 
-// The column-block reader of the transposed store (8-bit elements): invocation t takes C
-// columns of one row word (C = 4, all of them, or 2, half of them in the "pairs" experiment:
-// column group cg = t / G) over R = slots / C consecutive rows (block rb = t mod G, G = rows /
-// R), so each scratch word it loads serves C output runs instead of one; each 4 rows become
-// column words by transposeBytes4x4 (a half word's columns shifted down first). Slot k R + e is
-// element (rb R + e, cg C + k).
-void transposeBlocks(Context& c, const Tile& t, uint32_t C, ColumnBlocks& out) {
-  const uint32_t R = t.l.slots / C, G = t.rows / R;
+// The column-block reader of the transposed store (8-bit elements): invocation t takes the P
+// columns of one row word (row word cg = t / G) over R = slots / P consecutive rows (block
+// rb = t mod G, G = rows / R), so each scratch word it loads serves P output runs instead of
+// one; each 4 rows become P column words by transposeBytes4x4. Slot k R + e is element
+// (rb R + e, cg P + k).
+void transposeBlocks(Context& c, const Tile& t, ColumnBlocks& out) {
+  const uint32_t R = t.l.slots / t.P, G = t.rows / R;
   c.scratchBarrier(*t.op);
   storeRowWords(c, t);
   c.scratchBarrier(*t.op);
   Index inv = c.ix(c.layouts.invocation());
   Index i0 = (inv & (G - 1)).times(R), cg = inv >> log2Ceil(G);
-  Index j0 = cg.times(C);
-  Index word = C == t.P ? cg : cg >> log2Ceil(t.P / C);
-  std::vector<Id> words = loadRowWords(c, t, rowWordAt(t, i0, word), R);
-  if (C != t.P) {  // this invocation's columns at the bottom of each word
-    Id shift = ((cg & (t.P / C - 1)).times(C * t.bits)).id();
-    for (Id& w : words) w = c.b.emit(spv::Op::OpShiftRightLogical, c.u32(), {w, shift});
-  }
+  Index j0 = cg.times(t.P);
+  std::vector<Id> words = loadRowWords(c, t, rowWordAt(t, i0, cg), R);
   out.vals.assign(t.l.slots, 0);
   out.rows.assign(t.l.slots, 0);
   out.cols.assign(t.l.slots, 0);
   out.run = R;
   for (uint32_t g = 0; g < R / 4; ++g) {
     std::vector<Id> cols = transposeBytes4x4(c, {words.begin() + 4 * g, words.begin() + 4 * g + 4});
-    for (uint32_t k = 0; k < C; ++k)
+    for (uint32_t k = 0; k < t.P; ++k)
       for (uint32_t e = 0; e < 4; ++e) out.vals[k * R + 4 * g + e] = elementOf(c, t.et, cols[k], e, t.bits);
   }
-  for (uint32_t k = 0; k < C; ++k)
+  for (uint32_t k = 0; k < t.P; ++k)
     for (uint32_t e = 0; e < R; ++e) {
       out.rows[k * R + e] = i0.plus(e);
       out.cols[k * R + e] = j0.plus(k);
@@ -392,17 +386,17 @@ Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir
   if (analysis::choosePackedTranspose(val->type, l, packedTransposeTarget(c), /*store=*/true) !=
       analysis::PackedTranspose::kColumnBlocks)
     return false;
-  const uint32_t P = 4, C = analysis::columnBlockColumns(), v = l.vec, n = l.slots, R = n / C, bits = 8;
+  const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P, bits = 8;
   const uint32_t rows = static_cast<uint32_t>(val->type.shape[0]), cols = static_cast<uint32_t>(val->type.shape[1]);
   auto base = c.scratch.base(op);
   if (!base.ok()) return base.status();
   Tile t{&op, val, val->type.scalar(), l, rows, cols, v, n / v, P, bits, *base};
   // Whole lines of 32 words, each block of R rows whole lines, row words a power of two.
   const uint32_t CW = cols / P;
-  t.lines = C == P && linesSwizzle() && (CW & (CW - 1)) == 0 && (uint64_t(rows) * CW) % 32 == 0 &&
+  t.lines = linesSwizzle() && (CW & (CW - 1)) == 0 && (uint64_t(rows) * CW) % 32 == 0 &&
             (R * CW) % 32 == 0 && ((R * CW / 32) & (R * CW / 32 - 1)) == 0 && v / P <= 4;
   if (t.lines) t.logLines = log2Ceil(R * CW / 32);
-  transposeBlocks(c, t, C, out);
+  transposeBlocks(c, t, out);
   return true;
 }
 

@@ -44,14 +44,13 @@ analysis::PackedTransposeTarget packedTransposeTarget(const Context& c);
 Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Value* val, std::vector<Id>& out);
 
 /// The transposed store's elements of 8-bit tile `val` in column blocks: each invocation takes
-/// C adjacent columns of one scratch row word (C = analysis::columnBlockColumns(): all P = 4, or
-/// 2 in the "pairs" experiment) over R = n / C consecutive rows (n: its slots), loading R words
-/// for its n elements, and turns each 4 rows into column words with a 4 x 4 byte transpose.
-/// Slot k R + e holds element (rows[k R + e], cols[k R + e]) = (i0 + e, j0 + k): runs of R
-/// consecutive rows of one column. False (nothing emitted) when the tile does not qualify (not
-/// 2-D 8-bit, replicated, runs not whole words, R not a multiple of 4 or not dividing the rows,
-/// TVK_TRANSPOSE_PACKED other than "blocks" or "pairs" where set); the caller then takes
-/// transposePacked.
+/// the P = 4 adjacent columns of one scratch row word over R = n / P consecutive rows (n: its
+/// slots), loading R words for its n elements, and turns each 4 rows into P column words with
+/// a 4 x 4 byte transpose. Slot k R + e holds element (rows[k R + e], cols[k R + e]) =
+/// (i0 + e, j0 + k): runs of R consecutive rows of one column. False (nothing emitted) when
+/// the tile does not qualify (not 2-D 8-bit, replicated, runs not whole words, R not a multiple
+/// of 4 or not dividing the rows, TVK_TRANSPOSE_PACKED other than "blocks" where set); the
+/// caller then takes transposePacked.
 struct ColumnBlocks {
   std::vector<Id> vals, rows, cols;
   uint32_t run = 0;  // R

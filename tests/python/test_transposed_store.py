@@ -3,8 +3,6 @@ rm[:, None]`) cross shared memory so that consecutive invocations store consecut
 (analysis::storeTransposed, lower/memory.cc). Checked against numpy for element types of 1, 2,
 4 and 8 bytes, masked edges, tiles that are not square, values computed in the kernel, and a
 store inside a loop; the kernel's shared memory shows the store's scratch."""
-import re
-
 import numpy as np
 import pytest
 
@@ -99,7 +97,7 @@ def test_the_store_takes_scratch(k, torch):
 # 16-bit ones. TVK_TRANSPOSE_PACKED forces a variant.
 PACKED = [("int8", 128, 16), ("int8", 64, 32), ("int16", 64, 16), ("float16", 32, 32),
           ("bfloat16", 64, 16)]
-MODES = ["", "rows", "blocks", "shuffle", "pairs"]
+MODES = ["", "rows", "blocks", "shuffle"]
 BYTE_TRANSPOSE_MASK = "%uint_16711935"  # 0x00ff00ff: the 4 x 4 byte transpose of column blocks
 
 
@@ -110,7 +108,7 @@ def _check_packed(tv, h, dtype, mode, store=True):
     asm = h.asm["spvdis"]
     if dtype == "int8" and mode != "shuffle":  # row words, no exchange
         assert "OpGroupNonUniformShuffleXor" not in asm and "OpControlBarrier" in asm
-        blocks = store and mode in ("", "blocks", "pairs")
+        blocks = store and mode in ("", "blocks")
         assert (BYTE_TRANSPOSE_MASK in asm) == blocks
     elif mode in ("rows", "blocks"):  # row words for 16-bit elements too (blocks: 8-bit only)
         assert "OpGroupNonUniformShuffleXor" not in asm and "OpControlBarrier" in asm
@@ -151,34 +149,12 @@ def test_packed_trans(k, torch, tv, monkeypatch, dtype, BM, BN, mode):
 @pytest.mark.parametrize("M,N,BM,BN,warps", [(128, 128, 64, 64, 4), (64, 64, 64, 64, 1), (128, 64, 64, 32, 2),
                                              (128, 128, 64, 64, 8), (100, 75, 64, 64, 4), (70, 130, 32, 64, 2)])
 @pytest.mark.parametrize("scale", [False, True])
-@pytest.mark.parametrize("mode", ["", "pairs"])
-def test_column_blocks(k, torch, tv, monkeypatch, M, N, BM, BN, warps, scale, mode):
-    """mode "pairs" (an experiment): blocks of 2 columns and twice the rows."""
-    monkeypatch.setenv("TVK_TRANSPOSE_PACKED", mode)
+def test_column_blocks(k, torch, tv, M, N, BM, BN, warps, scale):
     x = _tensor(torch, "int8", (M, N), M + N)
     y = torch.zeros((N, M), dtype=x.dtype)
     grid = ((M + BM - 1) // BM, (N + BN - 1) // BN)
-    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale, MODE=MODES.index(mode), num_warps=warps)
+    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale, num_warps=warps)
     want = x * 2 + 1 if scale else x
     assert torch.equal(y, want.t()), (y, want.t())
     if M % BM == 0 and N % BN == 0:
-        _check_packed(tv, h, "int8", mode)
-
-
-def test_column_pairs_store_16_bytes(k, torch, tv, monkeypatch):
-    """At the benchmark's tile (64 x 64 bytes, 4 warps: 32 elements an invocation) the column
-    blocks store 8-byte runs (4 columns of 8 rows), the column pairs 16-byte ones (2 columns of
-    16 rows), as CUDA's kernel does."""
-    t = tv.device().target
-    if not t.buffer_device_address:
-        pytest.skip("vector stores need device addresses")
-    x = _tensor(torch, "int8", (64, 64), 5)
-    y = torch.zeros((64, 64), dtype=x.dtype)
-    widths = {}
-    for mode in ("", "pairs"):
-        monkeypatch.setenv("TVK_TRANSPOSE_PACKED", mode)
-        h = k["transpose"][(1, 1)](x, y, 64, 64, BM=64, BN=64, SCALE=False, MODE=MODES.index(mode), num_warps=4)
-        assert torch.equal(y, x.t())
-        stores = re.findall(r"OpStore %\w+ %\w+ Aligned (\d+)", h.asm["spvdis"])
-        widths[mode] = max(int(w) for w in stores)
-    assert widths == {"": 8, "pairs": 16}, widths
+        _check_packed(tv, h, "int8", "")
