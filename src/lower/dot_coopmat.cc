@@ -392,17 +392,28 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
   return Status();
 }
 
+// The scf.for whose body holds tt.dot `op` (analysis/dot_prefetch.h qualifies only such dots).
+const ir::Operation& loopOf(const ir::Operation& op) { return *op.parentBlock->parentRegion->parentOp; }
+
+// Fills `next` with the iteration after the current one of the loop around `op`; returns the
+// condition that it runs.
+Result<Id> nextIteration(Context& c, const ir::Operation& op, Context::Iteration& next) {
+  const ir::Operation& loop = loopOf(op);
+  auto ivT = c.regTypeOf(loop.operand(0));
+  if (!ivT.ok()) return ivT.status();
+  next.loop = &loop;
+  next.iv = c.b.emit(spv::Op::OpIAdd, *ivT, {c.at(loop.body().arg(0), 0), c.at(loop.operand(2), 0)});
+  return forInRange(c, loop, next.iv);
+}
+
 // The words of the runs of direct load `load` (operand `d` of `op`, whole K) in the next
 // iteration of the loop around `op`; nothing is loaded past its last iteration.
 Result<std::vector<Id>> loadNextIteration(Context& c, const CoopPlan& p, const ir::Operation& op,
                                           const ir::Operation& load, const analysis::DirectOperand& d) {
-  const ir::Operation& loop = *op.parentBlock->parentRegion->parentOp;
-  auto ivT = c.regTypeOf(loop.operand(0));
-  if (!ivT.ok()) return ivT.status();
   Context::Iteration next;
-  next.loop = &loop;
-  next.iv = c.b.emit(spv::Op::OpIAdd, *ivT, {c.at(loop.body().arg(0), 0), c.at(loop.operand(2), 0)});
-  auto runs = loadDirect(c, p, load, d, 0, &next, forInRange(c, loop, next.iv));
+  auto more = nextIteration(c, op, next);
+  if (!more.ok()) return more.status();
+  auto runs = loadDirect(c, p, load, d, 0, &next, *more);
   if (!runs.ok()) return runs.status();
   std::vector<Id> words;
   for (const LoadedRun& r : *runs) words.push_back(r.words);
@@ -436,8 +447,6 @@ Status storeOperands(Context& c, const CoopPlan& p, const ir::Operation& op, con
   return Status();
 }
 
-// The scf.for whose body holds tt.dot `op` (analysis/dot_prefetch.h qualifies only such dots).
-const ir::Operation& loopOf(const ir::Operation& op) { return *op.parentBlock->parentRegion->parentOp; }
 
 // First words of this subgroup's fragments in the staging (loop invariant): each fragment
 // row's A rows and each fragment column's B columns (a 3-D dot's subgroup multiplies by its
@@ -666,12 +675,9 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
   Id more = 0;
   Context::Iteration next;
   if (prefetch) {
-    const ir::Operation& loop = loopOf(op);
-    next.loop = &loop;
-    auto ivT = c.regTypeOf(loop.operand(0));
-    if (!ivT.ok()) return ivT.status();
-    next.iv = b.emit(spv::Op::OpIAdd, *ivT, {c.at(loop.body().arg(0), 0), c.at(loop.operand(2), 0)});
-    more = forInRange(c, loop, next.iv);
+    auto m = nextIteration(c, op, next);
+    if (!m.ok()) return m.status();
+    more = *m;
     if (!p.dbl) {
       auto runs = loadOperands(c, p, op, 0, &next, more);
       if (!runs.ok()) return runs.status();
@@ -745,6 +751,8 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
         const ir::Operation* load = analysis::operandLoad(op, i);
         auto carried = c.carriedWords.find(load);
         const bool carries = carried != c.carriedWords.end();
+        if (carries && p.kc != p.K)  // coopCarriedLoads carries whole-K operands only
+          return c.unsupported(op, "internal error: a carried load staged in K slices");
         auto runs = loadDirect(c, p, *load, *d, k0, nullptr, 0, carries ? &carried->second.cur : nullptr);
         if (!runs.ok()) return runs.status();
         TVK_RETURN_IF_ERROR(storeDirect(c, p, *d, r.base, r.stride, *runs, 0));
