@@ -54,13 +54,18 @@ const ir::Operation* enclosingFor(const ir::Operation& op) {
   return loop && loop->name == "scf.for" && loop->regions.size() == 1 && &loop->body() == blk ? loop : nullptr;
 }
 
+// True when `dot` is a matmul K loop of `loop`: its accumulator is a loop accumulator of that
+// loop without a row scale.
+bool isKLoop(const ir::Operation& dot, const ir::Operation& loop, const std::vector<LoopAccumulator>& accs) {
+  return std::any_of(accs.begin(), accs.end(), [&](const LoopAccumulator& a) {
+    return a.dot == &dot && a.loop == &loop && !a.scale;
+  });
+}
+
 bool qualifies(const ir::Operation& dot, const ir::Operation& loop, const DirectOperands& direct,
                const std::map<const ir::Operation*, SmemAlloc>& scratch,
                const std::vector<LoopAccumulator>& accs, Remat& remat) {
-  const bool accumulates = std::any_of(accs.begin(), accs.end(), [&](const LoopAccumulator& a) {
-    return a.dot == &dot && a.loop == &loop && !a.scale;
-  });
-  if (!accumulates) return false;
+  if (!isKLoop(dot, loop, accs)) return false;
   int operands = 0;
   for (const auto& [load, d] : direct) {
     if (d.dot != &dot) continue;
@@ -108,11 +113,8 @@ std::set<const ir::Operation*> planCarriedLoads(const DirectOperands& direct,
   std::map<const ir::Operation*, bool> writes;  // per loop
   for (const auto& [load, d] : direct) {
     const ir::Operation* loop = enclosingFor(*d.dot);
-    if (!loop || prefetchDots.count(d.dot) || load->parentBlock != &loop->body()) continue;
-    const bool kLoop = std::any_of(accs.begin(), accs.end(), [&](const LoopAccumulator& a) {
-      return a.dot == d.dot && a.loop == loop && !a.scale;
-    });
-    if (kLoop) continue;
+    if (!loop || prefetchDots.count(d.dot) || load->parentBlock != &loop->body() || isKLoop(*d.dot, *loop, accs))
+      continue;
     auto w = writes.find(loop);
     if (w == writes.end()) {
       bool any = false;

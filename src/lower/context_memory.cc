@@ -2,7 +2,6 @@
 #include "lower/context.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "ir/walk.h"

@@ -182,7 +182,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   if (!carriedLoads.ok()) return carriedLoads.status();
   const size_t plain = init->ids.size();
   for (const CarriedLoad& cl : *carriedLoads) {
-    init->types.insert(init->types.end(), cl.types.begin(), cl.types.end());
+    init->types.insert(init->types.end(), cl.init.size(), cl.type);
     init->ids.insert(init->ids.end(), cl.init.begin(), cl.init.end());
   }
   size_t n = init->ids.size();

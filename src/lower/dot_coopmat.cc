@@ -260,6 +260,14 @@ uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
   return p.split ? d.elems : d.widen ? d.elems / 4 : d.elems / p.perWord;
 }
 
+// Run `i` at `r` (runAt) as a LoadedRun without its words: where it is staged and, in the last
+// round of the deal (`total` runs in all), whether this invocation has one.
+LoadedRun placedRun(Context& c, const RunAt& r, uint32_t i, uint32_t total) {
+  LoadedRun lr{0, r.row, r.col, 0};
+  if ((i + 1) * c.W > total) lr.exists = c.b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)});
+  return lr;
+}
+
 // Loads the K slice [k0, k0 + kc) of operand `d` (a tt.load the dot performs itself,
 // analysis/dot_operands.h) for the staging of stagePacked: the slice's runs of d.elems
 // consecutive elements along the last dimension are dealt round-robin to the invocations (run q to
@@ -267,12 +275,10 @@ uint32_t loadedWords(const CoopPlan& p, const analysis::DirectOperand& d) {
 // coordinates and loads the run with one access of d.elems elements (a vector of uint32
 // words, aligned to its size), or takes `other` when masked. In iteration `iter` of the loop
 // around the dot (analysis/dot_prefetch.h; null: the current one); nothing is loaded where
-// `guard` (0: none) is false. With `given` (a carried load's words, one per run), nothing is
-// loaded: the runs take those words.
+// `guard` (0: none) is false.
 Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const ir::Operation& load,
                                           const analysis::DirectOperand& d, uint32_t k0,
-                                          Context::Iteration* iter, Id guard,
-                                          const std::vector<Id>* given = nullptr) {
+                                          Context::Iteration* iter, Id guard) {
   auto& b = c.b;
   const ir::Value* ptr = load.operand(0);
   const ir::Value* mask = load.numOperands() > 1 ? load.operand(1) : nullptr;
@@ -317,14 +323,7 @@ Result<std::vector<LoadedRun>> loadDirect(Context& c, const CoopPlan& p, const i
   std::vector<LoadedRun> runs;
   for (uint32_t i = 0; i * c.W < total; ++i) {
     const RunAt r = runAt(c, p, d, k0, i);
-    LoadedRun lr{0, r.row, r.col, 0};
-    if ((i + 1) * c.W > total) lr.exists = b.emit(spv::Op::OpULessThan, c.boolean(), {r.q, c.c32(total)});
-    if (given) {
-      if (i >= given->size()) return Status::error("internal error: carried runs do not match the dot's");
-      lr.words = (*given)[i];
-      runs.push_back(lr);
-      continue;
-    }
+    LoadedRun lr = placedRun(c, r, i, total);
     auto addr = induction ? c.inductionFrom(ind, hoisted->second[i], iter ? iter->iv : 0) : at(ptr, r.coords);
     if (!addr.ok()) return addr.status();
     Id cond = c.flow.andCond(guard, lr.exists);
@@ -392,6 +391,21 @@ Status storeDirect(Context& c, const CoopPlan& p, const analysis::DirectOperand&
   return Status();
 }
 
+// The runs of direct operand `d` (whole K) whose words a carried load holds (`words`, one per
+// run, as loadDirect dealt them): nothing is loaded.
+Result<std::vector<LoadedRun>> carriedRuns(Context& c, const CoopPlan& p, const analysis::DirectOperand& d,
+                                           const std::vector<Id>& words) {
+  const uint32_t total = slicedRows(p, d) * (slicedCols(p, d) / d.elems);
+  std::vector<LoadedRun> runs;
+  for (uint32_t i = 0; i * c.W < total; ++i) {
+    if (i >= words.size()) return Status::error("internal error: carried runs do not match the dot's");
+    LoadedRun lr = placedRun(c, runAt(c, p, d, 0, i), i, total);
+    lr.words = words[i];
+    runs.push_back(lr);
+  }
+  return runs;
+}
+
 // The scf.for whose body holds tt.dot `op` (analysis/dot_prefetch.h qualifies only such dots).
 const ir::Operation& loopOf(const ir::Operation& op) { return *op.parentBlock->parentRegion->parentOp; }
 
@@ -446,7 +460,6 @@ Status storeOperands(Context& c, const CoopPlan& p, const ir::Operation& op, con
   }
   return Status();
 }
-
 
 // First words of this subgroup's fragments in the staging (loop invariant): each fragment
 // row's A rows and each fragment column's B columns (a 3-D dot's subgroup multiplies by its
@@ -603,12 +616,8 @@ Result<std::vector<CarriedLoad>> coopCarriedLoads(Context& c, const ir::Operatio
     auto runs = loadDirect(c, p, load, d, 0, &first, forInRange(c, loop, lb));
     if (!runs.ok()) return runs.status();
     const uint32_t words = loadedWords(p, d);
-    const Id t = words == 1 ? c.u32() : c.b.typeVector(c.u32(), words);
-    CarriedLoad cl{&load, {}, {}};
-    for (const LoadedRun& r : *runs) {
-      cl.types.push_back(t);
-      cl.init.push_back(r.words);
-    }
+    CarriedLoad cl{&load, words == 1 ? c.u32() : c.b.typeVector(c.u32(), words), {}};
+    for (const LoadedRun& r : *runs) cl.init.push_back(r.words);
     c.carriedWords[&load] = {};
     out.push_back(std::move(cl));
   }
@@ -753,7 +762,7 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
         const bool carries = carried != c.carriedWords.end();
         if (carries && p.kc != p.K)  // coopCarriedLoads carries whole-K operands only
           return c.unsupported(op, "internal error: a carried load staged in K slices");
-        auto runs = loadDirect(c, p, *load, *d, k0, nullptr, 0, carries ? &carried->second.cur : nullptr);
+        auto runs = carries ? carriedRuns(c, p, *d, carried->second.cur) : loadDirect(c, p, *load, *d, k0, nullptr, 0);
         if (!runs.ok()) return runs.status();
         TVK_RETURN_IF_ERROR(storeDirect(c, p, *d, r.base, r.stride, *runs, 0));
         if (carries) {  // the next iteration's runs, in flight through the rest of this one

@@ -34,11 +34,12 @@ Result<bool> coopUncarried(Context& c, const ir::Value* arg);
 Status coopHoistRuns(Context& c, const ir::Operation& loop);
 
 /// A direct load carried across the iterations of its loop (analysis/dot_prefetch.h
-/// planCarriedLoads): the types and initial ids of the words of its runs, which the loop
+/// planCarriedLoads): the type and initial ids of the words of its runs, which the loop
 /// carries as phis (lower/control_flow.cc lowerFor).
 struct CarriedLoad {
   const ir::Operation* load = nullptr;
-  std::vector<Id> types, init;
+  Id type = 0;
+  std::vector<Id> init;
 };
 
 /// Before scf.for `loop`, after coopHoistRuns: the carried direct loads of its body whose dot

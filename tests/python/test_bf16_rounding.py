@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 
-def _kernels(triton_vk):
-    """The two kernels, defined anew on each call (no in-memory cache across switch settings)."""
+@pytest.fixture(scope="module")
+def k(triton_vk):
     tl = triton_vk.language
 
     @triton_vk.jit
@@ -35,11 +35,6 @@ def _kernels(triton_vk):
 
     to_bf16.stored_only = stored_only
     return to_bf16
-
-
-@pytest.fixture(scope="module")
-def k(triton_vk):
-    return _kernels(triton_vk)
 
 
 def _inputs():
@@ -67,7 +62,7 @@ def _check_bits(bits, got, want, torch):
     assert bool((got.view(torch.int16)[nan] == 0x7FFF).all())  # one canonical NaN (NVIDIA's 16-bit one)
 
 
-def _check_stored_only(k, torch):
+def test_stored_only_bf16_rounds_to_nearest_even(k, torch):
     bits = _inputs()
     x = torch.from_numpy(bits.view(np.float32).copy())
     n = x.numel()
@@ -80,11 +75,7 @@ def _check_stored_only(k, torch):
     assert not w[1::2].float().any()
 
 
-def test_stored_only_bf16_rounds_to_nearest_even(k, torch):
-    _check_stored_only(k, torch)
-
-
-def _check_computed_on(k, torch):
+def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
     bits = _inputs()
     x = torch.from_numpy(bits.view(np.float32).copy())
     n = x.numel()
@@ -97,7 +88,3 @@ def _check_computed_on(k, torch):
     zb = z.view(torch.int32)
     assert torch.equal(zb[~nan], want.float().view(torch.int32)[~nan])
     assert torch.isnan(z[nan]).all()
-
-
-def test_f32_to_bf16_rounds_to_nearest_even(k, torch):
-    _check_computed_on(k, torch)

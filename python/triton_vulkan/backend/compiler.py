@@ -156,8 +156,8 @@ class VulkanBackend(BaseBackend):
         # loads moved up, ir/early_loads.h; loads issued an iteration ahead,
         # ir/pipeline_loads.h; the column-block transpose's scratch swizzled by rows; f16 dot
         # operands rounded where computed; a division per element, not per run of consecutive
-        # dividends; direct dot operand loads carried across loop iterations) change the SPIR-V, so they are part
-        # of the key.
+        # dividends; direct dot operand loads carried across loop iterations) change the SPIR-V,
+        # so they are part of the key.
         return (f"triton-vulkan-{__version__}-compiler-{_C.compiler_version()}-{_native_digest()}"
                 f"-{self.target.arch}-{self.target.warp_size}"
                 f"-hold{os.environ.get('TVK_DOT_HOLD', '1') != '0'}"
