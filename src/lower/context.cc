@@ -7,6 +7,7 @@
 #include "analysis/values.h"
 #include "ir/walk.h"
 #include "lower/dot_coopmat.h"
+#include "lower/fragment_rows.h"
 #include "lower/registry.h"
 #include "support/bits.h"
 
@@ -91,7 +92,7 @@ std::string Context::printRepresentations() const {
     const Fragments* f = fragments(v);
     if (!f) return;
     s += analysis::valueName(v) + ": " + std::to_string(f->count) +
-         " cooperative-matrix fragments of " + f->dot->where() + "\n";
+         (f->rows ? " row fragments of " : " cooperative-matrix fragments of ") + f->dot->where() + "\n";
   });
   return s;
 }
@@ -345,6 +346,7 @@ Status Context::lowerOp(const ir::Operation& op) {
   // An op's scratch accesses are its own (Context::scratchBarrier).
   Scratch::RegionScope region(scratch);
   if (auto sc = rowScaledFragments.find(&op); sc != rowScaledFragments.end()) return coopScaleRows(*this, op, sc->second);
+  if (fragmentOps.count(&op)) return lowerFragmentOp(*this, op);
   const Registry& r = registry();
   auto it = r.ops.find(op.name);
   if (it == r.ops.end()) return unsupported(op);

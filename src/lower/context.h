@@ -172,6 +172,9 @@ class Context {
     Id type = 0;
     /// Fragments per subgroup.
     uint32_t count = 0;
+    /// A 1-D value of the dot's rows (lower/fragment_rows.h): one fragment per fragment row
+    /// of the subgroup, every column holding the row's value.
+    bool rows = false;
   };
   /// Marks `v` as held in fragments (the ids bound to it are then fragment ids).
   void setFragments(const ir::Value* v, const Fragments& f) { fragments_[v] = f; }
@@ -233,6 +236,8 @@ class Context {
   };
   /// emitAt in iteration `it` (analysis::evaluableAtIteration(v) must hold); scalars too.
   Result<Id> emitAt(const ir::Value* v, const std::vector<Id>& coords, Iteration& it);
+  /// Ops lowered on fragments (lower/fragment_rows.h: the softmax between two dots).
+  std::set<const ir::Operation*> fragmentOps;
   /// Ops that emit nothing (the advance of a loop-carried pointer the loop does not carry,
   /// lower/control_flow.cc).
   std::set<const ir::Operation*> skippedOps;

@@ -263,7 +263,9 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     uint32_t cnt = f ? f->count : c.layouts.slots(results[i]);
     std::vector<Id> ids(finals.begin() + pos, finals.begin() + pos + cnt);
     pos += cnt;
-    if (f) {
+    if (f && f->rows && c.usesOf(results[i]).empty()) {
+      ids.clear();  // row fragments nobody reads after the loop (m_i) are not converted
+    } else if (f) {
       c.bind(args[i], ids);  // the final fragments, for the conversion
       auto slots = idsAs(c, args[i], nullptr);
       if (!slots.ok()) return slots.status();

@@ -157,6 +157,18 @@ Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowSc
   auto ok = planFor(c, *f->dot, p, base);
   if (!ok.ok()) return ok.status();
   if (!*ok || c.ids(op.operand(k)).size() != p.fm * p.fn) return c.unsupported(op, "fragment tiling changed");
+  if (const Context::Fragments* rf = c.fragments(rowScale); rf && rf->rows) {
+    // The scale is held as row fragments of the same type and rows (lower/fragment_rows.h).
+    const std::vector<Id>& accs = c.ids(op.operand(k));
+    const std::vector<Id>& rows = c.ids(rowScale);
+    if (rf->type != f->type || rows.size() != p.fm) return c.unsupported(op, "row fragments of another tiling");
+    std::vector<Id> out(accs.size());
+    for (uint32_t i = 0; i < p.fm; ++i)
+      for (uint32_t j = 0; j < p.fn; ++j)
+        out[i * p.fn + j] = b.emit(spv::Op::OpFMul, f->type, {accs[i * p.fn + j], rows[i]});
+    c.bind(op.result(), std::move(out));
+    return Status();
+  }
   const uint32_t n = p.shape.n;
   auto alloc = c.smem.allocs.find(f->dot);
   if (alloc == c.smem.allocs.end()) return c.unsupported(op, "row scale without a shared-memory allocation");

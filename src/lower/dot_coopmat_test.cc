@@ -28,6 +28,7 @@ struct OpCounts {
   int vec4Loads = 0, shuffles = 0;  // OpLoad of a 4 x uint32 vector, OpGroupNonUniformShuffleXor
   int accMuls = 0;  // OpFMul of a cooperative-matrix accumulator type (row scaling)
   int vec4Phis = 0;  // OpPhi of a 4 x uint32 vector (loaded runs carried by a loop)
+  int reduceRows = 0, perElement = 0;  // OpCooperativeMatrixReduceNV, ...PerElementOpNV
 };
 
 OpCounts count(const std::vector<uint32_t>& w) {
@@ -52,6 +53,8 @@ OpCounts count(const std::vector<uint32_t>& w) {
     if (op == 133 && std::find(accTypes.begin(), accTypes.end(), w[i + 1]) != accTypes.end())
       ++c.accMuls;                                  // OpFMul
     if (op == 4459) ++c.mulAdd;                     // OpCooperativeMatrixMulAddKHR
+    if (op == 5366) ++c.reduceRows;                 // OpCooperativeMatrixReduceNV
+    if (op == 5369) ++c.perElement;                 // OpCooperativeMatrixPerElementOpNV
     if (op == 17 && w[i + 1] == 6022) ++c.coopCap;  // OpCapability CooperativeMatrixKHR
     if (op == 14 && w[i + 2] == 3) ++c.vulkanModel; // OpMemoryModel _ Vulkan
   }
@@ -133,6 +136,46 @@ TEST(DotCoopMat, AttentionCarriesItsDirectLoadsAcrossIterations) {
     ASSERT_TRUE(k.ok() && k0.ok());
     EXPECT_EQ(k->spirv, k0->spirv);
   }
+}
+
+// TVK_FRAGMENT_ROWS=1 (lower/fragment_rows.h): attention's softmax runs on the score fragments
+// (row reductions and per-element functions of SPV_NV_cooperative_matrix2), which leaves out
+// the scores' exchange and the row-scale table: fewer accumulator stores to scratch, and the
+// module still validates. Off by default, and off on targets without the row operations.
+Result<CompiledKernel> compileFile(const fs::path& file, const Target& t, int numWarps) {
+  std::ifstream f(file);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  CompileOptions o;
+  o.target = t;
+  o.numWarps = numWarps;
+  o.fileName = file.filename().string();
+  return compileTTIR(ss.str(), o);  // validates with spirv-val (o.validate)
+}
+
+TEST(DotCoopMat, AttentionSoftmaxOnTheScoreFragments) {
+  // tensorcore.py's attention at head dim 64 (the golden test's kernel).
+  const fs::path attention = fs::path(TVK_SOURCE_DIR) / "tests" / "golden" / "attention_fragment_rows.ttir";
+  auto t = targetProfile("nvidia-hopper");
+  ASSERT_TRUE(t.ok());
+  setenv("TVK_FRAGMENT_ROWS", "1", 1);
+  auto on = compileFile(attention, *t, 4);
+  Target without = *t;
+  without.coopMatRowOps = false;
+  auto plain = compileFile(attention, without, 4);  // no row operations: the blocked layout
+  unsetenv("TVK_FRAGMENT_ROWS");
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  auto off = compileFile(attention, *t, 4);
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_EQ(plain->spirv, off->spirv);
+  const OpCounts a = count(on->spirv), b = count(off->spirv);
+  EXPECT_GT(a.reduceRows, 0);
+  EXPECT_GT(a.perElement, 0);
+  EXPECT_EQ(b.reduceRows, 0);
+  EXPECT_EQ(b.perElement, 0);
+  const auto& f = on->reflection.features;
+  EXPECT_NE(std::find(f.begin(), f.end(), "cooperativeMatrixRowOps"), f.end());
 }
 
 // A bf16 x bf16 -> f32 dot takes the bf16 shape (SPV_KHR_bfloat16) with direct operands.

@@ -1,6 +1,7 @@
 #include "lower/fragments.h"
 
 #include "lower/dot_coopmat.h"
+#include "lower/fragment_rows.h"
 
 namespace tvk::lower {
 
@@ -30,7 +31,7 @@ Status chooseLoopRepresentations(Context& c, const ir::Operation& loop) {
     c.setFragments(loop.body().arg(la.iterArg + 1), f);
     c.setFragments(la.dot->result(), f);
   }
-  return Status();
+  return chooseFragmentRows(c, loop);
 }
 
 Result<std::vector<Id>> idsAs(Context& c, const ir::Value* v, const Context::Fragments* f) {
@@ -39,7 +40,7 @@ Result<std::vector<Id>> idsAs(Context& c, const ir::Value* v, const Context::Fra
     if (have->dot != f->dot) return c.unsupported(*f->dot, "fragments of another dot tiling");
     return c.ids(v);
   }
-  if (have) return coopFragmentsToSlots(c, *have, c.ids(v));
+  if (have) return have->rows ? rowFragmentsToSlots(c, *have, v, c.ids(v)) : coopFragmentsToSlots(c, *have, c.ids(v));
   if (!f) return c.ids(v);
   // Only splat constants become fragments (analysis/loop_accumulators.cc checks the init).
   const ir::Operation* def = v->def;

@@ -80,7 +80,7 @@ struct FeatureChain {
         link(f.bf16);
         ext(false, kBFloat16Extension);
       }
-      if (f.workgroupCoopMat()) {
+      if (f.workgroupCoopMat() || f.coopMatRowOps()) {
         link(f.coopMat2);
         ext(false, kCoopMat2Extension);
       }

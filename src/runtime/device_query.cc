@@ -253,6 +253,7 @@ Target targetFromDevice(const DeviceFacts& f) {
     std::string ab, c;
     if (memoryModel && coopMatTypes(f, p, ab, c)) t.coopMatShapes.push_back({p.MSize, p.NSize, p.KSize, ab, c});
   }
+  t.coopMatRowOps = !t.coopMatShapes.empty() && f.coopMatRowOps();
   for (const CoopMatFlexiblePropertiesNV& p : f.coopMatFlexible) {
     std::string ab, c;
     if (memoryModel && coopMatTypes(f, p, ab, c))

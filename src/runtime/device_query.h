@@ -205,6 +205,11 @@ struct DeviceFacts {
     return hasCoopMat2 && coopMat2.cooperativeMatrixWorkgroupScope &&
            coopMat2.cooperativeMatrixFlexibleDimensions;
   }
+  /// VK_NV_cooperative_matrix2's reductions, use conversions and per-element functions.
+  bool coopMatRowOps() const {
+    return hasCoopMat2 && coopMat2.cooperativeMatrixReductions && coopMat2.cooperativeMatrixConversions &&
+           coopMat2.cooperativeMatrixPerElementOperations;
+  }
   /// bf16 cooperative matrices usable: VK_KHR_shader_bfloat16 with the type and its matrices.
   bool bf16CooperativeMatrix() const {
     return hasBFloat16 && bf16.shaderBFloat16Type && bf16.shaderBFloat16CooperativeMatrix;

@@ -34,6 +34,7 @@ const std::map<std::string, std::function<bool(const Target&)>>& featureTable() 
            if (s.ab == "bf16") return true;
          return false;
        }},
+      {"cooperativeMatrixRowOps", [](const Target& t) { return t.coopMatRowOps; }},
       {"subgroupBasic", [](const Target& t) { return (t.subgroupOps & 0x1) != 0; }},
       {"subgroupVote", [](const Target& t) { return (t.subgroupOps & 0x2) != 0; }},
       {"subgroupArithmetic", [](const Target& t) { return (t.subgroupOps & 0x4) != 0; }},

@@ -328,6 +328,28 @@ Id ModuleBuilder::localVariable(Id ptrType) {
   return id;
 }
 
+Id ModuleBuilder::beginHelper(Id returnType, const std::vector<Id>& paramTypes, std::vector<Id>& params) {
+  Id fn = newId();
+  put(helpers_, spv::Op::OpFunction, {returnType, fn, 0, typeFunction(returnType, paramTypes)});
+  params.clear();
+  for (Id t : paramTypes) {
+    params.push_back(newId());
+    put(helpers_, spv::Op::OpFunctionParameter, {t, params.back()});
+  }
+  helperSavedBlock_ = currentBlock_;
+  currentBlock_ = newId();
+  put(helpers_, spv::Op::OpLabel, {currentBlock_});
+  inHelper_ = true;
+  return fn;
+}
+
+void ModuleBuilder::endHelper(Id value) {
+  put(helpers_, spv::Op::OpReturnValue, {value});
+  put(helpers_, spv::Op::OpFunctionEnd, {});
+  inHelper_ = false;
+  currentBlock_ = helperSavedBlock_;
+}
+
 void ModuleBuilder::endFunction() { put(body_, spv::Op::OpFunctionEnd, {}); }
 
 void ModuleBuilder::startBlock(Id label) {
@@ -367,7 +389,7 @@ Id ModuleBuilder::emit(spv::Op op, Id resultType, const std::vector<uint32_t>& o
   Id id = newId();
   Words w{resultType, id};
   w.insert(w.end(), operands.begin(), operands.end());
-  put(inPrologue_ ? prologue_ : body_, op, w);
+  put(sink(), op, w);
   return id;
 }
 
@@ -376,13 +398,13 @@ void ModuleBuilder::emitWithId(spv::Op op, Id resultType, Id result,
   deriveCapabilities(op);
   Words w{resultType, result};
   w.insert(w.end(), operands.begin(), operands.end());
-  put(inPrologue_ ? prologue_ : body_, op, w);
+  put(sink(), op, w);
 }
 
 void ModuleBuilder::emitVoid(spv::Op op, const std::vector<uint32_t>& operands) {
   deriveCapabilities(op);
   if (op == spv::Op::OpLoopMerge && !operands.empty()) openLoops_.push_back(operands[0]);
-  put(inPrologue_ ? prologue_ : body_, op, operands);
+  put(sink(), op, operands);
 }
 
 Id ModuleBuilder::glsl(uint32_t inst, Id resultType, const std::vector<Id>& args) {
@@ -412,6 +434,7 @@ std::vector<uint32_t> ModuleBuilder::finish() const {
   add(locals_);
   add(prologue_);
   add(body_);
+  add(helpers_);
   return vulkanMemoryModel_ ? toVulkanMemoryModel(out) : out;
 }
 

@@ -137,6 +137,12 @@ class ModuleBuilder {
   size_t loopDepth() const { return openLoops_.size(); }
   /// True while emission goes to the prologue.
   bool inPrologue() const { return inPrologue_; }
+  /// Starts a helper function (one block, no locals), placed after the entry function: the
+  /// callee of a per-element or reduction instruction (SPV_NV_cooperative_matrix2). Emission
+  /// goes to it until endHelper. `params` receives the parameter ids. Returns the function id.
+  Id beginHelper(Id returnType, const std::vector<Id>& paramTypes, std::vector<Id>& params);
+  /// Returns `value` and ends the helper function; emission goes back where it was.
+  void endHelper(Id value);
 
   /// Emits an instruction with a result type and result id; returns the new id.
   Id emit(spv::Op op, Id resultType, const std::vector<uint32_t>& operands);
@@ -168,7 +174,7 @@ class ModuleBuilder {
   std::set<uint32_t> caps_;
   std::set<std::string> extNames_;
   Words capabilities_, extensions_, imports_, entryPoints_, execModes_, debug_, annotations_,
-      types_, fnHeader_, locals_, prologue_, body_;
+      types_, fnHeader_, locals_, prologue_, body_, helpers_;
   std::map<Words, Id> dedup_;
   std::set<Words> decorations_;
   std::map<Id, int> scalarBits_;
@@ -178,6 +184,10 @@ class ModuleBuilder {
   std::vector<Id> openLoops_;  // merge blocks of the open loops, innermost last
   size_t blocks_ = 0;
   bool inPrologue_ = false;
+  bool inHelper_ = false;
+  Id helperSavedBlock_ = 0;
+  // Where emitted instructions go: a helper function, the entry block's prologue, or the body.
+  Words& sink() { return inHelper_ ? helpers_ : inPrologue_ ? prologue_ : body_; }
   bool vulkanMemoryModel_ = false;
   bool physicalAddressing_ = false;
 };

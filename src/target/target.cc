@@ -106,6 +106,7 @@ Target nvidiaHopperProfile() {
                      {16, 16, 32, "u8", "u32"},  {16, 16, 32, "i8", "i32"},
                      {16, 8, 32, "u8", "u32"},   {16, 8, 32, "i8", "i32"},
                      {16, 16, 16, "bf16", "f32"}};
+  t.coopMatRowOps = true;
   return t;
 }
 
@@ -182,6 +183,8 @@ std::string Target::describe() const {
   for (const CoopMatShape& s : coopMatShapes)
     os << " " << s.m << "x" << s.n << "x" << s.k << " " << s.ab << "->" << s.c;
   os << "\n";
+  if (!coopMatShapes.empty())
+    os << "cooperative-matrix row reductions, conversions and per-element functions: " << yesNo(coopMatRowOps) << "\n";
   if (!workgroupCoopMat.empty()) {
     os << "workgroup-scope cooperative matrix (max " << workgroupCoopMatMaxInvocations
        << " invocations, dimension <= " << workgroupCoopMatMaxDimension << ", "

@@ -127,6 +127,11 @@ struct Target {
   uint32_t workgroupCoopMatMaxInvocations = 0;
   uint32_t workgroupCoopMatMaxDimension = 0;
   uint32_t workgroupCoopMatReservedShared = 0;
+  /// VK_NV_cooperative_matrix2's row reductions, use conversions and per-element functions
+  /// (cooperativeMatrixReductions, cooperativeMatrixConversions,
+  /// cooperativeMatrixPerElementOperations) on the subgroup-scope matrices above: attention's
+  /// softmax then runs on the score fragments (lower/fragment_rows.h).
+  bool coopMatRowOps = false;
   /// Loop iterations one invocation may make in total, summed over all of its loops (nested
   /// or not, each loop's exiting pass included), before the driver ends every loop early
   /// without an error; 0 = no limit. Mesa's llvmpipe (lavapipe) has this limit

@@ -4,6 +4,7 @@ lines say what its output must contain, in the style of LLVM's FileCheck (a smal
 
   // RUN: opt --print=layouts --target lavapipe --num-warps 4     (tvk opt FILE ...; stdout)
   // RUN: compile --target nvidia-hopper                          (tvk compile FILE ... --asm)
+  // RUN: TVK_FRAGMENT_ROWS=1 compile ...                          (leading NAME=VALUE: environment)
   // CHECK: text          the next line at or after the current position that contains it
   // CHECK-NEXT: text     the line right after the previous match must contain it
   // CHECK-NOT: text      no line between the previous match and the next CHECK's match
@@ -28,14 +29,18 @@ def pattern(text):
 
 def run_tvk(tvk, path, args):
     words = args.split()
+    env = dict(os.environ)
+    while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        env[name] = value
     with tempfile.TemporaryDirectory() as tmp:
         if words[0] == "compile":
             out = os.path.join(tmp, "out.spvasm")
             r = subprocess.run([tvk, "compile", path, *words[1:], "-o", out, "--asm"],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=env)
             text = open(out).read() if r.returncode == 0 and os.path.exists(out) else ""
         else:
-            r = subprocess.run([tvk, words[0], path, *words[1:]], capture_output=True, text=True)
+            r = subprocess.run([tvk, words[0], path, *words[1:]], capture_output=True, text=True, env=env)
             text = r.stdout
     return r.returncode, text, r.stderr
 

@@ -1,0 +1,444 @@
+#include "lower/fragment_rows.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+
+#include "analysis/remat.h"
+#include "lower/dot_coopmat.h"
+#include "lower/dot_coopmat_plan.h"
+#include "lower/registry.h"
+
+namespace tvk::lower {
+
+#ifdef TVK_HAVE_COOPMAT
+
+namespace {
+
+using coop::CoopFrame;
+using coop::CoopPlan;
+using coop::planFor;
+
+// SPV_NV_cooperative_matrix2 (SPIR-V Registry, extensions/NV/SPV_NV_cooperative_matrix2):
+// OpCooperativeMatrixReduceNV, OpCooperativeMatrixPerElementOpNV, the Row reduce mode and
+// the capabilities CooperativeMatrixReductionsNV, CooperativeMatrixConversionsNV (an
+// OpFConvert that changes Use from accumulator to A) and CooperativeMatrixPerElementOperationsNV.
+constexpr spv::Op kOpReduce = static_cast<spv::Op>(5366);
+constexpr spv::Op kOpPerElement = static_cast<spv::Op>(5369);
+constexpr uint32_t kReduceRow = 0x1;
+constexpr uint32_t kCapReductions = 5430, kCapConversions = 5431, kCapPerElement = 5432;
+
+void useRowOps(Context& c) {
+  c.b.addExtension("SPV_NV_cooperative_matrix2");
+  for (uint32_t cap : {kCapReductions, kCapConversions, kCapPerElement})
+    c.b.addCapability(static_cast<spv::Capability>(cap));
+  c.needFeature("cooperativeMatrixRowOps");
+}
+
+bool isF32(const ir::Value* v) {
+  const ir::Type& s = v->type.scalar();
+  return s.isFloat() && s.bits == 32 && s.name == "f32";
+}
+
+// A tensor every element of which is one scalar: tt.splat, or a splat arith.constant.
+bool isSplat(const ir::Value* v) {
+  const ir::Operation* d = v->def;
+  if (!d) return false;
+  if (d->name == "tt.splat") return true;
+  const ir::Attribute* a = d->name == "arith.constant" ? d->attr("value") : nullptr;
+  return a && a->kind == ir::Attribute::Kind::Dense && a->isSplat();
+}
+
+// Element-wise f32 ops whose scalar lowering runs per element (every operand and the result
+// f32, of one shape or scalar).
+bool isElementwise(const std::string& n) {
+  static const std::set<std::string> kOps = {
+      "arith.addf",    "arith.subf",    "arith.mulf", "arith.divf", "arith.negf",
+      "arith.maxnumf", "arith.minnumf", "arith.maximumf", "arith.minimumf",
+      "math.exp2",     "math.exp",      "math.log2",  "math.log",   "math.sqrt", "math.rsqrt", "math.absf"};
+  return kOps.count(n) > 0;
+}
+
+// The combining op of a tt.reduce whose region is one of the ops above applied to its two
+// arguments, or null.
+const ir::Operation* combineOf(const ir::Operation& reduce) {
+  if (reduce.regions.size() != 1 || reduce.regions[0]->blocks.size() != 1) return nullptr;
+  const ir::Block& blk = *reduce.regions[0]->blocks[0];
+  if (blk.args.size() != 2 || blk.ops.size() != 2) return nullptr;
+  const ir::Operation& op = *blk.ops[0];
+  const ir::Operation& ret = *blk.ops[1];
+  static const std::set<std::string> kCombine = {"arith.addf", "arith.mulf", "arith.maxnumf", "arith.minnumf",
+                                                 "arith.maximumf", "arith.minimumf"};
+  if (!kCombine.count(op.name) || op.numOperands() != 2 || ret.numOperands() != 1 ||
+      ret.operand(0) != op.result())
+    return nullptr;
+  const bool args = (op.operand(0) == blk.args[0].get() && op.operand(1) == blk.args[1].get()) ||
+                    (op.operand(0) == blk.args[1].get() && op.operand(1) == blk.args[0].get());
+  return args && isF32(op.result()) ? &op : nullptr;
+}
+
+enum class Kind { Fail, Scalar, Tile, Rows, RowsExpanded };
+
+// Classifies the values of the region between the two dots of `loop` (fragment_rows.h).
+struct Region {
+  Context& c;
+  const ir::Operation& loop;
+  const ir::Operation* dot2;  // the row-scaled loop accumulator's dot
+  const ir::Operation* dot1 = nullptr;  // the scores' dot, found on the way
+  std::map<const ir::Value*, Kind> kind;
+  std::vector<const ir::Value*> order;  // classified values, tiles and rows
+  bool failed = false;  // some value of the region cannot be held in fragments
+
+  bool inRegion(const ir::Value* v) const {
+    auto it = kind.find(v);
+    return it != kind.end() && (it->second == Kind::Tile || it->second == Kind::Rows || it->second == Kind::RowsExpanded);
+  }
+
+  Kind classify(const ir::Value* v) {
+    auto it = kind.find(v);
+    if (it != kind.end()) return it->second;
+    Kind k = compute(v);
+    kind[v] = k;
+    if (k == Kind::Fail) failed = true;
+    if (k == Kind::Tile || k == Kind::Rows || k == Kind::RowsExpanded) order.push_back(v);
+    return k;
+  }
+
+  Kind compute(const ir::Value* v) {
+    if (!v->type.isTensor()) return v->type.isFloat() && isF32(v) ? Kind::Scalar : Kind::Fail;
+    if (!isF32(v)) return Kind::Fail;
+    const ir::Block& body = loop.body();
+    if (!analysis::isInside(v, &loop)) return isSplat(v) ? Kind::Scalar : Kind::Fail;
+    if (isSplat(v)) return Kind::Scalar;
+    if (!v->def) {
+      // A loop-carried 1-D value: splat-initialised, its yield a row value.
+      if (v->ownerBlock != &body || v->index < 1 || v->type.rank() != 1) return Kind::Fail;
+      const int j = v->index - 1;
+      if (3 + j >= loop.numOperands() || !isSplat(loop.operand(3 + j)) || loop.operand(3 + j)->def->name != "arith.constant")
+        return Kind::Fail;
+      kind[v] = Kind::Rows;  // tentatively, for the cycle through the yield
+      order.push_back(v);
+      const ir::Operation* yield = body.terminator();
+      if (!yield || j >= yield->numOperands() || classify(yield->operand(j)) != Kind::Rows) return Kind::Fail;
+      return Kind::Rows;
+    }
+    const ir::Operation& d = *v->def;
+    if (d.parentBlock != &body) return Kind::Fail;
+    if (d.name == "tt.dot") {
+      if (&d == dot2 || (dot1 && dot1 != &d) || v->type.rank() != 2) return Kind::Fail;
+      const ir::Value* acc = d.operand(2);
+      const ir::Attribute* a = acc->def && acc->def->name == "arith.constant" ? acc->def->attr("value") : nullptr;
+      if (!a || a->kind != ir::Attribute::Kind::Dense || !a->isSplat()) return Kind::Fail;
+      dot1 = &d;
+      return Kind::Tile;
+    }
+    if (d.name == "tt.expand_dims")
+      return d.intAttr("axis") == 1 && classify(d.operand(0)) == Kind::Rows ? Kind::RowsExpanded : Kind::Fail;
+    if (d.name == "tt.broadcast")
+      return v->type.rank() == 2 && classify(d.operand(0)) == Kind::RowsExpanded ? Kind::Tile : Kind::Fail;
+    if (d.name == "tt.reduce") {
+      if (d.intAttr("axis") != 1 || d.numOperands() != 1 || d.results.size() != 1 || !combineOf(d) ||
+          v->type.rank() != 1)
+        return Kind::Fail;
+      return classify(d.operand(0)) == Kind::Tile ? Kind::Rows : Kind::Fail;
+    }
+    if (!isElementwise(d.name) || d.results.size() != 1) return Kind::Fail;
+    bool tile = false, rows = false;
+    for (const ir::Value* o : d.operands) {
+      if (o->type.isTensor() && o->type.shape != v->type.shape) return Kind::Fail;
+      const Kind k = classify(o);
+      if (k == Kind::Tile) tile = true;
+      else if (k == Kind::Rows) rows = true;
+      else if (k != Kind::Scalar) return Kind::Fail;
+    }
+    if (tile == rows) return Kind::Fail;  // all scalars, or a mix that cannot occur
+    return tile ? Kind::Tile : Kind::Rows;
+  }
+};
+
+// The helper function of element-wise `op` on fragments: (row, col, the element of the first
+// matrix operand, the other operands in order) -> the op's scalar lowering of its operands.
+Result<Id> elementFunction(Context& c, const ir::Operation& op, const std::vector<bool>& matrix, int first) {
+  auto& b = c.b;
+  std::vector<Id> types{c.u32(), c.u32()};
+  std::vector<int> order{first};
+  for (int i = 0; i < op.numOperands(); ++i)
+    if (i != first) order.push_back(i);
+  for (int i : order) {
+    auto t = c.regType(op.operand(i)->type.scalar());
+    if (!t.ok()) return t;
+    types.push_back(*t);
+  }
+  auto rt = c.regTypeOf(op.result());
+  if (!rt.ok()) return rt;
+  std::vector<Id> params;
+  Id fn = b.beginHelper(*rt, types, params);
+  std::vector<Id> args(op.numOperands());
+  for (size_t k = 0; k < order.size(); ++k) args[order[k]] = params[2 + k];
+  auto r = c.scalarOp(op, args);
+  b.endHelper(r.ok() ? *r : b.constNull(*rt));
+  if (!r.ok()) return r.status();
+  (void)matrix;
+  return fn;
+}
+
+// The combine function of a reduction: (x, y) -> x op y, and the same with the per-element
+// signature (row, col, x, y) when `perElement`.
+Result<Id> combineFunction(Context& c, const ir::Operation& combine, bool perElement) {
+  auto& b = c.b;
+  Id f = c.f32();
+  std::vector<Id> types = perElement ? std::vector<Id>{c.u32(), c.u32(), f, f} : std::vector<Id>{f, f};
+  std::vector<Id> params;
+  Id fn = b.beginHelper(f, types, params);
+  auto r = c.scalarOp(combine, {params[types.size() - 2], params[types.size() - 1]});
+  b.endHelper(r.ok() ? *r : b.constNull(f));
+  if (!r.ok()) return r.status();
+  return fn;
+}
+
+Status lowerElementwise(Context& c, const ir::Operation& op) {
+  const Context::Fragments* f = c.fragments(op.result());
+  std::vector<bool> matrix(op.numOperands());
+  int first = -1;
+  for (int i = 0; i < op.numOperands(); ++i) {
+    matrix[i] = c.fragments(op.operand(i)) != nullptr;
+    if (matrix[i] && first < 0) first = i;
+  }
+  if (first < 0) return c.unsupported(op, "internal error: no fragment operand");
+  auto fn = elementFunction(c, op, matrix, first);
+  if (!fn.ok()) return fn.status();
+  std::vector<Id> out(f->count);
+  for (uint32_t k = 0; k < f->count; ++k) {
+    std::vector<uint32_t> ops{c.ids(op.operand(first))[k], *fn};
+    for (int i = 0; i < op.numOperands(); ++i) {
+      if (i == first) continue;
+      if (matrix[i]) {
+        if (c.ids(op.operand(i)).size() != f->count) return c.unsupported(op, "internal error: fragment counts differ");
+        ops.push_back(c.ids(op.operand(i))[k]);
+      } else {
+        ops.push_back(c.at(op.operand(i), 0));  // a scalar, or a splat's value
+      }
+    }
+    out[k] = c.b.emit(kOpPerElement, f->type, ops);
+  }
+  c.bind(op.result(), std::move(out));
+  return Status();
+}
+
+// tt.reduce along axis 1 of a tile: the fragments of each fragment row combined element by
+// element, then reduced along their rows (every column holds the row's value).
+Status lowerReduce(Context& c, const ir::Operation& op) {
+  const Context::Fragments* in = c.fragments(op.operand(0));
+  const Context::Fragments* f = c.fragments(op.result());
+  const ir::Operation* combine = combineOf(op);
+  if (!in || !f || !combine || f->count == 0 || in->count % f->count)
+    return c.unsupported(op, "internal error: row reduction of fragments");
+  auto fn = combineFunction(c, *combine, false);
+  if (!fn.ok()) return fn.status();
+  const uint32_t fn2 = in->count / f->count;
+  Id pe = 0;
+  if (fn2 > 1) {
+    auto e = combineFunction(c, *combine, true);
+    if (!e.ok()) return e.status();
+    pe = *e;
+  }
+  const std::vector<Id>& tiles = c.ids(op.operand(0));
+  std::vector<Id> out(f->count);
+  for (uint32_t i = 0; i < f->count; ++i) {
+    Id t = tiles[i * fn2];
+    for (uint32_t j = 1; j < fn2; ++j) t = c.b.emit(kOpPerElement, f->type, {t, pe, tiles[i * fn2 + j]});
+    out[i] = c.b.emit(kOpReduce, f->type, {t, kReduceRow, *fn});
+  }
+  c.bind(op.result(), std::move(out));
+  return Status();
+}
+
+// p.to(f16) as the A fragments of the second dot (Context::heldFragments, indexed by fragment
+// row and K step): one conversion per fragment, which changes the use from accumulator to A.
+Status lowerTruncate(Context& c, const ir::Operation& op) {
+  const std::vector<std::pair<const ir::Operation*, int>>& uses = c.usesOf(op.result());
+  if (uses.size() != 1 || uses[0].first->name != "tt.dot" || uses[0].second != 0)
+    return c.unsupported(op, "internal error: scores not used by one dot");
+  const ir::Operation& dot = *uses[0].first;
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, dot, p, base);
+  if (!ok.ok()) return ok.status();
+  if (!*ok) return c.unsupported(op, "internal error: the dot left the cooperative-matrix path");
+  const CoopFrame fr = coopFrame(c, p);
+  const std::vector<Id>& tiles = c.ids(op.operand(0));
+  if (tiles.size() != p.fm * (p.K / p.shape.k)) return c.unsupported(op, "internal error: fragment counts differ");
+  std::vector<Id>& held = c.heldFragments[{&dot, 0}];
+  held.assign(tiles.size(), 0);
+  for (size_t k = 0; k < tiles.size(); ++k) held[k] = c.b.emit(spv::Op::OpFConvert, fr.tA, {tiles[k]});
+  c.roundsF16ByMode = true;  // RoundingModeRTE: the conversion rounds to nearest even
+  return Status();
+}
+
+}  // namespace
+
+bool fragmentRowsRequested() {
+  const char* env = std::getenv("TVK_FRAGMENT_ROWS");
+  return env && std::strcmp(env, "1") == 0;
+}
+
+Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
+  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested() || c.coherent) return Status();
+  for (const analysis::LoopAccumulator& la : c.loopAccumulators()) {
+    if (la.loop != &loop || !la.scale || !c.rowScaledFragments.count(la.scale)) continue;
+    const ir::Operation& dot2 = *la.dot;
+    const ir::Value* a2 = dot2.operand(0);
+    const ir::Operation* trunc = a2->def;
+    if (!trunc || trunc->name != "arith.truncf" || trunc->parentBlock != &loop.body() ||
+        a2->type.scalar().name != "f16" || c.usesOf(a2).size() != 1)
+      continue;
+    Region r{c, loop, &dot2};
+    if (r.classify(trunc->operand(0)) != Kind::Tile || r.classify(la.rowScale) != Kind::Rows || !r.dot1) continue;
+    // The rest of the region: every op of the body that reads one of its values (l_i's sum of
+    // p, its update), and the loop-carried values that the yield hands them to.
+    const ir::Operation* yield = loop.body().terminator();
+    for (bool grew = true; grew && !r.failed;) {
+      grew = false;
+      for (const auto& owned : loop.body().ops) {
+        const ir::Operation& op = *owned;
+        if (&op == trunc || c.skippedOps.count(&op) || op.results.size() != 1 || r.kind.count(op.result())) continue;
+        if (&op == yield) continue;
+        for (const ir::Value* o : op.operands)
+          if (r.inRegion(o)) {
+            r.classify(op.result());
+            grew = true;
+            break;
+          }
+      }
+      for (int j = 0; yield && j < yield->numOperands(); ++j) {
+        const ir::Value* arg = loop.body().arg(j + 1);
+        if (r.inRegion(yield->operand(j)) && !r.kind.count(arg)) {
+          r.classify(arg);
+          grew = true;
+        }
+      }
+    }
+    if (r.failed) continue;
+    // The plans: rows split among subgroups alike, one accumulator type, the scores' fragment
+    // columns the second dot's K steps.
+    CoopPlan p1, p2;
+    uint32_t b1 = 0, b2 = 0;
+    auto ok1 = planFor(c, *r.dot1, p1, b1);
+    if (!ok1.ok()) return ok1.status();
+    auto ok2 = planFor(c, dot2, p2, b2);
+    if (!ok2.ok()) return ok2.status();
+    if (!*ok1 || !*ok2 || p1.batched || p2.batched || p1.isInt || p2.isInt || p1.split || p2.split || p2.isBf16 ||
+        p1.wn != 1 || p2.wn != 1 || p1.wm != p2.wm || p1.fm != p2.fm || p1.shape.m != p2.shape.m ||
+        p1.shape.n != p2.shape.n || p1.shape.n != p2.shape.k || p1.N != p2.K || p1.M != p2.M)
+      continue;
+    // Row values go back to slots (after the loop) through the first dot's scratch.
+    auto alloc = c.smem.allocs.find(r.dot1);
+    if (alloc == c.smem.allocs.end() || uint64_t(p1.rows()) * p1.shape.n * 4 > alloc->second.bytes) continue;
+    // Every use of a region value stays in the region, but for the truncation, the row scale's
+    // broadcast (skipped) and the yields of the loop-carried rows.
+    std::set<const ir::Operation*> ops;
+    for (const ir::Value* v : r.order)
+      if (v->def) ops.insert(v->def);
+    bool closed = true;
+    for (const ir::Value* v : r.order) {
+      for (const auto& [user, idx] : c.usesOf(v)) {
+        if (ops.count(user) || (user == trunc && v == trunc->operand(0))) continue;
+        if (user == yield && v->type.rank() == 1) {
+          const ir::Value* arg = loop.body().arg(idx + 1);
+          auto k = r.kind.find(arg);
+          if (k != r.kind.end() && k->second == Kind::Rows) continue;
+        }
+        if (v == la.rowScale && user->name == "tt.expand_dims" && c.skippedOps.count(user)) continue;
+        closed = false;
+      }
+      const std::vector<int64_t> want = r.kind[v] == Kind::RowsExpanded ? std::vector<int64_t>{p1.M, 1}
+                                        : r.kind[v] == Kind::Tile       ? r.dot1->result()->type.shape
+                                                                        : std::vector<int64_t>{p1.M};
+      if (v->type.shape != want) closed = false;
+    }
+    if (!closed) continue;
+    // The broadcast of the row scale must be skipped (its only use the scaled accumulator).
+    const ir::Value* bc = la.scale->operand(la.scale->operand(0)->def && la.scale->operand(0)->def->name == "tt.broadcast" ? 0 : 1);
+    if (!c.skippedOps.count(bc->def)) continue;
+    Context::Fragments tile;
+    auto ok = coopFragments(c, *r.dot1, tile);
+    if (!ok.ok()) return ok.status();
+    if (!*ok) continue;
+    Context::Fragments rows = tile;
+    rows.count = p1.fm;
+    rows.rows = true;
+    for (const ir::Value* v : r.order) {
+      const Kind k = r.kind[v];
+      c.setFragments(v, k == Kind::Tile ? tile : rows);
+      if (v->def && v->def != r.dot1) c.fragmentOps.insert(v->def);
+    }
+    c.fragmentOps.insert(trunc);
+  }
+  return Status();
+}
+
+Status lowerFragmentOp(Context& c, const ir::Operation& op) {
+  useRowOps(c);
+  if (op.name == "tt.expand_dims") {
+    c.bind(op.result(), c.ids(op.operand(0)));
+    return Status();
+  }
+  if (op.name == "tt.broadcast") {
+    const Context::Fragments* f = c.fragments(op.result());
+    const std::vector<Id>& rows = c.ids(op.operand(0));
+    if (!f || rows.empty() || f->count % rows.size()) return c.unsupported(op, "internal error: broadcast of row fragments");
+    const size_t per = f->count / rows.size();
+    std::vector<Id> out(f->count);
+    for (size_t k = 0; k < out.size(); ++k) out[k] = rows[k / per];
+    c.bind(op.result(), std::move(out));
+    return Status();
+  }
+  if (op.name == "tt.reduce") return lowerReduce(c, op);
+  if (op.name == "arith.truncf") return lowerTruncate(c, op);
+  return lowerElementwise(c, op);
+}
+
+Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments& f, const ir::Value* v,
+                                            const std::vector<Id>& frags) {
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, *f.dot, p, base);
+  if (!ok.ok()) return ok.status();
+  if (!*ok || frags.size() != p.fm || v->type.rank() != 1) return c.unsupported(*f.dot, "row fragments changed");
+  const CoopFrame fr = coopFrame(c, p);
+  const uint32_t n = p.shape.n;
+  const uint32_t rowMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::RowMajorKHR);
+  c.barrier();
+  for (uint32_t i = 0; i < p.fm; ++i)
+    c.b.emitVoid(spv::Op::OpCooperativeMatrixStoreKHR,
+                 {c.scratch.ptr(c.ix(fr.fragRow[i]) * n + base), frags[i], c.c32(rowMajor), c.c32(n)});
+  c.barrier();
+  auto t = c.regTypeOf(v);
+  if (!t.ok()) return t.status();
+  std::vector<Id> out;
+  for (uint32_t s = 0; s < c.layouts.slots(v); ++s) {
+    const Index row = c.ix(c.layouts.slotLinear(v->type.shape, s));
+    auto x = c.scratch.load(row * n + base, *t);
+    if (!x.ok()) return x.status();
+    out.push_back(*x);
+  }
+  return out;
+}
+
+#else
+
+bool fragmentRowsRequested() { return false; }
+Status chooseFragmentRows(Context&, const ir::Operation&) { return Status(); }
+Status lowerFragmentOp(Context& c, const ir::Operation& op) {
+  return c.unsupported(op, "cooperative matrices not built in");
+}
+Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments& f, const ir::Value*,
+                                            const std::vector<Id>&) {
+  return c.unsupported(*f.dot, "cooperative matrices not built in");
+}
+
+#endif
+
+}  // namespace tvk::lower

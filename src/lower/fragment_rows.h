@@ -1,0 +1,51 @@
+// Softmax on the score fragments (VK_NV_cooperative_matrix2: Target::coopMatRowOps).
+//
+// In an scf.for whose loop accumulator is row-scaled before its cooperative-matrix tt.dot
+// (flash attention: `acc = acc * alpha[:, None]; acc = tl.dot(p.to(f16), v, acc)`), where `p`
+// is computed from the other cooperative-matrix tt.dot of the body (`qk = tl.dot(q, k)`), the
+// values between the two dots stay in cooperative-matrix fragments instead of going through
+// the blocked layout:
+//   - *tiles*: the scores and everything computed from them element by element (f32), in the
+//     first dot's fragment tiling; splat operands are scalars;
+//   - *rows*: tl.max / tl.sum along axis 1 of a tile (OpCooperativeMatrixReduceNV, Row: every
+//     column of a row's fragment holds the row's value) and 1-D values computed from them
+//     element by element, loop-carried ones included (m_i, l_i: one fragment per fragment row
+//     of the subgroup); their broadcast back to a tile (`m[:, None]`) is the same fragment;
+//   - element-wise ops run as OpCooperativeMatrixPerElementOpNV over a helper function that
+//     applies the op's scalar lowering to one element;
+//   - `p.to(f16)` becomes the second dot's A fragments by one OpFConvert each (use
+//     conversion), and alpha scales the accumulator's fragments by OpFMul.
+// Both dots must split rows only among the subgroups, with equal rows per subgroup and the
+// same accumulator fragment type, so that a row lives in one subgroup and its fragments line
+// up. Anything else in the region (a masked diagonal block, a column reduction, another use
+// of the scores) keeps the loop on the blocked-layout path.
+//
+// Off by default: TVK_FRAGMENT_ROWS=1 turns it on (in the Python backend's cache key). The
+// SPIR-V validates (spirv-val, golden test attention_fragment_rows), but it has not yet run on a
+// device: the session that wrote it had no H200 time left (tools/device/run_fragment_rows.sh
+// runs the attention tests and the A/B benchmark there).
+#pragma once
+
+#include <vector>
+
+#include "lower/context.h"
+
+namespace tvk::lower {
+
+/// True when TVK_FRAGMENT_ROWS=1 asks for this path.
+bool fragmentRowsRequested();
+
+/// Before scf.for `loop` is lowered, after chooseLoopRepresentations: marks the values of its
+/// body that stay in fragments (Context::setFragments, tiles and rows) and the ops that
+/// compute them (Context::fragmentOps), when the whole region qualifies.
+Status chooseFragmentRows(Context& c, const ir::Operation& loop);
+
+/// Lowers an op of Context::fragmentOps on fragments.
+Status lowerFragmentOp(Context& c, const ir::Operation& op);
+
+/// Row fragments `frags` (Fragments::rows) of 1-D value `v` to one id per slot of its layout,
+/// through the dot's scratch.
+Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments& f, const ir::Value* v,
+                                            const std::vector<Id>& frags);
+
+}  // namespace tvk::lower

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Attention's softmax on the score fragments (TVK_FRAGMENT_ROWS=1, lower/fragment_rows.h) on the
+# device machine: builds and installs, prints whether the device reports VK_NV_cooperative_matrix2's
+# row operations, then
+#   1. correctness with the switch on: the attention tests (test_row_layouts, test_carried_loads,
+#      test_dot_direct_operands), which check results against NumPy and CUDA;
+#   2. the attention rows of tools/bench/tensorcore.py, off and on alternately, ROUNDS rounds
+#      (default 2), each checked against CUDA's output, with JSON under $OUT.
+#   run(command="bash tools/device/run_fragment_rows.sh", carry=[".gl", ".debs", ".cmwhl"])
+# TVK_SKIP_BUILD=1 skips the build on a warm machine; ONLY overrides the benchmark rows.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tools/device/prepare.sh fragment-rows-build.log
+export TVK_VALIDATION=0 TVK_WARN_FALLBACK=0
+rc=0
+ninja -C build-device-py tvk >/dev/null
+build-device-py/tvk devices 2>&1 | grep -i -E "^name|cooperative" | head -6
+echo "== tests with TVK_FRAGMENT_ROWS=1 ($(date +%T))"
+TVK_FRAGMENT_ROWS=1 timeout 240 python3 -X faulthandler -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
+  tests/python/test_row_layouts.py tests/python/test_carried_loads.py tests/python/test_dot_direct_operands.py \
+  2>&1 | tail -12 | tee "$OUT/fragment-rows-tests.log" || rc=1
+ONLY=${ONLY:-attn_d64_s1024,attn_d64_s1024_causal,attn_d64_s4096,attn_d64_s4096_causal,attn_d128_s1024,attn_d128_s4096,attn_d128_s4096_causal,attn_d64_s16384}
+for r in $(seq 1 "${ROUNDS:-2}"); do
+  for fr in 0 1; do
+    echo "== tensorcore attention, TVK_FRAGMENT_ROWS=$fr, round $r ($(date +%T))"
+    TVK_FRAGMENT_ROWS=$fr timeout 200 python3 tools/bench/tensorcore.py --only "$ONLY" --json "$OUT/fragment-rows-$fr-$r.json" \
+      2>&1 | tail -12 | tee "$OUT/fragment-rows-$fr-$r.log" || rc=1
+  done
+done
+exit $rc
