@@ -176,6 +176,13 @@ TEST(DotCoopMat, AttentionSoftmaxOnTheScoreFragments) {
   EXPECT_EQ(b.perElement, 0);
   const auto& f = on->reflection.features;
   EXPECT_NE(std::find(f.begin(), f.end(), "cooperativeMatrixRowOps"), f.end());
+  // The conformance attention masks its key tail with a select whose condition a per-element
+  // function recomputes from the element's coordinates (the loop's key offset passed in).
+  setenv("TVK_FRAGMENT_ROWS", "1", 1);
+  auto masked = compileCase("attention", "nvidia-hopper");
+  unsetenv("TVK_FRAGMENT_ROWS");
+  ASSERT_TRUE(masked.ok()) << masked.status().message();
+  EXPECT_GT(count(masked->spirv).reduceRows, 0);
 }
 
 // A bf16 x bf16 -> f32 dot takes the bf16 shape (SPV_KHR_bfloat16) with direct operands.

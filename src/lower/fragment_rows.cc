@@ -1,5 +1,6 @@
 #include "lower/fragment_rows.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -79,7 +80,32 @@ const ir::Operation* combineOf(const ir::Operation& reduce) {
   return args && isF32(op.result()) ? &op : nullptr;
 }
 
-enum class Kind { Fail, Scalar, Tile, Rows, RowsExpanded };
+enum class Kind { Fail, Scalar, Tile, Rows, RowsExpanded, Coord };
+
+// Integer ops of coordinate expressions (isCoordinate).
+bool isCoordinateOp(const std::string& n) {
+  static const std::set<std::string> kOps = {"arith.addi", "arith.subi",  "arith.muli",  "arith.andi",
+                                             "arith.ori",  "arith.xori",  "arith.cmpi",  "arith.select",
+                                             "arith.extsi", "arith.extui", "arith.trunci", "arith.maxsi",
+                                             "arith.minsi", "arith.maxui", "arith.minui"};
+  return kOps.count(n) > 0;
+}
+
+// An integer or i1 tensor computed from tt.make_range, splats and constants by expand_dims,
+// broadcast and integer arithmetic (a mask such as `offs_m[:, None] >= cols[None, :]`): a
+// per-element function recomputes it from the element's coordinates (CoordinateEmitter).
+bool isCoordinate(const ir::Value* v, int depth = 0) {
+  if (!v->type.isTensor()) return v->type.isInt();
+  const ir::Operation* d = v->def;
+  if (!d || !v->type.scalar().isInt() || depth > 32) return false;
+  if (d->name == "arith.constant") return isSplat(v);
+  if (d->name == "tt.splat" || d->name == "tt.make_range") return true;
+  if (d->name == "tt.expand_dims" || d->name == "tt.broadcast") return isCoordinate(d->operand(0), depth + 1);
+  if (!isCoordinateOp(d->name) || d->results.size() != 1) return false;
+  for (const ir::Value* o : d->operands)
+    if (!isCoordinate(o, depth + 1)) return false;
+  return true;
+}
 
 // Classifies the values of the region between the two dots of `loop` (fragment_rows.h).
 struct Region {
@@ -144,10 +170,14 @@ struct Region {
         return Kind::Fail;
       return classify(d.operand(0)) == Kind::Tile ? Kind::Rows : Kind::Fail;
     }
-    if (!isElementwise(d.name) || d.results.size() != 1) return Kind::Fail;
+    // select(mask, x, y) with a coordinate mask (masked tails, causal diagonals).
+    const bool select = d.name == "arith.select" && d.numOperands() == 3 && v->type.rank() == 2 &&
+                        d.operand(0)->type.isTensor() && isCoordinate(d.operand(0));
+    if ((!isElementwise(d.name) && !select) || d.results.size() != 1) return Kind::Fail;
     bool tile = false, rows = false;
     for (const ir::Value* o : d.operands) {
       if (o->type.isTensor() && o->type.shape != v->type.shape) return Kind::Fail;
+      if (select && o == d.operand(0)) continue;
       const Kind k = classify(o);
       if (k == Kind::Tile) tile = true;
       else if (k == Kind::Rows) rows = true;
@@ -158,18 +188,94 @@ struct Region {
   }
 };
 
+// Recomputes coordinate expressions (isCoordinate) inside a helper function: the scalars they
+// start from (other than constants, which are module-wide) become parameters of the function.
+struct CoordinateEmitter {
+  Context& c;
+  std::vector<const ir::Value*> leaves;        // scalar operands passed in, in order
+  std::map<const ir::Value*, Id> leafParams;   // ... and their parameters
+  std::map<const ir::Value*, Id> memo;         // values at the function's coordinates
+
+  static bool isConstant(const ir::Value* v) { return v->def && v->def->name == "arith.constant"; }
+
+  void collect(const ir::Value* v) {
+    if (!v->type.isTensor()) {
+      if (!isConstant(v) && std::find(leaves.begin(), leaves.end(), v) == leaves.end()) leaves.push_back(v);
+      return;
+    }
+    if (isConstant(v) || v->def->name == "tt.make_range") return;
+    for (const ir::Value* o : v->def->operands) collect(o);
+  }
+
+  Result<Id> at(const ir::Value* v, const std::vector<Id>& coords) {
+    if (!v->type.isTensor()) {
+      if (isConstant(v)) return c.at(v, 0);
+      auto it = leafParams.find(v);
+      if (it == leafParams.end()) return Status::error("internal: coordinate leaf without a parameter");
+      return it->second;
+    }
+    auto m = memo.find(v);
+    if (m != memo.end()) return m->second;
+    const ir::Operation& d = *v->def;
+    Result<Id> r = Status::error("internal: not a coordinate expression: " + d.where());
+    if (d.name == "arith.constant") {
+      r = c.at(v, 0);  // an OpConstant: module-wide
+    } else if (d.name == "tt.splat") {
+      r = at(d.operand(0), {});
+    } else if (d.name == "tt.make_range") {
+      r = c.b.emit(spv::Op::OpIAdd, c.u32(), {coords[0], c.c32(static_cast<uint32_t>(d.intAttr("start")))});
+    } else if (d.name == "tt.expand_dims") {
+      std::vector<Id> xc = coords;
+      xc.erase(xc.begin() + d.intAttr("axis"));
+      r = at(d.operand(0), xc);
+    } else if (d.name == "tt.broadcast") {
+      std::vector<Id> xc = coords;
+      const std::vector<int64_t>& xs = d.operand(0)->type.shape;
+      for (size_t i = 0; i < xs.size(); ++i)
+        if (xs[i] == 1) xc[i] = c.c32(0);
+      r = at(d.operand(0), xc);
+    } else {
+      std::vector<Id> args;
+      for (const ir::Value* o : d.operands) {
+        auto a = at(o, coords);
+        if (!a.ok()) return a;
+        args.push_back(*a);
+      }
+      r = c.scalarOp(d, args);
+    }
+    if (r.ok()) memo[v] = *r;
+    return r;
+  }
+};
+
 // The helper function of element-wise `op` on fragments: (row, col, the element of the first
-// matrix operand, the other operands in order) -> the op's scalar lowering of its operands.
-Result<Id> elementFunction(Context& c, const ir::Operation& op, const std::vector<bool>& matrix, int first) {
+// matrix operand, the other operands but coordinate masks in order[, the fragment's first row
+// and column, the masks' scalar leaves]) -> the op's scalar lowering of its operands, the masks
+// recomputed at the element's coordinates in the tile.
+Result<Id> elementFunction(Context& c, const ir::Operation& op, const std::vector<bool>& coord, int first,
+                           CoordinateEmitter& masks) {
   auto& b = c.b;
   std::vector<Id> types{c.u32(), c.u32()};
   std::vector<int> order{first};
   for (int i = 0; i < op.numOperands(); ++i)
-    if (i != first) order.push_back(i);
+    if (i != first && !coord[i]) order.push_back(i);
   for (int i : order) {
     auto t = c.regType(op.operand(i)->type.scalar());
     if (!t.ok()) return t;
     types.push_back(*t);
+  }
+  const size_t bases = types.size();
+  const bool anyCoord = std::find(coord.begin(), coord.end(), true) != coord.end();
+  if (anyCoord) {
+    for (int i = 0; i < op.numOperands(); ++i)
+      if (coord[i]) masks.collect(op.operand(i));
+    types.push_back(c.u32());
+    types.push_back(c.u32());
+    for (const ir::Value* leaf : masks.leaves) {
+      auto t = c.regTypeOf(leaf);
+      if (!t.ok()) return t;
+      types.push_back(*t);
+    }
   }
   auto rt = c.regTypeOf(op.result());
   if (!rt.ok()) return rt;
@@ -177,10 +283,20 @@ Result<Id> elementFunction(Context& c, const ir::Operation& op, const std::vecto
   Id fn = b.beginHelper(*rt, types, params);
   std::vector<Id> args(op.numOperands());
   for (size_t k = 0; k < order.size(); ++k) args[order[k]] = params[2 + k];
-  auto r = c.scalarOp(op, args);
+  Status st;
+  if (anyCoord) {
+    for (size_t k = 0; k < masks.leaves.size(); ++k) masks.leafParams[masks.leaves[k]] = params[bases + 2 + k];
+    const std::vector<Id> coords{c.ix(params[bases]) + c.ix(params[0]), c.ix(params[bases + 1]) + c.ix(params[1])};
+    for (int i = 0; i < op.numOperands() && st.ok(); ++i) {
+      if (!coord[i]) continue;
+      auto m = masks.at(op.operand(i), coords);
+      if (m.ok()) args[i] = *m;
+      else st = m.status();
+    }
+  }
+  auto r = st.ok() ? c.scalarOp(op, args) : Result<Id>(st);
   b.endHelper(r.ok() ? *r : b.constNull(*rt));
   if (!r.ok()) return r.status();
-  (void)matrix;
   return fn;
 }
 
@@ -200,26 +316,45 @@ Result<Id> combineFunction(Context& c, const ir::Operation& combine, bool perEle
 
 Status lowerElementwise(Context& c, const ir::Operation& op) {
   const Context::Fragments* f = c.fragments(op.result());
-  std::vector<bool> matrix(op.numOperands());
+  std::vector<bool> matrix(op.numOperands()), coord(op.numOperands());
   int first = -1;
   for (int i = 0; i < op.numOperands(); ++i) {
     matrix[i] = c.fragments(op.operand(i)) != nullptr;
+    // A tensor operand of a tile op that is neither fragments nor a splat: a coordinate mask.
+    coord[i] = !matrix[i] && op.operand(i)->type.isTensor() && !isSplat(op.operand(i));
     if (matrix[i] && first < 0) first = i;
   }
   if (first < 0) return c.unsupported(op, "internal error: no fragment operand");
-  auto fn = elementFunction(c, op, matrix, first);
+  CoordinateEmitter masks{c, {}, {}, {}};
+  auto fn = elementFunction(c, op, coord, first, masks);
   if (!fn.ok()) return fn.status();
+  // The fragments' first rows and columns, for the masks.
+  CoopPlan p;
+  uint32_t base = 0;
+  CoopFrame fr;
+  const bool anyCoord = std::find(coord.begin(), coord.end(), true) != coord.end();
+  if (anyCoord) {
+    auto ok = planFor(c, *f->dot, p, base);
+    if (!ok.ok()) return ok.status();
+    if (!*ok || f->rows || f->count != p.fm * p.fn) return c.unsupported(op, "internal error: mask of row fragments");
+    fr = coopFrame(c, p);
+  }
   std::vector<Id> out(f->count);
   for (uint32_t k = 0; k < f->count; ++k) {
     std::vector<uint32_t> ops{c.ids(op.operand(first))[k], *fn};
     for (int i = 0; i < op.numOperands(); ++i) {
-      if (i == first) continue;
+      if (i == first || coord[i]) continue;
       if (matrix[i]) {
         if (c.ids(op.operand(i)).size() != f->count) return c.unsupported(op, "internal error: fragment counts differ");
         ops.push_back(c.ids(op.operand(i))[k]);
       } else {
         ops.push_back(c.at(op.operand(i), 0));  // a scalar, or a splat's value
       }
+    }
+    if (anyCoord) {
+      ops.push_back(fr.fragRow[k / p.fn]);
+      ops.push_back(fr.fragCol[k % p.fn]);
+      for (const ir::Value* leaf : masks.leaves) ops.push_back(c.at(leaf, 0));
     }
     out[k] = c.b.emit(kOpPerElement, f->type, ops);
   }
