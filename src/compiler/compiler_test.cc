@@ -4,6 +4,7 @@
 #include "compiler/compiler.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -53,9 +54,10 @@ CompileOptions optionsFor(const std::string& profile, const std::string& cs) {
   return o;
 }
 
-// spirv-cross --msl on the words (the binary on PATH); "" when it succeeds.
+// spirv-cross --msl on the words (the binary on PATH); "" when it succeeds. The file names carry
+// the process id, so that test runs of two checkouts at once do not share them.
 std::string spirvCrossMsl(const std::vector<uint32_t>& words, const std::string& tag) {
-  fs::path spv = fs::path(::testing::TempDir()) / ("tvk_" + tag + ".spv");
+  fs::path spv = fs::path(::testing::TempDir()) / ("tvk_" + std::to_string(::getpid()) + "_" + tag + ".spv");
   {
     std::ofstream f(spv, std::ios::binary);
     f.write(reinterpret_cast<const char*>(words.data()),

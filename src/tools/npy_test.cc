@@ -1,6 +1,7 @@
 #include "tools/npy.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -54,7 +55,7 @@ TEST(Npy, WritesFilesNumpyFormat) {
   a.shape = {3};
   int32_t v[3] = {1, -2, 3};
   a.data.assign(reinterpret_cast<uint8_t*>(v), reinterpret_cast<uint8_t*>(v) + 12);
-  std::string path = ::testing::TempDir() + "/tvk_npy_test.npy";
+  std::string path = ::testing::TempDir() + "/tvk_npy_test_" + std::to_string(::getpid()) + ".npy";
   ASSERT_TRUE(writeNpy(path, a).ok());
   Result<NpyArray> b = readNpy(path);
   ASSERT_TRUE(b.ok());
