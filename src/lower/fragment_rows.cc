@@ -33,6 +33,7 @@ constexpr uint32_t kCapReductions = 5430, kCapConversions = 5431, kCapPerElement
 
 void useRowOps(Context& c) {
   c.b.addExtension("SPV_NV_cooperative_matrix2");
+  c.b.requireVersion(0x00010600);  // SPV_NV_cooperative_matrix2 requires SPIR-V 1.6
   for (uint32_t cap : {kCapReductions, kCapConversions, kCapPerElement})
     c.b.addCapability(static_cast<spv::Capability>(cap));
   c.needFeature("cooperativeMatrixRowOps");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -137,6 +138,10 @@ class ModuleBuilder {
   size_t loopDepth() const { return openLoops_.size(); }
   /// True while emission goes to the prologue.
   bool inPrologue() const { return inPrologue_; }
+  /// Raises the module's SPIR-V version to at least `version` (an extension that requires a
+  /// newer one). From 1.4 on, finish() lists every global variable in the entry point's interface,
+  /// as those versions require.
+  void requireVersion(uint32_t version) { version_ = std::max(version_, version); }
   /// Starts a helper function (one block, no locals), placed after the entry function: the
   /// callee of a per-element or reduction instruction (SPV_NV_cooperative_matrix2). Emission
   /// goes to it until endHelper. `params` receives the parameter ids. Returns the function id.
@@ -167,6 +172,7 @@ class ModuleBuilder {
   using Words = std::vector<uint32_t>;
   static void put(Words& out, spv::Op op, const Words& operands);
   Id getOrAdd(spv::Op op, const Words& operandsAfterResult);
+  Words withGlobalInterface(const Words& entryPoints) const;
   void deriveCapabilities(spv::Op op);
 
   uint32_t version_;
