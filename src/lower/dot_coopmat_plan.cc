@@ -50,17 +50,6 @@ uint32_t heldRegisters(const Target& t, const CoopPlan& p, int i) {
 // the loop's own values need the rest).
 constexpr uint32_t kHeldRegisterBudget = 64;
 
-// With TVK_FRAGMENT_ROWS=1 on a target with the row operations, the dots of a loop whose
-// accumulator is row-scaled (flash attention) split rows only where they can, so that the
-// softmax can stay on the score fragments (lower/fragment_rows.h needs whole rows in one
-// subgroup): attention at head dim 128 with 8 warps then takes 8 x 1 instead of 2 x 2.
-bool rowsOnlyGrid(Context& c, const ir::Operation& op) {
-  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested()) return false;
-  for (const analysis::LoopAccumulator& la : c.loopAccumulators())
-    if (la.scale && op.parentBlock == &la.loop->body()) return true;
-  return false;
-}
-
 }  // namespace
 
 const analysis::DirectOperand* directOperand(Context& c, const ir::Operation& op, int i) {
@@ -128,7 +117,10 @@ bool planCoop(Context& c, const ir::Operation& op, uint32_t base, CoopPlan& p) {
     if ((l.vec != 1 && l.vec % p.perWord) || l.replicated || c.W % p.perWord) return false;
   }
   const uint32_t numWarps = c.W / t.subgroupSize;
-  const bool rowsOnly = !p.batched && rowsOnlyGrid(c, op);
+  // The two dots of a loop whose softmax can stay on the score fragments (TVK_FRAGMENT_ROWS=1,
+  // lower/fragment_rows.h, which needs whole rows in one subgroup) split rows only where they
+  // can: attention at head dim 128 with 8 warps then takes 8 x 1 instead of 2 x 2.
+  const bool rowsOnly = !p.batched && fragmentRowsLoop(c, op);
   bool found = false;
   for (const CoopMatShape& s : t.coopMatShapes) {
     if (s.ab != ab || s.c != cc || !s.m || !s.n || !s.k) continue;

@@ -420,50 +420,105 @@ bool fragmentRowsRequested() {
   return env && std::strcmp(env, "1") == 0;
 }
 
+namespace {
+
+// The row-scale operand of `la.scale` (acc * bc) and the expand_dims under it.
+const ir::Operation* scaleBroadcast(const analysis::LoopAccumulator& la) {
+  const ir::Value* acc = la.loop->body().arg(la.iterArg + 1);
+  return la.scale->operand(la.scale->operand(0) == acc ? 1 : 0)->def;
+}
+
+// The region of row-scaled loop accumulator `la` (fragment_rows.h), without the dots' plans:
+// false when some value in it cannot be held in fragments or is used outside it. `trunc` is
+// the p.to(f16) that feeds the second dot.
+bool findRegion(Context& c, const analysis::LoopAccumulator& la, Region& r, const ir::Operation*& trunc) {
+  const ir::Operation& loop = *la.loop;
+  if (!la.scale) return false;
+  const ir::Value* a2 = la.dot->operand(0);
+  trunc = a2->def;
+  if (!trunc || trunc->name != "arith.truncf" || trunc->parentBlock != &loop.body() ||
+      a2->type.scalar().name != "f16" || c.usesOf(a2).size() != 1)
+    return false;
+  // The row scale's broadcast has only the scaled accumulator as its use (it emits nothing).
+  const ir::Operation* bc = scaleBroadcast(la);
+  const ir::Operation* ex = bc ? bc->operand(0)->def : nullptr;
+  if (!bc || !ex || c.usesOf(bc->result()).size() != 1 || c.usesOf(ex->result()).size() != 1) return false;
+  if (r.classify(trunc->operand(0)) != Kind::Tile || r.classify(la.rowScale) != Kind::Rows || !r.dot1) return false;
+  // The rest of the region: every op of the body that reads one of its values (l_i's sum of
+  // p, its update), and the loop-carried values that the yield hands them to.
+  const ir::Operation* yield = loop.body().terminator();
+  for (bool grew = true; grew && !r.failed;) {
+    grew = false;
+    for (const auto& owned : loop.body().ops) {
+      const ir::Operation& op = *owned;
+      if (&op == trunc || &op == ex || &op == yield || op.results.size() != 1 || r.kind.count(op.result())) continue;
+      for (const ir::Value* o : op.operands)
+        if (r.inRegion(o)) {
+          r.classify(op.result());
+          grew = true;
+          break;
+        }
+    }
+    for (int j = 0; yield && j < yield->numOperands(); ++j) {
+      const ir::Value* arg = loop.body().arg(j + 1);
+      if (r.inRegion(yield->operand(j)) && !r.kind.count(arg)) {
+        r.classify(arg);
+        grew = true;
+      }
+    }
+  }
+  if (r.failed) return false;
+  // Every use of a region value stays in it, but for the truncation, the row scale's
+  // broadcast and the yields of the loop-carried rows; every tile has the scores' shape.
+  std::set<const ir::Operation*> ops;
+  for (const ir::Value* v : r.order)
+    if (v->def) ops.insert(v->def);
+  const std::vector<int64_t>& tileShape = r.dot1->result()->type.shape;
+  for (const ir::Value* v : r.order) {
+    for (const auto& [user, idx] : c.usesOf(v)) {
+      if (ops.count(user) || (user == trunc && v == trunc->operand(0)) || (v == la.rowScale && user == ex)) continue;
+      if (user == yield && v->type.rank() == 1) {
+        auto k = r.kind.find(loop.body().arg(idx + 1));
+        if (k != r.kind.end() && k->second == Kind::Rows) continue;
+      }
+      return false;
+    }
+    const Kind k = r.kind[v];
+    const std::vector<int64_t> want = k == Kind::RowsExpanded ? std::vector<int64_t>{tileShape[0], 1}
+                                      : k == Kind::Tile       ? tileShape
+                                                              : std::vector<int64_t>{tileShape[0]};
+    if (v->type.shape != want) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool fragmentRowsLoop(Context& c, const ir::Operation& op) {
+  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested() || c.coherent) return false;
+  for (const analysis::LoopAccumulator& la : c.loopAccumulators()) {
+    if (!la.scale || op.parentBlock != &la.loop->body()) continue;
+    Region r{c, *la.loop, la.dot};
+    const ir::Operation* trunc = nullptr;
+    if (findRegion(c, la, r, trunc) && (&op == la.dot || &op == r.dot1)) return true;
+  }
+  return false;
+}
+
 Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
   if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested() || c.coherent) return Status();
   for (const analysis::LoopAccumulator& la : c.loopAccumulators()) {
     if (la.loop != &loop || !la.scale || !c.rowScaledFragments.count(la.scale)) continue;
-    const ir::Operation& dot2 = *la.dot;
-    const ir::Value* a2 = dot2.operand(0);
-    const ir::Operation* trunc = a2->def;
-    if (!trunc || trunc->name != "arith.truncf" || trunc->parentBlock != &loop.body() ||
-        a2->type.scalar().name != "f16" || c.usesOf(a2).size() != 1)
-      continue;
-    Region r{c, loop, &dot2};
-    if (r.classify(trunc->operand(0)) != Kind::Tile || r.classify(la.rowScale) != Kind::Rows || !r.dot1) continue;
-    // The rest of the region: every op of the body that reads one of its values (l_i's sum of
-    // p, its update), and the loop-carried values that the yield hands them to.
-    const ir::Operation* yield = loop.body().terminator();
-    for (bool grew = true; grew && !r.failed;) {
-      grew = false;
-      for (const auto& owned : loop.body().ops) {
-        const ir::Operation& op = *owned;
-        if (&op == trunc || c.skippedOps.count(&op) || op.results.size() != 1 || r.kind.count(op.result())) continue;
-        if (&op == yield) continue;
-        for (const ir::Value* o : op.operands)
-          if (r.inRegion(o)) {
-            r.classify(op.result());
-            grew = true;
-            break;
-          }
-      }
-      for (int j = 0; yield && j < yield->numOperands(); ++j) {
-        const ir::Value* arg = loop.body().arg(j + 1);
-        if (r.inRegion(yield->operand(j)) && !r.kind.count(arg)) {
-          r.classify(arg);
-          grew = true;
-        }
-      }
-    }
-    if (r.failed) continue;
+    Region r{c, loop, la.dot};
+    const ir::Operation* trunc = nullptr;
+    if (!findRegion(c, la, r, trunc)) continue;
     // The plans: rows split among subgroups alike, one accumulator type, the scores' fragment
     // columns the second dot's K steps.
     CoopPlan p1, p2;
     uint32_t b1 = 0, b2 = 0;
     auto ok1 = planFor(c, *r.dot1, p1, b1);
     if (!ok1.ok()) return ok1.status();
-    auto ok2 = planFor(c, dot2, p2, b2);
+    auto ok2 = planFor(c, *la.dot, p2, b2);
     if (!ok2.ok()) return ok2.status();
     if (!*ok1 || !*ok2 || p1.batched || p2.batched || p1.isInt || p2.isInt || p1.split || p2.split || p2.isBf16 ||
         p1.wn != 1 || p2.wn != 1 || p1.wm != p2.wm || p1.fm != p2.fm || p1.shape.m != p2.shape.m ||
@@ -472,32 +527,8 @@ Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
     // Row values go back to slots (after the loop) through the first dot's scratch.
     auto alloc = c.smem.allocs.find(r.dot1);
     if (alloc == c.smem.allocs.end() || uint64_t(p1.rows()) * p1.shape.n * 4 > alloc->second.bytes) continue;
-    // Every use of a region value stays in the region, but for the truncation, the row scale's
-    // broadcast (skipped) and the yields of the loop-carried rows.
-    std::set<const ir::Operation*> ops;
-    for (const ir::Value* v : r.order)
-      if (v->def) ops.insert(v->def);
-    bool closed = true;
-    for (const ir::Value* v : r.order) {
-      for (const auto& [user, idx] : c.usesOf(v)) {
-        if (ops.count(user) || (user == trunc && v == trunc->operand(0))) continue;
-        if (user == yield && v->type.rank() == 1) {
-          const ir::Value* arg = loop.body().arg(idx + 1);
-          auto k = r.kind.find(arg);
-          if (k != r.kind.end() && k->second == Kind::Rows) continue;
-        }
-        if (v == la.rowScale && user->name == "tt.expand_dims" && c.skippedOps.count(user)) continue;
-        closed = false;
-      }
-      const std::vector<int64_t> want = r.kind[v] == Kind::RowsExpanded ? std::vector<int64_t>{p1.M, 1}
-                                        : r.kind[v] == Kind::Tile       ? r.dot1->result()->type.shape
-                                                                        : std::vector<int64_t>{p1.M};
-      if (v->type.shape != want) closed = false;
-    }
-    if (!closed) continue;
-    // The broadcast of the row scale must be skipped (its only use the scaled accumulator).
-    const ir::Value* bc = la.scale->operand(la.scale->operand(0)->def && la.scale->operand(0)->def->name == "tt.broadcast" ? 0 : 1);
-    if (!c.skippedOps.count(bc->def)) continue;
+    // The row scale's broadcast emits nothing (chooseLoopRepresentations skipped it).
+    if (!c.skippedOps.count(scaleBroadcast(la))) continue;
     Context::Fragments tile;
     auto ok = coopFragments(c, *r.dot1, tile);
     if (!ok.ok()) return ok.status();
@@ -566,6 +597,7 @@ Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments
 #else
 
 bool fragmentRowsRequested() { return false; }
+bool fragmentRowsLoop(Context&, const ir::Operation&) { return false; }
 Status chooseFragmentRows(Context&, const ir::Operation&) { return Status(); }
 Status lowerFragmentOp(Context& c, const ir::Operation& op) {
   return c.unsupported(op, "cooperative matrices not built in");

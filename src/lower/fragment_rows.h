@@ -35,6 +35,10 @@ namespace tvk::lower {
 /// True when TVK_FRAGMENT_ROWS=1 asks for this path.
 bool fragmentRowsRequested();
 
+/// True when tt.dot `op` is one of the two dots of a loop whose region qualifies (without
+/// their plans, which ask this: their subgroup grids then split rows only where they can).
+bool fragmentRowsLoop(Context& c, const ir::Operation& op);
+
 /// Before scf.for `loop` is lowered, after chooseLoopRepresentations: marks the values of its
 /// body that stay in fragments (Context::setFragments, tiles and rows) and the ops that
 /// compute them (Context::fragmentOps), when the whole region qualifies.
