@@ -5,7 +5,10 @@
 #   1. correctness with the switch on: the attention tests (test_row_layouts, test_carried_loads,
 #      test_dot_direct_operands), which check results against NumPy and CUDA;
 #   2. the attention rows of tools/bench/tensorcore.py, off and on alternately, ROUNDS rounds
-#      (default 2), each checked against CUDA's output, with JSON under $OUT.
+#      (default 2), each checked against CUDA's output, with JSON under $OUT;
+#   3. the driver's machine code of the attention pipelines with the switch on
+#      ($OUT/fragment-rows-pipelines.tar.gz; disassemble here with tools/device/pipeline_sass.py);
+#   4. tools/device/probe/matmul_bounds.py (the fp16 matmul with its loads L1/L2-hot).
 #   run(command="bash tools/device/run_fragment_rows.sh", carry=[".gl", ".debs", ".cmwhl"])
 # TVK_SKIP_BUILD=1 skips the build on a warm machine; ONLY overrides the benchmark rows.
 set -uo pipefail
@@ -27,4 +30,11 @@ for r in $(seq 1 "${ROUNDS:-2}"); do
       2>&1 | tail -12 | tee "$OUT/fragment-rows-$fr-$r.log" || rc=1
   done
 done
+echo "== machine code, TVK_FRAGMENT_ROWS=1 ($(date +%T))"
+D=$(mktemp -d)
+TVK_FRAGMENT_ROWS=1 TVK_PIPELINE_DUMP="$D" timeout 120 python3 tools/bench/tensorcore.py \
+  --only attn_d64_s1024,attn_d128_s1024 2>&1 | tail -4
+tar -czf "$OUT/fragment-rows-pipelines.tar.gz" -C "$D" .
+echo "== matmul bounds ($(date +%T))"
+timeout 120 python3 tools/device/probe/matmul_bounds.py 2>&1 | tail -6 | tee "$OUT/matmul-bounds.log" || rc=1
 exit $rc
