@@ -81,7 +81,7 @@ const ir::Operation* combineOf(const ir::Operation& reduce) {
   return args && isF32(op.result()) ? &op : nullptr;
 }
 
-enum class Kind { Fail, Scalar, Tile, Rows, RowsExpanded, Coord };
+enum class Kind { Fail, Scalar, Tile, Rows, RowsExpanded };
 
 // Integer ops of coordinate expressions (isCoordinate).
 bool isCoordinateOp(const std::string& n) {
@@ -146,7 +146,6 @@ struct Region {
       if (3 + j >= loop.numOperands() || !isSplat(loop.operand(3 + j)) || loop.operand(3 + j)->def->name != "arith.constant")
         return Kind::Fail;
       kind[v] = Kind::Rows;  // tentatively, for the cycle through the yield
-      order.push_back(v);
       const ir::Operation* yield = body.terminator();
       if (!yield || j >= yield->numOperands() || classify(yield->operand(j)) != Kind::Rows) return Kind::Fail;
       return Kind::Rows;
@@ -157,7 +156,10 @@ struct Region {
       if (&d == dot2 || (dot1 && dot1 != &d) || v->type.rank() != 2) return Kind::Fail;
       const ir::Value* acc = d.operand(2);
       const ir::Attribute* a = acc->def && acc->def->name == "arith.constant" ? acc->def->attr("value") : nullptr;
-      if (!a || a->kind != ir::Attribute::Kind::Dense || !a->isSplat()) return Kind::Fail;
+      // A zero accumulator: the dot's fragments start from zeros (lowerDotCoopMat).
+      if (!a || a->kind != ir::Attribute::Kind::Dense || !a->isSplat() || a->elems.empty()) return Kind::Fail;
+      const ir::Attribute& e = a->elems[0];
+      if (e.kind != ir::Attribute::Kind::Float || e.f != 0.0) return Kind::Fail;
       dot1 = &d;
       return Kind::Tile;
     }
