@@ -30,7 +30,7 @@ const ir::Value* rowBroadcastOf(const ir::Value* v) {
 
 }  // namespace
 
-std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
+std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func, bool chained) {
   Uses uses;
   ir::walk(func, [&](const ir::Operation& op) {
     for (int i = 0; i < op.numOperands(); ++i) uses[op.operand(i)].push_back({&op, i});
@@ -44,7 +44,9 @@ std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
     for (size_t j = 0; j + 1 < body.args.size() && 3 + j < op.operands.size(); ++j) {
       const ir::Value* arg = body.arg(static_cast<int>(j + 1));
       if (!arg->type.isTensor() || arg->type.rank() < 2 || arg->type.rank() > 3) continue;
-      if (!isSplatConstant(op.operand(static_cast<int>(3 + j)))) continue;
+      const ir::Value* init = op.operand(static_cast<int>(3 + j));
+      const bool splat = isSplatConstant(init);
+      if (!splat && !(chained && init->def && init->def->name == "scf.for")) continue;
       const auto& au = uses[arg];
       if (au.size() != 1) continue;
       // acc * s[:, None] before the dot.
@@ -65,7 +67,7 @@ std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func) {
       if (dot->parentBlock != &body) continue;
       const auto& du = uses[dot->result()];
       if (du.size() != 1 || du[0].first != yield || du[0].second != static_cast<int>(j)) continue;
-      out.push_back({&op, static_cast<int>(j), dot, scale, rowScale});
+      out.push_back({&op, static_cast<int>(j), dot, scale, rowScale, splat});
     }
   });
   return out;

@@ -35,10 +35,14 @@ struct LoopAccumulator {
   const ir::Operation* scale = nullptr;
   /// Its 1-D row scale (the operand of the expand_dims), or null.
   const ir::Value* rowScale = nullptr;
+  /// The init operand is a splat constant (else, with `chained`, another scf.for's result).
+  bool splatInit = true;
 };
 
-/// Every loop accumulator of `func`, in program order.
-std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func);
+/// Every loop accumulator of `func`, in program order. With `chained`, an accumulator may also
+/// start from a result of another scf.for (flash attention's diagonal blocks continue the
+/// accumulator of the blocks before them); the lowering then checks how that result is held.
+std::vector<LoopAccumulator> findLoopAccumulators(const ir::Operation& func, bool chained = false);
 
 /// Text form: one line per accumulator (`none` when there is none).
 std::string printLoopAccumulators(const std::vector<LoopAccumulator>& accs);

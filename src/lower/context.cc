@@ -81,7 +81,9 @@ const Context::Fragments* Context::fragments(const ir::Value* v) const {
 const std::vector<analysis::LoopAccumulator>& Context::loopAccumulators() {
   if (!loopAccsBuilt_) {
     loopAccsBuilt_ = true;
-    loopAccs_ = analysis::findLoopAccumulators(func);
+    // Accumulators chained from another loop's result: with the fragment softmax
+    // (lower/fragment_rows.h), which hands them over in fragments.
+    loopAccs_ = analysis::findLoopAccumulators(func, opts.target.coopMatRowOps && fragmentRowsRequested());
   }
   return loopAccs_;
 }

@@ -160,6 +160,17 @@ std::vector<Id> mergeExits(Context& c, const std::vector<Id>& types,
   return res;
 }
 
+// True when every use of loop result `v` is the init operand of a loop that lowers later
+// (a chained accumulator or row value, lower/fragment_rows.h): fragments stay fragments and that
+// loop's flattenAs converts them only where it holds the value otherwise.
+bool handedOver(Context& c, const ir::Value* v) {
+  const auto& uses = c.usesOf(v);
+  if (uses.empty()) return false;
+  for (const auto& [user, idx] : uses)
+    if (user->name != "scf.for" || idx < 3) return false;
+  return true;
+}
+
 // scf.for: header `iv < ub` → body → continue (iv += step) → header. On targets with a loop
 // limit (lower/loop_limit.h) a long loop runs U copies of its body per pass; after each copy
 // but the last, `iv += step; if !(iv < ub) break` (the same comparison chain as the loop
@@ -265,6 +276,8 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     pos += cnt;
     if (f && f->rows && c.usesOf(results[i]).empty()) {
       ids.clear();  // row fragments nobody reads after the loop (m_i) are not converted
+    } else if (f && handedOver(c, results[i])) {
+      c.setFragments(results[i], *f);  // another loop starts from them: it converts if it must
     } else if (f) {
       c.bind(args[i], ids);  // the final fragments, for the conversion
       auto slots = idsAs(c, args[i], nullptr);

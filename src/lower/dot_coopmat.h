@@ -65,6 +65,10 @@ Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op);
 /// orders the table where each subgroup wrote the rows it reads. The result stays in fragments.
 Status coopScaleRows(Context& c, const ir::Operation& op, const ir::Value* rowScale);
 
+/// True when tt.dots `a` and `b` tile their accumulators alike (fragment type, subgroup grid,
+/// fragments per subgroup, shape), so that fragments of one serve as fragments of the other.
+Result<bool> coopSameTiling(Context& c, const ir::Operation& a, const ir::Operation& b);
+
 /// Fragments `f` with every element equal to scalar constant id `value` (accumulator type).
 Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id value);
 

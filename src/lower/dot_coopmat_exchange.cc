@@ -136,6 +136,17 @@ Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments&
   return std::vector<Id>(f.count, c.b.constComposite(f.type, {value}));
 }
 
+Result<bool> coopSameTiling(Context& c, const ir::Operation& a, const ir::Operation& b) {
+  CoopPlan p, q;
+  uint32_t pb = 0, qb = 0;
+  auto ok = planFor(c, a, p, pb);
+  if (!ok.ok() || !*ok) return ok;
+  ok = planFor(c, b, q, qb);
+  if (!ok.ok() || !*ok) return ok;
+  return p.shape.m == q.shape.m && p.shape.n == q.shape.n && p.wm == q.wm && p.wn == q.wn && p.fm == q.fm &&
+         p.fn == q.fn && p.M == q.M && p.N == q.N && p.B == q.B && p.batched == q.batched && p.isInt == q.isInt;
+}
+
 Result<bool> coopCanScaleRows(Context& c, const ir::Operation& op) {
   CoopPlan p;
   uint32_t base = 0;
@@ -230,6 +241,7 @@ Result<std::vector<Id>> coopFragmentsToSlots(Context& c, const Context::Fragment
 #else
 
 Result<bool> coopFragments(Context&, const ir::Operation&, Context::Fragments&) { return false; }
+Result<bool> coopSameTiling(Context&, const ir::Operation&, const ir::Operation&) { return false; }
 Result<std::vector<Id>> coopSplatFragments(Context& c, const Context::Fragments& f, Id) {
   return c.unsupported(*f.dot, "cooperative matrices not built in");
 }

@@ -142,8 +142,12 @@ struct Region {
     if (!v->def) {
       // A loop-carried 1-D value: splat-initialised, its yield a row value.
       if (v->ownerBlock != &body || v->index < 1 || v->type.rank() != 1) return Kind::Fail;
+      // Its init: a splat constant, or another loop's result (chooseFragmentRows checks how
+      // that loop holds it).
       const int j = v->index - 1;
-      if (3 + j >= loop.numOperands() || !isSplat(loop.operand(3 + j)) || loop.operand(3 + j)->def->name != "arith.constant")
+      if (3 + j >= loop.numOperands()) return Kind::Fail;
+      const ir::Value* init = loop.operand(3 + j);
+      if (!init->def || !((init->def->name == "arith.constant" && isSplat(init)) || init->def->name == "scf.for"))
         return Kind::Fail;
       kind[v] = Kind::Rows;  // tentatively, for the cycle through the yield
       const ir::Operation* yield = body.terminator();
@@ -531,6 +535,18 @@ Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
     if (alloc == c.smem.allocs.end() || uint64_t(p1.rows()) * p1.shape.n * 4 > alloc->second.bytes) continue;
     // The row scale's broadcast emits nothing (chooseLoopRepresentations skipped it).
     if (!c.skippedOps.count(scaleBroadcast(la))) continue;
+    // Loop-carried rows that start from another loop's result: in slots (converted), or in row
+    // fragments of the same tiling.
+    bool inits = true;
+    for (const ir::Value* v : r.order) {
+      if (v->def || r.kind[v] != Kind::Rows) continue;
+      const Context::Fragments* from = c.fragments(loop.operand(3 + v->index - 1));
+      if (!from) continue;
+      auto same = coopSameTiling(c, *from->dot, *r.dot1);
+      if (!same.ok()) return same.status();
+      if (!from->rows || !*same) inits = false;
+    }
+    if (!inits) continue;
     Context::Fragments tile;
     auto ok = coopFragments(c, *r.dot1, tile);
     if (!ok.ok()) return ok.status();
@@ -567,6 +583,30 @@ Status lowerFragmentOp(Context& c, const ir::Operation& op) {
   if (op.name == "tt.reduce") return lowerReduce(c, op);
   if (op.name == "arith.truncf") return lowerTruncate(c, op);
   return lowerElementwise(c, op);
+}
+
+Result<std::vector<Id>> rowSlotsToFragments(Context& c, const Context::Fragments& f, const ir::Value* v) {
+  CoopPlan p;
+  uint32_t base = 0;
+  auto ok = planFor(c, *f.dot, p, base);
+  if (!ok.ok()) return ok.status();
+  if (!*ok || !f.rows || f.count != p.fm || v->type.rank() != 1 || v->type.shape[0] != p.rows())
+    return c.unsupported(*f.dot, "row fragments from slots");
+  const CoopFrame fr = coopFrame(c, p);
+  auto t = c.regTypeOf(v);
+  if (!t.ok()) return t.status();
+  c.barrier();
+  for (uint32_t s = 0; s < c.layouts.slots(v); ++s) {
+    const Index row = c.ix(c.layouts.slotLinear(v->type.shape, s));
+    TVK_RETURN_IF_ERROR(c.scratch.store(row + base, *t, c.at(v, s)));
+  }
+  c.barrier();
+  const uint32_t colMajor = static_cast<uint32_t>(spv::CooperativeMatrixLayout::ColumnMajorKHR);
+  std::vector<Id> out(p.fm);
+  for (uint32_t i = 0; i < p.fm; ++i)
+    out[i] = c.b.emit(spv::Op::OpCooperativeMatrixLoadKHR, f.type,
+                      {c.scratch.ptr(c.ix(fr.fragRow[i]) + base), c.c32(colMajor), c.c32(0)});
+  return out;
 }
 
 Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments& f, const ir::Value* v,
@@ -606,6 +646,9 @@ Status lowerFragmentOp(Context& c, const ir::Operation& op) {
 }
 Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments& f, const ir::Value*,
                                             const std::vector<Id>&) {
+  return c.unsupported(*f.dot, "cooperative matrices not built in");
+}
+Result<std::vector<Id>> rowSlotsToFragments(Context& c, const Context::Fragments& f, const ir::Value*) {
   return c.unsupported(*f.dot, "cooperative matrices not built in");
 }
 

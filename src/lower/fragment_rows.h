@@ -47,6 +47,11 @@ Status chooseFragmentRows(Context& c, const ir::Operation& loop);
 /// Lowers an op of Context::fragmentOps on fragments.
 Status lowerFragmentOp(Context& c, const ir::Operation& op);
 
+/// 1-D value `v`, held per slot, as row fragments `f` (a loop-carried row value whose init is
+/// another loop's result in slots): one word per row through the dot's scratch, loaded
+/// column-major with stride 0 (every column the same rows).
+Result<std::vector<Id>> rowSlotsToFragments(Context& c, const Context::Fragments& f, const ir::Value* v);
+
 /// Row fragments `frags` (Fragments::rows) of 1-D value `v` to one id per slot of its layout,
 /// through the dot's scratch.
 Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments& f, const ir::Value* v,

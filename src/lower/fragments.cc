@@ -12,6 +12,15 @@ Status chooseLoopRepresentations(Context& c, const ir::Operation& loop) {
     auto ok = coopFragments(c, *la.dot, f);
     if (!ok.ok()) return ok.status();
     if (!*ok) continue;
+    if (!la.splatInit) {
+      // Chained from another loop's result: only when that loop hands it over in fragments
+      // of the same tiling.
+      const Context::Fragments* from = c.fragments(loop.operand(3 + la.iterArg));
+      if (!from || from->rows) continue;
+      auto same = coopSameTiling(c, *from->dot, *la.dot);
+      if (!same.ok()) return same.status();
+      if (!*same) continue;
+    }
     if (la.scale) {
       // acc * s[:, None]: scaled in fragments (coopScaleRows); the broadcast of s emits
       // nothing when the mulf is its only use.
@@ -37,11 +46,16 @@ Status chooseLoopRepresentations(Context& c, const ir::Operation& loop) {
 Result<std::vector<Id>> idsAs(Context& c, const ir::Value* v, const Context::Fragments* f) {
   const Context::Fragments* have = c.fragments(v);
   if (have && f) {
-    if (have->dot != f->dot) return c.unsupported(*f->dot, "fragments of another dot tiling");
+    if (have->dot != f->dot) {  // another loop's result (a chained accumulator or row value)
+      auto same = coopSameTiling(c, *have->dot, *f->dot);
+      if (!same.ok()) return same.status();
+      if (!*same || have->rows != f->rows) return c.unsupported(*f->dot, "fragments of another dot tiling");
+    }
     return c.ids(v);
   }
   if (have) return have->rows ? rowFragmentsToSlots(c, *have, v, c.ids(v)) : coopFragmentsToSlots(c, *have, c.ids(v));
   if (!f) return c.ids(v);
+  if (f->rows) return rowSlotsToFragments(c, *f, v);
   // Only splat constants become fragments (analysis/loop_accumulators.cc checks the init).
   const ir::Operation* def = v->def;
   if (!def || def->name != "arith.constant" || c.ids(v).empty())
