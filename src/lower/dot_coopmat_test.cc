@@ -176,6 +176,27 @@ TEST(DotCoopMat, AttentionSoftmaxOnTheScoreFragments) {
   EXPECT_EQ(b.perElement, 0);
   const auto& f = on->reflection.features;
   EXPECT_NE(std::find(f.begin(), f.end(), "cooperativeMatrixRowOps"), f.end());
+  // The same kernel in bf16 (P rounded to bf16 in integer code, then converted to bf16 A
+  // fragments).
+  {
+    std::ifstream f(attention);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string text = ss.str();
+    for (const std::string from : {"xf16>", "<f16>"}) {
+      const std::string to = from == "xf16>" ? "xbf16>" : "<bf16>";
+      for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+    }
+    CompileOptions o;
+    o.target = *t;
+    o.numWarps = 4;
+    setenv("TVK_FRAGMENT_ROWS", "1", 1);
+    auto bf = compileTTIR(text, o);
+    unsetenv("TVK_FRAGMENT_ROWS");
+    ASSERT_TRUE(bf.ok()) << bf.status().message();
+    EXPECT_GT(count(bf->spirv).reduceRows, 0);
+  }
   // The conformance attention masks its key tail with a select whose condition a per-element
   // function recomputes from the element's coordinates (the loop's key offset passed in).
   setenv("TVK_FRAGMENT_ROWS", "1", 1);

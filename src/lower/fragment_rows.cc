@@ -397,8 +397,31 @@ Status lowerReduce(Context& c, const ir::Operation& op) {
   return Status();
 }
 
-// p.to(f16) as the A fragments of the second dot (Context::heldFragments, indexed by fragment
-// row and K step): one conversion per fragment, which changes the use from accumulator to A.
+// The per-element function that rounds an f32 element to `t` (f16 or bf16) and returns it as an
+// f32 value exactly representable in `t`: f16 by a scalar conversion there and back (under
+// RoundingModeRTE, to nearest even), bf16 by Context::roundTo (integer code: NVIDIA's f32 -> bf16
+// conversion truncates). The conversion of the fragments that follows is then exact, whatever
+// rounding the device's cooperative-matrix conversion applies.
+Result<Id> roundingFunction(Context& c, const ir::Type& t) {
+  auto& b = c.b;
+  std::vector<Id> params;
+  Id fn = b.beginHelper(c.f32(), {c.u32(), c.u32(), c.f32()}, params);
+  Result<Id> r = Status::error("");
+  if (t.name == "f16") {
+    Id h = b.emit(spv::Op::OpFConvert, b.typeFloat(16), {params[2]});
+    r = b.emit(spv::Op::OpFConvert, c.f32(), {h});
+    c.roundsF16ByMode = true;  // RoundingModeRTE: the conversion rounds to nearest even
+  } else {
+    r = c.roundTo(t, params[2]);
+  }
+  b.endHelper(r.ok() ? *r : b.constNull(c.f32()));
+  if (!r.ok()) return r.status();
+  return fn;
+}
+
+// p.to(f16 or bf16) as the A fragments of the second dot (Context::heldFragments, indexed by
+// fragment row and K step): each fragment rounded element by element (roundingFunction), then
+// converted, which changes the use from accumulator to A.
 Status lowerTruncate(Context& c, const ir::Operation& op) {
   const std::vector<std::pair<const ir::Operation*, int>>& uses = c.usesOf(op.result());
   if (uses.size() != 1 || uses[0].first->name != "tt.dot" || uses[0].second != 0)
@@ -412,10 +435,13 @@ Status lowerTruncate(Context& c, const ir::Operation& op) {
   const CoopFrame fr = coopFrame(c, p);
   const std::vector<Id>& tiles = c.ids(op.operand(0));
   if (tiles.size() != p.fm * (p.K / p.shape.k)) return c.unsupported(op, "internal error: fragment counts differ");
+  auto round = roundingFunction(c, op.result()->type.scalar());
+  if (!round.ok()) return round.status();
+  const Id tC = c.fragments(op.operand(0))->type;
   std::vector<Id>& held = c.heldFragments[{&dot, 0}];
   held.assign(tiles.size(), 0);
-  for (size_t k = 0; k < tiles.size(); ++k) held[k] = c.b.emit(spv::Op::OpFConvert, fr.tA, {tiles[k]});
-  c.roundsF16ByMode = true;  // RoundingModeRTE: the conversion rounds to nearest even
+  for (size_t k = 0; k < tiles.size(); ++k)
+    held[k] = c.b.emit(spv::Op::OpFConvert, fr.tA, {c.b.emit(kOpPerElement, tC, {tiles[k], *round})});
   return Status();
 }
 
@@ -442,8 +468,9 @@ bool findRegion(Context& c, const analysis::LoopAccumulator& la, Region& r, cons
   if (!la.scale) return false;
   const ir::Value* a2 = la.dot->operand(0);
   trunc = a2->def;
-  if (!trunc || trunc->name != "arith.truncf" || trunc->parentBlock != &loop.body() ||
-      a2->type.scalar().name != "f16" || c.usesOf(a2).size() != 1)
+  const std::string& pt = a2->type.scalar().name;
+  if (!trunc || trunc->name != "arith.truncf" || trunc->parentBlock != &loop.body() || (pt != "f16" && pt != "bf16") ||
+      la.dot->operand(1)->type.scalar().name != pt || c.usesOf(a2).size() != 1)
     return false;
   // The row scale's broadcast has only the scaled accumulator as its use (it emits nothing).
   const ir::Operation* bc = scaleBroadcast(la);
@@ -526,7 +553,7 @@ Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
     if (!ok1.ok()) return ok1.status();
     auto ok2 = planFor(c, *la.dot, p2, b2);
     if (!ok2.ok()) return ok2.status();
-    if (!*ok1 || !*ok2 || p1.batched || p2.batched || p1.isInt || p2.isInt || p1.split || p2.split || p2.isBf16 ||
+    if (!*ok1 || !*ok2 || p1.batched || p2.batched || p1.isInt || p2.isInt || p1.split || p2.split ||
         p1.wn != 1 || p2.wn != 1 || p1.wm != p2.wm || p1.fm != p2.fm || p1.shape.m != p2.shape.m ||
         p1.shape.n != p2.shape.n || p1.shape.n != p2.shape.k || p1.N != p2.K || p1.M != p2.M)
       continue;

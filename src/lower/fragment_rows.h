@@ -13,8 +13,9 @@
 //     of the subgroup); their broadcast back to a tile (`m[:, None]`) is the same fragment;
 //   - element-wise ops run as OpCooperativeMatrixPerElementOpNV over a helper function that
 //     applies the op's scalar lowering to one element;
-//   - `p.to(f16)` becomes the second dot's A fragments by one OpFConvert each (use
-//     conversion), and alpha scales the accumulator's fragments by OpFMul.
+//   - `p.to(f16)` (or bf16) becomes the second dot's A fragments: rounded element by element,
+//     then one OpFConvert each (use conversion); alpha scales the accumulator's fragments by
+//     OpFMul.
 // Both dots must split rows only among the subgroups, with equal rows per subgroup and the
 // same accumulator fragment type, so that a row lives in one subgroup and its fragments line
 // up. Anything else in the region (a masked diagonal block, a column reduction, another use
