@@ -29,46 +29,13 @@ TEST(ModuleBuilder, DedupesTypesAndConstants) {
   EXPECT_TRUE(b.hasCapability(spv::Capability::Int64));
 }
 
-// A compute shader writing gl_LocalInvocationIndex * 2.0 into a storage buffer validates.
-TEST(ModuleBuilder, TinyComputeModuleValidates) {
+// A compute shader writing gl_LocalInvocationIndex * 2.0 into a storage buffer, the entry
+// point's interface given as the invocation index only. With `helper`, the multiplication is in
+// a helper function called by OpFunctionCall (cooperative-matrix instructions call them in
+// kernels), and the module is SPIR-V 1.6.
+std::vector<uint32_t> tinyModule(bool helper) {
   ModuleBuilder b;
-  Id u32 = b.typeInt(32), f32 = b.typeFloat(32), vd = b.typeVoid();
-  Id arr = b.typeRuntimeArray(f32, 4);
-  Id st = b.typeStruct({arr});
-  b.decorate(st, spv::Decoration::Block);
-  b.memberDecorate(st, 0, spv::Decoration::Offset, {0});
-  Id buf = b.globalVariable(b.typePointer(spv::StorageClass::StorageBuffer, st),
-                            spv::StorageClass::StorageBuffer);
-  b.decorate(buf, spv::Decoration::DescriptorSet, {0});
-  b.decorate(buf, spv::Decoration::Binding, {0});
-  Id inPtr = b.typePointer(spv::StorageClass::Input, u32);
-  Id lid = b.globalVariable(inPtr, spv::StorageClass::Input);
-  b.decorate(lid, spv::Decoration::BuiltIn,
-             {static_cast<uint32_t>(spv::BuiltIn::LocalInvocationIndex)});
-  Id fn = b.newId();
-  b.beginFunction(fn, vd, b.typeFunction(vd, {}));
-  Id i = b.emit(spv::Op::OpLoad, u32, {lid});
-  Id fi = b.emit(spv::Op::OpConvertUToF, f32, {i});
-  Id v = b.emit(spv::Op::OpFMul, f32, {fi, b.constFloat(f32, 2.0)});
-  Id p = b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::StorageBuffer, f32),
-                {buf, b.u32(0), i});
-  b.emitVoid(spv::Op::OpStore, {p, v});
-  b.emitVoid(spv::Op::OpReturn, {});
-  b.endFunction();
-  b.addEntryPoint(spv::ExecutionModel::GLCompute, fn, "main", {lid});
-  b.addExecutionMode(fn, spv::ExecutionMode::LocalSize, {64, 1, 1});
-  std::vector<uint32_t> words = b.finish();
-  EXPECT_EQ(words[0], spv::MagicNumber);
-  EXPECT_EQ(validate(words), "");
-}
-
-// The same shader at SPIR-V 1.6 with the multiplication in a helper function (called by
-// OpFunctionCall here; by cooperative-matrix instructions in kernels): the helper follows the
-// entry function, and the storage buffer, not in the interface given to addEntryPoint, is added
-// to it (SPIR-V 1.4+ lists every global variable the entry point uses).
-TEST(ModuleBuilder, HelperFunctionsAndSpirv16Interfaces) {
-  ModuleBuilder b;
-  b.requireVersion(0x00010600);
+  if (helper) b.requireVersion(0x00010600);
   Id u32 = b.typeInt(32), f32 = b.typeFloat(32), vd = b.typeVoid();
   Id st = b.typeStruct({b.typeRuntimeArray(f32, 4)});
   b.decorate(st, spv::Decoration::Block);
@@ -82,18 +49,34 @@ TEST(ModuleBuilder, HelperFunctionsAndSpirv16Interfaces) {
   b.beginFunction(fn, vd, b.typeFunction(vd, {}));
   Id i = b.emit(spv::Op::OpLoad, u32, {lid});
   Id fi = b.emit(spv::Op::OpConvertUToF, f32, {i});
-  std::vector<Id> params;
-  Id twice = b.beginHelper(f32, {f32}, params);
-  Id doubled = b.emit(spv::Op::OpFMul, f32, {params[0], b.constFloat(f32, 2.0)});
-  b.endHelper(doubled);
-  Id v = b.emit(spv::Op::OpFunctionCall, f32, {twice, fi});
+  Id v = 0;
+  if (helper) {
+    std::vector<Id> params;
+    Id twice = b.beginHelper(f32, {f32}, params);
+    b.endHelper(b.emit(spv::Op::OpFMul, f32, {params[0], b.constFloat(f32, 2.0)}));
+    v = b.emit(spv::Op::OpFunctionCall, f32, {twice, fi});
+  } else {
+    v = b.emit(spv::Op::OpFMul, f32, {fi, b.constFloat(f32, 2.0)});
+  }
   Id p = b.emit(spv::Op::OpAccessChain, b.typePointer(spv::StorageClass::StorageBuffer, f32), {buf, b.u32(0), i});
   b.emitVoid(spv::Op::OpStore, {p, v});
   b.emitVoid(spv::Op::OpReturn, {});
   b.endFunction();
   b.addEntryPoint(spv::ExecutionModel::GLCompute, fn, "main", {lid});
   b.addExecutionMode(fn, spv::ExecutionMode::LocalSize, {64, 1, 1});
-  std::vector<uint32_t> words = b.finish();
+  return b.finish();
+}
+
+TEST(ModuleBuilder, TinyComputeModuleValidates) {
+  std::vector<uint32_t> words = tinyModule(false);
+  EXPECT_EQ(words[0], spv::MagicNumber);
+  EXPECT_EQ(validate(words), "");
+}
+
+// The helper follows the entry function, and the storage buffer, not in the interface given to
+// addEntryPoint, is added to it (SPIR-V 1.4+ lists every global variable the entry point uses).
+TEST(ModuleBuilder, HelperFunctionsAndSpirv16Interfaces) {
+  std::vector<uint32_t> words = tinyModule(true);
   EXPECT_EQ(words[1], 0x00010600u);
   EXPECT_EQ(validate(words, SPV_ENV_VULKAN_1_3), "");
 }
