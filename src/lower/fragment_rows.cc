@@ -92,17 +92,20 @@ bool isCoordinateOp(const std::string& n) {
   return kOps.count(n) > 0;
 }
 
-// An integer or i1 tensor computed from tt.make_range, splats and constants by expand_dims,
-// broadcast and integer arithmetic (a mask such as `offs_m[:, None] >= cols[None, :]`): a
+// A tensor computed from tt.make_range, splats and constants by expand_dims, broadcast, integer
+// arithmetic, int-to-float conversions and the element-wise float ops above (a mask such as
+// `offs_m[:, None] >= cols[None, :]`, or tutorial 06's `tl.where(mask, 0, -1.0e6)`): a
 // per-element function recomputes it from the element's coordinates (CoordinateEmitter).
 bool isCoordinate(const ir::Value* v, int depth = 0) {
-  if (!v->type.isTensor()) return v->type.isInt();
+  if (!v->type.isTensor()) return v->type.isInt() || v->type.isFloat();
   const ir::Operation* d = v->def;
-  if (!d || !v->type.scalar().isInt() || depth > 32) return false;
+  if (!d || depth > 16) return false;
   if (d->name == "arith.constant") return isSplat(v);
   if (d->name == "tt.splat" || d->name == "tt.make_range") return true;
   if (d->name == "tt.expand_dims" || d->name == "tt.broadcast") return isCoordinate(d->operand(0), depth + 1);
-  if (!isCoordinateOp(d->name) || d->results.size() != 1) return false;
+  const bool op = isCoordinateOp(d->name) || d->name == "arith.sitofp" || d->name == "arith.uitofp" ||
+                  (isElementwise(d->name) && isF32(v));
+  if (!op || d->results.size() != 1) return false;
   for (const ir::Value* o : d->operands)
     if (!isCoordinate(o, depth + 1)) return false;
   return true;
@@ -177,14 +180,15 @@ struct Region {
         return Kind::Fail;
       return classify(d.operand(0)) == Kind::Tile ? Kind::Rows : Kind::Fail;
     }
-    // select(mask, x, y) with a coordinate mask (masked tails, causal diagonals).
-    const bool select = d.name == "arith.select" && d.numOperands() == 3 && v->type.rank() == 2 &&
-                        d.operand(0)->type.isTensor() && isCoordinate(d.operand(0));
+    // Element-wise ops, and select(mask, x, y) of tiles (masked tails, causal diagonals). A
+    // tile op's operand that is a coordinate expression (a mask, an additive mask) is
+    // recomputed per element.
+    const bool select = d.name == "arith.select" && d.numOperands() == 3 && v->type.rank() == 2;
     if ((!isElementwise(d.name) && !select) || d.results.size() != 1) return Kind::Fail;
     bool tile = false, rows = false;
     for (const ir::Value* o : d.operands) {
       if (o->type.isTensor() && o->type.shape != v->type.shape) return Kind::Fail;
-      if (select && o == d.operand(0)) continue;
+      if (v->type.rank() == 2 && o->type.isTensor() && !isSplat(o) && !kind.count(o) && isCoordinate(o)) continue;
       const Kind k = classify(o);
       if (k == Kind::Tile) tile = true;
       else if (k == Kind::Rows) rows = true;
