@@ -8,8 +8,11 @@
 #      (default 2), each checked against CUDA's output, with JSON under $OUT;
 #   3. the driver's machine code of the attention pipelines with the switch on
 #      ($OUT/fragment-rows-pipelines.tar.gz; disassemble here with tools/device/pipeline_sass.py);
-#   4. tools/device/probe/matmul_bounds.py (the fp16 matmul with its loads L1/L2-hot).
-#   run(command="bash tools/device/run_fragment_rows.sh", carry=[".gl", ".debs", ".cmwhl"])
+#   4. tools/device/probe/matmul_bounds.py (the fp16 matmul with its loads L1/L2-hot);
+#   5. where .tutorials/06-fused-attention.py was carried (tools/tutorials/README.md), tutorial
+#      06's forward tests (test_op, fwd) with the switch on: its loops, causal stages included,
+#      take the fragment softmax.
+#   run(command="bash tools/device/run_fragment_rows.sh", carry=[".gl", ".debs", ".cmwhl", ".tutorials"])
 # TVK_SKIP_BUILD=1 skips the build on a warm machine; ONLY overrides the benchmark rows.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,4 +40,11 @@ TVK_FRAGMENT_ROWS=1 TVK_PIPELINE_DUMP="$D" timeout 120 python3 tools/bench/tenso
 tar -czf "$OUT/fragment-rows-pipelines.tar.gz" -C "$D" .
 echo "== matmul bounds ($(date +%T))"
 timeout 120 python3 tools/device/probe/matmul_bounds.py 2>&1 | tail -6 | tee "$OUT/matmul-bounds.log" || rc=1
+if [[ -f .tutorials/06-fused-attention.py ]]; then
+  echo "== tutorial 06 forward, TVK_FRAGMENT_ROWS=1 ($(date +%T))"
+  T=$(mktemp -d)  # the tutorial with triton_vulkan activated first (it has no __future__ import)
+  { echo "import triton_vulkan; triton_vulkan.activate()"; cat .tutorials/06-fused-attention.py; } > "$T/t06.py"
+  (cd "$T" && TVK_FRAGMENT_ROWS=1 timeout 400 python3 -m pytest -x -q -p no:cacheprovider t06.py -k "test_op and fwd" \
+    2>&1 | tail -6) || rc=1
+fi
 exit $rc
