@@ -2,8 +2,8 @@
 # Attention's softmax on the score fragments (TVK_FRAGMENT_ROWS=1, lower/fragment_rows.h) on the
 # device machine: builds and installs, prints whether the device reports VK_NV_cooperative_matrix2's
 # row operations, then the PARTS asked for (default "check bench"; one call has 600 s):
-#   check  correctness with the switch on: the attention tests (test_row_layouts,
-#          test_carried_loads, test_dot_direct_operands), which check results against NumPy and CUDA;
+#   check  correctness with the switch on: the attention tests (test_attention_causal,
+#          test_row_layouts, test_carried_loads, test_dot_direct_operands), against NumPy and CUDA;
 #   bench  the attention rows of tools/bench/tensorcore.py, off and on alternately, ROUNDS rounds
 #          (default 2), each checked against CUDA's output, with JSON under $OUT (ONLY: other rows);
 #   sass   the driver's machine code of the attention pipelines with the switch on
@@ -27,7 +27,8 @@ build-device-py/tvk devices 2>&1 | grep -i -E "^name|cooperative" | head -6
 if [[ $PARTS == *check* ]]; then
   echo "== tests with TVK_FRAGMENT_ROWS=1 ($(date +%T))"
   TVK_FRAGMENT_ROWS=1 timeout 240 python3 -X faulthandler -m pytest -q -p no:cacheprovider -W ignore::UserWarning \
-    tests/python/test_row_layouts.py tests/python/test_carried_loads.py tests/python/test_dot_direct_operands.py \
+    tests/python/test_attention_causal.py tests/python/test_row_layouts.py tests/python/test_carried_loads.py \
+    tests/python/test_dot_direct_operands.py \
     2>&1 | tail -12 | tee "$OUT/fragment-rows-tests.log" || rc=1
 fi
 if [[ $PARTS == *bench* ]]; then
