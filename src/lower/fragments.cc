@@ -55,11 +55,12 @@ Result<std::vector<Id>> idsAs(Context& c, const ir::Value* v, const Context::Fra
   }
   if (have) return have->rows ? rowFragmentsToSlots(c, *have, v, c.ids(v)) : coopFragmentsToSlots(c, *have, c.ids(v));
   if (!f) return c.ids(v);
-  if (f->rows) return rowSlotsToFragments(c, *f, v);
-  // Only splat constants become fragments (analysis/loop_accumulators.cc checks the init).
+  // Splat constants become constant fragments; row values in slots (a chained loop's m_i, l_i
+  // from a loop that did not hold them in fragments) go through scratch.
   const ir::Operation* def = v->def;
-  if (!def || def->name != "arith.constant" || c.ids(v).empty())
-    return c.unsupported(*f->dot, "fragment accumulator from a non-constant value");
+  const bool constant = def && def->name == "arith.constant" && !c.ids(v).empty();
+  if (!constant && f->rows) return rowSlotsToFragments(c, *f, v);
+  if (!constant) return c.unsupported(*f->dot, "fragment accumulator from a non-constant value");
   return coopSplatFragments(c, *f, c.at(v, 0));
 }
 
