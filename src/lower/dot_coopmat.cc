@@ -16,6 +16,7 @@
 // stored into the other buffer after them, one barrier per slice (H200, one buffer -> double, same
 // calls: f16 4096^3 0.482 -> 0.478 and 0.509 -> 0.485 ms; i8 245 -> 231 registers, same speed).
 #include "lower/dot_coopmat.h"
+#include "lower/fragment_rows.h"
 
 #include <spirv/unified1/GLSL.std.450.h>
 
@@ -517,6 +518,32 @@ namespace {
 // before the loop and loaded as fragments that the loop's dots use every iteration
 // (Context::heldFragments), within kHeldRegisterBudget, staged slice by slice. Dots of one
 // plane and no batch. TVK_DOT_HOLD=0 turns this off (for measurements).
+// With TVK_FRAGMENT_ROWS=1 (chained loops, lower/fragment_rows.h: causal attention's second
+// loop): the fragments of operand `i` of `op` that a dot of an earlier loop in the same block
+// holds for the same value with the same fragment layout (shape, grid, fragments per subgroup,
+// K), else none. They were loaded before that loop, so they dominate this one.
+Result<std::vector<Id>> heldEarlier(Context& c, const ir::Operation& loop, const ir::Operation& op, int i,
+                                    const CoopPlan& p) {
+  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested()) return std::vector<Id>();
+  for (const auto& [key, frags] : c.heldFragments) {
+    const ir::Operation& other = *key.first;
+    const ir::Operation* otherLoop =
+        other.parentBlock && other.parentBlock->parentRegion ? other.parentBlock->parentRegion->parentOp : nullptr;
+    if (key.second != i || &other == &op || other.operand(i) != op.operand(i) || !otherLoop ||
+        otherLoop == &loop || otherLoop->parentBlock != loop.parentBlock || frags.empty())
+      continue;
+    CoopPlan q;
+    uint32_t base = 0;
+    auto ok = planFor(c, other, q, base);
+    if (!ok.ok()) return ok.status();
+    if (*ok && q.shape.m == p.shape.m && q.shape.n == p.shape.n && q.shape.k == p.shape.k && q.wm == p.wm &&
+        q.wn == p.wn && q.fm == p.fm && q.fn == p.fn && q.K == p.K && q.isBf16 == p.isBf16 && q.isInt == p.isInt &&
+        q.held == p.held)
+      return frags;
+  }
+  return std::vector<Id>();
+}
+
 Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
   for (const auto& owned : loop.body().ops) {
     const ir::Operation& op = *owned;
@@ -536,6 +563,12 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
       const Region r = regionOf(p, i);
       const uint32_t blocks = i == 0 ? p.fm : p.fn, steps = p.kc / p.shape.k, all = p.K / p.shape.k;
       std::vector<Id>& held = c.heldFragments[{&op, i}];
+      auto same = heldEarlier(c, loop, op, i, p);
+      if (!same.ok()) return same.status();
+      if (!same->empty()) {  // the same value, held alike before an earlier loop of this block
+        held = *same;
+        continue;
+      }
       held.assign(blocks * all, 0);
       for (uint32_t k0 = 0; k0 < p.K; k0 += p.kc) {
         c.barrier();
