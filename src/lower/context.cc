@@ -83,7 +83,7 @@ const std::vector<analysis::LoopAccumulator>& Context::loopAccumulators() {
     loopAccsBuilt_ = true;
     // Accumulators chained from another loop's result: with the fragment softmax
     // (lower/fragment_rows.h), which hands them over in fragments.
-    loopAccs_ = analysis::findLoopAccumulators(func, opts.target.coopMatRowOps && fragmentRowsRequested());
+    loopAccs_ = analysis::findLoopAccumulators(func, fragmentRowsOn(*this));
   }
   return loopAccs_;
 }

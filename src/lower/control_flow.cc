@@ -165,7 +165,7 @@ std::vector<Id> mergeExits(Context& c, const std::vector<Id>& types,
 // (a chained accumulator or row value, lower/fragment_rows.h): fragments stay fragments and that
 // loop's flattenAs converts them only where it holds the value otherwise.
 bool handedOver(Context& c, const ir::Value* v) {
-  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested()) return false;  // chained loops only there
+  if (!fragmentRowsOn(c)) return false;  // chained loops only there
   const auto& uses = c.usesOf(v);
   if (uses.empty()) return false;
   for (const auto& [user, idx] : uses)

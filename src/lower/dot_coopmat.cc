@@ -513,18 +513,13 @@ Result<bool> coopReadsLoad(Context& c, const ir::Operation& op) {
 
 namespace {
 
-// Operands of the cooperative-matrix tt.dots directly in `loop`'s body that are defined
-// outside the loop (the Q tile of attention, a loop-invariant weight tile): staged once
-// before the loop and loaded as fragments that the loop's dots use every iteration
-// (Context::heldFragments), within kHeldRegisterBudget, staged slice by slice. Dots of one
-// plane and no batch. TVK_DOT_HOLD=0 turns this off (for measurements).
 // With TVK_FRAGMENT_ROWS=1 (chained loops, lower/fragment_rows.h: causal attention's second
 // loop): the fragments of operand `i` of `op` that a dot of an earlier loop in the same block
 // holds for the same value with the same fragment layout (shape, grid, fragments per subgroup,
 // K), else none. They were loaded before that loop, so they dominate this one.
 Result<std::vector<Id>> heldEarlier(Context& c, const ir::Operation& loop, const ir::Operation& op, int i,
                                     const CoopPlan& p) {
-  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested()) return std::vector<Id>();
+  if (!fragmentRowsOn(c)) return std::vector<Id>();
   for (const auto& [key, frags] : c.heldFragments) {
     const ir::Operation& other = *key.first;
     const ir::Operation* otherLoop =
@@ -544,6 +539,11 @@ Result<std::vector<Id>> heldEarlier(Context& c, const ir::Operation& loop, const
   return std::vector<Id>();
 }
 
+// Operands of the cooperative-matrix tt.dots directly in `loop`'s body that are defined
+// outside the loop (the Q tile of attention, a loop-invariant weight tile): staged once
+// before the loop and loaded as fragments that the loop's dots use every iteration
+// (Context::heldFragments), within kHeldRegisterBudget, staged slice by slice. Dots of one
+// plane and no batch. TVK_DOT_HOLD=0 turns this off (for measurements).
 Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
   for (const auto& owned : loop.body().ops) {
     const ir::Operation& op = *owned;

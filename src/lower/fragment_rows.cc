@@ -113,7 +113,6 @@ bool isCoordinate(const ir::Value* v, int depth = 0) {
 
 // Classifies the values of the region between the two dots of `loop` (fragment_rows.h).
 struct Region {
-  Context& c;
   const ir::Operation& loop;
   const ir::Operation* dot2;  // the row-scaled loop accumulator's dot
   const ir::Operation* dot1 = nullptr;  // the scores' dot, found on the way
@@ -201,6 +200,8 @@ struct Region {
 
 // Recomputes coordinate expressions (isCoordinate) inside a helper function: the scalars they
 // start from (other than constants, which are module-wide) become parameters of the function.
+// Not Context::emitAt: its memo and its scalars hold ids of the entry function, which a helper
+// function cannot use, so this keeps its own memo per function.
 struct CoordinateEmitter {
   Context& c;
   std::vector<const ir::Value*> leaves;        // scalar operands passed in, in order
@@ -456,6 +457,8 @@ bool fragmentRowsRequested() {
   return env && std::strcmp(env, "1") == 0;
 }
 
+bool fragmentRowsOn(const Context& c) { return c.opts.target.coopMatRowOps && fragmentRowsRequested(); }
+
 namespace {
 
 // The row-scale operand of `la.scale` (acc * bc) and the expand_dims under it.
@@ -532,10 +535,10 @@ bool findRegion(Context& c, const analysis::LoopAccumulator& la, Region& r, cons
 }  // namespace
 
 bool fragmentRowsLoop(Context& c, const ir::Operation& op) {
-  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested() || c.coherent) return false;
+  if (!fragmentRowsOn(c) || c.coherent) return false;
   for (const analysis::LoopAccumulator& la : c.loopAccumulators()) {
     if (!la.scale || op.parentBlock != &la.loop->body()) continue;
-    Region r{c, *la.loop, la.dot};
+    Region r{*la.loop, la.dot};
     const ir::Operation* trunc = nullptr;
     if (findRegion(c, la, r, trunc) && (&op == la.dot || &op == r.dot1)) return true;
   }
@@ -543,10 +546,10 @@ bool fragmentRowsLoop(Context& c, const ir::Operation& op) {
 }
 
 Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
-  if (!c.opts.target.coopMatRowOps || !fragmentRowsRequested() || c.coherent) return Status();
+  if (!fragmentRowsOn(c) || c.coherent) return Status();
   for (const analysis::LoopAccumulator& la : c.loopAccumulators()) {
     if (la.loop != &loop || !la.scale || !c.rowScaledFragments.count(la.scale)) continue;
-    Region r{c, loop, la.dot};
+    Region r{loop, la.dot};
     const ir::Operation* trunc = nullptr;
     if (!findRegion(c, la, r, trunc)) continue;
     // The plans: rows split among subgroups alike, one accumulator type, the scores' fragment
@@ -670,6 +673,7 @@ Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments
 #else
 
 bool fragmentRowsRequested() { return false; }
+bool fragmentRowsOn(const Context&) { return false; }
 bool fragmentRowsLoop(Context&, const ir::Operation&) { return false; }
 Status chooseFragmentRows(Context&, const ir::Operation&) { return Status(); }
 Status lowerFragmentOp(Context& c, const ir::Operation& op) {

@@ -36,6 +36,10 @@ namespace tvk::lower {
 /// True when TVK_FRAGMENT_ROWS=1 asks for this path.
 bool fragmentRowsRequested();
 
+/// True when the path is asked for and the target has the row operations: the gate of
+/// everything this path changes (chained loop accumulators, their hand-over, held-Q reuse).
+bool fragmentRowsOn(const Context& c);
+
 /// True when tt.dot `op` is one of the two dots of a loop whose region qualifies (without
 /// their plans, which ask this: their subgroup grids then split rows only where they can).
 bool fragmentRowsLoop(Context& c, const ir::Operation& op);

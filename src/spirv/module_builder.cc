@@ -70,10 +70,7 @@ Id ModuleBuilder::glslImport() {
 
 void ModuleBuilder::addEntryPoint(spv::ExecutionModel model, Id fn, const std::string& name,
                                   const std::vector<Id>& interface) {
-  Words w{static_cast<uint32_t>(model), fn};
-  appendString(w, name);
-  w.insert(w.end(), interface.begin(), interface.end());
-  put(entryPoints_, spv::Op::OpEntryPoint, w);
+  entries_.push_back({model, fn, name, interface});
 }
 
 void ModuleBuilder::addExecutionMode(Id fn, spv::ExecutionMode mode,
@@ -303,6 +300,7 @@ Id ModuleBuilder::globalVariable(Id ptrType, spv::StorageClass sc, Id init) {
   Words w{ptrType, id, static_cast<uint32_t>(sc)};
   if (init) w.push_back(init);
   put(types_, spv::Op::OpVariable, w);
+  globals_.push_back(id);
   return id;
 }
 
@@ -413,35 +411,6 @@ Id ModuleBuilder::glsl(uint32_t inst, Id resultType, const std::vector<Id>& args
   return emit(spv::Op::OpExtInst, resultType, w);
 }
 
-// SPIR-V 1.4+ (section 2.16.1, OpEntryPoint): the interface lists every global variable the
-// entry point uses, not only Input and Output ones: the module's variables of other storage
-// classes than Function, appended to each entry point's list where missing.
-std::vector<uint32_t> ModuleBuilder::withGlobalInterface(const Words& entryPoints) const {
-  Words globals;
-  for (size_t i = 0; i < types_.size() && (types_[i] >> 16);) {
-    const uint32_t n = types_[i] >> 16;
-    if ((types_[i] & 0xffff) == static_cast<uint32_t>(spv::Op::OpVariable) && n >= 4 &&
-        types_[i + 3] != static_cast<uint32_t>(spv::StorageClass::Function))
-      globals.push_back(types_[i + 2]);
-    i += n;
-  }
-  Words out;
-  for (size_t i = 0; i < entryPoints.size() && (entryPoints[i] >> 16);) {
-    const uint32_t n = entryPoints[i] >> 16;
-    Words ops(entryPoints.begin() + static_cast<long>(i) + 1, entryPoints.begin() + static_cast<long>(i + n));
-    // Operands: model, function, the name (a nul-terminated string in words), the interface.
-    size_t at = 2;
-    while (at < ops.size() && (ops[at] >> 24) != 0) ++at;
-    ++at;
-    std::set<uint32_t> listed(ops.begin() + static_cast<long>(std::min(at, ops.size())), ops.end());
-    for (uint32_t g : globals)
-      if (!listed.count(g)) ops.push_back(g);
-    put(out, spv::Op::OpEntryPoint, ops);
-    i += n;
-  }
-  return out;
-}
-
 std::vector<uint32_t> ModuleBuilder::finish() const {
   Words out{spv::MagicNumber, version_, 0, nextId_, 0};
   auto add = [&](const Words& w) { out.insert(out.end(), w.begin(), w.end()); };
@@ -454,7 +423,17 @@ std::vector<uint32_t> ModuleBuilder::finish() const {
                                                  : spv::AddressingModel::Logical),
        static_cast<uint32_t>(spv::MemoryModel::GLSL450)});
   add(mm);
-  add(version_ >= 0x00010400 ? withGlobalInterface(entryPoints_) : entryPoints_);
+  // From SPIR-V 1.4 on (section 2.16.1, OpEntryPoint) the interface lists every global variable
+  // the entry point uses, not only Input and Output ones: the module's globals are appended.
+  for (const Entry& e : entries_) {
+    Words w{static_cast<uint32_t>(e.model), e.fn};
+    appendString(w, e.name);
+    w.insert(w.end(), e.interface.begin(), e.interface.end());
+    if (version_ >= 0x00010400)
+      for (Id g : globals_)
+        if (std::find(e.interface.begin(), e.interface.end(), g) == e.interface.end()) w.push_back(g);
+    put(out, spv::Op::OpEntryPoint, w);
+  }
   add(execModes_);
   add(debug_);
   add(annotations_);

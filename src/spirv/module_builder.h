@@ -10,8 +10,8 @@
 //   std::vector<uint32_t> words = b.finish();
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -172,15 +172,22 @@ class ModuleBuilder {
   using Words = std::vector<uint32_t>;
   static void put(Words& out, spv::Op op, const Words& operands);
   Id getOrAdd(spv::Op op, const Words& operandsAfterResult);
-  Words withGlobalInterface(const Words& entryPoints) const;
   void deriveCapabilities(spv::Op op);
 
   uint32_t version_;
   Id nextId_ = 1;
   std::set<uint32_t> caps_;
   std::set<std::string> extNames_;
-  Words capabilities_, extensions_, imports_, entryPoints_, execModes_, debug_, annotations_,
+  Words capabilities_, extensions_, imports_, execModes_, debug_, annotations_,
       types_, fnHeader_, locals_, prologue_, body_, helpers_;
+  struct Entry {
+    spv::ExecutionModel model;
+    Id fn;
+    std::string name;
+    std::vector<Id> interface;
+  };
+  std::vector<Entry> entries_;  // written by finish(), with the globals from SPIR-V 1.4 on
+  std::vector<Id> globals_;     // module-scope variables (globalVariable)
   std::map<Words, Id> dedup_;
   std::set<Words> decorations_;
   std::map<Id, int> scalarBits_;
