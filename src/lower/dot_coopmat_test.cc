@@ -138,10 +138,11 @@ TEST(DotCoopMat, AttentionCarriesItsDirectLoadsAcrossIterations) {
   }
 }
 
-// TVK_FRAGMENT_ROWS=1 (lower/fragment_rows.h): attention's softmax runs on the score fragments
-// (row reductions and per-element functions of SPV_NV_cooperative_matrix2), which leaves out
-// the scores' exchange and the row-scale table: fewer accumulator stores to scratch, and the
-// module still validates. Off by default, and off on targets without the row operations.
+// Attention's softmax on the score fragments (lower/fragment_rows.h: row reductions and
+// per-element functions of SPV_NV_cooperative_matrix2) leaves out the scores' exchange and the
+// row-scale table, and the module still validates. By default only where the two accumulators
+// fit Target::fragmentRowsWords; TVK_FRAGMENT_ROWS=1 regardless of it, =0 never; never on
+// targets without the row operations.
 Result<CompiledKernel> compileFile(const fs::path& file, const Target& t, int numWarps) {
   std::ifstream f(file);
   std::stringstream ss;
@@ -166,9 +167,22 @@ TEST(DotCoopMat, AttentionSoftmaxOnTheScoreFragments) {
   unsetenv("TVK_FRAGMENT_ROWS");
   ASSERT_TRUE(on.ok()) << on.status().message();
   ASSERT_TRUE(plain.ok()) << plain.status().message();
+  // By default: 32 rows a subgroup x (64 + 64) columns / 32 lanes = 128 words, over the
+  // profile's 96, so the blocked layout; with a budget of 128 the fragment softmax.
+  ASSERT_EQ(t->fragmentRowsWords, 96u);
   auto off = compileFile(attention, *t, 4);
   ASSERT_TRUE(off.ok()) << off.status().message();
   EXPECT_EQ(plain->spirv, off->spirv);
+  Target roomy = *t;
+  roomy.fragmentRowsWords = 128;
+  auto fits = compileFile(attention, roomy, 4);
+  ASSERT_TRUE(fits.ok()) << fits.status().message();
+  EXPECT_EQ(fits->spirv, on->spirv);
+  setenv("TVK_FRAGMENT_ROWS", "0", 1);
+  auto never = compileFile(attention, roomy, 4);
+  unsetenv("TVK_FRAGMENT_ROWS");
+  ASSERT_TRUE(never.ok()) << never.status().message();
+  EXPECT_EQ(never->spirv, plain->spirv);
   const OpCounts a = count(on->spirv), b = count(off->spirv);
   EXPECT_GT(a.reduceRows, 0);
   EXPECT_GT(a.perElement, 0);

@@ -452,12 +452,16 @@ Status lowerTruncate(Context& c, const ir::Operation& op) {
 
 }  // namespace
 
-bool fragmentRowsRequested() {
+FragmentRowsMode fragmentRowsMode() {
   const char* env = std::getenv("TVK_FRAGMENT_ROWS");
-  return env && std::strcmp(env, "1") == 0;
+  if (env && std::strcmp(env, "0") == 0) return FragmentRowsMode::Off;
+  if (env && std::strcmp(env, "1") == 0) return FragmentRowsMode::Always;
+  return FragmentRowsMode::Auto;
 }
 
-bool fragmentRowsOn(const Context& c) { return c.opts.target.coopMatRowOps && fragmentRowsRequested(); }
+bool fragmentRowsOn(const Context& c) {
+  return c.opts.target.coopMatRowOps && fragmentRowsMode() != FragmentRowsMode::Off;
+}
 
 namespace {
 
@@ -532,6 +536,19 @@ bool findRegion(Context& c, const analysis::LoopAccumulator& la, Region& r, cons
   return true;
 }
 
+// Whether the two dots' f32 accumulators, with rows split among the subgroups, fit the
+// target's fragmentRowsWords per invocation (TVK_FRAGMENT_ROWS=1 skips this check).
+bool fitsFragmentWords(const Context& c, const Region& r) {
+  if (fragmentRowsMode() == FragmentRowsMode::Always) return true;
+  const Target& t = c.opts.target;
+  const std::vector<int64_t>& scores = r.dot1->result()->type.shape;
+  const std::vector<int64_t>& out = r.dot2->result()->type.shape;
+  const uint64_t subgroups = std::max<uint32_t>(1, c.W / std::max<uint32_t>(1, t.subgroupSize));
+  const uint64_t rows = (static_cast<uint64_t>(scores[0]) + subgroups - 1) / subgroups;
+  const uint64_t words = rows * static_cast<uint64_t>(scores[1] + out[1]) / std::max<uint32_t>(1, t.subgroupSize);
+  return words <= t.fragmentRowsWords;
+}
+
 }  // namespace
 
 bool fragmentRowsLoop(Context& c, const ir::Operation& op) {
@@ -540,7 +557,7 @@ bool fragmentRowsLoop(Context& c, const ir::Operation& op) {
     if (!la.scale || op.parentBlock != &la.loop->body()) continue;
     Region r{*la.loop, la.dot};
     const ir::Operation* trunc = nullptr;
-    if (findRegion(c, la, r, trunc) && (&op == la.dot || &op == r.dot1)) return true;
+    if (findRegion(c, la, r, trunc) && (&op == la.dot || &op == r.dot1)) return fitsFragmentWords(c, r);
   }
   return false;
 }
@@ -551,7 +568,7 @@ Status chooseFragmentRows(Context& c, const ir::Operation& loop) {
     if (la.loop != &loop || !la.scale || !c.rowScaledFragments.count(la.scale)) continue;
     Region r{loop, la.dot};
     const ir::Operation* trunc = nullptr;
-    if (!findRegion(c, la, r, trunc)) continue;
+    if (!findRegion(c, la, r, trunc) || !fitsFragmentWords(c, r)) continue;
     // The plans: rows split among subgroups alike, one accumulator type, the scores' fragment
     // columns the second dot's K steps.
     CoopPlan p1, p2;
@@ -672,7 +689,7 @@ Result<std::vector<Id>> rowFragmentsToSlots(Context& c, const Context::Fragments
 
 #else
 
-bool fragmentRowsRequested() { return false; }
+FragmentRowsMode fragmentRowsMode() { return FragmentRowsMode::Off; }
 bool fragmentRowsOn(const Context&) { return false; }
 bool fragmentRowsLoop(Context&, const ir::Operation&) { return false; }
 Status chooseFragmentRows(Context&, const ir::Operation&) { return Status(); }

@@ -21,10 +21,12 @@
 // up. Anything else in the region (a masked diagonal block, a column reduction, another use
 // of the scores) keeps the loop on the blocked-layout path.
 //
-// Off by default: TVK_FRAGMENT_ROWS=1 turns it on (in the Python backend's cache key). The
-// SPIR-V validates (spirv-val, golden test attention_fragment_rows), but it has not yet run on a
-// device: the session that wrote it had no H200 time left (tools/device/run_fragment_rows.sh
-// runs the attention tests and the A/B benchmark there).
+// On by default where the target has the row operations and the two dots' accumulators fit
+// Target::fragmentRowsWords; TVK_FRAGMENT_ROWS=0 turns it off, =1 on regardless of that
+// estimate (both in the Python backend's cache key). Measured on the H200 (session 28): the
+// attention tests and tutorial 06's forward tests pass with it; head dim 128 (8 warps) runs
+// 1.2x faster, head dim 64 at 4 warps and BLOCK_M 128 (32 rows a subgroup) spills and runs
+// 0.9x, so the estimate leaves that one on the blocked-layout path.
 #pragma once
 
 #include <vector>
@@ -33,10 +35,12 @@
 
 namespace tvk::lower {
 
-/// True when TVK_FRAGMENT_ROWS=1 asks for this path.
-bool fragmentRowsRequested();
+/// TVK_FRAGMENT_ROWS: 0 = off, 1 = wherever the region qualifies, unset (or anything else) =
+/// where it qualifies and its accumulators fit Target::fragmentRowsWords.
+enum class FragmentRowsMode { Off, Auto, Always };
+FragmentRowsMode fragmentRowsMode();
 
-/// True when the path is asked for and the target has the row operations: the gate of
+/// True when the path is not switched off and the target has the row operations: the gate of
 /// everything this path changes (chained loop accumulators, their hand-over, held-Q reuse).
 bool fragmentRowsOn(const Context& c);
 

@@ -184,7 +184,8 @@ std::string Target::describe() const {
     os << " " << s.m << "x" << s.n << "x" << s.k << " " << s.ab << "->" << s.c;
   os << "\n";
   if (!coopMatShapes.empty())
-    os << "cooperative-matrix row reductions, conversions and per-element functions: " << yesNo(coopMatRowOps) << "\n";
+    os << "cooperative-matrix row reductions, conversions and per-element functions: " << yesNo(coopMatRowOps)
+       << (coopMatRowOps ? " (softmax on fragments up to " + std::to_string(fragmentRowsWords) + " words)" : "") << "\n";
   if (!workgroupCoopMat.empty()) {
     os << "workgroup-scope cooperative matrix (max " << workgroupCoopMatMaxInvocations
        << " invocations, dimension <= " << workgroupCoopMatMaxDimension << ", "

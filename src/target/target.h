@@ -132,6 +132,13 @@ struct Target {
   /// cooperativeMatrixPerElementOperations) on the subgroup-scope matrices above: attention's
   /// softmax then runs on the score fragments (lower/fragment_rows.h).
   bool coopMatRowOps = false;
+  /// Most words of f32 accumulator per invocation that attention's softmax on the score
+  /// fragments may hold (the scores' tile and the output's, rows per subgroup x (BLOCK_N +
+  /// head dim) / subgroup size); a loop that needs more keeps the blocked-layout softmax. A
+  /// cost threshold, not a device limit (Vulkan reports no register file): on the H200, 96
+  /// words (head dim 128, 8 warps, 16 rows a subgroup) ran 1.2x faster, 128 (head dim 64,
+  /// 4 warps, 32 rows a subgroup) spilled in the loop and ran 0.9x (session 28).
+  uint32_t fragmentRowsWords = 96;
   /// Loop iterations one invocation may make in total, summed over all of its loops (nested
   /// or not, each loop's exiting pass included), before the driver ends every loop early
   /// without an error; 0 = no limit. Mesa's llvmpipe (lavapipe) has this limit

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Attention's softmax on the score fragments (TVK_FRAGMENT_ROWS=1, lower/fragment_rows.h) on the
+# Attention's softmax on the score fragments (lower/fragment_rows.h; TVK_FRAGMENT_ROWS=0/1) on the
 # device machine: builds and installs, prints whether the device reports VK_NV_cooperative_matrix2's
 # row operations, then the PARTS asked for (default "check bench"; one call has 600 s):
 #   check  correctness with the switch on: the attention tests (test_attention_causal,
 #          test_row_layouts, test_carried_loads, test_dot_direct_operands), against NumPy and CUDA;
-#   bench  the attention rows of tools/bench/tensorcore.py, off and on alternately, ROUNDS rounds
-#          (default 2), each checked against CUDA's output, with JSON under $OUT (ONLY: other rows);
+#   bench  the attention rows of tools/bench/tensorcore.py under each of MODES (';'-separated
+#          environment settings, '-' the defaults; default: TVK_FRAGMENT_ROWS=0, defaults,
+#          TVK_FRAGMENT_ROWS=1), ROUNDS rounds (default 2), each checked against CUDA's output,
+#          with JSON under $OUT (ONLY: other rows);
 #   sass   the driver's machine code of the attention pipelines with the switch on
 #          ($OUT/fragment-rows-pipelines.tar.gz; disassemble here with tools/device/pipeline_sass.py);
 #   matmul tools/device/probe/matmul_bounds.py (the fp16 matmul with its loads L1/L2-hot);
@@ -32,12 +34,15 @@ if [[ $PARTS == *check* ]]; then
     2>&1 | tail -12 | tee "$OUT/fragment-rows-tests.log" || rc=1
 fi
 if [[ $PARTS == *bench* ]]; then
-  ONLY=${ONLY:-attn_d64_s1024,attn_d64_s1024_causal,attn_d64_s4096,attn_d64_s4096_causal,attn_d128_s1024,attn_d128_s4096,attn_d128_s4096_causal,attn_d64_s16384}
+  ONLY=${ONLY:-attn_d64_s1024,attn_d64_s1024_causal,attn_d64_s4096,attn_d64_s4096_causal,attn_d128_s1024,attn_d128_s1024_causal,attn_d128_s4096,attn_d128_s4096_causal,attn_d64_s16384}
+  # MODES: ';'-separated environment settings, each a run ("-" = the defaults)
+  IFS=';' read -r -a modes <<< "${MODES:-TVK_FRAGMENT_ROWS=0;-;TVK_FRAGMENT_ROWS=1}"
   for r in $(seq 1 "${ROUNDS:-2}"); do
-    for fr in 0 1; do
-      echo "== tensorcore attention, TVK_FRAGMENT_ROWS=$fr, round $r ($(date +%T))"
-      TVK_FRAGMENT_ROWS=$fr timeout 200 python3 tools/bench/tensorcore.py --only "$ONLY" \
-        --json "$OUT/fragment-rows-$fr-$r.json" 2>&1 | tail -12 | tee "$OUT/fragment-rows-$fr-$r.log" || rc=1
+    for i in "${!modes[@]}"; do
+      m=${modes[$i]}; [[ $m == - ]] && m=""
+      echo "== tensorcore attention, ${m:-defaults}, round $r ($(date +%T))"
+      env $m timeout 200 python3 tools/bench/tensorcore.py --only "$ONLY" \
+        --json "$OUT/fragment-rows-m$i-$r.json" 2>&1 | tail -12 | tee "$OUT/fragment-rows-m$i-$r.log" || rc=1
     done
   done
 fi
