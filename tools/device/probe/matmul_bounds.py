@@ -7,6 +7,9 @@ pointer advance multiplied by a run-time `adv`:
     kernel is the same (the advance is a run-time splat, so the pointers stay tensor inductions
     and the loads stay 16-byte and pipelined); only the loads' latency and bandwidth go away.
 
+  - "real_vk8w": the real matmul with 8 warps on the Vulkan side (CUDA keeps 4): 64 x 32 per
+    subgroup instead of 64 x 64, one workgroup per multiprocessor instead of two.
+
 "k_hot" is a timing probe, not a matmul (not checked). If it is much faster than "real", the
 loop waits for global memory and deeper prefetching would pay; if not, the staging, fragment
 loads, barriers and multiply-adds bound it.
@@ -53,18 +56,19 @@ def cases(g, dev, small):
     M = N = K = 256 if small else 4096
     BM, BN, BK = (64, 64, 32) if small else (128, 128, 64)
     s = K ** -0.25
-    for name, adv in (("real", 1), ("k_hot", 0)):
+    for name, adv, vw in (("real", 1, 4), ("k_hot", 0, 4), ("real_vk8w", 1, 8)):
         a = (torch.randn(M, K, device=dev, generator=g) * s).half()
         b = (torch.randn(K, N, device=dev, generator=g) * s).half()
         c = torch.empty(M, N, device=dev, dtype=torch.float16)
         grid = (triton.cdiv(M, BM) * triton.cdiv(N, BN),)
 
-        def launch(t, adv=adv, grid=grid):
+        def launch(t, adv=adv, grid=grid, vw=vw):
             a, b, c = t["a"], t["b"], t["c"]
+            w = 4 if getattr(a, "is_cuda", False) else vw
             return matmul_adv_kernel[grid](a, b, c, M, N, K, a.stride(0), a.stride(1), b.stride(0), b.stride(1),
                                            c.stride(0), c.stride(1), adv, BLOCK_M=BM, BLOCK_N=BN, BLOCK_K=BK,
-                                           GROUP_M=8, num_warps=4, num_stages=3)
-        yield Case(f"matmul_f16_{name}", {"a": a, "b": b, "c": c}, launch, ["c"] if name == "real" else [],
+                                           GROUP_M=8, num_warps=w, num_stages=3)
+        yield Case(f"matmul_f16_{name}", {"a": a, "b": b, "c": c}, launch, ["c"] if adv else [],
                    2 * M * N * K, 2e-2, 2e-2)
 
 
