@@ -778,10 +778,14 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
     stagedLast = false;
     if (!prefetch && !(held[0] && held[1])) {
       stagedLast = true;
-      c.barrier();
-      // The staging and the fragment loads that follow stay in the operands' regions.
+      // The staging and the fragment loads that follow stay in the operands' regions. No
+      // barrier first where nothing since the last one touched them (Scratch::barrierNeeded):
+      // attention's V, staged apart from K's region, after QK^T and a softmax on fragments.
       const Scratch::Region staged = stagingBytes(p, (held[0] ? 1 : 0) | (held[1] ? 2 : 0));
-      if (!p.dbl && staged.second) c.scratch.declareRegion(staged);
+      if (!p.dbl && staged.second)
+        c.scratchBarrier(staged);
+      else
+        c.barrier();
       for (int i = 0; i < 2; ++i) {
         if (held[i]) continue;
         const Region r = regionOf(p, i);
