@@ -11,6 +11,7 @@
 #include "analysis/dot_prefetch.h"
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
+#include "ir/pointer_inductions.h"
 #include "ir/early_loads.h"
 #include "ir/pipeline_loads.h"
 #include "ir/pointer_selects.h"
@@ -112,6 +113,10 @@ const std::vector<std::pair<std::string, Pass>>& passes() {
        }},
       {"scaled-dots", [](const std::string&, const CompileOptions&, PipelineState& s) {
          return ir::rewriteScaledDots(*s.module);
+       }},
+      {"pointer-inductions", [](const std::string&, const CompileOptions&, PipelineState& s) {
+         if (!ir::pointerInductionsEnabled() || !ir::rewritePointerInductions(*s.module)) return Status();
+         return ir::verifyModule(*s.module);
        }},
       {"canonicalize", [](const std::string&, const CompileOptions&, PipelineState& s) {
          ir::canonicalize(*s.module);

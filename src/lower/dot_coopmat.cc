@@ -21,7 +21,10 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -587,7 +590,20 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
 
 Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   TVK_RETURN_IF_ERROR(holdInvariantOperands(c, loop));
-  for (const auto& [load, d] : c.smem.directLoads) {
+  // In the body's order (the plans' maps are keyed by address: the SPIR-V must not depend on
+  // where the ops were allocated).
+  std::map<const ir::Operation*, size_t> order;
+  for (const auto& o : loop.body().ops) order.emplace(o.get(), order.size());
+  auto byOrder = [&](const ir::Operation* x, const ir::Operation* y) {
+    const auto ix = order.find(x), iy = order.find(y);
+    const size_t a = ix == order.end() ? SIZE_MAX : ix->second, b = iy == order.end() ? SIZE_MAX : iy->second;
+    return a != b ? a < b : std::less<const ir::Operation*>()(x, y);
+  };
+  std::vector<const ir::Operation*> loads;
+  for (const auto& entry : c.smem.directLoads) loads.push_back(entry.first);
+  std::sort(loads.begin(), loads.end(), byOrder);
+  for (const ir::Operation* load : loads) {
+    const analysis::DirectOperand& d = c.smem.directLoads.at(load);
     analysis::TensorInduction ind;
     if (c.coherent || !analysis::tensorInduction(load->operand(0), ind) || ind.loop != &loop) continue;
     CoopPlan p;
@@ -608,7 +624,9 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   }
   // Pipelined dots (analysis/dot_prefetch.h) whose K is one slice: the first iteration's
   // tiles go to scratch now, when the loop runs at all.
-  for (const ir::Operation* dot : c.smem.prefetchDots) {
+  std::vector<const ir::Operation*> dots(c.smem.prefetchDots.begin(), c.smem.prefetchDots.end());
+  std::sort(dots.begin(), dots.end(), byOrder);
+  for (const ir::Operation* dot : dots) {
     if (&loopOf(*dot) != &loop || c.coherent) continue;
     CoopPlan p;
     uint32_t base = 0;
