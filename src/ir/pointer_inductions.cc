@@ -1,6 +1,7 @@
 #include "ir/pointer_inductions.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -10,7 +11,6 @@
 #include "ir/clone.h"
 #include "ir/op_traits.h"
 #include "ir/walk.h"
-#include "support/switches.h"
 
 namespace tvk::ir {
 
@@ -236,6 +236,9 @@ int rewritePointerInductions(Module& m) {
   return done;
 }
 
-bool pointerInductionsEnabled() { return switchOn("TVK_POINTER_INDUCTIONS"); }
+bool pointerInductionsEnabled() {
+  const char* env = std::getenv("TVK_POINTER_INDUCTIONS");
+  return env && std::string(env) == "1";
+}
 
 }  // namespace tvk::ir
