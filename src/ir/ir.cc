@@ -2,6 +2,7 @@
 // rendering, attribute spelling, operation accessors and module helpers.
 #include "ir/ir.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -351,6 +352,33 @@ const Attribute* constantValue(const Operation& constant) {
 }
 
 std::string funcName(const Operation& func) { return func.strAttr("sym_name"); }
+
+size_t indexInBlock(const Operation& op) {
+  const auto& ops = op.parentBlock->ops;
+  return static_cast<size_t>(std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.get() == &op; }) -
+                             ops.begin());
+}
+
+Value* appendIterArg(Operation& forOp, const Type& t, Value* init, const std::string& name, const Location& loc) {
+  Block* body = &forOp.body();
+  auto arg = std::make_unique<Value>();
+  arg->name = name;
+  arg->type = t;
+  arg->ownerBlock = body;
+  arg->index = static_cast<int>(body->args.size());
+  arg->loc = loc;
+  Value* carried = arg.get();
+  body->args.push_back(std::move(arg));
+  auto res = std::make_unique<Value>();
+  res->name = name + "r";
+  res->type = t;
+  res->def = &forOp;
+  res->index = static_cast<int>(forOp.results.size());
+  res->loc = loc;
+  forOp.results.push_back(std::move(res));
+  forOp.operands.push_back(init);
+  return carried;
+}
 
 Value* insertOpWithResult(Block* block, size_t& pos, const std::string& name, std::vector<Value*> operands,
                           const Type& type, AttrDict attrs, const std::string& valueName, const Location& loc) {

@@ -276,6 +276,14 @@ const Attribute* constantValue(const Operation& constant);
 /// Kernel (tt.func) helper: the function name (`sym_name`).
 std::string funcName(const Operation& func);
 
+/// Index of `op` in its parent block's op list (the block's size when it is not there).
+size_t indexInBlock(const Operation& op);
+
+/// Appends a loop-carried value of type `t` to scf.for `forOp`: initial value `init`, a body
+/// argument named `name` and a result named `name` + "r". Returns the body argument; the caller
+/// appends the value the body's scf.yield hands to the next iteration.
+Value* appendIterArg(Operation& forOp, const Type& t, Value* init, const std::string& name, const Location& loc);
+
 /// Inserts a new op with one result (named `valueName`, of `type`, at `loc`) into `block`
 /// before position `pos`, and advances `pos` past it. Used by the IR rewrites.
 Value* insertOpWithResult(Block* block, size_t& pos, const std::string& name, std::vector<Value*> operands,

@@ -121,12 +121,6 @@ struct Emitter {
   }
 };
 
-// Index of `op` in its block.
-size_t positionOf(const Operation& op) {
-  const auto& ops = op.parentBlock->ops;
-  return static_cast<size_t>(std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.get() == &op; }) -
-                             ops.begin());
-}
 
 // Pipelines the loads of one loop; returns how many.
 int pipelineLoop(Operation& forOp, int& counter) {
@@ -162,7 +156,7 @@ int pipelineLoop(Operation& forOp, int& counter) {
     if (!ok) continue;
     const Location& loc = load->loc;
     // Before the loop: the first iteration's load.
-    Emitter pre{forOp.parentBlock, positionOf(forOp), loc, counter};
+    Emitter pre{forOp.parentBlock, indexInBlock(forOp), loc, counter};
     ValueMap first{{l.iv(), forOp.operand(0)}};
     for (Value* a : closed) first[a] = l.init(a->index);
     for (Operation* o : inOrder(l, slice)) pre.clone(*o, first);
@@ -171,7 +165,7 @@ int pipelineLoop(Operation& forOp, int& counter) {
     // At the top of the body: the next iteration's values, then its load.
     Emitter top{l.body, 0, loc, counter};
     if (!next) next = top.op("arith.addi", {l.iv(), forOp.operand(2)}, l.iv()->type);
-    else top.pos = positionOf(*next->def) + 1;
+    else top.pos = indexInBlock(*next->def) + 1;
     ValueMap cur;
     for (Operation* o : inOrder(l, yslice)) top.clone(*o, cur);
     ValueMap nxt{{l.iv(), next}};
@@ -180,25 +174,10 @@ int pipelineLoop(Operation& forOp, int& counter) {
     Value* maskN = maskIn(nxt, *load);
     Value* xn = top.load(*load, nxt, top.inRangeMask(next, forOp.operand(1), load->result(), maskN, l.iv()));
     // The new iter_arg: x0 in, xn out; the load's uses take it.
-    auto arg = std::make_unique<Value>();
-    arg->name = "pl" + std::to_string(counter++);
-    arg->type = load->result()->type;
-    arg->ownerBlock = l.body;
-    arg->index = static_cast<int>(l.body->args.size());
-    arg->loc = loc;
-    Value* carried = arg.get();
-    l.body->args.push_back(std::move(arg));
-    auto res = std::make_unique<Value>();
-    res->name = "pl" + std::to_string(counter++);
-    res->type = load->result()->type;
-    res->def = &forOp;
-    res->index = static_cast<int>(forOp.results.size());
-    res->loc = loc;
-    forOp.results.push_back(std::move(res));
-    forOp.operands.push_back(x0);
+    Value* carried = appendIterArg(forOp, load->result()->type, x0, "pl" + std::to_string(counter++), loc);
     l.yield->operands.push_back(xn);
     replaceAllUses(load->result(), carried, forOp);
-    l.body->ops.erase(l.body->ops.begin() + static_cast<long>(positionOf(*load)));
+    l.body->ops.erase(l.body->ops.begin() + static_cast<long>(indexInBlock(*load)));
     ++done;
   }
   return done;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ir/printer.h"
+#include "ir/testing.h"
 #include "ir/verifier.h"
 #include "ir/walk.h"
 #include "parser/parser.h"
@@ -16,13 +17,7 @@ namespace tvk::ir {
 namespace {
 
 std::unique_ptr<Module> parse(const std::string& body) {
-  auto m = parser::parseTTIR("module {\n  tt.func public @k(%x: !tt.ptr<f32>, %y: !tt.ptr<f32>, %n: i32) {\n" +
-                                 body + "    tt.return\n  }\n}\n",
-                             "c");
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  if (!m.ok()) return nullptr;
-  EXPECT_TRUE(verifyModule(**m).ok());
-  return std::move(m.value());
+  return testing::parseKernel("%x: !tt.ptr<f32>, %y: !tt.ptr<f32>, %n: i32", body);
 }
 
 int count(Module& m, const std::string& name) {

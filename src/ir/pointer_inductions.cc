@@ -30,12 +30,6 @@ bool definedIn(const Value* v, const Operation& loop) {
 
 bool isI64(const Type& t) { return t.scalar().kind == Type::Kind::Int && t.scalar().bits == 64; }
 
-// Index of `op` in its block.
-size_t positionOf(const Operation& op) {
-  const auto& ops = op.parentBlock->ops;
-  return static_cast<size_t>(std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.get() == &op; }) -
-                             ops.begin());
-}
 
 // The per-iteration change of values of one loop's body, as i64 scalars computed before the
 // loop (see the header).
@@ -63,7 +57,7 @@ class Increments {
 
   // Emits `name` before the loop.
   Value* emit(const std::string& name, std::vector<Value*> operands, const Type& t, AttrDict attrs = {}) {
-    size_t pos = positionOf(loop_);
+    size_t pos = indexInBlock(loop_);
     return insertOpWithResult(loop_.parentBlock, pos, name, std::move(operands), t, std::move(attrs),
                               "pi" + std::to_string(counter_++), loop_.loc);
   }
@@ -161,28 +155,6 @@ std::vector<Operation*> sliceOf(Block* body, Value* v) {
   return out;
 }
 
-// Adds a loop-carried value of `t` to `loop` (init `init`; the caller appends its yielded
-// value); returns the body's argument.
-Value* addIterArg(Operation& loop, const Type& t, Value* init, const Location& loc, int& counter) {
-  Block* body = &loop.body();
-  auto arg = std::make_unique<Value>();
-  arg->name = "pi" + std::to_string(counter++);
-  arg->type = t;
-  arg->ownerBlock = body;
-  arg->index = static_cast<int>(body->args.size());
-  arg->loc = loc;
-  Value* carried = arg.get();
-  body->args.push_back(std::move(arg));
-  auto res = std::make_unique<Value>();
-  res->name = "pi" + std::to_string(counter++);
-  res->type = t;
-  res->def = &loop;
-  res->index = static_cast<int>(loop.results.size());
-  res->loc = loc;
-  loop.results.push_back(std::move(res));
-  loop.operands.push_back(init);
-  return carried;
-}
 
 int rewriteLoop(Operation& loop, int& counter) {
   if (loop.regions.size() != 1 || loop.numOperands() < 3) return 0;
@@ -205,7 +177,7 @@ int rewriteLoop(Operation& loop, int& counter) {
     // The pointer at the loop's first iteration: its ops on the initial values.
     ValueMap first{{body->arg(0), loop.operand(0)}};
     for (size_t a = 1; a < body->args.size(); ++a) first[body->arg(static_cast<int>(a))] = loop.operand(static_cast<int>(2 + a));
-    size_t pos = positionOf(loop);
+    size_t pos = indexInBlock(loop);
     for (Operation* o : sliceOf(body, p)) {
       std::unique_ptr<Operation> c = cloneOp(*o, first);
       c->parentBlock = loop.parentBlock;
@@ -214,9 +186,9 @@ int rewriteLoop(Operation& loop, int& counter) {
     Value* p0 = first.at(p);
     Value* step = incs.emit("tt.splat", {inc.step}, Type::tensor(p->type.shape, Type::i(64)));
     // Carried, advanced before the yield; the loads (and any other use) take it.
-    Value* carried = addIterArg(loop, p->type, p0, p->loc, counter);
+    Value* carried = appendIterArg(loop, p->type, p0, "pi" + std::to_string(counter++), p->loc);
     replaceAllUses(p, carried, loop);
-    size_t at = positionOf(*yield);
+    size_t at = indexInBlock(*yield);
     yield->operands.push_back(insertOpWithResult(body, at, "tt.addptr", {carried, step}, p->type, {},
                                                  "pi" + std::to_string(counter++), p->loc));
     ++done;

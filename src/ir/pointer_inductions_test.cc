@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ir/printer.h"
+#include "ir/testing.h"
 #include "ir/verifier.h"
 #include "ir/walk.h"
 #include "parser/parser.h"
@@ -17,13 +18,7 @@ namespace tvk::ir {
 namespace {
 
 std::unique_ptr<Module> parse(const std::string& body) {
-  auto m = parser::parseTTIR("module {\n  tt.func public @k(%x: !tt.ptr<f32>, %y: !tt.ptr<f32>, %n: i32, %s: i64) {\n" +
-                                 body + "    tt.return\n  }\n}\n",
-                             "c");
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  if (!m.ok()) return nullptr;
-  EXPECT_TRUE(verifyModule(**m).ok());
-  return std::move(m.value());
+  return testing::parseKernel("%x: !tt.ptr<f32>, %y: !tt.ptr<f32>, %n: i32, %s: i64", body);
 }
 
 // The tt.load of `m` (there is one).

@@ -6,6 +6,7 @@
 
 #include "ir/canonicalize.h"
 #include "ir/printer.h"
+#include "ir/testing.h"
 #include "ir/verifier.h"
 #include "ir/walk.h"
 #include "parser/parser.h"
@@ -14,14 +15,7 @@ namespace tvk::ir {
 namespace {
 
 std::unique_ptr<Module> parse(const std::string& body) {
-  auto m = parser::parseTTIR("module {\n  tt.func public @k(%a: !tt.ptr<f32>, %b: !tt.ptr<f32>, "
-                             "%c: i1, %o: !tt.ptr<f32>, %t: tensor<8xi1>) {\n" +
-                                 body + "    tt.return\n  }\n}\n",
-                             "c");
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  if (!m.ok()) return nullptr;
-  EXPECT_TRUE(verifyModule(**m).ok());
-  return std::move(m.value());
+  return testing::parseKernel("%a: !tt.ptr<f32>, %b: !tt.ptr<f32>, %c: i1, %o: !tt.ptr<f32>, %t: tensor<8xi1>", body);
 }
 
 int count(Module& m, const std::string& name) {
