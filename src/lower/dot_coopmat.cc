@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "ir/walk.h"
 #include "lower/dot_coopmat_plan.h"
 #include "lower/for_loop.h"
 #include "lower/fp8.h"
@@ -590,10 +591,10 @@ Status holdInvariantOperands(Context& c, const ir::Operation& loop) {
 
 Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   TVK_RETURN_IF_ERROR(holdInvariantOperands(c, loop));
-  // In the body's order (the plans' maps are keyed by address: the SPIR-V must not depend on
+  // In program order (the plans' maps are keyed by address: the SPIR-V must not depend on
   // where the ops were allocated).
   std::map<const ir::Operation*, size_t> order;
-  for (const auto& o : loop.body().ops) order.emplace(o.get(), order.size());
+  ir::walk(loop, [&](const ir::Operation& o) { order.emplace(&o, order.size()); });
   auto byOrder = [&](const ir::Operation* x, const ir::Operation* y) {
     const auto ix = order.find(x), iy = order.find(y);
     const size_t a = ix == order.end() ? SIZE_MAX : ix->second, b = iy == order.end() ? SIZE_MAX : iy->second;

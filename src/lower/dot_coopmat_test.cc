@@ -3,6 +3,8 @@
 // pass this build's spirv-val; lavapipe (no shapes) and f32 dots keep the FMA path.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -136,6 +138,26 @@ TEST(DotCoopMat, AttentionCarriesItsDirectLoadsAcrossIterations) {
     ASSERT_TRUE(k.ok() && k0.ok());
     EXPECT_EQ(k->spirv, k0->spirv);
   }
+}
+
+// The SPIR-V does not depend on where the compiler's objects were allocated: the run addresses
+// a pipelined dot hoists before its loop (coopHoistRuns) follow program order, not the address
+// order of the plans' maps. The block-pointer matmul with pointer inductions (two hoisted
+// operands, one of them from ops the rewrite allocated) compiled with the heap in other states.
+TEST(DotCoopMat, SpirvDoesNotDependOnAllocationAddresses) {
+  setenv("TVK_POINTER_INDUCTIONS", "1", 1);
+  std::vector<std::vector<std::unique_ptr<char[]>>> junk;
+  std::vector<std::vector<uint32_t>> out;
+  for (int i = 0; i < 6; ++i) {
+    junk.emplace_back();
+    for (int j = 0; j < 100; ++j) junk.back().push_back(std::make_unique<char[]>(64 * (i + 1) + j));
+    auto k = compileCase("blockptr_matmul", "nvidia-hopper");
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    out.push_back(k->spirv);
+    if (i % 2) junk.erase(junk.begin());
+  }
+  unsetenv("TVK_POINTER_INDUCTIONS");
+  for (size_t i = 1; i < out.size(); ++i) EXPECT_EQ(out[i], out[0]) << "compile " << i;
 }
 
 // Attention's softmax on the score fragments (lower/fragment_rows.h: row reductions and
