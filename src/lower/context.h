@@ -37,6 +37,9 @@
 
 namespace tvk::lower {
 
+/// False when TVK_BARRIER_ELISION=0 (a measurement switch): every scratch barrier is kept.
+bool barrierElision();
+
 using spirv::Id;
 
 /// Where a kernel parameter lives at run time.

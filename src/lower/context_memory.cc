@@ -177,13 +177,10 @@ bool Context::isAddress(const ir::Value* v) const {
   return it != prov.ptrs.end() && it->second.arg == analysis::kRawAddress;
 }
 
-namespace {
-// TVK_BARRIER_ELISION=0 (a measurement switch) keeps every barrier.
 bool barrierElision() {
   static const bool elide = switchOn("TVK_BARRIER_ELISION");
   return elide;
 }
-}  // namespace
 
 void Context::scratchBarrier(const ir::Operation& op) {
   // With atomics, barriers also order global memory (below): keep every one.

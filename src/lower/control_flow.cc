@@ -177,6 +177,16 @@ bool handedOver(Context& c, const ir::Value* v) {
 // limit (lower/loop_limit.h) a long loop runs U copies of its body per pass; after each copy
 // but the last, `iv += step; if !(iv < ub) break` (the same comparison chain as the loop
 // makes, so signedness, 64-bit and overflow behave as without copies).
+// Whether lowerFor tracks the loop-head barrier of `op`'s body (lower/scratch.h): a body with a
+// tt.dot directly in it, on a target with cooperative matrices (whose staging may be the body's
+// first scratch event).
+bool loopHeads(const Context& c, const ir::Operation& op) {
+  if (!barrierElision() || c.coherent || c.opts.target.coopMatShapes.empty()) return false;
+  for (const auto& o : op.body().ops)
+    if (o->name == "tt.dot") return true;
+  return false;
+}
+
 Status lowerFor(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const ir::Block& body = op.body();
@@ -210,6 +220,10 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   Id ivNext = b.newId();
   std::vector<Id> next(n), phis(n);
   for (size_t i = 0; i < n; ++i) next[i] = b.newId();
+  // The barrier before the loop that may stand in for the body's head barrier.
+  const bool heads = loopHeads(c, op) && b.emittingBody();
+  const size_t preBarrier = heads ? b.bodyWords() : SIZE_MAX;
+  if (heads) c.barrier();
   b.emitVoid(spv::Op::OpBranch, {header});
   b.startBlock(header);
   Id iv = b.emit(spv::Op::OpPhi, *ivT, {c.at(op.operand(0), 0), pre, ivNext, cont});
@@ -226,6 +240,7 @@ Status lowerFor(Context& c, const ir::Operation& op) {
   c.loopBudget.enterBody(trips);
   for (uint32_t k = 0;; ++k) {
     b.startBlock(bodyL);
+    if (heads && k == 0) c.scratch.beginLoopBody(bodyL, b.loopDepth(), preBarrier);
     c.pushScope();
     c.bind(body.arg(0), {curIv});
     bindFlat(c, args, cur);
@@ -256,6 +271,10 @@ Status lowerFor(Context& c, const ir::Operation& op) {
     bodyL = b.newId();
     b.emitVoid(spv::Op::OpBranchConditional, {more, bodyL, merge});
     cur = yielded;
+  }
+  if (heads) {
+    const size_t drop = c.scratch.endLoopBody(copies == 1);
+    if (drop != SIZE_MAX && !b.dropBarrier(drop)) return c.unsupported(op, "internal error: a loop barrier moved");
   }
   for (const CarriedLoad& cl : *carriedLoads) c.carriedWords.erase(cl.load);
   c.loopBudget.exitBody();

@@ -801,10 +801,16 @@ Result<bool> lowerDotCoopMat(Context& c, const ir::Operation& op) {
       // barrier first where nothing since the last one touched them (Scratch::barrierNeeded):
       // attention's V, staged apart from K's region, after QK^T and a softmax on fragments.
       const Scratch::Region staged = stagingBytes(p, (held[0] ? 1 : 0) | (held[1] ? 2 : 0));
-      if (!p.dbl && staged.second)
+      if (!p.dbl && staged.second) {
+        // The first scratch event of a loop body: a head barrier that the barrier before the
+        // loop may stand in for (lower/scratch.h, loop-head barriers).
+        const bool head = c.scratch.loopHeadOpen() && c.b.emittingBody();
+        const size_t at = c.b.bodyWords();
         c.scratchBarrier(staged);
-      else
+        if (head && c.b.bodyWords() > at) c.scratch.loopHeadBarrier(at, staged);
+      } else {
         c.barrier();
+      }
       for (int i = 0; i < 2; ++i) {
         if (held[i]) continue;
         const Region r = regionOf(p, i);

@@ -85,6 +85,7 @@ Scratch::Region Scratch::allocOf(const ir::Operation& op) const {
 
 void Scratch::noteAccess() {
   accessed_ = true;
+  for (LoopHead& h : heads_) h.open = false;
   if (b_.inPrologue()) {
     prologueAccess_ = unknown_ = true;
   } else if (region_.second == 0) {
@@ -95,6 +96,15 @@ void Scratch::noteAccess() {
 }
 
 void Scratch::atBarrier() {
+  for (LoopHead& h : heads_) {
+    h.open = false;
+    if (h.head != SIZE_MAX && !h.checked) {  // the head barrier's window ends here
+      h.checked = true;
+      bool inside = !unknown_;
+      for (const Region& r : touched_) inside = inside && h.staged.first <= r.first && r.second <= h.staged.second;
+      if (!inside) h.failed = true;
+    }
+  }
   touched_.clear();
   unknown_ = false;
   clean_ = b_.currentBlock();
@@ -107,7 +117,40 @@ bool Scratch::barrierNeeded(Region a) const {
   if (a.second == 0) return true;
   for (const Region& r : touched_)
     if (r.first < a.second && a.first < r.second) return true;
+  // Left out on the strength of a head barrier that may go itself: keep that one.
+  for (LoopHead& h : heads_)
+    if (h.head != SIZE_MAX && !h.checked) h.failed = true;
   return false;
+}
+
+void Scratch::beginLoopBody(Id block, size_t depth, size_t pre) {
+  LoopHead h;
+  h.block = block;
+  h.depth = depth;
+  h.pre = pre;
+  heads_.push_back(h);
+}
+
+bool Scratch::loopHeadOpen() const {
+  return !heads_.empty() && heads_.back().open && heads_.back().head == SIZE_MAX &&
+         b_.currentBlock() == heads_.back().block && b_.loopDepth() == heads_.back().depth;
+}
+
+void Scratch::loopHeadBarrier(size_t at, Region staged) {
+  if (heads_.empty()) return;
+  heads_.back().head = at;
+  heads_.back().staged = staged;
+}
+
+size_t Scratch::endLoopBody(bool single) {
+  if (heads_.empty()) return SIZE_MAX;
+  const LoopHead h = heads_.back();
+  heads_.pop_back();
+  bool drop = single && h.head != SIZE_MAX && h.pre != SIZE_MAX && h.checked && !h.failed && !unknown_ &&
+              clean_ != 0 && clean_ == b_.currentBlock();
+  for (const Region& r : touched_)
+    drop = drop && !(r.first < h.staged.second && h.staged.first < r.second);
+  return drop ? h.head : h.pre;
 }
 
 void Scratch::enterRegion(const ir::Operation& op) { region_ = allocOf(op); }

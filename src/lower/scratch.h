@@ -17,6 +17,7 @@
 // reports them as internal errors.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -87,6 +88,29 @@ class Scratch {
   /// (the lowering reports it as an internal error; only index math goes there).
   bool prologueAccess() const { return prologueAccess_; }
 
+  // Loop-head barriers. A loop body whose first scratch event is a barrier before a staging
+  // that writes only region S (a cooperative-matrix dot's operands, lower/dot_coopmat.cc) needs
+  // that barrier against the accesses before it: the previous iteration's, after the body's
+  // last barrier, and on the first iteration the code before the loop. lowerFor
+  // (lower/control_flow.cc) emits a barrier before the loop as well; when the body ends in the
+  // block of its last barrier (its accesses since then exactly known) and those accesses miss
+  // S, the head barrier goes (attention's K staging, with V staged apart: one workgroup barrier
+  // an iteration fewer), else the one before the loop does (ModuleBuilder::dropBarrier).
+
+  /// The body of a loop starts (block `block`, builder loop depth `depth`); `pre`: the body word
+  /// of the barrier emitted before the loop (SIZE_MAX: none).
+  void beginLoopBody(Id block, size_t depth, size_t pre);
+  /// True while the innermost loop body has neither accessed scratch nor passed a barrier and
+  /// is still in its first block.
+  bool loopHeadOpen() const;
+  /// The innermost body's first barrier starts at body word `at`, and the accesses until the
+  /// next barrier stay in `staged` (checked at that barrier).
+  void loopHeadBarrier(size_t at, Region staged);
+  /// Ends the innermost loop body, its back edge next (`single`: the body was emitted once, not
+  /// unrolled). Returns the body word of the barrier to drop: the head one where it may go, else
+  /// the one before the loop (SIZE_MAX: neither was emitted).
+  size_t endLoopBody(bool single);
+
  private:
   spirv::ModuleBuilder& b_;
   const analysis::SmemPlan& plan_;
@@ -99,6 +123,16 @@ class Scratch {
   bool unknown_ = false;
   Region region_{0, 0};
   bool accessed_ = false;  // any access emitted yet
+  struct LoopHead {
+    Id block = 0;
+    size_t depth = 0;
+    size_t pre = SIZE_MAX, head = SIZE_MAX;  // body words of the two barriers
+    Region staged{0, 0};
+    bool open = true;      // nothing accessed, no barrier yet
+    bool checked = false;  // the head barrier's window ended with only `staged` accessed
+    bool failed = false;
+  };
+  mutable std::vector<LoopHead> heads_;
   bool prologueAccess_ = false;
   Region allocOf(const ir::Operation& op) const;  // op's plan allocation ({0, 0}: none)
   void noteAccess();

@@ -350,6 +350,16 @@ void ModuleBuilder::endHelper(Id value) {
 
 void ModuleBuilder::endFunction() { put(body_, spv::Op::OpFunctionEnd, {}); }
 
+bool ModuleBuilder::dropBarrier(size_t at) {
+  if (at >= body_.size()) return false;
+  const uint32_t count = body_[at] >> 16;
+  if ((body_[at] & 0xffffu) != static_cast<uint32_t>(spv::Op::OpControlBarrier) || count == 0 ||
+      at + count > body_.size())
+    return false;
+  for (uint32_t k = 0; k < count; ++k) body_[at + k] = (1u << 16) | static_cast<uint32_t>(spv::Op::OpNop);
+  return true;
+}
+
 void ModuleBuilder::startBlock(Id label) {
   if (!openLoops_.empty() && openLoops_.back() == label) openLoops_.pop_back();
   put(body_, spv::Op::OpLabel, {label});

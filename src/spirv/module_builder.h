@@ -131,6 +131,13 @@ class ModuleBuilder {
   Id currentBlock() const { return currentBlock_; }
   /// Words of function body code emitted so far (not the prologue; measures code size).
   size_t bodyWords() const { return body_.size(); }
+  /// True when instructions go to the function body (not the prologue or a helper function):
+  /// then bodyWords() is where the next one starts.
+  bool emittingBody() const { return !inPrologue_ && !inHelper_; }
+  /// Replaces the OpControlBarrier that starts at body word `at` by OpNops of the same size
+  /// (a barrier found unnecessary after the code behind it was emitted; nothing refers to a
+  /// barrier, so no word moves). False, nothing changed, when no barrier starts there.
+  bool dropBarrier(size_t at);
   /// Redirects emission to the prologue of the entry block (code that dominates everything),
   /// or back to the body. Returns the previous setting.
   bool setPrologue(bool on);
