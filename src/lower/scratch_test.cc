@@ -68,5 +68,66 @@ TEST(Scratch, BasesComeFromThePlan) {
   EXPECT_EQ(*base, 16u);  // bytes / 4
 }
 
+
+// Loop-head barriers: a loop body whose first scratch event is a barrier before a staging of
+// region K (words 0-3) drops that barrier when the iteration ends, in its last barrier's block,
+// with accesses apart from K (V, words 4-7); else the barrier before the loop goes. `last`: the
+// region the iteration touches after its last barrier; `extra`: a region the head barrier's
+// window touches besides K; `branch`: the body ends in another block than its last barrier.
+size_t loopHeadDrop(Scratch::Region last, Scratch::Region extra, bool branch, size_t& pre, size_t& head) {
+  Fixture f;
+  f.plan.totalBytes = 64;
+  Scratch s(f.b, f.plan);
+  spirv::ModuleBuilder& b = f.b;
+  const Scratch::Region K{0, 16}, V{16, 32};
+  Id entry = b.newId();
+  b.startBlock(entry);
+  s.functionEntry(entry);
+  auto barrier = [&] {
+    s.atBarrier();
+    b.emitVoid(spv::Op::OpControlBarrier, {b.u32(2), b.u32(2), b.u32(0x108)});
+  };
+  auto access = [&](Scratch::Region r) {
+    s.declareRegion(r);
+    EXPECT_TRUE(s.store(b.u32(r.first / 4), b.typeInt(32), b.u32(1)).ok());
+  };
+  access(K);  // before the loop (the barrier before it separates this)
+  pre = b.bodyWords();
+  barrier();
+  Id header = b.newId(), body = b.newId(), cont = b.newId(), merge = b.newId();
+  b.emitVoid(spv::Op::OpBranch, {header});
+  b.startBlock(header);
+  b.emitVoid(spv::Op::OpLoopMerge, {merge, cont, 0});
+  b.emitVoid(spv::Op::OpBranch, {body});
+  b.startBlock(body);
+  s.beginLoopBody(body, b.loopDepth(), pre);
+  EXPECT_TRUE(s.loopHeadOpen());
+  head = b.bodyWords();
+  EXPECT_TRUE(s.barrierNeeded(K));  // a new block: needed as far as the record knows
+  barrier();
+  s.loopHeadBarrier(head, K);
+  access(K);
+  if (extra.second) access(extra);
+  barrier();  // the window ends
+  access(V);
+  barrier();
+  access(last);
+  if (branch) {
+    Id next = b.newId();
+    b.emitVoid(spv::Op::OpBranch, {next});
+    b.startBlock(next);
+  }
+  return s.endLoopBody(true);
+}
+
+TEST(Scratch, LoopHeadBarrierGoesWhenTheIterationEndsApartFromItsStaging) {
+  size_t pre = 0, head = 0;
+  EXPECT_EQ(loopHeadDrop({16, 32}, {0, 0}, false, pre, head), head);  // ends with V's loads
+  EXPECT_EQ(loopHeadDrop({8, 24}, {0, 0}, false, pre, head), pre);    // ends touching K
+  EXPECT_EQ(loopHeadDrop({16, 32}, {16, 32}, false, pre, head), pre);  // the window touched V too
+  EXPECT_EQ(loopHeadDrop({16, 32}, {0, 0}, true, pre, head), pre);    // not exactly known at the end
+  EXPECT_NE(pre, head);
+}
+
 }  // namespace
 }  // namespace tvk::lower
