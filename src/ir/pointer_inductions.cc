@@ -114,12 +114,9 @@ class Increments {
     if (d->parentBlock != body_) return fail();
     const std::string& n = d->name;
     if (n == "tt.splat" || n == "tt.expand_dims" || n == "tt.broadcast") return of(d->operand(0));
-    if (n == "arith.addi" || n == "arith.subi") return add(of(d->operand(0)), of(d->operand(1)), n == "arith.subi");
-    if (n == "tt.addptr") {
-      const Inc off = of(d->operand(1));
-      if (off.step && !isI64(d->operand(1)->type)) return fail();
-      return add(of(d->operand(0)), off, false);
-    }
+    // tt.addptr's offset, when it changes, is i64 (checked by of(), as every changing value).
+    if (n == "arith.addi" || n == "arith.subi" || n == "tt.addptr")
+      return add(of(d->operand(0)), of(d->operand(1)), n == "arith.subi");
     if (n == "arith.muli") {
       const Inc a = of(d->operand(0)), b = of(d->operand(1));
       if (!a.ok || !b.ok || (a.step && b.step)) return fail();

@@ -184,12 +184,18 @@ bool barrierElision() {
 
 void Context::scratchBarrier(const ir::Operation& op) {
   // With atomics, barriers also order global memory (below): keep every one.
-  if (!barrierElision() || coherent || scratch.barrierNeeded(op)) barrier();
+  if (!barrierElision() || coherent || scratch.barrierNeeded(op))
+    barrier();
+  else
+    scratch.barrierLeftOut();
   scratch.enterRegion(op);
 }
 
 void Context::scratchBarrier(Scratch::Region r) {
-  if (!barrierElision() || coherent || scratch.barrierNeeded(r)) barrier();
+  if (!barrierElision() || coherent || scratch.barrierNeeded(r))
+    barrier();
+  else
+    scratch.barrierLeftOut();
   scratch.declareRegion(r);
 }
 

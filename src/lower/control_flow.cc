@@ -173,10 +173,6 @@ bool handedOver(Context& c, const ir::Value* v) {
   return true;
 }
 
-// scf.for: header `iv < ub` → body → continue (iv += step) → header. On targets with a loop
-// limit (lower/loop_limit.h) a long loop runs U copies of its body per pass; after each copy
-// but the last, `iv += step; if !(iv < ub) break` (the same comparison chain as the loop
-// makes, so signedness, 64-bit and overflow behave as without copies).
 // Whether lowerFor tracks the loop-head barrier of `op`'s body (lower/scratch.h): a body with a
 // tt.dot directly in it, on a target with cooperative matrices (whose staging may be the body's
 // first scratch event).
@@ -187,6 +183,10 @@ bool loopHeads(const Context& c, const ir::Operation& op) {
   return false;
 }
 
+// scf.for: header `iv < ub` → body → continue (iv += step) → header. On targets with a loop
+// limit (lower/loop_limit.h) a long loop runs U copies of its body per pass; after each copy
+// but the last, `iv += step; if !(iv < ub) break` (the same comparison chain as the loop
+// makes, so signedness, 64-bit and overflow behave as without copies).
 Status lowerFor(Context& c, const ir::Operation& op) {
   auto& b = c.b;
   const ir::Block& body = op.body();

@@ -21,10 +21,7 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdlib>
-#include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -593,16 +590,11 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   TVK_RETURN_IF_ERROR(holdInvariantOperands(c, loop));
   // In program order (the plans' maps are keyed by address: the SPIR-V must not depend on
   // where the ops were allocated).
-  std::map<const ir::Operation*, size_t> order;
-  ir::walk(loop, [&](const ir::Operation& o) { order.emplace(&o, order.size()); });
-  auto byOrder = [&](const ir::Operation* x, const ir::Operation* y) {
-    const auto ix = order.find(x), iy = order.find(y);
-    const size_t a = ix == order.end() ? SIZE_MAX : ix->second, b = iy == order.end() ? SIZE_MAX : iy->second;
-    return a != b ? a < b : std::less<const ir::Operation*>()(x, y);
-  };
-  std::vector<const ir::Operation*> loads;
-  for (const auto& entry : c.smem.directLoads) loads.push_back(entry.first);
-  std::sort(loads.begin(), loads.end(), byOrder);
+  std::vector<const ir::Operation*> loads, dots;
+  ir::walk(loop, [&](const ir::Operation& o) {
+    if (c.smem.directLoads.count(&o)) loads.push_back(&o);
+    if (c.smem.prefetchDots.count(&o)) dots.push_back(&o);
+  });
   for (const ir::Operation* load : loads) {
     const analysis::DirectOperand& d = c.smem.directLoads.at(load);
     analysis::TensorInduction ind;
@@ -625,8 +617,6 @@ Status coopHoistRuns(Context& c, const ir::Operation& loop) {
   }
   // Pipelined dots (analysis/dot_prefetch.h) whose K is one slice: the first iteration's
   // tiles go to scratch now, when the loop runs at all.
-  std::vector<const ir::Operation*> dots(c.smem.prefetchDots.begin(), c.smem.prefetchDots.end());
-  std::sort(dots.begin(), dots.end(), byOrder);
   for (const ir::Operation* dot : dots) {
     if (&loopOf(*dot) != &loop || c.coherent) continue;
     CoopPlan p;

@@ -543,9 +543,9 @@ bool fitsFragmentWords(const Context& c, const Region& r) {
   const Target& t = c.opts.target;
   const std::vector<int64_t>& scores = r.dot1->result()->type.shape;
   const std::vector<int64_t>& out = r.dot2->result()->type.shape;
-  const uint64_t subgroups = std::max<uint32_t>(1, c.W / std::max<uint32_t>(1, t.subgroupSize));
+  const uint64_t subgroups = c.W / t.subgroupSize;  // as planCoop counts them
   const uint64_t rows = (static_cast<uint64_t>(scores[0]) + subgroups - 1) / subgroups;
-  const uint64_t words = rows * static_cast<uint64_t>(scores[1] + out[1]) / std::max<uint32_t>(1, t.subgroupSize);
+  const uint64_t words = rows * static_cast<uint64_t>(scores[1] + out[1]) / t.subgroupSize;
   return words <= t.fragmentRowsWords;
 }
 

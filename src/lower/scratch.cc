@@ -4,6 +4,13 @@
 
 namespace tvk::lower {
 
+namespace {
+
+// Whether byte ranges `a` and `b` share a byte.
+bool overlap(Scratch::Region a, Scratch::Region b) { return a.first < b.second && b.first < a.second; }
+
+}  // namespace
+
 void Scratch::ensure() {
   if (var_) return;
   const uint32_t words = std::max<uint32_t>(1, (plan_.totalBytes + 3) / 4);
@@ -116,11 +123,14 @@ bool Scratch::barrierNeeded(Region a) const {
   if (unknown_ || clean_ == 0 || b_.currentBlock() != clean_) return true;
   if (a.second == 0) return true;
   for (const Region& r : touched_)
-    if (r.first < a.second && a.first < r.second) return true;
+    if (overlap(r, a)) return true;
+  return false;
+}
+
+void Scratch::barrierLeftOut() {
   // Left out on the strength of a head barrier that may go itself: keep that one.
   for (LoopHead& h : heads_)
     if (h.head != SIZE_MAX && !h.checked) h.failed = true;
-  return false;
 }
 
 void Scratch::beginLoopBody(Id block, size_t depth, size_t pre) {
@@ -132,8 +142,8 @@ void Scratch::beginLoopBody(Id block, size_t depth, size_t pre) {
 }
 
 bool Scratch::loopHeadOpen() const {
-  return !heads_.empty() && heads_.back().open && heads_.back().head == SIZE_MAX &&
-         b_.currentBlock() == heads_.back().block && b_.loopDepth() == heads_.back().depth;
+  return !heads_.empty() && heads_.back().open && b_.currentBlock() == heads_.back().block &&
+         b_.loopDepth() == heads_.back().depth;
 }
 
 void Scratch::loopHeadBarrier(size_t at, Region staged) {
@@ -148,8 +158,7 @@ size_t Scratch::endLoopBody(bool single) {
   heads_.pop_back();
   bool drop = single && h.head != SIZE_MAX && h.pre != SIZE_MAX && h.checked && !h.failed && !unknown_ &&
               clean_ != 0 && clean_ == b_.currentBlock();
-  for (const Region& r : touched_)
-    drop = drop && !(r.first < h.staged.second && h.staged.first < r.second);
+  for (const Region& r : touched_) drop = drop && !overlap(r, h.staged);
   return drop ? h.head : h.pre;
 }
 

@@ -64,6 +64,9 @@ class Scratch {
   bool barrierNeeded(const ir::Operation& op) const { return barrierNeeded(allocOf(op)); }
   /// The same for the byte range `r` (an op that knows which part of its allocation it uses).
   bool barrierNeeded(Region r) const;
+  /// A barrier was left out (barrierNeeded said no): a loop-head barrier whose window is still
+  /// open must then stay, since that decision relied on it.
+  void barrierLeftOut();
   /// The accesses that follow stay in byte range `r` (inside the current op's allocation),
   /// until the op's RegionScope ends or another region is declared.
   void declareRegion(Region r) { region_ = r; }
@@ -132,7 +135,7 @@ class Scratch {
     bool checked = false;  // the head barrier's window ended with only `staged` accessed
     bool failed = false;
   };
-  mutable std::vector<LoopHead> heads_;
+  std::vector<LoopHead> heads_;
   bool prologueAccess_ = false;
   Region allocOf(const ir::Operation& op) const;  // op's plan allocation ({0, 0}: none)
   void noteAccess();
