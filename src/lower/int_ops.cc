@@ -5,7 +5,9 @@
 #include <spirv/unified1/GLSL.std.450.h>
 
 #include "lower/fp8.h"
+#include "lower/int_division.h"
 #include "lower/registry.h"
+#include "support/switches.h"
 
 namespace tvk::lower {
 
@@ -278,6 +280,32 @@ ScalarFn roundedDiv(bool floor, bool isSigned) {
   };
 }
 
+// One Divider per distinct divisor register of an op (lower/int_division.h): every slot of a
+// splat divisor shares one reciprocal. All of an op's slots are emitted in one block.
+class Dividers {
+ public:
+  Dividers(Context& c, bool isSigned) : c_(c), signed_(isSigned) {}
+  Divider& of(Id d) {
+    auto it = byDivisor_.find(d);
+    if (it == byDivisor_.end()) it = byDivisor_.emplace(d, Divider(c_, d, signed_)).first;
+    return it->second;
+  }
+
+ private:
+  Context& c_;
+  bool signed_;
+  std::map<Id, Divider> byDivisor_;
+};
+
+// Whether `op` (a division or remainder) divides through reciprocals: 32-bit or narrower
+// operands (i1 has its own error) and a divisor that is not a compile-time constant.
+// TVK_RECIPROCAL_DIVISION=0 leaves every division to the driver (a measurement switch).
+bool reciprocalDivision(const ir::Operation& op) {
+  static const bool on = switchOn("TVK_RECIPROCAL_DIVISION");
+  const int bits = bitsOf(op.result());
+  return on && bits > 1 && bits <= 32 && !constantDivisor(op.operand(1));
+}
+
 // Divisions and remainders over groups of k slots (analysis::VectorPlan::runDivisions): the
 // group's dividends are x0 + i (i < k, x0 a multiple of k) and its divisor d one multiple of k,
 // so only x0 is divided: q0 = x0 / d, r0 = x0 % d (r0 a multiple of k, |r0| <= |d| - k).
@@ -293,13 +321,22 @@ Status lowerRunDivision(Context& c, const ir::Operation& op, uint32_t k) {
   auto& b = c.b;
   const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
   const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
+  const bool reciprocal = reciprocalDivision(op);
+  Dividers dividers(c, isSigned);
   const uint32_t n = c.layouts.slots(res);
   std::vector<Id> out(n, 0);
   for (uint32_t g = 0; g < n; g += k) {
     Id x0 = c.at(op.operand(0), g), d = c.at(op.operand(1), g);
-    Id q0 = b.emit(isSigned ? spv::Op::OpSDiv : spv::Op::OpUDiv, *t, {x0, d});
-    Id r0 = isSigned ? b.emit(spv::Op::OpISub, *t, {x0, b.emit(spv::Op::OpIMul, *t, {q0, d})})
-                     : b.emit(spv::Op::OpUMod, *t, {x0, d});
+    Id q0 = 0, r0 = 0;
+    if (reciprocal) {
+      auto qr = dividers.of(d).divide(x0, !isRem, isRem || isSigned);  // the signed fix needs r0
+      q0 = qr.quotient;
+      r0 = qr.remainder;
+    } else {
+      q0 = b.emit(isSigned ? spv::Op::OpSDiv : spv::Op::OpUDiv, *t, {x0, d});
+      r0 = isSigned ? b.emit(spv::Op::OpISub, *t, {x0, b.emit(spv::Op::OpIMul, *t, {q0, d})})
+                    : b.emit(spv::Op::OpUMod, *t, {x0, d});
+    }
     out[g] = isRem ? r0 : q0;
     Id fix = 0;  // the signed correction of slots i >= 1, or 0
     if (isSigned) {
@@ -326,13 +363,42 @@ Status lowerRunDivision(Context& c, const ir::Operation& op, uint32_t k) {
   return Status();
 }
 
-// arith.divsi/divui/remsi/remui: by groups where the vector plan found them, else per element.
+// Every slot divided through the reciprocals of its op's divisors (reciprocalDivision).
+Status lowerReciprocalDivision(Context& c, const ir::Operation& op) {
+  const ir::Value* res = op.result();
+  const int bits = bitsOf(res);
+  const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
+  const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
+  Dividers dividers(c, isSigned);
+  const uint32_t n = c.layouts.slots(res), equal = c.vectors.equalSlotsOf(res);
+  std::vector<Id> out;
+  for (uint32_t s = 0; s < n; ++s) {
+    if (s % equal) {
+      out.push_back(out[s - s % equal]);
+      continue;
+    }
+    Id x = c.at(op.operand(0), s), d = c.at(op.operand(1), s);
+    if (!isSigned) {
+      x = zext(c, bits, x);
+      d = zext(c, bits, d);
+    }
+    auto qr = dividers.of(d).divide(x, !isRem, isRem);
+    out.push_back(norm(c, bits, isRem ? qr.remainder : qr.quotient));
+  }
+  c.bind(res, std::move(out));
+  c.memoSlots(res);
+  return Status();
+}
+
+// arith.divsi/divui/remsi/remui: by groups where the vector plan found them, else per element
+// (through reciprocals unless the divisor is a constant or the operands are 64-bit).
 void registerDivision(Registry& r, const std::string& name, ScalarFn fn) {
   registerElementwise(r, name, fn);
   LowerFn perElement = r.ops[name];
   r.ops[name] = [perElement](Context& c, const ir::Operation& op) -> Status {
     const uint32_t k = c.vectors.runDivisionsOf(op.result());
-    return k > 1 ? lowerRunDivision(c, op, k) : perElement(c, op);
+    if (k > 1) return lowerRunDivision(c, op, k);
+    return reciprocalDivision(op) ? lowerReciprocalDivision(c, op) : perElement(c, op);
   };
 }
 

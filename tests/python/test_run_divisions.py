@@ -80,8 +80,10 @@ def test_signed64(kernels, torch, D, shift, big):
 
 
 def test_divides_once_per_run(triton_vk, torch, monkeypatch):
-    """The signed 32-bit kernel divides each run's first element only: fewer OpSDiv than with
-    TVK_RUN_DIVISIONS=0 (a division per element; the switch is in Triton's cache key)."""
+    """The signed 32-bit kernel divides each run's first element only: fewer divisions than with
+    TVK_RUN_DIVISIONS=0 (a division per element; the switch is in Triton's cache key). A
+    division by a run-time divisor is one OpUMulExtended (lower/int_division.h), plus one for
+    each op's reciprocal."""
     tl = triton_vk.language
     n = 4 * BLOCK
     q = torch.zeros(n, dtype=torch.int32)
@@ -95,7 +97,7 @@ def test_divides_once_per_run(triton_vk, torch, monkeypatch):
             tl.store(R + offs, x % D)
 
         k = div_rem.warmup(q, q, 64, 48, BLOCK=BLOCK, grid=(n // BLOCK,))
-        return k.asm["spvdis"].count("OpSDiv")
+        return k.asm["spvdis"].count("OpUMulExtended")
 
     runs = divisions()
     monkeypatch.setenv("TVK_RUN_DIVISIONS", "0")

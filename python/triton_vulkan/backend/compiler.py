@@ -148,7 +148,8 @@ class VulkanBackend(BaseBackend):
         # TVK_RUN_CONSTANTS=0, TVK_DOT_DOUBLE=0, TVK_TRANSPOSE_HALVES=0, TVK_EARLY_LOADS=1,
         # TVK_PIPELINE_LOADS=1, TVK_TRANSPOSE_LINES=0, TVK_DOT_F16_DEFER=0, TVK_RUN_DIVISIONS=0,
         # TVK_HELD_SLICES=0, TVK_EXCHANGE_APART=0, TVK_TABLE_ELISION=0, TVK_SUBGROUP_EXCHANGE=0,
-        # TVK_TABLE_BROADCAST=0, TVK_CARRY_LOADS=0, TVK_FRAGMENT_ROWS=0 or 1, TVK_POINTER_INDUCTIONS=1
+        # TVK_TABLE_BROADCAST=0, TVK_CARRY_LOADS=0, TVK_FRAGMENT_ROWS=0 or 1, TVK_POINTER_INDUCTIONS=1,
+        # TVK_RECIPROCAL_DIVISION=0
         # (measurement switches read by the native compiler: no loop-invariant
         # dot operands held in fragments; no split row layouts; how 8/16-bit transposes cross
         # scratch; every scratch barrier kept; no slots shared over runs of equal values;
@@ -182,7 +183,8 @@ class VulkanBackend(BaseBackend):
                 f"-tb{os.environ.get('TVK_TABLE_BROADCAST', '1') != '0'}"
                 f"-cl{os.environ.get('TVK_CARRY_LOADS', '1') != '0'}"
                 f"-fr{os.environ['TVK_FRAGMENT_ROWS'] if os.environ.get('TVK_FRAGMENT_ROWS') in ('0', '1') else 'auto'}"
-                f"-pi{os.environ.get('TVK_POINTER_INDUCTIONS', '0') == '1'}")
+                f"-pi{os.environ.get('TVK_POINTER_INDUCTIONS', '0') == '1'}"
+                f"-rq{os.environ.get('TVK_RECIPROCAL_DIVISION', '1') != '0'}")
 
     def parse_options(self, opts) -> Any:
         names = {f.name for f in fields(VulkanOptions)}
