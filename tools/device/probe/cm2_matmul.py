@@ -10,6 +10,7 @@ OpCooperativeMatrixLoadTensorNV), one OpCooperativeMatrixMulAddKHR, and the resu
 f16 and stored. M, N, K must be multiples of the tiles (no masks).
 
     python3 tools/device/probe/cm2_matmul.py [--check-only]
+    CM2_VARIANTS=alu python3 tools/device/probe/cm2_matmul.py   # tiles loaded once: MMA speed
 
 --check-only assembles and validates every variant (spirv-as / spirv-val from the cmeel wheel)
 and runs nothing (any machine)."""
@@ -203,6 +204,11 @@ OpCooperativeMatrixStoreTensorNV %cpa %res %tsc Aligned 16 None"""
 
 
 def source(tm, tn, tk, inv, mode, group=8):
+    if mode == "alu":  # the tiles loaded once, before the loop: the multiply-adds' own speed
+        text = source(tm, tn, tk, inv, "khr", group)
+        loads = KHR_LOADS.replace("%k ", "%u0 ").replace("%k\n", "%u0\n")
+        text = text.replace(KHR_LOADS + "\n", "", 1)
+        return text.replace("OpBranch %loop\n%loop = OpLabel", loads + "\nOpBranch %loop\n%loop = OpLabel", 1)
     tensor = mode == "tensor"
     text = HEADER.format(
         caps=TENSOR_CAPS if tensor else "", decos="OpDecorate %rah ArrayStride 2" if tensor else "", exts=TENSOR_EXTS if tensor else "", inv=inv, tm=tm, tn=tn,
@@ -243,6 +249,9 @@ def _tool(name):
 VARIANTS = [(128, 128, 32, 128, "khr"), (128, 128, 64, 128, "khr"), (128, 128, 64, 256, "khr"),
             (128, 256, 64, 256, "khr"), (256, 128, 64, 256, "khr"), (128, 128, 32, 256, "khr"),
             (128, 128, 64, 256, "tensor"), (128, 256, 64, 256, "tensor"), (128, 128, 32, 128, "tensor")]
+if os.environ.get("CM2_VARIANTS") == "alu":  # is a workgroup-scope multiply-add faster than KHR's ceiling?
+    VARIANTS = [(128, 128, 64, 128, "alu"), (128, 128, 64, 256, "alu"), (128, 256, 64, 256, "alu"),
+                (64, 128, 64, 128, "alu"), (128, 128, 32, 128, "alu"), (128, 128, 16, 128, "alu")]
 
 
 def reflection(inv):
