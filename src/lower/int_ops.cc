@@ -281,19 +281,22 @@ ScalarFn roundedDiv(bool floor, bool isSigned) {
 }
 
 // One Divider per distinct divisor register of an op (lower/int_division.h): every slot of a
-// splat divisor shares one reciprocal. All of an op's slots are emitted in one block.
+// splat divisor shares one reciprocal. All of an op's slots are emitted in one block. Narrow
+// unsigned divisors are zero-extended once, with their Divider.
 class Dividers {
  public:
-  Dividers(Context& c, bool isSigned) : c_(c), signed_(isSigned) {}
+  Dividers(Context& c, bool isSigned, int bits) : c_(c), signed_(isSigned), bits_(bits) {}
   Divider& of(Id d) {
     auto it = byDivisor_.find(d);
-    if (it == byDivisor_.end()) it = byDivisor_.emplace(d, Divider(c_, d, signed_)).first;
+    if (it == byDivisor_.end())
+      it = byDivisor_.emplace(d, Divider(c_, signed_ ? d : zext(c_, bits_, d), signed_)).first;
     return it->second;
   }
 
  private:
   Context& c_;
   bool signed_;
+  int bits_;
   std::map<Id, Divider> byDivisor_;
 };
 
@@ -322,7 +325,7 @@ Status lowerRunDivision(Context& c, const ir::Operation& op, uint32_t k) {
   const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
   const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
   const bool reciprocal = reciprocalDivision(op);
-  Dividers dividers(c, isSigned);
+  Dividers dividers(c, isSigned, bits);
   const uint32_t n = c.layouts.slots(res);
   std::vector<Id> out(n, 0);
   for (uint32_t g = 0; g < n; g += k) {
@@ -369,7 +372,7 @@ Status lowerReciprocalDivision(Context& c, const ir::Operation& op) {
   const int bits = bitsOf(res);
   const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
   const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
-  Dividers dividers(c, isSigned);
+  Dividers dividers(c, isSigned, bits);
   const uint32_t n = c.layouts.slots(res), equal = c.vectors.equalSlotsOf(res);
   std::vector<Id> out;
   for (uint32_t s = 0; s < n; ++s) {
@@ -377,12 +380,8 @@ Status lowerReciprocalDivision(Context& c, const ir::Operation& op) {
       out.push_back(out[s - s % equal]);
       continue;
     }
-    Id x = c.at(op.operand(0), s), d = c.at(op.operand(1), s);
-    if (!isSigned) {
-      x = zext(c, bits, x);
-      d = zext(c, bits, d);
-    }
-    auto qr = dividers.of(d).divide(x, !isRem, isRem);
+    Id x = c.at(op.operand(0), s);
+    auto qr = dividers.of(c.at(op.operand(1), s)).divide(isSigned ? x : zext(c, bits, x), !isRem, isRem);
     out.push_back(norm(c, bits, isRem ? qr.remainder : qr.quotient));
   }
   c.bind(res, std::move(out));
