@@ -111,11 +111,8 @@ def test_scalar_divisor(kernels, torch, d):
 def test_narrow(kernels, torch):
     x, d = _pairs(np.random.default_rng(4))
     x16, d16 = x.astype(np.int16).astype(np.int64), d.astype(np.int16).astype(np.int64)
-    d16 = np.where(d16 == 0, 1, d16)
+    d16 = np.where((d16 & 0xff) == 0, d16 | 1, d16)  # non-zero as i16 and as u8
     x8, d8 = x16 & 0xff, d16 & 0xff
-    d8 = np.where(d8 == 0, 1, d8)
-    d16 = np.where((d16 & 0xff) == 0, d16 | 1, d16)  # u8 views of the divisors are non-zero too
-    d8 = d16 & 0xff
     n = len(x)
     q16, r16 = torch.zeros(n, dtype=torch.int16), torch.zeros(n, dtype=torch.int16)
     q8, r8 = torch.zeros(n, dtype=torch.uint8), torch.zeros(n, dtype=torch.uint8)
