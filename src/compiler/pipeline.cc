@@ -1,7 +1,6 @@
 #include "compiler/pipeline.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -11,9 +10,9 @@
 #include "analysis/dot_prefetch.h"
 #include "ir/block_pointers.h"
 #include "ir/canonicalize.h"
-#include "ir/pointer_inductions.h"
 #include "ir/early_loads.h"
 #include "ir/pipeline_loads.h"
+#include "ir/pointer_inductions.h"
 #include "ir/pointer_selects.h"
 #include "ir/scaled_dot.h"
 #include "ir/inline.h"
@@ -59,8 +58,7 @@ Status analysesPass(const std::string&, const CompileOptions& o, PipelineState& 
   s.axisInfo = analysis::analyzeAxisInfo(*s.kernel);
   // Vector accesses need byte addresses (bindings index elements of one type).
   // TVK_SPLIT_ROWS=0 (a measurement switch): no split row layouts (no subgroup to split in).
-  const char* split = std::getenv("TVK_SPLIT_ROWS");
-  const bool splitRows = !(split && std::string(split) == "0");
+  const bool splitRows = switchOn("TVK_SPLIT_ROWS");
   s.vectors = analysis::planVectors(*s.kernel, s.axisInfo, W,
                                     usesDeviceAddresses(o.target) ? o.maxVectorBytes : 0,
                                     splitRows ? o.target.subgroupSize : 0);

@@ -1,13 +1,13 @@
 #include "ir/early_loads.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "ir/op_traits.h"
 #include "ir/walk.h"
+#include "support/switches.h"
 
 namespace tvk::ir {
 
@@ -110,8 +110,7 @@ int hoistLoads(Module& m) {
 }
 
 bool earlyLoadsEnabled() {
-  const char* env = std::getenv("TVK_EARLY_LOADS");
-  return env && std::string(env) == "1";
+  return switchSet("TVK_EARLY_LOADS");
 }
 
 }  // namespace tvk::ir

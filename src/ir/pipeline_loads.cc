@@ -1,7 +1,6 @@
 #include "ir/pipeline_loads.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -10,6 +9,7 @@
 #include "ir/clone.h"
 #include "ir/op_traits.h"
 #include "ir/walk.h"
+#include "support/switches.h"
 
 namespace tvk::ir {
 
@@ -121,7 +121,6 @@ struct Emitter {
   }
 };
 
-
 // Pipelines the loads of one loop; returns how many.
 int pipelineLoop(Operation& forOp, int& counter) {
   if (forOp.attr("unsignedCmp") || forOp.regions.size() != 1) return 0;
@@ -196,8 +195,7 @@ int pipelineLoads(Module& m) {
 }
 
 bool pipelineLoadsEnabled() {
-  const char* env = std::getenv("TVK_PIPELINE_LOADS");
-  return env && std::string(env) == "1";
+  return switchSet("TVK_PIPELINE_LOADS");
 }
 
 }  // namespace tvk::ir

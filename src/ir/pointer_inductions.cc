@@ -1,7 +1,6 @@
 #include "ir/pointer_inductions.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -11,6 +10,7 @@
 #include "ir/clone.h"
 #include "ir/op_traits.h"
 #include "ir/walk.h"
+#include "support/switches.h"
 
 namespace tvk::ir {
 
@@ -206,8 +206,7 @@ int rewritePointerInductions(Module& m) {
 }
 
 bool pointerInductionsEnabled() {
-  const char* env = std::getenv("TVK_POINTER_INDUCTIONS");
-  return env && std::string(env) == "1";
+  return switchSet("TVK_POINTER_INDUCTIONS");
 }
 
 }  // namespace tvk::ir

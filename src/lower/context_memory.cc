@@ -182,20 +182,26 @@ bool barrierElision() {
   return elide;
 }
 
-void Context::scratchBarrier(const ir::Operation& op) {
-  // With atomics, barriers also order global memory (below): keep every one.
-  if (!barrierElision() || coherent || scratch.barrierNeeded(op))
-    barrier();
+namespace {
+
+// The barrier, unless elision may leave it out (`needed`: Scratch::barrierNeeded's answer). With
+// atomics, barriers also order global memory (below): every one is kept.
+void barrierUnlessElided(Context& c, bool needed) {
+  if (!barrierElision() || c.coherent || needed)
+    c.barrier();
   else
-    scratch.barrierLeftOut();
+    c.scratch.barrierLeftOut();
+}
+
+}  // namespace
+
+void Context::scratchBarrier(const ir::Operation& op) {
+  barrierUnlessElided(*this, scratch.barrierNeeded(op));
   scratch.enterRegion(op);
 }
 
 void Context::scratchBarrier(Scratch::Region r) {
-  if (!barrierElision() || coherent || scratch.barrierNeeded(r))
-    barrier();
-  else
-    scratch.barrierLeftOut();
+  barrierUnlessElided(*this, scratch.barrierNeeded(r));
   scratch.declareRegion(r);
 }
 

@@ -300,6 +300,10 @@ class Dividers {
   std::map<Id, Divider> byDivisor_;
 };
 
+// arith.divsi/remsi (signed) against divui/remui; remsi/remui (remainders) against quotients.
+bool signedDivision(const ir::Operation& op) { return op.name == "arith.divsi" || op.name == "arith.remsi"; }
+bool remainder(const ir::Operation& op) { return op.name == "arith.remsi" || op.name == "arith.remui"; }
+
 // Whether `op` (a division or remainder) divides through reciprocals: 32-bit or narrower
 // operands (i1 has its own error) and a divisor that is not a compile-time constant.
 // TVK_RECIPROCAL_DIVISION=0 leaves every division to the driver (a measurement switch).
@@ -322,8 +326,7 @@ Status lowerRunDivision(Context& c, const ir::Operation& op, uint32_t k) {
   auto t = c.regTypeOf(res);
   if (!t.ok()) return t.status();
   auto& b = c.b;
-  const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
-  const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
+  const bool isSigned = signedDivision(op), isRem = remainder(op);
   const bool reciprocal = reciprocalDivision(op);
   Dividers dividers(c, isSigned, bits);
   const uint32_t n = c.layouts.slots(res);
@@ -370,8 +373,7 @@ Status lowerRunDivision(Context& c, const ir::Operation& op, uint32_t k) {
 Status lowerReciprocalDivision(Context& c, const ir::Operation& op) {
   const ir::Value* res = op.result();
   const int bits = bitsOf(res);
-  const bool isSigned = op.name == "arith.divsi" || op.name == "arith.remsi";
-  const bool isRem = op.name == "arith.remsi" || op.name == "arith.remui";
+  const bool isSigned = signedDivision(op), isRem = remainder(op);
   Dividers dividers(c, isSigned, bits);
   const uint32_t n = c.layouts.slots(res), equal = c.vectors.equalSlotsOf(res);
   std::vector<Id> out;

@@ -14,4 +14,10 @@ inline bool switchOn(const char* name) {
   return !env || std::strcmp(env, "0") != 0;
 }
 
+/// True when environment variable `name` is "1" (a feature off by default).
+inline bool switchSet(const char* name) {
+  const char* env = std::getenv(name);
+  return env && std::strcmp(env, "1") == 0;
+}
+
 }  // namespace tvk
