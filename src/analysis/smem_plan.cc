@@ -172,12 +172,50 @@ bool reduceColumnPath(const ir::Operation& op, const SmemOptions& o) {
 
 uint32_t transposedStorePitch(int64_t cols) { return static_cast<uint32_t>(cols + (cols >= 32 ? 1 : 0)); }
 
+uint32_t transposedStoreChunkRows(const ir::Operation& op, const Layout* l, uint64_t limitBytes) {
+  const ir::Type& t = op.operand(0)->type;
+  const uint64_t rows = static_cast<uint64_t>(t.shape[0]), cols = static_cast<uint64_t>(t.shape[1]);
+  const uint64_t rowBytes = uint64_t(transposedStorePitch(t.shape[1])) * scratchWords(op.operand(1)->type) * 4;
+  if (rows * rowBytes <= limitBytes) return static_cast<uint32_t>(rows);
+  // Chunks of whole runs (Layout: slot r of every invocation lies in run r / v, W * v
+  // consecutive elements), at least v rows so that a reader's run stays in one column.
+  if (!l || l->replicated || l->repShift || (rows & (rows - 1))) return 0;
+  const uint64_t run = uint64_t(l->invocations) * l->vec;
+  uint64_t q = rows / 2;
+  while (q >= l->vec && q * rowBytes > limitBytes) q /= 2;
+  if (q < l->vec || q == 0 || (q * cols) % run) return 0;
+  return static_cast<uint32_t>(q);
+}
+
 namespace {
 
-uint64_t transposedStoreBytes(const ir::Operation& op) {
+// The layout of `v` where the plan has the layouts (SmemOptions::layouts), else null.
+const Layout* layoutIn(const SmemOptions& o, const ir::Value* v) {
+  if (!o.layouts) return nullptr;
+  auto it = o.layouts->layouts.find(v);
+  return it == o.layouts->layouts.end() ? nullptr : &it->second;
+}
+
+// What the target offers the packed transposes (the lowering asks with the same values).
+PackedTransposeTarget packedTarget(const SmemOptions& o) { return {o.invocations, o.subgroupSize, o.subgroupShuffle}; }
+
+// Bytes of the packed transpose a transposed store of `op` takes (0: none).
+uint64_t packedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
+  const ir::Value* val = op.operand(1);
+  const Layout* l = layoutIn(o, val);
+  if (!l || choosePackedTranspose(val->type, *l, packedTarget(o), /*store=*/true) == PackedTranspose::kNone)
+    return 0;
+  return packedTransposeWords(val->type) * 4;
+}
+
+// Scratch bytes of a transposed store: its packed words where they fit, else its tile's word
+// per element rows, as many rows at once as fit (transposedStoreChunkRows); 0: none fits.
+uint64_t transposedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
+  const uint64_t packed = packedStoreBytes(op, o);
+  if (packed && packed <= o.limitBytes) return packed;
   const ir::Type& t = op.operand(0)->type;
-  return static_cast<uint64_t>(t.shape[0]) * transposedStorePitch(t.shape[1]) *
-         scratchWords(op.operand(1)->type) * 4;
+  const uint32_t q = transposedStoreChunkRows(op, layoutIn(o, op.operand(1)), o.limitBytes);
+  return uint64_t(q) * transposedStorePitch(t.shape[1]) * scratchWords(op.operand(1)->type) * 4;
 }
 
 }  // namespace
@@ -193,7 +231,7 @@ bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o
   if (it->second.contiguity[0] < 4 || it->second.contiguity[1] != 1) return false;
   if (!remat(ptr) || remat(op.operand(1))) return false;
   if (op.numOperands() > 2 && !remat(op.operand(2))) return false;
-  return transposedStoreBytes(op) <= o.limitBytes;
+  return transposedStoreBytes(op, o) > 0;
 }
 
 bool atomicUsesCasLoop(const std::string& kind, const ir::Type& elem, bool nativeF32Add) {
@@ -206,24 +244,9 @@ namespace {
 
 // Scratch rules, one per op family (scratchRules below).
 
-// What the target offers the packed transposes (the lowering asks with the same values).
-PackedTransposeTarget packedTarget(const SmemOptions& o) { return {o.invocations, o.subgroupSize, o.subgroupShuffle}; }
-
-// The layout of `v` where the plan has the layouts (SmemOptions::layouts), else null.
-const Layout* layoutIn(const SmemOptions& o, const ir::Value* v) {
-  if (!o.layouts) return nullptr;
-  auto it = o.layouts->layouts.find(v);
-  return it == o.layouts->layouts.end() ? nullptr : &it->second;
-}
-
-// tt.store: the tile of a transposed store (storeTransposed), or its packed words.
+// tt.store: the scratch of a transposed store (storeTransposed).
 uint32_t storeScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
-  if (!storeTransposed(op, remat, o)) return 0;
-  const ir::Value* val = op.operand(1);
-  const Layout* l = layoutIn(o, val);
-  if (l && choosePackedTranspose(val->type, *l, packedTarget(o), /*store=*/true) != PackedTranspose::kNone)
-    return static_cast<uint32_t>(packedTransposeWords(val->type) * 4);
-  return static_cast<uint32_t>(transposedStoreBytes(op));
+  return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op, o)) : 0;
 }
 
 // tt.reduce: the row path's partials and totals, else the generic path's rows (and the

@@ -140,8 +140,17 @@ uint32_t scratchWords(const ir::Type& t);
 /// 2-D pointer tensor whose addresses run along dimension 0 (axis info: contiguity >= 4 there,
 /// 1 along dimension 1), so that the row-major layout would give every invocation of a
 /// subgroup its own row. Its pointer and mask must be rematerializable (recomputed at the
-/// transposed coordinates), the value not (it is exchanged), and the exchange must fit.
+/// transposed coordinates), the value not (it is exchanged), and the exchange must fit: its
+/// packed words (analysis/packed_transpose.h), else its tile in chunks of rows
+/// (transposedStoreChunkRows).
 bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o);
+
+/// Rows of its tile a transposed store `op` exchanges through scratch at once: all of them when
+/// their words (a word per element, rows padded: transposedStorePitch) fit in `limitBytes`,
+/// else the most rows, a power of 2, that fit, whole runs of layout `l` (the value's) and at
+/// least its run length v (so that the runs of the transposed order stay in one column);
+/// 0 when no such chunk exists (or `l` is null and the whole tile does not fit).
+uint32_t transposedStoreChunkRows(const ir::Operation& op, const Layout* l, uint64_t limitBytes);
 
 /// Words between rows of the scratch tile of a transposed store with `cols` columns: one
 /// padding word for rows of >= 32 words, so that reading a column is free of bank conflicts.

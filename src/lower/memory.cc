@@ -112,6 +112,53 @@ Status addressSlots(Context& c, const ir::Operation& op, const std::vector<Id>& 
   return Status();
 }
 
+// The word per element exchange of a transposed store whose tile does not fit in scratch at
+// once: chunks of Q rows (analysis::transposedStoreChunkRows), each whole runs of the layout,
+// so slot s lies in chunk s / (n / K) of K. Per chunk the writers put their slots of it at
+// row i - k Q, then every invocation reads n / K slots of the chunk in its transposed order:
+// L = slotLinear(s') for s' < n / K (one chunk's linear range), i = k Q + L mod Q,
+// j = L / Q.
+Result<StoreSlots> transposeChunksForStore(Context& c, const ir::Operation& op) {
+  const ir::Value* ptr = op.operand(0);
+  const ir::Value* val = op.operand(1);
+  const std::vector<int64_t>& shape = ptr->type.shape;
+  const uint32_t rows = static_cast<uint32_t>(shape[0]);
+  const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
+  const uint32_t ew = analysis::scratchWords(val->type);
+  const analysis::Layout& l = c.layouts.layout(val->type);
+  const uint32_t Q = analysis::transposedStoreChunkRows(op, &l, c.scratch.bytes(op));
+  if (Q == 0 || Q >= rows || rows % Q)
+    return Status::error("internal: transposed store's scratch fits no chunk of rows at " + op.where());
+  auto rt = c.regTypeOf(val);
+  if (!rt.ok()) return rt.status();
+  auto base = c.scratch.base(op);
+  if (!base.ok()) return base.status();
+  const uint32_t n = c.layouts.slots(ptr), K = rows / Q, per = n / K, logQ = log2Ceil(Q);
+  StoreSlots out;
+  std::vector<Id> is, js;
+  for (uint32_t k = 0; k < K; ++k) {
+    c.scratchBarrier(op);
+    for (uint32_t s = k * per; s < (k + 1) * per; ++s) {
+      const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
+      Index w = (c.ix(rc[0]) & (Q - 1)) * pitch + c.ix(rc[1]);
+      TVK_RETURN_IF_ERROR(c.scratch.store(c.scratch.word(*base, w, ew), *rt, c.at(val, s)));
+    }
+    c.scratchBarrier(op);
+    for (uint32_t s = 0; s < per; ++s) {
+      Id lin = c.layouts.slotLinear(shape, s);
+      Index r = c.ix(lin) & (Q - 1);
+      Index j = c.ix(lin) >> logQ;
+      auto v = c.scratch.load(c.scratch.word(*base, r * pitch + j, ew), *rt);
+      if (!v.ok()) return v.status();
+      out.vals.push_back(*v);
+      is.push_back(r + k * Q);
+      js.push_back(j);
+    }
+  }
+  TVK_RETURN_IF_ERROR(addressSlots(c, op, is, js, out));
+  return out;
+}
+
 Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   const ir::Value* ptr = op.operand(0);
   const ir::Value* val = op.operand(1);
@@ -128,7 +175,9 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   };
   const uint32_t n = c.layouts.slots(ptr);
   // 8-bit tiles in column blocks, 8- and 16-bit tiles in packed words (lower/transpose_packed.h),
-  // else a word per element.
+  // where the plan reserved their words; else a word per element, in chunks of rows.
+  if (c.scratch.bytes(op) < analysis::packedTransposeWords(val->type) * 4)
+    return transposeChunksForStore(c, op);
   ColumnBlocks blocks;
   auto isBlocks = transposeColumnBlocks(c, op, val, blocks);
   if (!isBlocks.ok()) return isBlocks.status();
@@ -144,9 +193,8 @@ Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   if (!isPacked.ok()) return isPacked.status();
   if (!*isPacked) {
     // The plan reserved the word per element tile unless it chose a packed transpose (the
-    // same choice: analysis/packed_transpose.h).
-    if (uint64_t(rows) * pitch * ew * 4 > c.scratch.bytes(op))
-      return Status::error("internal: transposed store's scratch smaller than its tile at " + op.where());
+    // same choice: analysis/packed_transpose.h), or chunks of it.
+    if (uint64_t(rows) * pitch * ew * 4 > c.scratch.bytes(op)) return transposeChunksForStore(c, op);
     c.scratchBarrier(op);
     for (uint32_t s = 0; s < n; ++s) {
       const std::vector<Id> rc = c.layouts.slotCoords(shape, s);

@@ -158,3 +158,28 @@ def test_column_blocks(k, torch, tv, M, N, BM, BN, warps, scale):
     assert torch.equal(y, want.t()), (y, want.t())
     if M % BM == 0 and N % BN == 0:
         _check_packed(tv, h, "int8", "")
+
+
+# Tiles whose word per element exchange does not fit in the device's shared memory at once
+# (f32 and i64 tiles of 64 x 128 and more: 33 KB and up against lavapipe's 32 KiB and the
+# H200's 48 KiB) cross it in chunks of rows (analysis::transposedStoreChunkRows); before, they
+# stored element by element along the columns. Masked edges, warp counts, computed values.
+@pytest.mark.parametrize("dtype,M,N,BM,BN,warps", [
+    ("float32", 256, 256, 128, 128, 4), ("float32", 200, 300, 128, 128, 8), ("float32", 128, 256, 64, 128, 2),
+    ("int64", 130, 70, 64, 64, 4), ("float32", 256, 128, 256, 64, 4), ("float32", 128, 128, 128, 128, 1)])
+@pytest.mark.parametrize("scale", [False, True])
+def test_transposed_store_in_chunks(k, torch, tv, dtype, M, N, BM, BN, warps, scale):
+    x = _tensor(torch, dtype, (M, N), M + N)
+    y = torch.zeros((N, M), dtype=x.dtype)
+    grid = ((M + BM - 1) // BM, (N + BN - 1) // BN)
+    h = k["transpose"][grid](x, y, M, N, BM=BM, BN=BN, SCALE=scale, num_warps=warps)
+    want = x * 2 + 1 if scale else x
+    assert torch.equal(y, want.t())
+    ew = 8 if dtype == "int64" else 4
+    whole = BM * (BN + 1) * ew
+    limit = tv.device().target.shared_memory_bytes
+    if whole > limit:  # the largest power-of-2 chunk of rows that fits
+        q = BM
+        while q * (BN + 1) * ew > limit:
+            q //= 2
+        assert h.metadata.shared == q * (BN + 1) * ew
