@@ -89,6 +89,10 @@ struct FeatureChain {
       link(f.execProps);
       ext(false, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     }
+    if (f.hasHostQueryReset && f.hostQueryReset.hostQueryReset) {
+      link(f.hostQueryReset);
+      ext(v12, VK_EXT_HOST_QUERY_RESET_EXTENSION_NAME);
+    }
     *tail = nullptr;
     if (f.pushDescriptor) extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
     ext(false, "VK_KHR_portability_subset");
@@ -194,6 +198,16 @@ Result<std::unique_ptr<Device>> openDevice(int index, const DeviceOptions& optio
     TVK_VK(vkCreateQueryPool(d.device, &qInfo, nullptr, &d.queryPool));
     for (uint32_t q = kQueryCapacity; q > 0; --q) d.freeQueries.push_back(q - 1);
     d.querySerial.assign(kQueryCapacity, 0);
+    d.queryClean.assign(kQueryCapacity, 0);
+    if (d.facts.hasHostQueryReset && d.facts.hostQueryReset.hostQueryReset) {
+      const bool v12 = d.facts.apiVersion >= VK_API_VERSION_1_2;
+      d.hostResetQueries = reinterpret_cast<PFN_vkResetQueryPool>(
+          vkGetDeviceProcAddr(d.device, v12 ? "vkResetQueryPool" : "vkResetQueryPoolEXT"));
+    }
+    if (d.hostResetQueries) {
+      d.hostResetQueries(d.device, d.queryPool, 0, kQueryCapacity);
+      d.queryClean.assign(kQueryCapacity, 1);
+    }
   }
   Result<std::unique_ptr<MemoryPool>> memory =
       MemoryPool::create(d.device, d.facts.physical, d.poolOptions(MemoryKind::Device));

@@ -159,6 +159,13 @@ struct Device::Impl {
   std::vector<uint32_t> freeQueries;
   /// Per query: serial of the batch that wrote it (0 = never written).
   std::vector<uint64_t> querySerial;
+  /// Per query: reset on the host since its last write (then its timestamp needs no reset
+  /// command in the stream).
+  std::vector<uint8_t> queryClean;
+  /// Released queries whose batch may still run (reset on the host once it finished).
+  std::vector<uint32_t> releasedQueries;
+  /// vkResetQueryPool where the device has hostQueryReset, else null (reset in the stream).
+  PFN_vkResetQueryPool hostResetQueries = nullptr;
   /// Pipeline cache: SPIR-V hash → pipelines.
   std::map<uint64_t, std::vector<std::shared_ptr<PipelineImpl>>> pipelines;
   /// The status buffer of kernels with a loop-limit check (abi/reflection.h: word 0 the
@@ -207,6 +214,9 @@ struct Device::Impl {
   Status flushBounded(std::unique_lock<std::mutex>& lock);
   /// Moves finished batches out of inFlight and lets the pools reuse what they freed.
   void retireFinished();
+  /// Resets released queries whose batch finished on the host (hostResetQueries) and frees
+  /// them.
+  void recycleQueries();
   /// Waits until submission `serial` finished. `lock` holds `mu` on entry and on return; it is
   /// released during the fence waits. Times out per DeviceOptions (marks the device lost) and
   /// polls DeviceOptions::interrupted.

@@ -130,6 +130,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.hasCoopMat2 = f.hasCoopMat && f.hasExtension(kCoopMat2Extension);
   f.pushDescriptor = f.hasExtension(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
   f.hasExecProps = f.hasExtension(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+  f.hasHostQueryReset = v12 || f.hasExtension(VK_EXT_HOST_QUERY_RESET_EXTENSION_NAME);
 
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   void** tail = &features.pNext;
@@ -146,6 +147,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   if (f.hasBFloat16) chain(tail, f.bf16);
   if (f.hasCoopMat2) chain(tail, f.coopMat2);
   if (f.hasExecProps) chain(tail, f.execProps);
+  if (f.hasHostQueryReset) chain(tail, f.hostQueryReset);
   vkGetPhysicalDeviceFeatures2(physical, &features);
   f.core = features.features;
   *tail = nullptr;
@@ -198,6 +200,7 @@ Result<DeviceFacts> queryDeviceFacts(const Instance& instance, VkPhysicalDevice 
   f.atomicFloat.pNext = f.bda.pNext = f.sizeControl.pNext = f.extendedTypes.pNext = nullptr;
   f.coopMat.pNext = f.memoryModel.pNext = f.subgroup.pNext = f.sizeControlProps.pNext = nullptr;
   f.floatControls.pNext = f.coopMat2.pNext = f.coopMat2Props.pNext = nullptr;
+  f.hostQueryReset.pNext = nullptr;
   return f;
 }
 

@@ -167,6 +167,10 @@ struct DeviceFacts {
   /// per-pipeline statistics (register counts, spills), where it reports them.
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR execProps{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+  /// Host query reset (Vulkan 1.2, VK_EXT_host_query_reset): timestamp queries reset from the
+  /// host, so that no reset command lies between two timestamps (runtime/timing.cc).
+  VkPhysicalDeviceHostQueryResetFeatures hostQueryReset{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES};
   /// Vulkan memory model (cooperative-matrix shaders need it).
   VkPhysicalDeviceVulkanMemoryModelFeatures memoryModel{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
@@ -190,7 +194,8 @@ struct DeviceFacts {
   /// Which optional feature structs exist (extension or core version).
   bool has8Bit = false, hasFloat16Int8 = false, hasAtomicInt64 = false, hasAtomicFloat = false,
        hasBda = false, hasSizeControl = false, hasExtendedTypes = false, hasCoopMat = false,
-       hasMemoryModel = false, hasBFloat16 = false, hasExecProps = false, hasCoopMat2 = false;
+       hasMemoryModel = false, hasBFloat16 = false, hasExecProps = false, hasCoopMat2 = false,
+       hasHostQueryReset = false;
   /// VK_KHR_push_descriptor is supported.
   bool pushDescriptor = false;
   /// A queue family with compute (prefers compute-only), or -1.
