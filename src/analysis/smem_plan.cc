@@ -172,10 +172,20 @@ bool reduceColumnPath(const ir::Operation& op, const SmemOptions& o) {
 
 uint32_t transposedStorePitch(int64_t cols) { return static_cast<uint32_t>(cols + (cols >= 32 ? 1 : 0)); }
 
-uint32_t transposedStoreChunkRows(const ir::Operation& op, const Layout* l, uint64_t limitBytes) {
-  const ir::Type& t = op.operand(0)->type;
+namespace {
+
+// The layout of `v` where the plan has the layouts (SmemOptions::layouts), else null.
+const Layout* layoutIn(const SmemOptions& o, const ir::Value* v) {
+  if (!o.layouts) return nullptr;
+  auto it = o.layouts->layouts.find(v);
+  return it == o.layouts->layouts.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+uint32_t transposeChunkRows(const ir::Type& t, const Layout* l, uint64_t limitBytes) {
   const uint64_t rows = static_cast<uint64_t>(t.shape[0]), cols = static_cast<uint64_t>(t.shape[1]);
-  const uint64_t rowBytes = uint64_t(transposedStorePitch(t.shape[1])) * scratchWords(op.operand(1)->type) * 4;
+  const uint64_t rowBytes = uint64_t(transposedStorePitch(t.shape[1])) * scratchWords(t) * 4;
   if (rows * rowBytes <= limitBytes) return static_cast<uint32_t>(rows);
   // Chunks of whole runs (Layout: slot r of every invocation lies in run r / v, W * v
   // consecutive elements), at least v rows so that a reader's run stays in one column.
@@ -188,13 +198,6 @@ uint32_t transposedStoreChunkRows(const ir::Operation& op, const Layout* l, uint
 }
 
 namespace {
-
-// The layout of `v` where the plan has the layouts (SmemOptions::layouts), else null.
-const Layout* layoutIn(const SmemOptions& o, const ir::Value* v) {
-  if (!o.layouts) return nullptr;
-  auto it = o.layouts->layouts.find(v);
-  return it == o.layouts->layouts.end() ? nullptr : &it->second;
-}
 
 // What the target offers the packed transposes (the lowering asks with the same values).
 PackedTransposeTarget packedTarget(const SmemOptions& o) { return {o.invocations, o.subgroupSize, o.subgroupShuffle}; }
@@ -209,13 +212,13 @@ uint64_t packedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
 }
 
 // Scratch bytes of a transposed store: its packed words where they fit, else its tile's word
-// per element rows, as many rows at once as fit (transposedStoreChunkRows); 0: none fits.
+// per element rows, as many rows at once as fit (transposeChunkRows); 0: none fits.
 uint64_t transposedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
   const uint64_t packed = packedStoreBytes(op, o);
   if (packed && packed <= o.limitBytes) return packed;
-  const ir::Type& t = op.operand(0)->type;
-  const uint32_t q = transposedStoreChunkRows(op, layoutIn(o, op.operand(1)), o.limitBytes);
-  return uint64_t(q) * transposedStorePitch(t.shape[1]) * scratchWords(op.operand(1)->type) * 4;
+  const ir::Type& t = op.operand(1)->type;
+  const uint32_t q = transposeChunkRows(t, layoutIn(o, op.operand(1)), o.limitBytes);
+  return uint64_t(q) * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
 }
 
 }  // namespace
@@ -234,6 +237,23 @@ bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o
   return transposedStoreBytes(op, o) > 0;
 }
 
+bool loadTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
+  if (op.name != "tt.load" || !o.axisInfo || op.numOperands() < 1 || op.results.size() != 1) return false;
+  if (o.dotOperandLoads && o.dotOperandLoads->count(&op)) return false;
+  const ir::Value* ptr = op.operand(0);
+  const ir::Type& t = ptr->type;
+  if (!t.isTensor() || t.rank() != 2 || t.shape[0] < 4 || t.shape[1] < 4) return false;
+  if (t.scalar().elem && t.scalar().elem->isPtr()) return false;
+  auto it = o.axisInfo->find(ptr);
+  if (it == o.axisInfo->end() || it->second.contiguity.size() != 2) return false;
+  if (it->second.contiguity[0] < 4 || it->second.contiguity[1] != 1) return false;
+  const Layout* l = layoutIn(o, op.result());
+  if (!l || l->replicated || l->repShift) return false;
+  for (const ir::Value* v : op.operands)
+    if (!remat(v)) return false;
+  return transposeChunkRows(op.result()->type, l, o.limitBytes) > 0;
+}
+
 bool atomicUsesCasLoop(const std::string& kind, const ir::Type& elem, bool nativeF32Add) {
   if (elem.bits == 16) return true;
   if (!elem.isFloat() || kind == "cas" || kind == "exch") return false;
@@ -247,6 +267,14 @@ namespace {
 // tt.store: the scratch of a transposed store (storeTransposed).
 uint32_t storeScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op, o)) : 0;
+}
+
+// tt.load: the chunk of rows of a transposed load (loadTransposed).
+uint32_t loadScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
+  if (!loadTransposed(op, remat, o)) return 0;
+  const ir::Type& t = op.result()->type;
+  const uint32_t q = transposeChunkRows(t, layoutIn(o, op.result()), o.limitBytes);
+  return q * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
 }
 
 // tt.reduce: the row path's partials and totals, else the generic path's rows (and the
@@ -371,7 +399,8 @@ using ScratchRule = uint32_t (*)(const ir::Operation&, Remat&, const SmemOptions
 // none).
 const std::map<std::string, ScratchRule>& scratchRules() {
   static const std::map<std::string, ScratchRule> rules = {
-      {"tt.store", storeScratch},         {"tt.reduce", reduceScratch},
+      {"tt.store", storeScratch},         {"tt.load", loadScratch},
+      {"tt.reduce", reduceScratch},
       {"tt.scan", scanScratch},           {"tt.join", exchangeScratch},
       {"tt.split", exchangeScratch},      {"tt.gather", exchangeScratch},
       {"tt.cat", exchangeScratch},        {"tt.histogram", histogramScratch},
@@ -418,10 +447,36 @@ void alternateSmallExchanges(SmemPlan& plan, uint32_t limitBytes) {
 
 }  // namespace
 
-Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& o) {
+namespace {
+
+// The loads in the backward slices of the tt.dot operands of `func`.
+std::set<const ir::Operation*> dotOperandLoads(const ir::Operation& func) {
+  std::set<const ir::Operation*> loads;
+  std::set<const ir::Value*> seen;
+  std::vector<const ir::Value*> work;
+  ir::walk(func, [&](const ir::Operation& op) {
+    if (op.name.rfind("tt.dot", 0) != 0) return;
+    for (size_t i = 0; i < op.numOperands() && i < 2; ++i) work.push_back(op.operand(i));
+  });
+  while (!work.empty()) {
+    const ir::Value* v = work.back();
+    work.pop_back();
+    if (!v->def || !seen.insert(v).second) continue;
+    if (v->def->name == "tt.load") loads.insert(v->def);
+    for (const ir::Value* u : v->def->operands) work.push_back(u);
+  }
+  return loads;
+}
+
+}  // namespace
+
+Result<SmemPlan> planSharedMemory(const ir::Operation& func, const SmemOptions& options) {
+  const std::set<const ir::Operation*> dotLoads = dotOperandLoads(func);
+  SmemOptions o = options;
+  o.dotOperandLoads = &dotLoads;
   const uint32_t limitBytes = o.limitBytes;
   SmemPlan plan;
-  plan.options = o;
+  plan.options = options;
   Remat remat;
   const ir::Operation* biggest = nullptr;
   ir::walk(func, [&](const ir::Operation& op) {

@@ -51,6 +51,9 @@ struct SmemOptions {
   bool uniformCasLoops = false;
   /// The target adds f32 atomically (Target::atomicFloat32Add): no CAS loop for that.
   bool atomicFloat32Add = false;
+  /// The loads whose values a tt.dot operand is computed from (planSharedMemory fills it):
+  /// they keep the dot's own operand staging, never a transposed load (loadTransposed).
+  const std::set<const ir::Operation*>* dotOperandLoads = nullptr;
 };
 
 /// True when atomic `kind` (a tt.atomic_rmw kind, or `cas`) on `elem` elements takes a
@@ -142,15 +145,22 @@ uint32_t scratchWords(const ir::Type& t);
 /// subgroup its own row. Its pointer and mask must be rematerializable (recomputed at the
 /// transposed coordinates), the value not (it is exchanged), and the exchange must fit: its
 /// packed words (analysis/packed_transpose.h), else its tile in chunks of rows
-/// (transposedStoreChunkRows).
+/// (transposeChunkRows).
 bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o);
 
-/// Rows of its tile a transposed store `op` exchanges through scratch at once: all of them when
-/// their words (a word per element, rows padded: transposedStorePitch) fit in `limitBytes`,
-/// else the most rows, a power of 2, that fit, whole runs of layout `l` (the value's) and at
-/// least its run length v (so that the runs of the transposed order stay in one column);
-/// 0 when no such chunk exists (or `l` is null and the whole tile does not fit).
-uint32_t transposedStoreChunkRows(const ir::Operation& op, const Layout* l, uint64_t limitBytes);
+/// Rows of 2-D tile `t` that a transposed store or load exchanges through scratch at once: all
+/// of them when their words (a word per element, rows padded: transposedStorePitch) fit in
+/// `limitBytes`, else the most rows, a power of 2, that fit, whole runs of layout `l` (the
+/// tile's) and at least its run length v (so that the runs of the transposed order stay in
+/// one column); 0 when no such chunk exists (or `l` is null and the whole tile does not fit).
+uint32_t transposeChunkRows(const ir::Type& t, const Layout* l, uint64_t limitBytes);
+
+/// True when tt.load `op` goes through scratch in the transposed order (lower/memory.cc), the
+/// mirror of storeTransposed: a 2-D pointer tensor whose addresses run along dimension 0, its
+/// pointer, mask and `other` rematerializable (loaded at the transposed coordinates), its
+/// layout not replicated, not an operand of a tt.dot (SmemOptions::dotOperandLoads), and its
+/// tile fits in chunks of rows (transposeChunkRows).
+bool loadTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o);
 
 /// Words between rows of the scratch tile of a transposed store with `cols` columns: one
 /// padding word for rows of >= 32 words, so that reading a column is free of bank conflicts.

@@ -196,10 +196,9 @@ uint32_t provenAccessWidth(const ir::Value* ptr, const ir::Value* mask, const Ax
 
 namespace {
 
-// Run length along dimension 0 of a 2-D store whose addresses are consecutive along dimension
-// 0 and not along the last one (a transposed store; 1: none).
+// Run length along dimension 0 of a 2-D load or store whose addresses are consecutive along
+// dimension 0 and not along the last one (a transposed store or load; 1: none).
 uint32_t alongRowsWidth(const ir::Operation& op, const AxisInfoMap& ai, uint32_t maxBytes) {
-  if (op.name != "tt.store") return 1;
   const ir::Value* ptr = op.operand(0);
   if (ptr->type.rank() != 2) return 1;
   auto it = ai.find(ptr);
@@ -298,8 +297,10 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     // Masks do not limit v: runs whose masks differ fall back to per-element accesses.
     const Access a{&op, provenAccessWidth(ptr, nullptr, ai, maxBytes),
                    alongRowsWidth(op, ai, maxBytes)};
+    // A load's runs along dimension 0 (a transposed load, when it takes scratch) follow v
+    // rather than set it.
     uint32_t& w = want[ptr->type.numel()];
-    w = std::max({w, a.last, a.rows});
+    w = std::max({w, a.last, op.name == "tt.store" ? a.rows : 1u});
     accesses.push_back(a);
   });
   for (const auto& [numel, k] : want) {
@@ -320,7 +321,7 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   });
   std::set<int64_t> columnStores;
   for (const Access& acc : accesses)
-    if (acc.rows > 1) columnStores.insert(acc.op->operand(0)->type.numel());
+    if (acc.rows > 1 && acc.op->name == "tt.store") columnStores.insert(acc.op->operand(0)->type.numel());
   planRowLayouts(others, invocations, subgroupSize, columnStores, scanRows, plan);
   for (const Access& acc : accesses) {
     const ir::Operation* op = acc.op;

@@ -38,9 +38,10 @@ struct AccessVector {
   /// True when the mask (if any) is provably constant on each run of `width` (one branch
   /// per run); otherwise runs whose masks differ fall back to per-element accesses.
   bool maskUniform = true;
-  /// A 2-D store whose addresses run along dimension 0 (a transposed store): its runs are
-  /// along dimension 0, for the scratch path that stores in the transposed order
-  /// (analysis::storeTransposed, lower/memory.cc); never a last-dimension run.
+  /// A 2-D store or load whose addresses run along dimension 0 (a transposed store or load):
+  /// its runs are along dimension 0, for the scratch paths that access memory in the
+  /// transposed order (analysis::storeTransposed/loadTransposed, lower/memory.cc); never a
+  /// last-dimension run.
   bool alongRows = false;
 };
 

@@ -48,6 +48,92 @@ Result<Id> addptr(Context& c, const ir::Operation& op, const std::vector<Id>& a)
   return c.b.emit(spv::Op::OpIAdd, *t, {p, off});
 }
 
+// A load whose addresses run along dimension 0 (analysis::loadTransposed), the mirror of the
+// transposed store below: in chunks of Q rows (analysis::transposeChunkRows; all rows where
+// they fit), every invocation loads n / K slots of the chunk in its transposed order (L =
+// slotLinear(s') for s' < n / K, i = k Q + L mod Q, j = L / Q: consecutive invocations,
+// consecutive addresses, runs along dimension 0 as one access), pointer, mask and `other`
+// recomputed at (i, j); the values cross scratch (rows padded) into the layout's slots
+// k n / K .. (k + 1) n / K - 1, which hold rows k Q .. (k + 1) Q - 1.
+Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::PointerInfo& pi) {
+  const ir::Value* ptr = op.operand(0);
+  const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
+  const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
+  const ir::Type& tile = op.result()->type;
+  const std::vector<int64_t>& shape = tile.shape;
+  const uint32_t rows = static_cast<uint32_t>(shape[0]);
+  const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
+  const uint32_t ew = analysis::scratchWords(tile);
+  const analysis::Layout& l = c.layouts.layout(tile);
+  const uint32_t Q = analysis::transposeChunkRows(tile, &l, c.scratch.bytes(op));
+  if (Q == 0 || rows % Q)
+    return Status::error("internal: transposed load's scratch fits no chunk of rows at " + op.where());
+  auto rt = c.regTypeOf(op.result());
+  if (!rt.ok()) return c.unsupported(op, rt.status().message());
+  auto base = c.scratch.base(op);
+  if (!base.ok()) return base.status();
+  const ir::Type& pointee = pointeeOf(ptr);
+  analysis::AccessVector runs = c.vectors.accessOf(&op);
+  const bool vector = c.addresses && runs.alongRows && runs.width > 1;
+  runs.width = std::min(runs.width, Q);
+  const uint32_t n = c.layouts.slots(op.result()), K = rows / Q, per = n / K, logQ = log2Ceil(Q);
+  std::vector<Id> out;
+  for (uint32_t k = 0; k < K; ++k) {
+    std::vector<Id> addrs, masks, others, words;
+    for (uint32_t s = 0; s < per; ++s) {
+      Id lin = c.layouts.slotLinear(shape, s);
+      Index r = c.ix(lin) & (Q - 1);
+      Index j = c.ix(lin) >> logQ;
+      const std::vector<Id> at{r + k * Q, j};
+      auto p = c.emitAt(ptr, at);
+      if (!p.ok()) return p.status();
+      addrs.push_back(*p);
+      Id m = 0, o = 0;
+      if (mask) {
+        auto mv = c.emitAt(mask, at);
+        if (!mv.ok()) return mv.status();
+        m = *mv;
+      }
+      if (other) {
+        auto ov = c.emitAt(other, at);
+        if (!ov.ok()) return ov.status();
+        o = *ov;
+      }
+      masks.push_back(m);
+      others.push_back(o);
+      words.push_back(r * pitch + j);
+    }
+    std::vector<Id> vals;
+    if (vector) {
+      auto v = loadRuns(c, op, runs, [&](uint32_t s) { return addrs[s]; }, masks,
+                        [&](uint32_t s) { return others[s]; });
+      if (!v.ok()) return v.status();
+      vals = std::move(*v);
+    } else {
+      for (uint32_t s = 0; s < per; ++s) {
+        auto v = c.flow.ifValue(masks[s], *rt, [&]() -> Result<Id> {
+          return loadElement(c, pointee, pi.arg, addrs[s], pi.wide);
+        }, others[s] ? others[s] : c.b.constNull(*rt));
+        if (!v.ok()) return c.unsupported(op, v.status().message());
+        vals.push_back(*v);
+      }
+    }
+    c.scratchBarrier(op);
+    for (uint32_t s = 0; s < per; ++s)
+      TVK_RETURN_IF_ERROR(c.scratch.store(c.scratch.word(*base, words[s], ew), *rt, vals[s]));
+    c.scratchBarrier(op);
+    for (uint32_t s = k * per; s < (k + 1) * per; ++s) {
+      const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
+      Index w = (c.ix(rc[0]) & (Q - 1)) * pitch + c.ix(rc[1]);
+      auto v = c.scratch.load(c.scratch.word(*base, w, ew), *rt);
+      if (!v.ok()) return v.status();
+      out.push_back(*v);
+    }
+  }
+  c.bind(op.result(), std::move(out));
+  return Status();
+}
+
 Status lowerLoad(Context& c, const ir::Operation& op) {
   auto direct = coopReadsLoad(c, op);
   if (!direct.ok()) return direct.status();
@@ -65,7 +151,8 @@ Status lowerLoad(Context& c, const ir::Operation& op) {
   if (!rt.ok()) return c.unsupported(op, rt.status().message());
   auto st = c.storageType(pointee);
   if (!st.ok()) return c.unsupported(op, st.status().message());
-  if (const analysis::AccessVector a = c.vectors.accessOf(&op); a.width > 1 && c.addresses)
+  if (c.smem.allocs.count(&op)) return lowerTransposedLoad(c, op, *pi);
+  if (const analysis::AccessVector a = c.vectors.accessOf(&op); a.width > 1 && c.addresses && !a.alongRows)
     return lowerLoadRuns(c, op, a);
   std::vector<Id> out;
   uint32_t n = c.layouts.slots(op.result());
@@ -113,7 +200,7 @@ Status addressSlots(Context& c, const ir::Operation& op, const std::vector<Id>& 
 }
 
 // The word per element exchange of a transposed store whose tile does not fit in scratch at
-// once: chunks of Q rows (analysis::transposedStoreChunkRows), each whole runs of the layout,
+// once: chunks of Q rows (analysis::transposeChunkRows), each whole runs of the layout,
 // so slot s lies in chunk s / (n / K) of K. Per chunk the writers put their slots of it at
 // row i - k Q, then every invocation reads n / K slots of the chunk in its transposed order:
 // L = slotLinear(s') for s' < n / K (one chunk's linear range), i = k Q + L mod Q,
@@ -126,7 +213,7 @@ Result<StoreSlots> transposeChunksForStore(Context& c, const ir::Operation& op) 
   const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
   const uint32_t ew = analysis::scratchWords(val->type);
   const analysis::Layout& l = c.layouts.layout(val->type);
-  const uint32_t Q = analysis::transposedStoreChunkRows(op, &l, c.scratch.bytes(op));
+  const uint32_t Q = analysis::transposeChunkRows(val->type, &l, c.scratch.bytes(op));
   if (Q == 0 || Q >= rows || rows % Q)
     return Status::error("internal: transposed store's scratch fits no chunk of rows at " + op.where());
   auto rt = c.regTypeOf(val);

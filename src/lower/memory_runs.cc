@@ -221,7 +221,19 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   const ir::Value* given = op.numOperands() > 2 ? op.operand(2) : nullptr;
   // An all-zero `other` is what a masked-off run reads anyway.
   const ir::Value* other = allZeroBits(given) ? nullptr : given;
-  const ir::Type& t = pointeeOf(ptr);
+  const uint32_t n = c.layouts.slots(op.result());
+  const std::vector<Id> masks = slotMasks(c, mask, n);
+  auto out = loadRuns(c, op, a, [&](uint32_t s) { return c.at(ptr, s); }, masks,
+                      [&](uint32_t s) { return other ? c.at(other, s) : Id(0); });
+  if (!out.ok()) return out.status();
+  c.bind(op.result(), std::move(*out));
+  return Status();
+}
+
+Result<std::vector<Id>> loadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a,
+                                 const std::function<Id(uint32_t)>& addr, const std::vector<Id>& masks,
+                                 const std::function<Id(uint32_t)>& otherAt) {
+  const ir::Type& t = pointeeOf(op.operand(0));
   const uint32_t k = a.width;
   auto& b = c.b;
   auto rt = c.regTypeOf(op.result());
@@ -230,15 +242,14 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
   if (!view.ok()) return c.unsupported(op, view.status().message());
   const Id runT = b.typeArray(*rt, k);
   std::vector<Id> out;
-  const uint32_t n = c.layouts.slots(op.result());
-  const std::vector<Id> masks = slotMasks(c, mask, n);
+  const uint32_t n = static_cast<uint32_t>(masks.size());
   for (uint32_t s0 = 0; s0 < n; s0 += k) {
     // One vector access where the run's masks hold. Axis info proves every run aligned to
     // its size (analysis/vector_width.h), as Triton's backends take it: a run-time check
     // and an element-wise fallback cost 0.2-0.6 of the bandwidth on the H200 (session 10).
     Id m = runMask(c, masks, s0, k, a.maskUniform);
     auto raw = c.flow.ifValue(m, view->type, [&]() -> Result<Id> {
-      auto p = runPointer(c, *view, c.at(ptr, s0));
+      auto p = runPointer(c, *view, addr(s0));
       if (!p.ok()) return p;
       std::vector<Id> ops{*p};
       for (Id mo : c.memoryOperands(t, false, k * view->bytes)) ops.push_back(mo);
@@ -255,8 +266,9 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
       auto sl = c.flow.ifValue(notAll, runT, [&]() -> Result<Id> {
         std::vector<Id> vals;
         for (uint32_t j = 0; j < k; ++j) {
-          Id address = c.at(ptr, s0 + j);
-          Id dflt = other ? c.at(other, s0 + j) : b.constNull(*rt);
+          Id address = addr(s0 + j);
+          Id other = otherAt(s0 + j);
+          Id dflt = other ? other : b.constNull(*rt);
           auto e = c.flow.ifValue(masks[s0 + j], *rt,
                              [&]() { return loadElement(c, t, -1, address, false); }, dflt);
           if (!e.ok()) return e;
@@ -271,13 +283,14 @@ Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::Access
       Id v = (*parts)[j];
       // Without `other` (or with an all-zero one), a masked-off run already reads as zeros (the
       // null raw run unpacks to the null register of every element type, fp8's code 0 included).
-      if (m && other) v = b.emit(spv::Op::OpSelect, *rt, {m, v, c.at(other, s0 + j)});
+      if (m) {
+        if (Id other = otherAt(s0 + j)) v = b.emit(spv::Op::OpSelect, *rt, {m, v, other});
+      }
       if (slow) v = b.emit(spv::Op::OpSelect, *rt, {notAll, b.emit(spv::Op::OpCompositeExtract, *rt, {slow, j}), v});
       out.push_back(v);
     }
   }
-  c.bind(op.result(), std::move(out));
-  return Status();
+  return out;
 }
 
 Status storeRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a,

@@ -14,6 +14,9 @@
 // masks, in one branch per run.
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "analysis/vector_width.h"
 #include "lower/context.h"
 
@@ -28,6 +31,14 @@ Status storeElement(Context& c, const ir::Type& t, int arg, Id offset, bool wide
 
 /// Lowers tt.load `op` (address mode, a tensor pointer) with runs of `a.width` elements.
 Status lowerLoadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a);
+
+/// Loads runs of `a.width` of the masks.size() slots of tt.load `op` given per slot its address
+/// (`addr`), mask (0: none) and value where masked off (`otherAt`, 0: zero): the transposed
+/// load (lower/memory.cc) passes them in its scratch order, where consecutive slots are
+/// consecutive addresses along dimension 0. Returns the slots' register values.
+Result<std::vector<Id>> loadRuns(Context& c, const ir::Operation& op, const analysis::AccessVector& a,
+                                 const std::function<Id(uint32_t)>& addr, const std::vector<Id>& masks,
+                                 const std::function<Id(uint32_t)>& otherAt);
 
 /// Lowers tt.store `op` (address mode, a tensor pointer, not replicated) with runs of
 /// `a.width` elements.
