@@ -11,6 +11,7 @@
 #include "lower/dot_coopmat.h"
 #include "lower/memory_runs.h"
 #include "lower/registry.h"
+#include "lower/row_chunks.h"
 #include "lower/transpose_packed.h"
 #include "support/bits.h"
 
@@ -59,32 +60,18 @@ Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::
   const ir::Value* ptr = op.operand(0);
   const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
   const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
-  const ir::Type& tile = op.result()->type;
-  const std::vector<int64_t>& shape = tile.shape;
-  const uint32_t rows = static_cast<uint32_t>(shape[0]);
-  const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
-  const uint32_t ew = analysis::scratchWords(tile);
-  const analysis::Layout& l = c.layouts.layout(tile);
-  const uint32_t Q = analysis::transposeChunkRows(tile, &l, c.scratch.bytes(op));
-  if (Q == 0 || rows % Q)
-    return Status::error("internal: transposed load's scratch fits no chunk of rows at " + op.where());
-  auto rt = c.regTypeOf(op.result());
-  if (!rt.ok()) return c.unsupported(op, rt.status().message());
-  auto base = c.scratch.base(op);
-  if (!base.ok()) return base.status();
+  auto ch = rowChunks(c, op, op.result()->type);
+  if (!ch.ok()) return ch.status();
   const ir::Type& pointee = pointeeOf(ptr);
   analysis::AccessVector runs = c.vectors.accessOf(&op);
   const bool vector = c.addresses && runs.alongRows && runs.width > 1;
-  runs.width = std::min(runs.width, Q);
-  const uint32_t n = c.layouts.slots(op.result()), K = rows / Q, per = n / K, logQ = log2Ceil(Q);
+  runs.width = std::min(runs.width, ch->Q);
   std::vector<Id> out;
-  for (uint32_t k = 0; k < K; ++k) {
+  for (uint32_t k = 0; k < ch->K; ++k) {
     std::vector<Id> addrs, masks, others, words;
-    for (uint32_t s = 0; s < per; ++s) {
-      Id lin = c.layouts.slotLinear(shape, s);
-      Index r = c.ix(lin) & (Q - 1);
-      Index j = c.ix(lin) >> logQ;
-      const std::vector<Id> at{r + k * Q, j};
+    for (uint32_t s = 0; s < ch->per; ++s) {
+      const RowChunks::At a = ch->transposedAt(c, s);
+      const std::vector<Id> at{c.ix(a.row) + k * ch->Q, a.col};
       auto p = c.emitAt(ptr, at);
       if (!p.ok()) return p.status();
       addrs.push_back(*p);
@@ -101,7 +88,7 @@ Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::
       }
       masks.push_back(m);
       others.push_back(o);
-      words.push_back(r * pitch + j);
+      words.push_back(ch->word(c, a.row, a.col));
     }
     std::vector<Id> vals;
     if (vector) {
@@ -110,22 +97,19 @@ Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::
       if (!v.ok()) return v.status();
       vals = std::move(*v);
     } else {
-      for (uint32_t s = 0; s < per; ++s) {
-        auto v = c.flow.ifValue(masks[s], *rt, [&]() -> Result<Id> {
+      for (uint32_t s = 0; s < ch->per; ++s) {
+        auto v = c.flow.ifValue(masks[s], ch->rt, [&]() -> Result<Id> {
           return loadElement(c, pointee, pi.arg, addrs[s], pi.wide);
-        }, others[s] ? others[s] : c.b.constNull(*rt));
+        }, others[s] ? others[s] : c.b.constNull(ch->rt));
         if (!v.ok()) return c.unsupported(op, v.status().message());
         vals.push_back(*v);
       }
     }
     c.scratchBarrier(op);
-    for (uint32_t s = 0; s < per; ++s)
-      TVK_RETURN_IF_ERROR(c.scratch.store(c.scratch.word(*base, words[s], ew), *rt, vals[s]));
+    for (uint32_t s = 0; s < ch->per; ++s) TVK_RETURN_IF_ERROR(c.scratch.store(words[s], ch->rt, vals[s]));
     c.scratchBarrier(op);
-    for (uint32_t s = k * per; s < (k + 1) * per; ++s) {
-      const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
-      Index w = (c.ix(rc[0]) & (Q - 1)) * pitch + c.ix(rc[1]);
-      auto v = c.scratch.load(c.scratch.word(*base, w, ew), *rt);
+    for (uint32_t s = k * ch->per; s < (k + 1) * ch->per; ++s) {
+      auto v = c.scratch.load(ch->layoutWord(c, s), ch->rt);
       if (!v.ok()) return v.status();
       out.push_back(*v);
     }
@@ -206,40 +190,23 @@ Status addressSlots(Context& c, const ir::Operation& op, const std::vector<Id>& 
 // L = slotLinear(s') for s' < n / K (one chunk's linear range), i = k Q + L mod Q,
 // j = L / Q.
 Result<StoreSlots> transposeChunksForStore(Context& c, const ir::Operation& op) {
-  const ir::Value* ptr = op.operand(0);
   const ir::Value* val = op.operand(1);
-  const std::vector<int64_t>& shape = ptr->type.shape;
-  const uint32_t rows = static_cast<uint32_t>(shape[0]);
-  const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
-  const uint32_t ew = analysis::scratchWords(val->type);
-  const analysis::Layout& l = c.layouts.layout(val->type);
-  const uint32_t Q = analysis::transposeChunkRows(val->type, &l, c.scratch.bytes(op));
-  if (Q == 0 || Q >= rows || rows % Q)
-    return Status::error("internal: transposed store's scratch fits no chunk of rows at " + op.where());
-  auto rt = c.regTypeOf(val);
-  if (!rt.ok()) return rt.status();
-  auto base = c.scratch.base(op);
-  if (!base.ok()) return base.status();
-  const uint32_t n = c.layouts.slots(ptr), K = rows / Q, per = n / K, logQ = log2Ceil(Q);
+  auto ch = rowChunks(c, op, val->type);
+  if (!ch.ok()) return ch.status();
   StoreSlots out;
   std::vector<Id> is, js;
-  for (uint32_t k = 0; k < K; ++k) {
+  for (uint32_t k = 0; k < ch->K; ++k) {
     c.scratchBarrier(op);
-    for (uint32_t s = k * per; s < (k + 1) * per; ++s) {
-      const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
-      Index w = (c.ix(rc[0]) & (Q - 1)) * pitch + c.ix(rc[1]);
-      TVK_RETURN_IF_ERROR(c.scratch.store(c.scratch.word(*base, w, ew), *rt, c.at(val, s)));
-    }
+    for (uint32_t s = k * ch->per; s < (k + 1) * ch->per; ++s)
+      TVK_RETURN_IF_ERROR(c.scratch.store(ch->layoutWord(c, s), ch->rt, c.at(val, s)));
     c.scratchBarrier(op);
-    for (uint32_t s = 0; s < per; ++s) {
-      Id lin = c.layouts.slotLinear(shape, s);
-      Index r = c.ix(lin) & (Q - 1);
-      Index j = c.ix(lin) >> logQ;
-      auto v = c.scratch.load(c.scratch.word(*base, r * pitch + j, ew), *rt);
+    for (uint32_t s = 0; s < ch->per; ++s) {
+      const RowChunks::At a = ch->transposedAt(c, s);
+      auto v = c.scratch.load(ch->word(c, a.row, a.col), ch->rt);
       if (!v.ok()) return v.status();
       out.vals.push_back(*v);
-      is.push_back(r + k * Q);
-      js.push_back(j);
+      is.push_back(c.ix(a.row) + k * ch->Q);
+      js.push_back(a.col);
     }
   }
   TVK_RETURN_IF_ERROR(addressSlots(c, op, is, js, out));

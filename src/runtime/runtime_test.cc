@@ -240,21 +240,36 @@ TEST_F(RuntimeTest, SplitsGridsLargerThanMaxWorkgroupCount) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(gp[i], g[i]);
 }
 
+// The add kernel over n elements with its buffers, launched by launch().
+struct AddLaunch {
+  AddLaunch(Device& dev, int elems) : d(dev), n(elems), k(addKernel(dev.target())) {
+    Result<std::shared_ptr<Pipeline>> made = d.pipeline(k);
+    Result<Buffer> bx = d.allocate(n * 4), by = d.allocate(n * 4), bo = d.allocate(n * 4);
+    ok = made.ok() && bx.ok() && by.ok() && bo.ok();
+    if (!ok) return;
+    p = *made;
+    x = std::move(*bx), y = std::move(*by), o = std::move(*bo);
+  }
+  Status launch() {
+    uint32_t grid[3] = {n / k.reflection.workgroupSize[0], 1, 1};
+    return d.launch(*p, grid, {LaunchArg::ofBuffer(x), LaunchArg::ofBuffer(y), LaunchArg::ofBuffer(o),
+                              LaunchArg::of<int32_t>(n)});
+  }
+  Device& d;
+  uint32_t n;
+  CompiledKernel k;
+  std::shared_ptr<Pipeline> p;
+  Buffer x, y, o;
+  bool ok = false;
+};
+
 TEST_F(RuntimeTest, TimestampsMeasureLaunches) {
   Device& d = device();
-  CompiledKernel k = addKernel(d.target());
-  Result<std::shared_ptr<Pipeline>> p = d.pipeline(k);
-  ASSERT_TRUE(p.ok());
-  const int n = 1 << 20;
-  Result<Buffer> x = d.allocate(n * 4), y = d.allocate(n * 4), o = d.allocate(n * 4);
-  ASSERT_TRUE(x.ok() && y.ok() && o.ok());
-  uint32_t grid[3] = {n / k.reflection.workgroupSize[0], 1, 1};
+  AddLaunch add(d, 1 << 20);
+  ASSERT_TRUE(add.ok);
   Result<Event> start = d.recordEvent();
   ASSERT_TRUE(start.ok()) << start.status().message();
-  ASSERT_TRUE(d.launch(**p, grid,
-                       {LaunchArg::ofBuffer(*x), LaunchArg::ofBuffer(*y), LaunchArg::ofBuffer(*o),
-                        LaunchArg::of<int32_t>(n)})
-                  .ok());
+  ASSERT_TRUE(add.launch().ok());
   Result<Event> end = d.recordEvent();
   ASSERT_TRUE(end.ok());
   Result<double> ms = d.elapsedMs(*start, *end);
@@ -269,22 +284,14 @@ TEST_F(RuntimeTest, TimestampsMeasureLaunches) {
 // validation error, which the fixture counts.
 TEST_F(RuntimeTest, EventsRecycleTheirQueries) {
   Device& d = device();
-  CompiledKernel k = addKernel(d.target());
-  Result<std::shared_ptr<Pipeline>> p = d.pipeline(k);
-  ASSERT_TRUE(p.ok());
-  const int n = 1024;
-  Result<Buffer> x = d.allocate(n * 4), y = d.allocate(n * 4), o = d.allocate(n * 4);
-  ASSERT_TRUE(x.ok() && y.ok() && o.ok());
-  uint32_t grid[3] = {n / k.reflection.workgroupSize[0], 1, 1};
+  AddLaunch add(d, 1024);
+  ASSERT_TRUE(add.ok);
   for (int round = 0; round < 6; ++round) {
     std::vector<Event> starts, ends;
     for (int i = 0; i < 1000; ++i) {
       Result<Event> start = d.recordEvent();
       ASSERT_TRUE(start.ok()) << round << " " << i << ": " << start.status().message();
-      ASSERT_TRUE(d.launch(**p, grid,
-                           {LaunchArg::ofBuffer(*x), LaunchArg::ofBuffer(*y), LaunchArg::ofBuffer(*o),
-                            LaunchArg::of<int32_t>(n)})
-                      .ok());
+      ASSERT_TRUE(add.launch().ok());
       Result<Event> end = d.recordEvent();
       ASSERT_TRUE(end.ok());
       starts.push_back(std::move(*start));
