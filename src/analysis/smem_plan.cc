@@ -181,6 +181,9 @@ const Layout* layoutIn(const SmemOptions& o, const ir::Value* v) {
   return it == o.layouts->layouts.end() ? nullptr : &it->second;
 }
 
+// What the target offers the packed transposes (the lowering asks with the same values).
+PackedTransposeTarget packedTarget(const SmemOptions& o) { return {o.invocations, o.subgroupSize, o.subgroupShuffle}; }
+
 }  // namespace
 
 uint32_t transposeChunkRows(const ir::Type& t, const Layout* l, uint64_t limitBytes) {
@@ -198,9 +201,6 @@ uint32_t transposeChunkRows(const ir::Type& t, const Layout* l, uint64_t limitBy
 }
 
 namespace {
-
-// What the target offers the packed transposes (the lowering asks with the same values).
-PackedTransposeTarget packedTarget(const SmemOptions& o) { return {o.invocations, o.subgroupSize, o.subgroupShuffle}; }
 
 // Bytes of the packed transpose a transposed store of `op` takes (0: none).
 uint64_t packedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
@@ -237,6 +237,21 @@ bool storeTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o
   return transposedStoreBytes(op, o) > 0;
 }
 
+namespace {
+
+// Scratch bytes of a transposed load of layout `l`: 8-bit tiles in column blocks, their packed
+// words where they fit (lower/transpose_packed.h, loadColumnBlocks); else a word per element in
+// chunks of rows; 0: none fits.
+uint64_t transposedLoadBytes(const ir::Operation& op, const Layout& l, const SmemOptions& o) {
+  const ir::Type& t = op.result()->type;
+  if (choosePackedTranspose(t, l, packedTarget(o), /*store=*/true) == PackedTranspose::kColumnBlocks &&
+      packedTransposeWords(t) * 4 <= o.limitBytes)
+    return packedTransposeWords(t) * 4;
+  return uint64_t(transposeChunkRows(t, &l, o.limitBytes)) * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
+}
+
+}  // namespace
+
 bool loadTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
   if (op.name != "tt.load" || !o.axisInfo || op.numOperands() < 1 || op.results.size() != 1) return false;
   if (o.dotOperandLoads && o.dotOperandLoads->count(&op)) return false;
@@ -251,7 +266,7 @@ bool loadTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o)
   if (!l || l->replicated || l->repShift) return false;
   for (const ir::Value* v : op.operands)
     if (!remat(v)) return false;
-  return transposeChunkRows(op.result()->type, l, o.limitBytes) > 0;
+  return transposedLoadBytes(op, *l, o) > 0;
 }
 
 bool atomicUsesCasLoop(const std::string& kind, const ir::Type& elem, bool nativeF32Add) {
@@ -269,12 +284,9 @@ uint32_t storeScratch(const ir::Operation& op, Remat& remat, const SmemOptions& 
   return storeTransposed(op, remat, o) ? static_cast<uint32_t>(transposedStoreBytes(op, o)) : 0;
 }
 
-// tt.load: the chunk of rows of a transposed load (loadTransposed).
+// tt.load: the scratch of a transposed load (loadTransposed).
 uint32_t loadScratch(const ir::Operation& op, Remat& remat, const SmemOptions& o) {
-  if (!loadTransposed(op, remat, o)) return 0;
-  const ir::Type& t = op.result()->type;
-  const uint32_t q = transposeChunkRows(t, layoutIn(o, op.result()), o.limitBytes);
-  return q * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
+  return loadTransposed(op, remat, o) ? static_cast<uint32_t>(transposedLoadBytes(op, *layoutIn(o, op.result()), o)) : 0;
 }
 
 // tt.reduce: the row path's partials and totals, else the generic path's rows (and the

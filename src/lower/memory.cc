@@ -55,23 +55,21 @@ Result<Id> addptr(Context& c, const ir::Operation& op, const std::vector<Id>& a)
 // slotLinear(s') for s' < n / K, i = k Q + L mod Q, j = L / Q: consecutive invocations,
 // consecutive addresses, runs along dimension 0 as one access), pointer, mask and `other`
 // recomputed at (i, j); the values cross scratch (rows padded) into the layout's slots
-// k n / K .. (k + 1) n / K - 1, which hold rows k Q .. (k + 1) Q - 1.
+// k n / K .. (k + 1) n / K - 1, which hold rows k Q .. (k + 1) Q - 1. 8-bit tiles take column
+// blocks instead where they qualify (lower/transpose_packed.h, loadColumnBlocks).
 Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::PointerInfo& pi) {
   const ir::Value* ptr = op.operand(0);
   const ir::Value* mask = op.numOperands() > 1 ? op.operand(1) : nullptr;
   const ir::Value* other = op.numOperands() > 2 ? op.operand(2) : nullptr;
-  auto ch = rowChunks(c, op, op.result()->type);
-  if (!ch.ok()) return ch.status();
   const ir::Type& pointee = pointeeOf(ptr);
-  analysis::AccessVector runs = c.vectors.accessOf(&op);
-  const bool vector = c.addresses && runs.alongRows && runs.width > 1;
-  runs.width = std::min(runs.width, ch->Q);
-  std::vector<Id> out;
-  for (uint32_t k = 0; k < ch->K; ++k) {
-    std::vector<Id> addrs, masks, others, words;
-    for (uint32_t s = 0; s < ch->per; ++s) {
-      const RowChunks::At a = ch->transposedAt(c, s);
-      const std::vector<Id> at{c.ix(a.row) + k * ch->Q, a.col};
+  auto rt = c.regTypeOf(op.result());
+  if (!rt.ok()) return c.unsupported(op, rt.status().message());
+  const analysis::AccessVector runs = c.vectors.accessOf(&op);
+  // Loads the elements at (rows[s], cols[s]) whose runs of `run` slots lie along dimension 0.
+  auto loadAt = [&](const std::vector<Id>& rows, const std::vector<Id>& cols, uint32_t run) -> Result<std::vector<Id>> {
+    std::vector<Id> addrs, masks, others;
+    for (size_t s = 0; s < rows.size(); ++s) {
+      const std::vector<Id> at{rows[s], cols[s]};
       auto p = c.emitAt(ptr, at);
       if (!p.ok()) return p.status();
       addrs.push_back(*p);
@@ -88,25 +86,45 @@ Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::
       }
       masks.push_back(m);
       others.push_back(o);
-      words.push_back(ch->word(c, a.row, a.col));
+    }
+    if (c.addresses && runs.alongRows && runs.width > 1) {
+      analysis::AccessVector a = runs;
+      a.width = std::min(a.width, run);
+      return loadRuns(c, op, a, [&](uint32_t s) { return addrs[s]; }, masks, [&](uint32_t s) { return others[s]; });
     }
     std::vector<Id> vals;
-    if (vector) {
-      auto v = loadRuns(c, op, runs, [&](uint32_t s) { return addrs[s]; }, masks,
-                        [&](uint32_t s) { return others[s]; });
-      if (!v.ok()) return v.status();
-      vals = std::move(*v);
-    } else {
-      for (uint32_t s = 0; s < ch->per; ++s) {
-        auto v = c.flow.ifValue(masks[s], ch->rt, [&]() -> Result<Id> {
-          return loadElement(c, pointee, pi.arg, addrs[s], pi.wide);
-        }, others[s] ? others[s] : c.b.constNull(ch->rt));
-        if (!v.ok()) return c.unsupported(op, v.status().message());
-        vals.push_back(*v);
-      }
+    for (size_t s = 0; s < rows.size(); ++s) {
+      auto v = c.flow.ifValue(masks[s], *rt, [&]() -> Result<Id> {
+        return loadElement(c, pointee, pi.arg, addrs[s], pi.wide);
+      }, others[s] ? others[s] : c.b.constNull(*rt));
+      if (!v.ok()) return c.unsupported(op, v.status().message());
+      vals.push_back(*v);
     }
+    return vals;
+  };
+  // 8-bit tiles in column blocks (lower/transpose_packed.h) where the plan reserved their words.
+  ColumnBlocks blocks;
+  auto isBlocks = loadColumnBlocks(c, op, blocks, [&](const ColumnBlocks& b) { return loadAt(b.rows, b.cols, b.run); });
+  if (!isBlocks.ok()) return isBlocks.status();
+  if (*isBlocks) {
+    c.bind(op.result(), std::move(blocks.vals));
+    return Status();
+  }
+  auto ch = rowChunks(c, op, op.result()->type);
+  if (!ch.ok()) return ch.status();
+  std::vector<Id> out;
+  for (uint32_t k = 0; k < ch->K; ++k) {
+    std::vector<Id> rows, cols, words;
+    for (uint32_t s = 0; s < ch->per; ++s) {
+      const RowChunks::At a = ch->transposedAt(c, s);
+      rows.push_back(c.ix(a.row) + k * ch->Q);
+      cols.push_back(a.col);
+      words.push_back(ch->word(c, a.row, a.col));
+    }
+    auto vals = loadAt(rows, cols, ch->Q);
+    if (!vals.ok()) return vals.status();
     c.scratchBarrier(op);
-    for (uint32_t s = 0; s < ch->per; ++s) TVK_RETURN_IF_ERROR(c.scratch.store(words[s], ch->rt, vals[s]));
+    for (uint32_t s = 0; s < ch->per; ++s) TVK_RETURN_IF_ERROR(c.scratch.store(words[s], ch->rt, (*vals)[s]));
     c.scratchBarrier(op);
     for (uint32_t s = k * ch->per; s < (k + 1) * ch->per; ++s) {
       auto v = c.scratch.load(ch->layoutWord(c, s), ch->rt);

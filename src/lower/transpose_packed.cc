@@ -1,7 +1,9 @@
 #include "lower/transpose_packed.h"
 
 #include <cstdlib>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <spirv/unified1/GLSL.std.450.h>
@@ -151,26 +153,30 @@ Index rowWordAt(const Tile& t, Index row, Index cw) {
   return row.times(CW) + (cw ^ ((row >> 1u) & (CW - 1)));
 }
 
-// The words of rows i0 + e (e < n), row word fixed, from r = rowWordAt(i0, cw): loaded.
-std::vector<Id> loadRowWords(Context& c, const Tile& t, Index r, uint32_t n) {
+// The scratch words of rows i0 + e (e < n), row word fixed, from r = rowWordAt(i0, cw),
+// each emitted just before `use` takes it (a load or a store).
+void forRowWords(Context& c, const Tile& t, Index r, uint32_t n, const std::function<void(uint32_t, Id)>& use) {
   const uint32_t CW = t.cols / t.P;
   if (t.lines) {  // n = R rows from a block's first (rowWordAt)
-    std::vector<Id> words;
-    for (uint32_t e = 0; e < n; ++e) {
-      Index w = r.xorWith(e * CW ^ ((e * CW >> 5) & 3));
-      words.push_back(c.b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, w, 1))}));
-    }
-    return words;
+    for (uint32_t e = 0; e < n; ++e)
+      use(e, c.scratch.word(t.base, r.xorWith(e * CW ^ ((e * CW >> 5) & 3)), 1));
+    return;
   }
   std::map<uint32_t, Index> swizzled;  // (e >> 1) & (CW - 1) -> r ^ it
-  std::vector<Id> words;
   for (uint32_t e = 0; e < n; ++e) {
     const uint32_t k = (e >> 1) & (CW - 1);
     auto it = swizzled.find(k);
     if (it == swizzled.end()) it = swizzled.emplace(k, r.xorWith(k)).first;
-    Id idx = it->second.plus(e * CW);
-    words.push_back(c.b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, idx, 1))}));
+    use(e, c.scratch.word(t.base, it->second.plus(e * CW), 1));
   }
+}
+
+// The words of rows i0 + e (e < n), row word fixed, from r = rowWordAt(i0, cw): loaded.
+std::vector<Id> loadRowWords(Context& c, const Tile& t, Index r, uint32_t n) {
+  std::vector<Id> words;
+  forRowWords(c, t, r, n, [&](uint32_t, Id w) {
+    words.push_back(c.b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(w)}));
+  });
   return words;
 }
 
@@ -249,29 +255,77 @@ std::vector<Id> transposeBytes4x4(Context& c, const std::vector<Id>& w) {
 // rb = t mod G, G = rows / R), so each scratch word it loads serves P output runs instead of
 // one; each 4 rows become P column words by transposeBytes4x4. Slot k R + e is element
 // (rb R + e, cg P + k).
-void transposeBlocks(Context& c, const Tile& t, ColumnBlocks& out) {
+// This invocation's column block: its first row i0 (block rb = t mod G of R rows) and row word
+// cg = t / G (columns cg P .. cg P + P - 1).
+struct Block {
+  Index i0, cg, j0;  // j0 = cg P
+  uint32_t R;
+};
+Block columnBlock(Context& c, const Tile& t) {
   const uint32_t R = t.l.slots / t.P, G = t.rows / R;
-  c.scratchBarrier(*t.op);
-  storeRowWords(c, t);
-  c.scratchBarrier(*t.op);
   Index inv = c.ix(c.layouts.invocation());
   Index i0 = (inv & (G - 1)).times(R), cg = inv >> log2Ceil(G);
-  Index j0 = cg.times(t.P);
-  std::vector<Id> words = loadRowWords(c, t, rowWordAt(t, i0, cg), R);
-  out.vals.assign(t.l.slots, 0);
+  return {i0, cg, cg.times(t.P), R};
+}
+
+// Slot k R + e of a column block is element (i0 + e, cg P + k).
+void blockCoords(const Tile& t, const Block& bl, ColumnBlocks& out) {
+  const uint32_t R = bl.R;
   out.rows.assign(t.l.slots, 0);
   out.cols.assign(t.l.slots, 0);
   out.run = R;
+  for (uint32_t k = 0; k < t.P; ++k)
+    for (uint32_t e = 0; e < R; ++e) {
+      out.rows[k * R + e] = bl.i0.plus(e);
+      out.cols[k * R + e] = bl.j0.plus(k);
+    }
+}
+
+void transposeBlocks(Context& c, const Tile& t, ColumnBlocks& out) {
+  c.scratchBarrier(*t.op);
+  storeRowWords(c, t);
+  c.scratchBarrier(*t.op);
+  const Block bl = columnBlock(c, t);
+  const uint32_t R = bl.R;
+  std::vector<Id> words = loadRowWords(c, t, rowWordAt(t, bl.i0, bl.cg), R);
+  out.vals.assign(t.l.slots, 0);
   for (uint32_t g = 0; g < R / 4; ++g) {
     std::vector<Id> cols = transposeBytes4x4(c, {words.begin() + 4 * g, words.begin() + 4 * g + 4});
     for (uint32_t k = 0; k < t.P; ++k)
       for (uint32_t e = 0; e < 4; ++e) out.vals[k * R + 4 * g + e] = elementOf(c, t.et, cols[k], e, t.bits);
   }
-  for (uint32_t k = 0; k < t.P; ++k)
-    for (uint32_t e = 0; e < R; ++e) {
-      out.rows[k * R + e] = i0.plus(e);
-      out.cols[k * R + e] = j0.plus(k);
+  blockCoords(t, bl, out);
+}
+
+// The transposed load's column blocks into the layout: per 4 rows of the block, its P column
+// words (4 rows each, as loaded) become 4 row words by transposeBytes4x4 (its own inverse),
+// stored where the column-block reader would load them; then each run of the layout loads its
+// v / P row words where storeRowWords would put them and takes its elements out.
+std::vector<Id> blocksToLayout(Context& c, const Tile& t, const Block& bl, const std::vector<Id>& vals) {
+  const uint32_t R = bl.R, logP = log2Ceil(t.P);
+  std::vector<Id> rowWords;
+  for (uint32_t g = 0; g < R / 4; ++g) {
+    std::vector<Id> cols;
+    for (uint32_t k = 0; k < t.P; ++k)
+      cols.push_back(packWord(c, t.et, {vals.begin() + k * R + 4 * g, vals.begin() + k * R + 4 * g + 4}, t.bits));
+    for (Id w : transposeBytes4x4(c, cols)) rowWords.push_back(w);
+  }
+  c.scratchBarrier(*t.op);
+  forRowWords(c, t, rowWordAt(t, bl.i0, bl.cg), R, [&](uint32_t e, Id w) {
+    c.b.emitVoid(spv::Op::OpStore, {c.scratch.ptr(w), rowWords[e]});
+  });
+  c.scratchBarrier(*t.op);
+  std::vector<Id> out(t.l.slots, 0);
+  const std::vector<int64_t>& shape = t.val->type.shape;
+  for (uint32_t run = 0; run < t.runs; ++run) {
+    const std::vector<Id>& rc = c.layouts.slotCoords(shape, run * t.v);
+    Index y = rowWordAt(t, c.ix(rc[0]), c.ix(rc[1]) >> logP);
+    for (uint32_t q = 0; q < t.v / t.P; ++q) {
+      Id w = c.b.emit(spv::Op::OpLoad, c.u32(), {c.scratch.ptr(c.scratch.word(t.base, y.xorWith(q), 1))});
+      for (uint32_t e = 0; e < t.P; ++e) out[run * t.v + q * t.P + e] = elementOf(c, t.et, w, e, t.bits);
     }
+  }
+  return out;
 }
 
 // The exchange variant (16-bit elements): v / P column words stored, v / P loaded per run.
@@ -381,11 +435,15 @@ Result<bool> transposePacked(Context& c, const ir::Operation& op, const ir::Valu
   return true;
 }
 
-Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out) {
+// The column-block tile of `val` (the store's value, the load's result) through op's scratch,
+// or none when it does not qualify (analysis::choosePackedTranspose) or the plan did not
+// reserve its packed words.
+Result<std::optional<Tile>> columnBlockTile(Context& c, const ir::Operation& op, const ir::Value* val) {
   const analysis::Layout& l = c.layouts.layout(val->type);
   if (analysis::choosePackedTranspose(val->type, l, packedTransposeTarget(c), /*store=*/true) !=
-      analysis::PackedTranspose::kColumnBlocks)
-    return false;
+          analysis::PackedTranspose::kColumnBlocks ||
+      c.scratch.bytes(op) < analysis::packedTransposeWords(val->type) * 4)
+    return std::optional<Tile>();
   const uint32_t P = 4, v = l.vec, n = l.slots, R = n / P, bits = 8;
   const uint32_t rows = static_cast<uint32_t>(val->type.shape[0]), cols = static_cast<uint32_t>(val->type.shape[1]);
   auto base = c.scratch.base(op);
@@ -396,7 +454,27 @@ Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir
   t.lines = linesSwizzle() && (CW & (CW - 1)) == 0 && (uint64_t(rows) * CW) % 32 == 0 &&
             (R * CW) % 32 == 0 && ((R * CW / 32) & (R * CW / 32 - 1)) == 0 && v / P <= 4;
   if (t.lines) t.logLines = log2Ceil(R * CW / 32);
-  transposeBlocks(c, t, out);
+  return std::optional<Tile>(t);
+}
+
+Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out) {
+  auto t = columnBlockTile(c, op, val);
+  if (!t.ok()) return t.status();
+  if (!*t) return false;
+  transposeBlocks(c, **t, out);
+  return true;
+}
+
+Result<bool> loadColumnBlocks(Context& c, const ir::Operation& op, ColumnBlocks& order,
+                              const std::function<Result<std::vector<Id>>(const ColumnBlocks&)>& load) {
+  auto t = columnBlockTile(c, op, op.result());
+  if (!t.ok()) return t.status();
+  if (!*t) return false;
+  const Block bl = columnBlock(c, **t);
+  blockCoords(**t, bl, order);
+  auto vals = load(order);
+  if (!vals.ok()) return vals.status();
+  order.vals = blocksToLayout(c, **t, bl, *vals);
   return true;
 }
 

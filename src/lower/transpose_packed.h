@@ -23,6 +23,7 @@
 // cost more than the loads they save (docs/lowering.md).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "analysis/packed_transpose.h"
@@ -56,5 +57,14 @@ struct ColumnBlocks {
   uint32_t run = 0;  // R
 };
 Result<bool> transposeColumnBlocks(Context& c, const ir::Operation& op, const ir::Value* val, ColumnBlocks& out);
+
+/// The transposed load's column blocks (8-bit tiles, the mirror): where op's result qualifies
+/// as for transposeColumnBlocks and the plan reserved its packed words, `order` gets the
+/// coordinates of each block slot (rows, cols, run R: the order in which the loads run along
+/// dimension 0), `load` loads them (the values in that order), and the 4 x 4 byte transposes
+/// put them through scratch as row words into the layout: order.vals then holds the layout's
+/// slots. False (nothing emitted) when the tile does not qualify.
+Result<bool> loadColumnBlocks(Context& c, const ir::Operation& op, ColumnBlocks& order,
+                              const std::function<Result<std::vector<Id>>(const ColumnBlocks&)>& load);
 
 }  // namespace tvk::lower

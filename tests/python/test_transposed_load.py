@@ -98,3 +98,25 @@ def test_transposed_load_in_chunks(k, torch, tv, dtype, M, N, BM, BN, warps):
     while q * (BN + 1) * ew > limit:
         q //= 2
     assert h.metadata.shared == q * (BN + 1) * ew
+
+
+# 8-bit tiles whose layout qualifies take column blocks (lower/transpose_packed.h,
+# loadColumnBlocks): each invocation loads 4 adjacent columns over R rows (runs along dimension
+# 0), turns each 4 x 4 bytes into row words and stores them packed (the tile's bytes of scratch,
+# not a word per element); masked edges, `other`, warp counts.
+@pytest.mark.parametrize("M,N,BM,BN,warps", [(128, 128, 64, 64, 4), (64, 64, 64, 64, 1), (128, 64, 64, 32, 2),
+                                             (128, 128, 64, 64, 8), (100, 75, 64, 64, 4), (70, 130, 32, 64, 2)])
+@pytest.mark.parametrize("other", [False, True])
+def test_column_blocks(k, torch, M, N, BM, BN, warps, other):
+    x = _data("int8", (N, M), M + N)
+    YN = ((N + BN - 1) // BN) * BN if other else N
+    y = torch.zeros((M, YN), dtype=torch.int8)
+    grid = ((M + BM - 1) // BM, (N + BN - 1) // BN)
+    h = k["tload"][grid](torch.from_numpy(x), y, M, N, YN, BM=BM, BN=BN, OTHER=other, num_warps=warps)
+    want = np.full((M, YN), 15, dtype=np.int8)
+    want[:, :N] = _want(x)
+    np.testing.assert_array_equal(y.numpy(), want)
+    if (BM, BN, warps) == (64, 64, 4) and M % 16 == 0 and YN % 16 == 0:
+        # v = 16 (the store's 16-byte runs), 32 slots: blocks of 4 columns x 8 rows
+        assert h.metadata.shared == BM * BN
+        assert "%uint_16711935" in h.asm["spvdis"]  # 0x00ff00ff: the 4 x 4 byte transpose
