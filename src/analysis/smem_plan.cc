@@ -262,6 +262,9 @@ bool loadTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o)
   auto it = o.axisInfo->find(ptr);
   if (it == o.axisInfo->end() || it->second.contiguity.size() != 2) return false;
   if (it->second.contiguity[0] < 4 || it->second.contiguity[1] != 1) return false;
+  // A column broadcast along the rows (constancy along dimension 1): the row-major layout's
+  // lanes of one row share each address already.
+  if (it->second.constancy.size() == 2 && it->second.constancy[1] > 1) return false;
   const Layout* l = layoutIn(o, op.result());
   if (!l || l->replicated || l->repShift) return false;
   for (const ir::Value* v : op.operands)

@@ -157,9 +157,10 @@ uint32_t transposeChunkRows(const ir::Type& t, const Layout* l, uint64_t limitBy
 
 /// True when tt.load `op` goes through scratch in the transposed order (lower/memory.cc), the
 /// mirror of storeTransposed: a 2-D pointer tensor whose addresses run along dimension 0, its
-/// pointer, mask and `other` rematerializable (loaded at the transposed coordinates), its
-/// layout not replicated, not an operand of a tt.dot (SmemOptions::dotOperandLoads), and its
-/// tile fits in chunks of rows (transposeChunkRows).
+/// pointer, mask and `other` rematerializable (loaded at the transposed coordinates), not
+/// constant along dimension 1 (a broadcast column), its layout not replicated, not an operand
+/// of a tt.dot (SmemOptions::dotOperandLoads), and its tile fits in chunks of rows
+/// (transposeChunkRows) or, 8-bit, in column blocks.
 bool loadTransposed(const ir::Operation& op, Remat& remat, const SmemOptions& o);
 
 /// Words between rows of the scratch tile of a transposed store with `cols` columns: one

@@ -120,3 +120,22 @@ def test_column_blocks(k, torch, M, N, BM, BN, warps, other):
         # v = 16 (the store's 16-byte runs), 32 slots: blocks of 4 columns x 8 rows
         assert h.metadata.shared == BM * BN
         assert "%uint_16711935" in h.asm["spvdis"]  # 0x00ff00ff: the 4 x 4 byte transpose
+
+
+def test_a_broadcast_column_stays_in_the_layout(triton_vk, torch):
+    # X + rm[:, None] over BN columns: contiguous along dimension 0 but constant along
+    # dimension 1, so the row-major layout's lanes of a row share each address; no exchange.
+    tl = triton_vk.language
+
+    @triton_vk.jit
+    def bcast(X, Y, BM: tl.constexpr, BN: tl.constexpr):
+        rm = tl.arange(0, BM)
+        rn = tl.arange(0, BN)
+        x = tl.load(X + rm[:, None] + tl.zeros([BM, BN], tl.int32))
+        tl.store(Y + rm[:, None] * BN + rn[None, :], x)
+
+    x = torch.arange(64, dtype=torch.float32)
+    y = torch.zeros((64, 32))
+    h = bcast[(1,)](x, y, BM=64, BN=32)
+    assert torch.equal(y, x[:, None].expand(64, 32))
+    assert h.metadata.shared == 0
