@@ -202,6 +202,12 @@ uint32_t transposeChunkRows(const ir::Type& t, const Layout* l, uint64_t limitBy
 
 namespace {
 
+// Bytes of the word per element exchange of tile `t` (layout `l`): its chunk of rows
+// (transposeChunkRows); 0 when none fits.
+uint64_t wordChunkBytes(const ir::Type& t, const Layout* l, uint64_t limitBytes) {
+  return uint64_t(transposeChunkRows(t, l, limitBytes)) * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
+}
+
 // Bytes of the packed transpose a transposed store of `op` takes (0: none).
 uint64_t packedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
   const ir::Value* val = op.operand(1);
@@ -216,9 +222,7 @@ uint64_t packedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
 uint64_t transposedStoreBytes(const ir::Operation& op, const SmemOptions& o) {
   const uint64_t packed = packedStoreBytes(op, o);
   if (packed && packed <= o.limitBytes) return packed;
-  const ir::Type& t = op.operand(1)->type;
-  const uint32_t q = transposeChunkRows(t, layoutIn(o, op.operand(1)), o.limitBytes);
-  return uint64_t(q) * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
+  return wordChunkBytes(op.operand(1)->type, layoutIn(o, op.operand(1)), o.limitBytes);
 }
 
 }  // namespace
@@ -247,7 +251,7 @@ uint64_t transposedLoadBytes(const ir::Operation& op, const Layout& l, const Sme
   if (choosePackedTranspose(t, l, packedTarget(o), /*store=*/true) == PackedTranspose::kColumnBlocks &&
       packedTransposeWords(t) * 4 <= o.limitBytes)
     return packedTransposeWords(t) * 4;
-  return uint64_t(transposeChunkRows(t, &l, o.limitBytes)) * transposedStorePitch(t.shape[1]) * scratchWords(t) * 4;
+  return wordChunkBytes(t, &l, o.limitBytes);
 }
 
 }  // namespace
@@ -471,7 +475,7 @@ std::set<const ir::Operation*> dotOperandLoads(const ir::Operation& func) {
   std::vector<const ir::Value*> work;
   ir::walk(func, [&](const ir::Operation& op) {
     if (op.name.rfind("tt.dot", 0) != 0) return;
-    for (size_t i = 0; i < op.numOperands() && i < 2; ++i) work.push_back(op.operand(i));
+    for (int i = 0; i < op.numOperands() && i < 2; ++i) work.push_back(op.operand(i));
   });
   while (!work.empty()) {
     const ir::Value* v = work.back();

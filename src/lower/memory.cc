@@ -117,7 +117,7 @@ Status lowerTransposedLoad(Context& c, const ir::Operation& op, const analysis::
     std::vector<Id> rows, cols, words;
     for (uint32_t s = 0; s < ch->per; ++s) {
       const RowChunks::At a = ch->transposedAt(c, s);
-      rows.push_back(c.ix(a.row) + k * ch->Q);
+      rows.push_back(c.ix(a.row).plus(k * ch->Q));
       cols.push_back(a.col);
       words.push_back(ch->word(c, a.row, a.col));
     }
@@ -201,13 +201,13 @@ Status addressSlots(Context& c, const ir::Operation& op, const std::vector<Id>& 
   return Status();
 }
 
-// The word per element exchange of a transposed store whose tile does not fit in scratch at
-// once: chunks of Q rows (analysis::transposeChunkRows), each whole runs of the layout,
-// so slot s lies in chunk s / (n / K) of K. Per chunk the writers put their slots of it at
+// The word per element exchange of a transposed store, the whole tile at once (K = 1) or, where
+// it does not fit in scratch, in chunks of Q rows (analysis::transposeChunkRows), each whole
+// runs of the layout, so slot s lies in chunk s / (n / K) of K. Per chunk the writers put their slots of it at
 // row i - k Q, then every invocation reads n / K slots of the chunk in its transposed order:
 // L = slotLinear(s') for s' < n / K (one chunk's linear range), i = k Q + L mod Q,
 // j = L / Q.
-Result<StoreSlots> transposeChunksForStore(Context& c, const ir::Operation& op) {
+Result<StoreSlots> transposeWordsForStore(Context& c, const ir::Operation& op) {
   const ir::Value* val = op.operand(1);
   auto ch = rowChunks(c, op, val->type);
   if (!ch.ok()) return ch.status();
@@ -223,7 +223,7 @@ Result<StoreSlots> transposeChunksForStore(Context& c, const ir::Operation& op) 
       auto v = c.scratch.load(ch->word(c, a.row, a.col), ch->rt);
       if (!v.ok()) return v.status();
       out.vals.push_back(*v);
-      is.push_back(c.ix(a.row) + k * ch->Q);
+      is.push_back(c.ix(a.row).plus(k * ch->Q));
       js.push_back(a.col);
     }
   }
@@ -234,61 +234,39 @@ Result<StoreSlots> transposeChunksForStore(Context& c, const ir::Operation& op) 
 Result<StoreSlots> transposeForStore(Context& c, const ir::Operation& op) {
   const ir::Value* ptr = op.operand(0);
   const ir::Value* val = op.operand(1);
-  const std::vector<int64_t>& shape = ptr->type.shape;
-  const uint32_t rows = static_cast<uint32_t>(shape[0]);
-  const uint32_t pitch = analysis::transposedStorePitch(shape[1]);
-  const uint32_t ew = analysis::scratchWords(val->type);
-  auto rt = c.regTypeOf(val);
-  if (!rt.ok()) return rt.status();
-  auto base = c.scratch.base(op);
-  if (!base.ok()) return base.status();
-  auto word = [&](Id i, Id j) {
-    return c.scratch.word(*base, c.ix(i).times(pitch) + c.ix(j), ew);
-  };
-  const uint32_t n = c.layouts.slots(ptr);
   // 8-bit tiles in column blocks, 8- and 16-bit tiles in packed words (lower/transpose_packed.h),
-  // where the plan reserved their words; else a word per element, in chunks of rows.
-  if (c.scratch.bytes(op) < analysis::packedTransposeWords(val->type) * 4)
-    return transposeChunksForStore(c, op);
-  ColumnBlocks blocks;
-  auto isBlocks = transposeColumnBlocks(c, op, val, blocks);
-  if (!isBlocks.ok()) return isBlocks.status();
-  if (*isBlocks) {
-    StoreSlots out;
-    out.vals = std::move(blocks.vals);
-    out.run = blocks.run;
-    TVK_RETURN_IF_ERROR(addressSlots(c, op, blocks.rows, blocks.cols, out));
-    return out;
-  }
-  std::vector<Id> packed;
-  auto isPacked = transposePacked(c, op, val, packed);
-  if (!isPacked.ok()) return isPacked.status();
-  if (!*isPacked) {
-    // The plan reserved the word per element tile unless it chose a packed transpose (the
-    // same choice: analysis/packed_transpose.h), or chunks of it.
-    if (uint64_t(rows) * pitch * ew * 4 > c.scratch.bytes(op)) return transposeChunksForStore(c, op);
-    c.scratchBarrier(op);
-    for (uint32_t s = 0; s < n; ++s) {
-      const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
-      TVK_RETURN_IF_ERROR(c.scratch.store(word(rc[0], rc[1]), *rt, c.at(val, s)));
+  // where the plan reserved their words; else a word per element, the tile at once or in chunks
+  // of rows (the same choice: analysis/smem_plan.h).
+  if (c.scratch.bytes(op) >= analysis::packedTransposeWords(val->type) * 4) {
+    ColumnBlocks blocks;
+    auto isBlocks = transposeColumnBlocks(c, op, val, blocks);
+    if (!isBlocks.ok()) return isBlocks.status();
+    if (*isBlocks) {
+      StoreSlots out;
+      out.vals = std::move(blocks.vals);
+      out.run = blocks.run;
+      TVK_RETURN_IF_ERROR(addressSlots(c, op, blocks.rows, blocks.cols, out));
+      return out;
     }
-    c.scratchBarrier(op);
+    std::vector<Id> packed;
+    auto isPacked = transposePacked(c, op, val, packed);
+    if (!isPacked.ok()) return isPacked.status();
+    if (*isPacked) {  // slot s: the element at L = slotLinear(s) in the transposed order
+      const std::vector<int64_t>& shape = ptr->type.shape;
+      const uint32_t rows = static_cast<uint32_t>(shape[0]), rowBits = log2Ceil(rows);
+      StoreSlots out;
+      std::vector<Id> is, js;
+      for (uint32_t s = 0; s < packed.size(); ++s) {
+        Id lin = c.layouts.slotLinear(shape, s);
+        is.push_back(c.ix(lin) & (rows - 1));
+        js.push_back(c.ix(lin) >> rowBits);
+        out.vals.push_back(packed[s]);
+      }
+      TVK_RETURN_IF_ERROR(addressSlots(c, op, is, js, out));
+      return out;
+    }
   }
-  const uint32_t rowBits = log2Ceil(rows);
-  StoreSlots out;
-  std::vector<Id> is, js;
-  for (uint32_t s = 0; s < n; ++s) {
-    Id lin = c.layouts.slotLinear(shape, s);
-    Id i = c.ix(lin) & (rows - 1);
-    Id j = c.ix(lin) >> rowBits;
-    auto v = *isPacked ? Result<Id>(packed[s]) : c.scratch.load(word(i, j), *rt);
-    if (!v.ok()) return v.status();
-    out.vals.push_back(*v);
-    is.push_back(i);
-    js.push_back(j);
-  }
-  TVK_RETURN_IF_ERROR(addressSlots(c, op, is, js, out));
-  return out;
+  return transposeWordsForStore(c, op);
 }
 
 Status lowerStore(Context& c, const ir::Operation& op) {

@@ -16,7 +16,7 @@ Id RowChunks::word(Context& c, Id row, Id col) const {
 
 Id RowChunks::layoutWord(Context& c, uint32_t s) const {
   const std::vector<Id> rc = c.layouts.slotCoords(shape, s);
-  return word(c, c.ix(rc[0]) & (Q - 1), rc[1]);
+  return word(c, K == 1 ? rc[0] : Id(c.ix(rc[0]) & (Q - 1)), rc[1]);
 }
 
 Result<RowChunks> rowChunks(Context& c, const ir::Operation& op, const ir::Type& tile) {

@@ -33,7 +33,7 @@ struct RowChunks {
   At transposedAt(Context& c, uint32_t s) const;
   /// The scratch word of row `row` (within the chunk), column `col`.
   Id word(Context& c, Id row, Id col) const;
-  /// The scratch word of the layout's slot s (its row mod Q, its column).
+  /// The scratch word of the layout's slot s (its row mod Q, its column; its row when K = 1).
   Id layoutWord(Context& c, uint32_t s) const;
 };
 
