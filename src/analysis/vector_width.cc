@@ -269,12 +269,15 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
   maxBytes = std::min<uint32_t>(maxBytes, 16);  // Vulkan vectors: at most 4 components
   if (maxBytes == 0 || invocations == 0) return plan;
   std::map<int64_t, uint32_t> want;
-  std::set<int64_t> pinned;  // block arguments' classes
+  std::set<int64_t> pinned;  // block arguments' classes (but scf.for's: see dotClass)
   // Ops that are not per slot, by the numel of each tensor they touch: their classes keep
-  // v = 1 for accesses (row layouts below may still apply).
+  // v = 1 for accesses (row layouts below may still apply), except dot classes (dotClass).
   std::map<int64_t, std::set<const ir::Operation*>> others;
   forEachValue(func, [&](const ir::Value* v) {
-    if (v->type.isTensor() && !v->def) pinned.insert(v->type.numel());  // block arguments
+    if (!v->type.isTensor() || v->def) return;
+    const ir::Operation* owner = v->ownerBlock && v->ownerBlock->parentRegion ? v->ownerBlock->parentRegion->parentOp
+                                                                               : nullptr;
+    if (!owner || owner->name != "scf.for") pinned.insert(v->type.numel());
   });
   // Per load/store: its run length along the last dimension and along dimension 0.
   struct Access {
@@ -303,8 +306,21 @@ VectorPlan planVectors(const ir::Operation& func, const AxisInfoMap& ai, uint32_
     w = std::max({w, a.last, op.name == "tt.store" ? a.rows : 1u});
     accesses.push_back(a);
   });
+  // A dot class: its ops that are not per slot are 2-D tt.dots (at least one; operands staged and
+  // results exchanged per slot, for any v) and loops carrying its tensors (scf.for, scf.yield:
+  // slot by slot), as for row layouts. Its accesses may then set v like any other class's: a
+  // matmul's result tile is stored in 16-byte runs, not element by element.
+  auto dotClass = [&](int64_t numel) {
+    auto it = others.find(numel);
+    bool dot = false;
+    for (const ir::Operation* op : it->second) {
+      if (op->name == "tt.dot" && op->result()->type.rank() == 2) dot = true;
+      else if (op->name != "scf.for" && op->name != "scf.yield") return false;
+    }
+    return dot;
+  };
   for (const auto& [numel, k] : want) {
-    if (k <= 1 || pinned.count(numel) || others.count(numel)) continue;
+    if (k <= 1 || pinned.count(numel) || (others.count(numel) && !dotClass(numel))) continue;
     const int64_t v = std::min<int64_t>(k, numel / invocations);
     if (v > 1) plan.widths[numel] = static_cast<uint32_t>(floorPow2(v));
   }

@@ -8,7 +8,9 @@
 // tensor of the class works slot by slot for any v: elementwise ops, splats, make_range,
 // expand_dims/reshape, broadcasts (recomputed or exchanged per result slot), loads and stores,
 // and reductions of 1-D tensors to scalars. Anything else (other reductions, dots, trans, loop
-// arguments, atomics, ...) keeps v = 1. A 2-D store whose addresses run along dimension 0 asks
+// arguments, atomics, ...) keeps v = 1, except in a dot class: one whose other ops are 2-D
+// tt.dots (at least one) and the scf.for loops carrying it (a matmul's result tile, stored in
+// 16-byte runs). A 2-D store whose addresses run along dimension 0 asks
 // for runs along that dimension (the transposed store's scratch reads them back in that
 // order). Narrow elements (8 and 16 bits) move in whole 32-bit words, so their runs are at
 // least 4 bytes.

@@ -251,8 +251,9 @@ def test_fp8_operands_are_read_directly_where_the_device_has_cooperative_matrice
     """f8E5M2 operands, as attention's tl.dot(q, tl.trans(k)) with masked rows and K tail and
     `other` 0.0, upcast to f16 for the dot: on a device with cooperative matrices each 16-byte
     run of codes is loaded whole (OpLoad of a uvec4) and widened as it is staged
-    (DirectOperand::widen), and no code is loaded alone (OpLoad of a uchar); elsewhere (the FMA
-    path) the reverse."""
+    (DirectOperand::widen), and no code is loaded alone (OpLoad of a uchar). Elsewhere (the FMA
+    path) the loads follow their layout class, which may also move 16-byte runs (a dot class's
+    accesses set its vector width, analysis/vector_width.h): only the result is checked there."""
     M, N, K = shape
     a, b = _inputs("float16", M, N, K, 11 + M + K)
     ta = torch.from_numpy(a).to(torch.float8_e5m2)
@@ -264,21 +265,24 @@ def test_fp8_operands_are_read_directly_where_the_device_has_cooperative_matrice
     t = tv.device().target
     direct = t.cooperative_matrix and t.buffer_device_address
     asm = h.asm["spvdis"]
-    assert ("OpLoad %v4uint" in asm) == direct
-    assert ("OpLoad %uchar" in asm) == (not direct)
+    if direct:
+        assert "OpLoad %v4uint" in asm
+        assert "OpLoad %uchar" not in asm
 
 
 def test_direct_path_is_taken_where_the_device_has_cooperative_matrices(kernels, torch, tv):
     """On a device with cooperative matrices and buffer device addresses the operands are read
-    by 16-byte loads (OpLoad of a uvec4); elsewhere no such load appears."""
+    by 16-byte loads (OpLoad of a uvec4). Elsewhere the loads follow their layout class (which
+    may also move 16-byte runs, analysis/vector_width.h); the product is exact either way."""
     M = N = K = 64
     a, b = _inputs("float16", M, N, K, 7)
     c = torch.zeros((M, N))
     h = kernels["indexed"][(1, 1)](torch.from_numpy(a), torch.from_numpy(b), c, M, N, K, K, N, N,
                                    OTHER=0.0, BM=64, BN=64, BK=32)
+    assert np.array_equal(c.numpy(), _exact(a, b).astype(np.float32))
     t = tv.device().target
-    direct = t.cooperative_matrix and t.buffer_device_address
-    assert ("OpLoad %v4uint" in h.asm["spvdis"]) == direct
+    if t.cooperative_matrix and t.buffer_device_address:
+        assert "OpLoad %v4uint" in h.asm["spvdis"]
 
 
 @pytest.mark.parametrize("shape", [(64, 64, 32), (64, 64, 80), (80, 96, 160)])

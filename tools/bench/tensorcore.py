@@ -12,9 +12,19 @@ the default input_precision), i8 -> i32, f16 with a bias + ReLU epilogue, f16 wi
 a batched matmul with a 3-D tl.dot; flash-attention forward (online softmax, head dims 64 and 128,
 causal and not). FLOPs: 2*M*N*K for a matmul, 4*B*H*S*S*D for attention (half when causal).
 
-"dot_loop_f16 (compute proxy)" is no real kernel: each program loads one 128x64 and one 64x128
+"dot_loop_f16 (compute proxy)" is no real kernel: each program loads one 128x16 and one 16x64
 f16 tile once and runs acc = tl.dot(a, b, acc) ITERS times, so it measures each backend's dot path
-with no memory traffic, a proxy for its compute ceiling. It is left out of the geometric mean.
+with no memory traffic, a proxy for its compute ceiling. It is left out of the geometric mean. On
+the Vulkan side these tiles are small enough that both operands stay in cooperative-matrix
+fragments over the loop (lower/dot_coopmat.cc, holdInvariantOperands): 4 subgroups of 2 x 4
+16x16x16 f16 -> f32 multiply-adds per iteration and nothing else, i.e. the cooperative-matrix
+ceiling (NVIDIA's ALU-only sample peaks at 8 accumulators a subgroup). Each later row's note gives
+its Vulkan TFLOP/s as a share of this ceiling.
+
+On Hopper the CUDA side is also compiled a second time with DISABLE_MMA_V3=1: Triton's own code
+for the same kernel with mma.sync (HMMA) instead of wgmma, the instruction that Vulkan's
+cooperative matrices reach on this GPU. The columns "mma.sync ms" and "vs mma.sync" show that
+build and Vulkan against it (--no-cuda-alt leaves it out).
 
 Run on the device machine (tools/device/run_bench.sh, BENCH=tensorcore): python3
 tools/bench/tensorcore.py [--small] [--only name,name] [--json FILE]. --small: tiny sizes and
@@ -203,7 +213,7 @@ TOL = {"f16": 1e-2, "bf16": 2e-2, "f32": 2e-2, "i8": 0.0}
 
 
 def _dot_loop_case(g, dev, small):
-    BM, BN, BK, iters, progs = (64, 64, 32, 16, 4) if small else (128, 128, 64, 256, 1056)
+    BM, BN, BK, iters, progs = (64, 64, 32, 16, 4) if small else (128, 64, 16, 1024, 1056)
     # randn / 8: a @ b is O(1), acc O(iters); the same tile pair for every program
     a = (torch.randn(BM, BK, device=dev, generator=g) / 8).to(torch.float16)
     b = (torch.randn(BK, BN, device=dev, generator=g) / 8).to(torch.float16)
@@ -311,12 +321,28 @@ def all_cases(g, dev, small):
 PROXY = "(compute proxy)"
 LEGEND = (f"ratio = CUDA ms / Vulkan ms (> 1: Vulkan faster). dot_loop_f16 {PROXY}: no real kernel, one tile "
           "pair per program and tl.dot in a loop with no memory traffic: each backend's dot ceiling (not in "
-          "the geometric mean).")
+          "the geometric mean). On Hopper, 'mma.sync ms' is Triton's CUDA build of the same kernel with "
+          "DISABLE_MMA_V3=1 (HMMA, the instruction Vulkan's cooperative matrices reach, instead of wgmma), "
+          "'vs mma.sync' that build's ms / Vulkan ms.")
+
+
+def _ceiling_note(r, rows):
+    """The row's Vulkan TFLOP/s as a share of the compute proxy's (the Vulkan dot ceiling)."""
+    proxy = next((x for x in rows if x["kernel"].endswith(PROXY) and x.get("vulkan_ms")), None)
+    if proxy is None or r is proxy or not r.get("vulkan_ms"):
+        return ""
+    share = (r["flops"] / r["vulkan_ms"]) / (proxy["flops"] / proxy["vulkan_ms"])
+    return f" {share:.0%} of Vk ceiling"
+
+
+def _mma_sync(have_cuda):
+    """Triton's mma.sync build on Hopper (DISABLE_MMA_V3=1), where wgmma is the default."""
+    return harness.CudaAlt("mma.sync", {"DISABLE_MMA_V3": "1"}) if torch.cuda.get_device_capability()[0] == 9 else None
 
 
 def main():
-    return harness.main(all_cases, harness.TFLOPS, width=30, legend=LEGEND,
-                        in_summary=lambda i, r: not r["kernel"].endswith(PROXY))
+    return harness.main(all_cases, harness.TFLOPS, width=30, legend=LEGEND, note=_ceiling_note,
+                        in_summary=lambda i, r: not r["kernel"].endswith(PROXY), cuda_alt=_mma_sync)
 
 
 if __name__ == "__main__":
