@@ -74,21 +74,29 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
       c.barrier();
     // The reads stay in the exchange (barrier elision: Scratch::barrierNeeded).
     c.scratch.declareRegion(exchange);
-    // One chunk of an unreplicated layout whose runs stay in a row and whose W v elements per
-    // slot group are whole rows: slot r's linear index is slot 0's plus d = (r / v) W v + r % v
-    // for every invocation, without a carry from column into row, so its word is slot 0's plus
-    // (d >> lg N) strideC + (d mod N): one add per slot instead of the whole index.
+    // An unreplicated layout whose runs stay in a row and whose W v elements per slot group are
+    // whole rows (Wv / N of them, a divisor of the chunk): slot r's linear index is slot 0's plus
+    // d = (r / v) W v + r % v for every invocation, without a carry from column into row, so slot
+    // r lies (r / v) Wv / N rows below slot 0, in the same chunk for every invocation (slot 0's
+    // row is below Wv / N), at slot 0's word plus that many rows and r % v: each chunk loads only
+    // its own slots, one add per slot instead of the whole index.
     const analysis::Layout& lay = c.layouts.layout(res->type);
     const uint64_t Wv = uint64_t(lay.invocations) * lay.vec;
-    const bool affine = p.chunk == p.rows() && !lay.replicated && !lay.repShift && p.N % lay.vec == 0 &&
-                        Wv % p.N == 0;
+    const uint64_t groupRows = Wv / p.N;
+    const bool affine = !lay.replicated && !lay.repShift && p.N % lay.vec == 0 && Wv % p.N == 0 &&
+                        p.chunk % groupRows == 0;
     std::optional<Index> w0;
+    if (affine) {
+      Id lin = c.layouts.slotLinear(res->type.shape, 0);
+      w0 = (c.ix(lin) >> lgN) * p.strideC + (c.ix(lin) & (p.N - 1));
+    }
     for (uint32_t r = 0; r < R; ++r) {
       Id in = 0;
       std::optional<Index> wr;
-      if (affine && w0) {
-        const uint64_t d = (r / lay.vec) * Wv + r % lay.vec;
-        wr = w0->plus(static_cast<uint32_t>((d >> lgN) * p.strideC + (d & (p.N - 1))));
+      if (affine) {
+        const uint64_t rowOff = (r / lay.vec) * groupRows;
+        if (rowOff / p.chunk != q) continue;  // another chunk's slot
+        wr = w0->plus(static_cast<uint32_t>((rowOff - q * p.chunk) * p.strideC + r % lay.vec));
       } else {
         Id lin = c.layouts.slotLinear(res->type.shape, r);
         const Index row = c.ix(lin) >> lgN;
@@ -97,7 +105,6 @@ Result<std::vector<Id>> fragmentsToSlots(Context& c, const CoopPlan& p, const Co
         in = p.chunk == p.rows() ? 0 : local.lessThan(p.chunk);
         if (in) local = local & (p.chunk - 1);
         wr = local * p.strideC + col;
-        if (r == 0) w0 = wr;
       }
       const Index w = *wr;
       auto v = c.scratch.load(w + base, *rT);
