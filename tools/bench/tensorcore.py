@@ -213,8 +213,9 @@ TOL = {"f16": 1e-2, "bf16": 2e-2, "f32": 2e-2, "i8": 0.0}
 
 
 def _dot_loop_case(g, dev, small):
-    # 3168 programs: 24 per multiprocessor of the H200, whole waves at 2, 3 or 4 workgroups each
-    BM, BN, BK, iters, progs = (64, 64, 32, 16, 4) if small else (128, 64, 16, 256, 3168)
+    # 3168 programs: 24 per multiprocessor of the H200, whole waves at 2, 3 or 4 workgroups each;
+    # 1024 iterations, so that loading the tiles and storing the result take about 2% of the time
+    BM, BN, BK, iters, progs = (64, 64, 32, 16, 4) if small else (128, 64, 16, 1024, 3168)
     # randn / 8: a @ b is O(1), acc O(iters); the same tile pair for every program
     a = (torch.randn(BM, BK, device=dev, generator=g) / 8).to(torch.float16)
     b = (torch.randn(BK, BN, device=dev, generator=g) / 8).to(torch.float16)
