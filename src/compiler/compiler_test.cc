@@ -126,7 +126,9 @@ TEST_P(ConformanceCompile, ValidOrUnsupported) {
         if (ai.name == a["name"].get<std::string>()) {
           found = true;
           EXPECT_EQ(ai.kind == ArgInfo::Kind::Buffer, a["kind"] == "buffer") << ai.name;
-          if (a["kind"] == "buffer" && a.contains("expected")) EXPECT_TRUE(ai.written) << ai.name;
+          if (a["kind"] == "buffer" && a.contains("expected")) {
+            EXPECT_TRUE(ai.written) << ai.name;
+          }
         }
       EXPECT_TRUE(found) << a["name"];
     }
@@ -158,8 +160,9 @@ TEST(LoweringCases, CompileAndValidate) {
       o.numWarps = j.value("num_warps", 4);
       auto k = compileTTIR(readFile(e.path() / "kernel.ttir"), o);
       ASSERT_TRUE(k.ok()) << k.status().message();
-      if (!k->reflection.addresses)  // see ValidOrUnsupported
+      if (!k->reflection.addresses) {  // see ValidOrUnsupported
         EXPECT_EQ(spirvCrossMsl(k->spirv, std::string(profile) + "_sem"), "");
+      }
     }
   }
   EXPECT_GE(n, 4);

@@ -65,12 +65,16 @@ TEST(PointerModel, EveryProfileCompilesBothModels) {
       for (const ArgInfo& a : k->reflection.args) {
         if (a.kind != ArgInfo::Kind::Buffer) continue;
         EXPECT_EQ(a.binding < 0, addresses);
-        if (addresses) EXPECT_EQ(a.pushOffset % 8, 0);
+        if (addresses) {
+          EXPECT_EQ(a.pushOffset % 8, 0);
+        }
       }
       auto asmText = disassembleSpirv(k->spirv);
       ASSERT_TRUE(asmText.ok());
       EXPECT_EQ(asmText->find("PhysicalStorageBuffer64") != std::string::npos, addresses);
-      if (addresses) EXPECT_NE(asmText->find("Aligned 4"), std::string::npos);
+      if (addresses) {
+        EXPECT_NE(asmText->find("Aligned 4"), std::string::npos);
+      }
       auto table = compileTTIR(kPointerTable, o);
       if (addresses) {
         ASSERT_TRUE(table.ok()) << table.status().message();

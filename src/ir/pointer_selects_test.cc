@@ -49,8 +49,12 @@ TEST(PointerSelects, ScalarSelectThenOffsetLoadAndStore) {
   EXPECT_EQ(count(*m, "tt.store"), 2);
   // Every access is masked; the loaded value is the select of the two loads.
   walk(*m, [&](Operation& o) {
-    if (o.name == "tt.load") EXPECT_EQ(o.numOperands(), 2) << printModule(*m);
-    if (o.name == "tt.store") EXPECT_EQ(o.numOperands(), 3) << printModule(*m);
+    if (o.name == "tt.load") {
+      EXPECT_EQ(o.numOperands(), 2) << printModule(*m);
+    }
+    if (o.name == "tt.store") {
+      EXPECT_EQ(o.numOperands(), 3) << printModule(*m);
+    }
   });
   EXPECT_EQ(count(*m, "arith.select"), 1);
 }

@@ -177,8 +177,9 @@ void runAdd(Device& d, uint64_t outOffsetElems) {
                       {LaunchArg::ofBuffer(*x), LaunchArg::ofBuffer(*y),
                        LaunchArg::ofBuffer(*out, outOffsetElems * 4), LaunchArg::of<int32_t>(n)});
   ASSERT_TRUE(s.ok()) << s.message();
-  if (out->data())  // nothing runs before synchronize()
+  if (out->data()) {  // nothing runs before synchronize()
     EXPECT_EQ(static_cast<float*>(out->data())[outOffsetElems], -1.0f);
+  }
   ASSERT_TRUE(d.synchronize().ok());
   ASSERT_TRUE(d.download(*out, 0, op.data(), op.size() * 4).ok());
   for (uint64_t i = 0; i < outOffsetElems; ++i) EXPECT_EQ(op[i], -1.0f) << i;
