@@ -250,11 +250,6 @@ std::vector<Id> transposeBytes4x4(Context& c, const std::vector<Id>& w) {
   return {evenBytes(a0, a1), oddBytes(a0, a1), evenBytes(a2, a3), oddBytes(a2, a3)};
 }
 
-// The column-block reader of the transposed store (8-bit elements): invocation t takes the P
-// columns of one row word (row word cg = t / G) over R = slots / P consecutive rows (block
-// rb = t mod G, G = rows / R), so each scratch word it loads serves P output runs instead of
-// one; each 4 rows become P column words by transposeBytes4x4. Slot k R + e is element
-// (rb R + e, cg P + k).
 // This invocation's column block: its first row i0 (block rb = t mod G of R rows) and row word
 // cg = t / G (columns cg P .. cg P + P - 1).
 struct Block {
@@ -281,6 +276,11 @@ void blockCoords(const Tile& t, const Block& bl, ColumnBlocks& out) {
     }
 }
 
+// The column-block reader of the transposed store (8-bit elements): invocation t takes the P
+// columns of one row word (row word cg = t / G) over R = slots / P consecutive rows (block
+// rb = t mod G, G = rows / R), so each scratch word it loads serves P output runs instead of
+// one; each 4 rows become P column words by transposeBytes4x4. Slot k R + e is element
+// (rb R + e, cg P + k).
 void transposeBlocks(Context& c, const Tile& t, ColumnBlocks& out) {
   c.scratchBarrier(*t.op);
   storeRowWords(c, t);

@@ -29,29 +29,29 @@ def kernels(triton_vk):
             tl.store(c_ptr + (k // BK) * BM * BN + rm[:, None] * BN + rn[None, :], acc)
 
     @jit
-    def row_sums(a_ptr, b_ptr, c_ptr, s_ptr, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+    def product(a_ptr, b_ptr, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, ACC: tl.constexpr):
+        # The BM x BN product of A (BM x K) and B (K x BN, rows of BN), accumulated in ACC.
         rm = tl.arange(0, BM)
         rn = tl.arange(0, BN)
         rk = tl.arange(0, BK)
-        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        acc = tl.zeros((BM, BN), dtype=ACC)
         for k in range(0, K, BK):
             a = tl.load(a_ptr + rm[:, None] * K + (k + rk)[None, :])
             b = tl.load(b_ptr + (k + rk)[:, None] * BN + rn[None, :])
-            acc = tl.dot(a, b, acc)
-        tl.store(c_ptr + rm[:, None] * BN + rn[None, :], acc)
+            acc = tl.dot(a, b, acc, out_dtype=ACC)
+        return acc
+
+    @jit
+    def row_sums(a_ptr, b_ptr, c_ptr, s_ptr, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
+        acc = product(a_ptr, b_ptr, K, BM, BN, BK, tl.float32)
+        rm = tl.arange(0, BM)
+        tl.store(c_ptr + rm[:, None] * BN + tl.arange(0, BN)[None, :], acc)
         tl.store(s_ptr + rm, tl.sum(acc, axis=1))
 
     @jit
     def f16_acc(a_ptr, b_ptr, c_ptr, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
-        rm = tl.arange(0, BM)
-        rn = tl.arange(0, BN)
-        rk = tl.arange(0, BK)
-        acc = tl.zeros((BM, BN), dtype=tl.float16)
-        for k in range(0, K, BK):
-            a = tl.load(a_ptr + rm[:, None] * K + (k + rk)[None, :])
-            b = tl.load(b_ptr + (k + rk)[:, None] * BN + rn[None, :])
-            acc = tl.dot(a, b, acc, out_dtype=tl.float16)
-        tl.store(c_ptr + rm[:, None] * BN + rn[None, :], acc)
+        acc = product(a_ptr, b_ptr, K, BM, BN, BK, tl.float16)
+        tl.store(c_ptr + tl.arange(0, BM)[:, None] * BN + tl.arange(0, BN)[None, :], acc)
 
     @jit
     def masked_where(a_ptr, b_ptr, c_ptr, M, N, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr):
@@ -71,16 +71,9 @@ def kernels(triton_vk):
     def transposed(a_ptr, b_ptr, c_ptr, K, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
                    CAST: tl.constexpr):
         # C^T stored: the result's addresses run along its first dimension.
-        rm = tl.arange(0, BM)
-        rn = tl.arange(0, BN)
-        rk = tl.arange(0, BK)
-        acc = tl.zeros((BM, BN), dtype=tl.float32)
-        for k in range(0, K, BK):
-            a = tl.load(a_ptr + rm[:, None] * K + (k + rk)[None, :])
-            b = tl.load(b_ptr + (k + rk)[:, None] * BN + rn[None, :])
-            acc = tl.dot(a, b, acc)
+        acc = product(a_ptr, b_ptr, K, BM, BN, BK, tl.float32)
         out = acc.to(tl.float16) if CAST else acc * 2.0 + 1.0
-        tl.store(c_ptr + rn[None, :] * BM + rm[:, None], out)
+        tl.store(c_ptr + tl.arange(0, BN)[None, :] * BM + tl.arange(0, BM)[:, None], out)
 
     return dict(store_in_loop=store_in_loop, row_sums=row_sums, f16_acc=f16_acc, masked_where=masked_where,
                 transposed=transposed)
